@@ -1,0 +1,111 @@
+/**
+ * The normalized, immutable description of an entity: what every later stage (emit, format, write)
+ * reads. Built from a validated schema document by `buildModel`; nothing here refers to YAML.
+ */
+
+export type ScalarType =
+  | "string"
+  | "int"
+  | "float"
+  | "boolean"
+  | "uuid"
+  | "datetime"
+  | "date"
+  | "bigint"
+  | "json";
+
+export type StringFormat = "email" | "url";
+
+export type FieldType =
+  | { readonly kind: "scalar"; readonly scalar: ScalarType; readonly format?: StringFormat }
+  | { readonly kind: "enum"; readonly values: readonly string[] }
+  | { readonly kind: "object"; readonly fields: readonly FieldModel[] }
+  | { readonly kind: "array"; readonly items: FieldType };
+
+export interface FieldModel {
+  readonly name: string;
+  readonly type: FieldType;
+  readonly optional: boolean;
+  readonly nullable: boolean;
+  /** Stored in Redis as AES-256-GCM ciphertext (top-level fields only). */
+  readonly encrypt: boolean;
+}
+
+export type Strategy = "cache-aside" | "read-through" | "write-through" | "write-behind";
+
+export type Serializer = "json" | "msgpack";
+
+export interface IndexModel {
+  /** As declared, e.g. `byEmail`. */
+  readonly name: string;
+  /** PascalCase suffix for method names: `getByEmail`, `loadByEmail`. */
+  readonly methodSuffix: string;
+  readonly fields: readonly string[];
+}
+
+export interface TagModel {
+  /** As declared, e.g. `team:{teamId}`. */
+  readonly pattern: string;
+  /** The fields its placeholders name, in order of appearance. */
+  readonly fields: readonly string[];
+  /** PascalCase name for the generated method, e.g. `invalidateTeam`. */
+  readonly methodSuffix: string;
+}
+
+export interface InvalidatesModel {
+  /** The entity whose entries a write to this one drops. */
+  readonly entity: string;
+  /** The other entity's key field -> a field of this entity. */
+  readonly key: Readonly<Record<string, string>>;
+}
+
+export interface WriteBehindModel {
+  readonly batchSize: number;
+  readonly flushIntervalMs: number;
+  readonly maxAttempts: number;
+}
+
+export interface L1Model {
+  readonly ttlMs: number;
+  readonly maxEntries: number;
+}
+
+export interface EntityModel {
+  /** PascalCase, unique across schemas. */
+  readonly name: string;
+  /** camelCase, the property of `createRepositories`' result: `user`. */
+  readonly propertyName: string;
+  /** kebab-case base of the generated files: `user`, `order-line`. */
+  readonly fileBase: string;
+  /** Schema file relative to the project root with `/` separators: `schemas/user.yaml`. */
+  readonly sourceFile: string;
+  readonly fields: readonly FieldModel[];
+  readonly key: readonly string[];
+  readonly strategy: Strategy;
+  readonly ttlMs: number;
+  /** Fraction of the TTL by which entries expire early at random, 0..1. */
+  readonly jitter: number;
+  readonly negativeTtlMs?: number;
+  readonly staleWhileRevalidateMs?: number;
+  readonly versionField?: string;
+  /** Manual bump of the key namespace. */
+  readonly version: number;
+  readonly serializer: Serializer;
+  readonly l1?: L1Model;
+  readonly indexes: readonly IndexModel[];
+  readonly tags: readonly TagModel[];
+  readonly invalidates: readonly InvalidatesModel[];
+  readonly writeBehind?: WriteBehindModel;
+  /**
+   * Hash of everything that decides how a stored value decodes (fields, types, modifiers, key,
+   * serializer). Part of the key namespace, so a shape change never reads old entries.
+   */
+  readonly shapeHash: string;
+}
+
+export interface ProjectModel {
+  /** Sorted by name. */
+  readonly entities: readonly EntityModel[];
+  readonly keyPrefix: string;
+  readonly tests: boolean;
+}
