@@ -1,0 +1,150 @@
+import { compareCodeUnits } from "../compare-code-units.js";
+import {
+  DEFAULT_WRITE_BEHIND,
+  SCALAR_TYPES,
+  type EntityDocument,
+  type FieldDocument,
+  type FieldObjectDocument,
+} from "../schema/document-schema.js";
+import { parseDuration } from "../schema/duration.js";
+import { parseTagPattern } from "../schema/tag-pattern.js";
+import type { EntityModel, FieldModel, FieldType, ProjectModel, ScalarType, TagModel } from "./model.js";
+import { camelCase, indexMethodSuffix, kebabCase, tagMethodSuffix } from "./naming.js";
+import { shapeHash } from "./shape-hash.js";
+
+/** An entity that passed every check, and the schema file it came from. */
+export interface ValidEntity {
+  readonly document: EntityDocument;
+  /** Relative to the project root, `/`-separated. */
+  readonly sourceFile: string;
+}
+
+export interface ProjectOptions {
+  readonly keyPrefix: string;
+  readonly tests: boolean;
+}
+
+/** Valid entities -> the deeply frozen model every later stage reads. Entities are sorted by name. */
+export function buildModel(entities: readonly ValidEntity[], options: ProjectOptions): ProjectModel {
+  const keysByEntity = new Map(entities.map(({ document }) => [document.entity, keyFields(document)]));
+  const models = entities
+    .map((entity) => buildEntity(entity, keysByEntity))
+    .sort((a, b) => compareCodeUnits(a.name, b.name));
+  return deepFreeze({ entities: models, keyPrefix: options.keyPrefix, tests: options.tests });
+}
+
+function buildEntity(
+  { document, sourceFile }: ValidEntity,
+  keysByEntity: ReadonlyMap<string, readonly string[]>,
+): EntityModel {
+  const fields = Object.entries(document.fields).map(([name, definition]) => toFieldModel(name, definition));
+  const key = keyFields(document);
+  const { negativeTtl, staleWhileRevalidate, versionField, l1, writeBehind } = document;
+  return {
+    name: document.entity,
+    propertyName: camelCase(document.entity),
+    fileBase: kebabCase(document.entity),
+    sourceFile,
+    fields,
+    key,
+    strategy: document.strategy,
+    ttlMs: durationMs(document.ttl),
+    jitter: typeof document.jitter === "number" ? document.jitter : Number.parseFloat(document.jitter) / 100,
+    ...(negativeTtl !== undefined && { negativeTtlMs: durationMs(negativeTtl) }),
+    ...(staleWhileRevalidate !== undefined && { staleWhileRevalidateMs: durationMs(staleWhileRevalidate) }),
+    ...(versionField !== undefined && { versionField }),
+    version: document.version,
+    serializer: document.serializer,
+    ...(l1 !== undefined && { l1: { ttlMs: durationMs(l1.ttl), maxEntries: l1.maxEntries } }),
+    indexes: Object.entries(document.indexes ?? {}).map(([name, index]) => ({
+      name,
+      methodSuffix: indexMethodSuffix(name),
+      fields: index.fields,
+    })),
+    tags: (document.tags ?? []).map(toTagModel),
+    invalidates: (document.invalidates ?? []).map((target) => ({
+      entity: target.entity,
+      // In the order of the other entity's key, whatever order the mapping was written in.
+      key: Object.fromEntries(
+        defined(keysByEntity.get(target.entity), `key of ${target.entity}`).map((field) => [
+          field,
+          defined(target.key[field], `${target.entity}.${field}`),
+        ]),
+      ),
+    })),
+    ...(document.strategy === "write-behind" && {
+      writeBehind: {
+        batchSize: writeBehind?.batchSize ?? DEFAULT_WRITE_BEHIND.batchSize,
+        flushIntervalMs: durationMs(writeBehind?.flushInterval ?? DEFAULT_WRITE_BEHIND.flushInterval),
+        maxAttempts: writeBehind?.maxAttempts ?? DEFAULT_WRITE_BEHIND.maxAttempts,
+      },
+    }),
+    shapeHash: shapeHash({ fields, key, serializer: document.serializer }),
+  };
+}
+
+function keyFields(document: EntityDocument): string[] {
+  return typeof document.key === "string" ? [document.key] : document.key;
+}
+
+export function toFieldModel(name: string, definition: FieldDocument): FieldModel {
+  const form: FieldObjectDocument = typeof definition === "string" ? { type: definition } : definition;
+  return {
+    name,
+    type: toFieldType(form),
+    optional: form.optional ?? false,
+    nullable: form.nullable ?? false,
+    encrypt: form.encrypt ?? false,
+  };
+}
+
+function toFieldType(form: FieldObjectDocument): FieldType {
+  const { type } = form;
+  const listed = SCALAR_TYPES.find((scalar) => type === `${scalar}[]`);
+  if (listed !== undefined) return { kind: "array", items: { kind: "scalar", scalar: listed } };
+  switch (type) {
+    case "enum":
+      return { kind: "enum", values: defined(form.values, "enum values") };
+    case "object":
+      return {
+        kind: "object",
+        fields: Object.entries(defined(form.fields, "object fields")).map(([name, member]) =>
+          toFieldModel(name, member),
+        ),
+      };
+    case "array": {
+      const items = defined(form.items, "array items");
+      return { kind: "array", items: toFieldType(typeof items === "string" ? { type: items } : items) };
+    }
+    default: {
+      const scalar = defined(
+        SCALAR_TYPES.find((candidate): candidate is ScalarType => candidate === type),
+        `scalar ${type}`,
+      );
+      return form.format === undefined ? { kind: "scalar", scalar } : { kind: "scalar", scalar, format: form.format };
+    }
+  }
+}
+
+function toTagModel(pattern: string): TagModel {
+  const parsed = defined(parseTagPattern(pattern).pattern, `tag ${pattern}`);
+  return { pattern, fields: parsed.fields, methodSuffix: tagMethodSuffix(parsed.literals) };
+}
+
+function durationMs(text: string): number {
+  return defined(parseDuration(text), `duration ${text}`);
+}
+
+/** Validation guarantees these values; a missing one is a bug in cachegen, not in the schema. */
+function defined<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`cachegen bug: ${what} missing from a validated schema`);
+  return value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

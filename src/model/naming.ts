@@ -1,0 +1,93 @@
+/**
+ * Names the generator derives from schema names. Validation uses the same functions to reject
+ * schemas whose derived names would collide, so what it accepts always emits cleanly.
+ */
+
+/** Words of a PascalCase name: `HTTPRequest` -> `HTTP`, `Request`; `OrderLine2` -> `Order`, `Line2`. */
+function pascalWords(name: string): string[] {
+  return name.match(/[A-Z]+(?![a-z])|[A-Z][a-z0-9]*|[a-z0-9]+/g) ?? [];
+}
+
+/** `OrderLine` -> `order-line`: the base of an entity's generated file names. */
+export function kebabCase(pascalName: string): string {
+  return pascalWords(pascalName)
+    .map((word) => word.toLowerCase())
+    .join("-");
+}
+
+/** `OrderLine` -> `orderLine`, `HTTPRequest` -> `httpRequest`: the entity's property in `createRepositories`. */
+export function camelCase(pascalName: string): string {
+  const [first = "", ...rest] = pascalWords(pascalName);
+  return first.toLowerCase() + rest.join("");
+}
+
+/** `order_line`, `order-line`, `orderLine` -> `OrderLine`. */
+export function pascalCase(text: string): string {
+  return text
+    .split(/[^A-Za-z0-9]+/)
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join("");
+}
+
+/** `byEmail` -> `ByEmail`, for `getByEmail` and `loadByEmail`. */
+export function indexMethodSuffix(indexName: string): string {
+  return indexName.charAt(0).toUpperCase() + indexName.slice(1);
+}
+
+/** The literal parts of a tag pattern -> its method suffix: `org:`, `:team:` -> `OrgTeam`. */
+export function tagMethodSuffix(literals: readonly string[]): string {
+  return pascalCase(literals.join(" "));
+}
+
+/** Methods every repository has; a generated `getBy…` or `invalidate…` with one of these names would clash. */
+export const REPOSITORY_METHODS: ReadonlySet<string> = new Set([
+  "get",
+  "getMany",
+  "save",
+  "delete",
+  "invalidate",
+  "invalidateTag",
+  "refresh",
+  "keyOf",
+  "stats",
+  "startWorker",
+  "flush",
+  "pending",
+  "close",
+  // The one protected member of the runtime's Repository named like a generated method: the runtime
+  // keeps its other members clear of the `getBy*` / `invalidate*` shapes generated methods take.
+  "getByIndex",
+]);
+
+/** The exported names an entity's generated file declares. */
+export function generatedExports(entityName: string): string[] {
+  const suffixes = ["", "Key", "Schema", "Source", "Tag", "Repository"];
+  return [...suffixes.map((suffix) => entityName + suffix), `${camelCase(entityName)}Entity`];
+}
+
+/**
+ * Names generated files import or declare besides the per-entity ones, and globals their types
+ * use; an entity with one of these names would shadow it.
+ */
+export const RESERVED_ENTITY_NAMES: ReadonlySet<string> = new Set([
+  "Repository",
+  "WriteBehindRepository",
+  "RepositoryOptions",
+  "CacheAsideRepositoryOptions",
+  "SharedRepositoryOptions",
+  "JsonValue",
+  "Sources",
+  "Repositories",
+  "Array",
+  "BigInt",
+  "Date",
+  "Error",
+  "JSON",
+  "Object",
+  "Promise",
+  "Readonly",
+  "Record",
+]);
+
+/** File bases the generator writes for itself: `index.ts`. */
+export const RESERVED_FILE_BASES: ReadonlySet<string> = new Set(["index"]);

@@ -1,0 +1,77 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { LineCounter, parseDocument } from "yaml";
+import { compareCodeUnits } from "../compare-code-units.js";
+import { errorAt, type Diagnostic } from "../diagnostics.js";
+import { createLocator, type Locate } from "./locate.js";
+
+/** A schema file's text, under its project-relative path with `/` separators. */
+export interface SchemaFile {
+  readonly path: string;
+  readonly text: string;
+}
+
+/** A schema file that parsed: its plain value, and where each part of it is written. */
+export interface LoadedDocument {
+  readonly file: string;
+  readonly value: unknown;
+  readonly locate: Locate;
+}
+
+export type LoadResult =
+  | { readonly document: LoadedDocument; readonly diagnostics: readonly [] }
+  | { readonly document: undefined; readonly diagnostics: readonly Diagnostic[] };
+
+const SCHEMA_FILE = /\.(ya?ml|json)$/;
+
+/** The schema files directly inside `schemasDir` (relative to `root`), sorted by path. */
+export async function readSchemaFiles(root: string, schemasDir: string): Promise<SchemaFile[]> {
+  const entries = await readdir(path.join(root, schemasDir), { withFileTypes: true });
+  const names = entries
+    .filter((entry) => entry.isFile() && SCHEMA_FILE.test(entry.name))
+    .map((entry) => entry.name)
+    .sort(compareCodeUnits);
+  return Promise.all(
+    names.map(async (name) => ({
+      path: path.posix.join(schemasDir, name),
+      text: await readFile(path.join(root, schemasDir, name), "utf8"),
+    })),
+  );
+}
+
+/**
+ * Parses one file. YAML 1.2 is a superset of JSON, so one parser serves `.yaml`, `.yml` and `.json`
+ * and keeps positions for both. A file that does not parse yields its syntax errors and no document.
+ */
+export function loadDocument(source: SchemaFile): LoadResult {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(source.text, { lineCounter, prettyErrors: false });
+  if (document.errors.length > 0) {
+    const language = source.path.endsWith(".json") ? "JSON" : "YAML";
+    // yaml often reports one mistake several ways at one offset; the first is the most direct.
+    const firstAtEachOffset = document.errors.filter(
+      (error, index, all) => all.findIndex((other) => other.pos[0] === error.pos[0]) === index,
+    );
+    const diagnostics = firstAtEachOffset.map((error) => {
+      const { line, col } = lineCounter.linePos(error.pos[0]);
+      return errorAt(
+        source.path,
+        { line, column: col },
+        `${language} syntax error: ${syntaxMessage(error.code, error.message)}`,
+      );
+    });
+    return { document: undefined, diagnostics };
+  }
+  return {
+    document: { file: source.path, value: document.toJS(), locate: createLocator(document, lineCounter) },
+    diagnostics: [],
+  };
+}
+
+function syntaxMessage(code: string, message: string): string {
+  // yaml's own wording here speaks to programmers ("please use YAML.parseAllDocuments()").
+  if (code === "MULTIPLE_DOCS") {
+    return "a schema file holds a single document; remove the `---` separator and list several entities under `entities:` instead";
+  }
+  return message;
+}
