@@ -60,6 +60,12 @@ export interface EntityDefinition<TEntity, TKey> {
   readonly staleWhileRevalidateMs?: number;
   readonly versionField?: string;
   readonly serializer: "json" | "msgpack";
+  /**
+   * Paths of `z.date()` fields declared as `date` (stored as `YYYY-MM-DD`, decoded as UTC midnight);
+   * every other `z.date()` is a `datetime` (stored as an ISO string). Nested fields use `.`, array and
+   * record items `[]`: `birthday`, `settings.since`, `history[].on`. Omitted when there are none.
+   */
+  readonly dateFields?: readonly string[];
   readonly encryptedFields: readonly string[];
   readonly l1?: { readonly ttlMs: number; readonly maxEntries: number };
   readonly indexes: Readonly<Record<string, IndexDefinition>>;

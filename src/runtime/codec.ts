@@ -1,0 +1,174 @@
+import { Packr } from "msgpackr";
+import type { EntityDefinition } from "./definition.js";
+import { FieldCipher, type EncryptionKeys } from "./encryption.js";
+import { buildEnvelope, parseEnvelope, VERSION_TEXT } from "./envelope.js";
+import { buildPlan, decodeStored, encodeStored, type Plan } from "./stored-form.js";
+
+/** A stored value after reading: every path out of here has been validated. */
+export type Decoded<TEntity> =
+  | { readonly kind: "value"; readonly entity: TEntity; readonly freshUntil: number; readonly version: string }
+  | { readonly kind: "negative"; readonly freshUntil: number }
+  | { readonly kind: "invalid"; readonly reason: string };
+
+export type Encoded = { readonly ok: true; readonly bytes: Buffer } | { readonly ok: false; readonly reason: string };
+
+interface Serializer {
+  serialize(stored: unknown): Buffer;
+  /** Throws on malformed input. */
+  deserialize(payload: Buffer): unknown;
+}
+
+const jsonSerializer: Serializer = {
+  serialize: (stored) => Buffer.from(JSON.stringify(stored), "utf8"),
+  deserialize: (payload) => {
+    const text = payload.toString("utf8");
+    // A `__proto__` key (possibly \u-escaped) is never written by us: reject it outright.
+    if (text.includes("proto") || text.includes("\\u")) {
+      return JSON.parse(text, (key, value: unknown) => {
+        if (key === "__proto__") throw new Error("__proto__ key");
+        return value;
+      });
+    }
+    return JSON.parse(text);
+  },
+};
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, structuredClone: false, moreTypes: false });
+const PROTO_BYTES = Buffer.from("__proto__");
+
+function hasKey(value: unknown, key: string, depth = 0): boolean {
+  if (depth > 256 || typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) return value.some((v) => hasKey(v, key, depth + 1));
+  if (Object.hasOwn(value, key)) return true;
+  return Object.values(value).some((v) => hasKey(v, key, depth + 1));
+}
+
+const msgpackSerializer: Serializer = {
+  serialize: (stored) => packr.pack(stored),
+  deserialize: (payload) => {
+    const value: unknown = packr.unpack(payload);
+    // msgpackr renames a `__proto__` key to `__proto_`; such a payload was not written by us.
+    if (payload.includes(PROTO_BYTES) && hasKey(value, "__proto_")) throw new Error("__proto__ key");
+    return value;
+  },
+};
+
+export interface CodecOptions {
+  encryptionKeys?: EncryptionKeys | undefined;
+  maxValueBytes: number;
+}
+
+/**
+ * Entity <-> stored bytes: stored form (plan), encrypted fields, serializer, envelope header.
+ * Reading validates everything with the zod schema; anything that does not fit is "invalid".
+ */
+export class Codec<TEntity> {
+  private readonly plan: Plan | null;
+  private readonly serializer: Serializer;
+  private readonly cipher: FieldCipher | undefined;
+  private readonly encrypted: readonly string[];
+  readonly maxValueBytes: number;
+
+  constructor(
+    private readonly definition: EntityDefinition<TEntity, unknown>,
+    options: CodecOptions,
+  ) {
+    this.plan = buildPlan(definition.name, definition.schema, definition.dateFields);
+    this.serializer = definition.serializer === "msgpack" ? msgpackSerializer : jsonSerializer;
+    this.encrypted = definition.encryptedFields;
+    this.cipher = this.encrypted.length ? new FieldCipher(definition.name, this.encrypted, options.encryptionKeys) : undefined;
+    this.maxValueBytes = options.maxValueBytes;
+  }
+
+  /** The `versionField` of an entity as header text (epoch ms for dates), or "". */
+  versionOf(entity: TEntity): string {
+    const field = this.definition.versionField;
+    if (!field) return "";
+    const value = (entity as Record<string, unknown>)[field];
+    let text = "";
+    if (value instanceof Date) text = Number.isNaN(value.getTime()) ? "" : String(value.getTime());
+    else if (typeof value === "number" && Number.isFinite(value)) text = String(value);
+    else if (typeof value === "bigint") text = value.toString();
+    else if (typeof value === "string") text = value;
+    return VERSION_TEXT.test(text) ? text : "";
+  }
+
+  /** Validates the entity and returns the stored bytes. `enc` is the encoded key (bound into ciphertexts). */
+  encode(entity: TEntity, enc: string, freshUntil: number): Encoded {
+    const parsed = this.definition.schema.safeParse(entity);
+    if (!parsed.success) {
+      return { ok: false, reason: `does not match the ${this.definition.name} schema: ${parsed.error.issues[0]?.message ?? "invalid"}` };
+    }
+    let stored = this.plan ? encodeStored(parsed.data, this.plan) : parsed.data;
+    if (this.cipher && typeof stored === "object" && stored !== null) {
+      const copy: Record<string, unknown> = { ...(stored as Record<string, unknown>) };
+      for (const field of this.encrypted) {
+        if (copy[field] !== undefined) copy[field] = this.cipher.encrypt(JSON.stringify(copy[field]), this.aad(field, enc));
+      }
+      stored = copy;
+    }
+    let payload: Buffer;
+    try {
+      payload = this.serializer.serialize(stored);
+    } catch (error) {
+      return { ok: false, reason: `cannot be serialized: ${(error as Error).message}` };
+    }
+    const bytes = buildEnvelope("v", freshUntil, this.versionOf(parsed.data), payload);
+    if (bytes.length > this.maxValueBytes) return { ok: false, reason: `is larger than maxValueBytes (${bytes.length} > ${this.maxValueBytes})` };
+    return { ok: true, bytes };
+  }
+
+  encodeNegative(freshUntil: number): Buffer {
+    return buildEnvelope("n", freshUntil, "");
+  }
+
+  /** Never throws: anything unexpected (even a stack overflow on absurd nesting) is "invalid". */
+  decode(raw: Buffer, enc: string): Decoded<TEntity> {
+    try {
+      return this.decodeUnsafe(raw, enc);
+    } catch (error) {
+      return { kind: "invalid", reason: `cannot be decoded: ${(error as Error)?.message ?? String(error)}` };
+    }
+  }
+
+  private decodeUnsafe(raw: Buffer, enc: string): Decoded<TEntity> {
+    if (raw.length > this.maxValueBytes) return { kind: "invalid", reason: `larger than maxValueBytes (${raw.length})` };
+    const envelope = parseEnvelope(raw);
+    if (!envelope) return { kind: "invalid", reason: "bad header" };
+    if (envelope.kind === "n") {
+      return envelope.payload.length ? { kind: "invalid", reason: "not-found marker with a payload" } : { kind: "negative", freshUntil: envelope.freshUntil };
+    }
+    let value: unknown;
+    try {
+      value = this.serializer.deserialize(envelope.payload);
+    } catch (error) {
+      return { kind: "invalid", reason: `malformed payload: ${(error as Error).message}` };
+    }
+    if (this.cipher) {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) return { kind: "invalid", reason: "not an object" };
+      const record = value as Record<string, unknown>;
+      for (const field of this.encrypted) {
+        if (!Object.hasOwn(record, field) || record[field] === undefined) continue;
+        const text = record[field];
+        const plain = typeof text === "string" ? this.cipher.decrypt(text, this.aad(field, enc)) : undefined;
+        if (plain === undefined) return { kind: "invalid", reason: `field "${field}" cannot be decrypted` };
+        try {
+          record[field] = JSON.parse(plain);
+        } catch {
+          return { kind: "invalid", reason: `field "${field}" decrypts to malformed JSON` };
+        }
+      }
+    }
+    if (this.plan) value = decodeStored(value, this.plan);
+    const parsed = this.definition.schema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return { kind: "invalid", reason: `wrong shape at ${issue?.path.map(String).join(".") || "(root)"}: ${issue?.message ?? "invalid"}` };
+    }
+    return { kind: "value", entity: parsed.data, freshUntil: envelope.freshUntil, version: envelope.version };
+  }
+
+  private aad(field: string, enc: string): string {
+    return `${this.definition.name}\u0000${field}\u0000${enc}`;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Stored value framing: `<kind>|<freshUntilMs>|<version>|<payload>` (architecture.md, "Stored value").
+ * kind `v` is a value, `n` a remembered not-found. The header is ASCII, so Lua can read the version
+ * of any value, whatever the serializer.
+ */
+export type EnvelopeKind = "v" | "n";
+
+export interface Envelope {
+  readonly kind: EnvelopeKind;
+  readonly freshUntil: number;
+  readonly version: string;
+  readonly payload: Buffer;
+}
+
+const PIPE = 0x7c;
+const MAX_HEADER = 80;
+const DIGITS = /^\d{1,16}$/;
+export const VERSION_TEXT = /^-?\d{1,40}(?:\.\d{1,20})?$/;
+
+export function buildEnvelope(kind: EnvelopeKind, freshUntil: number, version: string, payload?: Buffer): Buffer {
+  const header = Buffer.from(`${kind}|${Math.floor(freshUntil)}|${version}|`, "latin1");
+  return payload && payload.length ? Buffer.concat([header, payload]) : header;
+}
+
+/** Parses a stored value; undefined when the header is malformed. */
+export function parseEnvelope(raw: Buffer): Envelope | undefined {
+  const limit = Math.min(raw.length, MAX_HEADER);
+  const first = raw.indexOf(PIPE);
+  if (first !== 1 || limit < 4) return undefined;
+  const kind = raw[0] === 0x76 ? "v" : raw[0] === 0x6e ? "n" : undefined;
+  if (!kind) return undefined;
+  const second = raw.indexOf(PIPE, 2);
+  if (second < 0 || second >= limit) return undefined;
+  const third = raw.indexOf(PIPE, second + 1);
+  if (third < 0 || third >= limit) return undefined;
+  const fresh = raw.toString("latin1", 2, second);
+  const version = raw.toString("latin1", second + 1, third);
+  if (!DIGITS.test(fresh)) return undefined;
+  if (version !== "" && !VERSION_TEXT.test(version)) return undefined;
+  return { kind, freshUntil: Number(fresh), version, payload: raw.subarray(third + 1) };
+}

@@ -1,0 +1,30 @@
+/**
+ * `cachegen/runtime`: everything generated code (and applications) import. Generated files import
+ * `z` from here so the schemas and the runtime share one zod.
+ */
+export { z } from "zod";
+export { defineEntity } from "./definition.js";
+export type {
+  EntityDefinition,
+  IndexDefinition,
+  InvalidatesDefinition,
+  KeyPartType,
+  Strategy,
+  TagDefinition,
+} from "./definition.js";
+export type {
+  BareKey,
+  CacheAsideRepositoryOptions,
+  CacheEvent,
+  CacheEventType,
+  CacheStats,
+  EntitySource,
+  JsonValue,
+  KeyInput,
+  RedisClient,
+  RepositoryOptions,
+  SharedRepositoryOptions,
+} from "./types.js";
+export { Repository } from "./repository.js";
+export { CachegenError, InvalidKeyError, CacheUnavailableError } from "./errors.js";
+export { deleteByPrefix } from "./delete-by-prefix.js";

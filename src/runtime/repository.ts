@@ -1,0 +1,864 @@
+import { createHash, randomBytes } from "node:crypto";
+import { Codec, type Decoded } from "./codec.js";
+import type { EntityDefinition } from "./definition.js";
+import { CachegenError, InvalidKeyError, describeValue } from "./errors.js";
+import { KeySpace, type ResolvedKey } from "./keys.js";
+import { L1Cache } from "./l1.js";
+import { RedisGuard, type BreakerTransition, type GuardResult } from "./redis-guard.js";
+import { RetryQueue } from "./retry-queue.js";
+import {
+  ACQUIRE,
+  DELETE_IF_SAME,
+  FILL,
+  INDEX_GET,
+  INVALIDATE,
+  INVALIDATE_TAG,
+  MARK_WRITER,
+  PUT,
+  RELEASE,
+  runScript,
+  type CommandClient,
+  type Script,
+} from "./scripts.js";
+import { Coalescer } from "./coalescer.js";
+import { Telemetry } from "./stats.js";
+import type {
+  CacheAsideRepositoryOptions,
+  CacheStats,
+  EntitySource,
+  KeyInput,
+  RepositoryOptions,
+} from "./types.js";
+
+const DEFAULT_TIMEOUT_MS = 100;
+const DEFAULT_LEASE_TTL_MS = 5_000;
+const DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024;
+const WRITERS_TTL_MS = 60_000;
+
+const PROCESS_ID = randomBytes(6).toString("hex");
+let tokenCounter = 0;
+/** A lease / writer token, unique across processes. */
+function newToken(): string {
+  tokenCounter = (tokenCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${PROCESS_ID}.${tokenCounter.toString(36)}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+function text(reply: unknown): string {
+  return Buffer.isBuffer(reply) ? reply.toString("latin1") : String(reply);
+}
+
+function asBuffer(reply: unknown): Buffer | undefined {
+  if (Buffer.isBuffer(reply)) return reply.length ? reply : undefined;
+  if (typeof reply === "string") return reply.length ? Buffer.from(reply, "latin1") : undefined;
+  return undefined;
+}
+
+/** What a value read from Redis means for the reader. */
+type Lookup<TEntity> =
+  | { readonly state: "hit"; readonly value: TEntity | null; readonly freshUntil: number }
+  | { readonly state: "stale"; readonly value: TEntity }
+  | { readonly state: "miss" };
+
+export type Loader<TEntity, TKey> = (key: TKey) => Promise<TEntity | null>;
+
+/**
+ * A typed cache repository over one entity (SPEC §5). Generated `<E>Repository` classes extend it
+ * and only add `getBy<Index>` / `invalidate<Tag>` methods.
+ *
+ * Subclasses (write-behind) may override `save` / `delete` and reuse the protected pieces:
+ * `keys`, `codec`, `guard`, `telemetry`, `client`, `script()`, `resolveKey()`, `requireSource()`,
+ * `putValue()`, `dropAfterWrite()`, `dropTargets()`, `loadFromSource()`, `loadBatch()`,
+ * `fillTtl()`, `dropInvalid()`, `retries`, `l1`.
+ *
+ * Generated subclasses add `getBy<Index>` and `invalidate<Tag>` methods: keep every other member's
+ * name clear of those two shapes (src/model/naming.ts reserves the exceptions).
+ */
+export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKey>, TTag = never> {
+  readonly definition: EntityDefinition<TEntity, TKey>;
+  protected readonly source: TSource | undefined;
+  protected readonly client: CommandClient;
+  protected readonly keys: KeySpace<TEntity, TKey>;
+  protected readonly codec: Codec<TEntity>;
+  protected readonly guard: RedisGuard;
+  protected readonly telemetry: Telemetry;
+  protected readonly leaseTtlMs: number;
+  protected readonly l1: L1Cache<TEntity> | undefined;
+  protected readonly retries: RetryQueue;
+  private readonly gets = new Coalescer<TEntity | null>();
+  private readonly indexGets = new Coalescer<TEntity | null>();
+  private readonly refreshes = new Set<string>();
+  /** Deletions of invalid values in flight, awaited before a lease is taken for the same key. */
+  private readonly drops = new Map<string, Promise<unknown>>();
+  private readonly targetSpaces = new Map<EntityDefinition<unknown, unknown>, KeySpace<unknown, unknown>>();
+
+  constructor(
+    definition: EntityDefinition<TEntity, TKey>,
+    options: RepositoryOptions<TSource> | CacheAsideRepositoryOptions<TSource>,
+  ) {
+    if (!options || typeof options !== "object" || !options.redis) {
+      throw new TypeError(`cachegen: ${definition?.name ?? "repository"} needs options.redis (an ioredis client)`);
+    }
+    if (!(definition.ttlMs > 0)) throw new TypeError(`cachegen: ${definition.name} ttlMs must be > 0`);
+    if (!(definition.jitter >= 0 && definition.jitter < 1)) throw new TypeError(`cachegen: ${definition.name} jitter must be in [0, 1)`);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!(timeoutMs > 0)) throw new TypeError(`cachegen: ${definition.name} timeoutMs must be > 0`);
+    this.leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    if (!(this.leaseTtlMs > 0)) throw new TypeError(`cachegen: ${definition.name} leaseTtlMs must be > 0`);
+
+    const clientPrefix = (options.redis as unknown as { options?: { keyPrefix?: unknown } }).options?.keyPrefix;
+    if (typeof clientPrefix === "string" && clientPrefix !== "") {
+      throw new TypeError(
+        `cachegen: ${definition.name}: the ioredis client has its own keyPrefix (${JSON.stringify(clientPrefix)}); use the repository's keyPrefix option instead (Lua scripts and SCAN need the full key names)`,
+      );
+    }
+    this.definition = definition;
+    this.source = options.source;
+    this.client = options.redis as unknown as CommandClient;
+    this.keys = new KeySpace(definition, options.keyPrefix ?? definition.keyPrefix);
+    this.codec = new Codec(definition as EntityDefinition<TEntity, unknown>, {
+      encryptionKeys: options.encryptionKeys,
+      maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
+    });
+    this.telemetry = new Telemetry(definition.name, options.onEvent);
+    this.guard = new RedisGuard(
+      this.client,
+      timeoutMs,
+      {
+        failureThreshold: options.breaker?.failureThreshold ?? 5,
+        cooldownMs: options.breaker?.cooldownMs ?? 1_000,
+      },
+      {
+        onError: (error, op) => {
+          this.telemetry.count("redisErrors");
+          this.telemetry.emit("redis-error", { error, detail: op });
+        },
+        onTransition: (transition: BreakerTransition) => {
+          if (transition === "breaker-open") this.telemetry.count("breakerOpens");
+          this.telemetry.emit(transition);
+        },
+      },
+    );
+    this.retries = new RetryQueue(() => this.guard.available());
+    this.l1 = definition.l1
+      ? new L1Cache<TEntity>(this.client, this.keys.channel, definition.l1.maxEntries, definition.l1.ttlMs, (error) =>
+          this.telemetry.emit("redis-error", { error, detail: "l1-subscriber" }),
+        )
+      : undefined;
+  }
+
+  // ------------------------------------------------------------------------------------ reads
+
+  async get(key: KeyInput<TKey>, load?: (key: TKey) => Promise<TEntity | null>): Promise<TEntity | null> {
+    const k = this.keys.resolve(key);
+    const cached = this.l1?.get(k.valueKey);
+    if (cached) {
+      this.countHit(k.valueKey, cached.value === null);
+      return cached.value;
+    }
+    const { promise, joined } = this.gets.run(k.valueKey, () => this.fetch(k, load));
+    if (joined) {
+      this.telemetry.count("coalesced");
+      this.telemetry.emit("coalesced", { key: k.valueKey });
+    }
+    return promise;
+  }
+
+  async getMany(keys: readonly KeyInput<TKey>[]): Promise<(TEntity | null)[]> {
+    const resolved = keys.map((key) => this.keys.resolve(key));
+    const unique = new Map<string, ResolvedKey<TKey>>();
+    for (const k of resolved) unique.set(k.valueKey, k);
+    const answers = new Map<string, Promise<TEntity | null> | TEntity | null>();
+    const toFetch: ResolvedKey<TKey>[] = [];
+    for (const k of unique.values()) {
+      const cached = this.l1?.get(k.valueKey);
+      if (cached) {
+        this.countHit(k.valueKey, cached.value === null);
+        answers.set(k.valueKey, cached.value);
+        continue;
+      }
+      const inflight = this.gets.get(k.valueKey);
+      if (inflight) {
+        this.telemetry.count("coalesced");
+        this.telemetry.emit("coalesced", { key: k.valueKey });
+        answers.set(k.valueKey, inflight);
+        continue;
+      }
+      toFetch.push(k);
+    }
+    if (toFetch.length) {
+      // Register every key first, so concurrent gets of these keys join this batch.
+      const batch = this.fetchMany(toFetch);
+      toFetch.forEach((k) => {
+        const one = batch.then((values) => values.get(k.valueKey) ?? null);
+        this.gets.register(k.valueKey, one);
+        answers.set(k.valueKey, one);
+      });
+    }
+    const settled = new Map<string, TEntity | null>();
+    await Promise.all(
+      [...answers].map(async ([valueKey, answer]) => {
+        settled.set(valueKey, await answer);
+      }),
+    );
+    return resolved.map((k) => settled.get(k.valueKey) ?? null);
+  }
+
+  /** One MGET for all keys; misses through leases (loadMany where given); pending invalidations bypass Redis. */
+  private async fetchMany(toFetch: readonly ResolvedKey<TKey>[]): Promise<Map<string, TEntity | null>> {
+    const mark = this.l1?.mark();
+    const values = new Map<string, TEntity | null>();
+    const direct: ResolvedKey<TKey>[] = [];
+    const fetchable: ResolvedKey<TKey>[] = [];
+    for (const k of toFetch) {
+      if (!this.retries.has(k.valueKey)) {
+        fetchable.push(k);
+        continue;
+      }
+      direct.push(k); // an invalidation of this key is still pending: Redis may hold the old value
+      this.telemetry.count("misses");
+    }
+    const misses: ResolvedKey<TKey>[] = [];
+    if (fetchable.length) {
+      const r = await this.guard.run("mget", (c) => c.mgetBuffer(fetchable.map((k) => k.valueKey)));
+      fetchable.forEach((k, i) => {
+        const raw = r.ok ? r.value[i] : null;
+        const found = raw ? this.lookup(k, raw, undefined, mark) : ({ state: "miss" } as const);
+        if (found.state !== "miss") {
+          values.set(k.valueKey, found.value);
+          return;
+        }
+        this.telemetry.count("misses");
+        this.telemetry.emit("miss", { key: k.valueKey });
+        (r.ok ? misses : direct).push(k);
+      });
+    }
+    const [leased, loaded] = await Promise.all([
+      misses.length ? this.loadThroughLease(misses, undefined) : [],
+      direct.length ? this.loadBatch(direct, undefined) : [],
+    ]);
+    misses.forEach((k, i) => values.set(k.valueKey, leased[i] ?? null));
+    direct.forEach((k, i) => values.set(k.valueKey, loaded[i] ?? null));
+    return values;
+  }
+
+  /** Lookup by a declared index; generated `getBy<Index>` methods call it. */
+  protected async getByIndex(index: string, values: readonly unknown[]): Promise<TEntity | null> {
+    const indexDef = this.definition.indexes[index];
+    if (!indexDef) throw new InvalidKeyError(`${this.definition.name}: unknown index "${index}"`);
+    const indexKey = this.keys.indexKey(index, values);
+    const loader = this.requireSource(indexDef.load) as unknown as (...args: unknown[]) => Promise<TEntity | null>;
+    const { promise, joined } = this.indexGets.run(indexKey, () => this.fetchByIndex(index, indexKey, values, loader));
+    if (joined) {
+      this.telemetry.count("coalesced");
+      this.telemetry.emit("coalesced", { key: indexKey });
+    }
+    return promise;
+  }
+
+  /** Reloads from the source under a lease (revoking any other holder) and overwrites the cache. */
+  async refresh(key: KeyInput<TKey>): Promise<TEntity | null> {
+    const k = this.keys.resolve(key);
+    this.requireSource("load");
+    this.gets.forget(k.valueKey);
+    const token = newToken();
+    const r = await this.script("acquire", ACQUIRE, [this.keys.epochKey, k.valueKey, k.leaseKey], [this.leaseTtlMs, "f", token]);
+    if (!r.ok) return this.loadFromSource(k, undefined);
+    const value = await this.loadHeld([k], [token], undefined).then((v) => v[0] ?? null);
+    await this.fill([{ k, token, value }], undefined);
+    await this.publishL1([k.valueKey]);
+    return value;
+  }
+
+  // ------------------------------------------------------------------------------------ writes
+
+  async save(entity: TEntity): Promise<void> {
+    const k = this.keys.fromEntity(entity);
+    const source = this.requireSource("save");
+    if (this.definition.strategy === "write-through") {
+      await this.saveWriteThrough(k, entity, source);
+      return;
+    }
+    this.gets.forget(k.valueKey);
+    await source.call(this.source, entity);
+    await this.dropAfterWrite(k, [entity]);
+  }
+
+  async delete(key: KeyInput<TKey>): Promise<void> {
+    const k = this.keys.resolve(key);
+    const source = this.requireSource("delete");
+    this.gets.forget(k.valueKey);
+    await source.call(this.source, k.key);
+    await this.dropAfterWrite(k, []);
+  }
+
+  /** Drops the value, its lease, its index entries and what `invalidates` names. Never rejects for Redis. */
+  async invalidate(key: KeyInput<TKey>): Promise<void> {
+    const k = this.keys.resolve(key);
+    await this.dropAfterWrite(k, []);
+  }
+
+  /** Drops every value in the tag sets whose fields are exactly the keys of `tag`. */
+  async invalidateTag(tag: TTag): Promise<void> {
+    const name = this.definition.name;
+    if (typeof tag !== "object" || tag === null) throw new InvalidKeyError(`${name} tag: expected an object, got ${describeValue(tag)}`);
+    const tags = this.keys.tagsMatching(tag);
+    if (!tags.length) {
+      const declared = Object.values(this.definition.tags).map((t) => t.pattern);
+      throw new InvalidKeyError(
+        `${name}: no tag has exactly the fields { ${Object.keys(tag).join(", ")} }; declared tags: ${declared.length ? declared.join(", ") : "none"}`,
+      );
+    }
+    const setKeys = tags.map((t) => this.keys.tagKey(t, tag as Record<string, unknown>));
+    this.gets.forgetAll();
+    const run = async (): Promise<boolean> => {
+      const r = await this.script("invalidate-tag", INVALIDATE_TAG, [this.keys.epochKey, ...setKeys], [this.keys.valuePrefix, this.keys.leasePrefix]);
+      if (!r.ok) return false;
+      const members = Array.isArray(r.value) ? r.value.map(text) : [];
+      this.l1?.delete(members);
+      if (this.l1 && members.length) await this.publishL1(members);
+      return true;
+    };
+    if (!(await run())) this.retries.add(`tag:${setKeys.join(" ")}`, run, this.maxEntryTtl());
+  }
+
+  /** The Redis key of the value. Throws InvalidKeyError. */
+  keyOf(key: KeyInput<TKey>): string {
+    return this.keys.resolve(key).valueKey;
+  }
+
+  stats(): CacheStats {
+    return this.telemetry.snapshot();
+  }
+
+  /** Closes the L1 subscriber connection and stops background retries. The client stays open. */
+  async close(): Promise<void> {
+    this.retries.close();
+    await this.l1?.close();
+  }
+
+  // ------------------------------------------------------------------------------------ read internals
+
+  private countHit(key: string, negative: boolean): void {
+    this.telemetry.count("hits");
+    if (negative) {
+      this.telemetry.count("negativeHits");
+      this.telemetry.emit("negative-hit", { key });
+    } else {
+      this.telemetry.emit("hit", { key });
+    }
+  }
+
+  private async fetch(k: ResolvedKey<TKey>, load: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
+    const mark = this.l1?.mark();
+    if (this.retries.has(k.valueKey)) {
+      void this.retries.drain();
+      this.telemetry.count("misses");
+      return this.loadFromSource(k, load);
+    }
+    const r = await this.guard.run("get", (c) => c.getBuffer(k.valueKey));
+    if (r.ok && r.value) {
+      const found = this.lookup(k, r.value, load, mark);
+      if (found.state !== "miss") return found.value;
+    }
+    this.telemetry.count("misses");
+    this.telemetry.emit("miss", { key: k.valueKey });
+    if (!r.ok) return this.loadFromSource(k, load);
+    const [value] = await this.loadThroughLease([k], load);
+    return value ?? null;
+  }
+
+  /** Interprets a raw value read by GET/MGET: counts hits, serves stale (starting a refresh), drops invalid. */
+  private lookup(k: ResolvedKey<TKey>, raw: Buffer, load: Loader<TEntity, TKey> | undefined, mark: number | undefined): Lookup<TEntity> {
+    const decoded = this.codec.decode(raw, k.enc);
+    if (decoded.kind === "invalid") {
+      this.dropInvalid(k.valueKey, raw, decoded.reason);
+      return { state: "miss" };
+    }
+    const now = Date.now();
+    if (now < decoded.freshUntil) {
+      const value = decoded.kind === "value" ? decoded.entity : null;
+      this.countHit(k.valueKey, value === null);
+      if (mark !== undefined) this.l1?.set(k.valueKey, value, decoded.freshUntil, mark);
+      return { state: "hit", value, freshUntil: decoded.freshUntil };
+    }
+    if (decoded.kind === "value" && this.definition.staleWhileRevalidateMs) {
+      this.telemetry.count("staleHits");
+      this.telemetry.emit("stale-hit", { key: k.valueKey });
+      this.backgroundRefresh(k, load);
+      return { state: "stale", value: decoded.entity };
+    }
+    return { state: "miss" };
+  }
+
+  /**
+   * Miss path for a batch of keys: take leases (one script), load what we hold, fill under the
+   * lease (one script), and wait for the keys another process is filling.
+   */
+  private async loadThroughLease(ks: readonly ResolvedKey<TKey>[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
+    const mark = this.l1?.mark();
+    if (this.drops.size) await Promise.all(ks.map((k) => this.drops.get(k.valueKey)));
+    const tokens = ks.map(() => newToken());
+    const keys = [this.keys.epochKey];
+    for (const k of ks) keys.push(k.valueKey, k.leaseKey);
+    const r = await this.script("acquire", ACQUIRE, keys, [this.leaseTtlMs, "g", ...tokens]);
+    if (!r.ok || !Array.isArray(r.value)) return this.loadBatch(ks, load);
+
+    const results: (TEntity | null)[] = new Array<TEntity | null>(ks.length).fill(null);
+    const held: number[] = [];
+    const pending: Promise<void>[] = [];
+    r.value.forEach((reply: unknown, i: number) => {
+      const k = ks[i]!;
+      const [kind, raw] = Array.isArray(reply) ? reply : [];
+      const tag = kind === undefined ? "" : text(kind);
+      if (tag === "l") {
+        held.push(i);
+      } else if (tag === "v") {
+        const decoded = this.decodeForRead(k, asBuffer(raw));
+        if (decoded) {
+          results[i] = decoded.value;
+        } else {
+          pending.push(this.loadFromSource(k, load).then((v) => void (results[i] = v)));
+        }
+      } else {
+        pending.push(this.waitForFill(k, load).then((v) => void (results[i] = v)));
+      }
+    });
+    if (held.length) {
+      const heldKeys = held.map((i) => ks[i]!);
+      const heldTokens = held.map((i) => tokens[i]!);
+      const values = await this.loadHeld(heldKeys, heldTokens, load);
+      await this.fill(
+        heldKeys.map((k, j) => ({ k, token: heldTokens[j]!, value: values[j] ?? null })),
+        mark,
+      );
+      held.forEach((i, j) => (results[i] = values[j] ?? null));
+    }
+    await Promise.all(pending);
+    return results;
+  }
+
+  /** Loads keys whose leases we hold; on a source error releases the leases, then rethrows. */
+  private async loadHeld(ks: readonly ResolvedKey<TKey>[], tokens: readonly string[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
+    try {
+      return await this.loadBatch(ks, load);
+    } catch (error) {
+      await Promise.all(ks.map((k, i) => this.script("release", RELEASE, [k.leaseKey], [tokens[i]!])));
+      throw error;
+    }
+  }
+
+  /** A key someone else holds the lease for: poll `acquire` with backoff; take over if the holder dies. */
+  private async waitForFill(k: ResolvedKey<TKey>, load: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
+    this.telemetry.count("leaseWaits");
+    this.telemetry.emit("lease-wait", { key: k.valueKey });
+    const deadline = Date.now() + 2 * this.leaseTtlMs;
+    let delay = 4;
+    while (Date.now() < deadline) {
+      await sleep(delay);
+      delay = Math.min(delay * 2, 50);
+      const token = newToken();
+      const r = await this.script("acquire", ACQUIRE, [this.keys.epochKey, k.valueKey, k.leaseKey], [this.leaseTtlMs, "g", token]);
+      if (!r.ok || !Array.isArray(r.value)) break;
+      const reply: unknown = r.value[0];
+      const [kind, raw] = Array.isArray(reply) ? reply : [];
+      const tag = kind === undefined ? "" : text(kind);
+      if (tag === "v") {
+        const decoded = this.decodeForRead(k, asBuffer(raw));
+        if (decoded) return decoded.value;
+      } else if (tag === "l") {
+        const [value] = await this.loadHeld([k], [token], load);
+        await this.fill([{ k, token, value: value ?? null }], undefined);
+        return value ?? null;
+      }
+    }
+    return this.loadFromSource(k, load);
+  }
+
+  /** Decodes a value returned by a script; drops it when invalid. */
+  private decodeForRead(k: ResolvedKey<TKey>, raw: Buffer | undefined): { value: TEntity | null } | undefined {
+    if (!raw) return undefined;
+    const decoded: Decoded<TEntity> = this.codec.decode(raw, k.enc);
+    if (decoded.kind === "invalid") {
+      this.dropInvalid(k.valueKey, raw, decoded.reason);
+      return undefined;
+    }
+    return { value: decoded.kind === "value" ? decoded.entity : null };
+  }
+
+  /** Stale-while-revalidate: one background refresh per key, guarded by the lease across processes. */
+  private backgroundRefresh(k: ResolvedKey<TKey>, load: Loader<TEntity, TKey> | undefined): void {
+    if (this.refreshes.has(k.valueKey)) return;
+    this.refreshes.add(k.valueKey);
+    const run = async (): Promise<void> => {
+      const token = newToken();
+      const r = await this.script("acquire", ACQUIRE, [this.keys.epochKey, k.valueKey, k.leaseKey], [this.leaseTtlMs, "r", token]);
+      if (!r.ok || !Array.isArray(r.value)) return;
+      const reply: unknown = r.value[0];
+      if (!Array.isArray(reply) || text(reply[0]) !== "l") return;
+      const [value] = await this.loadHeld([k], [token], load);
+      await this.fill([{ k, token, value: value ?? null }], undefined);
+    };
+    run()
+      .catch((error: unknown) => this.telemetry.emit("refresh-failed", { key: k.valueKey, error }))
+      .finally(() => this.refreshes.delete(k.valueKey));
+  }
+
+  private async fetchByIndex(
+    index: string,
+    indexKey: string,
+    values: readonly unknown[],
+    loader: (...args: unknown[]) => Promise<TEntity | null>,
+  ): Promise<TEntity | null> {
+    const r = await this.script("index-get", INDEX_GET, [indexKey], [this.keys.valuePrefix]);
+    if (r.ok && Array.isArray(r.value)) {
+      const pointer = text(r.value[0]);
+      const raw = asBuffer(r.value[1]);
+      if (raw) {
+        const decoded = this.codec.decode(raw, pointer);
+        const valueKey = this.keys.valueKeyOfEnc(pointer);
+        if (this.retries.has(valueKey)) {
+          // an invalidation of this value is still pending: do not trust it
+        } else if (decoded.kind === "invalid") {
+          this.dropInvalid(valueKey, raw, decoded.reason);
+        } else if (
+          decoded.kind === "value" &&
+          this.keys.indexKeyOfEntity(index, decoded.entity) === indexKey &&
+          this.keys.encOfEntity(decoded.entity) === pointer
+        ) {
+          const now = Date.now();
+          if (now < decoded.freshUntil) {
+            this.countHit(valueKey, false);
+            return decoded.entity;
+          }
+          if (this.definition.staleWhileRevalidateMs) {
+            this.telemetry.count("staleHits");
+            this.telemetry.emit("stale-hit", { key: valueKey });
+            try {
+              this.backgroundRefresh(this.keys.fromEntity(decoded.entity), undefined);
+            } catch {
+              // key fields invalid: nothing to refresh
+            }
+            return decoded.entity;
+          }
+        }
+      }
+    }
+    this.telemetry.count("misses");
+    this.telemetry.emit("miss", { key: indexKey });
+    this.telemetry.count("loads");
+    this.telemetry.emit("load", { key: indexKey });
+    const entity = (await loader.call(this.source, ...values)) ?? null;
+    if (entity !== null && r.ok) {
+      const enc = this.keys.encOfEntity(entity);
+      if (enc !== undefined && this.keys.indexKeyOfEntity(index, entity) === indexKey) {
+        // The pointer only: the value was not loaded under a lease, so it is not filled here.
+        const pttl = this.fillTtl().pttl;
+        await this.guard.run("index-set", (c) => c.call("SET", indexKey, enc, "PX", pttl));
+      }
+    }
+    return entity;
+  }
+
+  // ------------------------------------------------------------------------------------ shared internals
+
+  /** Runs a Lua script through the guard (EVALSHA, EVAL on NOSCRIPT); never throws. */
+  protected script(op: string, s: Script, keys: readonly string[], args: readonly (string | Buffer | number)[]): Promise<GuardResult<unknown>> {
+    return this.guard.run(op, (c) => runScript(c, s, keys, args));
+  }
+
+  /** Validates a key; throws InvalidKeyError before any Redis or source call. */
+  protected resolveKey(key: KeyInput<TKey> | TKey): ResolvedKey<TKey> {
+    return this.keys.resolve(key);
+  }
+
+  /** The source method, bound-callable with `.call(this.source, ...)`, or a clear error naming it. */
+  protected requireSource(method: string): (...args: unknown[]) => Promise<unknown> {
+    const fn = (this.source as Record<string, unknown> | undefined)?.[method];
+    if (typeof fn === "function") return fn as (...args: unknown[]) => Promise<unknown>;
+    const name = this.definition.name;
+    if (!this.source) {
+      throw new CachegenError(
+        method === "load"
+          ? `${name}: no source: pass a load function to get(key, load) or give the repository a source implementing ${name}Source.load`
+          : `${name}: no source: give the repository a source implementing ${name}Source.${method}`,
+      );
+    }
+    throw new CachegenError(`${name}: source.${method} is not implemented; implement ${name}Source.${method}() to use ${this.methodFor(method)} (strategy ${this.definition.strategy})`);
+  }
+
+  private methodFor(method: string): string {
+    if (method === "save") return "save()";
+    if (method === "delete") return "delete()";
+    const index = Object.entries(this.definition.indexes).find(([, d]) => d.load === method);
+    if (index) return `getBy${index[0].replace(/^by/, "")}() (index ${index[0]})`;
+    return "get()";
+  }
+
+  /** Loads from the source (the `load` argument first), counting loads. No cache fill. */
+  protected async loadFromSource(k: ResolvedKey<TKey>, load: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
+    const [value] = await this.loadBatch([k], load);
+    return value ?? null;
+  }
+
+  /**
+   * Every source load goes through here (the `load` argument, else `loadMany` for batches, else
+   * `load` per key), counting loads. A subclass may override it (e.g. to consult pending writes).
+   */
+  protected async loadBatch(ks: readonly ResolvedKey<TKey>[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
+    this.telemetry.count("loads", ks.length);
+    if (this.telemetry.listening) for (const k of ks) this.telemetry.emit("load", { key: k.valueKey });
+    if (load) return Promise.all(ks.map(async (k) => (await load(k.key)) ?? null));
+    const loadOne = this.requireSource("load") as unknown as (key: TKey) => Promise<TEntity | null>;
+    const source = this.source as TSource;
+    if (ks.length > 1 && typeof source.loadMany === "function") {
+      const values = await source.loadMany(ks.map((k) => k.key));
+      if (!Array.isArray(values) || values.length !== ks.length) {
+        throw new CachegenError(
+          `${this.definition.name}: source.loadMany returned ${Array.isArray(values) ? values.length : typeof values} results for ${ks.length} keys (it must return one per key, in order, null when absent)`,
+        );
+      }
+      return values.map((v) => v ?? null);
+    }
+    return Promise.all(ks.map(async (k) => (await loadOne.call(source, k.key)) ?? null));
+  }
+
+  /** Fresh TTL (ttl minus jitter, so ttl is an upper bound) and Redis TTL (fresh + SWR window). */
+  protected fillTtl(): { fresh: number; pttl: number } {
+    const { ttlMs, jitter } = this.definition;
+    const fresh = Math.max(1, Math.floor(ttlMs * (1 - jitter * Math.random())));
+    return { fresh, pttl: fresh + (this.definition.staleWhileRevalidateMs ?? 0) };
+  }
+
+  private negativeTtl(): number | undefined {
+    const n = this.definition.negativeTtlMs;
+    if (!n) return undefined;
+    return Math.max(1, Math.floor(n * (1 - this.definition.jitter * Math.random())));
+  }
+
+  /** Fills values loaded under leases, in one script; entries whose lease was revoked are rejected. */
+  private async fill(entries: readonly { k: ResolvedKey<TKey>; token: string; value: TEntity | null }[], mark: number | undefined): Promise<void> {
+    const keys = [this.keys.epochKey];
+    const args: (string | Buffer | number)[] = [0];
+    const sent: { k: ResolvedKey<TKey>; value: TEntity | null; freshUntil: number }[] = [];
+    const release: { k: ResolvedKey<TKey>; token: string }[] = [];
+    const now = Date.now();
+    for (const { k, token, value } of entries) {
+      if (value === null) {
+        // Not found: remember it for negativeTtl, else drop whatever is cached (refresh, SWR).
+        const ttl = this.negativeTtl();
+        keys.push(k.valueKey, k.leaseKey);
+        args.push(token, ttl === undefined ? "" : this.codec.encodeNegative(now + ttl), ttl ?? 1, 0, 0, "");
+        sent.push({ k, value, freshUntil: ttl === undefined ? 0 : now + ttl });
+        continue;
+      }
+      const { fresh, pttl } = this.fillTtl();
+      const encoded = this.codec.encode(value, k.enc, now + fresh);
+      if (!encoded.ok) {
+        this.telemetry.count("invalidValues");
+        this.telemetry.emit("invalid-value", { key: k.valueKey, detail: `source value not cached: ${encoded.reason}` });
+        release.push({ k, token });
+        continue;
+      }
+      const indexKeys = this.keys.indexKeysOfEntity(value);
+      const tagKeys = this.keys.tagKeysOfEntity(value);
+      keys.push(k.valueKey, k.leaseKey, ...indexKeys, ...tagKeys);
+      args.push(token, encoded.bytes, pttl, indexKeys.length, tagKeys.length, k.enc);
+      sent.push({ k, value, freshUntil: now + fresh });
+    }
+    args[0] = sent.length;
+    const work: Promise<unknown>[] = release.map(({ k, token }) => this.script("release", RELEASE, [k.leaseKey], [token]));
+    if (sent.length) {
+      work.push(
+        this.script("fill", FILL, keys, args).then((r) => {
+          if (!r.ok || !Array.isArray(r.value)) return;
+          r.value.forEach((status: unknown, i: number) => {
+            const entry = sent[i]!;
+            if (Number(status) === 1) {
+              if (mark !== undefined) this.l1?.set(entry.k.valueKey, entry.value, entry.freshUntil, mark);
+            } else {
+              this.telemetry.emit("fill-rejected", { key: entry.k.valueKey, detail: "lease revoked by a write or invalidation" });
+            }
+          });
+        }),
+      );
+    }
+    await Promise.all(work);
+  }
+
+  /** Counts an invalid stored value and deletes it unless it changed since it was read. */
+  protected dropInvalid(valueKey: string, raw: Buffer, reason: string): void {
+    this.telemetry.count("invalidValues");
+    this.telemetry.emit("invalid-value", { key: valueKey, detail: reason });
+    const op =
+      raw.length > this.codec.maxValueBytes
+        ? this.guard.run("unlink", (c) => c.call("UNLINK", valueKey))
+        : this.script("delete-invalid", DELETE_IF_SAME, [valueKey], [createHash("sha1").update(raw).digest("hex")]);
+    this.drops.set(valueKey, op);
+    void op.finally(() => {
+      if (this.drops.get(valueKey) === op) this.drops.delete(valueKey);
+    });
+  }
+
+  private maxEntryTtl(): number {
+    return this.definition.ttlMs + (this.definition.staleWhileRevalidateMs ?? 0);
+  }
+
+  private async publishL1(valueKeys: readonly string[]): Promise<void> {
+    if (!this.l1 || !valueKeys.length) return;
+    await this.guard.run("publish", (c) => c.publish(this.keys.channel, L1Cache.message(valueKeys)));
+  }
+
+  // ------------------------------------------------------------------------------------ write internals
+
+  private async saveWriteThrough(k: ResolvedKey<TKey>, entity: TEntity, save: (...args: unknown[]) => Promise<unknown>): Promise<void> {
+    this.gets.forget(k.valueKey);
+    let token: string | undefined = "";
+    if (!this.definition.versionField) {
+      // Without a version, overlapping writers cannot be ordered: register as a writer so a put
+      // that overlapped another write drops the value instead (falls back to invalidation).
+      token = newToken();
+      const writers = this.keys.writersKeyOfEnc(k.enc);
+      const r = await this.script("mark-writer", MARK_WRITER, [writers], [token, WRITERS_TTL_MS]);
+      if (!r.ok) token = undefined;
+    }
+    try {
+      await (save as unknown as (entity: TEntity) => Promise<void>).call(this.source, entity);
+    } catch (error) {
+      if (token) void this.guard.run("unmark-writer", (c) => c.call("SREM", this.keys.writersKeyOfEnc(k.enc), token));
+      throw error;
+    }
+    if (token === undefined) {
+      await this.dropAfterWrite(k, [entity]);
+      return;
+    }
+    await this.putValue(k, entity, token);
+  }
+
+  /**
+   * Puts a value written by this process (write-through; reusable by write-behind): revokes any
+   * lease, keeps a newer version (versionField), writes index entries and tag sets, drops the old
+   * value's stale index entries and what `invalidates` names. On Redis failure the key is
+   * invalidated later (retry queue). `ttl.pttl: null` stores it without expiry.
+   */
+  protected async putValue(k: ResolvedKey<TKey>, entity: TEntity, writerToken = "", ttl?: { fresh: number; pttl: number | null }): Promise<"written" | "kept-newer" | "dropped" | "failed"> {
+    this.gets.forget(k.valueKey);
+    this.indexGets.forgetAll();
+    this.l1?.delete([k.valueKey]);
+    const { fresh, pttl } = ttl ?? this.fillTtl();
+    const encoded = this.codec.encode(entity, k.enc, Date.now() + fresh);
+    if (!encoded.ok) {
+      this.telemetry.count("invalidValues");
+      this.telemetry.emit("invalid-value", { key: k.valueKey, detail: `value not cached: ${encoded.reason}` });
+      if (writerToken) void this.guard.run("unmark-writer", (c) => c.call("SREM", this.keys.writersKeyOfEnc(k.enc), writerToken));
+      await this.dropAfterWrite(k, [entity]);
+      return "dropped";
+    }
+    const indexKeys = this.keys.indexKeysOfEntity(entity);
+    const tagKeys = this.keys.tagKeysOfEntity(entity);
+    const r = await this.script(
+      "put",
+      PUT,
+      [k.valueKey, k.leaseKey, this.keys.writersKeyOfEnc(k.enc), ...indexKeys, ...tagKeys],
+      [encoded.bytes, pttl ?? 0, this.codec.versionOf(entity), writerToken, indexKeys.length, tagKeys.length, k.enc],
+    );
+    if (!r.ok || !Array.isArray(r.value)) {
+      this.retries.add(k.valueKey, () => this.dropOnce(k, [entity]), this.maxEntryTtl());
+      await this.dropTargets([entity]);
+      return "failed";
+    }
+    const status = Number(r.value[0]);
+    const old = this.decodeOld(k, asBuffer(r.value[1]));
+    const stale = old ? this.keys.indexKeysOfEntity(old).filter((key) => !indexKeys.includes(key)) : [];
+    const work: Promise<unknown>[] = [this.dropTargets(old ? [old, entity] : [entity]), this.publishL1([k.valueKey])];
+    if (stale.length) work.push(this.deleteKeys(stale));
+    await Promise.all(work);
+    return status === 1 ? "written" : status === 2 ? "kept-newer" : "dropped";
+  }
+
+  /**
+   * After a source write: deletes value + lease (revoking in-flight fills) and the index entries of
+   * the old and new values, then what `invalidates` names for both. Never rejects because of Redis:
+   * failures are counted, raised as events and retried when Redis is available again.
+   */
+  protected async dropAfterWrite(k: ResolvedKey<TKey>, entities: readonly TEntity[]): Promise<void> {
+    this.gets.forget(k.valueKey);
+    this.indexGets.forgetAll();
+    if (!(await this.dropOnce(k, entities))) {
+      this.retries.add(k.valueKey, () => this.dropOnce(k, entities), this.maxEntryTtl());
+      await this.dropTargets(entities);
+    }
+    this.gets.forget(k.valueKey);
+  }
+
+  private async dropOnce(k: ResolvedKey<TKey>, entities: readonly TEntity[]): Promise<boolean> {
+    this.l1?.delete([k.valueKey]);
+    const indexKeys = [...new Set(entities.flatMap((e) => this.keys.indexKeysOfEntity(e)))];
+    const r = await this.script("invalidate", INVALIDATE, [k.valueKey, k.leaseKey, ...indexKeys], [1]);
+    if (!r.ok || !Array.isArray(r.value)) return false;
+    const old = this.decodeOld(k, asBuffer(r.value[0]));
+    const stale = old ? this.keys.indexKeysOfEntity(old).filter((key) => !indexKeys.includes(key)) : [];
+    const work: Promise<unknown>[] = [this.dropTargets(old ? [old, ...entities] : entities), this.publishL1([k.valueKey])];
+    if (stale.length) work.push(this.deleteKeys(stale));
+    await Promise.all(work);
+    return true;
+  }
+
+  private decodeOld(k: ResolvedKey<TKey>, raw: Buffer | undefined): TEntity | undefined {
+    if (!raw) return undefined;
+    const decoded = this.codec.decode(raw, k.enc);
+    return decoded.kind === "value" ? decoded.entity : undefined;
+  }
+
+  /** Deletes keys of this entity (one slot); retried on failure. */
+  private async deleteKeys(keys: readonly string[]): Promise<void> {
+    const run = async (): Promise<boolean> => (await this.guard.run("del", (c) => c.call("DEL", ...keys))).ok;
+    if (!(await run())) this.retries.add(`del:${keys.join(" ")}`, run, this.maxEntryTtl());
+  }
+
+  /** Invalidates what `definition.invalidates` names for these values: one script per target entity (its own slot). */
+  protected async dropTargets(entities: readonly TEntity[]): Promise<void> {
+    if (!this.definition.invalidates.length || !entities.length) return;
+    const groups = new Map<KeySpace<unknown, unknown>, Map<string, ResolvedKey<unknown>>>();
+    for (const inv of this.definition.invalidates) {
+      const space = this.targetSpace(inv.entity());
+      for (const entity of entities) {
+        let target: ResolvedKey<unknown>;
+        try {
+          target = space.resolve(inv.key(entity));
+        } catch {
+          continue; // e.g. a null reference: nothing to invalidate
+        }
+        let group = groups.get(space);
+        if (!group) groups.set(space, (group = new Map()));
+        group.set(target.valueKey, target);
+      }
+    }
+    await Promise.all(
+      [...groups].map(async ([space, targets]) => {
+        const keys: string[] = [];
+        for (const t of targets.values()) keys.push(t.valueKey, t.leaseKey);
+        const valueKeys = [...targets.keys()];
+        const run = async (): Promise<boolean> => {
+          const r = await this.script("invalidate-target", INVALIDATE, keys, [targets.size]);
+          if (!r.ok) return false;
+          if (space.definition.l1) await this.guard.run("publish", (c) => c.publish(space.channel, L1Cache.message(valueKeys)));
+          return true;
+        };
+        if (!(await run())) this.retries.add(`target:${valueKeys.join(" ")}`, run, this.maxEntryTtl());
+      }),
+    );
+  }
+
+  private targetSpace(definition: EntityDefinition<unknown, unknown>): KeySpace<unknown, unknown> {
+    let space = this.targetSpaces.get(definition);
+    if (!space) {
+      space = new KeySpace(definition, this.keys.prefix);
+      this.targetSpaces.set(definition, space);
+    }
+    return space;
+  }
+}

@@ -1,0 +1,65 @@
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { promisify } from "node:util";
+import { Cluster, Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deleteByPrefix, type RedisClient } from "cachegen/runtime";
+import { TeamRepository, type Team } from "./fixtures/team.js";
+import { UserRepository } from "./fixtures/user.js";
+import { collectEvents, encryptionKeys, makeUser, SpawnedRedis, until, UserStoreWithMany } from "./helpers.js";
+
+const run = promisify(execFile);
+const servers: SpawnedRedis[] = [];
+let cluster: Cluster;
+const prefix = "cgtest:cluster:";
+
+beforeAll(async () => {
+  for (let i = 0; i < 3; i++) servers.push(await SpawnedRedis.start(["--cluster-enabled", "yes", "--cluster-config-file", `nodes-${i}.conf`]));
+  await run("redis-cli", ["--cluster", "create", ...servers.map((s) => `127.0.0.1:${s.port}`), "--cluster-replicas", "0", "--cluster-yes"]);
+  for (const s of servers) {
+    const node = new Redis({ host: "127.0.0.1", port: s.port });
+    await until(async () => (await node.cluster("INFO")).includes("cluster_state:ok"), 10_000, 50);
+    node.disconnect();
+  }
+  cluster = new Cluster([{ host: "127.0.0.1", port: servers[0]!.port }], { redisOptions: { maxRetriesPerRequest: 1 } });
+  await until(() => cluster.status === "ready", 10_000);
+}, 30_000);
+
+afterAll(async () => {
+  cluster?.disconnect();
+  await Promise.all(servers.map((s) => s.stop()));
+});
+
+describe("guarantee 8: cluster", () => {
+  it("guarantee 8 (cluster): every operation runs on an ioredis Cluster with zero CROSSSLOT (or any other) errors", async () => {
+    const events = collectEvents();
+    const redis = cluster as RedisClient;
+    const source = new UserStoreWithMany();
+    const teams = new Map<string, Team>();
+    const team: Team = { id: randomUUID(), name: "t", memberCount: 2 };
+    teams.set(team.id, team);
+    const teamRepo = new TeamRepository({ redis, keyPrefix: prefix, onEvent: events.onEvent, source: { load: async ({ id }) => teams.get(id) ?? null } });
+    const users = Array.from({ length: 20 }, () => source.put(makeUser({ teamId: team.id })));
+    const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys, onEvent: events.onEvent });
+
+    expect(await repo.get(users[0]!.id)).toEqual(users[0]);
+    expect(await repo.get(users[0]!.id)).toEqual(users[0]);
+    expect(await repo.getMany(users.map((u) => u.id))).toEqual(users);
+    expect(await repo.getMany(users.map((u) => u.id))).toEqual(users);
+    expect((await repo.getByEmail(users[1]!.email))?.id).toBe(users[1]!.id);
+    expect((await repo.getByEmail(users[1]!.email))?.id).toBe(users[1]!.id);
+    await teamRepo.get(team.id);
+    await repo.save({ ...users[2]!, name: "changed", email: "changed@example.com" });
+    expect(await cluster.exists(teamRepo.keyOf(team.id))).toBe(0);
+    await repo.invalidateTeam(team.id);
+    expect(await cluster.exists(repo.keyOf(users[3]!.id))).toBe(0);
+    expect(await repo.refresh(users[4]!.id)).toEqual(users[4]);
+    await repo.delete(users[5]!.id);
+    expect(await repo.get(users[5]!.id)).toBeNull();
+
+    expect(events.of("redis-error")).toEqual([]);
+    expect(repo.stats().redisErrors).toBe(0);
+    expect(repo.stats().hits).toBeGreaterThan(20);
+    expect(await deleteByPrefix(redis, prefix)).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { CachegenError, defineEntity, z } from "cachegen/runtime";
+import { Codec } from "../../src/runtime/codec.js";
+import { buildEnvelope, parseEnvelope } from "../../src/runtime/envelope.js";
+import { buildPlan, decodeStored, encodeStored } from "../../src/runtime/stored-form.js";
+import { metricEntity } from "./fixtures/metric.js";
+import { userEntity, UserRepository } from "./fixtures/user.js";
+import { encryptionKeys, makeUser, UserStore } from "./helpers.js";
+import { Redis } from "ioredis";
+
+const codecOptions = { encryptionKeys, maxValueBytes: 1 << 22 };
+
+describe("stored form", () => {
+  it("is derived from the schema: datetime, date (dateFields), bigint, nested in objects, arrays, records, optional and nullable", () => {
+    const schema = z.object({
+      at: z.date(),
+      day: z.date().nullable(),
+      n: z.bigint().optional(),
+      list: z.array(z.object({ at: z.date(), tags: z.record(z.string(), z.bigint()) })),
+      plain: z.string(),
+    });
+    const plan = buildPlan("T", schema, ["day"])!;
+    const value = {
+      at: new Date("2024-01-01T10:00:00.123Z"),
+      day: new Date("2024-02-29T00:00:00.000Z"),
+      list: [{ at: new Date(0), tags: { a: 1n, b: -2n } }],
+      plain: "x",
+    };
+    const stored = encodeStored(value, plan);
+    expect(stored).toEqual({
+      at: "2024-01-01T10:00:00.123Z",
+      day: "2024-02-29",
+      list: [{ at: "1970-01-01T00:00:00.000Z", tags: { a: "1", b: "-2" } }],
+      plain: "x",
+    });
+    expect(value.at).toBeInstanceOf(Date); // encode never mutates
+    expect(schema.parse(decodeStored(JSON.parse(JSON.stringify(stored)), plan))).toEqual(value);
+    expect(buildPlan("T", z.object({ a: z.string(), b: z.json() }))).toBeNull();
+  });
+
+  it("refuses what it cannot store, and dateFields that name no date", () => {
+    expect(() => buildPlan("T", z.object({ a: z.union([z.date(), z.string()]) }))).toThrow(/unions containing Date or bigint/);
+    expect(() => buildPlan("T", z.object({ a: z.map(z.string(), z.string()) }))).toThrow(/zod type "map"/);
+    expect(() => buildPlan("T", z.object({ a: z.date() }), ["b"])).toThrow(/dateFields entry "b"/);
+  });
+
+  it("msgpack and JSON codecs round-trip the same entity", () => {
+    const user = makeUser({ age: 3 });
+    const json = new Codec(userEntity, codecOptions);
+    const encoded = json.encode(user, "k", Date.now() + 1000);
+    if (!encoded.ok) throw new Error(encoded.reason);
+    const decoded = json.decode(encoded.bytes, "k");
+    expect(decoded).toMatchObject({ kind: "value", entity: user, version: String(user.updatedAt.getTime()) });
+    const msgpack = new Codec(metricEntity, codecOptions);
+    const metric = { name: "m", total: 2n ** 64n, at: new Date(5), samples: [], day: new Date("2000-01-01T00:00:00Z") };
+    const bytes = msgpack.encode(metric, "m", 99);
+    expect(bytes.ok).toBe(true);
+    expect(msgpack.decode((bytes as { bytes: Buffer }).bytes, "m")).toEqual({ kind: "value", entity: metric, freshUntil: 99, version: "" });
+  });
+
+  it("does not cache a source value that fails the schema", () => {
+    const codec = new Codec(userEntity, codecOptions);
+    const result = codec.encode({ ...makeUser(), email: "nope" }, "k", 1);
+    expect(result).toMatchObject({ ok: false });
+  });
+});
+
+describe("envelope", () => {
+  it("parses <kind>|<freshUntil>|<version>|<payload> and rejects anything else", () => {
+    expect(parseEnvelope(buildEnvelope("v", 123, "456", Buffer.from("{}")))).toMatchObject({ kind: "v", freshUntil: 123, version: "456" });
+    expect(parseEnvelope(buildEnvelope("n", 5, ""))).toMatchObject({ kind: "n", freshUntil: 5, version: "" });
+    for (const bad of ["", "v", "v|", "v|1|", "x|1||{}", "v|a||{}", "v|1|x|{}", "vv|1||{}", `v|${"1".repeat(100)}||{}`]) {
+      expect(parseEnvelope(Buffer.from(bad)), bad).toBeUndefined();
+    }
+  });
+});
+
+describe("encryption", () => {
+  const redis = new Redis({ lazyConnect: true });
+
+  it("missing or malformed keys are a clear error at construction", () => {
+    const source = new UserStore();
+    expect(() => new UserRepository({ redis, source })).toThrow(CachegenError);
+    expect(() => new UserRepository({ redis, source })).toThrow(/User has encrypted fields \(ssn\): pass encryptionKeys/);
+    expect(() => new UserRepository({ redis, source, encryptionKeys: { current: "a", keys: { a: new Uint8Array(16) } } })).toThrow(/must be 32 bytes/);
+    expect(() => new UserRepository({ redis, source, encryptionKeys: { current: "b", keys: { a: new Uint8Array(32) } } })).toThrow(/"b" is not among/);
+  });
+
+  it("keys rotate: values written under an old key still decrypt while it is listed", () => {
+    const user = makeUser();
+    const old = new Codec(userEntity, { encryptionKeys: { current: "k1", keys: { k1: encryptionKeys.keys.k1 } }, maxValueBytes: 1 << 20 });
+    const written = old.encode(user, "id", Date.now() + 1000) as { bytes: Buffer };
+    expect(written.bytes.toString()).toContain("enc:v1:k1:");
+    const rotated = new Codec(userEntity, codecOptions); // current k2, k1 still listed
+    expect(rotated.decode(written.bytes, "id")).toMatchObject({ kind: "value", entity: user });
+    const retired = new Codec(userEntity, { encryptionKeys: { current: "k2", keys: { k2: encryptionKeys.keys.k2 } }, maxValueBytes: 1 << 20 });
+    expect(retired.decode(written.bytes, "id")).toMatchObject({ kind: "invalid" });
+  });
+
+  it("an entity without encrypted fields needs no keys", () => {
+    const def = defineEntity({ ...metricEntity });
+    expect(() => new Codec(def, { maxValueBytes: 10 })).not.toThrow();
+  });
+});

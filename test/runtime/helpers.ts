@@ -1,0 +1,235 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { createServer } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { defineEntity, Repository, type CacheEvent, type EntityDefinition, type RedisClient, type RepositoryOptions } from "cachegen/runtime";
+import { userEntity, type User, type UserKey, type UserSource, type UserTag } from "./fixtures/user.js";
+
+export const REDIS_PORT = 6379;
+
+export function uniquePrefix(label = "t"): string {
+  return `cgtest:${label}:${randomBytes(4).toString("hex")}:`;
+}
+
+export async function connect(port = REDIS_PORT, options: Record<string, unknown> = {}): Promise<Redis> {
+  const redis = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 1, ...options });
+  await redis.connect();
+  return redis;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 3000, stepMs = 10): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await sleep(stepMs);
+  }
+}
+
+/** Records the command names a client sends (instrumentation of the real client, not a mock). */
+export function recordCommands(client: RedisClient): { names: string[]; reset(): void } {
+  const names: string[] = [];
+  const target = client as unknown as { sendCommand(cmd: { name: string }, ...rest: unknown[]): unknown };
+  const original = target.sendCommand.bind(target);
+  target.sendCommand = (cmd, ...rest) => {
+    names.push(cmd.name.toLowerCase());
+    return original(cmd, ...rest);
+  };
+  return { names, reset: () => void (names.length = 0) };
+}
+
+export function collectEvents(): { events: CacheEvent[]; onEvent: (e: CacheEvent) => void; of(type: CacheEvent["type"]): CacheEvent[] } {
+  const events: CacheEvent[] = [];
+  return { events, onEvent: (e) => void events.push(e), of: (type) => events.filter((e) => e.type === type) };
+}
+
+export const encryptionKeys = {
+  current: "k2",
+  keys: { k1: new Uint8Array(32).fill(1), k2: new Uint8Array(32).fill(2) },
+};
+
+export function makeUser(overrides: Partial<User> = {}): User {
+  const id = overrides.id ?? randomUUID();
+  return {
+    id,
+    email: `${id.slice(0, 8)}@example.com`,
+    name: "Ada",
+    nickname: null,
+    roles: ["admin"],
+    teamId: "0b5e6c1a-6f1c-4c9a-9d55-3f4f2b9d1e01",
+    status: "active",
+    settings: { theme: "dark", since: new Date("2020-02-03T00:00:00.000Z") },
+    createdAt: new Date("2024-01-02T03:04:05.678Z"),
+    updatedAt: new Date("2024-05-06T07:08:09.000Z"),
+    birthday: new Date("1990-12-31T00:00:00.000Z"),
+    balance: 123456789012345678901234567890n,
+    meta: { plan: "pro", limits: [1, 2, 3], nested: { ok: true } },
+    ssn: "123-45-6789",
+    ...overrides,
+  };
+}
+
+/** An in-memory "database" for users with call counters and optional delays/gates. */
+export class UserStore implements UserSource {
+  readonly rows = new Map<string, User>();
+  loads = 0;
+  loadManyCalls = 0;
+  indexLoads = 0;
+  saves = 0;
+  delayMs = 0;
+  /** Called inside load after the row is read, before returning (to force interleavings). */
+  beforeReturn: ((key: UserKey, row: User | null) => Promise<void>) | undefined;
+
+  put(user: User): User {
+    this.rows.set(user.id, structuredClone(user));
+    return user;
+  }
+
+  async load(key: UserKey): Promise<User | null> {
+    this.loads += 1;
+    const row = this.rows.get(key.id);
+    const copy = row ? structuredClone(row) : null;
+    if (this.delayMs) await sleep(this.delayMs);
+    if (this.beforeReturn) await this.beforeReturn(key, copy);
+    return copy;
+  }
+
+  async loadByEmail(email: string): Promise<User | null> {
+    this.indexLoads += 1;
+    for (const row of this.rows.values()) if (row.email === email) return structuredClone(row);
+    return null;
+  }
+
+  async save(user: User): Promise<void> {
+    this.saves += 1;
+    this.rows.set(user.id, structuredClone(user));
+  }
+
+  async delete(key: UserKey): Promise<void> {
+    this.rows.delete(key.id);
+  }
+}
+
+export class UserStoreWithMany extends UserStore {
+  async loadMany(keys: UserKey[]): Promise<(User | null)[]> {
+    this.loadManyCalls += 1;
+    this.loads += keys.length;
+    return keys.map((k) => {
+      const row = this.rows.get(k.id);
+      return row ? structuredClone(row) : null;
+    });
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A redis-server of our own on a free loopback port (for fault tests and exact command counts). */
+export class SpawnedRedis {
+  private child: ChildProcess | undefined;
+  private readonly dir = mkdtempSync(join(tmpdir(), "cgtest-redis-"));
+  port = 0;
+  private extraArgs: string[] = [];
+
+  static async start(extraArgs: string[] = []): Promise<SpawnedRedis> {
+    const server = new SpawnedRedis();
+    server.port = await freePort();
+    server.extraArgs = extraArgs;
+    await server.startProcess();
+    return server;
+  }
+
+  async startProcess(): Promise<void> {
+    this.child = spawn(
+      "redis-server",
+      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir, "--protected-mode", "yes", ...this.extraArgs],
+      { stdio: "ignore" },
+    );
+    const probe = new Redis({ host: "127.0.0.1", port: this.port, lazyConnect: true, retryStrategy: () => 20, maxRetriesPerRequest: 0 });
+    probe.on("error", () => undefined);
+    try {
+      await until(async () => {
+        try {
+          if (probe.status === "wait") await probe.connect();
+          return (await probe.ping()) === "PONG";
+        } catch {
+          return false;
+        }
+      }, 5000, 20);
+    } finally {
+      probe.disconnect();
+    }
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await exited;
+  }
+
+  async restart(): Promise<void> {
+    await this.kill();
+    await this.startProcess();
+  }
+
+  async stop(): Promise<void> {
+    this.child?.kill("SIGCONT");
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Command counts from INFO commandstats (a whole-server view; use on a spawned server). */
+export async function commandStats(admin: Redis): Promise<Record<string, number>> {
+  const info = await admin.info("commandstats");
+  const out: Record<string, number> = {};
+  for (const line of info.split("\n")) {
+    const m = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
+    if (m) out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+
+export function diffStats(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, calls] of Object.entries(after)) {
+    const d = calls - (before[name] ?? 0);
+    if (d > 0 && name !== "info") out[name] = d;
+  }
+  return out;
+}
+
+
+/** A UserRepository over a variant of the User definition (strategy, TTLs, l1, ...). */
+export class UserRepo extends Repository<User, UserKey, UserSource, UserTag> {
+  constructor(definition: EntityDefinition<User, UserKey>, options: RepositoryOptions<UserSource>) {
+    super(definition, options);
+  }
+
+  getByEmail(email: string): Promise<User | null> {
+    return this.getByIndex("byEmail", [email]);
+  }
+}
+
+export function userVariant(overrides: Partial<EntityDefinition<User, UserKey>>): EntityDefinition<User, UserKey> {
+  return defineEntity<User, UserKey>({ ...userEntity, ...overrides });
+}

@@ -1,0 +1,75 @@
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deleteByPrefix } from "cachegen/runtime";
+import { connect, encryptionKeys, makeUser, recordCommands, uniquePrefix, until, UserRepo, userVariant, UserStore } from "./helpers.js";
+
+let a: Redis;
+let b: Redis;
+const prefix = uniquePrefix("l1");
+const withL1 = userVariant({ l1: { ttlMs: 5_000, maxEntries: 3 } });
+
+beforeAll(async () => {
+  [a, b] = await Promise.all([connect(), connect()]);
+});
+
+afterAll(async () => {
+  await deleteByPrefix(a, prefix);
+  await Promise.all([a.quit(), b.quit()]);
+});
+
+describe("L1 (in-process tier)", () => {
+  it("serves repeated reads without Redis and is invalidated across processes by pub/sub", async () => {
+    const source = new UserStore();
+    const user = source.put(makeUser());
+    const repoA = new UserRepo(withL1, { redis: a, source, keyPrefix: prefix, encryptionKeys });
+    const repoB = new UserRepo(withL1, { redis: b, source, keyPrefix: prefix, encryptionKeys });
+    try {
+      await repoA.get(user.id); // starts the subscriber lazily
+      await until(async () => {
+        await repoA.get(user.id);
+        const commands = recordCommands(a);
+        await repoA.get(user.id);
+        const served = commands.names.length === 0;
+        return served;
+      });
+      const mine = await repoA.get(user.id);
+      mine!.name = "mutated by the caller";
+      expect((await repoA.get(user.id))?.name).toBe("Ada"); // L1 hands out copies
+
+      await repoB.save({ ...user, name: "from B" }); // another process writes
+      await until(async () => (await repoA.get(user.id))?.name === "from B", 2000);
+    } finally {
+      await Promise.all([repoA.close(), repoB.close()]);
+    }
+  });
+
+  it("is bounded by maxEntries (LRU) and cleared by tag invalidation elsewhere", async () => {
+    const source = new UserStore();
+    const users = Array.from({ length: 5 }, () => source.put(makeUser()));
+    const repoA = new UserRepo(withL1, { redis: a, source, keyPrefix: prefix, encryptionKeys });
+    const repoB = new UserRepo(withL1, { redis: b, source, keyPrefix: prefix, encryptionKeys });
+    try {
+      await repoA.get(users[0]!.id);
+      await until(async () => {
+        await repoA.get(users[0]!.id);
+        const c = recordCommands(a);
+        await repoA.get(users[0]!.id);
+        return c.names.length === 0;
+      });
+      for (const u of users) await repoA.get(u.id);
+      const commands = recordCommands(a);
+      await repoA.get(users[0]!.id); // evicted (maxEntries 3): goes to Redis
+      expect(commands.names).toEqual(["get"]);
+
+      const last = users[4]!;
+      commands.reset();
+      await repoA.get(last.id);
+      expect(commands.names).toEqual([]);
+      source.put({ ...last, name: "renamed" });
+      await repoB.invalidateTag({ teamId: last.teamId });
+      await until(async () => (await repoA.get(last.id))?.name === "renamed", 2000);
+    } finally {
+      await Promise.all([repoA.close(), repoB.close()]);
+    }
+  });
+});

@@ -1,0 +1,252 @@
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CachegenError, deleteByPrefix } from "cachegen/runtime";
+import { TeamRepository, type Team } from "./fixtures/team.js";
+import { UserRepository, type User } from "./fixtures/user.js";
+import { collectEvents, connect, encryptionKeys, makeUser, sleep, uniquePrefix, UserRepo, userVariant, UserStore } from "./helpers.js";
+
+let redis: Redis;
+let writerRedis: Redis;
+const prefix = uniquePrefix("write");
+
+beforeAll(async () => {
+  [redis, writerRedis] = await Promise.all([connect(), connect()]);
+});
+
+afterAll(async () => {
+  await deleteByPrefix(redis, prefix);
+  await Promise.all([redis.quit(), writerRedis.quit()]);
+});
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe("guarantee 1: no stale set", () => {
+  it("guarantee 1 (no stale set): a reader's slow fill of v1 racing a write of v2 never leaves v1 cached", async () => {
+    const source = new UserStore();
+    const v1 = source.put(makeUser({ name: "v1" }));
+    const events = collectEvents();
+    // Reader and writer on separate connections, like two processes.
+    const reader = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys, onEvent: events.onEvent });
+    const writer = new UserRepository({ redis: writerRedis, source, keyPrefix: prefix, encryptionKeys });
+
+    const loaded = deferred();
+    const gate = deferred();
+    source.beforeReturn = async () => {
+      source.beforeReturn = undefined;
+      loaded.resolve();
+      await gate.promise;
+    };
+    const read = reader.get(v1.id); // miss: takes the lease, loads v1, then stalls before filling
+    await loaded.promise;
+    await writer.save({ ...v1, name: "v2", updatedAt: new Date(v1.updatedAt.getTime() + 1) }); // source, then invalidate
+    gate.resolve();
+    expect((await read)?.name).toBe("v1"); // the reader returns what it loaded ...
+
+    const raw = await redis.get(reader.keyOf(v1.id)); // ... but the cache must not hold it
+    expect(raw === null || raw.includes('"name":"v2"')).toBe(true);
+    expect(events.of("fill-rejected")).toHaveLength(1);
+    expect((await reader.get(v1.id))?.name).toBe("v2");
+  });
+
+  it("guarantee 1 (no stale set): randomized readers and writers over 50 keys end with every cached value equal to the source", async () => {
+    const source = new UserStore();
+    const ids = Array.from({ length: 50 }, () => source.put(makeUser()).id);
+    const clients = await Promise.all(Array.from({ length: 4 }, () => connect()));
+    try {
+      const repos = clients.map((client) => new UserRepository({ redis: client, source, keyPrefix: prefix, encryptionKeys }));
+      let version = 0;
+      source.beforeReturn = () => sleep(Math.random() * 3);
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
+      const readers = Array.from({ length: 8 }, async () => {
+        for (let i = 0; i < 250; i++) await pick(repos).get(pick(ids));
+      });
+      const writers = Array.from({ length: 2 }, async () => {
+        for (let i = 0; i < 120; i++) {
+          const id = pick(ids);
+          const row = source.rows.get(id)!;
+          version += 1;
+          await sleep(Math.random() * 2);
+          await pick(repos).save({ ...row, name: `n${version}`, updatedAt: new Date(row.updatedAt.getTime() + version) });
+        }
+      });
+      await Promise.all([...readers, ...writers]);
+      source.beforeReturn = undefined;
+      let divergent = 0;
+      for (const id of ids) {
+        const raw = await redis.get(repos[0]!.keyOf(id));
+        if (raw === null) continue;
+        const cached = await repos[0]!.get(id);
+        if (cached?.name !== source.rows.get(id)!.name) divergent++;
+      }
+      expect(divergent).toBe(0);
+    } finally {
+      await Promise.all(clients.map((c) => c.quit()));
+    }
+  });
+});
+
+describe("write path", () => {
+  it("read-through save = source.save then invalidate; delete = source.delete then invalidate", async () => {
+    const source = new UserStore();
+    const user = source.put(makeUser());
+    const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys });
+    await repo.get(user.id);
+    await repo.save({ ...user, name: "Changed" });
+    expect(source.rows.get(user.id)?.name).toBe("Changed");
+    expect(await redis.exists(repo.keyOf(user.id))).toBe(0);
+    expect((await repo.get(user.id))?.name).toBe("Changed");
+    await repo.delete(user.id);
+    expect(source.rows.has(user.id)).toBe(false);
+    expect(await repo.get(user.id)).toBeNull();
+  });
+
+  it("a missing source.save / source.delete is a clear error naming the method, before anything is touched", async () => {
+    const source = { load: async () => null, loadByEmail: async () => null };
+    const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys });
+    await expect(repo.save(makeUser())).rejects.toThrow(CachegenError);
+    await expect(repo.save(makeUser())).rejects.toThrow(/source\.save is not implemented; implement UserSource\.save\(\)/);
+    await expect(repo.delete(randomUUID())).rejects.toThrow(/source\.delete is not implemented/);
+  });
+
+  it("save drops the old index entry when the indexed field changes", async () => {
+    const source = new UserStore();
+    const user = source.put(makeUser({ email: "before@example.com" }));
+    const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys });
+    await repo.getByEmail("before@example.com");
+    await repo.get(user.id);
+    const oldIndexKey = `${prefix}{User}:${"1.5e0c9b2a"}:i:byEmail:before%40example.com`;
+    expect(await redis.get(oldIndexKey)).toBe(user.id);
+    await repo.save({ ...user, email: "after@example.com" });
+    expect(await redis.exists(oldIndexKey)).toBe(0);
+    expect(await repo.getByEmail("before@example.com")).toBeNull();
+    expect((await repo.getByEmail("after@example.com"))?.id).toBe(user.id);
+  });
+
+  it("invalidateTag drops every value of the tag and nothing else", async () => {
+    const source = new UserStore();
+    const teamA = randomUUID();
+    const teamB = randomUUID();
+    const a1 = source.put(makeUser({ teamId: teamA }));
+    const a2 = source.put(makeUser({ teamId: teamA }));
+    const b1 = source.put(makeUser({ teamId: teamB }));
+    const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys });
+    await repo.getMany([a1.id, a2.id, b1.id]);
+    await repo.invalidateTeam(teamA);
+    expect(await redis.exists(repo.keyOf(a1.id), repo.keyOf(a2.id))).toBe(0);
+    expect(await redis.exists(repo.keyOf(b1.id))).toBe(1);
+    await expect(repo.invalidateTag({ nope: 1 } as never)).rejects.toThrow(/no tag has exactly the fields \{ nope \}; declared tags: team:\{teamId\}/);
+  });
+
+  it("invalidateTag revokes a fill in flight for a member of the tag", async () => {
+    const source = new UserStore();
+    const user = source.put(makeUser());
+    const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys });
+    const loaded = deferred();
+    const gate = deferred();
+    source.beforeReturn = async () => {
+      source.beforeReturn = undefined;
+      loaded.resolve();
+      await gate.promise;
+    };
+    const read = repo.get(user.id);
+    await loaded.promise;
+    await repo.invalidateTeam(user.teamId);
+    gate.resolve();
+    await read;
+    expect(await redis.exists(repo.keyOf(user.id))).toBe(0);
+  });
+
+  it("invalidates: a write to User drops the cached Team of the old and the new value", async () => {
+    const teams = new Map<string, Team>();
+    const oldTeam: Team = { id: randomUUID(), name: "old", memberCount: 1 };
+    const newTeam: Team = { id: randomUUID(), name: "new", memberCount: 1 };
+    teams.set(oldTeam.id, oldTeam).set(newTeam.id, newTeam);
+    const teamRepo = new TeamRepository({ redis, keyPrefix: prefix, source: { load: async ({ id }) => teams.get(id) ?? null } });
+    const source = new UserStore();
+    const user = source.put(makeUser({ teamId: oldTeam.id }));
+    const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys });
+    await repo.get(user.id);
+    await teamRepo.getMany([oldTeam.id, newTeam.id]);
+    expect(await redis.exists(teamRepo.keyOf(oldTeam.id), teamRepo.keyOf(newTeam.id))).toBe(2);
+    await repo.save({ ...user, teamId: newTeam.id });
+    expect(await redis.exists(teamRepo.keyOf(oldTeam.id), teamRepo.keyOf(newTeam.id))).toBe(0);
+
+    // invalidate(key) finds the targets through the cached value.
+    await repo.get(user.id);
+    await teamRepo.get(newTeam.id);
+    await repo.invalidate(user.id);
+    expect(await redis.exists(teamRepo.keyOf(newTeam.id))).toBe(0);
+  });
+});
+
+describe("write-through", () => {
+  const writeThrough = userVariant({ strategy: "write-through" });
+
+  it("save writes the source, then the cache holds the new value (no load)", async () => {
+    const source = new UserStore();
+    const repo = new UserRepo(writeThrough, { redis, source, keyPrefix: prefix, encryptionKeys });
+    const user = makeUser();
+    await repo.save(user);
+    expect(source.rows.get(user.id)).toEqual(user);
+    expect(await repo.get(user.id)).toEqual(user);
+    expect(source.loads).toBe(0);
+  });
+
+  it("a failing source write caches nothing and reaches the caller", async () => {
+    const source = new UserStore();
+    source.save = async () => {
+      throw new Error("db down");
+    };
+    const repo = new UserRepo(writeThrough, { redis, source, keyPrefix: prefix, encryptionKeys });
+    const user = makeUser();
+    await expect(repo.save(user)).rejects.toThrow("db down");
+    expect(await redis.exists(repo.keyOf(user.id))).toBe(0);
+  });
+
+  it("with versionField, racing saves keep the newer version", async () => {
+    const source = new UserStore();
+    // The database fences on the version, like `WHERE version < $new`.
+    source.save = async (u: User) => {
+      if (u.name === "older") await sleep(40);
+      const current = source.rows.get(u.id);
+      if (!current || current.updatedAt < u.updatedAt) source.rows.set(u.id, structuredClone(u));
+    };
+    const repoA = new UserRepo(writeThrough, { redis, source, keyPrefix: prefix, encryptionKeys });
+    const repoB = new UserRepo(writeThrough, { redis: writerRedis, source, keyPrefix: prefix, encryptionKeys });
+    const base = makeUser();
+    const older = { ...base, name: "older", updatedAt: new Date(1_000) };
+    const newer = { ...base, name: "newer", updatedAt: new Date(2_000) };
+    await Promise.all([repoA.save(older), repoB.save(newer)]); // newer's put lands first
+    expect(source.rows.get(base.id)?.name).toBe("newer");
+    expect((await repoA.get(base.id))?.name).toBe("newer");
+    expect(source.loads).toBe(0);
+  });
+
+  it("without versionField, overlapping saves fall back to invalidation", async () => {
+    const def = userVariant({ strategy: "write-through", versionField: undefined } as never);
+    const source = new UserStore();
+    const repoA = new UserRepo(def, { redis, source, keyPrefix: prefix, encryptionKeys });
+    const repoB = new UserRepo(def, { redis: writerRedis, source, keyPrefix: prefix, encryptionKeys });
+    const base = makeUser();
+    const order: string[] = [];
+    source.save = async (u: User) => {
+      if (u.name === "slow") await sleep(40);
+      order.push(u.name);
+      source.rows.set(u.id, structuredClone(u));
+    };
+    await Promise.all([repoA.save({ ...base, name: "slow" }), repoB.save({ ...base, name: "fast" })]);
+    expect(order).toEqual(["fast", "slow"]);
+    const raw = await redis.get(repoA.keyOf(base.id));
+    expect(raw).toBeNull();
+    expect((await repoA.get(base.id))?.name).toBe("slow");
+    // A lone save is cached again.
+    await repoB.save({ ...base, name: "alone" });
+    expect(await redis.exists(repoA.keyOf(base.id))).toBe(1);
+    expect((await repoA.get(base.id))?.name).toBe("alone");
+  });
+});
