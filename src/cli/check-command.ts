@@ -1,0 +1,52 @@
+import { resolve } from "node:path";
+import { resolveConfig } from "../config.js";
+import { entityFilePath, entityTestFilePath } from "../emit/names.js";
+import { generateFromConfig } from "../generate.js";
+import type { ProjectModel } from "../model/model.js";
+import { compareWithOutput } from "../write/output-folder.js";
+import { configOptions, parseFlags, projectFlags } from "./arguments.js";
+import type { Command } from "./command.js";
+import { displayFolder, plural, printDiagnostics } from "./display.js";
+
+export const checkCommand: Command = {
+  name: "check",
+  synopsis: "check",
+  summary: "exit 1 if the generated files differ from what generate would write",
+  async run(args, terminal) {
+    const flags = parseFlags(args, projectFlags);
+    const config = await resolveConfig(configOptions(terminal.cwd, flags));
+    const result = await generateFromConfig(config);
+    if (printDiagnostics(terminal, result.diagnostics) > 0 || !result.model) {
+      terminal.err.line("The generated files cannot be checked until the schemas are fixed.");
+      return 1;
+    }
+    const { model } = result;
+    const outDir = resolve(config.root, config.outDir);
+    const folder = displayFolder(terminal.cwd, outDir);
+    const comparison = await compareWithOutput(outDir, result.files);
+    const drift = [
+      ...comparison.differ.map((path) => ({ status: "differs", path, owner: ownerOf(model, path) })),
+      ...comparison.missing.map((path) => ({ status: "missing", path, owner: ownerOf(model, path) })),
+      ...comparison.stale.map((path) => ({ status: "stale", path, owner: "no longer generated" })),
+    ];
+    const { out } = terminal;
+    if (drift.length === 0) {
+      const entities = plural(model.entities.length, "entity", "entities");
+      out.line(`${folder} is up to date (${entities}, ${plural(result.files.size, "file")}).`);
+      return 0;
+    }
+    out.line(`${out.style.red(`${folder} is out of date`)}: ${plural(drift.length, "file")} would change.`);
+    const width = Math.max(...drift.map((file) => file.path.length));
+    for (const file of drift) out.line(`  ${file.status.padEnd(8)} ${file.path.padEnd(width)}  ${file.owner}`);
+    out.line("Run `npx cachegen generate` to update them.");
+    return 1;
+  },
+};
+
+/** Which schema a generated file comes from, so a drift report points at the edit behind it. */
+function ownerOf(model: ProjectModel, path: string): string {
+  const entity = model.entities.find(
+    (candidate) => entityFilePath(candidate) === path || entityTestFilePath(candidate) === path,
+  );
+  return entity ? `${entity.name} (${entity.sourceFile})` : "all entities";
+}

@@ -1,0 +1,53 @@
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { readTemplateFile } from "../emit/templates.js";
+import { parseFlags, projectFlags } from "./arguments.js";
+import type { Command } from "./command.js";
+import { displayPath } from "./display.js";
+import type { Terminal } from "./terminal.js";
+
+const defaultConfigFile = "cachegen.config.json";
+
+export const initCommand: Command = {
+  name: "init",
+  synopsis: "init",
+  summary: `write ${defaultConfigFile} and schemas/example.yaml where absent (never overwrites)`,
+  async run(args, terminal) {
+    const flags = parseFlags(args, projectFlags);
+    const configFile = resolve(terminal.cwd, flags.config ?? defaultConfigFile);
+    const schemas = flags.schemas ?? "schemas";
+    const config = { schemas, out: flags.out ?? "generated", keyPrefix: "app", tests: true };
+    const exampleFile = resolve(dirname(configFile), schemas, "example.yaml");
+
+    if (flags.config === undefined && (await packageJsonHasConfig(terminal.cwd))) {
+      terminal.out.line(`kept     package.json (it has a "cachegen" configuration)`);
+    } else {
+      await createUnlessPresent(terminal, configFile, `${JSON.stringify(config, null, 2)}\n`);
+    }
+    await createUnlessPresent(terminal, exampleFile, readTemplateFile("example.yaml"));
+    terminal.out.line();
+    terminal.out.line(`Next: edit ${displayPath(terminal.cwd, exampleFile)}, then run \`npx cachegen generate\`.`);
+    return 0;
+  },
+};
+
+async function createUnlessPresent(terminal: Terminal, path: string, content: string): Promise<void> {
+  const shown = displayPath(terminal.cwd, path);
+  if (existsSync(path)) {
+    terminal.out.line(`kept     ${shown} (already exists)`);
+    return;
+  }
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, content, { flag: "wx" });
+  terminal.out.line(`created  ${shown}`);
+}
+
+async function packageJsonHasConfig(cwd: string): Promise<boolean> {
+  try {
+    const packageJson: unknown = JSON.parse(await readFile(join(cwd, "package.json"), "utf8"));
+    return typeof packageJson === "object" && packageJson !== null && "cachegen" in packageJson;
+  } catch {
+    return false;
+  }
+}

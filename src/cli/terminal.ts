@@ -1,0 +1,42 @@
+/** Where the CLI writes: results to stdout, problems to stderr, colored only on a terminal. */
+export interface Terminal {
+  readonly cwd: string;
+  readonly out: Output;
+  readonly err: Output;
+}
+
+export interface Output {
+  line(text?: string): void;
+  readonly style: Style;
+}
+
+export interface Style {
+  bold(text: string): string;
+  dim(text: string): string;
+  red(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+}
+
+export function processTerminal(): Terminal {
+  return { cwd: process.cwd(), out: streamOutput(process.stdout), err: streamOutput(process.stderr) };
+}
+
+function streamOutput(stream: NodeJS.WriteStream): Output {
+  const color = stream.isTTY === true && !process.env.NO_COLOR;
+  return { line: (text = "") => stream.write(`${text}\n`), style: color ? ansiStyle : plainStyle };
+}
+
+const ansi = (open: number, close: number) => (text: string) => `\u001b[${open}m${text}\u001b[${close}m`;
+
+const ansiStyle: Style = {
+  bold: ansi(1, 22),
+  dim: ansi(2, 22),
+  red: ansi(31, 39),
+  green: ansi(32, 39),
+  yellow: ansi(33, 39),
+};
+
+const identity = (text: string) => text;
+
+const plainStyle: Style = { bold: identity, dim: identity, red: identity, green: identity, yellow: identity };

@@ -1,0 +1,20 @@
+import { resolveConfig } from "../config.js";
+import { readProject } from "../schema/read-project.js";
+import { configOptions, parseFlags, projectFlags } from "./arguments.js";
+import type { Command } from "./command.js";
+import { plural, printDiagnostics } from "./display.js";
+
+export const validateCommand: Command = {
+  name: "validate",
+  synopsis: "validate",
+  summary: "check the schemas only; write nothing",
+  async run(args, terminal) {
+    const flags = parseFlags(args, projectFlags);
+    const config = await resolveConfig(configOptions(terminal.cwd, flags));
+    const result = await readProject(config);
+    if (printDiagnostics(terminal, result.diagnostics) > 0 || !result.model) return 1;
+    const entities = plural(result.model.entities.length, "entity", "entities");
+    terminal.out.line(`Schemas are valid: ${entities} in ${plural(result.sources.length, "file")}.`);
+    return 0;
+  },
+};

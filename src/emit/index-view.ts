@@ -1,0 +1,29 @@
+import type { ProjectModel } from "../model/model.js";
+import { entityModule, repositoryClass } from "./names.js";
+import { propertyAccess, propertyKey } from "./typescript-syntax.js";
+
+/** Everything `templates/index.ts.hbs` lays out. */
+export interface IndexView {
+  readonly entities: readonly {
+    readonly module: string;
+    readonly repositoryClass: string;
+    readonly sourceInterface: string;
+    readonly property: string;
+    readonly source: string;
+    /** Cache-aside repositories can load per call, so their source may be left out. */
+    readonly sourceOptional: boolean;
+  }[];
+}
+
+export function indexView(project: ProjectModel): IndexView {
+  return {
+    entities: project.entities.map((entity) => ({
+      module: entityModule(entity),
+      repositoryClass: repositoryClass(entity),
+      sourceInterface: `${entity.name}Source`,
+      property: propertyKey(entity.propertyName),
+      source: propertyAccess("sources", entity.propertyName),
+      sourceOptional: entity.strategy === "cache-aside",
+    })),
+  };
+}

@@ -1,0 +1,40 @@
+import type { EntityModel, IndexModel, TagModel } from "../model/model.js";
+
+/** Names of the generated symbols of one entity, shared by every file that refers to them. */
+
+export function entityConstant(entity: EntityModel): string {
+  return `${entity.propertyName}Entity`;
+}
+
+export function repositoryClass(entity: EntityModel): string {
+  return `${entity.name}Repository`;
+}
+
+export function indexGetter(index: IndexModel): string {
+  return `get${index.methodSuffix}`;
+}
+
+export function indexLoader(index: IndexModel): string {
+  return `load${index.methodSuffix}`;
+}
+
+export function tagInvalidator(tag: TagModel): string {
+  return `invalidate${tag.methodSuffix}`;
+}
+
+/** The tag's key in the definition's `tags` record: `Team` -> `team`. */
+export function tagName(tag: TagModel): string {
+  return tag.methodSuffix.charAt(0).toLowerCase() + tag.methodSuffix.slice(1);
+}
+
+export function entityModule(entity: EntityModel): string {
+  return `./${entity.fileBase}.js`;
+}
+
+export function entityFilePath(entity: EntityModel): string {
+  return `${entity.fileBase}.ts`;
+}
+
+export function entityTestFilePath(entity: EntityModel): string {
+  return `${entity.fileBase}.test.ts`;
+}

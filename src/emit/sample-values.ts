@@ -1,0 +1,74 @@
+import type { EntityModel, FieldModel, FieldType } from "../model/model.js";
+import { objectLiteral, propertyKey, stringLiteral } from "./typescript-syntax.js";
+
+/**
+ * Deterministic sample values for the generated tests, as TypeScript expressions.
+ * Variant 1 is the stored entity, variant 2 its update (every non-key value differs, and a
+ * `versionField` increases), variant 3 a value that is stored nowhere (for lookups that must miss).
+ */
+export type Variant = 1 | 2 | 3;
+
+export type SampleFields = ReadonlyMap<string, string>;
+
+/**
+ * One expression per top-level field; `variantOf` picks the variant of each field. Nullable fields
+ * are null in variant 2, except the `versionField`, which must stay comparable.
+ */
+export function sampleFields(entity: EntityModel, variantOf: (field: FieldModel) => Variant): SampleFields {
+  const writer = new SampleWriter();
+  return new Map(
+    entity.fields.map((field) => [field.name, writer.field(field, variantOf(field), field.name !== entity.versionField)]),
+  );
+}
+
+export function sampleLiteral(fields: SampleFields): string {
+  return objectLiteral([...fields].map(([name, value]) => `${propertyKey(name)}: ${value}`));
+}
+
+/**
+ * Numbers uuids in the order fields are visited, so the same field gets the same uuid in every
+ * variant that visits fields in the same order, and different fields get different uuids.
+ */
+class SampleWriter {
+  private uuidCount = 0;
+
+  field(field: FieldModel, variant: Variant, mayBeNull = true): string {
+    const value = this.value(field.type, field.name, variant);
+    return mayBeNull && field.nullable && variant === 2 ? "null" : value;
+  }
+
+  private value(type: FieldType, name: string, variant: Variant): string {
+    switch (type.kind) {
+      case "enum":
+        return stringLiteral(type.values[(variant - 1) % type.values.length] ?? "");
+      case "object":
+        return objectLiteral(type.fields.map((field) => `${propertyKey(field.name)}: ${this.field(field, variant)}`));
+      case "array":
+        return `[${this.value(type.items, name, variant)}]`;
+      case "scalar":
+        switch (type.scalar) {
+          case "string":
+            if (type.format === "email") return stringLiteral(`user${variant}@example.com`);
+            if (type.format === "url") return stringLiteral(`https://example.com/${name}/${variant}`);
+            return stringLiteral(`${name} ${variant}`);
+          case "uuid":
+            this.uuidCount += 1;
+            return stringLiteral(`00000000-0000-4000-8000-${String(variant * 10_000 + this.uuidCount).padStart(12, "0")}`);
+          case "int":
+            return String(variant);
+          case "float":
+            return `${variant}.5`;
+          case "boolean":
+            return String(variant !== 2);
+          case "datetime":
+            return `new Date("2024-01-0${variant + 1}T03:04:05.000Z")`;
+          case "date":
+            return `new Date("2024-01-0${variant + 1}T00:00:00.000Z")`;
+          case "bigint":
+            return `${12345678901234567889n + BigInt(variant)}n`;
+          case "json":
+            return variant === 1 ? `{ note: "sample" }` : `{ note: "sample ${variant}" }`;
+        }
+    }
+  }
+}
