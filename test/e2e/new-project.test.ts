@@ -13,7 +13,11 @@ const packageRoot = fileURLToPath(new URL("../..", import.meta.url));
 async function sh(cwd: string, command: string, args: string[]) {
   return run(command, args, {
     cwd,
-    env: { ...process.env, REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" },
+    env: {
+      ...process.env,
+      NO_COLOR: "1",
+      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    },
     maxBuffer: 32 * 1024 * 1024,
   });
 }
