@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Redis as Redis5 } from "ioredis5";
+import { Redis as Redis6 } from "ioredis6";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix, type RedisClient } from "cachegen/runtime";
 import { MetricRepository, type Metric } from "./fixtures/metric.js";
@@ -10,18 +10,18 @@ let redis: RedisClient;
 const prefix = uniquePrefix("io5");
 
 beforeAll(async () => {
-  const client = new Redis5({ host: "127.0.0.1", port: 6379, lazyConnect: true });
+  const client = new Redis6({ host: "127.0.0.1", port: 6379, lazyConnect: true });
   await client.connect();
   redis = client as unknown as RedisClient;
 });
 
 afterAll(async () => {
   await deleteByPrefix(redis, prefix);
-  await (redis as unknown as Redis5).quit();
+  await (redis as unknown as Redis6).quit();
 });
 
-describe("ioredis 5 compatibility", () => {
-  it("miss, fill, hit, getMany, index, save/invalidate, tags and msgpack work on an ioredis 5 client", async () => {
+describe("ioredis 6 compatibility", () => {
+  it("miss, fill, hit, getMany, index, save/invalidate, tags and msgpack work on an ioredis 6 client", async () => {
     const source = new UserStoreWithMany();
     const user = source.put(makeUser());
     const other = source.put(makeUser());
@@ -44,7 +44,7 @@ describe("ioredis 5 compatibility", () => {
     expect(metrics.stats().hits).toBe(1);
   });
 
-  it("guarantee 1 (no stale set) holds on ioredis 5 too", async () => {
+  it("guarantee 1 (no stale set) holds on ioredis 6 too", async () => {
     const source = new UserStore();
     const user = source.put(makeUser({ name: "v1" }));
     const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys });
