@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { readTemplateFile } from "../emit/templates.js";
 import { parseFlags, projectFlags } from "./arguments.js";
 import type { Command } from "./command.js";
@@ -17,20 +17,35 @@ export const initCommand: Command = {
     const flags = parseFlags(args, projectFlags);
     const configFile = resolve(terminal.cwd, flags.config ?? defaultConfigFile);
     const schemas = flags.schemas ?? "schemas";
-    const config = { schemas, out: flags.out ?? "generated", keyPrefix: "app", tests: true };
     const exampleFile = resolve(dirname(configFile), schemas, "example.yaml");
+    const config = {
+      $schema: editorSchemaPath(dirname(configFile), terminal.cwd, "config.schema.json"),
+      schemas,
+      out: flags.out ?? "generated",
+      keyPrefix: "app",
+      tests: true,
+    };
+    const entitySchema = editorSchemaPath(dirname(exampleFile), terminal.cwd, "entity.schema.json");
+    const example = `# yaml-language-server: $schema=${entitySchema}\n${readTemplateFile("example.yaml")}`;
 
     if (flags.config === undefined && (await packageJsonHasConfig(terminal.cwd))) {
       terminal.out.line(`kept     package.json (it has a "cachegen" configuration)`);
     } else {
       await createUnlessPresent(terminal, configFile, `${JSON.stringify(config, null, 2)}\n`);
     }
-    await createUnlessPresent(terminal, exampleFile, readTemplateFile("example.yaml"));
+    await createUnlessPresent(terminal, exampleFile, example);
     terminal.out.line();
     terminal.out.line(`Next: edit ${displayPath(terminal.cwd, exampleFile)}, then run \`npx cachegen generate\`.`);
     return 0;
   },
 };
+
+/** Where editors find the JSON Schemas that ship in the installed package, relative to `fromDir`. */
+function editorSchemaPath(fromDir: string, projectRoot: string, schemaFile: string): string {
+  const target = join(projectRoot, "node_modules", "cachegen", "schema", schemaFile);
+  const path = relative(fromDir, target).split(sep).join("/");
+  return path.startsWith(".") ? path : `./${path}`;
+}
 
 async function createUnlessPresent(terminal: Terminal, path: string, content: string): Promise<void> {
   const shown = displayPath(terminal.cwd, path);

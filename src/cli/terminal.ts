@@ -19,7 +19,17 @@ export interface Style {
 }
 
 export function processTerminal(): Terminal {
+  exitQuietlyWhenPipeCloses(process.stdout);
+  exitQuietlyWhenPipeCloses(process.stderr);
   return { cwd: process.cwd(), out: streamOutput(process.stdout), err: streamOutput(process.stderr) };
+}
+
+/** `cachegen check | head -1` closes the pipe early: that is the reader's choice, not a crash. */
+function exitQuietlyWhenPipeCloses(stream: NodeJS.WriteStream): void {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
 }
 
 function streamOutput(stream: NodeJS.WriteStream): Output {

@@ -46,7 +46,7 @@ export function readmeView(project: ProjectModel): ReadmeView {
 }
 
 function ttlSummary(entity: EntityModel): string {
-  const parts = [`${humanDuration(entity.ttlMs)} ±${percentage(entity.jitter)}`];
+  const parts = [`${humanDuration(entity.ttlMs)} (up to ${percentage(entity.jitter)} early)`];
   if (entity.staleWhileRevalidateMs !== undefined) {
     parts.push(`stale-while-revalidate ${humanDuration(entity.staleWhileRevalidateMs)}`);
   }
