@@ -28,13 +28,18 @@ export interface OrderKey {
 
 /**
  * The system of record for Order.
- * Misses load from here; the worker (`startWorker()`) applies queued saves and deletes.
+ * Misses load from here; the worker (`startWorker()`) applies queued saves and deletes at least once (a redelivery repeats a write): keep them idempotent.
+ * Fence writes on `revision` (`WHERE revision < $new`), so a late redelivery never overwrites a newer row.
  */
 export interface OrderSource {
   load(key: OrderKey): Promise<Order | null>;
   loadMany?(keys: OrderKey[]): Promise<(Order | null)[]>;
   save(entity: Order): Promise<void>;
   delete(key: OrderKey): Promise<void>;
+  /** A batch of queued saves, one per key; if it throws, the worker retries each with `save`. */
+  saveMany?(entities: Order[]): Promise<void>;
+  /** A batch of queued deletes, one per key; if it throws, the worker retries each with `delete`. */
+  deleteMany?(keys: OrderKey[]): Promise<void>;
 }
 
 /** What `invalidateTag` takes: one object per declared tag (`customer:{customerId}`). */

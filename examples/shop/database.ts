@@ -36,12 +36,7 @@ export async function createShopDatabase(
   } finally {
     await admin.end();
   }
-  const pool = new pg.Pool({
-    connectionString: url,
-    options: `-c search_path=${schema}`,
-    types,
-    max: 8,
-  });
+  const pool = openShopPool(schema, url);
   return {
     pool,
     schema,
@@ -50,6 +45,14 @@ export async function createShopDatabase(
       await pool.end();
     },
   };
+}
+
+/** A pool on an existing shop schema (another process's `createShopDatabase`). */
+export function openShopPool(
+  schema: string,
+  url = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
+): pg.Pool {
+  return new pg.Pool({ connectionString: url, options: `-c search_path=${schema}`, types, max: 8 });
 }
 
 /** `YYYY-MM-DD` text <-> a Date at UTC midnight, the cache's representation of `date`. */

@@ -11,11 +11,40 @@ import type {
 } from "../../generated/index.js";
 import { sqlDate } from "./database.js";
 
+/** Every entity's source, none left out (`Sources` lets a cache-aside entity's be absent). */
+export type ShopSources = { [K in keyof Sources]-?: NonNullable<Sources[K]> };
+
 /** The shop's `Source` implementations over PostgreSQL: one per entity and strategy. */
-export function createShopSources(pool: pg.Pool): Required<Sources> {
+export function createShopSources(pool: pg.Pool): ShopSources {
   const one = async <T>(sql: string, params: unknown[], toEntity: (row: any) => T) => {
     const { rows } = await pool.query(sql, params);
     return rows[0] ? toEntity(rows[0]) : null;
+  };
+
+  // The write-behind worker may deliver an order twice or late: the revision fence keeps each row
+  // at its newest revision whatever the order of delivery. One statement per batch.
+  const saveOrders = async (orders: Order[]): Promise<void> => {
+    await pool.query(
+      `INSERT INTO orders (id, customer_id, status, lines, total_cents, placed_at, revision)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::numeric[],
+                            $6::timestamptz[], $7::integer[])
+       ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id, status = EXCLUDED.status,
+         lines = EXCLUDED.lines, total_cents = EXCLUDED.total_cents, placed_at = EXCLUDED.placed_at,
+         revision = EXCLUDED.revision
+       WHERE orders.revision < EXCLUDED.revision`,
+      [
+        orders.map((order) => order.id),
+        orders.map((order) => order.customerId),
+        orders.map((order) => order.status),
+        orders.map((order) => JSON.stringify(order.lines)),
+        orders.map((order) => order.totalCents.toString()),
+        orders.map((order) => order.placedAt),
+        orders.map((order) => order.revision),
+      ],
+    );
+  };
+  const deleteOrders = async (ids: string[]): Promise<void> => {
+    await pool.query("DELETE FROM orders WHERE id = ANY($1::uuid[])", [ids]);
   };
 
   return {
@@ -97,29 +126,10 @@ export function createShopSources(pool: pg.Pool): Required<Sources> {
 
     order: {
       load: ({ id }) => one("SELECT * FROM orders WHERE id = $1", [id], toOrder),
-      // The write-behind worker may deliver an entry twice or late: the revision fence keeps
-      // the row at the newest revision whatever the order of delivery.
-      async save(order) {
-        await pool.query(
-          `INSERT INTO orders (id, customer_id, status, lines, total_cents, placed_at, revision)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (id) DO UPDATE SET customer_id = $2, status = $3, lines = $4,
-             total_cents = $5, placed_at = $6, revision = $7
-           WHERE orders.revision < EXCLUDED.revision`,
-          [
-            order.id,
-            order.customerId,
-            order.status,
-            JSON.stringify(order.lines),
-            order.totalCents.toString(),
-            order.placedAt,
-            order.revision,
-          ],
-        );
-      },
-      async delete({ id }) {
-        await pool.query("DELETE FROM orders WHERE id = $1", [id]);
-      },
+      save: (order) => saveOrders([order]),
+      saveMany: saveOrders,
+      delete: ({ id }) => deleteOrders([id]),
+      deleteMany: (keys) => deleteOrders(keys.map((key) => key.id)),
     },
 
     stockLevel: {

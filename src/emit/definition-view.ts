@@ -1,4 +1,5 @@
 import type { EntityModel, FieldModel, FieldType, ProjectModel } from "../model/model.js";
+import { keyNamespace } from "../runtime/keys.js";
 import { humanDuration } from "./durations.js";
 import { findEntity, keyFields } from "./entity-fields.js";
 import { keyPartType, valueSchema } from "./field-types.js";
@@ -50,7 +51,7 @@ export function definitionView(entity: EntityModel, project: ProjectModel): Defi
     name: stringLiteral(entity.name),
     schemaFile: stringLiteral(entity.sourceFile),
     keyPrefix: stringLiteral(project.keyPrefix),
-    namespace: stringLiteral(`${entity.version}.${entity.shapeHash}`),
+    namespace: stringLiteral(keyNamespace(entity.version, entity.shapeHash)),
     keyParts: objectLiteral(keys.map((field) => `${propertyKey(field.name)}: ${stringLiteral(keyPartType(field))}`)),
     keySchema: `z.object(${objectLiteral(keys.map((field) => `${propertyKey(field.name)}: ${valueSchema(field.type)}`))})`,
     strategy: stringLiteral(entity.strategy),

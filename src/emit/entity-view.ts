@@ -24,6 +24,8 @@ export interface EntityView {
   readonly keyFields: readonly { signature: string }[];
   readonly sourceDoc: readonly string[];
   readonly writesRequired: boolean;
+  /** Write-behind: the worker writes batches (`saveMany` / `deleteMany`) where the source has them. */
+  readonly batchWrites: boolean;
   readonly tagDoc: string;
   readonly tagType: string;
   readonly definition: DefinitionView;
@@ -51,7 +53,8 @@ const sourceRoles: Record<Strategy, string> = {
   "cache-aside": "A miss calls `load`, unless `get(key, load)` passes its own loader.",
   "read-through": "Every miss loads from here (`loadMany`, where given, for the misses of `getMany`).",
   "write-through": "Misses load from here; `save` writes here first, then the cache takes the new value.",
-  "write-behind": "Misses load from here; the worker (`startWorker()`) applies queued saves and deletes.",
+  "write-behind":
+    "Misses load from here; the worker (`startWorker()`) applies queued saves and deletes at least once (a redelivery repeats a write): keep them idempotent.",
 };
 
 export function entityView(entity: EntityModel, project: ProjectModel): EntityView {
@@ -86,9 +89,11 @@ export function entityView(entity: EntityModel, project: ProjectModel): EntityVi
     sourceDoc: [
       `The system of record for ${entity.name}.`,
       sourceRoles[entity.strategy],
+      ...versionFenceDoc(entity),
       ...indexes.map((index) => `\`${index.loader}\` serves \`${index.getter}\` on a miss.`),
     ],
     writesRequired,
+    batchWrites: entity.strategy === "write-behind",
     tagDoc: entity.tags.map((tag) => `\`${tag.pattern}\``).join(", "),
     tagType: tagType(entity),
     definition: definitionView(entity, project),
@@ -104,6 +109,13 @@ export function entityView(entity: EntityModel, project: ProjectModel): EntityVi
       };
     }),
   };
+}
+
+/** Write-behind with a version: a late redelivery must not overwrite a newer row. */
+function versionFenceDoc(entity: EntityModel): string[] {
+  if (entity.strategy !== "write-behind" || entity.versionField === undefined) return [];
+  const field = entity.versionField;
+  return [`Fence writes on \`${field}\` (\`WHERE ${field} < $new\`), so a late redelivery never overwrites a newer row.`];
 }
 
 function runtimeImports(entity: EntityModel): string {

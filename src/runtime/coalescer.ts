@@ -1,15 +1,43 @@
-/** In-process coalescing: concurrent callers for one key share one promise. */
+/** Keys registered together by `registerBatch`: one shared batch, a per-key promise only on demand. */
+class BatchEntry<T> {
+  constructor(
+    readonly batch: Promise<ReadonlyMap<string, T>>,
+    readonly missing: T,
+  ) {}
+
+  /** The promise of one key of the batch (made when a caller joins it). */
+  one(key: string): Promise<T> {
+    return this.batch.then((values) => (values.has(key) ? (values.get(key) as T) : this.missing));
+  }
+}
+
+type Entry<T> = Promise<T> | BatchEntry<T>;
+
+/** Settled entries are swept once the map holds this many and 4x more settled than live ones. */
+const SWEEP_AT = 1024;
+
+/**
+ * In-process coalescing: concurrent callers for one key share one promise.
+ *
+ * Every read registers here, so it is on the hot path. A settled entry is not deleted from the
+ * map but set to undefined, and the map is swept of those in bulk now and then: V8 shrinks and
+ * rehashes a Map as entries are deleted, and a delete per read (the map hovering around the number
+ * of reads in flight) made every read pay for rehashing.
+ */
 export class Coalescer<T> {
-  private readonly inflight = new Map<string, Promise<T>>();
+  private readonly inflight = new Map<string, Entry<T> | undefined>();
+  /** Entries that are not undefined. */
+  private live = 0;
 
   /** The in-flight promise for `key`, if any. */
   get(key: string): Promise<T> | undefined {
-    return this.inflight.get(key);
+    const entry = this.inflight.get(key);
+    return entry instanceof BatchEntry ? entry.one(key) : entry;
   }
 
   /** Runs `fn` unless a call for `key` is in flight; `joined` tells the caller which happened. */
   run(key: string, fn: () => Promise<T>): { promise: Promise<T>; joined: boolean } {
-    const existing = this.inflight.get(key);
+    const existing = this.get(key);
     if (existing) return { promise: existing, joined: true };
     const promise = fn();
     this.register(key, promise);
@@ -18,19 +46,57 @@ export class Coalescer<T> {
 
   /** Registers an externally created promise for `key` (batch loads). */
   register(key: string, promise: Promise<T>): void {
-    this.inflight.set(key, promise);
-    const done = (): void => {
-      if (this.inflight.get(key) === promise) this.inflight.delete(key);
-    };
+    this.set(key, promise);
+    const done = settled(this, key, promise);
     promise.then(done, done);
+  }
+
+  /**
+   * Registers one batch for many keys (getMany): callers of any of them join the batch, and read
+   * their key from its result (`missing` when absent). Costs one map entry per key and one
+   * continuation per batch, not a promise per key.
+   */
+  registerBatch(keys: readonly string[], batch: Promise<ReadonlyMap<string, T>>, missing: T): void {
+    const entry = new BatchEntry(batch, missing);
+    for (const key of keys) this.set(key, entry);
+    const done = settledBatch(this, keys, entry);
+    batch.then(done, done);
   }
 
   /** Later callers for `key` start afresh (after a write, so they never join an older read). */
   forget(key: string): void {
-    this.inflight.delete(key);
+    this.release(key, this.inflight.get(key));
   }
 
   forgetAll(): void {
     this.inflight.clear();
+    this.live = 0;
   }
+
+  /** Drops `key` if it still maps to `entry` (a settled registration). */
+  release(key: string, entry: Entry<T> | undefined): void {
+    if (entry === undefined || this.inflight.get(key) !== entry) return;
+    this.inflight.set(key, undefined);
+    this.live -= 1;
+    const size = this.inflight.size;
+    if (size >= SWEEP_AT && size > 4 * this.live) {
+      for (const [k, e] of this.inflight) if (e === undefined) this.inflight.delete(k);
+    }
+  }
+
+  private set(key: string, entry: Entry<T>): void {
+    if (this.inflight.get(key) === undefined) this.live += 1;
+    this.inflight.set(key, entry);
+  }
+}
+
+/** The cleanup of one registration (a plain closure: this is on every read's path). */
+function settled<T>(coalescer: Coalescer<T>, key: string, promise: Promise<T>): () => void {
+  return () => coalescer.release(key, promise);
+}
+
+function settledBatch<T>(coalescer: Coalescer<T>, keys: readonly string[], entry: BatchEntry<T>): () => void {
+  return () => {
+    for (const key of keys) coalescer.release(key, entry);
+  };
 }

@@ -1,7 +1,8 @@
 import { Packr } from "msgpackr";
 import type { EntityDefinition } from "./definition.js";
 import { FieldCipher, type EncryptionKeys } from "./encryption.js";
-import { buildEnvelope, parseEnvelope, VERSION_TEXT } from "./envelope.js";
+import { buildDecodePlan, INVALID, type DecodeNode } from "./decode-plan.js";
+import { buildEnvelope, readHeader, VERSION_TEXT } from "./envelope.js";
 import { buildPlan, decodeStored, encodeStored, type Plan } from "./stored-form.js";
 
 /** A stored value after reading: every path out of here has been validated. */
@@ -14,14 +15,14 @@ export type Encoded = { readonly ok: true; readonly bytes: Buffer } | { readonly
 
 interface Serializer {
   serialize(stored: unknown): Buffer;
-  /** Throws on malformed input. */
-  deserialize(payload: Buffer): unknown;
+  /** The payload is `raw` from `offset` on. Throws on malformed input. */
+  deserialize(raw: Buffer, offset: number): unknown;
 }
 
 const jsonSerializer: Serializer = {
   serialize: (stored) => Buffer.from(JSON.stringify(stored), "utf8"),
-  deserialize: (payload) => {
-    const text = payload.toString("utf8");
+  deserialize: (raw, offset) => {
+    const text = raw.toString("utf8", offset);
     // A `__proto__` key (possibly \u-escaped) is never written by us: reject it outright.
     if (text.includes("proto") || text.includes("\\u")) {
       return JSON.parse(text, (key, value: unknown) => {
@@ -45,7 +46,8 @@ function hasKey(value: unknown, key: string, depth = 0): boolean {
 
 const msgpackSerializer: Serializer = {
   serialize: (stored) => packr.pack(stored),
-  deserialize: (payload) => {
+  deserialize: (raw, offset) => {
+    const payload = raw.subarray(offset);
     const value: unknown = packr.unpack(payload);
     // msgpackr renames a `__proto__` key to `__proto_`; such a payload was not written by us.
     if (payload.includes(PROTO_BYTES) && hasKey(value, "__proto_")) throw new Error("__proto__ key");
@@ -64,6 +66,8 @@ export interface CodecOptions {
  */
 export class Codec<TEntity> {
   private readonly plan: Plan | null;
+  /** Stored form -> validated application form in one pass (decode-plan.ts); undefined: plain path only. */
+  private readonly decodePlan: DecodeNode | undefined;
   private readonly serializer: Serializer;
   private readonly cipher: FieldCipher | undefined;
   private readonly encrypted: readonly string[];
@@ -74,6 +78,7 @@ export class Codec<TEntity> {
     options: CodecOptions,
   ) {
     this.plan = buildPlan(definition.name, definition.schema, definition.dateFields);
+    this.decodePlan = buildDecodePlan(definition.schema, definition.dateFields);
     this.serializer = definition.serializer === "msgpack" ? msgpackSerializer : jsonSerializer;
     this.encrypted = definition.encryptedFields;
     this.cipher = this.encrypted.length ? new FieldCipher(definition.name, this.encrypted, options.encryptionKeys) : undefined;
@@ -107,13 +112,19 @@ export class Codec<TEntity> {
       }
       stored = copy;
     }
-    let payload: Buffer;
+    let bytes: Buffer;
     try {
-      payload = this.serializer.serialize(stored);
+      if (this.serializer === jsonSerializer) {
+        // Header and JSON in one buffer (buildEnvelope's layout, without the intermediate buffers).
+        const text: unknown = JSON.stringify(stored);
+        if (typeof text !== "string") throw new TypeError(`JSON.stringify returned ${typeof text}`);
+        bytes = Buffer.from(`v|${Math.floor(freshUntil)}|${this.versionOf(parsed.data)}|${text}`, "utf8");
+      } else {
+        bytes = buildEnvelope("v", freshUntil, this.versionOf(parsed.data), this.serializer.serialize(stored));
+      }
     } catch (error) {
       return { ok: false, reason: `cannot be serialized: ${(error as Error).message}` };
     }
-    const bytes = buildEnvelope("v", freshUntil, this.versionOf(parsed.data), payload);
     if (bytes.length > this.maxValueBytes) return { ok: false, reason: `is larger than maxValueBytes (${bytes.length} > ${this.maxValueBytes})` };
     return { ok: true, bytes };
   }
@@ -133,14 +144,14 @@ export class Codec<TEntity> {
 
   private decodeUnsafe(raw: Buffer, enc: string): Decoded<TEntity> {
     if (raw.length > this.maxValueBytes) return { kind: "invalid", reason: `larger than maxValueBytes (${raw.length})` };
-    const envelope = parseEnvelope(raw);
+    const envelope = readHeader(raw);
     if (!envelope) return { kind: "invalid", reason: "bad header" };
     if (envelope.kind === "n") {
-      return envelope.payload.length ? { kind: "invalid", reason: "not-found marker with a payload" } : { kind: "negative", freshUntil: envelope.freshUntil };
+      return raw.length > envelope.offset ? { kind: "invalid", reason: "not-found marker with a payload" } : { kind: "negative", freshUntil: envelope.freshUntil };
     }
     let value: unknown;
     try {
-      value = this.serializer.deserialize(envelope.payload);
+      value = this.serializer.deserialize(raw, envelope.offset);
     } catch (error) {
       return { kind: "invalid", reason: `malformed payload: ${(error as Error).message}` };
     }
@@ -159,6 +170,11 @@ export class Codec<TEntity> {
         }
       }
     }
+    if (this.decodePlan) {
+      // One pass; it never mutates `value`, so on INVALID the plain path below judges the same value.
+      const entity = this.decodePlan(value);
+      if (entity !== INVALID) return { kind: "value", entity: entity as TEntity, freshUntil: envelope.freshUntil, version: envelope.version };
+    }
     if (this.plan) value = decodeStored(value, this.plan);
     const parsed = this.definition.schema.safeParse(value);
     if (!parsed.success) {
@@ -172,3 +188,4 @@ export class Codec<TEntity> {
     return `${this.definition.name}\u0000${field}\u0000${enc}`;
   }
 }
+

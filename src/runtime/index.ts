@@ -24,7 +24,11 @@ export type {
   RedisClient,
   RepositoryOptions,
   SharedRepositoryOptions,
+  WorkerOptions,
+  WriteBehindSource,
+  WriteBehindWorker,
 } from "./types.js";
 export { Repository } from "./repository.js";
+export { WriteBehindRepository } from "./write-behind-repository.js";
 export { CachegenError, InvalidKeyError, CacheUnavailableError } from "./errors.js";
 export { deleteByPrefix } from "./delete-by-prefix.js";

@@ -43,6 +43,27 @@ export function partText(type: KeyPartType, value: unknown): { text: string } | 
   }
 }
 
+/** The inverse of `partText` (before validation: `resolve` checks the result). */
+export function partValue(type: KeyPartType, text: string): unknown {
+  switch (type) {
+    case "string":
+    case "uuid":
+    case "enum":
+      return text;
+    case "int":
+    case "float":
+      return Number(text);
+    case "boolean":
+      return text === "true" ? true : text === "false" ? false : text;
+    case "bigint":
+      return /^-?\d+$/.test(text) ? BigInt(text) : text;
+    case "datetime":
+      return new Date(text);
+    case "date":
+      return new Date(`${text}T00:00:00.000Z`);
+  }
+}
+
 function stringText(value: string): { text: string } | { problem: string } {
   if (value.length === 0) return { problem: "must not be empty" };
   if (!isWellFormed(value)) return { problem: "contains an unpaired UTF-16 surrogate" };
@@ -69,9 +90,13 @@ export function valueText(value: unknown, dateOnly: boolean): { text: string } |
   return { problem: "must be a string, number, boolean, bigint or Date" };
 }
 
+/** What encodeURIComponent leaves unchanged, minus `*` (which encodePart escapes). */
+const UNRESERVED = /^[A-Za-z0-9\-_.!~'()]*$/;
+
 /** `encodeURIComponent` plus `*` -> `%2A`. The text must be well formed. */
 export function encodePart(text: string): string {
-  return encodeURIComponent(text).replace(/\*/g, "%2A");
+  // Most parts (uuids, numbers, slugs) hold only characters encodeURIComponent keeps as they are.
+  return UNRESERVED.test(text) ? text : encodeURIComponent(text).replace(/\*/g, "%2A");
 }
 
 /** Escapes Redis glob metacharacters so `pattern` matches itself literally in `SCAN MATCH`. */

@@ -1,8 +1,11 @@
 import type { z } from "zod";
 import type { EntityDefinition, KeyPartType } from "./definition.js";
 import { describeValue, InvalidKeyError } from "./errors.js";
-import { encodePart, partText, valueText } from "./key-encoding.js";
+import { encodePart, partText, partValue, valueText } from "./key-encoding.js";
 import { objectShape } from "./stored-form.js";
+
+/** How many bare string keys a KeySpace remembers resolved (see `KeySpace.resolve`). */
+const BARE_KEY_CACHE = 4096;
 
 /** A validated key: the parsed key object plus its encoded form and Redis keys. */
 export interface ResolvedKey<TKey> {
@@ -22,12 +25,17 @@ export function normalizePrefix(prefix: string): string {
   return prefix.endsWith(":") ? prefix : `${prefix}:`;
 }
 
-/**
- * The Redis key layout of one entity (architecture.md, "Redis layout"):
- * `<prefix>{<Entity>}:<ns>:v:<key>` and friends. All keys share the hash tag `{<Entity>}`.
- */
-export class KeySpace<TEntity, TKey> {
+/** An entity's key namespace: `<version>.<shapeHash>` (`EntityDefinition.namespace`). */
+export function keyNamespace(version: number, shapeHash: string): string {
+  return `${version}.${shapeHash}`;
+}
+
+/** The keys of one entity that do not depend on an entry's key (architecture.md, "Redis layout"). */
+export interface EntityKeyLayout {
+  /** The normalized key prefix. */
   readonly prefix: string;
+  /** `<prefix>{<Entity>}:`: starts every key of the entity, in every namespace. */
+  readonly tagged: string;
   /** `<prefix>{<Entity>}:<ns>:` */
   readonly base: string;
   readonly valuePrefix: string;
@@ -39,30 +47,74 @@ export class KeySpace<TEntity, TKey> {
   /** Write-behind stream and dead letters: not namespaced, so a deploy still drains them. */
   readonly streamKey: string;
   readonly deadLetterKey: string;
+}
+
+/**
+ * The layout of entity `name` in `namespace`. Throws TypeError for a name that is not an
+ * identifier, a namespace that is empty or holds `{`, `}` or whitespace, or a bad prefix.
+ */
+export function entityKeyLayout(prefix: string, name: string, namespace: string): EntityKeyLayout {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new TypeError(`cachegen: entity name ${JSON.stringify(name)} must be an identifier`);
+  }
+  if (/[{}\s]/.test(namespace) || namespace === "") {
+    throw new TypeError(`cachegen: ${name} namespace ${JSON.stringify(namespace)} is invalid`);
+  }
+  const normalized = normalizePrefix(prefix);
+  const tagged = `${normalized}{${name}}:`;
+  const base = `${tagged}${namespace}:`;
+  return {
+    prefix: normalized,
+    tagged,
+    base,
+    valuePrefix: `${base}v:`,
+    leasePrefix: `${base}l:`,
+    epochKey: `${base}e`,
+    channel: `${base}l1`,
+    streamKey: `${tagged}q`,
+    deadLetterKey: `${tagged}dlq`,
+  };
+}
+
+/**
+ * The Redis key layout of one entity (architecture.md, "Redis layout"):
+ * `<prefix>{<Entity>}:<ns>:v:<key>` and friends. All keys share the hash tag `{<Entity>}`.
+ */
+export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
+  readonly prefix: string;
+  readonly tagged: string;
+  readonly base: string;
+  readonly valuePrefix: string;
+  readonly leasePrefix: string;
+  readonly epochKey: string;
+  readonly channel: string;
+  readonly streamKey: string;
+  readonly deadLetterKey: string;
 
   private readonly fields: readonly (readonly [string, KeyPartType])[];
   private readonly fieldSchemas: Readonly<Record<string, z.ZodType>> | undefined;
   private readonly dateFields: ReadonlySet<string>;
+  /**
+   * Bare string keys resolved lately (one-field keys only), so a hot key skips zod and encoding:
+   * resolving is a pure function of the input string. Bounded: cleared when it reaches
+   * BARE_KEY_CACHE entries.
+   */
+  private readonly bareKeys = new Map<string, { readonly value: unknown; readonly enc: string; readonly valueKey: string; readonly leaseKey: string }>();
 
   constructor(
     readonly definition: EntityDefinition<TEntity, TKey>,
     prefix: string,
   ) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(definition.name)) {
-      throw new TypeError(`cachegen: entity name ${JSON.stringify(definition.name)} must be an identifier`);
-    }
-    if (/[{}\s]/.test(definition.namespace) || definition.namespace === "") {
-      throw new TypeError(`cachegen: ${definition.name} namespace ${JSON.stringify(definition.namespace)} is invalid`);
-    }
-    this.prefix = normalizePrefix(prefix);
-    const tagged = `${this.prefix}{${definition.name}}:`;
-    this.base = `${tagged}${definition.namespace}:`;
-    this.valuePrefix = `${this.base}v:`;
-    this.leasePrefix = `${this.base}l:`;
-    this.epochKey = `${this.base}e`;
-    this.channel = `${this.base}l1`;
-    this.streamKey = `${tagged}q`;
-    this.deadLetterKey = `${tagged}dlq`;
+    const layout = entityKeyLayout(prefix, definition.name, definition.namespace);
+    this.prefix = layout.prefix;
+    this.tagged = layout.tagged;
+    this.base = layout.base;
+    this.valuePrefix = layout.valuePrefix;
+    this.leasePrefix = layout.leasePrefix;
+    this.epochKey = layout.epochKey;
+    this.channel = layout.channel;
+    this.streamKey = layout.streamKey;
+    this.deadLetterKey = layout.deadLetterKey;
     this.fields = Object.entries(definition.key);
     if (this.fields.length === 0) throw new TypeError(`cachegen: ${definition.name} has no key fields`);
     this.fieldSchemas = objectShape(definition.schema);
@@ -75,6 +127,23 @@ export class KeySpace<TEntity, TKey> {
 
   /** Validates a key (object or bare value) and encodes it. Throws InvalidKeyError. */
   resolve(input: unknown): ResolvedKey<TKey> {
+    if (typeof input === "string") {
+      const known = this.bareKeys.get(input);
+      if (known) {
+        const key: Record<string, unknown> = {};
+        key[this.fields[0]![0]] = known.value;
+        return { key: key as TKey, enc: known.enc, valueKey: known.valueKey, leaseKey: known.leaseKey };
+      }
+      const resolved = this.resolveUncached(input);
+      if (this.bareKeys.size >= BARE_KEY_CACHE) this.bareKeys.clear();
+      const value = (resolved.key as Record<string, unknown>)[this.fields[0]![0]];
+      this.bareKeys.set(input, { value, enc: resolved.enc, valueKey: resolved.valueKey, leaseKey: resolved.leaseKey });
+      return resolved;
+    }
+    return this.resolveUncached(input);
+  }
+
+  private resolveUncached(input: unknown): ResolvedKey<TKey> {
     const name = this.definition.name;
     let object: unknown = input;
     const isPlainObject = typeof input === "object" && input !== null && !(input instanceof Date) && !Array.isArray(input);
@@ -111,6 +180,10 @@ export class KeySpace<TEntity, TKey> {
     if (typeof entity !== "object" || entity === null) {
       throw new InvalidKeyError(`${this.definition.name}: expected an entity object, got ${describeValue(entity)}`);
     }
+    if (this.fields.length === 1) {
+      const value = (entity as Record<string, unknown>)[this.fields[0]![0]];
+      if (typeof value === "string") return this.resolve(value); // the bare form: same key, cached
+    }
     const object: Record<string, unknown> = {};
     for (const [field] of this.fields) object[field] = (entity as Record<string, unknown>)[field];
     return this.resolve(object);
@@ -136,6 +209,32 @@ export class KeySpace<TEntity, TKey> {
   /** Set of in-flight write-through writers of one key (for racing writes without versionField). */
   writersKeyOfEnc(enc: string): string {
     return `${this.base}w:${enc}`;
+  }
+
+  /** Count of write-behind queue entries of one key not yet written to the source. */
+  pendingKeyOfEnc(enc: string): string {
+    return `${this.base}p:${enc}`;
+  }
+
+  /** The inverse of `resolve(...).enc`: the key an encoded key stands for. Throws InvalidKeyError. */
+  parse(enc: string): ResolvedKey<TKey> {
+    const texts = enc.split(":");
+    if (texts.length !== this.fields.length) {
+      throw new InvalidKeyError(`${this.definition.name}: encoded key ${JSON.stringify(enc)} has ${texts.length} part(s), expected ${this.fields.length}`);
+    }
+    const object: Record<string, unknown> = {};
+    this.fields.forEach(([field, type], i) => {
+      let text: string;
+      try {
+        text = decodeURIComponent(texts[i]!);
+      } catch {
+        throw new InvalidKeyError(`${this.definition.name}: encoded key ${JSON.stringify(enc)} is not URI-encoded`);
+      }
+      object[field] = partValue(type, text);
+    });
+    const resolved = this.resolve(object);
+    if (resolved.enc !== enc) throw new InvalidKeyError(`${this.definition.name}: ${JSON.stringify(enc)} is not a canonical encoded key`);
+    return resolved;
   }
 
   /** Index entry key for explicit lookup values; validates them. Throws InvalidKeyError. */

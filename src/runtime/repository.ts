@@ -21,6 +21,8 @@ import {
   type Script,
 } from "./scripts.js";
 import { Coalescer } from "./coalescer.js";
+import { GetBatcher } from "./batcher.js";
+import { ScriptBatcher } from "./script-batcher.js";
 import { Telemetry } from "./stats.js";
 import type {
   CacheAsideRepositoryOptions,
@@ -34,6 +36,10 @@ const DEFAULT_TIMEOUT_MS = 100;
 const DEFAULT_LEASE_TTL_MS = 5_000;
 const DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024;
 const WRITERS_TTL_MS = 60_000;
+/** Lease waits (waitForFill): first poll delay, backoff cap, and how long polls are a plain GET. */
+const LEASE_WAIT_FIRST_POLL_MS = 8;
+const LEASE_WAIT_MAX_POLL_MS = 100;
+const LEASE_WAIT_GET_MS = 160;
 
 const PROCESS_ID = randomBytes(6).toString("hex");
 let tokenCounter = 0;
@@ -71,8 +77,8 @@ export type Loader<TEntity, TKey> = (key: TKey) => Promise<TEntity | null>;
  *
  * Subclasses (write-behind) may override `save` / `delete` and reuse the protected pieces:
  * `keys`, `codec`, `guard`, `telemetry`, `client`, `script()`, `resolveKey()`, `requireSource()`,
- * `putValue()`, `dropAfterWrite()`, `dropTargets()`, `loadFromSource()`, `loadBatch()`,
- * `fillTtl()`, `dropInvalid()`, `retries`, `l1`.
+ * `putValue()`, `forgetLocal()`, `afterReplace()`, `dropAfterWrite()`, `dropTargets()`,
+ * `loadFromSource()`, `loadBatch()`, `loadIndexed()`, `fillTtl()`, `dropInvalid()`, `retries`, `l1`.
  *
  * Generated subclasses add `getBy<Index>` and `invalidate<Tag>` methods: keep every other member's
  * name clear of those two shapes (src/model/naming.ts reserves the exceptions).
@@ -89,6 +95,12 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   protected readonly l1: L1Cache<TEntity> | undefined;
   protected readonly retries: RetryQueue;
   private readonly gets = new Coalescer<TEntity | null>();
+  /** Value GETs issued in the same tick go out as one MGET (batcher.ts). */
+  private readonly reads: GetBatcher;
+  /** Write-through puts issued in the same tick go out as one script call (script-batcher.ts). */
+  private readonly puts: ScriptBatcher;
+  /** Whether a replaced value must be decoded after a write (it has index entries or `invalidates` targets). */
+  private readonly usesOldValue: boolean;
   private readonly indexGets = new Coalescer<TEntity | null>();
   private readonly refreshes = new Set<string>();
   /** Deletions of invalid values in flight, awaited before a lease is taken for the same key. */
@@ -143,6 +155,9 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       },
     );
     this.retries = new RetryQueue(() => this.guard.available());
+    this.reads = new GetBatcher(this.guard);
+    this.puts = new ScriptBatcher(this.guard, PUT);
+    this.usesOldValue = Object.keys(definition.indexes).length > 0 || definition.invalidates.length > 0;
     this.l1 = definition.l1
       ? new L1Cache<TEntity>(this.client, this.keys.channel, definition.l1.maxEntries, definition.l1.ttlMs, (error) =>
           this.telemetry.emit("redis-error", { error, detail: "l1-subscriber" }),
@@ -152,59 +167,73 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
 
   // ------------------------------------------------------------------------------------ reads
 
-  async get(key: KeyInput<TKey>, load?: (key: TKey) => Promise<TEntity | null>): Promise<TEntity | null> {
-    const k = this.keys.resolve(key);
-    const cached = this.l1?.get(k.valueKey);
-    if (cached) {
-      this.countHit(k.valueKey, cached.value === null);
-      return cached.value;
-    }
-    const { promise, joined } = this.gets.run(k.valueKey, () => this.fetch(k, load));
-    if (joined) {
-      this.telemetry.count("coalesced");
-      this.telemetry.emit("coalesced", { key: k.valueKey });
-    }
-    return promise;
-  }
-
-  async getMany(keys: readonly KeyInput<TKey>[]): Promise<(TEntity | null)[]> {
-    const resolved = keys.map((key) => this.keys.resolve(key));
-    const unique = new Map<string, ResolvedKey<TKey>>();
-    for (const k of resolved) unique.set(k.valueKey, k);
-    const answers = new Map<string, Promise<TEntity | null> | TEntity | null>();
-    const toFetch: ResolvedKey<TKey>[] = [];
-    for (const k of unique.values()) {
+  get(key: KeyInput<TKey>, load?: (key: TKey) => Promise<TEntity | null>): Promise<TEntity | null> {
+    // Not `async`: the hit path hands out the fetch's own promise (no wrapper promise, no extra
+    // ticks); anything thrown (an invalid key) still comes back as a rejection.
+    try {
+      const k = this.keys.resolve(key);
       const cached = this.l1?.get(k.valueKey);
       if (cached) {
         this.countHit(k.valueKey, cached.value === null);
-        answers.set(k.valueKey, cached.value);
-        continue;
+        return Promise.resolve(cached.value);
       }
       const inflight = this.gets.get(k.valueKey);
       if (inflight) {
         this.telemetry.count("coalesced");
         this.telemetry.emit("coalesced", { key: k.valueKey });
-        answers.set(k.valueKey, inflight);
+        return inflight;
+      }
+      const promise = this.fetch(k, load);
+      this.gets.register(k.valueKey, promise);
+      return promise;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async getMany(keys: readonly KeyInput<TKey>[]): Promise<(TEntity | null)[]> {
+    const resolved = keys.map((key) => this.keys.resolve(key));
+    // Every distinct key is answered by exactly one of: L1, a read already in flight, this batch.
+    const local = new Map<string, TEntity | null>();
+    const joined = new Map<string, Promise<TEntity | null>>();
+    const toFetch = new Map<string, ResolvedKey<TKey>>();
+    for (const k of resolved) {
+      const valueKey = k.valueKey;
+      if (toFetch.has(valueKey) || local.has(valueKey) || joined.has(valueKey)) continue;
+      const cached = this.l1?.get(valueKey);
+      if (cached) {
+        this.countHit(valueKey, cached.value === null);
+        local.set(valueKey, cached.value);
         continue;
       }
-      toFetch.push(k);
+      const inflight = this.gets.get(valueKey);
+      if (inflight) {
+        this.telemetry.count("coalesced");
+        this.telemetry.emit("coalesced", { key: valueKey });
+        joined.set(valueKey, inflight);
+        continue;
+      }
+      toFetch.set(valueKey, k);
     }
-    if (toFetch.length) {
-      // Register every key first, so concurrent gets of these keys join this batch.
-      const batch = this.fetchMany(toFetch);
-      toFetch.forEach((k) => {
-        const one = batch.then((values) => values.get(k.valueKey) ?? null);
-        this.gets.register(k.valueKey, one);
-        answers.set(k.valueKey, one);
-      });
+    let fetched: ReadonlyMap<string, TEntity | null> | undefined;
+    let others: Map<string, TEntity | null> | undefined;
+    const batch = toFetch.size ? this.fetchMany([...toFetch.values()]) : undefined;
+    // Register the batch at once, so concurrent gets of these keys join it.
+    if (batch) this.gets.registerBatch([...toFetch.keys()], batch, null);
+    if (joined.size) {
+      const entries = [...joined];
+      const [values, settled] = await Promise.all([batch, Promise.all(entries.map(([, p]) => p))]);
+      fetched = values;
+      others = new Map(entries.map(([valueKey], i) => [valueKey, settled[i] ?? null]));
+    } else if (batch) {
+      fetched = await batch;
     }
-    const settled = new Map<string, TEntity | null>();
-    await Promise.all(
-      [...answers].map(async ([valueKey, answer]) => {
-        settled.set(valueKey, await answer);
-      }),
-    );
-    return resolved.map((k) => settled.get(k.valueKey) ?? null);
+    const results = new Array<TEntity | null>(resolved.length);
+    for (let i = 0; i < resolved.length; i++) {
+      const valueKey = resolved[i]!.valueKey;
+      results[i] = fetched?.get(valueKey) ?? local.get(valueKey) ?? others?.get(valueKey) ?? null;
+    }
+    return results;
   }
 
   /** One MGET for all keys; misses through leases (loadMany where given); pending invalidations bypass Redis. */
@@ -347,7 +376,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     if (negative) {
       this.telemetry.count("negativeHits");
       this.telemetry.emit("negative-hit", { key });
-    } else {
+    } else if (this.telemetry.listening) {
       this.telemetry.emit("hit", { key });
     }
   }
@@ -359,7 +388,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       this.telemetry.count("misses");
       return this.loadFromSource(k, load);
     }
-    const r = await this.guard.run("get", (c) => c.getBuffer(k.valueKey));
+    const r = await this.reads.get(k.valueKey);
     if (r.ok && r.value) {
       const found = this.lookup(k, r.value, load, mark);
       if (found.state !== "miss") return found.value;
@@ -405,6 +434,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const keys = [this.keys.epochKey];
     for (const k of ks) keys.push(k.valueKey, k.leaseKey);
     const r = await this.script("acquire", ACQUIRE, keys, [this.leaseTtlMs, "g", ...tokens]);
+    if (!r.ok && !r.skipped) return this.loadAfterLostAcquire(ks, tokens, load);
     if (!r.ok || !Array.isArray(r.value)) return this.loadBatch(ks, load);
 
     const results: (TEntity | null)[] = new Array<TEntity | null>(ks.length).fill(null);
@@ -441,6 +471,21 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     return results;
   }
 
+  /**
+   * Loads keys whose `acquire` was sent but failed (e.g. timed out): it may still have run in Redis
+   * and taken the leases. The fill under the tokens we sent then runs in the background, so other
+   * processes do not wait out a lease TTL for a fill that would never come (a lease that is not
+   * ours rejects it, as any fill).
+   */
+  private async loadAfterLostAcquire(ks: readonly ResolvedKey<TKey>[], tokens: readonly string[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
+    const values = await this.loadHeld(ks, tokens, load);
+    void this.fill(
+      ks.map((k, i) => ({ k, token: tokens[i]!, value: values[i] ?? null })),
+      undefined,
+    ).catch(() => undefined);
+    return values;
+  }
+
   /** Loads keys whose leases we hold; on a source error releases the leases, then rethrows. */
   private async loadHeld(ks: readonly ResolvedKey<TKey>[], tokens: readonly string[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
     try {
@@ -451,15 +496,30 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     }
   }
 
-  /** A key someone else holds the lease for: poll `acquire` with backoff; take over if the holder dies. */
+  /**
+   * A key someone else holds the lease for: wait for its fill, polling with backoff (8, 16, 32,
+   * 64, then every 100 ms). The first polls are a plain GET of the value (one command): a
+   * holder usually fills within a few tens of ms, so a stampede across processes costs a few
+   * commands per process, not per request. Once LEASE_WAIT_GET_MS have passed (the holder is slow,
+   * failed, or its fill was revoked) each poll is `acquire`, which also takes the lease over when
+   * it is gone (the holder died or released it).
+   */
   private async waitForFill(k: ResolvedKey<TKey>, load: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
     this.telemetry.count("leaseWaits");
     this.telemetry.emit("lease-wait", { key: k.valueKey });
-    const deadline = Date.now() + 2 * this.leaseTtlMs;
-    let delay = 4;
+    const started = Date.now();
+    const deadline = started + 2 * this.leaseTtlMs;
+    let delay = LEASE_WAIT_FIRST_POLL_MS;
     while (Date.now() < deadline) {
       await sleep(delay);
-      delay = Math.min(delay * 2, 50);
+      delay = Math.min(delay * 2, LEASE_WAIT_MAX_POLL_MS);
+      if (Date.now() - started < LEASE_WAIT_GET_MS) {
+        const r = await this.guard.run("get", (c) => c.getBuffer(k.valueKey));
+        if (!r.ok) break;
+        const decoded = this.decodeForRead(k, asBuffer(r.value));
+        if (decoded) return decoded.value;
+        continue;
+      }
       const token = newToken();
       const r = await this.script("acquire", ACQUIRE, [this.keys.epochKey, k.valueKey, k.leaseKey], [this.leaseTtlMs, "g", token]);
       if (!r.ok || !Array.isArray(r.value)) break;
@@ -551,7 +611,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     this.telemetry.emit("miss", { key: indexKey });
     this.telemetry.count("loads");
     this.telemetry.emit("load", { key: indexKey });
-    const entity = (await loader.call(this.source, ...values)) ?? null;
+    const entity = await this.loadIndexed(index, indexKey, values, loader);
     if (entity !== null && r.ok) {
       const enc = this.keys.encOfEntity(entity);
       if (enc !== undefined && this.keys.indexKeyOfEntity(index, entity) === indexKey) {
@@ -567,6 +627,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
 
   /** Runs a Lua script through the guard (EVALSHA, EVAL on NOSCRIPT); never throws. */
   protected script(op: string, s: Script, keys: readonly string[], args: readonly (string | Buffer | number)[]): Promise<GuardResult<unknown>> {
+    this.puts.flush(); // puts issued before this script reach Redis before it
     return this.guard.run(op, (c) => runScript(c, s, keys, args));
   }
 
@@ -624,6 +685,19 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       return values.map((v) => v ?? null);
     }
     return Promise.all(ks.map(async (k) => (await loadOne.call(source, k.key)) ?? null));
+  }
+
+  /**
+   * Loads an index miss with the source's index loader. A subclass may override it (write-behind:
+   * a value whose write is still queued is newer than the source's row).
+   */
+  protected async loadIndexed(
+    _index: string,
+    _indexKey: string,
+    values: readonly unknown[],
+    loader: (...args: unknown[]) => Promise<TEntity | null>,
+  ): Promise<TEntity | null> {
+    return (await loader.call(this.source, ...values)) ?? null;
   }
 
   /** Fresh TTL (ttl minus jitter, so ttl is an upper bound) and Redis TTL (fresh + SWR window). */
@@ -739,16 +813,14 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   }
 
   /**
-   * Puts a value written by this process (write-through; reusable by write-behind): revokes any
-   * lease, keeps a newer version (versionField), writes index entries and tag sets, drops the old
-   * value's stale index entries and what `invalidates` names. On Redis failure the key is
-   * invalidated later (retry queue). `ttl.pttl: null` stores it without expiry.
+   * Puts a value written by this process (write-through): revokes any lease, keeps a newer version
+   * (versionField), writes index entries and tag sets, drops the old value's stale index entries
+   * and what `invalidates` names. On Redis failure the key is invalidated later (retry queue).
+   * (Write-behind writes values without expiry in its own script: write-behind-scripts.ts.)
    */
-  protected async putValue(k: ResolvedKey<TKey>, entity: TEntity, writerToken = "", ttl?: { fresh: number; pttl: number | null }): Promise<"written" | "kept-newer" | "dropped" | "failed"> {
-    this.gets.forget(k.valueKey);
-    this.indexGets.forgetAll();
-    this.l1?.delete([k.valueKey]);
-    const { fresh, pttl } = ttl ?? this.fillTtl();
+  protected async putValue(k: ResolvedKey<TKey>, entity: TEntity, writerToken = ""): Promise<"written" | "kept-newer" | "dropped" | "failed"> {
+    this.forgetLocal(k.valueKey);
+    const { fresh, pttl } = this.fillTtl();
     const encoded = this.codec.encode(entity, k.enc, Date.now() + fresh);
     if (!encoded.ok) {
       this.telemetry.count("invalidValues");
@@ -759,11 +831,9 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     }
     const indexKeys = this.keys.indexKeysOfEntity(entity);
     const tagKeys = this.keys.tagKeysOfEntity(entity);
-    const r = await this.script(
-      "put",
-      PUT,
+    const r = await this.puts.run(
       [k.valueKey, k.leaseKey, this.keys.writersKeyOfEnc(k.enc), ...indexKeys, ...tagKeys],
-      [encoded.bytes, pttl ?? 0, this.codec.versionOf(entity), writerToken, indexKeys.length, tagKeys.length, k.enc],
+      [encoded.bytes, pttl, this.codec.versionOf(entity), writerToken, indexKeys.length, tagKeys.length, k.enc],
     );
     if (!r.ok || !Array.isArray(r.value)) {
       this.retries.add(k.valueKey, () => this.dropOnce(k, [entity]), this.maxEntryTtl());
@@ -771,12 +841,32 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       return "failed";
     }
     const status = Number(r.value[0]);
-    const old = this.decodeOld(k, asBuffer(r.value[1]));
-    const stale = old ? this.keys.indexKeysOfEntity(old).filter((key) => !indexKeys.includes(key)) : [];
-    const work: Promise<unknown>[] = [this.dropTargets(old ? [old, entity] : [entity]), this.publishL1([k.valueKey])];
+    await this.afterReplace(k, asBuffer(r.value[1]), entity);
+    return status === 1 ? "written" : status === 2 ? "kept-newer" : "dropped";
+  }
+
+  /** Forgets this process's copies of a key about to be written: coalesced reads, index reads, L1. */
+  protected forgetLocal(valueKey: string): void {
+    this.gets.forget(valueKey);
+    this.indexGets.forgetAll();
+    this.l1?.delete([valueKey]);
+  }
+
+  /**
+   * After a script replaced the value of `k` with `entity` (undefined: a tombstone) and returned
+   * `oldRaw`: drops the old value's index entries the new one does not have, what `invalidates`
+   * names for both, and other processes' L1 copies. Never rejects because of Redis.
+   */
+  protected async afterReplace(k: ResolvedKey<TKey>, oldRaw: Buffer | undefined, entity: TEntity | undefined): Promise<void> {
+    // The old value matters only for its index entries and `invalidates` targets: without either it
+    // is not decoded (a full decode and validation per write).
+    const old = this.usesOldValue ? this.decodeOld(k, oldRaw) : undefined;
+    const current = entity === undefined ? [] : this.keys.indexKeysOfEntity(entity);
+    const stale = old ? this.keys.indexKeysOfEntity(old).filter((key) => !current.includes(key)) : [];
+    const values = [old, entity].filter((value): value is TEntity => value !== undefined);
+    const work: Promise<unknown>[] = [this.dropTargets(values), this.publishL1([k.valueKey])];
     if (stale.length) work.push(this.deleteKeys(stale));
     await Promise.all(work);
-    return status === 1 ? "written" : status === 2 ? "kept-newer" : "dropped";
   }
 
   /**

@@ -8,6 +8,10 @@ import { createHash } from "node:crypto";
  * Leases: the lease value is `<token>|<epoch>`, where epoch is the entity's tag epoch when the lease
  * was taken. A fill succeeds only while the lease still holds exactly that (token and epoch), so
  * `invalidate` (deletes the lease) and `invalidateTag` (bumps the epoch) both revoke in-flight fills.
+ *
+ * Pending writes: every value is written with an expiry except a write-behind value whose queued
+ * write has not reached the source yet (write-behind-scripts.ts). So `PTTL == -1` marks a value that
+ * is newer than the source: fills never replace it and invalidations keep it.
  */
 export interface Script {
   readonly name: string;
@@ -15,11 +19,12 @@ export interface Script {
   readonly sha: string;
 }
 
-function script(name: string, source: string): Script {
+export function script(name: string, source: string): Script {
   return { name, source, sha: createHash("sha1").update(source).digest("hex") };
 }
 
-const NEWER = `
+/** Lua `newer(a, b)`: whether version text a is newer than b (digit strings of any length, or numbers). */
+export const NEWER = `
 local function newer(a, b)
   if string.match(a, '^%d+$') and string.match(b, '^%d+$') then
     a = (string.gsub(a, '^0+(%d)', '%1'))
@@ -66,8 +71,9 @@ return out
 /**
  * KEYS[1] epoch; per entry: value, lease, index keys (ni), tag set keys (nt).
  * ARGV[1] entry count; per entry: token, payload, pttl, ni, nt, index pointer.
- * Writes an entry only while its lease is still `<token>|<current epoch>` (an empty payload deletes
- * the value: a reload found nothing and not-found is not cached). Returns 1/0 per entry.
+ * Writes an entry only while its lease is still `<token>|<current epoch>` and the value has no write
+ * pending (an empty payload deletes the value: a reload found nothing and not-found is not cached).
+ * Returns 1/0 per entry.
  */
 export const FILL = script("fill", `
 local epoch = redis.call('GET', KEYS[1]) or '0'
@@ -78,7 +84,7 @@ for e = 1, tonumber(ARGV[1]) do
   local tok, payload, pttl = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
   local ni, nt, ptr = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), ARGV[a + 5]
   a = a + 6
-  if redis.call('GET', lk) == tok .. '|' .. epoch then
+  if redis.call('GET', lk) == tok .. '|' .. epoch and redis.call('PTTL', vk) ~= -1 then
     if payload == '' then redis.call('DEL', vk) else redis.call('SET', vk, payload, 'PX', pttl) end
     redis.call('DEL', lk)
     for i = 1, ni do redis.call('SET', KEYS[k + 1 + i], ptr, 'PX', pttl) end
@@ -99,14 +105,20 @@ return out
 /**
  * KEYS: ARGV[1] (value, lease) pairs, then extra keys to delete (index entries).
  * Deletes values and leases together (revoking in-flight fills); returns the old values ('' if none).
+ * A value with a write pending is kept (it is newer than the source) and reported as ''.
  */
 export const INVALIDATE = script("invalidate", `
 local n = tonumber(ARGV[1])
 local out = {}
 for i = 1, n do
   local vk = KEYS[2 * i - 1]
-  out[i] = redis.call('GET', vk) or ''
-  redis.call('DEL', vk, KEYS[2 * i])
+  if redis.call('PTTL', vk) == -1 then
+    out[i] = ''
+    redis.call('DEL', KEYS[2 * i])
+  else
+    out[i] = redis.call('GET', vk) or ''
+    redis.call('DEL', vk, KEYS[2 * i])
+  end
 end
 for i = 2 * n + 1, #KEYS do redis.call('DEL', KEYS[i]) end
 return out
@@ -117,7 +129,7 @@ return out
  * ARGV: payload, pttl, version, writer token, ni, nt, index pointer.
  * Revokes the lease. With a version: keeps the current value when its version is newer.
  * With a writer token (no versionField): when other writers overlapped, drops the value instead
- * (racing writes fall back to invalidation). pttl 0 stores without expiry (write-behind).
+ * (racing writes fall back to invalidation).
  * Returns {status, old}: 1 written, 2 kept newer, 0 dropped.
  */
 export const PUT = script("put", NEWER + `
@@ -143,18 +155,12 @@ if ARGV[3] ~= '' and old ~= '' then
   if cv and cv ~= '' and newer(cv, ARGV[3]) then return {2, old} end
 end
 local ni, nt = tonumber(ARGV[5]), tonumber(ARGV[6])
-if pttl > 0 then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', pttl)
-  for i = 1, ni do redis.call('SET', KEYS[3 + i], ARGV[7], 'PX', pttl) end
-else
-  redis.call('SET', KEYS[1], ARGV[1])
-  for i = 1, ni do redis.call('SET', KEYS[3 + i], ARGV[7]) end
-end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', pttl)
+for i = 1, ni do redis.call('SET', KEYS[3 + i], ARGV[7], 'PX', pttl) end
 for i = 1, nt do
   local tk = KEYS[3 + ni + i]
   redis.call('SADD', tk, KEYS[1])
-  if pttl == 0 then redis.call('PERSIST', tk)
-  elseif redis.call('PTTL', tk) < pttl then redis.call('PEXPIRE', tk, pttl) end
+  if redis.call('PTTL', tk) < pttl then redis.call('PEXPIRE', tk, pttl) end
 end
 return {1, old}
 `);
@@ -169,7 +175,8 @@ return 1
 /**
  * KEYS[1] epoch, KEYS[2..] tag sets. ARGV: value prefix, lease prefix.
  * Bumps the epoch (revoking every in-flight fill of the entity), deletes each member value and its
- * lease, then the sets. Returns the deleted value keys.
+ * lease, then the sets. Members with a write pending are kept (the write-behind worker adds them to
+ * their tag sets again when the write lands). Returns the deleted value keys.
  */
 export const INVALIDATE_TAG = script("invalidate-tag", `
 redis.call('INCR', KEYS[1])
@@ -178,7 +185,7 @@ local vp, lp = ARGV[1], ARGV[2]
 for i = 2, #KEYS do
   local members = redis.call('SMEMBERS', KEYS[i])
   for _, m in ipairs(members) do
-    if #m > #vp and string.sub(m, 1, #vp) == vp then
+    if #m > #vp and string.sub(m, 1, #vp) == vp and redis.call('PTTL', m) ~= -1 then
       redis.call('DEL', m, lp .. string.sub(m, #vp + 1))
       out[#out + 1] = m
     end

@@ -132,6 +132,22 @@ const ISO_DATETIME = /^(?:[+-]\d{6}|\d{4})-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const ISO_DATE = /^(?:[+-]\d{6}|\d{4})-\d\d-\d\d$/;
 const DECIMAL = /^-?\d{1,4096}$/;
 
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+
+/**
+ * `Date#toISOString`, without its cost for the common case (years 1000 to 9999, what every cached
+ * timestamp is); anything else (extended years, an invalid Date, which throws) goes to
+ * toISOString itself. test/runtime/decode-plan.test.ts compares the two.
+ */
+export function isoDateTime(d: Date): string {
+  const year = d.getUTCFullYear();
+  if (!(year >= 1000 && year <= 9999)) return d.toISOString();
+  const ms = d.getUTCMilliseconds();
+  return `${year}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${ms < 10 ? "00" : ms < 100 ? "0" : ""}${ms}Z`;
+}
+
 /** `YYYY-MM-DD` of a Date in UTC (extended years keep their sign). */
 export function isoDate(d: Date): string {
   const iso = d.toISOString();
@@ -147,7 +163,7 @@ export function encodeStored(value: unknown, plan: Plan): unknown {
   if (value === null || value === undefined) return value;
   switch (plan.t) {
     case "datetime":
-      return value instanceof Date ? value.toISOString() : value;
+      return value instanceof Date ? isoDateTime(value) : value;
     case "date":
       return value instanceof Date ? isoDate(value) : value;
     case "bigint":

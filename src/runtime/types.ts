@@ -37,6 +37,37 @@ export interface EntitySource<TEntity, TKey> {
   delete?(key: TKey): Promise<void>;
 }
 
+/**
+ * The source of a write-behind entity. Misses load from it; the worker writes queued saves and
+ * deletes to it at least once (a redelivered entry repeats a write), so writes must be idempotent,
+ * and with a `versionField` fenced (`WHERE version < $new`) so an older write never lands last.
+ */
+export interface WriteBehindSource<TEntity, TKey> extends EntitySource<TEntity, TKey> {
+  save(entity: TEntity): Promise<void>;
+  delete(key: TKey): Promise<void>;
+  /** One batch of saves, at most one per key. If it throws, the worker retries each entity with `save`. */
+  saveMany?(entities: TEntity[]): Promise<void>;
+  /** One batch of deletes, at most one per key. If it throws, the worker retries each key with `delete`. */
+  deleteMany?(keys: TKey[]): Promise<void>;
+}
+
+export interface WorkerOptions {
+  /** This worker's consumer name in the group; default `<host>:<pid>:<random>`. A worker restarted under the same name takes back what it held at once. */
+  consumer?: string;
+  /** Entries held this long by another consumer without an acknowledgement are taken over (its worker died); default 30 s. Keep it above the slowest source batch. */
+  minIdleMs?: number;
+  /** How often to look for such entries, and the pause after a Redis error; default 1 s. */
+  pollMs?: number;
+  /** Delay before the first retry of a failed source write, doubled per attempt up to minIdleMs / 2; default 200 ms. */
+  retryBaseMs?: number;
+}
+
+/** A running write-behind worker. */
+export interface WriteBehindWorker {
+  /** Finishes the batch in flight (source write and acknowledgement), then closes the worker's connection. */
+  stop(): Promise<void>;
+}
+
 /** The bare value of a one-field key: `BareKey<{ id: string }>` is `string`; `never` for composite keys. */
 export type BareKey<TKey> = {
   [K in keyof TKey]-?: [Exclude<keyof TKey, K>] extends [never] ? TKey[K] : never;

@@ -1,11 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { createServer } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Redis } from "ioredis";
 import { defineEntity, Repository, type CacheEvent, type EntityDefinition, type RedisClient, type RepositoryOptions } from "cachegen/runtime";
+import { sleep } from "../support/wait.js";
 import { userEntity, type User, type UserKey, type UserSource, type UserTag } from "./fixtures/user.js";
 
 export const REDIS_PORT = 6379;
@@ -20,15 +16,8 @@ export async function connect(port = REDIS_PORT, options: Record<string, unknown
   return redis;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 3000, stepMs = 10): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await sleep(stepMs);
-  }
-}
+export { sleep, until } from "../support/wait.js";
+export { commandStats, diffStats, SpawnedRedis } from "../support/redis-server.js";
 
 /** Records the command names a client sends (instrumentation of the real client, not a mock). */
 export function recordCommands(client: RedisClient): { names: string[]; reset(): void } {
@@ -124,100 +113,6 @@ export class UserStoreWithMany extends UserStore {
     });
   }
 }
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A redis-server of our own on a free loopback port (for fault tests and exact command counts). */
-export class SpawnedRedis {
-  private child: ChildProcess | undefined;
-  private readonly dir = mkdtempSync(join(tmpdir(), "cgtest-redis-"));
-  port = 0;
-  private extraArgs: string[] = [];
-
-  static async start(extraArgs: string[] = []): Promise<SpawnedRedis> {
-    const server = new SpawnedRedis();
-    server.port = await freePort();
-    server.extraArgs = extraArgs;
-    await server.startProcess();
-    return server;
-  }
-
-  async startProcess(): Promise<void> {
-    this.child = spawn(
-      "redis-server",
-      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir, "--protected-mode", "yes", ...this.extraArgs],
-      { stdio: "ignore" },
-    );
-    const probe = new Redis({ host: "127.0.0.1", port: this.port, lazyConnect: true, retryStrategy: () => 20, maxRetriesPerRequest: 0 });
-    probe.on("error", () => undefined);
-    try {
-      await until(async () => {
-        try {
-          if (probe.status === "wait") await probe.connect();
-          return (await probe.ping()) === "PONG";
-        } catch {
-          return false;
-        }
-      }, 5000, 20);
-    } finally {
-      probe.disconnect();
-    }
-  }
-
-  signal(signal: NodeJS.Signals): void {
-    this.child?.kill(signal);
-  }
-
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGKILL");
-    await exited;
-  }
-
-  async restart(): Promise<void> {
-    await this.kill();
-    await this.startProcess();
-  }
-
-  async stop(): Promise<void> {
-    this.child?.kill("SIGCONT");
-    await this.kill();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-/** Command counts from INFO commandstats (a whole-server view; use on a spawned server). */
-export async function commandStats(admin: Redis): Promise<Record<string, number>> {
-  const info = await admin.info("commandstats");
-  const out: Record<string, number> = {};
-  for (const line of info.split("\n")) {
-    const m = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
-    if (m) out[m[1]!] = Number(m[2]);
-  }
-  return out;
-}
-
-export function diffStats(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, calls] of Object.entries(after)) {
-    const d = calls - (before[name] ?? 0);
-    if (d > 0 && name !== "info") out[name] = d;
-  }
-  return out;
-}
-
 
 /** A UserRepository over a variant of the User definition (strategy, TTLs, l1, ...). */
 export class UserRepo extends Repository<User, UserKey, UserSource, UserTag> {

@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CachegenError, deleteByPrefix } from "cachegen/runtime";
 import { TeamRepository, type Team } from "./fixtures/team.js";
-import { UserRepository, type User } from "./fixtures/user.js";
+import { userEntity, UserRepository, type User } from "./fixtures/user.js";
 import { collectEvents, connect, encryptionKeys, makeUser, sleep, uniquePrefix, UserRepo, userVariant, UserStore } from "./helpers.js";
 
 let redis: Redis;
@@ -248,5 +248,30 @@ describe("write-through", () => {
     await repoB.save({ ...base, name: "alone" });
     expect(await redis.exists(repoA.keyOf(base.id))).toBe(1);
     expect((await repoA.get(base.id))?.name).toBe("alone");
+  });
+});
+
+describe("invalidation graph on the write-through put", () => {
+  it("a write-through save drops its old index entry when the indexed field changes, and the Team of the old and the new value", async () => {
+    const writeThrough = userVariant({ strategy: "write-through" });
+    const teams = new Map<string, Team>();
+    const oldTeam: Team = { id: randomUUID(), name: "old", memberCount: 1 };
+    const newTeam: Team = { id: randomUUID(), name: "new", memberCount: 1 };
+    teams.set(oldTeam.id, oldTeam).set(newTeam.id, newTeam);
+    const teamRepo = new TeamRepository({ redis, keyPrefix: prefix, source: { load: async ({ id }) => teams.get(id) ?? null } });
+    const source = new UserStore();
+    const user = source.put(makeUser({ email: "wt-before@example.com", teamId: oldTeam.id }));
+    const repo = new UserRepo(writeThrough, { redis, source, keyPrefix: prefix, encryptionKeys });
+    expect((await repo.getByEmail("wt-before@example.com"))?.id).toBe(user.id);
+    await repo.get(user.id);
+    await teamRepo.getMany([oldTeam.id, newTeam.id]);
+
+    const moved = { ...user, email: "wt-after@example.com", teamId: newTeam.id, updatedAt: new Date(user.updatedAt.getTime() + 1) };
+    await repo.save(moved);
+    expect(await redis.exists(teamRepo.keyOf(oldTeam.id), teamRepo.keyOf(newTeam.id))).toBe(0);
+    expect(await redis.exists(`${prefix}{User}:${userEntity.namespace}:i:byEmail:wt-before%40example.com`)).toBe(0);
+    expect(await repo.getByEmail("wt-before@example.com")).toBeNull();
+    expect(await repo.getByEmail("wt-after@example.com")).toEqual(moved);
+    expect(source.loads).toBe(1); // the put holds the new value: no reload
   });
 });

@@ -1,0 +1,263 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { Codec } from "./codec.js";
+import type { EntityDefinition } from "./definition.js";
+import { KeySpace } from "./keys.js";
+import { runScript, type CommandClient } from "./scripts.js";
+import { writeToSource } from "./source-writes.js";
+import type { Telemetry } from "./stats.js";
+import { entriesOfList, entriesOfRead, type StreamEntry } from "./stream-entries.js";
+import type { WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
+import { coalesce, type KeyGroup } from "./write-behind-batch.js";
+import { ACKNOWLEDGE, CONSUMER_GROUP, FAIL, LEAVE_GROUP } from "./write-behind-scripts.js";
+
+export interface WriteBehindSettings {
+  readonly batchSize: number;
+  readonly flushIntervalMs: number;
+  readonly maxAttempts: number;
+}
+
+/** What a worker needs of its repository. */
+export interface WorkerHost<TEntity, TKey> {
+  readonly definition: EntityDefinition<TEntity, TKey>;
+  readonly keys: KeySpace<TEntity, TKey>;
+  readonly codec: Codec<TEntity>;
+  readonly telemetry: Telemetry;
+  readonly client: CommandClient;
+  readonly source: WriteBehindSource<TEntity, TKey>;
+  readonly settings: WriteBehindSettings;
+  /** Expiry of a value whose write landed: fresh ms, Redis ttl ms, and ms a tombstone stays (0: dropped). */
+  landingTtl(): { fresh: number; pttl: number; negative: number };
+  /** Drops what `invalidates` names for these values (their write reached the source). Never rejects. */
+  landed(values: readonly TEntity[]): Promise<void>;
+}
+
+const MAX_ERROR_TEXT = 2_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function errorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > MAX_ERROR_TEXT ? `${message.slice(0, MAX_ERROR_TEXT)}…` : message;
+}
+
+function isNoGroup(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith("NOGROUP");
+}
+
+function groupKeyOf(entry: StreamEntry): string {
+  return `${entry.fields.get("ns")?.toString("latin1")}\u0000${entry.fields.get("key")?.toString("latin1")}`;
+}
+
+/**
+ * Drains one entity's write-behind stream into its source (architecture.md, "Write-behind"): reads
+ * with a consumer group on a connection of its own, coalesces per key, writes the source in batches,
+ * acknowledges after the source write, retries with backoff, takes over entries of dead workers
+ * (XAUTOCLAIM) and moves an entry that keeps failing to the dead-letter stream.
+ */
+export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
+  private readonly connection: CommandClient;
+  private readonly consumer: string;
+  private readonly minIdleMs: number;
+  private readonly pollMs: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  /** Entries whose source write failed, by id: retried when due, or with a newer entry of their key. */
+  private readonly retries = new Map<string, { readonly groupKey: string; readonly dueAt: number }>();
+  private readonly spaces = new Map<string, KeySpace<TEntity, TKey> | undefined>();
+  private stopping = false;
+  private needsGroup = true;
+  /** Re-read the entries this consumer holds: at start (a restart under the same name) and after an error. */
+  private recoverOwn = true;
+  private claimCursor = "0-0";
+  private nextClaimAt = 0;
+  private readonly running: Promise<void>;
+
+  constructor(
+    private readonly host: WorkerHost<TEntity, TKey>,
+    options: WorkerOptions = {},
+  ) {
+    const name = host.definition.name;
+    this.consumer = options.consumer ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+    this.minIdleMs = options.minIdleMs ?? 30_000;
+    this.pollMs = options.pollMs ?? 1_000;
+    this.retryBaseMs = options.retryBaseMs ?? 200;
+    for (const [option, value] of [["minIdleMs", this.minIdleMs], ["pollMs", this.pollMs], ["retryBaseMs", this.retryBaseMs]] as const) {
+      if (!(value > 0)) throw new TypeError(`cachegen: ${name} startWorker: ${option} must be > 0 (got ${value})`);
+    }
+    this.retryMaxMs = Math.max(this.retryBaseMs, Math.floor(this.minIdleMs / 2));
+    this.connection = host.client.duplicate();
+    this.connection.on("error", (error) => host.telemetry.emit("redis-error", { error, detail: "write-behind worker connection" }));
+    this.running = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        const batch = await this.nextBatch();
+        if (batch.length) await this.process(batch);
+      } catch (error) {
+        if (isNoGroup(error)) this.needsGroup = true;
+        this.recoverOwn = true;
+        this.host.telemetry.emit("redis-error", { error, detail: "write-behind worker" });
+        if (!this.stopping) await sleep(this.pollMs);
+      }
+    }
+    await this.leave();
+  }
+
+  // ------------------------------------------------------------------------------------ reading
+
+  private get stream(): string {
+    return this.host.keys.streamKey;
+  }
+
+  private async nextBatch(): Promise<StreamEntry[]> {
+    const { batchSize } = this.host.settings;
+    const found = new Map<string, StreamEntry>();
+    const add = (entries: readonly StreamEntry[]): void => entries.forEach((entry) => found.set(entry.id, entry));
+    if (this.needsGroup) await this.joinGroup();
+    if (this.recoverOwn) {
+      const own = entriesOfRead(await this.connection.callBuffer("XREADGROUP", "GROUP", CONSUMER_GROUP, this.consumer, "COUNT", batchSize, "STREAMS", this.stream, "0"));
+      this.recoverOwn = own.length >= batchSize;
+      add(own);
+    }
+    if (Date.now() >= this.nextClaimAt) add(await this.claimAbandoned());
+    const now = Date.now();
+    const due = [...this.retries.values()].some((retry) => retry.dueAt <= now);
+    const block = found.size || due ? [] : ["BLOCK", this.blockMs(now)];
+    add(entriesOfRead(await this.connection.callBuffer("XREADGROUP", "GROUP", CONSUMER_GROUP, this.consumer, "COUNT", batchSize, ...block, "STREAMS", this.stream, ">")));
+
+    // Failed entries go again when due, and at once with a newer entry of their key (the newest wins).
+    const keysInBatch = new Set([...found.values()].map(groupKeyOf));
+    const again = [...this.retries].filter(([, retry]) => retry.dueAt <= Date.now() || keysInBatch.has(retry.groupKey)).map(([id]) => id);
+    for (const id of again) this.retries.delete(id);
+    if (again.length) add(entriesOfList(await this.connection.callBuffer("XCLAIM", this.stream, CONSUMER_GROUP, this.consumer, 0, ...again)));
+    return [...found.values()];
+  }
+
+  private async joinGroup(): Promise<void> {
+    try {
+      await this.connection.call("XGROUP", "CREATE", this.stream, CONSUMER_GROUP, "0", "MKSTREAM");
+    } catch (error) {
+      if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw error;
+    }
+    this.needsGroup = false;
+  }
+
+  /** Entries another consumer has held longer than minIdleMs: its worker died or hangs. */
+  private async claimAbandoned(): Promise<StreamEntry[]> {
+    const reply = await this.connection.callBuffer(
+      "XAUTOCLAIM", this.stream, CONSUMER_GROUP, this.consumer, this.minIdleMs, this.claimCursor, "COUNT", this.host.settings.batchSize,
+    );
+    const [next, list] = Array.isArray(reply) ? reply : [];
+    this.claimCursor = next === undefined ? "0-0" : Buffer.isBuffer(next) ? next.toString("latin1") : String(next);
+    // A full page: claim the rest at once; else look again after a poll.
+    this.nextClaimAt = this.claimCursor === "0-0" ? Date.now() + this.pollMs : 0;
+    return entriesOfList(list);
+  }
+
+  private blockMs(now: number): number {
+    let until = Math.min(now + this.host.settings.flushIntervalMs, this.nextClaimAt);
+    for (const retry of this.retries.values()) until = Math.min(until, retry.dueAt);
+    return Math.max(1, until - now);
+  }
+
+  // ------------------------------------------------------------------------------------ writing
+
+  private async process(entries: readonly StreamEntry[]): Promise<void> {
+    const groups = coalesce(entries, {
+      current: this.host.keys,
+      spaceOf: (ns) => this.spaceOf(ns),
+      codec: this.host.codec,
+      keepValues: this.host.definition.invalidates.length > 0,
+    });
+    const failures = await writeToSource(this.host.source, groups);
+    const landed = groups.filter((group) => !failures.has(group));
+    if (landed.length) await this.acknowledge(landed);
+    if (failures.size) await this.settleFailures(failures);
+  }
+
+  /** After the source write: acknowledge, then let the values land (expiry) in one script. */
+  private async acknowledge(groups: readonly KeyGroup<TEntity, TKey>[]): Promise<void> {
+    const keys = [this.stream];
+    const args: (string | number)[] = [CONSUMER_GROUP, Date.now(), groups.length];
+    for (const group of groups) {
+      const { fresh, pttl, negative } = this.host.landingTtl();
+      keys.push(group.valueKey, group.leaseKey, group.pendingKey, ...group.indexKeys, ...group.tagKeys);
+      args.push(group.ids.length, ...group.ids, group.writtenSha, fresh, pttl, negative, group.indexKeys.length, group.tagKeys.length);
+    }
+    await runScript(this.connection, ACKNOWLEDGE, keys, args);
+    const telemetry = this.host.telemetry;
+    for (const group of groups) {
+      telemetry.count("flushed", group.ids.length);
+      telemetry.emit("flushed", { key: group.valueKey, detail: `${group.ids.length} queued write(s) reached the source` });
+    }
+    await this.host.landed(groups.flatMap((group) => group.values));
+  }
+
+  /** Schedules a retry with backoff, or at maxAttempts moves the written entry to the dead-letter stream. */
+  private async settleFailures(failures: ReadonlyMap<KeyGroup<TEntity, TKey>, unknown>): Promise<void> {
+    const { maxAttempts } = this.host.settings;
+    const groups = [...failures.keys()];
+    const keys = [this.stream, this.host.keys.deadLetterKey];
+    const args: (string | number)[] = [CONSUMER_GROUP, groups.length];
+    for (const group of groups) {
+      const limit = group.write.op === "unreadable" && group.write.malformed ? 0 : maxAttempts;
+      keys.push(group.valueKey, group.leaseKey, group.pendingKey, ...group.indexKeys);
+      args.push(group.ids.length, ...group.ids, group.written.id, group.writtenSha, errorText(failures.get(group)), limit, group.indexKeys.length);
+    }
+    const reply = await runScript(this.connection, FAIL, keys, args);
+    const outcomes = Array.isArray(reply) ? reply.map(Number) : [];
+    const telemetry = this.host.telemetry;
+    groups.forEach((group, i) => {
+      const error = failures.get(group);
+      const attempts = outcomes[i] ?? -1;
+      telemetry.count("failed", group.ids.length);
+      telemetry.emit("write-failed", { key: group.valueKey, error, detail: `source write of ${group.ids.length} queued write(s) failed` });
+      if (attempts === 0) {
+        telemetry.count("deadLettered");
+        telemetry.emit("dead-letter", { key: group.valueKey, error, detail: `moved to ${this.host.keys.deadLetterKey}: ${errorText(error)}` });
+      } else if (attempts > 0) {
+        const dueAt = Date.now() + Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempts - 1));
+        const groupKey = groupKeyOf(group.written);
+        for (const id of group.ids) this.retries.set(id, { groupKey, dueAt });
+      }
+    });
+  }
+
+  private spaceOf(ns: string): KeySpace<TEntity, TKey> | undefined {
+    if (ns === this.host.definition.namespace) return this.host.keys;
+    if (!this.spaces.has(ns)) {
+      let space: KeySpace<TEntity, TKey> | undefined;
+      try {
+        space = new KeySpace({ ...this.host.definition, namespace: ns }, this.host.keys.prefix);
+      } catch {
+        space = undefined;
+      }
+      this.spaces.set(ns, space);
+    }
+    return this.spaces.get(ns);
+  }
+
+  /** Leaves the group when holding nothing, and closes the connection. */
+  private async leave(): Promise<void> {
+    try {
+      await runScript(this.connection, LEAVE_GROUP, [this.stream], [CONSUMER_GROUP, this.consumer]);
+    } catch {
+      // The consumer stays listed in the group; harmless.
+    }
+    try {
+      await this.connection.quit();
+    } catch {
+      this.connection.disconnect();
+    }
+  }
+}

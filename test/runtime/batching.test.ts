@@ -1,0 +1,231 @@
+// Read batching (src/runtime/batcher.ts): the value GETs a repository issues in the same tick go
+// out as one MGET; a lone get is still exactly one GET. Write batching (src/runtime/script-batcher.ts):
+// write-through puts issued in the same tick go out as one script call. Exact counts come from INFO
+// commandstats on a redis-server of our own.
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_BATCH } from "../../src/runtime/batcher.js";
+import { teamEntity, TeamRepository, type Team, type TeamKey, type TeamSource } from "./fixtures/team.js";
+import { defineEntity, Repository, type RepositoryOptions } from "cachegen/runtime";
+import { UserRepository, type User, type UserSource } from "./fixtures/user.js";
+import { collectEvents, commandStats, diffStats, encryptionKeys, makeUser, recordCommands, SpawnedRedis, until, UserRepo, UserStore, userVariant } from "./helpers.js";
+
+let server: SpawnedRedis;
+let admin: Redis;
+let redis: Redis;
+const prefix = "cgtest:batching:";
+
+function client(): Redis {
+  const r = new Redis({ host: "127.0.0.1", port: server.port, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
+  r.on("error", () => undefined);
+  return r;
+}
+
+beforeAll(async () => {
+  server = await SpawnedRedis.start();
+  admin = client();
+  redis = client();
+  await until(() => admin.status === "ready" && redis.status === "ready", 5000);
+});
+
+afterAll(async () => {
+  admin.disconnect();
+  redis.disconnect();
+  await server.stop();
+});
+
+/** A repository over `count` users, all cached (filled by one getMany). */
+async function cachedUsers(count: number, options: Pick<RepositoryOptions<UserSource>, "timeoutMs" | "onEvent"> = {}) {
+  const source = new UserStore();
+  const users = Array.from({ length: count }, () => source.put(makeUser()));
+  const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys, ...options });
+  await repo.getMany(users.map((u) => u.id));
+  source.loads = 0;
+  return { source, users, repo };
+}
+
+describe("read batching", () => {
+  it("gets issued in the same tick go out as ONE MGET, results in the callers' order", async () => {
+    const { users, repo, source } = await cachedUsers(10);
+    const before = await commandStats(admin);
+    const results = await Promise.all(users.map((u) => repo.get(u.id)));
+    expect(diffStats(before, await commandStats(admin))).toEqual({ mget: 1 });
+    expect(results).toEqual(users);
+    expect(source.loads).toBe(0);
+    expect(repo.stats()).toMatchObject({ hits: 10, misses: 10 }); // the misses are from filling the cache
+  });
+
+  it("a lone get is exactly one GET (it waits for no timer)", async () => {
+    const { users, repo } = await cachedUsers(1);
+    const before = await commandStats(admin);
+    const started = performance.now();
+    expect(await repo.get(users[0]!.id)).toEqual(users[0]);
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(diffStats(before, await commandStats(admin))).toEqual({ get: 1 });
+  });
+
+  it("gets issued several promise hops apart, but before the tick ends, still share the MGET", async () => {
+    const { users, repo } = await cachedUsers(3);
+    const commands = recordCommands(redis);
+    const hops = async (n: number, id: string): Promise<User | null> => {
+      for (let i = 0; i < n; i++) await Promise.resolve();
+      return repo.get(id);
+    };
+    const results = await Promise.all([hops(0, users[0]!.id), hops(3, users[1]!.id), hops(7, users[2]!.id)]);
+    expect(results).toEqual(users);
+    expect(commands.names).toEqual(["mget"]);
+  });
+
+  it("gets in different ticks are separate commands (nothing is held back for a later tick)", async () => {
+    const { users, repo } = await cachedUsers(2);
+    const commands = recordCommands(redis);
+    const first = repo.get(users[0]!.id);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = repo.get(users[1]!.id);
+    expect(await Promise.all([first, second])).toEqual(users);
+    expect(commands.names).toEqual(["get", "get"]);
+  });
+
+  it("a batch mixing hits and misses answers every caller correctly, in order; the misses go through the lease", async () => {
+    const { users, repo, source } = await cachedUsers(3);
+    const fresh = source.put(makeUser());
+    const absent = randomUUID();
+    const ids = [users[0]!.id, absent, fresh.id, users[2]!.id, users[1]!.id];
+    const results = await Promise.all(ids.map((id) => repo.get(id)));
+    expect(results).toEqual([users[0], null, fresh, users[2], users[1]]);
+    expect(source.loads).toBe(2);
+    expect(await repo.get(fresh.id)).toEqual(fresh);
+    expect(source.loads).toBe(2);
+  });
+
+  it("each repository batches its own keys: two entities on one client are two MGETs (one slot each on a Cluster)", async () => {
+    const { users, repo } = await cachedUsers(2);
+    const teams = new Map<string, Team>();
+    const team: Team = { id: randomUUID(), name: "t", memberCount: 1 };
+    const team2: Team = { id: randomUUID(), name: "u", memberCount: 2 };
+    teams.set(team.id, team).set(team2.id, team2);
+    const teamRepo = new TeamRepository({ redis, keyPrefix: prefix, source: { load: async ({ id }) => teams.get(id) ?? null } });
+    await teamRepo.getMany([team.id, team2.id]);
+    const commands = recordCommands(redis);
+    const results = await Promise.all([repo.get(users[0]!.id), teamRepo.get(team.id), repo.get(users[1]!.id), teamRepo.get(team2.id)]);
+    expect(results).toEqual([users[0], team, users[1], team2]);
+    expect(commands.names).toEqual(["mget", "mget"]);
+  });
+
+  it(`a batch above ${MAX_BATCH} keys is split into MGETs of at most ${MAX_BATCH}`, async () => {
+    const { users, repo } = await cachedUsers(MAX_BATCH + 10);
+    const before = await commandStats(admin);
+    const results = await Promise.all(users.map((u) => repo.get(u.id)));
+    expect(results).toEqual(users);
+    expect(diffStats(before, await commandStats(admin))).toEqual({ mget: 2 });
+  });
+
+  it("fail-open per key: a failed MGET makes every get of the batch load from the source, once each, with one redis-error", async () => {
+    const events = collectEvents();
+    const { users, repo, source } = await cachedUsers(4, { onEvent: events.onEvent });
+    const target = redis as unknown as { mgetBuffer(keys: string[]): Promise<unknown> };
+    const original = target.mgetBuffer;
+    target.mgetBuffer = () => Promise.reject(new Error("injected MGET failure"));
+    try {
+      const results = await Promise.all(users.map((u) => repo.get(u.id)));
+      expect(results).toEqual(users);
+    } finally {
+      target.mgetBuffer = original;
+    }
+    expect(source.loads).toBe(4);
+    expect(events.of("redis-error").map((e) => e.detail)).toEqual(["mget"]);
+    expect(repo.stats()).toMatchObject({ redisErrors: 1, misses: 4 + 4 }); // 4 from filling the cache
+    // Redis is fine again: the next batch is served from it.
+    expect(await Promise.all(users.map((u) => repo.get(u.id)))).toEqual(users);
+    expect(source.loads).toBe(4);
+  });
+
+  it("fail-open per key: a hanging Redis costs the batch at most timeoutMs, then every get is answered from the source", async () => {
+    const { users, repo, source } = await cachedUsers(5, { timeoutMs: 150 });
+    server.signal("SIGSTOP");
+    try {
+      const started = performance.now();
+      const results = await Promise.all(users.map((u) => repo.get(u.id)));
+      const elapsed = performance.now() - started;
+      expect(results).toEqual(users);
+      expect(elapsed).toBeGreaterThanOrEqual(140);
+      expect(elapsed).toBeLessThan(1_000);
+      expect(source.loads).toBe(5);
+    } finally {
+      server.signal("SIGCONT");
+    }
+    await until(async () => (await admin.ping()) === "PONG");
+  });
+});
+
+describe("write batching (write-through puts)", () => {
+  const writeThrough = userVariant({ strategy: "write-through" });
+  // A write-through entity whose save is exactly one put (a versionField; no index, no invalidates).
+  const teamWriteThrough = defineEntity<Team, TeamKey>({ ...teamEntity, strategy: "write-through", versionField: "memberCount" });
+  const teamSource = (): TeamSource & { saves: number } => ({
+    saves: 0,
+    load: async () => null,
+    async save() {
+      this.saves += 1;
+    },
+    delete: async () => undefined,
+  });
+  const team = (): Team => ({ id: randomUUID(), name: "t", memberCount: 1 });
+
+  it("saves issued in the same tick are ONE script call; every value is cached as a lone save would cache it", async () => {
+    const source = teamSource();
+    const teams = Array.from({ length: 8 }, team);
+    const repo = new Repository<Team, TeamKey, TeamSource>(teamWriteThrough, { redis, source, keyPrefix: prefix });
+    await repo.save(team()); // loads the script
+    const before = await commandStats(admin);
+    await Promise.all(teams.map((t) => repo.save(t)));
+    const delta = diffStats(before, await commandStats(admin));
+    expect(delta.evalsha).toBe(1);
+    expect(source.saves).toBe(9);
+    const commands = recordCommands(redis);
+    expect(await Promise.all(teams.map((t) => repo.get(t.id)))).toEqual(teams);
+    expect(commands.names).toEqual(["mget"]);
+  });
+
+  it("a lone save is the single put script, as before", async () => {
+    const source = teamSource();
+    const repo = new Repository<Team, TeamKey, TeamSource>(teamWriteThrough, { redis, source, keyPrefix: prefix });
+    await repo.save(team()); // loads the script
+    const one = team();
+    const commands = recordCommands(redis);
+    await repo.save(one);
+    expect(commands.names).toEqual(["evalsha"]);
+    commands.reset();
+    expect(await repo.get(one.id)).toEqual(one);
+    expect(commands.names).toEqual(["get"]);
+  });
+
+  it("an entry that fails in the batch fails alone: the others are written, and the failed key is invalidated later", async () => {
+    const source = new UserStore();
+    const users = Array.from({ length: 4 }, () => makeUser());
+    const repo = new UserRepo(writeThrough, { redis, source, keyPrefix: prefix, encryptionKeys });
+    const broken = repo.keyOf(users[1]!.id);
+    await redis.hset(broken, "not", "a string"); // GET inside the put script raises WRONGTYPE
+    await Promise.all(users.map((u) => repo.save(u)));
+    expect(await redis.type(broken)).toBe("hash");
+    for (const u of [users[0]!, users[2]!, users[3]!]) expect(await redis.exists(repo.keyOf(u.id))).toBe(1);
+    await redis.del(broken);
+    expect(await Promise.all(users.map((u) => repo.get(u.id)))).toEqual(users);
+    await repo.close();
+  });
+
+  it("a put issued before another script in the same tick reaches Redis first (order is kept, only grouped)", async () => {
+    const source = new UserStore();
+    const user = source.put(makeUser());
+    const repo = new UserRepo(writeThrough, { redis, source, keyPrefix: prefix, encryptionKeys });
+    const commands = recordCommands(redis);
+    // save (put pending in the batcher) then invalidate in the same tick: the invalidation must win.
+    const saved = repo.save({ ...user, name: "Grace" });
+    await Promise.resolve();
+    const invalidated = repo.invalidate(user.id);
+    await Promise.all([saved, invalidated]);
+    expect(commands.names.filter((n) => n === "evalsha").length).toBeGreaterThanOrEqual(2);
+    expect(await redis.exists(repo.keyOf(user.id))).toBe(0);
+  });
+});

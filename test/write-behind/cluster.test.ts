@@ -1,0 +1,63 @@
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { promisify } from "node:util";
+import { Cluster, Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RedisClient } from "cachegen/runtime";
+import { TeamRepository, type Team } from "../runtime/fixtures/team.js";
+import { collectEvents, encryptionKeys, makeUser } from "../runtime/helpers.js";
+import { SpawnedRedis } from "../support/redis-server.js";
+import { until } from "../support/wait.js";
+import { UserTable, WriteBehindUserRepository } from "./fixtures.js";
+
+const run = promisify(execFile);
+const servers: SpawnedRedis[] = [];
+let cluster: Cluster;
+
+beforeAll(async () => {
+  for (let i = 0; i < 3; i++) servers.push(await SpawnedRedis.start(["--cluster-enabled", "yes", "--cluster-config-file", `nodes-${i}.conf`]));
+  await run("redis-cli", ["--cluster", "create", ...servers.map((s) => `127.0.0.1:${s.port}`), "--cluster-replicas", "0", "--cluster-yes"]);
+  for (const s of servers) {
+    const node = new Redis({ host: "127.0.0.1", port: s.port });
+    await until(async () => (await node.cluster("INFO")).includes("cluster_state:ok"), 10_000, 50);
+    node.disconnect();
+  }
+  cluster = new Cluster([{ host: "127.0.0.1", port: servers[0]!.port }], { redisOptions: { maxRetriesPerRequest: 1 } });
+  await until(() => cluster.status === "ready", 10_000);
+}, 30_000);
+
+afterAll(async () => {
+  cluster?.disconnect();
+  await Promise.all(servers.map((s) => s.stop()));
+});
+
+describe("guarantee 8 (cluster) for write-behind", () => {
+  it("save, delete, the worker, tags, indexes and what `invalidates` names run on an ioredis Cluster with zero errors", async () => {
+    const events = collectEvents();
+    const redis = cluster as RedisClient;
+    const keyPrefix = "cgtest:wb-cluster:";
+    const team: Team = { id: randomUUID(), name: "t", memberCount: 2 };
+    const teamRepo = new TeamRepository({ redis, keyPrefix, onEvent: events.onEvent, source: { load: async () => team } });
+    const table = new UserTable();
+    const repo = new WriteBehindUserRepository({ redis, source: table, keyPrefix, encryptionKeys, onEvent: events.onEvent });
+    const users = Array.from({ length: 20 }, () => makeUser({ teamId: team.id }));
+    for (const user of users) await repo.save(user);
+    await teamRepo.get(team.id);
+    const worker = repo.startWorker({ pollMs: 50 });
+    try {
+      await repo.flush(10_000);
+      expect(table.rows.size).toBe(20);
+      expect(await cluster.exists(teamRepo.keyOf(team.id))).toBe(0);
+      expect((await repo.getByEmail(users[1]!.email))?.id).toBe(users[1]!.id);
+      await repo.invalidateTeam(team.id);
+      expect(await repo.getMany(users.map((u) => u.id))).toEqual(users);
+      await repo.delete(users[0]!.id);
+      await repo.flush(10_000);
+      expect(table.rows.has(users[0]!.id)).toBe(false);
+    } finally {
+      await worker.stop();
+    }
+    expect(events.of("redis-error")).toEqual([]);
+    expect(repo.stats()).toMatchObject({ queued: 21, flushed: 21, redisErrors: 0 });
+  });
+});

@@ -1,0 +1,103 @@
+import {
+  defineEntity,
+  WriteBehindRepository,
+  type EntityDefinition,
+  type RepositoryOptions,
+  type WriteBehindSource,
+} from "cachegen/runtime";
+import { userEntity, type User, type UserKey, type UserTag } from "../runtime/fixtures/user.js";
+
+/** The test User (index byEmail, tag team, invalidates Team, versionField updatedAt) as a write-behind entity. */
+export const writeBehindUser = defineEntity<User, UserKey>({
+  ...userEntity,
+  strategy: "write-behind",
+  writeBehind: { batchSize: 50, flushIntervalMs: 50, maxAttempts: 3 },
+});
+
+export interface WriteBehindUserSource extends WriteBehindSource<User, UserKey> {
+  loadByEmail(email: string): Promise<User | null>;
+}
+
+export class WriteBehindUserRepository extends WriteBehindRepository<User, UserKey, WriteBehindUserSource, UserTag> {
+  constructor(options: RepositoryOptions<WriteBehindUserSource>, definition: EntityDefinition<User, UserKey> = writeBehindUser) {
+    super(definition, options);
+  }
+
+  getByEmail(email: string): Promise<User | null> {
+    return this.getByIndex("byEmail", [email]);
+  }
+
+  invalidateTeam(teamId: string): Promise<void> {
+    return this.invalidateTag({ teamId });
+  }
+}
+
+/**
+ * An in-memory users table fenced like SQL's `WHERE updated_at < $new`, recording what the worker
+ * sends it. `failures` makes the next writes throw; `gate` holds writes until it resolves.
+ */
+export class UserTable implements WriteBehindUserSource {
+  readonly rows = new Map<string, User>();
+  loads = 0;
+  /** Sizes of the `saveMany` batches, in order. */
+  readonly batches: number[] = [];
+  /** Single-entity `save` calls (the fallback after a failed batch, or without saveMany). */
+  saves = 0;
+  deletes = 0;
+  failures = 0;
+  gate: Promise<void> | undefined;
+  /** Resolves the next time a write reaches the table (before the gate). */
+  onWrite: (() => void) | undefined;
+
+  put(user: User): User {
+    this.rows.set(user.id, structuredClone(user));
+    return user;
+  }
+
+  async load(key: UserKey): Promise<User | null> {
+    this.loads += 1;
+    const row = this.rows.get(key.id);
+    return row ? structuredClone(row) : null;
+  }
+
+  async loadByEmail(email: string): Promise<User | null> {
+    for (const row of this.rows.values()) if (row.email === email) return structuredClone(row);
+    return null;
+  }
+
+  async save(user: User): Promise<void> {
+    this.saves += 1;
+    await this.write(() => this.upsert(user));
+  }
+
+  async saveMany(users: User[]): Promise<void> {
+    this.batches.push(users.length);
+    await this.write(() => users.forEach((user) => this.upsert(user)));
+  }
+
+  async delete(key: UserKey): Promise<void> {
+    this.deletes += 1;
+    await this.write(() => this.rows.delete(key.id));
+  }
+
+  private upsert(user: User): void {
+    const current = this.rows.get(user.id);
+    if (!current || current.updatedAt < user.updatedAt) this.rows.set(user.id, structuredClone(user));
+  }
+
+  private async write(apply: () => void): Promise<void> {
+    this.onWrite?.();
+    if (this.gate) await this.gate;
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new Error("users table unavailable");
+    }
+    apply();
+  }
+}
+
+export function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
