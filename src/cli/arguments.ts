@@ -19,8 +19,25 @@ export type FlagValues<T extends Options> = {
 };
 
 export function parseFlags<T extends Options>(args: readonly string[], options: T): FlagValues<T> {
+  return parse(args, options, false).flags;
+}
+
+/** `parseFlags` for a command that also takes arguments of its own, such as an entity name. */
+export function parseFlagsAndPositionals<T extends Options>(
+  args: readonly string[],
+  options: T,
+): { flags: FlagValues<T>; positionals: string[] } {
+  return parse(args, options, true);
+}
+
+function parse<T extends Options>(
+  args: readonly string[],
+  options: T,
+  allowPositionals: boolean,
+): { flags: FlagValues<T>; positionals: string[] } {
   try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values as FlagValues<T>;
+    const { values, positionals } = parseArgs({ args: [...args], options, strict: true, allowPositionals });
+    return { flags: values as FlagValues<T>, positionals };
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }

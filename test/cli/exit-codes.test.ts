@@ -26,6 +26,9 @@ describe("exit codes", () => {
       "generate",
       "check",
       "validate",
+      "doctor",
+      "inspect",
+      "acl",
     ]);
   });
 
