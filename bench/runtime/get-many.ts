@@ -1,0 +1,76 @@
+/**
+ * getMany(100): entities/s of the generated repository's getMany (one MGET, every value validated)
+ * vs raw ioredis MGET + JSON.parse of the same 100 keys (and + Date revival).
+ */
+import { ProfileRepository, type Profile } from "../generated/index.js";
+import type { BenchRow, BenchSection } from "../report.js";
+import { connectRedis, fmt, type BenchContext } from "../lib/context.js";
+import { abRounds, medianRatio, type Contender } from "../lib/measure.js";
+import { makeProfile } from "./fixtures.js";
+import { BENCH_TIMEOUT_MS } from "./hit-path.js";
+
+const ENTITIES = 1000;
+const BATCH = 100;
+
+export async function runGetManyBench(ctx: BenchContext): Promise<BenchSection[]> {
+  const prefix = `${ctx.prefix}many:`;
+  const redis = await connectRedis(ctx);
+  const profiles = Array.from({ length: ENTITIES }, (_, i) => makeProfile(i));
+  const rows = new Map(profiles.map((p) => [p.id, p]));
+  const repo = new ProfileRepository({ redis, keyPrefix: prefix, timeoutMs: BENCH_TIMEOUT_MS, source: { load: async ({ id }) => rows.get(id) ?? null } });
+  const ids = profiles.map((p) => p.id);
+  const rawKeys = ids.map((id) => `${prefix}raw:${id}`);
+  for (let i = 0; i < ENTITIES; i += BATCH) await repo.getMany(ids.slice(i, i + BATCH));
+  await redis.mset(...profiles.flatMap((p, i) => [rawKeys[i]!, JSON.stringify(p)]));
+  const filled = repo.stats();
+  if (filled.loads !== ENTITIES || filled.redisErrors) throw new Error(`getMany fill: ${JSON.stringify(filled)}`);
+
+  // Batches of 100 consecutive keys, starting anywhere: every batch is 100 distinct hits.
+  const idBatches = Array.from({ length: ENTITIES }, (_, s) => Array.from({ length: BATCH }, (_, j) => ids[(s + j) % ENTITIES]!));
+  const rawBatches = idBatches.map((batch) => batch.map((id) => `${prefix}raw:${id}`));
+  const check = (values: readonly unknown[]): void => {
+    if (values.length !== BATCH || values.some((v) => v === null || v === undefined)) throw new Error("bench: a getMany read missed");
+  };
+  const contenders: Contender[] = [
+    {
+      name: "raw ioredis MGET + JSON.parse",
+      unitsPerOp: BATCH,
+      op: async (i) => check((await redis.mget(rawBatches[(i * 37) % ENTITIES]!)).map((text) => JSON.parse(text!) as Profile)),
+    },
+    { name: "cachegen getMany (generated, validated)", unitsPerOp: BATCH, op: async (i) => check(await repo.getMany(idBatches[(i * 37) % ENTITIES]!)) },
+    {
+      name: "raw MGET + JSON.parse + Date revival",
+      unitsPerOp: BATCH,
+      op: async (i) =>
+        check(
+          (await redis.mget(rawBatches[(i * 37) % ENTITIES]!)).map((text) => {
+            const value = JSON.parse(text!) as Record<string, unknown>;
+            value.createdAt = new Date(value.createdAt as string);
+            value.updatedAt = new Date(value.updatedAt as string);
+            return value;
+          }),
+        ),
+    },
+  ];
+  const sections: BenchSection[] = [];
+  for (const concurrency of [1, 8]) {
+    ctx.log(`getMany(${BATCH}): ${concurrency} in flight`);
+    const result = await abRounds(contenders, { rounds: ctx.rounds, durationMs: ctx.durationMs, warmupMs: ctx.warmupMs, concurrency });
+    const ratio = medianRatio(result, 1, 0);
+    const tableRows: BenchRow[] = result.names.map((name, i) => ({
+      name,
+      "entities/s (median)": fmt.int(result.median[i]!),
+      "vs raw MGET + parse (median ratio)": fmt.ratio(medianRatio(result, i, 0)),
+      "client CPU µs per unit (median)": result.cpuMicros[i]!.toFixed(1),
+    }));
+    sections.push({
+      title: `getMany(${BATCH}), ${concurrency} in flight`,
+      rows: tableRows,
+      notes: [`Goal: cachegen >= 0.95x raw MGET + JSON.parse: ${ratio >= 0.95 ? "met" : "NOT met"} (${fmt.ratio(ratio)}).`],
+    });
+  }
+  if (repo.stats().loads !== ENTITIES) throw new Error("getMany: a measured read loaded from the source");
+  await repo.close();
+  redis.disconnect();
+  return sections;
+}
