@@ -1,8 +1,9 @@
 import { resolveConfig, type ResolvedConfig } from "./config.js";
 import type { Diagnostic } from "./diagnostics.js";
-import { emitProject, type EmittedFile } from "./emit/emit-project.js";
+import { emitProject } from "./emit/emit-project.js";
 import { openFormatCache, type FormatCache } from "./format/format-cache.js";
-import { formatFile } from "./format/format-file.js";
+import { formatFiles } from "./format/format-files.js";
+import { FormatPool, formatThreads } from "./format/format-pool.js";
 import { manifestFileName, renderManifest, type SchemaSource } from "./manifest.js";
 import type { ProjectModel } from "./model/model.js";
 import { readPackageInfo } from "./package-info.js";
@@ -47,24 +48,39 @@ export async function generate(options: DiskProject | InMemoryProject = {}): Pro
 
 /** `generate` for a configuration already resolved (the CLI needs it first, to know where to write). */
 export async function generateFromConfig(config: ResolvedConfig): Promise<GenerateResult> {
-  return renderProject(await readProject(config), openFormatCache(config.root));
+  const cache = openFormatCache(config.root);
+  const pool = new FormatPool();
+  try {
+    // Schema files not parsed before are entities whose files are likely not formatted before
+    // either: start the formatting threads now, so they load prettier while the schemas are read.
+    const filesPerSchema = config.tests ? 2 : 1;
+    const project = await readProject(config, cache, (unparsed) =>
+      pool.start(formatThreads(unparsed * filesPerSchema)),
+    );
+    const result = await renderProject(project, cache, pool);
+    await cache.flush();
+    return result;
+  } finally {
+    await pool.close();
+  }
 }
 
-async function renderProject(project: ReadProjectResult, cache: FormatCache): Promise<GenerateResult> {
+async function renderProject(
+  project: ReadProjectResult,
+  cache: FormatCache,
+  pool: FormatPool = new FormatPool(),
+): Promise<GenerateResult> {
   const { model, diagnostics, sources } = project;
   const files = new Map<string, string>();
-  if (model) {
-    const formatted = await Promise.all(emitProject(model).map((file) => format(file, cache)));
-    for (const [path, content] of formatted) files.set(path, content);
-    files.set(manifestFileName, renderManifest(readPackageInfo(), sources, files));
+  try {
+    if (model) {
+      const emitted = emitProject(model);
+      const formatted = await formatFiles(emitted, cache, pool);
+      for (const [index, file] of emitted.entries()) files.set(file.path, formatted[index] as string);
+      files.set(manifestFileName, renderManifest(readPackageInfo(), sources, files));
+    }
+  } finally {
+    await pool.close();
   }
   return { files, diagnostics, model, sources };
-}
-
-async function format(file: EmittedFile, cache: FormatCache): Promise<[string, string]> {
-  try {
-    return [file.path, await formatFile(file.text, file.language, cache)];
-  } catch (error) {
-    throw new Error(`cachegen bug: the generated ${file.path} is not valid ${file.language}`, { cause: error });
-  }
 }

@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
 
-export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+/** SHA-256 of the texts one after the other, as hex. */
+export function sha256(...texts: string[]): string {
+  const hash = createHash("sha256");
+  for (const text of texts) hash.update(text);
+  return hash.digest("hex");
 }

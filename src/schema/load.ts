@@ -1,9 +1,11 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { LineCounter, parseDocument } from "yaml";
+import type { Document, LineCounter } from "yaml";
 import { compareCodeUnits } from "../compare-code-units.js";
 import { errorAt, type Diagnostic } from "../diagnostics.js";
 import { createLocator, type Locate } from "./locate.js";
+import { yamlLibrary } from "./yaml.js";
 
 /** A schema file's text, under its project-relative path with `/` separators. */
 export interface SchemaFile {
@@ -31,12 +33,11 @@ export async function readSchemaFiles(root: string, schemasDir: string): Promise
     .filter((entry) => entry.isFile() && SCHEMA_FILE.test(entry.name))
     .map((entry) => entry.name)
     .sort(compareCodeUnits);
-  return Promise.all(
-    names.map(async (name) => ({
-      path: path.posix.join(schemasDir, name),
-      text: await readFile(path.join(root, schemasDir, name), "utf8"),
-    })),
-  );
+  // Synchronous reads: for hundreds of small files, several times faster than promise-based ones.
+  return names.map((name) => ({
+    path: path.posix.join(schemasDir, name),
+    text: readFileSync(path.join(root, schemasDir, name), "utf8"),
+  }));
 }
 
 /**
@@ -44,8 +45,7 @@ export async function readSchemaFiles(root: string, schemasDir: string): Promise
  * and keeps positions for both. A file that does not parse yields its syntax errors and no document.
  */
 export function loadDocument(source: SchemaFile): LoadResult {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(source.text, { lineCounter, prettyErrors: false });
+  const { document, lineCounter } = parseWithPositions(source.text);
   if (document.errors.length > 0) {
     const language = source.path.endsWith(".json") ? "JSON" : "YAML";
     // yaml often reports one mistake several ways at one offset; the first is the most direct.
@@ -65,6 +65,31 @@ export function loadDocument(source: SchemaFile): LoadResult {
   return {
     document: { file: source.path, value: document.toJS(), locate: createLocator(document, lineCounter) },
     diagnostics: [],
+  };
+}
+
+function parseWithPositions(text: string): { document: Document; lineCounter: LineCounter } {
+  const { LineCounter, parseDocument } = yamlLibrary();
+  const lineCounter = new LineCounter();
+  return { document: parseDocument(text, { lineCounter, prettyErrors: false }), lineCounter };
+}
+
+/**
+ * A document whose plain value is already known (from the cache in `cached-load.ts`): positions
+ * are only needed to report a problem, so the file is parsed again only when one is located.
+ */
+export function documentWithValue(source: SchemaFile, value: unknown): LoadedDocument {
+  let locate: Locate | undefined;
+  return {
+    file: source.path,
+    value,
+    locate: (path, which) => {
+      if (locate === undefined) {
+        const { document, lineCounter } = parseWithPositions(source.text);
+        locate = createLocator(document, lineCounter);
+      }
+      return locate(path, which);
+    },
   };
 }
 

@@ -1,4 +1,5 @@
-import { isAlias, isMap, isNode, isScalar, isSeq, type Document, type LineCounter } from "yaml";
+import type { Document, LineCounter } from "yaml";
+import { yamlLibrary } from "./yaml.js";
 import type { SourcePosition } from "../diagnostics.js";
 
 /** A property path into a document: `["fields", "age", "type"]`, `["entities", 0, "ttl"]`. */
@@ -12,6 +13,7 @@ export type PropertyPath = readonly (string | number)[];
 export type Locate = (path: PropertyPath, which: "key" | "value") => SourcePosition;
 
 export function createLocator(document: Document, lineCounter: LineCounter): Locate {
+  const { isAlias, isMap, isNode, isScalar, isSeq } = yamlLibrary();
   /** Where `node` starts; `fallback` for a node that is absent or empty (`ttl:` with no value). */
   const positionOf = (node: unknown, fallback: SourcePosition): SourcePosition => {
     const range = isNode(node) ? node.range : undefined;

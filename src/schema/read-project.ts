@@ -4,7 +4,9 @@ import { sortDiagnostics, type Diagnostic } from "../diagnostics.js";
 import { sha256 } from "../hash.js";
 import { buildModel, type ProjectOptions, type ValidEntity } from "../model/build-model.js";
 import type { ProjectModel } from "../model/model.js";
-import { loadDocument, readSchemaFiles, type SchemaFile } from "./load.js";
+import type { FormatCache } from "../format/format-cache.js";
+import { cachedDocumentLoader } from "./cached-load.js";
+import { loadDocument, readSchemaFiles, type LoadResult, type SchemaFile } from "./load.js";
 import { checkReferences } from "./references.js";
 import { validateDocument, type EntityCandidate } from "./validate.js";
 
@@ -17,8 +19,16 @@ export interface ReadProjectResult {
   sources: { file: string; sha256: string }[];
 }
 
-/** Reads the schema files of a project and turns them into the model, or into diagnostics. */
-export async function readProject(config: ResolvedConfig): Promise<ReadProjectResult> {
+/**
+ * Reads the schema files of a project and turns them into the model, or into diagnostics. With a
+ * cache, files parsed before are not parsed again (see `cached-load.ts`); `onUnparsed` then hears,
+ * before any parsing, how many files are new or changed since they were last parsed.
+ */
+export async function readProject(
+  config: ResolvedConfig,
+  cache?: FormatCache,
+  onUnparsed?: (files: number) => void,
+): Promise<ReadProjectResult> {
   let files: SchemaFile[];
   try {
     files = await readSchemaFiles(config.root, config.schemasDir);
@@ -30,16 +40,26 @@ export async function readProject(config: ResolvedConfig): Promise<ReadProjectRe
       `schemas folder "${config.schemasDir}" (${source}) does not exist; create it (\`cachegen init\` writes an example) or point "schemas" or --schemas at your schema files`,
     );
   }
-  return readProjectFromFiles(files, { keyPrefix: config.keyPrefix, tests: config.tests });
+  let load = loadDocument;
+  if (cache !== undefined) {
+    const loader = await cachedDocumentLoader(files, cache);
+    onUnparsed?.(loader.unparsed);
+    load = loader.load;
+  }
+  return readProjectFromFiles(files, { keyPrefix: config.keyPrefix, tests: config.tests }, load);
 }
 
 /** `readProject` for files held in memory, with paths relative to the project root (`schemas/user.yaml`). */
-export function readProjectFromFiles(files: readonly SchemaFile[], options: ProjectOptions): ReadProjectResult {
+export function readProjectFromFiles(
+  files: readonly SchemaFile[],
+  options: ProjectOptions,
+  load: (file: SchemaFile) => LoadResult = loadDocument,
+): ReadProjectResult {
   const sorted = [...files].sort((a, b) => compareCodeUnits(a.path, b.path));
   const diagnostics: Diagnostic[] = [];
   const candidates: EntityCandidate[] = [];
   for (const file of sorted) {
-    const { document, diagnostics: syntaxErrors } = loadDocument(file);
+    const { document, diagnostics: syntaxErrors } = load(file);
     diagnostics.push(...syntaxErrors);
     if (document === undefined) continue;
     const validation = validateDocument(document);

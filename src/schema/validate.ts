@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { errorAt, type Diagnostic } from "../diagnostics.js";
 import { entitySchema, entityListSchema, type EntityDocument } from "./document-schema.js";
-import { entityParts, isPlainObject, type EntityParts } from "./entity-parts.js";
+import { entityParts, entityPartsOfValid, isPlainObject, type EntityParts } from "./entity-parts.js";
 import type { LoadedDocument } from "./load.js";
 import type { PropertyPath } from "./locate.js";
 import { didYouMean } from "./suggest.js";
@@ -33,7 +33,8 @@ export function validateDocument(document: LoadedDocument): DocumentValidation {
   const schema = "entities" in value && !("entity" in value) ? entityListSchema : entitySchema;
   const result = schema.safeParse(value, { reportInput: true, error: genericPredicate });
   const diagnostics = result.success ? [] : result.error.issues.flatMap((issue) => render(document, schema, issue, []));
-  for (const path of prototypeKeys(value, [])) {
+  const prototypePaths = [...prototypeKeys(value, [])];
+  for (const path of prototypePaths) {
     diagnostics.push(
       errorAt(document.file, document.locate(path, "key"), `"__proto__" cannot name a property or a field; rename it`),
     );
@@ -46,8 +47,14 @@ export function validateDocument(document: LoadedDocument): DocumentValidation {
         : [];
   const candidates = entityPaths.map((path) => {
     const raw = valueAt(value, path);
-    const parsed = entitySchema.safeParse(raw);
-    return { document, path, parsed: parsed.success ? parsed.data : undefined, parts: entityParts(raw) };
+    // A one-entity file that passed was parsed by `entitySchema` above already: same schema, same input.
+    const parsed =
+      schema === entitySchema && result.success ? (result.data as EntityDocument) : entitySchema.safeParse(raw).data;
+    const parts =
+      parsed !== undefined && prototypePaths.length === 0 && isPlainObject(raw)
+        ? entityPartsOfValid(raw, parsed)
+        : entityParts(raw);
+    return { document, path, parsed, parts };
   });
   return { candidates, diagnostics };
 }

@@ -1,4 +1,5 @@
-import { lstat, readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { lstat } from "node:fs/promises";
 import { join } from "node:path";
 import { compareCodeUnits } from "../compare-code-units.js";
 import { manifestFileName, parseManifestFiles } from "../manifest.js";
@@ -25,14 +26,15 @@ export async function compareWithOutput(
   const unchanged: string[] = [];
   const differ: string[] = [];
   const missing: string[] = [];
-  await Promise.all(
-    [...files].map(async ([path, content]) => {
-      const current = await readIfExists(outputPath(outDir, path));
-      if (current === undefined) missing.push(path);
-      else if (current === content) unchanged.push(path);
-      else differ.push(path);
-    }),
-  );
+  // Read one after the other, synchronously: for a thousand small files that is several times
+  // faster than as many promise-based reads (each an open, a stat, a read and a close in the thread
+  // pool), and a run has nothing else to do meanwhile.
+  for (const [path, content] of files) {
+    const current = readIfExists(outputPath(outDir, path));
+    if (current === undefined) missing.push(path);
+    else if (current === content) unchanged.push(path);
+    else differ.push(path);
+  }
   const stale: string[] = [];
   for (const path of await previouslyGenerated(outDir)) {
     if (!files.has(path) && (await isFile(outputPath(outDir, path)))) stale.push(path);
@@ -42,13 +44,13 @@ export async function compareWithOutput(
 
 /** The files the manifest on disk lists: the only files cachegen may ever remove. */
 async function previouslyGenerated(outDir: string): Promise<string[]> {
-  const manifest = await readIfExists(outputPath(outDir, manifestFileName));
+  const manifest = readIfExists(outputPath(outDir, manifestFileName));
   return (manifest === undefined ? undefined : parseManifestFiles(manifest)) ?? [];
 }
 
-async function readIfExists(path: string): Promise<string | undefined> {
+function readIfExists(path: string): string | undefined {
   try {
-    return await readFile(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (error) {
     if (isMissing(error)) return undefined;
     throw error;

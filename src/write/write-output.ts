@@ -1,4 +1,5 @@
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { compareCodeUnits } from "../compare-code-units.js";
 import { manifestFileName } from "../manifest.js";
@@ -29,19 +30,21 @@ export async function writeOutput(
   };
   if (options.dryRun) return report;
 
-  const toWrite = [...files].filter(([path]) => report.written.includes(path));
-  // The manifest goes last: until it is written, the old one still lists what an interrupted run left.
-  for (const [path, content] of toWrite) {
-    if (path !== manifestFileName) await writeText(outputPath(outDir, path), content);
+  const written = new Set(report.written);
+  // Synchronous writes, like the reads in `compareWithOutput`: fastest for many small files.
+  for (const [path, content] of files) {
+    if (path !== manifestFileName && written.has(path)) writeText(outputPath(outDir, path), content);
   }
   for (const path of report.removed) await rm(outputPath(outDir, path));
-  for (const [path, content] of toWrite) {
-    if (path === manifestFileName) await writeText(outputPath(outDir, path), content);
+  // The manifest goes last: until it is written, the old one still lists what an interrupted run left.
+  const manifest = files.get(manifestFileName);
+  if (manifest !== undefined && written.has(manifestFileName)) {
+    writeText(outputPath(outDir, manifestFileName), manifest);
   }
   return report;
 }
 
-async function writeText(path: string, content: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, content);
+function writeText(path: string, content: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
 }

@@ -1,0 +1,269 @@
+/**
+ * Generator benchmark (issue 5, "Generator"): `cachegen generate` and `check` on synthetic projects
+ * of 10, 100 and 500 entities, each run as a user runs it: `node bin/cachegen.js ...` in a fresh
+ * process, in a project folder under the OS temp folder with its own `node_modules/.cache`.
+ *
+ * - cold generate: no output folder and no format cache (the first run in a fresh clone)
+ * - no-op generate / no-op check: nothing changed since the last generate
+ * - one schema edited: a new `ttl` in one schema, so that entity's files (and README.md) are
+ *   formatted again and everything else comes from the cache
+ *
+ * Wall time is from spawn to exit (node's start included); peak memory is the child's `maxRSS`
+ * (worker threads included), reported by a preloaded probe. Benchmarks report; a goal missed is a
+ * note in the report, never a failure.
+ *
+ * `npx tsx bench/generator.ts [sizes...]` runs it alone and prints the tables.
+ * `CACHEGEN_BENCH_BIN=/path/to/bin/cachegen.js` measures another build (e.g. a checkout of main).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { runCli, type CliRun } from "./generator/run-cli.js";
+import { entityName, writeSyntheticProject } from "./generator/synthetic-project.js";
+import type { BenchRow, BenchSection } from "./report.js";
+
+export interface GeneratorBenchOptions {
+  /** Entity counts; default 10, 100, 500. */
+  readonly sizes?: readonly number[];
+  /** Runs per measurement (the median is reported); default 3 cold, 5 otherwise. */
+  readonly repeats?: number;
+}
+
+const packageRoot = fileURLToPath(new URL("..", import.meta.url));
+
+const goals = {
+  coldMs: 5_000,
+  coldAtEntities: 500,
+  noOpMs: 1_000,
+  peakRssMb: 400,
+  /** Per-entity cost from 100 to 500 entities at most this multiple of the one from 10 to 100. */
+  linearSlopeRatio: 1.3,
+};
+
+type Scenario = "cold generate" | "no-op generate" | "no-op check" | "one schema edited";
+const scenarios: readonly Scenario[] = ["cold generate", "no-op generate", "no-op check", "one schema edited"];
+
+interface Measurement {
+  readonly entities: number;
+  readonly files: number;
+  readonly scenario: Scenario;
+  readonly runs: readonly CliRun[];
+}
+
+export async function runGeneratorBench(options: GeneratorBenchOptions = {}): Promise<BenchSection[]> {
+  const sizes = options.sizes ?? [10, 100, 500];
+  const notes: string[] = [];
+  const bin = process.env.CACHEGEN_BENCH_BIN ?? join(packageRoot, "bin", "cachegen.js");
+  if (process.env.CACHEGEN_BENCH_BIN === undefined) notes.push(...ensureBuilt());
+  else notes.push(`Measured ${bin} (CACHEGEN_BENCH_BIN), not this checkout.`);
+  const loadBefore = os.loadavg()[0] ?? 0;
+
+  const measurements: Measurement[] = [];
+  for (const size of sizes) {
+    measurements.push(...(await measureProject(bin, size, options.repeats)));
+  }
+  const loadAfter = os.loadavg()[0] ?? 0;
+
+  return [timingSection(measurements, notes, { before: loadBefore, after: loadAfter }), growthSection(measurements)];
+}
+
+async function measureProject(bin: string, entities: number, repeats?: number): Promise<Measurement[]> {
+  const root = await writeSyntheticProject(entities);
+  const run = async (args: readonly string[]) => {
+    const result = await runCli(bin, root, args);
+    if (result.code !== 0) {
+      throw new Error(`cachegen ${args.join(" ")} exited ${result.code} on ${entities} entities:\n${result.stderr}`);
+    }
+    return result;
+  };
+  try {
+    const cold: CliRun[] = [];
+    for (let round = 0; round < (repeats ?? 3); round += 1) {
+      await rm(join(root, "generated"), { recursive: true, force: true });
+      await rm(join(root, "node_modules", ".cache"), { recursive: true, force: true });
+      cold.push(await run(["generate"]));
+    }
+    const noOpGenerate: CliRun[] = [];
+    for (let round = 0; round < (repeats ?? 5); round += 1) {
+      const result = await run(["generate"]);
+      if (!/^ +written +0$/m.test(result.stdout)) throw new Error(`a no-op generate wrote files:\n${result.stdout}`);
+      noOpGenerate.push(result);
+    }
+    const noOpCheck: CliRun[] = [];
+    for (let round = 0; round < (repeats ?? 5); round += 1) noOpCheck.push(await run(["check"]));
+    const files = Number(/(\d+) files?\)/.exec(noOpCheck[0]?.stdout ?? "")?.[1] ?? Number.NaN);
+
+    // A ttl no earlier round used, so the edited entity's files really are formatted again.
+    const schema = join(root, "schemas", `${entityName(0).toLowerCase()}.yaml`);
+    const original = await readFile(schema, "utf8");
+    const edited: CliRun[] = [];
+    for (let round = 0; round < (repeats ?? 3); round += 1) {
+      await writeFile(schema, original.replace(/^ttl: .*$/m, `ttl: ${1_000 + round}s`));
+      edited.push(await run(["generate"]));
+    }
+
+    return [
+      { entities, files, scenario: "cold generate", runs: cold },
+      { entities, files, scenario: "no-op generate", runs: noOpGenerate },
+      { entities, files, scenario: "no-op check", runs: noOpCheck },
+      { entities, files, scenario: "one schema edited", runs: edited },
+    ];
+  } finally {
+    if (process.env.CACHEGEN_BENCH_KEEP !== "1") await rm(root, { recursive: true, force: true });
+  }
+}
+
+function timingSection(
+  measurements: readonly Measurement[],
+  buildNotes: readonly string[],
+  load: { before: number; after: number },
+): BenchSection {
+  const rows: BenchRow[] = measurements.map(({ entities, files, scenario, runs }) => {
+    const goal = goalOf(scenario, entities);
+    const wall = median(runs.map((run) => run.wallMs));
+    const rss = Math.max(...runs.map((run) => run.maxRssMb));
+    return {
+      name: `${entities} entities: ${scenario}`,
+      files,
+      "median ms": Math.round(wall),
+      "min ms": Math.round(Math.min(...runs.map((run) => run.wallMs))),
+      "cpu ms": Math.round(median(runs.map((run) => run.cpuMs))),
+      "peak RSS MB": Math.round(rss),
+      runs: runs.length,
+      goal: goal === undefined ? `< ${goals.peakRssMb} MB` : `< ${goal} ms, < ${goals.peakRssMb} MB`,
+      met: (goal === undefined || wall < goal) && rss < goals.peakRssMb,
+    };
+  });
+  const cpus = os.cpus();
+  const coldGoal = measurements.find((m) => m.entities === goals.coldAtEntities && m.scenario === "cold generate");
+  const notes = [
+    `Goals: ${goals.coldAtEntities} entities cold < ${goals.coldMs / 1000} s; no-op generate and check < ${goals.noOpMs / 1000} s; peak RSS < ${goals.peakRssMb} MB; growth linear in entities (next table).`,
+    `Each run is \`node bin/cachegen.js <command>\` in a fresh process in a synthetic project under ${os.tmpdir()}; "median ms" is wall time from spawn to exit, "cpu ms" user + system time of the child (worker threads included), "peak RSS MB" its maxRSS.`,
+    `Machine: ${cpus.length} × ${(cpus[0]?.model ?? "unknown CPU").replace(/\s+/g, " ").trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}; 1-minute load average ${load.before.toFixed(1)} before, ${load.after.toFixed(1)} after (above 0 means other work shared the cores).`,
+    ...(coldGoal
+      ? [
+          `${goals.coldAtEntities} entities cold: ${Math.round(median(coldGoal.runs.map((run) => run.wallMs)))} ms wall, ${ratio(median(coldGoal.runs.map((run) => run.wallMs)), goals.coldMs)} the ${goals.coldMs} ms goal.`,
+        ]
+      : []),
+    ...buildNotes,
+  ];
+  return { title: "Generator: generate and check on synthetic projects", rows, notes };
+}
+
+function growthSection(measurements: readonly Measurement[]): BenchSection {
+  const sizes = [...new Set(measurements.map((measurement) => measurement.entities))].sort((a, b) => a - b);
+  const rows: BenchRow[] = [];
+  for (const scenario of scenarios) {
+    const points = sizes.flatMap((entities) => {
+      const measurement = measurements.find((m) => m.entities === entities && m.scenario === scenario);
+      if (!measurement) return [];
+      const { runs } = measurement;
+      return [
+        {
+          entities,
+          wallMs: median(runs.map((run) => run.wallMs)),
+          cpuMs: median(runs.map((run) => run.cpuMs)),
+          rssMb: Math.max(...runs.map((run) => run.maxRssMb)),
+        },
+      ];
+    });
+    const row: BenchRow = { name: scenario };
+    const cpuSlopes: number[] = [];
+    for (const [index, point] of points.entries()) {
+      const previous = points[index - 1];
+      if (!previous) continue;
+      const span = `${previous.entities}→${point.entities}`;
+      const per = (from: number, to: number) => (to - from) / (point.entities - previous.entities);
+      cpuSlopes.push(per(previous.cpuMs, point.cpuMs));
+      row[`cpu ms/entity ${span}`] = round(per(previous.cpuMs, point.cpuMs), 2);
+      row[`wall ms/entity ${span}`] = round(per(previous.wallMs, point.wallMs), 2);
+      row[`MB/entity ${span}`] = round(per(previous.rssMb, point.rssMb), 3);
+    }
+    const first = cpuSlopes[0];
+    const last = cpuSlopes.at(-1);
+    const slopeRatio =
+      first !== undefined && last !== undefined && cpuSlopes.length > 1 && first > 0 ? last / first : null;
+    row["cpu slope ratio"] = slopeRatio === null ? null : round(slopeRatio, 2);
+    row.linear = slopeRatio === null ? null : slopeRatio <= goals.linearSlopeRatio;
+    rows.push(row);
+  }
+  return {
+    title: "Generator: growth per entity",
+    rows,
+    notes: [
+      `Marginal cost per entity between project sizes. Linearity is judged on CPU time (user + system, all threads), which other load on the machine disturbs far less than wall time: "cpu slope ratio" is the last interval's per-entity CPU cost over the first's; about 1, or below (fixed costs amortized), is linear; "linear" allows up to ${goals.linearSlopeRatio}.`,
+      "No-op runs still read, validate and emit every schema (the output map is always computed in full, so `check` and `generate` share one pipeline); YAML parsing and formatting come from the cache.",
+    ],
+  };
+}
+
+function goalOf(scenario: Scenario, entities: number): number | undefined {
+  if (scenario === "cold generate") return entities === goals.coldAtEntities ? goals.coldMs : undefined;
+  if (scenario === "no-op generate" || scenario === "no-op check") return goals.noOpMs;
+  return undefined;
+}
+
+/** Builds `dist/` (which bin/cachegen.js runs) when it is older than `src/` or `templates/`. */
+function ensureBuilt(): string[] {
+  const built = join(packageRoot, "dist", "cli", "main.js");
+  const newestSource = Math.max(
+    newestModification(join(packageRoot, "src")),
+    newestModification(join(packageRoot, "templates")),
+  );
+  if (existsSync(built) && newestSource <= statSync(built).mtimeMs) return [];
+  const tsc = join(packageRoot, "node_modules", "typescript", "bin", "tsc");
+  const build = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: packageRoot, encoding: "utf8" });
+  if (build.status === 0) return [];
+  if (!existsSync(built)) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+  return ["`npm run build` reported type errors; dist/ was emitted anyway and measured."];
+}
+
+function newestModification(folder: string): number {
+  return Math.max(
+    0,
+    ...readdirSync(folder, { withFileTypes: true, recursive: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => statSync(join(entry.parentPath, entry.name)).mtimeMs),
+  );
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+function ratio(value: number, goal: number): string {
+  return `${round(value / goal, 2)}×`;
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+/** Standalone: print the sections as markdown tables. */
+function printSections(sections: readonly BenchSection[]): void {
+  for (const section of sections) {
+    const columns = [...new Set(section.rows.flatMap((row) => Object.keys(row)))];
+    console.log(`\n### ${section.title}\n`);
+    console.log(`| ${columns.join(" | ")} |`);
+    console.log(`|${columns.map(() => "---").join("|")}|`);
+    for (const row of section.rows)
+      console.log(`| ${columns.map((column) => String(row[column] ?? "")).join(" | ")} |`);
+    for (const note of section.notes ?? []) console.log(`\n${note}`);
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((size) => size > 0);
+  printSections(await runGeneratorBench(sizes.length > 0 ? { sizes } : {}));
+}

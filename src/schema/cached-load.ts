@@ -1,0 +1,82 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { FormatCache } from "../format/format-cache.js";
+import { sha256 } from "../hash.js";
+import { documentWithValue, loadDocument, type LoadResult, type SchemaFile } from "./load.js";
+
+let yamlVersion: string | undefined;
+
+function installedYamlVersion(): string {
+  if (yamlVersion === undefined) {
+    const manifest = createRequire(import.meta.url).resolve("yaml/package.json");
+    yamlVersion = (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
+  }
+  return yamlVersion;
+}
+
+/** The cache key of a schema file's parsed value: a hash of the yaml version and the text. */
+function documentKey(text: string): string {
+  return sha256(`${JSON.stringify(["yaml-value", installedYamlVersion()])}\n`, text);
+}
+
+/**
+ * `loadDocument` with the parsed value of each file cached by a hash of its text. Parsing YAML
+ * with positions is the largest cost of reading a project that did not change (a third of a no-op
+ * run); the positions are only needed to report a problem, and are then parsed again on demand
+ * (`documentWithValue`). Only files that parsed without errors, into values that JSON carries
+ * unchanged, are cached, so a cached load gives the same value and diagnostics as a fresh one.
+ */
+export async function cachedDocumentLoader(
+  files: readonly SchemaFile[],
+  cache: FormatCache,
+): Promise<{ readonly load: (file: SchemaFile) => LoadResult; readonly unparsed: number }> {
+  const cached = new Map<string, string | undefined>();
+  await Promise.all(
+    files.map(async (file) => {
+      const key = documentKey(file.text);
+      cached.set(key, await cache.get(key));
+    }),
+  );
+  const unparsed = [...cached.values()].filter((json) => json === undefined).length;
+  const load = (file: SchemaFile): LoadResult => {
+    const key = documentKey(file.text);
+    const json = cached.get(key);
+    if (json !== undefined) return { document: documentWithValue(file, JSON.parse(json)), diagnostics: [] };
+    const result = loadDocument(file);
+    if (result.document !== undefined && isJsonValue(result.document.value)) {
+      const text = JSON.stringify(result.document.value);
+      cached.set(key, text);
+      cache.set(key, text);
+    }
+    return result;
+  };
+  return { load, unparsed };
+}
+
+/** Plain data that `JSON.parse(JSON.stringify(value))` gives back as it was (own `__proto__` keys included). */
+function isJsonValue(value: unknown): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case "object": {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (let index = 0; index < value.length; index += 1) {
+          if (!(index in value) || !isJsonValue(value[index])) return false;
+        }
+        return true;
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+      if (Object.getOwnPropertySymbols(value).length > 0) return false;
+      return Object.getOwnPropertyNames(value).every((key) => {
+        const descriptor = Object.getOwnPropertyDescriptor(value, key);
+        return descriptor?.enumerable === true && "value" in descriptor && isJsonValue(descriptor.value);
+      });
+    }
+    default:
+      return false;
+  }
+}
