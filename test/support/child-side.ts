@@ -1,0 +1,28 @@
+/** The child's side of `TsChild`: its input, and messages to and from the test. */
+
+export function childInput<T>(): T {
+  const json = process.argv[2];
+  if (json === undefined) throw new Error("expected the input as JSON in argv[2]");
+  return JSON.parse(json) as T;
+}
+
+export function tell(message: { type: string }): void {
+  process.send?.(message);
+}
+
+/** Resolves on the first message of `type` from the test. */
+export function whenTold(type: string): Promise<void> {
+  return new Promise((resolve) => {
+    const listener = (message: unknown): void => {
+      if ((message as { type?: unknown }).type !== type) return;
+      process.off("message", listener);
+      resolve();
+    };
+    process.on("message", listener);
+  });
+}
+
+/** The test dropping the IPC channel ends the child. */
+export function exitWithParent(): void {
+  process.once("disconnect", () => process.exit(0));
+}
