@@ -99,7 +99,13 @@ describe("guarantee 5: keys", () => {
     const keys = [{ a: "x*", b: "y" }, { a: "x", b: "y" }, { a: "x?", b: "[y]" }];
     for (const k of keys) await repo.get(k, async () => k);
     for (const k of keys) {
-      const [, found] = await redis.scan("0", "MATCH", escapeGlob(repo.keyOf(k)), "COUNT", 10_000);
+      const found: string[] = [];
+      let cursor = "0";
+      do {
+        const [next, page] = await redis.scan(cursor, "MATCH", escapeGlob(repo.keyOf(k)), "COUNT", 10_000);
+        found.push(...page);
+        cursor = next;
+      } while (cursor !== "0");
       expect(found).toEqual([repo.keyOf(k)]);
     }
   });

@@ -178,14 +178,15 @@ describe("read path", () => {
     const source = new UserStore();
     const user = source.put(makeUser());
     const events = collectEvents();
-    const def = userVariant({ ttlMs: 80, jitter: 0, staleWhileRevalidateMs: 10_000 });
+    // The refreshed value must stay fresh while `until` polls for it, or a slow poll starts a 2nd refresh.
+    const def = userVariant({ ttlMs: 400, jitter: 0, staleWhileRevalidateMs: 10_000 });
     const other = await connect();
     try {
       const repo = new UserRepo(def, { redis, source, keyPrefix: prefix, encryptionKeys, onEvent: events.onEvent });
       const repo2 = new UserRepo(def, { redis: other, source, keyPrefix: prefix, encryptionKeys });
       await repo.get(user.id);
       expect(source.loads).toBe(1);
-      await sleep(100);
+      await sleep(450);
       source.put({ ...user, name: "Grace" });
       source.delayMs = 300;
       const started = Date.now();
