@@ -295,6 +295,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     this.gets.forget(k.valueKey);
     const token = newToken();
     const r = await this.script("acquire", ACQUIRE, [this.keys.epochKey, k.valueKey, k.leaseKey], [this.leaseTtlMs, "f", token]);
+    if (!r.ok && !r.skipped) return this.loadAfterLostAcquire([k], [token], undefined).then((v) => v[0] ?? null);
     if (!r.ok) return this.loadFromSource(k, undefined);
     const value = await this.loadHeld([k], [token], undefined).then((v) => v[0] ?? null);
     await this.fill([{ k, token, value }], undefined);
@@ -522,6 +523,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       }
       const token = newToken();
       const r = await this.script("acquire", ACQUIRE, [this.keys.epochKey, k.valueKey, k.leaseKey], [this.leaseTtlMs, "g", token]);
+      if (!r.ok && !r.skipped) return this.loadAfterLostAcquire([k], [token], load).then((v) => v[0] ?? null);
       if (!r.ok || !Array.isArray(r.value)) break;
       const reply: unknown = r.value[0];
       const [kind, raw] = Array.isArray(reply) ? reply : [];
@@ -556,6 +558,10 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const run = async (): Promise<void> => {
       const token = newToken();
       const r = await this.script("acquire", ACQUIRE, [this.keys.epochKey, k.valueKey, k.leaseKey], [this.leaseTtlMs, "r", token]);
+      if (!r.ok && !r.skipped) {
+        await this.loadAfterLostAcquire([k], [token], load);
+        return;
+      }
       if (!r.ok || !Array.isArray(r.value)) return;
       const reply: unknown = r.value[0];
       if (!Array.isArray(reply) || text(reply[0]) !== "l") return;
