@@ -1,3 +1,4 @@
+import { compareCodeUnits } from "./compare-code-units.js";
 import { resolveConfig, type ResolvedConfig } from "./config.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { emitProject } from "./emit/emit-project.js";
@@ -5,10 +6,18 @@ import { openFormatCache, type FormatCache } from "./format/format-cache.js";
 import { formatFiles } from "./format/format-files.js";
 import { FormatPool, formatThreads } from "./format/format-pool.js";
 import { manifestFileName, renderManifest, type SchemaSource } from "./manifest.js";
+import { deepFreeze } from "./model/build-model.js";
 import type { ProjectModel } from "./model/model.js";
 import { readPackageInfo } from "./package-info.js";
+import { recallRun, rememberRun, runKey } from "./run-cache.js";
 import type { SchemaFile } from "./schema/load.js";
-import { readProject, readProjectFromFiles, type ReadProjectResult } from "./schema/read-project.js";
+import {
+  readProject,
+  readProjectFromFiles,
+  readSchemaFolder,
+  sourcesOf,
+  type ReadProjectResult,
+} from "./schema/read-project.js";
 
 /** A project on disk: the same inputs as the CLI's `--config`, `--schemas` and `--out`. */
 export interface DiskProject {
@@ -41,23 +50,31 @@ export interface GenerateResult {
 export async function generate(options: DiskProject | InMemoryProject = {}): Promise<GenerateResult> {
   if ("files" in options) {
     const project = readProjectFromFiles(options.files, { keyPrefix: options.keyPrefix, tests: options.tests });
-    return renderProject(project, openFormatCache());
+    return (await renderProject(project, openFormatCache())).result;
   }
   return generateFromConfig(await resolveConfig({ ...options, cwd: options.cwd ?? process.cwd() }));
 }
 
 /** `generate` for a configuration already resolved (the CLI needs it first, to know where to write). */
 export async function generateFromConfig(config: ResolvedConfig): Promise<GenerateResult> {
+  const schemaFiles = await readSchemaFolder(config);
   const cache = openFormatCache(config.root);
+  const key = runKey(config, schemaFiles);
+  const remembered = await recallResult(cache, key, schemaFiles);
+  if (remembered) return remembered;
+
   const pool = new FormatPool();
   try {
     // Schema files not parsed before are entities whose files are likely not formatted before
-    // either: start the formatting threads now, so they load prettier while the schemas are read.
+    // either: start any formatting threads now, so they load prettier while the schemas are read.
     const filesPerSchema = config.tests ? 2 : 1;
-    const project = await readProject(config, cache, (unparsed) =>
-      pool.start(formatThreads(unparsed * filesPerSchema)),
-    );
-    const result = await renderProject(project, cache, pool);
+    const project = await readProject(config, {
+      files: schemaFiles,
+      cache,
+      onUnparsed: (unparsed) => pool.start(formatThreads(unparsed * filesPerSchema)),
+    });
+    const { result, contentKeys } = await renderProject(project, cache, pool);
+    if (result.model) rememberRun(cache, key, { model: result.model, files: contentKeys });
     await cache.flush();
     return result;
   } finally {
@@ -65,22 +82,42 @@ export async function generateFromConfig(config: ResolvedConfig): Promise<Genera
   }
 }
 
+/** The result of an earlier run with the same key, when the cache still holds all of its files. */
+async function recallResult(
+  cache: FormatCache,
+  key: string,
+  schemaFiles: readonly SchemaFile[],
+): Promise<GenerateResult | undefined> {
+  const entry = await recallRun(cache, key);
+  if (entry === undefined) return undefined;
+  const contents = await Promise.all(entry.files.map(([, contentKey]) => cache.get(contentKey)));
+  if (contents.some((content) => content === undefined)) return undefined;
+  const files = new Map(entry.files.map(([path], index) => [path, contents[index] as string]));
+  const sources = sourcesOf([...schemaFiles].sort((a, b) => compareCodeUnits(a.path, b.path)));
+  files.set(manifestFileName, renderManifest(readPackageInfo(), sources, files));
+  return { files, diagnostics: [], model: deepFreeze(entry.model), sources };
+}
+
 async function renderProject(
   project: ReadProjectResult,
   cache: FormatCache,
   pool: FormatPool = new FormatPool(),
-): Promise<GenerateResult> {
+): Promise<{ result: GenerateResult; contentKeys: [string, string][] }> {
   const { model, diagnostics, sources } = project;
   const files = new Map<string, string>();
+  const contentKeys: [string, string][] = [];
   try {
     if (model) {
       const emitted = emitProject(model);
-      const formatted = await formatFiles(emitted, cache, pool);
-      for (const [index, file] of emitted.entries()) files.set(file.path, formatted[index] as string);
+      const { contents, keys } = await formatFiles(emitted, cache, pool);
+      for (const [index, file] of emitted.entries()) {
+        files.set(file.path, contents[index] as string);
+        contentKeys.push([file.path, keys[index] as string]);
+      }
       files.set(manifestFileName, renderManifest(readPackageInfo(), sources, files));
     }
   } finally {
     await pool.close();
   }
-  return { files, diagnostics, model, sources };
+  return { result: { files, diagnostics, model, sources }, contentKeys };
 }

@@ -22,8 +22,14 @@ const memoryLimit = 4_000;
 /** `<root>/node_modules/.cache/cachegen/<packName>`: one JSON file for every entry of a project. */
 export const packName = "cache-v1.json";
 
-/** Entries a pack keeps beyond those the last run used: what a few edits and reverts need again. */
+/**
+ * Entries a pack keeps beyond those the last writing run used, for what a few edits and reverts
+ * need again: at most this many, holding at most as much text as the used entries (so the pack
+ * stays within twice the size of one run's entries), and no whole-run entries (`run-...`, see
+ * `run-cache.ts`), which only match one exact state of the schemas.
+ */
 const spareEntries = 2_000;
+const spareKey = (hash: string) => !hash.startsWith("run-");
 
 interface Pack {
   readonly cachegenCache: 1;
@@ -72,9 +78,12 @@ export function openFormatCache(projectRoot?: string, memory: Map<string, string
       try {
         // Entries another process wrote since this one read the pack are spares too.
         const spare = new Map<string, string>();
+        let spareBudget = [...used.values()].reduce((total, text) => total + text.length, 0);
         for (const [hash, text] of [...(await readPack(directory)), ...(await loadPack())]) {
           if (spare.size >= spareEntries) break;
-          if (!used.has(hash)) spare.set(hash, text);
+          if (used.has(hash) || spare.has(hash) || !spareKey(hash) || text.length > spareBudget) continue;
+          spare.set(hash, text);
+          spareBudget -= text.length;
         }
         const entries = Object.fromEntries([...used, ...spare]);
         pack = Promise.resolve(new Map(Object.entries(entries)));

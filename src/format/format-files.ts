@@ -4,20 +4,20 @@ import { formatKey } from "./format-file.js";
 import { FormatPool, FormatTaskError } from "./format-pool.js";
 
 /**
- * The formatted content of every file, in order. Files whose unformatted text was formatted
- * before (same text, options and prettier version) come from the cache; only the rest reach
- * prettier, in `pool`'s worker threads when there are many of them. New results are left to the
- * caller's `cache.flush()`.
+ * The formatted content of every file, in order, and the cache key of each. Files whose
+ * unformatted text was formatted before (same text, options and prettier version) come from the
+ * cache; only the rest reach prettier, in `pool`'s worker threads when there are many of them. New
+ * results are left to the caller's `cache.flush()`.
  */
 export async function formatFiles(
   files: readonly EmittedFile[],
   cache: FormatCache,
   pool: FormatPool,
-): Promise<string[]> {
+): Promise<{ contents: string[]; keys: string[] }> {
   const keys = files.map((file) => formatKey(file.text, file.language));
   const contents = await Promise.all(keys.map((key) => cache.get(key)));
   const misses = [...files.keys()].filter((index) => contents[index] === undefined);
-  if (misses.length === 0) return contents as string[];
+  if (misses.length === 0) return { contents: contents as string[], keys };
 
   let formatted: string[];
   try {
@@ -31,5 +31,5 @@ export async function formatFiles(
     contents[index] = formatted[position];
     cache.set(keys[index] as string, formatted[position] as string);
   }
-  return contents as string[];
+  return { contents: contents as string[], keys };
 }

@@ -19,19 +19,34 @@ export interface ReadProjectResult {
   sources: { file: string; sha256: string }[];
 }
 
-/**
- * Reads the schema files of a project and turns them into the model, or into diagnostics. With a
- * cache, files parsed before are not parsed again (see `cached-load.ts`); `onUnparsed` then hears,
- * before any parsing, how many files are new or changed since they were last parsed.
- */
+export interface ReadProjectOptions {
+  /** Schema files parsed before are not parsed again (see `cached-load.ts`). */
+  readonly cache?: FormatCache;
+  /** With a cache: hears, before any parsing, how many files are new or changed since last parsed. */
+  readonly onUnparsed?: (files: number) => void;
+  /** The files `readSchemaFolder(config)` returned, when the caller has read them already. */
+  readonly files?: readonly SchemaFile[];
+}
+
+/** Reads the schema files of a project and turns them into the model, or into diagnostics. */
 export async function readProject(
   config: ResolvedConfig,
-  cache?: FormatCache,
-  onUnparsed?: (files: number) => void,
+  options: ReadProjectOptions = {},
 ): Promise<ReadProjectResult> {
-  let files: SchemaFile[];
+  const files = options.files ?? (await readSchemaFolder(config));
+  let load = loadDocument;
+  if (options.cache !== undefined) {
+    const loader = await cachedDocumentLoader(files, options.cache);
+    options.onUnparsed?.(loader.unparsed);
+    load = loader.load;
+  }
+  return readProjectFromFiles(files, { keyPrefix: config.keyPrefix, tests: config.tests }, load);
+}
+
+/** The schema files of a project, sorted by path; a missing folder is a `ConfigError`. */
+export async function readSchemaFolder(config: ResolvedConfig): Promise<SchemaFile[]> {
   try {
-    files = await readSchemaFiles(config.root, config.schemasDir);
+    return await readSchemaFiles(config.root, config.schemasDir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
@@ -40,13 +55,6 @@ export async function readProject(
       `schemas folder "${config.schemasDir}" (${source}) does not exist; create it (\`cachegen init\` writes an example) or point "schemas" or --schemas at your schema files`,
     );
   }
-  let load = loadDocument;
-  if (cache !== undefined) {
-    const loader = await cachedDocumentLoader(files, cache);
-    onUnparsed?.(loader.unparsed);
-    load = loader.load;
-  }
-  return readProjectFromFiles(files, { keyPrefix: config.keyPrefix, tests: config.tests }, load);
 }
 
 /** `readProject` for files held in memory, with paths relative to the project root (`schemas/user.yaml`). */
@@ -67,10 +75,15 @@ export function readProjectFromFiles(
     candidates.push(...validation.candidates);
   }
   diagnostics.push(...checkReferences(candidates));
-  const sources = sorted.map((file) => ({ file: file.path, sha256: sha256(file.text) }));
+  const sources = sourcesOf(sorted);
   if (diagnostics.length > 0) return { model: undefined, diagnostics: sortDiagnostics(diagnostics), sources };
   const valid = candidates.flatMap(({ parsed, document }): ValidEntity[] =>
     parsed ? [{ document: parsed, sourceFile: document.file }] : [],
   );
   return { model: buildModel(valid, options), diagnostics: [], sources };
+}
+
+/** Each schema file's path and the SHA-256 of its text, in the order given. */
+export function sourcesOf(files: readonly SchemaFile[]): { file: string; sha256: string }[] {
+  return files.map((file) => ({ file: file.path, sha256: sha256(file.text) }));
 }

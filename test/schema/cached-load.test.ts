@@ -24,7 +24,7 @@ const broken =
 
 async function run() {
   const cache = openFormatCache(root, new Map());
-  const result = await readProject(await resolveConfig({ cwd: root }), cache);
+  const result = await readProject(await resolveConfig({ cwd: root }), { cache });
   await cache.flush();
   return result;
 }
