@@ -120,13 +120,14 @@ describe("guarantee 6: the cache is untrusted input", () => {
 });
 
 describe("guarantee 7: deploy safety", () => {
-  it("guarantee 7 (deploy safety): a changed field type lives in a new namespace and never decodes old entries", async () => {
+  // The namespace here is written by hand: this proves the runtime keys entries by namespace. That a
+  // changed shape gets a new namespace is the generator's part: test/guarantees/guarantee-7-deploy-safety.test.ts.
+  it("guarantee 7 (deploy safety): entries of another namespace are other keys, never decoded by the new shape", async () => {
     const source = new UserStore();
     const user = source.put(makeUser());
     const v1 = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys });
     await v1.get(user.id);
 
-    // The generator changes the shape hash when `age` becomes a string.
     interface UserV2 extends Omit<User, "age"> {
       age?: string | undefined;
     }
