@@ -1,13 +1,15 @@
 /** Keys registered together by `registerBatch`: one shared batch, a per-key promise only on demand. */
 class BatchEntry<T> {
   constructor(
-    readonly batch: Promise<ReadonlyMap<string, T>>,
+    readonly keys: readonly string[],
+    readonly batch: Promise<readonly T[]>,
     readonly missing: T,
   ) {}
 
-  /** The promise of one key of the batch (made when a caller joins it). */
+  /** The promise of one key of the batch (made when a caller joins it: rare, so a linear search). */
   one(key: string): Promise<T> {
-    return this.batch.then((values) => (values.has(key) ? (values.get(key) as T) : this.missing));
+    const at = this.keys.indexOf(key);
+    return this.batch.then((values) => (at >= 0 && at < values.length ? (values[at] as T) : this.missing));
   }
 }
 
@@ -51,13 +53,18 @@ export class Coalescer<T> {
     promise.then(done, done);
   }
 
+  /** Registers `promise` for `key`; the caller calls `release(key, promise)` once it settles (the hit path: no continuation). */
+  add(key: string, promise: Promise<T>): void {
+    this.set(key, promise);
+  }
+
   /**
    * Registers one batch for many keys (getMany): callers of any of them join the batch, and read
-   * their key from its result (`missing` when absent). Costs one map entry per key and one
-   * continuation per batch, not a promise per key.
+   * their key's value from its result (values in the order of `keys`; `missing` when absent).
+   * Costs one map entry per key and one continuation per batch, not a promise per key.
    */
-  registerBatch(keys: readonly string[], batch: Promise<ReadonlyMap<string, T>>, missing: T): void {
-    const entry = new BatchEntry(batch, missing);
+  registerBatch(keys: readonly string[], batch: Promise<readonly T[]>, missing: T): void {
+    const entry = new BatchEntry(keys, batch, missing);
     for (const key of keys) this.set(key, entry);
     const done = settledBatch(this, keys, entry);
     batch.then(done, done);

@@ -11,7 +11,14 @@ export type Decoded<TEntity> =
   | { readonly kind: "negative"; readonly freshUntil: number }
   | { readonly kind: "invalid"; readonly reason: string };
 
-export type Encoded = { readonly ok: true; readonly bytes: Buffer } | { readonly ok: false; readonly reason: string };
+/**
+ * A value as sent to Redis: a string for JSON (ioredis then writes the whole command as one string;
+ * a Buffer argument switches it to assembling the command piece by piece, a measurable share of a
+ * write), bytes for msgpack. Redis stores the same bytes either way.
+ */
+export type StoredValue = string | Buffer;
+
+export type Encoded = { readonly ok: true; readonly stored: StoredValue } | { readonly ok: false; readonly reason: string };
 
 interface Serializer {
   serialize(stored: unknown): Buffer;
@@ -104,33 +111,36 @@ export class Codec<TEntity> {
     if (!parsed.success) {
       return { ok: false, reason: `does not match the ${this.definition.name} schema: ${parsed.error.issues[0]?.message ?? "invalid"}` };
     }
-    let stored = this.plan ? encodeStored(parsed.data, this.plan) : parsed.data;
-    if (this.cipher && typeof stored === "object" && stored !== null) {
-      const copy: Record<string, unknown> = { ...(stored as Record<string, unknown>) };
+    let value = this.plan ? encodeStored(parsed.data, this.plan) : parsed.data;
+    if (this.cipher && typeof value === "object" && value !== null) {
+      const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
       for (const field of this.encrypted) {
         if (copy[field] !== undefined) copy[field] = this.cipher.encrypt(JSON.stringify(copy[field]), this.aad(field, enc));
       }
-      stored = copy;
+      value = copy;
     }
-    let bytes: Buffer;
+    let stored: StoredValue;
+    let size: number;
     try {
       if (this.serializer === jsonSerializer) {
-        // Header and JSON in one buffer (buildEnvelope's layout, without the intermediate buffers).
-        const text: unknown = JSON.stringify(stored);
+        const text: unknown = JSON.stringify(value);
         if (typeof text !== "string") throw new TypeError(`JSON.stringify returned ${typeof text}`);
-        bytes = Buffer.from(`v|${Math.floor(freshUntil)}|${this.versionOf(parsed.data)}|${text}`, "utf8");
+        stored = `v|${Math.floor(freshUntil)}|${this.versionOf(parsed.data)}|${text}`;
+        // UTF-8 is at most 3 bytes per UTF-16 unit: count the bytes only when that could matter.
+        size = stored.length * 3 <= this.maxValueBytes ? stored.length : Buffer.byteLength(stored);
       } else {
-        bytes = buildEnvelope("v", freshUntil, this.versionOf(parsed.data), this.serializer.serialize(stored));
+        stored = buildEnvelope("v", freshUntil, this.versionOf(parsed.data), this.serializer.serialize(value));
+        size = stored.length;
       }
     } catch (error) {
       return { ok: false, reason: `cannot be serialized: ${(error as Error).message}` };
     }
-    if (bytes.length > this.maxValueBytes) return { ok: false, reason: `is larger than maxValueBytes (${bytes.length} > ${this.maxValueBytes})` };
-    return { ok: true, bytes };
+    if (size > this.maxValueBytes) return { ok: false, reason: `is larger than maxValueBytes (${size} > ${this.maxValueBytes})` };
+    return { ok: true, stored };
   }
 
-  encodeNegative(freshUntil: number): Buffer {
-    return buildEnvelope("n", freshUntil, "");
+  encodeNegative(freshUntil: number): string {
+    return `n|${Math.floor(freshUntil)}||`;
   }
 
   /** Never throws: anything unexpected (even a stack overflow on absurd nesting) is "invalid". */

@@ -4,7 +4,7 @@ import type { EntityDefinition } from "./definition.js";
 import { CachegenError, InvalidKeyError, describeValue } from "./errors.js";
 import { KeySpace, type ResolvedKey } from "./keys.js";
 import { L1Cache } from "./l1.js";
-import { RedisGuard, type BreakerTransition, type GuardResult } from "./redis-guard.js";
+import { RedisGuard, type BreakerTransition, type GuardFailure, type GuardResult } from "./redis-guard.js";
 import { RetryQueue } from "./retry-queue.js";
 import {
   ACQUIRE,
@@ -63,11 +63,8 @@ function asBuffer(reply: unknown): Buffer | undefined {
   return undefined;
 }
 
-/** What a value read from Redis means for the reader. */
-type Lookup<TEntity> =
-  | { readonly state: "hit"; readonly value: TEntity | null; readonly freshUntil: number }
-  | { readonly state: "stale"; readonly value: TEntity }
-  | { readonly state: "miss" };
+/** `lookup` found nothing usable. */
+const MISS: unique symbol = Symbol("cachegen.miss");
 
 export type Loader<TEntity, TKey> = (key: TKey) => Promise<TEntity | null>;
 
@@ -99,8 +96,10 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   private readonly reads: GetBatcher;
   /** Write-through puts issued in the same tick go out as one script call (script-batcher.ts). */
   private readonly puts: ScriptBatcher;
+  /** Every write batcher (a subclass adds its own): flushed before any other script is sent. */
+  protected readonly writeBatchers: ScriptBatcher[] = [];
   /** Whether a replaced value must be decoded after a write (it has index entries or `invalidates` targets). */
-  private readonly usesOldValue: boolean;
+  protected readonly usesOldValue: boolean;
   private readonly indexGets = new Coalescer<TEntity | null>();
   private readonly refreshes = new Set<string>();
   /** Deletions of invalid values in flight, awaited before a lease is taken for the same key. */
@@ -157,6 +156,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     this.retries = new RetryQueue(() => this.guard.available());
     this.reads = new GetBatcher(this.guard);
     this.puts = new ScriptBatcher(this.guard, PUT);
+    this.writeBatchers.push(this.puts);
     this.usesOldValue = Object.keys(definition.indexes).length > 0 || definition.invalidates.length > 0;
     this.l1 = definition.l1
       ? new L1Cache<TEntity>(this.client, this.keys.channel, definition.l1.maxEntries, definition.l1.ttlMs, (error) =>
@@ -183,95 +183,119 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
         this.telemetry.emit("coalesced", { key: k.valueKey });
         return inflight;
       }
-      const promise = this.fetch(k, load);
-      this.gets.register(k.valueKey, promise);
-      return promise;
+      return this.fetch(k, load);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   async getMany(keys: readonly KeyInput<TKey>[]): Promise<(TEntity | null)[]> {
-    const resolved = keys.map((key) => this.keys.resolve(key));
-    // Every distinct key is answered by exactly one of: L1, a read already in flight, this batch.
-    const local = new Map<string, TEntity | null>();
-    const joined = new Map<string, Promise<TEntity | null>>();
-    const toFetch = new Map<string, ResolvedKey<TKey>>();
-    for (const k of resolved) {
+    const n = keys.length;
+    const results = new Array<TEntity | null>(n).fill(null);
+    // Every distinct key is answered by exactly one of: L1, a read already in flight, this batch;
+    // a repeated key copies its first position's answer.
+    const first = new Map<string, number>();
+    const repeats: number[] = [];
+    const fetch: ResolvedKey<TKey>[] = [];
+    const fetchAt: number[] = [];
+    const waits: Promise<unknown>[] = [];
+    for (let i = 0; i < n; i++) {
+      const k = this.keys.resolve(keys[i]!);
       const valueKey = k.valueKey;
-      if (toFetch.has(valueKey) || local.has(valueKey) || joined.has(valueKey)) continue;
+      if (first.has(valueKey)) {
+        repeats.push(i);
+        continue;
+      }
+      first.set(valueKey, i);
       const cached = this.l1?.get(valueKey);
       if (cached) {
         this.countHit(valueKey, cached.value === null);
-        local.set(valueKey, cached.value);
+        results[i] = cached.value;
         continue;
       }
       const inflight = this.gets.get(valueKey);
       if (inflight) {
         this.telemetry.count("coalesced");
         this.telemetry.emit("coalesced", { key: valueKey });
-        joined.set(valueKey, inflight);
+        waits.push(inflight.then((value) => void (results[i] = value)));
         continue;
       }
-      toFetch.set(valueKey, k);
+      fetch.push(k);
+      fetchAt.push(i);
     }
-    let fetched: ReadonlyMap<string, TEntity | null> | undefined;
-    let others: Map<string, TEntity | null> | undefined;
-    const batch = toFetch.size ? this.fetchMany([...toFetch.values()]) : undefined;
-    // Register the batch at once, so concurrent gets of these keys join it.
-    if (batch) this.gets.registerBatch([...toFetch.keys()], batch, null);
-    if (joined.size) {
-      const entries = [...joined];
-      const [values, settled] = await Promise.all([batch, Promise.all(entries.map(([, p]) => p))]);
-      fetched = values;
-      others = new Map(entries.map(([valueKey], i) => [valueKey, settled[i] ?? null]));
-    } else if (batch) {
-      fetched = await batch;
+    if (fetch.length) {
+      const batch = this.fetchMany(fetch);
+      // Registered at once, so concurrent gets of these keys join it.
+      this.gets.registerBatch(
+        fetch.map((k) => k.valueKey),
+        batch,
+        null,
+      );
+      waits.push(
+        batch.then((values) => {
+          for (let j = 0; j < fetchAt.length; j++) results[fetchAt[j]!] = values[j] ?? null;
+        }),
+      );
     }
-    const results = new Array<TEntity | null>(resolved.length);
-    for (let i = 0; i < resolved.length; i++) {
-      const valueKey = resolved[i]!.valueKey;
-      results[i] = fetched?.get(valueKey) ?? local.get(valueKey) ?? others?.get(valueKey) ?? null;
-    }
+    if (waits.length === 1) await waits[0];
+    else if (waits.length) await Promise.all(waits);
+    for (const i of repeats) results[i] = results[first.get(this.keys.resolve(keys[i]!).valueKey)!] ?? null;
     return results;
   }
 
-  /** One MGET for all keys; misses through leases (loadMany where given); pending invalidations bypass Redis. */
-  private async fetchMany(toFetch: readonly ResolvedKey<TKey>[]): Promise<Map<string, TEntity | null>> {
+  /**
+   * Reads the keys through the batcher (with the gets of this tick: one MGET);
+   * misses go through leases (loadMany where given); pending invalidations bypass Redis. Answers
+   * in the order of `toFetch`.
+   */
+  private fetchMany(toFetch: readonly ResolvedKey<TKey>[]): Promise<(TEntity | null)[]> {
     const mark = this.l1?.mark();
-    const values = new Map<string, TEntity | null>();
-    const direct: ResolvedKey<TKey>[] = [];
-    const fetchable: ResolvedKey<TKey>[] = [];
-    for (const k of toFetch) {
-      if (!this.retries.has(k.valueKey)) {
-        fetchable.push(k);
-        continue;
-      }
-      direct.push(k); // an invalidation of this key is still pending: Redis may hold the old value
-      this.telemetry.count("misses");
-    }
-    const misses: ResolvedKey<TKey>[] = [];
-    if (fetchable.length) {
-      const r = await this.guard.run("mget", (c) => c.mgetBuffer(fetchable.map((k) => k.valueKey)));
-      fetchable.forEach((k, i) => {
-        const raw = r.ok ? r.value[i] : null;
-        const found = raw ? this.lookup(k, raw, undefined, mark) : ({ state: "miss" } as const);
-        if (found.state !== "miss") {
-          values.set(k.valueKey, found.value);
+    const values = new Array<TEntity | null>(toFetch.length).fill(null);
+    const direct: number[] = [];
+    const misses: number[] = [];
+    let unanswered = 0;
+    const loadMisses = async (): Promise<(TEntity | null)[]> => {
+      const [leased, loaded] = await Promise.all([
+        misses.length ? this.loadThroughLease(misses.map((j) => toFetch[j]!), undefined) : [],
+        direct.length ? this.loadBatch(direct.map((j) => toFetch[j]!), undefined) : [],
+      ]);
+      misses.forEach((j, i) => (values[j] = leased[i] ?? null));
+      direct.forEach((j, i) => (values[j] = loaded[i] ?? null));
+      return values;
+    };
+    return new Promise((resolve, reject) => {
+      let failed = false;
+      const answer = (raw: Buffer | null, failure: GuardFailure | undefined, j: number): void => {
+        if (failed) return;
+        try {
+          const k = toFetch[j]!;
+          const found = raw ? this.lookup(k, raw, undefined, mark) : MISS;
+          if (found !== MISS) {
+            values[j] = found;
+          } else {
+            this.telemetry.count("misses");
+            this.telemetry.emit("miss", { key: k.valueKey });
+            (failure ? direct : misses).push(j);
+          }
+        } catch (error) {
+          failed = true;
+          reject(error);
           return;
         }
-        this.telemetry.count("misses");
-        this.telemetry.emit("miss", { key: k.valueKey });
-        (r.ok ? misses : direct).push(k);
-      });
-    }
-    const [leased, loaded] = await Promise.all([
-      misses.length ? this.loadThroughLease(misses, undefined) : [],
-      direct.length ? this.loadBatch(direct, undefined) : [],
-    ]);
-    misses.forEach((k, i) => values.set(k.valueKey, leased[i] ?? null));
-    direct.forEach((k, i) => values.set(k.valueKey, loaded[i] ?? null));
-    return values;
+        if (--unanswered === 0) resolve(misses.length || direct.length ? loadMisses() : values);
+      };
+      for (let j = 0; j < toFetch.length; j++) {
+        const k = toFetch[j]!;
+        if (this.retries.has(k.valueKey)) {
+          direct.push(j); // an invalidation of this key is still pending: Redis may hold the old value
+          this.telemetry.count("misses");
+          continue;
+        }
+        unanswered += 1;
+        this.reads.read(k.valueKey, answer, j);
+      }
+      if (unanswered === 0) resolve(loadMisses());
+    });
   }
 
   /** Lookup by a declared index; generated `getBy<Index>` methods call it. */
@@ -293,10 +317,10 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const k = this.keys.resolve(key);
     this.requireSource("load");
     this.gets.forget(k.valueKey);
-    const token = newToken();
-    const r = await this.script("acquire", ACQUIRE, [this.keys.epochKey, k.valueKey, k.leaseKey], [this.leaseTtlMs, "f", token]);
-    if (!r.ok && !r.skipped) return this.loadAfterLostAcquire([k], [token], undefined).then((v) => v[0] ?? null);
-    if (!r.ok) return this.loadFromSource(k, undefined);
+    const acquired = await this.acquire([k], "f", undefined);
+    if (acquired === undefined) return this.loadFromSource(k, undefined);
+    if ("loaded" in acquired) return acquired.loaded[0] ?? null;
+    const token = acquired.tokens[0]!;
     const value = await this.loadHeld([k], [token], undefined).then((v) => v[0] ?? null);
     await this.fill([{ k, token, value }], undefined);
     await this.publishL1([k.valueKey]);
@@ -382,46 +406,81 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     }
   }
 
-  private async fetch(k: ResolvedKey<TKey>, load: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
-    const mark = this.l1?.mark();
-    if (this.retries.has(k.valueKey)) {
+  /**
+   * Reads one key through the batcher and registers the read for coalescing. The hit path makes
+   * exactly one promise (the caller's): the batcher answers through a callback, and the read
+   * leaves the coalescer as it settles rather than through a continuation of its own.
+   */
+  private fetch(k: ResolvedKey<TKey>, load: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
+    const valueKey = k.valueKey;
+    if (this.retries.has(valueKey)) {
       void this.retries.drain();
       this.telemetry.count("misses");
-      return this.loadFromSource(k, load);
+      const loaded = this.loadFromSource(k, load);
+      this.gets.register(valueKey, loaded);
+      return loaded;
     }
-    const r = await this.reads.get(k.valueKey);
-    if (r.ok && r.value) {
-      const found = this.lookup(k, r.value, load, mark);
-      if (found.state !== "miss") return found.value;
-    }
-    this.telemetry.count("misses");
-    this.telemetry.emit("miss", { key: k.valueKey });
-    if (!r.ok) return this.loadFromSource(k, load);
-    const [value] = await this.loadThroughLease([k], load);
-    return value ?? null;
+    const mark = this.l1?.mark();
+    let promise: Promise<TEntity | null> | undefined;
+    promise = new Promise<TEntity | null>((resolve, reject) => {
+      this.reads.read(valueKey, (raw, failure) => {
+        try {
+          if (raw) {
+            const found = this.lookup(k, raw, load, mark);
+            if (found !== MISS) {
+              this.gets.release(valueKey, promise);
+              resolve(found);
+              return;
+            }
+          }
+          const missed = this.afterReadMiss(k, failure === undefined, load);
+          missed.then(
+            () => this.gets.release(valueKey, promise),
+            () => this.gets.release(valueKey, promise),
+          );
+          resolve(missed);
+        } catch (error) {
+          this.gets.release(valueKey, promise);
+          reject(error);
+        }
+      });
+    });
+    this.gets.add(valueKey, promise);
+    return promise;
   }
 
-  /** Interprets a raw value read by GET/MGET: counts hits, serves stale (starting a refresh), drops invalid. */
-  private lookup(k: ResolvedKey<TKey>, raw: Buffer, load: Loader<TEntity, TKey> | undefined, mark: number | undefined): Lookup<TEntity> {
+  /** A read found nothing usable (or Redis was not read): load through the lease, or straight from the source. */
+  private afterReadMiss(k: ResolvedKey<TKey>, redisRead: boolean, load: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
+    this.telemetry.count("misses");
+    this.telemetry.emit("miss", { key: k.valueKey });
+    if (!redisRead) return this.loadFromSource(k, load);
+    return this.loadThroughLease([k], load).then(([value]) => value ?? null);
+  }
+
+  /**
+   * Interprets a raw value read by GET/MGET: counts hits, serves stale (starting a refresh), drops
+   * invalid. The value (null: a remembered not-found), or MISS.
+   */
+  private lookup(k: ResolvedKey<TKey>, raw: Buffer, load: Loader<TEntity, TKey> | undefined, mark: number | undefined): TEntity | null | typeof MISS {
     const decoded = this.codec.decode(raw, k.enc);
     if (decoded.kind === "invalid") {
       this.dropInvalid(k.valueKey, raw, decoded.reason);
-      return { state: "miss" };
+      return MISS;
     }
     const now = Date.now();
     if (now < decoded.freshUntil) {
       const value = decoded.kind === "value" ? decoded.entity : null;
       this.countHit(k.valueKey, value === null);
       if (mark !== undefined) this.l1?.set(k.valueKey, value, decoded.freshUntil, mark);
-      return { state: "hit", value, freshUntil: decoded.freshUntil };
+      return value;
     }
     if (decoded.kind === "value" && this.definition.staleWhileRevalidateMs) {
       this.telemetry.count("staleHits");
       this.telemetry.emit("stale-hit", { key: k.valueKey });
       this.backgroundRefresh(k, load);
-      return { state: "stale", value: decoded.entity };
+      return decoded.entity;
     }
-    return { state: "miss" };
+    return MISS;
   }
 
   /**
@@ -431,17 +490,15 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   private async loadThroughLease(ks: readonly ResolvedKey<TKey>[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
     const mark = this.l1?.mark();
     if (this.drops.size) await Promise.all(ks.map((k) => this.drops.get(k.valueKey)));
-    const tokens = ks.map(() => newToken());
-    const keys = [this.keys.epochKey];
-    for (const k of ks) keys.push(k.valueKey, k.leaseKey);
-    const r = await this.script("acquire", ACQUIRE, keys, [this.leaseTtlMs, "g", ...tokens]);
-    if (!r.ok && !r.skipped) return this.loadAfterLostAcquire(ks, tokens, load);
-    if (!r.ok || !Array.isArray(r.value)) return this.loadBatch(ks, load);
+    const acquired = await this.acquire(ks, "g", load);
+    if (acquired === undefined) return this.loadBatch(ks, load);
+    if ("loaded" in acquired) return acquired.loaded;
+    const { tokens, replies } = acquired;
 
     const results: (TEntity | null)[] = new Array<TEntity | null>(ks.length).fill(null);
     const held: number[] = [];
     const pending: Promise<void>[] = [];
-    r.value.forEach((reply: unknown, i: number) => {
+    replies.forEach((reply: unknown, i: number) => {
       const k = ks[i]!;
       const [kind, raw] = Array.isArray(reply) ? reply : [];
       const tag = kind === undefined ? "" : text(kind);
@@ -473,11 +530,29 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   }
 
   /**
-   * Loads keys whose `acquire` was sent but failed (e.g. timed out): it may still have run in Redis
-   * and taken the leases. The fill under the tokens we sent then runs in the background, so other
-   * processes do not wait out a lease TTL for a fill that would never come (a lease that is not
-   * ours rejects it, as any fill).
+   * Asks for the leases of `ks` (mode: "g" get, "f" forced refresh, "r" stale refresh; scripts.ts
+   * ACQUIRE) under fresh tokens. Returns the replies (one per key, with the tokens sent), or
+   * undefined when Redis was not asked (skipped) or answered nonsense: the caller loads without a
+   * lease. When `acquire` was sent but failed (e.g. timed out), it may still have run and taken the
+   * leases: the keys are loaded here (`loaded`) and filled in the background under the tokens sent,
+   * so other processes do not wait out a lease TTL for a fill that would never come (a lease that
+   * is not ours rejects it, as any fill).
    */
+  private async acquire(
+    ks: readonly ResolvedKey<TKey>[],
+    mode: "g" | "f" | "r",
+    load: Loader<TEntity, TKey> | undefined,
+  ): Promise<{ tokens: readonly string[]; replies: readonly unknown[] } | { loaded: (TEntity | null)[] } | undefined> {
+    const tokens = ks.map(() => newToken());
+    const keys = [this.keys.epochKey];
+    for (const k of ks) keys.push(k.valueKey, k.leaseKey);
+    const r = await this.script("acquire", ACQUIRE, keys, [this.leaseTtlMs, mode, ...tokens]);
+    if (!r.ok && !r.skipped) return { loaded: await this.loadAfterLostAcquire(ks, tokens, load) };
+    if (!r.ok || !Array.isArray(r.value)) return undefined;
+    return { tokens, replies: r.value };
+  }
+
+  /** Loads keys whose `acquire` reply was lost; their fill runs in the background (see `acquire`). */
   private async loadAfterLostAcquire(ks: readonly ResolvedKey<TKey>[], tokens: readonly string[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
     const values = await this.loadHeld(ks, tokens, load);
     void this.fill(
@@ -521,11 +596,11 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
         if (decoded) return decoded.value;
         continue;
       }
-      const token = newToken();
-      const r = await this.script("acquire", ACQUIRE, [this.keys.epochKey, k.valueKey, k.leaseKey], [this.leaseTtlMs, "g", token]);
-      if (!r.ok && !r.skipped) return this.loadAfterLostAcquire([k], [token], load).then((v) => v[0] ?? null);
-      if (!r.ok || !Array.isArray(r.value)) break;
-      const reply: unknown = r.value[0];
+      const acquired = await this.acquire([k], "g", load);
+      if (acquired === undefined) break;
+      if ("loaded" in acquired) return acquired.loaded[0] ?? null;
+      const token = acquired.tokens[0]!;
+      const reply: unknown = acquired.replies[0];
       const [kind, raw] = Array.isArray(reply) ? reply : [];
       const tag = kind === undefined ? "" : text(kind);
       if (tag === "v") {
@@ -556,14 +631,10 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     if (this.refreshes.has(k.valueKey)) return;
     this.refreshes.add(k.valueKey);
     const run = async (): Promise<void> => {
-      const token = newToken();
-      const r = await this.script("acquire", ACQUIRE, [this.keys.epochKey, k.valueKey, k.leaseKey], [this.leaseTtlMs, "r", token]);
-      if (!r.ok && !r.skipped) {
-        await this.loadAfterLostAcquire([k], [token], load);
-        return;
-      }
-      if (!r.ok || !Array.isArray(r.value)) return;
-      const reply: unknown = r.value[0];
+      const acquired = await this.acquire([k], "r", load);
+      if (acquired === undefined || "loaded" in acquired) return;
+      const token = acquired.tokens[0]!;
+      const reply: unknown = acquired.replies[0];
       if (!Array.isArray(reply) || text(reply[0]) !== "l") return;
       const [value] = await this.loadHeld([k], [token], load);
       await this.fill([{ k, token, value: value ?? null }], undefined);
@@ -633,7 +704,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
 
   /** Runs a Lua script through the guard (EVALSHA, EVAL on NOSCRIPT); never throws. */
   protected script(op: string, s: Script, keys: readonly string[], args: readonly (string | Buffer | number)[]): Promise<GuardResult<unknown>> {
-    this.puts.flush(); // puts issued before this script reach Redis before it
+    for (const batcher of this.writeBatchers) batcher.flush(); // writes issued before this script reach Redis before it
     return this.guard.run(op, (c) => runScript(c, s, keys, args));
   }
 
@@ -746,7 +817,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       const indexKeys = this.keys.indexKeysOfEntity(value);
       const tagKeys = this.keys.tagKeysOfEntity(value);
       keys.push(k.valueKey, k.leaseKey, ...indexKeys, ...tagKeys);
-      args.push(token, encoded.bytes, pttl, indexKeys.length, tagKeys.length, k.enc);
+      args.push(token, encoded.stored, pttl, indexKeys.length, tagKeys.length, k.enc);
       sent.push({ k, value, freshUntil: now + fresh });
     }
     args[0] = sent.length;
@@ -839,7 +910,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const tagKeys = this.keys.tagKeysOfEntity(entity);
     const r = await this.puts.run(
       [k.valueKey, k.leaseKey, this.keys.writersKeyOfEnc(k.enc), ...indexKeys, ...tagKeys],
-      [encoded.bytes, pttl, this.codec.versionOf(entity), writerToken, indexKeys.length, tagKeys.length, k.enc],
+      [encoded.stored, pttl, this.codec.versionOf(entity), writerToken, indexKeys.length, tagKeys.length, k.enc, this.usesOldValue ? 1 : ""],
     );
     if (!r.ok || !Array.isArray(r.value)) {
       this.retries.add(k.valueKey, () => this.dropOnce(k, [entity]), this.maxEntryTtl());
@@ -864,6 +935,8 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * names for both, and other processes' L1 copies. Never rejects because of Redis.
    */
   protected async afterReplace(k: ResolvedKey<TKey>, oldRaw: Buffer | undefined, entity: TEntity | undefined): Promise<void> {
+    // Nothing to do without index entries, `invalidates` targets or L1 (the common write: no promises).
+    if (!this.usesOldValue && !this.l1) return;
     // The old value matters only for its index entries and `invalidates` targets: without either it
     // is not decoded (a full decode and validation per write).
     const old = this.usesOldValue ? this.decodeOld(k, oldRaw) : undefined;

@@ -3,6 +3,26 @@ import { runScript, script, type Script } from "./scripts.js";
 
 /** Calls of one script batched together at most (KEYS and ARGV of one EVALSHA stay bounded). */
 export const MAX_SCRIPT_BATCH = 256;
+/** Batches up to this many calls are one script call; larger ones are split (see `chunkSize`). */
+export const MIN_CHUNK = 16;
+/** How many script calls a larger batch is split into, at most (before MAX_SCRIPT_BATCH applies). */
+export const SPLIT = 4;
+
+/**
+ * The calls per script call for a batch of `n`: one script call up to MIN_CHUNK calls, else `n`
+ * split SPLIT ways (chunks of at least MIN_CHUNK, at most `max`).
+ *
+ * Why split: a write script does real work per entry in Redis (a put: DEL, GET, version compare,
+ * SET), and Redis runs a script to its end before answering. As a few script calls sent together,
+ * Redis runs the later ones while the client handles the first replies and encodes the next
+ * writes. Measured on the write bench (64 saves in flight, 2 cores): write-through save 0.47x ->
+ * 0.83x raw SET with a spare core, +10% when client and Redis share one. (Reads are not split:
+ * batcher.ts says why.)
+ */
+export function chunkSize(n: number, max = MAX_SCRIPT_BATCH): number {
+  if (n <= MIN_CHUNK) return n;
+  return Math.min(max, Math.max(MIN_CHUNK, Math.ceil(n / SPLIT)));
+}
 
 /**
  * The batched form of a single-entry script: its source becomes a Lua function of (KEYS, ARGV), run
@@ -93,33 +113,42 @@ export class ScriptBatcher {
     this.scheduled = false;
     if (calls.length === 1) {
       const call = calls[0]!;
-      void this.guard.run(this.single.name, (c) => runScript(c, this.single, call.keys, call.args)).then(call.resolve);
+      this.guard.call(this.single.name, (c) => runScript(c, this.single, call.keys, call.args), call.resolve);
       return;
     }
-    for (let start = 0; start < calls.length; start += this.maxBatch) this.send(calls.slice(start, start + this.maxBatch));
+    const size = chunkSize(calls.length, this.maxBatch);
+    for (let start = 0; start < calls.length; start += size) {
+      const chunk = calls.slice(start, start + size);
+      const { keys, args } = batchArguments(chunk);
+      this.guard.call(this.batched.name, (c) => runScript(c, this.batched, keys, args), (r) => this.answer(chunk, r));
+    }
   }
 
-  private send(calls: readonly Call[]): void {
-    const keys: string[] = [];
-    const args: (string | Buffer | number)[] = [calls.length];
-    for (const call of calls) {
-      args.push(call.keys.length, call.args.length);
-      for (const key of call.keys) keys.push(key);
-      for (const arg of call.args) args.push(arg);
+  /** Hands each call of one batched script its own reply (every call fails when the batch did). */
+  private answer(calls: readonly Call[], r: GuardResult<unknown>): void {
+    if (!r.ok || !Array.isArray(r.value) || r.value.length !== calls.length) {
+      const failure: GuardResult<unknown> = r.ok ? { ok: false, error: new Error(`${this.batched.name}: unexpected reply`), skipped: false } : r;
+      for (const call of calls) call.resolve(failure);
+      return;
     }
-    void this.guard.run(this.batched.name, (c) => runScript(c, this.batched, keys, args)).then((r) => {
-      if (!r.ok || !Array.isArray(r.value) || r.value.length !== calls.length) {
-        const failure: GuardResult<unknown> = r.ok ? { ok: false, error: new Error(`${this.batched.name}: unexpected reply`), skipped: false } : r;
-        for (const call of calls) call.resolve(failure);
-        return;
-      }
-      const replies = r.value as unknown[];
-      calls.forEach((call, i) => {
-        const reply = replies[i];
-        call.resolve(reply instanceof Error ? { ok: false, error: reply, skipped: false } : { ok: true, value: reply === false ? null : reply });
-      });
+    const replies = r.value as unknown[];
+    calls.forEach((call, i) => {
+      const reply = replies[i];
+      call.resolve(reply instanceof Error ? { ok: false, error: reply, skipped: false } : { ok: true, value: reply === false ? null : reply });
     });
   }
+}
+
+/** KEYS and ARGV of the batched script for these calls (see `batchedScript`). */
+function batchArguments(calls: readonly Call[]): { keys: string[]; args: (string | Buffer | number)[] } {
+  const keys: string[] = [];
+  const args: (string | Buffer | number)[] = [calls.length];
+  for (const call of calls) {
+    args.push(call.keys.length, call.args.length);
+    for (const key of call.keys) keys.push(key);
+    for (const arg of call.args) args.push(arg);
+  }
+  return { keys, args };
 }
 
 const RESOLVED = Promise.resolve();

@@ -126,15 +126,20 @@ return out
 
 /**
  * Write-through put. KEYS: value, lease, writers set, index keys (ni), tag set keys (nt).
- * ARGV: payload, pttl, version, writer token, ni, nt, index pointer.
+ * ARGV: payload, pttl, version, writer token, ni, nt, index pointer, return old (1|'').
  * Revokes the lease. With a version: keeps the current value when its version is newer.
  * With a writer token (no versionField): when other writers overlapped, drops the value instead
  * (racing writes fall back to invalidation).
- * Returns {status, old}: 1 written, 2 kept newer, 0 dropped.
+ * Returns {status, old}: 1 written, 2 kept newer, 0 dropped; old is '' unless asked for (the
+ * caller needs it only for stale index entries and `invalidates` targets).
  */
 export const PUT = script("put", NEWER + `
 redis.call('DEL', KEYS[2])
 local old = redis.call('GET', KEYS[1]) or ''
+local function out(status)
+  if ARGV[8] == '1' then return {status, old} end
+  return {status, ''}
+end
 local pttl = tonumber(ARGV[2])
 if ARGV[4] ~= '' then
   redis.call('SREM', KEYS[3], ARGV[4])
@@ -144,15 +149,15 @@ if ARGV[4] ~= '' then
   if others > 0 then
     redis.call('DEL', KEYS[1])
     redis.call('SADD', KEYS[3], '!')
-    return {0, old}
+    return out(0)
   elseif conflict then
     redis.call('DEL', KEYS[1], KEYS[3])
-    return {0, old}
+    return out(0)
   end
 end
 if ARGV[3] ~= '' and old ~= '' then
   local cv = string.match(old, '^v|%d*|([^|]*)|')
-  if cv and cv ~= '' and newer(cv, ARGV[3]) then return {2, old} end
+  if cv and cv ~= '' and newer(cv, ARGV[3]) then return out(2) end
 end
 local ni, nt = tonumber(ARGV[5]), tonumber(ARGV[6])
 redis.call('SET', KEYS[1], ARGV[1], 'PX', pttl)
@@ -162,7 +167,7 @@ for i = 1, nt do
   redis.call('SADD', tk, KEYS[1])
   if redis.call('PTTL', tk) < pttl then redis.call('PEXPIRE', tk, pttl) end
 end
-return {1, old}
+return out(1)
 `);
 
 /** KEYS[1] writers set. ARGV: token, ttl ms. Registers an in-flight write-through writer. */

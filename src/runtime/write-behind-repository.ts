@@ -1,7 +1,9 @@
+import type { StoredValue } from "./codec.js";
 import type { EntityDefinition } from "./definition.js";
 import { CacheUnavailableError, CachegenError } from "./errors.js";
 import type { ResolvedKey } from "./keys.js";
 import { Repository } from "./repository.js";
+import { ScriptBatcher } from "./script-batcher.js";
 import type { KeyInput, RepositoryOptions, WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
 import { QueueWorker, type WriteBehindSettings } from "./write-behind-worker.js";
 import { ENQUEUE, PENDING_FRESH_UNTIL, PENDING_VALUE } from "./write-behind-scripts.js";
@@ -36,6 +38,8 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
   TTag
 > {
   private readonly settings: WriteBehindSettings;
+  /** Saves and deletes issued in the same tick are one script call (script-batcher.ts). */
+  private readonly enqueues: ScriptBatcher;
 
   constructor(definition: EntityDefinition<TEntity, TKey>, options: RepositoryOptions<TSource>) {
     super(definition, options);
@@ -43,6 +47,8 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
       throw new TypeError(`cachegen: ${definition.name} has strategy ${definition.strategy}; WriteBehindRepository is for write-behind entities (use Repository)`);
     }
     this.settings = definition.writeBehind ?? DEFAULT_SETTINGS;
+    this.enqueues = new ScriptBatcher(this.guard, ENQUEUE);
+    this.writeBatchers.push(this.enqueues);
   }
 
   /**
@@ -56,7 +62,7 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
     this.requireSource("save");
     const encoded = this.codec.encode(entity, k.enc, PENDING_FRESH_UNTIL);
     if (!encoded.ok) throw new CachegenError(`${this.definition.name}: save not queued: the value ${encoded.reason}`);
-    await this.enqueue(k, "s", encoded.bytes, entity);
+    await this.enqueue(k, "s", encoded.stored, entity);
   }
 
   /** Writes a tombstone and its queue entry to Redis together; rejects like `save`. */
@@ -149,13 +155,11 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
     return decoded.kind === "value" ? decoded.entity : null;
   }
 
-  private async enqueue(k: ResolvedKey<TKey>, op: "s" | "d", payload: Buffer, entity: TEntity | undefined): Promise<void> {
+  private async enqueue(k: ResolvedKey<TKey>, op: "s" | "d", payload: StoredValue, entity: TEntity | undefined): Promise<void> {
     this.forgetLocal(k.valueKey);
     const indexKeys = entity === undefined ? [] : this.keys.indexKeysOfEntity(entity);
     const tagKeys = entity === undefined ? [] : this.keys.tagKeysOfEntity(entity);
-    const r = await this.script(
-      "write-behind-enqueue",
-      ENQUEUE,
+    const r = await this.enqueues.run(
       [k.valueKey, k.leaseKey, this.keys.pendingKeyOfEnc(k.enc), this.keys.streamKey, ...indexKeys, ...tagKeys],
       [
         op,
@@ -168,6 +172,7 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
         tagKeys.length,
         k.enc,
         this.fillTtl().pttl,
+        this.usesOldValue ? 1 : "",
       ],
     );
     const what = `${op === "s" ? "save" : "delete"} of ${k.valueKey}`;

@@ -34,17 +34,18 @@ end
 /**
  * save/delete. KEYS: value, lease, pending count, stream, index keys (ni), tag sets (nt).
  * ARGV: op (s|d), payload, version, encoded key, namespace, keep previous (1|0), ni, nt, index
- * pointer, tag set ttl ms.
+ * pointer, tag set ttl ms, return old (1|'').
  * With a version: when the cached value is newer, changes nothing. Otherwise writes the value (no
  * expiry), revokes the lease, writes its index entries (no expiry), adds it to its tag sets, counts
  * it pending and appends the queue entry (with the previous value when asked, so the worker can
- * invalidate what it named). Returns {status, old value, entry id}: 1 queued, 2 kept newer.
+ * invalidate what it named). Returns {status, old value ('' unless asked for), entry id}: 1 queued,
+ * 2 kept newer.
  */
 export const ENQUEUE = script("write-behind-enqueue", NEWER + `
 local old = redis.call('GET', KEYS[1]) or ''
 if ARGV[3] ~= '' and old ~= '' then
   local cv = string.match(old, '^v|%d*|([^|]*)|')
-  if cv and cv ~= '' and newer(cv, ARGV[3]) then return {2, old, ''} end
+  if cv and cv ~= '' and newer(cv, ARGV[3]) then return {2, '', ''} end
 end
 local ni, nt, tagTtl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[10])
 -- SET first: Redis checks maxmemory at a script's first write, and DEL would let an OOM script through.
@@ -66,7 +67,9 @@ if ARGV[6] == '1' and old ~= '' then
   fields[#fields + 1] = 'prev'
   fields[#fields + 1] = old
 end
-return {1, old, redis.call('XADD', KEYS[4], '*', unpack(fields))}
+local id = redis.call('XADD', KEYS[4], '*', unpack(fields))
+if ARGV[11] == '1' then return {1, old, id} end
+return {1, '', id}
 `);
 
 /**

@@ -6,10 +6,11 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_BATCH } from "../../src/runtime/batcher.js";
+import { chunkSize, MAX_SCRIPT_BATCH, MIN_CHUNK, SPLIT } from "../../src/runtime/script-batcher.js";
 import { teamEntity, TeamRepository, type Team, type TeamKey, type TeamSource } from "./fixtures/team.js";
 import { defineEntity, Repository, type RepositoryOptions } from "cachegen/runtime";
 import { UserRepository, type User, type UserSource } from "./fixtures/user.js";
-import { collectEvents, commandStats, diffStats, encryptionKeys, makeUser, recordCommands, SpawnedRedis, until, UserRepo, UserStore, userVariant } from "./helpers.js";
+import { collectEvents, commandStats, diffStats, encryptionKeys, makeUser, recordCommands, sleep, SpawnedRedis, until, UserRepo, UserStore, userVariant } from "./helpers.js";
 
 let server: SpawnedRedis;
 let admin: Redis;
@@ -157,6 +158,24 @@ describe("read batching", () => {
     }
     await until(async () => (await admin.ping()) === "PONG");
   });
+
+  it("each call times out at its own deadline (one timer serves every call in flight)", async () => {
+    const { users, repo } = await cachedUsers(2, { timeoutMs: 150 });
+    server.signal("SIGSTOP");
+    try {
+      const started = performance.now();
+      const first = repo.get(users[0]!.id).then(() => performance.now() - started);
+      await sleep(80);
+      const second = repo.get(users[1]!.id).then(() => performance.now() - started);
+      const [a, b] = await Promise.all([first, second]);
+      expect(a).toBeGreaterThanOrEqual(145);
+      expect(b).toBeGreaterThanOrEqual(80 + 145); // not at the first call's deadline
+      expect(b - a).toBeGreaterThan(40);
+    } finally {
+      server.signal("SIGCONT");
+    }
+    await until(async () => (await admin.ping()) === "PONG");
+  });
 });
 
 describe("write batching (write-through puts)", () => {
@@ -183,6 +202,24 @@ describe("write batching (write-through puts)", () => {
     const delta = diffStats(before, await commandStats(admin));
     expect(delta.evalsha).toBe(1);
     expect(source.saves).toBe(9);
+    const commands = recordCommands(redis);
+    expect(await Promise.all(teams.map((t) => repo.get(t.id)))).toEqual(teams);
+    expect(commands.names).toEqual(["mget"]);
+  });
+
+  it("a larger batch of saves is split into a few script calls (chunkSize), each save answered as alone", async () => {
+    expect(chunkSize(MIN_CHUNK)).toBe(MIN_CHUNK);
+    expect(chunkSize(MIN_CHUNK + 1)).toBe(MIN_CHUNK);
+    expect(chunkSize(64)).toBe(Math.max(MIN_CHUNK, 64 / SPLIT));
+    expect(chunkSize(100_000)).toBe(MAX_SCRIPT_BATCH);
+    const source = teamSource();
+    const repo = new Repository<Team, TeamKey, TeamSource>(teamWriteThrough, { redis, source, keyPrefix: prefix });
+    await repo.save(team()); // loads the scripts
+    await Promise.all([team(), team()].map((t) => repo.save(t)));
+    const teams = Array.from({ length: 40 }, team);
+    const before = await commandStats(admin);
+    await Promise.all(teams.map((t) => repo.save(t)));
+    expect(diffStats(before, await commandStats(admin)).evalsha).toBe(Math.ceil(40 / chunkSize(40)));
     const commands = recordCommands(redis);
     expect(await Promise.all(teams.map((t) => repo.get(t.id)))).toEqual(teams);
     expect(commands.names).toEqual(["mget"]);

@@ -49,13 +49,22 @@ describe("stored form", () => {
     const json = new Codec(userEntity, codecOptions);
     const encoded = json.encode(user, "k", Date.now() + 1000);
     if (!encoded.ok) throw new Error(encoded.reason);
-    const decoded = json.decode(encoded.bytes, "k");
+    expect(typeof encoded.stored).toBe("string"); // JSON goes to Redis as a string (one-string commands)
+    const decoded = json.decode(Buffer.from(encoded.stored), "k");
     expect(decoded).toMatchObject({ kind: "value", entity: user, version: String(user.updatedAt.getTime()) });
     const msgpack = new Codec(metricEntity, codecOptions);
     const metric = { name: "m", total: 2n ** 64n, at: new Date(5), samples: [], day: new Date("2000-01-01T00:00:00Z") };
     const bytes = msgpack.encode(metric, "m", 99);
     expect(bytes.ok).toBe(true);
-    expect(msgpack.decode((bytes as { bytes: Buffer }).bytes, "m")).toEqual({ kind: "value", entity: metric, freshUntil: 99, version: "" });
+    expect(msgpack.decode((bytes as { stored: Buffer }).stored, "m")).toEqual({ kind: "value", entity: metric, freshUntil: 99, version: "" });
+  });
+
+  it("maxValueBytes counts UTF-8 bytes, not string length", () => {
+    const user = makeUser({ name: "€".repeat(400) }); // 400 characters, 1200 bytes
+    const size = Buffer.byteLength((new Codec(userEntity, codecOptions).encode(user, "k", 1) as { stored: string }).stored);
+    const limited = new Codec(userEntity, { ...codecOptions, maxValueBytes: size - 1 });
+    expect(limited.encode(user, "k", 1)).toMatchObject({ ok: false, reason: `is larger than maxValueBytes (${size} > ${size - 1})` });
+    expect(new Codec(userEntity, { ...codecOptions, maxValueBytes: size }).encode(user, "k", 1)).toMatchObject({ ok: true });
   });
 
   it("does not cache a source value that fails the schema", () => {
@@ -89,8 +98,9 @@ describe("encryption", () => {
   it("keys rotate: values written under an old key still decrypt while it is listed", () => {
     const user = makeUser();
     const old = new Codec(userEntity, { encryptionKeys: { current: "k1", keys: { k1: encryptionKeys.keys.k1 } }, maxValueBytes: 1 << 20 });
-    const written = old.encode(user, "id", Date.now() + 1000) as { bytes: Buffer };
-    expect(written.bytes.toString()).toContain("enc:v1:k1:");
+    const encoded = old.encode(user, "id", Date.now() + 1000) as { stored: string };
+    const written = { bytes: Buffer.from(encoded.stored) };
+    expect(encoded.stored).toContain("enc:v1:k1:");
     const rotated = new Codec(userEntity, codecOptions); // current k2, k1 still listed
     expect(rotated.decode(written.bytes, "id")).toMatchObject({ kind: "value", entity: user });
     const retired = new Codec(userEntity, { encryptionKeys: { current: "k2", keys: { k2: encryptionKeys.keys.k2 } }, maxValueBytes: 1 << 20 });
