@@ -13,6 +13,11 @@ export interface EmittedFile {
   readonly path: string;
   readonly language: FileLanguage;
   readonly text: string;
+  /**
+   * The text is already what prettier makes of it, by construction, so the format stage keeps it
+   * as it is (`test/generator/format.test.ts` checks every such golden file against prettier).
+   */
+  readonly preformatted?: boolean;
 }
 
 /** Every generated file except the manifest, which lists the others once they are formatted. */
@@ -33,6 +38,12 @@ export function emitProject(project: ProjectModel): EmittedFile[] {
     }
   }
   files.push({ path: "index.ts", language: "typescript", text: renderTemplate("index.ts", indexView(project)) });
-  files.push({ path: "README.md", language: "markdown", text: renderTemplate("README.md", readmeView(project)) });
+  const readme = readmeView(project);
+  files.push({
+    path: "README.md",
+    language: "markdown",
+    text: renderTemplate("README.md", readme),
+    ...(readme.preformatted ? { preformatted: true } : {}),
+  });
   return files;
 }

@@ -2,17 +2,22 @@ import type { EntityModel, FieldModel, Strategy } from "../model/model.js";
 import type { KeyPartType } from "../runtime/definition.js";
 import { isDateType, keyPartType, parameterList } from "./field-types.js";
 import { keyFields, lookupFields } from "./entity-fields.js";
-import { entityConstant, entityModule, indexGetter, indexLoader, repositoryClass } from "./names.js";
+import { entityModule, indexGetter, indexLoader, repositoryClass } from "./names.js";
 import { sampleFields, sampleLiteral, type SampleFields } from "./sample-values.js";
 import { objectLiteral, parameterName, propertyAccess, propertyKey } from "./typescript-syntax.js";
 
-/** Everything `templates/entity.test.ts.hbs` lays out, as finished TypeScript fragments. */
+/**
+ * Everything `templates/entity.test.ts.hbs` lays out, as finished TypeScript fragments. The test
+ * file imports the entity's symbols as `Entity`, `Key`, `Source` and `Repository`, so that its
+ * statements that depend on nothing else (setup and most cases) are the same text in every test
+ * file: the format stage gives such repeated statements to prettier once per run
+ * (`src/format/format-units.ts`).
+ */
 export interface EntityTestView {
   readonly sourceFile: string;
   readonly name: string;
   readonly strategy: Strategy;
   readonly module: string;
-  readonly constant: string;
   readonly repositoryClass: string;
   readonly sample: string;
   readonly updated: string;
@@ -45,7 +50,6 @@ export function entityTestView(entity: EntityModel): EntityTestView {
     name: entity.name,
     strategy: entity.strategy,
     module: entityModule(entity),
-    constant: entityConstant(entity),
     repositoryClass: repositoryClass(entity),
     sample: sampleLiteral(sample),
     updated: sampleLiteral(sampleFields(entity, (field) => (isKey(field) ? 1 : 2))),
@@ -70,7 +74,7 @@ export function entityTestView(entity: EntityModel): EntityTestView {
     writeThrough: entity.strategy === "write-through",
     writeBehind: entity.strategy === "write-behind",
     encrypted: entity.fields.some((field) => field.encrypt),
-    invalidKey: invalidKey(entity, keys),
+    invalidKey: invalidKey(keys),
   };
 }
 
@@ -106,12 +110,12 @@ const typedInvalidValues: Partial<Record<KeyPartType, string>> = {
 };
 
 /** The key with one part made invalid: a typed invalid value where one exists, else a wrong type. */
-function invalidKey(entity: EntityModel, keys: readonly FieldModel[]): string {
+function invalidKey(keys: readonly FieldModel[]): string {
   for (const field of keys) {
     const value = typedInvalidValues[keyPartType(field)];
     if (value !== undefined) return `{ ...sampleKey, ${propertyKey(field.name)}: ${value} }`;
   }
   const [first] = keys;
   if (!first) throw new Error("cachegen bug: an entity without key fields");
-  return `{ ...sampleKey, ${propertyKey(first.name)}: "not-a-valid-key-part" } as unknown as ${entity.name}Key`;
+  return `{ ...sampleKey, ${propertyKey(first.name)}: "not-a-valid-key-part" } as unknown as Key`;
 }

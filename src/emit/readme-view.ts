@@ -1,40 +1,45 @@
 import type { EntityModel, ProjectModel } from "../model/model.js";
 import { humanDuration, percentage } from "./durations.js";
 import { lookupFields } from "./entity-fields.js";
+import { alignedTable, unalignedTable } from "./markdown-table.js";
 import { indexGetter } from "./names.js";
 import { parameterName } from "./typescript-syntax.js";
 
 /** Everything `templates/README.md.hbs` lays out, as finished Markdown fragments. */
 export interface ReadmeView {
-  readonly rows: readonly {
-    readonly entity: string;
-    readonly key: string;
-    readonly strategy: string;
-    readonly ttl: string;
-    readonly indexes: string;
-    readonly tags: string;
-    readonly schema: string;
-  }[];
+  /** The entity table's lines: laid out as prettier would when every cell allows (see `preformatted`). */
+  readonly table: readonly string[];
+  /**
+   * True when the whole README is as prettier prints it: the table is laid out
+   * (`markdown-table.ts`), and every other line is fixed text or mermaid code, which prettier
+   * leaves alone. The format stage then does not give it to prettier.
+   */
+  readonly preformatted: boolean;
   readonly graphNodes: readonly string[];
   readonly graphEdges: readonly string[];
 }
 
+const tableHeader = ["Entity", "Key", "Strategy", "TTL", "Indexes", "Tags", "Schema"];
+
 export function readmeView(project: ProjectModel): ReadmeView {
+  const rows = project.entities.map((entity) => [
+    code(entity.name),
+    entity.key.map(code).join(", "),
+    entity.strategy,
+    ttlSummary(entity),
+    listOrDash(
+      entity.indexes.map((index) => {
+        const parameters = lookupFields(entity, index.fields).map((field) => parameterName(field.name));
+        return code(`${indexGetter(index)}(${parameters.join(", ")})`);
+      }),
+    ),
+    listOrDash(entity.tags.map((tag) => code(tag.pattern))),
+    code(entity.sourceFile),
+  ]);
+  const aligned = alignedTable(tableHeader, rows);
   return {
-    rows: project.entities.map((entity) => ({
-      entity: code(entity.name),
-      key: entity.key.map(code).join(", "),
-      strategy: entity.strategy,
-      ttl: ttlSummary(entity),
-      indexes: listOrDash(
-        entity.indexes.map((index) => {
-          const parameters = lookupFields(entity, index.fields).map((field) => parameterName(field.name));
-          return code(`${indexGetter(index)}(${parameters.join(", ")})`);
-        }),
-      ),
-      tags: listOrDash(entity.tags.map((tag) => code(tag.pattern))),
-      schema: code(entity.sourceFile),
-    })),
+    table: aligned ?? unalignedTable(tableHeader, rows),
+    preformatted: aligned !== undefined,
     graphNodes: project.entities.map((entity) => entity.name),
     graphEdges: project.entities.flatMap((entity) =>
       entity.invalidates.map((rule) => {

@@ -117,6 +117,6 @@ describe("test samples", () => {
     });
     expect(view.invalidKey).toBe(`{ ...sampleKey, id: "not-a-uuid" }`);
     const flagged = entity({ name: "Flag", key: ["on"], fields: [field("on", scalar("boolean"))] });
-    expect(entityTestView(flagged).invalidKey).toBe(`{ ...sampleKey, on: "not-a-valid-key-part" } as unknown as FlagKey`);
+    expect(entityTestView(flagged).invalidKey).toBe(`{ ...sampleKey, on: "not-a-valid-key-part" } as unknown as Key`);
   });
 });

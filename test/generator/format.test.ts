@@ -1,14 +1,21 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as prettier from "prettier";
 import { afterEach, describe, expect, it } from "vitest";
-import { emitProject } from "../../src/emit/emit-project.js";
+import { entityName, entitySchema } from "../../bench/generator/synthetic-project.js";
+import { emitProject, type EmittedFile } from "../../src/emit/emit-project.js";
 import { openFormatCache, packName } from "../../src/format/format-cache.js";
-import { formatFile, formatKey } from "../../src/format/format-file.js";
-import { formatAll } from "../../src/format/format-pool.js";
-import { fixtureCases, generateFixture } from "./fixtures.js";
+import { formatFile, formatKey, formatText } from "../../src/format/format-file.js";
+import { formatFiles } from "../../src/format/format-files.js";
+import { formatAll, FormatPool } from "../../src/format/format-pool.js";
+import { batchUnits, planUnits, splitBatch, statementGroups } from "../../src/format/format-units.js";
+import type { SchemaFile } from "../../src/schema/load.js";
+import { readProjectFromFiles } from "../../src/schema/read-project.js";
+import { fixtureCases, validFixtures } from "./fixtures.js";
 
+const repositoryRoot = fileURLToPath(new URL("../../", import.meta.url));
 const temporaryFolders: string[] = [];
 
 async function projectRoot(withNodeModules: boolean): Promise<string> {
@@ -97,19 +104,72 @@ describe("format cache pack", () => {
   });
 });
 
+/** The schema files of a project folder under this repository, as `generate` reads them. */
+async function schemaFiles(folder: string): Promise<SchemaFile[]> {
+  const names = (await readdir(folder)).filter((name) => /\.(ya?ml|json)$/.test(name)).sort();
+  return Promise.all(
+    names.map(async (name) => ({ path: `schemas/${name}`, text: await readFile(join(folder, name), "utf8") })),
+  );
+}
+
+/** Every file each project emits, unformatted: the golden fixtures, the committed projects, a synthetic one. */
+async function emittedProjects(): Promise<{ name: string; files: EmittedFile[] }[]> {
+  const projects: { name: string; files: SchemaFile[]; keyPrefix: string; tests: boolean }[] = [];
+  for (const name of fixtureCases) {
+    projects.push({
+      name,
+      files: await schemaFiles(join(validFixtures, name, "schemas")),
+      keyPrefix: "app",
+      tests: true,
+    });
+  }
+  projects.push({
+    name: "schemas/",
+    files: await schemaFiles(join(repositoryRoot, "schemas")),
+    keyPrefix: "app",
+    tests: true,
+  });
+  projects.push({
+    name: "bench/schemas/",
+    files: await schemaFiles(join(repositoryRoot, "bench", "schemas")),
+    keyPrefix: "cgbench",
+    tests: true,
+  });
+  // Every strategy, key shape, field type and modifier, indexes, tags, invalidations, in many combinations.
+  const synthetic = Array.from({ length: 48 }, (_, index) => ({
+    path: `schemas/${entityName(index).toLowerCase()}.yaml`,
+    text: entitySchema(index),
+  }));
+  projects.push({ name: "synthetic", files: synthetic, keyPrefix: "bench", tests: true });
+  return projects.map(({ name, files, keyPrefix, tests }) => {
+    const { model, diagnostics } = readProjectFromFiles(files, { keyPrefix, tests });
+    if (!model) throw new Error(`${name} does not validate: ${JSON.stringify(diagnostics)}`);
+    return { name, files: emitProject(model) };
+  });
+}
+
 describe("formatting", () => {
-  it("gives byte for byte what prettier's `typescript` parser gives, for every golden file", async () => {
-    for (const name of fixtureCases) {
-      const { model } = await generateFixture(name);
-      if (!model) throw new Error(`${name} does not validate`);
-      for (const file of emitProject(model)) {
+  it("gives byte for byte what prettier's full build and `typescript` parser give each whole file", async () => {
+    // The format stage cuts TypeScript files into statement groups, formats each distinct group
+    // once, in batches, with the babel-ts parser and the standalone build: none of it may show.
+    for (const { name, files } of await emittedProjects()) {
+      const { contents } = await formatFiles(files, openFormatCache(undefined, new Map()), new FormatPool());
+      for (const [index, file] of files.entries()) {
+        // The README's table is laid out by the emitter, and the README not given to prettier.
+        if (file.language === "markdown") expect(file.preformatted, `${name}: ${file.path}`).toBe(true);
         const parser = file.language === "typescript" ? "typescript" : "markdown";
         const expected = await prettier.format(file.text, { parser, printWidth: 100 });
-        expect(await formatFile(file.text, file.language, openFormatCache(undefined, new Map())), file.path).toBe(
-          expected,
-        );
+        expect(contents[index], `${name}: ${file.path}`).toBe(expected);
       }
     }
+  }, 120_000);
+
+  it("formats a statement group that many test files share once", async () => {
+    const { files } = (await emittedProjects()).find((project) => project.name === "synthetic") ?? { files: [] };
+    const tests = files.filter((file) => file.path.endsWith(".test.ts"));
+    const plan = planUnits(tests.map((file) => file.text));
+    const groups = tests.reduce((total, file) => total + statementGroups(file.text).length, 0);
+    expect(plan.units.length).toBeLessThan(groups / 3);
   });
 
   it("reports which file prettier refused", async () => {
@@ -118,5 +178,82 @@ describe("formatting", () => {
       { text: "const = broken", language: "typescript" as const },
     ];
     await expect(formatAll(tasks, 0)).rejects.toMatchObject({ name: "FormatTaskError", index: 1 });
+  });
+
+  it("names the generated file prettier refused, even when its units were batched with others", async () => {
+    const files: EmittedFile[] = [
+      { path: "fine.ts", language: "typescript", text: "export const fine = 1;\n\nexport const alsoFine = 2;\n" },
+      { path: "broken.ts", language: "typescript", text: "export const fine = 1;\n\nexport const = 2;\n" },
+    ];
+    await expect(formatFiles(files, openFormatCache(undefined, new Map()), new FormatPool())).rejects.toThrow(
+      "the generated broken.ts is not valid typescript",
+    );
+  });
+});
+
+describe("format units", () => {
+  it("cuts at blank lines before a top-level statement or comment, after a complete one", () => {
+    const text = [
+      "// header",
+      'import { a } from "a";',
+      "",
+      "/** doc */",
+      "export const b = {",
+      "",
+      "  c: 1,",
+      "};",
+      "",
+      "",
+      "function d() {",
+      "  return a;",
+      "}",
+      "",
+      "export const e = d()", // no semicolon: the cut is not made after it
+      "",
+      "f();",
+      "",
+      "const g = `x",
+      "",
+      "y`;",
+      "",
+    ].join("\n");
+    expect(statementGroups(text)).toEqual([
+      `// header\nimport { a } from "a";`,
+      "/** doc */\nexport const b = {\n\n  c: 1,\n};",
+      "function d() {\n  return a;\n}",
+      "export const e = d()\n\nf();",
+      "const g = `x\n\ny`;",
+    ]);
+  });
+
+  it("makes groups seen once in a run one unit per run of them, and repeated groups units of their own", () => {
+    const plan = planUnits(["a();\n\nshared();\n\nb();\n\nc();\n", "shared();\n\nd();\n"]);
+    expect(plan.units).toEqual(["a();", "shared();", "b();\n\nc();", "d();"]);
+    expect(plan.files).toEqual([
+      [0, 1, 2],
+      [1, 3],
+    ]);
+  });
+
+  it("splits a formatted batch back into its units, or tells that it cannot", async () => {
+    const units = ["const a = {x:1}", "// a comment\nconst b = [1,\n2]", "const c = `${'// cachegen: next unit'}`"];
+    const batches = batchUnits(units, 1_000_000);
+    expect(batches).toHaveLength(1);
+    const formatted = await formatText(batches[0]?.text ?? "", "typescript");
+    const alone = await Promise.all(units.map((unit) => formatText(unit, "typescript")));
+    expect(splitBatch(formatted, units.length)).toEqual(alone);
+    // A unit whose formatted text holds the separator line cannot be told apart from it.
+    const tricky = ["const a = 1;", "const b = `\n// cachegen: next unit\n`;"];
+    const formattedTricky = await formatText(batchUnits(tricky, 1_000_000)[0]?.text ?? "", "typescript");
+    expect(splitBatch(formattedTricky, tricky.length)).toBeUndefined();
+    expect(batchUnits(["a;", "b;", "c;"], 4).map((batch) => batch.units)).toEqual([[0, 1], [2]]);
+  });
+
+  it("formats units alone when a batch does not split, with the same result", async () => {
+    const files: EmittedFile[] = [
+      { path: "a.ts", language: "typescript", text: "const a = 1;\n\nconst b = `\n// cachegen: next unit\n`;\n" },
+    ];
+    const { contents } = await formatFiles(files, openFormatCache(undefined, new Map()), new FormatPool());
+    expect(contents).toEqual([await prettier.format(files[0]?.text ?? "", { parser: "typescript", printWidth: 100 })]);
   });
 });
