@@ -79,49 +79,6 @@ export function isoDateTimeValue(s: string): number {
   return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }
 
-/**
- * The time value of a stored datetime, or NaN when it is not one: exactly
- * `ISO_DATETIME.test(s) ? isoDateTimeValue(s) : NaN`, with the common 24-character shape
- * (`YYYY-MM-DDTHH:mm:ss.sssZ`) checked character by character instead of by the regex.
- */
-export function storedDateTimeValue(s: string): number {
-  if (s.length !== 24) return ISO_DATETIME.test(s) ? isoDateTimeValue(s) : Number.NaN;
-  for (let i = 0; i < 24; i++) {
-    const c = s.charCodeAt(i);
-    const expected = DATETIME_SHAPE.charCodeAt(i);
-    if (expected === 0x39 /* 9: any digit */ ? c < 0x30 || c > 0x39 : c !== expected) return Number.NaN;
-  }
-  return isoDateTimeValue(s);
-}
-const DATETIME_SHAPE = "9999-99-99T99:99:99.999Z";
-
-/** zod 4's uuid pattern (`z.uuid()`), recognized by its source so `isUuidText` can stand in for it. */
-export const ZOD_UUID_SOURCE =
-  "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$";
-
-function isHex(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
-}
-
-/** Exactly `new RegExp(ZOD_UUID_SOURCE).test(s)`, without the regex (a uuid key is on every read). */
-export function isUuidText(s: string): boolean {
-  if (s.length !== 36) return false;
-  for (let i = 0; i < 36; i++) {
-    const c = s.charCodeAt(i);
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (c !== 0x2d) return false;
-    } else if (!isHex(c)) {
-      return false;
-    }
-  }
-  const version = s.charCodeAt(14);
-  const variant = s.charCodeAt(19);
-  if (version >= 0x31 && version <= 0x38 && (variant === 0x38 || variant === 0x39 || variant === 0x61 || variant === 0x62 || variant === 0x41 || variant === 0x42)) {
-    return true;
-  }
-  return s === "00000000-0000-0000-0000-000000000000" || s === "ffffffff-ffff-ffff-ffff-ffffffffffff";
-}
-
 /** The time value of an ISO date (`YYYY-MM-DD`, matched ISO_DATE) at UTC midnight; NaN when invalid. */
 export function isoDateValue(s: string): number {
   if (s.length !== 10) return new Date(`${s}T00:00:00.000Z`).getTime();
@@ -175,8 +132,8 @@ export function buildDecodePlan(schema: z.ZodType, dateFields: readonly string[]
     throw error;
   }
   try {
-    const factory = new Function("INVALID", "ext", "ISO_DATE", "DECIMAL", "storedDateTimeValue", "isoDateValue", "isUuidText", body) as (...args: unknown[]) => DecodeNode;
-    return factory(INVALID, gen.externals, ISO_DATE, DECIMAL, storedDateTimeValue, isoDateValue, isUuidText);
+    const factory = new Function("INVALID", "ext", "ISO_DATETIME", "ISO_DATE", "DECIMAL", "isoDateTimeValue", "isoDateValue", body) as (...args: unknown[]) => DecodeNode;
+    return factory(INVALID, gen.externals, ISO_DATETIME, ISO_DATE, DECIMAL, isoDateTimeValue, isoDateValue);
   } catch {
     return undefined; // e.g. --disallow-code-generation-from-strings
   }
@@ -226,8 +183,7 @@ class Generator {
         if (def.check !== "string_format" || !(pattern instanceof RegExp) || pattern.global || pattern.sticky) {
           return this.delegate(schema, input, required);
         }
-        const uuid = pattern.source === ZOD_UUID_SOURCE && pattern.flags === "";
-        this.fail(`typeof ${input} !== "string" || !${uuid ? "isUuidText" : this.external(pattern) + ".test"}(${input})`);
+        this.fail(`typeof ${input} !== "string" || !${this.external(pattern)}.test(${input})`);
         return input;
       }
       case T.number:
@@ -253,8 +209,8 @@ class Generator {
           this.fail(`typeof ${input} !== "string" || !ISO_DATE.test(${input})`);
           this.lines.push(`const ${time} = isoDateValue(${input});`);
         } else {
-          this.fail(`typeof ${input} !== "string"`);
-          this.lines.push(`const ${time} = storedDateTimeValue(${input});`);
+          this.fail(`typeof ${input} !== "string" || !ISO_DATETIME.test(${input})`);
+          this.lines.push(`const ${time} = isoDateTimeValue(${input});`);
         }
         this.fail(`Number.isNaN(${time})`);
         this.lines.push(`const ${out} = new Date(${time});`);

@@ -21,7 +21,7 @@ import {
   type Script,
 } from "./scripts.js";
 import { Coalescer } from "./coalescer.js";
-import { GetBatcher } from "./batcher.js";
+import { GetBatcher, MAX_BATCH } from "./batcher.js";
 import { ScriptBatcher } from "./script-batcher.js";
 import { Telemetry } from "./stats.js";
 import type {
@@ -244,7 +244,8 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   }
 
   /**
-   * Reads the keys through the batcher (with the gets of this tick: one MGET);
+   * Reads the keys with MGETs of their own (not through the batcher: a getMany is a batch already,
+   * and merging the getManys of one tick made replies so large that ioredis' parser slowed down);
    * misses go through leases (loadMany where given); pending invalidations bypass Redis. Answers
    * in the order of `toFetch`.
    */
@@ -284,17 +285,27 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
         }
         if (--unanswered === 0) resolve(misses.length || direct.length ? loadMisses() : values);
       };
+      const read: number[] = [];
       for (let j = 0; j < toFetch.length; j++) {
-        const k = toFetch[j]!;
-        if (this.retries.has(k.valueKey)) {
-          direct.push(j); // an invalidation of this key is still pending: Redis may hold the old value
-          this.telemetry.count("misses");
+        if (!this.retries.has(toFetch[j]!.valueKey)) {
+          read.push(j);
           continue;
         }
-        unanswered += 1;
-        this.reads.read(k.valueKey, answer, j);
+        direct.push(j); // an invalidation of this key is still pending: Redis may hold the old value
+        this.telemetry.count("misses");
       }
+      unanswered = read.length;
       if (unanswered === 0) resolve(loadMisses());
+      for (let start = 0; start < read.length; start += MAX_BATCH) {
+        const at = read.slice(start, start + MAX_BATCH);
+        this.guard.call(
+          "mget",
+          (c) => c.mgetBuffer(at.map((j) => toFetch[j]!.valueKey)),
+          (r) => {
+            for (let i = 0; i < at.length; i++) answer(r.ok ? (r.value[i] ?? null) : null, r.ok ? undefined : r, at[i]!);
+          },
+        );
+      }
     });
   }
 

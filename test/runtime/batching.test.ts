@@ -159,7 +159,7 @@ describe("read batching", () => {
     await until(async () => (await admin.ping()) === "PONG");
   });
 
-  it("each call times out at its own deadline (one timer serves every call in flight)", async () => {
+  it("each call times out at its own deadline, not at an earlier call's", async () => {
     const { users, repo } = await cachedUsers(2, { timeoutMs: 150 });
     server.signal("SIGSTOP");
     try {
