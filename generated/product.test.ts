@@ -73,18 +73,19 @@ class InMemorySource implements Source {
 
 const redis = new IORedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 const runPrefix = `cachegen-test:${randomUUID()}`;
-let repositoryCount = 0;
+/** Every repository the cases made: closed at the end (background retries, L1 subscriber). */
+const repositories: Repository[] = [];
 
 /** A repository with its own key prefix and counters, over a source that holds `sample`. */
 function setup() {
   const source = new InMemorySource();
   source.rows.set(rowId(sample), sample);
-  repositoryCount += 1;
   const repository = new Repository({
     redis,
     source,
-    keyPrefix: `${runPrefix}:${repositoryCount}`,
+    keyPrefix: `${runPrefix}:${repositories.length + 1}`,
   });
+  repositories.push(repository);
   return { source, repository };
 }
 
@@ -94,6 +95,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await Promise.all(repositories.map((repository) => repository.close()));
   await deleteByPrefix(redis, `${runPrefix}:`);
   await redis.quit();
 });
