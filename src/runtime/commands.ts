@@ -110,7 +110,7 @@ export const runtimeCommands: Readonly<Record<RuntimeFeature, FeatureCommands>> 
     inScripts: {
       fill: ["SADD", "PTTL", "PEXPIRE"],
       put: ["SADD", "PTTL", "PEXPIRE"],
-      "invalidate-tag": ["INCR", "SMEMBERS", "PTTL", "DEL"],
+      "invalidate-tag": ["INCR", "SET", "PEXPIRE", "SMEMBERS", "PTTL", "DEL"],
     },
   },
   "write-through": {

@@ -36,6 +36,8 @@ const DEFAULT_TIMEOUT_MS = 100;
 const DEFAULT_LEASE_TTL_MS = 5_000;
 const DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024;
 const WRITERS_TTL_MS = 60_000;
+/** A tag epoch expires this long after its last bump (far longer than any lease). */
+const EPOCH_TTL_MS = 24 * 60 * 60 * 1000;
 /** Lease waits (waitForFill): first poll delay, backoff cap, and how long polls are a plain GET. */
 const LEASE_WAIT_FIRST_POLL_MS = 8;
 const LEASE_WAIT_MAX_POLL_MS = 100;
@@ -380,7 +382,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const setKeys = tags.map((t) => this.keys.tagKey(t, tag as Record<string, unknown>));
     this.gets.forgetAll();
     const run = async (): Promise<boolean> => {
-      const r = await this.script("invalidate-tag", INVALIDATE_TAG, [this.keys.epochKey, ...setKeys], [this.keys.valuePrefix, this.keys.leasePrefix]);
+      const r = await this.script("invalidate-tag", INVALIDATE_TAG, [this.keys.epochKey, ...setKeys], [this.keys.valuePrefix, this.keys.leasePrefix, Date.now() * 1000, EPOCH_TTL_MS]);
       if (!r.ok) return false;
       const members = Array.isArray(r.value) ? r.value.map(text) : [];
       this.l1?.delete(members);

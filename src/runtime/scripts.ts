@@ -178,13 +178,18 @@ return 1
 `);
 
 /**
- * KEYS[1] epoch, KEYS[2..] tag sets. ARGV: value prefix, lease prefix.
+ * KEYS[1] epoch, KEYS[2..] tag sets. ARGV: value prefix, lease prefix, now (µs), epoch ttl (ms).
  * Bumps the epoch (revoking every in-flight fill of the entity), deletes each member value and its
  * lease, then the sets. Members with a write pending are kept (the write-behind worker adds them to
  * their tag sets again when the write lands). Returns the deleted value keys.
+ * The epoch expires `epoch ttl` after its last bump (a namespace left by an old deploy leaves no key
+ * behind). A missing epoch starts from the caller's clock in µs, not from 1: an epoch that expired
+ * never takes a value it had before (that would need more than one bump per µs over its life), so a
+ * lease taken under an old value can never match it again.
  */
 export const INVALIDATE_TAG = script("invalidate-tag", `
-redis.call('INCR', KEYS[1])
+if redis.call('INCR', KEYS[1]) == 1 then redis.call('SET', KEYS[1], ARGV[3]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
 local out = {}
 local vp, lp = ARGV[1], ARGV[2]
 for i = 2, #KEYS do

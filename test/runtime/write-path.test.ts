@@ -161,6 +161,37 @@ describe("write path", () => {
     expect(await redis.exists(repo.keyOf(user.id))).toBe(0);
   });
 
+  it("the tag epoch expires a day after its last bump, and an expired epoch never takes an old value again", async () => {
+    const source = new UserStore();
+    const user = source.put(makeUser());
+    // A prefix of its own: the epoch's first bump here is the epoch's first bump ever.
+    const own = uniquePrefix("epoch");
+    const repo = new UserRepository({ redis, source, keyPrefix: own, encryptionKeys });
+    const epochKey = (repo as unknown as { keys: { epochKey: string } }).keys.epochKey;
+    await repo.invalidateTeam(randomUUID());
+    const pttl = await redis.pttl(epochKey);
+    expect(pttl).toBeGreaterThan(0);
+    expect(pttl).toBeLessThanOrEqual(24 * 60 * 60 * 1000);
+    // A read takes its lease under the current epoch; the epoch expires; one bump later the fill
+    // must still be refused (a counter restarting at 1 would give the lease's epoch back).
+    const loaded = deferred();
+    const gate = deferred();
+    source.beforeReturn = async () => {
+      source.beforeReturn = undefined;
+      loaded.resolve();
+      await gate.promise;
+    };
+    const read = repo.get(user.id);
+    await loaded.promise;
+    await redis.del(epochKey);
+    await sleep(5);
+    await repo.invalidateTeam(randomUUID());
+    gate.resolve();
+    expect(await read).toEqual(user);
+    expect(await redis.exists(repo.keyOf(user.id))).toBe(0);
+    await deleteByPrefix(redis, own);
+  });
+
   it("invalidates: a write to User drops the cached Team of the old and the new value", async () => {
     const teams = new Map<string, Team>();
     const oldTeam: Team = { id: randomUUID(), name: "old", memberCount: 1 };
