@@ -48,19 +48,11 @@ describe("ioredis 6 compatibility", () => {
     const source = new UserStore();
     const user = source.put(makeUser({ name: "v1" }));
     const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys });
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let loaded!: () => void;
-    const loadedP = new Promise<void>((r) => (loaded = r));
-    source.beforeReturn = async () => {
-      source.beforeReturn = undefined;
-      loaded();
-      await gate;
-    };
+    const hold = source.holdNextLoad();
     const read = repo.get(user.id);
-    await loadedP;
+    await hold.loaded;
     await repo.save({ ...user, name: "v2" });
-    release();
+    hold.release();
     await read;
     expect((await repo.get(user.id))?.name).toBe("v2");
   });

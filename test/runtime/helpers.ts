@@ -78,6 +78,23 @@ export class UserStore implements UserSource {
     return user;
   }
 
+  /**
+   * Holds the next load after it has read its row and before it returns (to force an
+   * interleaving): `loaded` resolves once it is held, `release()` lets it return.
+   */
+  holdNextLoad(): { loaded: Promise<void>; release: () => void } {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let held!: () => void;
+    const loaded = new Promise<void>((resolve) => (held = resolve));
+    this.beforeReturn = async () => {
+      this.beforeReturn = undefined;
+      held();
+      await gate;
+    };
+    return { loaded, release };
+  }
+
   async load(key: UserKey): Promise<User | null> {
     this.loads += 1;
     const row = this.rows.get(key.id);

@@ -19,12 +19,6 @@ afterAll(async () => {
   await Promise.all([redis.quit(), writerRedis.quit()]);
 });
 
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
 describe("guarantee 1: no stale set", () => {
   it("guarantee 1 (no stale set): a reader's slow fill of v1 racing a write of v2 never leaves v1 cached", async () => {
     const source = new UserStore();
@@ -34,17 +28,11 @@ describe("guarantee 1: no stale set", () => {
     const reader = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys, onEvent: events.onEvent });
     const writer = new UserRepository({ redis: writerRedis, source, keyPrefix: prefix, encryptionKeys });
 
-    const loaded = deferred();
-    const gate = deferred();
-    source.beforeReturn = async () => {
-      source.beforeReturn = undefined;
-      loaded.resolve();
-      await gate.promise;
-    };
+    const hold = source.holdNextLoad();
     const read = reader.get(v1.id); // miss: takes the lease, loads v1, then stalls before filling
-    await loaded.promise;
+    await hold.loaded;
     await writer.save({ ...v1, name: "v2", updatedAt: new Date(v1.updatedAt.getTime() + 1) }); // source, then invalidate
-    gate.resolve();
+    hold.release();
     expect((await read)?.name).toBe("v1"); // the reader returns what it loaded ...
 
     const raw = await redis.get(reader.keyOf(v1.id)); // ... but the cache must not hold it
@@ -146,17 +134,11 @@ describe("write path", () => {
     const source = new UserStore();
     const user = source.put(makeUser());
     const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys });
-    const loaded = deferred();
-    const gate = deferred();
-    source.beforeReturn = async () => {
-      source.beforeReturn = undefined;
-      loaded.resolve();
-      await gate.promise;
-    };
+    const hold = source.holdNextLoad();
     const read = repo.get(user.id);
-    await loaded.promise;
+    await hold.loaded;
     await repo.invalidateTeam(user.teamId);
-    gate.resolve();
+    hold.release();
     await read;
     expect(await redis.exists(repo.keyOf(user.id))).toBe(0);
   });
@@ -174,19 +156,13 @@ describe("write path", () => {
     expect(pttl).toBeLessThanOrEqual(24 * 60 * 60 * 1000);
     // A read takes its lease under the current epoch; the epoch expires; one bump later the fill
     // must still be refused (a counter restarting at 1 would give the lease's epoch back).
-    const loaded = deferred();
-    const gate = deferred();
-    source.beforeReturn = async () => {
-      source.beforeReturn = undefined;
-      loaded.resolve();
-      await gate.promise;
-    };
+    const hold = source.holdNextLoad();
     const read = repo.get(user.id);
-    await loaded.promise;
+    await hold.loaded;
     await redis.del(epochKey);
     await sleep(5);
     await repo.invalidateTeam(randomUUID());
-    gate.resolve();
+    hold.release();
     expect(await read).toEqual(user);
     expect(await redis.exists(repo.keyOf(user.id))).toBe(0);
     await deleteByPrefix(redis, own);
