@@ -2,10 +2,9 @@ import type { GuardFailure, GuardResult, RedisGuard } from "./redis-guard.js";
 
 /**
  * Where one key's read result goes: the stored bytes (null when absent), or why Redis was not read
- * (`failure`, then `value` is null). `tag` is the number given to `read`, so one callback can serve
- * many keys (getMany). No object per key: this is every read's path.
+ * (`failure`, then `value` is null). No object per key: this is every get's path.
  */
-export type ReadCallback = (value: Buffer | null, failure: GuardFailure | undefined, tag: number) => void;
+export type ReadCallback = (value: Buffer | null, failure: GuardFailure | undefined) => void;
 
 /** MGETs are split above this many keys, so one reply stays a bounded size. */
 export const MAX_BATCH = 512;
@@ -38,22 +37,20 @@ export const MAX_BATCH = 512;
 export class GetBatcher {
   private keys: string[] = [];
   private callbacks: ReadCallback[] = [];
-  private tags: number[] = [];
   private scheduled = false;
   private readonly flushNow = (): void => this.flush();
   private readonly scheduleFlush = (): void => process.nextTick(this.flushNow);
 
   constructor(private readonly guard: RedisGuard) {}
 
-  /** Reads `key` in the next flush and calls `done` with its outcome and `tag`. Never throws. */
-  read(key: string, done: ReadCallback, tag = 0): void {
+  /** Reads `key` in the next flush and calls `done` with its outcome. Never throws. */
+  read(key: string, done: ReadCallback): void {
     if (!this.scheduled) {
       this.scheduled = true;
       void RESOLVED.then(this.scheduleFlush);
     }
     this.keys.push(key);
     this.callbacks.push(done);
-    this.tags.push(tag);
   }
 
   /** Keys waiting for the next flush (for tests and diagnostics). */
@@ -62,44 +59,32 @@ export class GetBatcher {
   }
 
   private flush(): void {
-    const batch: Batch = { callbacks: this.callbacks, tags: this.tags };
     const keys = this.keys;
+    const callbacks = this.callbacks;
     this.keys = [];
     this.callbacks = [];
-    this.tags = [];
     this.scheduled = false;
     if (keys.length === 1) {
-      this.guard.call("get", (c) => c.getBuffer(keys[0]!), (r) => answerOne(r, batch));
+      const done = callbacks[0]!;
+      this.guard.call("get", (c) => c.getBuffer(keys[0]!), (r) => (r.ok ? done(r.value, undefined) : done(null, r)));
       return;
     }
     for (let start = 0; start < keys.length; start += MAX_BATCH) {
       const end = Math.min(keys.length, start + MAX_BATCH);
       const chunk = start === 0 && end === keys.length ? keys : keys.slice(start, end);
-      this.guard.call("mget", (c) => c.mgetBuffer(chunk), (r) => answer(r, batch, start, end));
+      this.guard.call("mget", (c) => c.mgetBuffer(chunk), (r) => answer(r, callbacks, start, end));
     }
   }
 }
 
-/** The callers of one flush, by position. */
-interface Batch {
-  readonly callbacks: readonly ReadCallback[];
-  readonly tags: readonly number[];
-}
-
-function answerOne(r: GuardResult<Buffer | null>, batch: Batch): void {
-  if (r.ok) batch.callbacks[0]!(r.value, undefined, batch.tags[0]!);
-  else batch.callbacks[0]!(null, r, batch.tags[0]!);
-}
-
 /** Hands each caller of positions [start, end) its value of one MGET reply. */
-function answer(r: GuardResult<(Buffer | null)[]>, batch: Batch, start: number, end: number): void {
-  const { callbacks, tags } = batch;
+function answer(r: GuardResult<(Buffer | null)[]>, callbacks: readonly ReadCallback[], start: number, end: number): void {
   if (!r.ok) {
-    for (let i = start; i < end; i++) callbacks[i]!(null, r, tags[i]!);
+    for (let i = start; i < end; i++) callbacks[i]!(null, r);
     return;
   }
   const values = r.value;
-  for (let i = start; i < end; i++) callbacks[i]!(values[i - start] ?? null, undefined, tags[i]!);
+  for (let i = start; i < end; i++) callbacks[i]!(values[i - start] ?? null, undefined);
 }
 
 const RESOLVED = Promise.resolve();

@@ -4,7 +4,7 @@ import type { EntityDefinition } from "./definition.js";
 import { CachegenError, InvalidKeyError, describeValue } from "./errors.js";
 import { KeySpace, type ResolvedKey } from "./keys.js";
 import { L1Cache } from "./l1.js";
-import { RedisGuard, type BreakerTransition, type GuardFailure, type GuardResult } from "./redis-guard.js";
+import { RedisGuard, type BreakerTransition, type GuardResult } from "./redis-guard.js";
 import { RetryQueue } from "./retry-queue.js";
 import {
   ACQUIRE,
@@ -251,64 +251,48 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * misses go through leases (loadMany where given); pending invalidations bypass Redis. Answers
    * in the order of `toFetch`.
    */
-  private fetchMany(toFetch: readonly ResolvedKey<TKey>[]): Promise<(TEntity | null)[]> {
+  private async fetchMany(toFetch: readonly ResolvedKey<TKey>[]): Promise<(TEntity | null)[]> {
     const mark = this.l1?.mark();
     const values = new Array<TEntity | null>(toFetch.length).fill(null);
-    const direct: number[] = [];
+    const read: number[] = [];
     const misses: number[] = [];
-    let unanswered = 0;
-    const loadMisses = async (): Promise<(TEntity | null)[]> => {
-      const [leased, loaded] = await Promise.all([
-        misses.length ? this.loadThroughLease(misses.map((j) => toFetch[j]!), undefined) : [],
-        direct.length ? this.loadBatch(direct.map((j) => toFetch[j]!), undefined) : [],
-      ]);
-      misses.forEach((j, i) => (values[j] = leased[i] ?? null));
-      direct.forEach((j, i) => (values[j] = loaded[i] ?? null));
-      return values;
-    };
-    return new Promise((resolve, reject) => {
-      let failed = false;
-      const answer = (raw: Buffer | null, failure: GuardFailure | undefined, j: number): void => {
-        if (failed) return;
-        try {
+    const direct: number[] = [];
+    for (let j = 0; j < toFetch.length; j++) {
+      if (!this.retries.has(toFetch[j]!.valueKey)) {
+        read.push(j);
+        continue;
+      }
+      direct.push(j); // an invalidation of this key is still pending: Redis may hold the old value
+      this.telemetry.count("misses");
+    }
+    const chunks: number[][] = [];
+    for (let start = 0; start < read.length; start += MAX_BATCH) chunks.push(read.slice(start, start + MAX_BATCH));
+    await Promise.all(
+      chunks.map(async (at) => {
+        const r = await this.guard.run("mget", (c) => c.mgetBuffer(at.map((j) => toFetch[j]!.valueKey)));
+        for (let i = 0; i < at.length; i++) {
+          const j = at[i]!;
           const k = toFetch[j]!;
+          const raw = r.ok ? r.value[i] : null;
           const found = raw ? this.lookup(k, raw, undefined, mark) : MISS;
           if (found !== MISS) {
             values[j] = found;
-          } else {
-            this.telemetry.count("misses");
-            this.telemetry.emit("miss", { key: k.valueKey });
-            (failure ? direct : misses).push(j);
+            continue;
           }
-        } catch (error) {
-          failed = true;
-          reject(error);
-          return;
+          this.telemetry.count("misses");
+          this.telemetry.emit("miss", { key: k.valueKey });
+          (r.ok ? misses : direct).push(j);
         }
-        if (--unanswered === 0) resolve(misses.length || direct.length ? loadMisses() : values);
-      };
-      const read: number[] = [];
-      for (let j = 0; j < toFetch.length; j++) {
-        if (!this.retries.has(toFetch[j]!.valueKey)) {
-          read.push(j);
-          continue;
-        }
-        direct.push(j); // an invalidation of this key is still pending: Redis may hold the old value
-        this.telemetry.count("misses");
-      }
-      unanswered = read.length;
-      if (unanswered === 0) resolve(loadMisses());
-      for (let start = 0; start < read.length; start += MAX_BATCH) {
-        const at = read.slice(start, start + MAX_BATCH);
-        this.guard.call(
-          "mget",
-          (c) => c.mgetBuffer(at.map((j) => toFetch[j]!.valueKey)),
-          (r) => {
-            for (let i = 0; i < at.length; i++) answer(r.ok ? (r.value[i] ?? null) : null, r.ok ? undefined : r, at[i]!);
-          },
-        );
-      }
-    });
+      }),
+    );
+    if (!misses.length && !direct.length) return values;
+    const [leased, loaded] = await Promise.all([
+      misses.length ? this.loadThroughLease(misses.map((j) => toFetch[j]!), undefined) : [],
+      direct.length ? this.loadBatch(direct.map((j) => toFetch[j]!), undefined) : [],
+    ]);
+    misses.forEach((j, i) => (values[j] = leased[i] ?? null));
+    direct.forEach((j, i) => (values[j] = loaded[i] ?? null));
+    return values;
   }
 
   /** Lookup by a declared index; generated `getBy<Index>` methods call it. */
