@@ -5,7 +5,9 @@ import { CachegenError, InvalidKeyError, describeValue } from "./errors.js";
 import { KeySpace, type ResolvedKey } from "./keys.js";
 import { L1Cache } from "./l1.js";
 import { RedisGuard, type BreakerTransition, type GuardResult } from "./redis-guard.js";
+import { replyBytes, replyText } from "./replies.js";
 import { RetryQueue } from "./retry-queue.js";
+import { sleep } from "./sleep.js";
 import {
   ACQUIRE,
   DELETE_IF_SAME,
@@ -49,20 +51,6 @@ let tokenCounter = 0;
 function newToken(): string {
   tokenCounter = (tokenCounter + 1) % Number.MAX_SAFE_INTEGER;
   return `${PROCESS_ID}.${tokenCounter.toString(36)}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-function text(reply: unknown): string {
-  return Buffer.isBuffer(reply) ? reply.toString("latin1") : String(reply);
-}
-
-function asBuffer(reply: unknown): Buffer | undefined {
-  if (Buffer.isBuffer(reply)) return reply.length ? reply : undefined;
-  if (typeof reply === "string") return reply.length ? Buffer.from(reply, "latin1") : undefined;
-  return undefined;
 }
 
 /** `lookup` found nothing usable. */
@@ -197,15 +185,17 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     // Every distinct key is answered by exactly one of: L1, a read already in flight, this batch;
     // a repeated key copies its first position's answer.
     const first = new Map<string, number>();
-    const repeats: number[] = [];
+    /** [position, first position of the same key]. */
+    const repeats: [number, number][] = [];
     const fetch: ResolvedKey<TKey>[] = [];
     const fetchAt: number[] = [];
     const waits: Promise<unknown>[] = [];
     for (let i = 0; i < n; i++) {
       const k = this.keys.resolve(keys[i]!);
       const valueKey = k.valueKey;
-      if (first.has(valueKey)) {
-        repeats.push(i);
+      const earlier = first.get(valueKey);
+      if (earlier !== undefined) {
+        repeats.push([i, earlier]);
         continue;
       }
       first.set(valueKey, i);
@@ -239,9 +229,8 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
         }),
       );
     }
-    if (waits.length === 1) await waits[0];
-    else if (waits.length) await Promise.all(waits);
-    for (const i of repeats) results[i] = results[first.get(this.keys.resolve(keys[i]!).valueKey)!] ?? null;
+    if (waits.length) await Promise.all(waits);
+    for (const [i, earlier] of repeats) results[i] = results[earlier] ?? null;
     return results;
   }
 
@@ -368,7 +357,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const run = async (): Promise<boolean> => {
       const r = await this.script("invalidate-tag", INVALIDATE_TAG, [this.keys.epochKey, ...setKeys], [this.keys.valuePrefix, this.keys.leasePrefix, Date.now() * 1000, EPOCH_TTL_MS]);
       if (!r.ok) return false;
-      const members = Array.isArray(r.value) ? r.value.map(text) : [];
+      const members = Array.isArray(r.value) ? r.value.map(replyText) : [];
       this.l1?.delete(members);
       if (this.l1 && members.length) await this.publishL1(members);
       return true;
@@ -498,11 +487,11 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     replies.forEach((reply: unknown, i: number) => {
       const k = ks[i]!;
       const [kind, raw] = Array.isArray(reply) ? reply : [];
-      const tag = kind === undefined ? "" : text(kind);
+      const tag = kind === undefined ? "" : replyText(kind);
       if (tag === "l") {
         held.push(i);
       } else if (tag === "v") {
-        const decoded = this.decodeForRead(k, asBuffer(raw));
+        const decoded = this.decodeForRead(k, replyBytes(raw));
         if (decoded) {
           results[i] = decoded.value;
         } else {
@@ -584,12 +573,12 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const deadline = started + 2 * this.leaseTtlMs;
     let delay = LEASE_WAIT_FIRST_POLL_MS;
     while (Date.now() < deadline) {
-      await sleep(delay);
+      await sleep(delay, true);
       delay = Math.min(delay * 2, LEASE_WAIT_MAX_POLL_MS);
       if (Date.now() - started < LEASE_WAIT_GET_MS) {
         const r = await this.guard.run("get", (c) => c.getBuffer(k.valueKey));
         if (!r.ok) break;
-        const decoded = this.decodeForRead(k, asBuffer(r.value));
+        const decoded = this.decodeForRead(k, replyBytes(r.value));
         if (decoded) return decoded.value;
         continue;
       }
@@ -599,9 +588,9 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       const token = acquired.tokens[0]!;
       const reply: unknown = acquired.replies[0];
       const [kind, raw] = Array.isArray(reply) ? reply : [];
-      const tag = kind === undefined ? "" : text(kind);
+      const tag = kind === undefined ? "" : replyText(kind);
       if (tag === "v") {
-        const decoded = this.decodeForRead(k, asBuffer(raw));
+        const decoded = this.decodeForRead(k, replyBytes(raw));
         if (decoded) return decoded.value;
       } else if (tag === "l") {
         const [value] = await this.loadHeld([k], [token], load);
@@ -632,7 +621,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       if (acquired === undefined || "loaded" in acquired) return;
       const token = acquired.tokens[0]!;
       const reply: unknown = acquired.replies[0];
-      if (!Array.isArray(reply) || text(reply[0]) !== "l") return;
+      if (!Array.isArray(reply) || replyText(reply[0]) !== "l") return;
       const [value] = await this.loadHeld([k], [token], load);
       await this.fill([{ k, token, value: value ?? null }], undefined);
     };
@@ -649,8 +638,8 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   ): Promise<TEntity | null> {
     const r = await this.script("index-get", INDEX_GET, [indexKey], [this.keys.valuePrefix]);
     if (r.ok && Array.isArray(r.value)) {
-      const pointer = text(r.value[0]);
-      const raw = asBuffer(r.value[1]);
+      const pointer = replyText(r.value[0]);
+      const raw = replyBytes(r.value[1]);
       if (raw) {
         const decoded = this.codec.decode(raw, pointer);
         const valueKey = this.keys.valueKeyOfEnc(pointer);
@@ -915,7 +904,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       return "failed";
     }
     const status = Number(r.value[0]);
-    await this.afterReplace(k, asBuffer(r.value[1]), entity);
+    await this.afterReplace(k, replyBytes(r.value[1]), entity);
     return status === 1 ? "written" : status === 2 ? "kept-newer" : "dropped";
   }
 
@@ -965,7 +954,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const indexKeys = [...new Set(entities.flatMap((e) => this.keys.indexKeysOfEntity(e)))];
     const r = await this.script("invalidate", INVALIDATE, [k.valueKey, k.leaseKey, ...indexKeys], [1]);
     if (!r.ok || !Array.isArray(r.value)) return false;
-    const old = this.decodeOld(k, asBuffer(r.value[0]));
+    const old = this.decodeOld(k, replyBytes(r.value[0]));
     const stale = old ? this.keys.indexKeysOfEntity(old).filter((key) => !indexKeys.includes(key)) : [];
     const work: Promise<unknown>[] = [this.dropTargets(old ? [old, ...entities] : entities), this.publishL1([k.valueKey])];
     if (stale.length) work.push(this.deleteKeys(stale));

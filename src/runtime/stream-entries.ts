@@ -1,13 +1,11 @@
+import { replyText } from "./replies.js";
+
 /** Redis Stream replies (read with `callBuffer`, so field values stay bytes) as plain entries. */
 
 export interface StreamEntry {
   /** `<ms>-<seq>`. */
   readonly id: string;
   readonly fields: ReadonlyMap<string, Buffer>;
-}
-
-function text(value: unknown): string {
-  return Buffer.isBuffer(value) ? value.toString("latin1") : String(value);
 }
 
 function bytes(value: unknown): Buffer {
@@ -22,8 +20,8 @@ export function entriesOfList(list: unknown): StreamEntry[] {
     if (!Array.isArray(item) || !Array.isArray(item[1])) continue;
     const flat: unknown[] = item[1];
     const fields = new Map<string, Buffer>();
-    for (let i = 0; i + 1 < flat.length; i += 2) fields.set(text(flat[i]), bytes(flat[i + 1]));
-    out.push({ id: text(item[0]), fields });
+    for (let i = 0; i + 1 < flat.length; i += 2) fields.set(replyText(flat[i]), bytes(flat[i + 1]));
+    out.push({ id: replyText(item[0]), fields });
   }
   return out;
 }

@@ -2,24 +2,16 @@ import type { StoredValue } from "./codec.js";
 import type { EntityDefinition } from "./definition.js";
 import { CacheUnavailableError, CachegenError } from "./errors.js";
 import type { ResolvedKey } from "./keys.js";
+import { replyBytes } from "./replies.js";
 import { Repository } from "./repository.js";
 import { ScriptBatcher } from "./script-batcher.js";
+import { sleep } from "./sleep.js";
 import type { KeyInput, RepositoryOptions, WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
 import { QueueWorker, type WriteBehindSettings } from "./write-behind-worker.js";
 import { ENQUEUE, PENDING_FRESH_UNTIL, PENDING_VALUE } from "./write-behind-scripts.js";
 
 const DEFAULT_SETTINGS: WriteBehindSettings = { batchSize: 100, flushIntervalMs: 1_000, maxAttempts: 5 };
 const DEFAULT_FLUSH_TIMEOUT_MS = 30_000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function bytes(reply: unknown): Buffer | undefined {
-  if (Buffer.isBuffer(reply)) return reply.length ? reply : undefined;
-  if (typeof reply === "string") return reply.length ? Buffer.from(reply, "latin1") : undefined;
-  return undefined;
-}
 
 /**
  * A write-behind repository (SPEC §5, guarantee 4; architecture.md, "Write-behind"). `save` and
@@ -148,7 +140,7 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
   /** The value of a key whose write is queued (null: a queued delete), or undefined when none is. */
   private async queuedValue(k: ResolvedKey<TKey>): Promise<TEntity | null | undefined> {
     const r = await this.script("write-behind-pending-value", PENDING_VALUE, [k.valueKey], []);
-    const raw = r.ok ? bytes(r.value) : undefined;
+    const raw = r.ok ? replyBytes(r.value) : undefined;
     if (!raw) return undefined;
     const decoded = this.codec.decode(raw, k.enc);
     if (decoded.kind === "invalid") return undefined;
@@ -189,6 +181,6 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
     if (Number(status) !== 1) return;
     this.telemetry.count("queued");
     this.telemetry.emit("queued", { key: k.valueKey });
-    await this.afterReplace(k, bytes(old), entity);
+    await this.afterReplace(k, replyBytes(old), entity);
   }
 }

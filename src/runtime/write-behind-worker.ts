@@ -4,6 +4,7 @@ import type { Codec } from "./codec.js";
 import type { EntityDefinition } from "./definition.js";
 import { KeySpace } from "./keys.js";
 import { runScript, type CommandClient } from "./scripts.js";
+import { sleep } from "./sleep.js";
 import { writeToSource } from "./source-writes.js";
 import type { Telemetry } from "./stats.js";
 import { entriesOfList, entriesOfRead, type StreamEntry } from "./stream-entries.js";
@@ -33,10 +34,6 @@ export interface WorkerHost<TEntity, TKey> {
 }
 
 const MAX_ERROR_TEXT = 2_000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 function errorText(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);

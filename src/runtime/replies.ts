@@ -1,0 +1,13 @@
+/** Reading Redis replies taken with the `*Buffer` commands (or, on some paths, as strings). */
+
+/** A reply as text (keys, ids, status words: latin1, byte for byte). */
+export function replyText(reply: unknown): string {
+  return Buffer.isBuffer(reply) ? reply.toString("latin1") : String(reply);
+}
+
+/** A reply as stored bytes; undefined for nil, an empty string or anything that is not a value. */
+export function replyBytes(reply: unknown): Buffer | undefined {
+  if (Buffer.isBuffer(reply)) return reply.length ? reply : undefined;
+  if (typeof reply === "string") return reply.length ? Buffer.from(reply, "latin1") : undefined;
+  return undefined;
+}
