@@ -7,7 +7,7 @@ import { CachegenError } from "./errors.js";
  * decrypt while their key is still listed. The additional data binds a ciphertext to its entity,
  * field and key, so it cannot be moved to another entry.
  */
-export const ENCRYPTED_PREFIX = "enc:v1:";
+const ENCRYPTED_PREFIX = "enc:v1:";
 const KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export interface EncryptionKeys {

@@ -10,7 +10,7 @@ import { isoDate } from "./stored-form.js";
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** No unpaired UTF-16 surrogates (String.prototype.isWellFormed, which lib ES2023 does not type). */
-export function isWellFormed(value: string): boolean {
+function isWellFormed(value: string): boolean {
   return !LONE_SURROGATE.test(value);
 }
 

@@ -227,8 +227,6 @@ if string.find(p, '{', 1, true) or string.find(p, '}', 1, true) then return {p, 
 return {p, redis.call('GET', ARGV[1] .. p) or ''}
 `);
 
-export const ALL_SCRIPTS: readonly Script[] = [ACQUIRE, FILL, INVALIDATE, PUT, MARK_WRITER, INVALIDATE_TAG, DELETE_IF_SAME, RELEASE, INDEX_GET];
-
 /** The minimal structural client the runtime talks to (ioredis 5 and 6, standalone and Cluster). */
 export interface CommandClient {
   status: string;

@@ -1,6 +1,6 @@
 import type { CacheEvent, CacheEventType, CacheStats } from "./types.js";
 
-export function emptyStats(): CacheStats {
+function emptyStats(): CacheStats {
   return {
     hits: 0, misses: 0, loads: 0, staleHits: 0, coalesced: 0, leaseWaits: 0, negativeHits: 0,
     invalidValues: 0, redisErrors: 0, breakerOpens: 0, queued: 0, flushed: 0, failed: 0, deadLettered: 0,
