@@ -50,7 +50,12 @@ export interface GenerateResult {
 export async function generate(options: DiskProject | InMemoryProject = {}): Promise<GenerateResult> {
   if ("files" in options) {
     const project = readProjectFromFiles(options.files, { keyPrefix: options.keyPrefix, tests: options.tests });
-    return (await renderProject(project, openFormatCache())).result;
+    const pool = new FormatPool();
+    try {
+      return (await renderProject(project, openFormatCache(), pool)).result;
+    } finally {
+      await pool.close();
+    }
   }
   return generateFromConfig(await resolveConfig({ ...options, cwd: options.cwd ?? process.cwd() }));
 }
@@ -98,26 +103,23 @@ async function recallResult(
   return { files, diagnostics: [], model: deepFreeze(entry.model), sources };
 }
 
+/** Emits and formats the files of a project (none when its schemas have errors); the caller owns `pool`. */
 async function renderProject(
   project: ReadProjectResult,
   cache: FormatCache,
-  pool: FormatPool = new FormatPool(),
+  pool: FormatPool,
 ): Promise<{ result: GenerateResult; contentKeys: [string, string][] }> {
   const { model, diagnostics, sources } = project;
   const files = new Map<string, string>();
   const contentKeys: [string, string][] = [];
-  try {
-    if (model) {
-      const emitted = emitProject(model);
-      const { contents, keys } = await formatFiles(emitted, cache, pool);
-      for (const [index, file] of emitted.entries()) {
-        files.set(file.path, contents[index] as string);
-        contentKeys.push([file.path, keys[index] as string]);
-      }
-      files.set(manifestFileName, renderManifest(readPackageInfo(), sources, files));
+  if (model) {
+    const emitted = emitProject(model);
+    const { contents, keys } = await formatFiles(emitted, cache, pool);
+    for (const [index, file] of emitted.entries()) {
+      files.set(file.path, contents[index] as string);
+      contentKeys.push([file.path, keys[index] as string]);
     }
-  } finally {
-    await pool.close();
+    files.set(manifestFileName, renderManifest(readPackageInfo(), sources, files));
   }
   return { result: { files, diagnostics, model, sources }, contentKeys };
 }

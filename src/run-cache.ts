@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ResolvedConfig } from "./config.js";
-import type { FormatCache } from "./format/format-cache.js";
+import { runKeyPrefix, type FormatCache } from "./format/format-cache.js";
 import { sha256 } from "./hash.js";
 import type { ProjectModel } from "./model/model.js";
 import type { SchemaFile } from "./schema/load.js";
@@ -57,9 +57,6 @@ export function fingerprintOf(folders: readonly string[], packageJson: string): 
   }
   return sha256(JSON.stringify(parts));
 }
-
-/** Run entries are large (the model) and only match one exact state: the pack keeps none as spares. */
-export const runKeyPrefix = "run-";
 
 /** The run cache key of a project: its schema files and output options, and the generator. */
 export function runKey(config: ResolvedConfig, files: readonly SchemaFile[]): string {

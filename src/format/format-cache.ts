@@ -29,7 +29,9 @@ export const packName = "cache-v1.json";
  * `run-cache.ts`), which only match one exact state of the schemas.
  */
 const spareEntries = 2_000;
-const spareKey = (hash: string) => !hash.startsWith("run-");
+/** The key prefix of whole-run entries (`run-cache.ts`): never kept as spares. */
+export const runKeyPrefix = "run-";
+const spareKey = (hash: string) => !hash.startsWith(runKeyPrefix);
 
 interface Pack {
   readonly cachegenCache: 1;

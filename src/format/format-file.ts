@@ -3,7 +3,6 @@ import { createRequire } from "node:module";
 import type { Options } from "prettier";
 import type { FileLanguage } from "../emit/emit-project.js";
 import { sha256 } from "../hash.js";
-import type { FormatCache } from "./format-cache.js";
 
 /**
  * Fixed options, never the user's prettier config: output must be the same bytes on every machine,
@@ -62,14 +61,4 @@ function formatterFor(language: FileLanguage): Promise<Format> {
 export async function formatText(text: string, language: FileLanguage): Promise<string> {
   const format = await formatterFor(language);
   return format(text, { ...formatOptions[language] });
-}
-
-export async function formatFile(text: string, language: FileLanguage, cache: FormatCache): Promise<string> {
-  const key = formatKey(text, language);
-  const cached = await cache.get(key);
-  if (cached !== undefined) return cached;
-  const formatted = await formatText(text, language);
-  cache.set(key, formatted);
-  await cache.flush();
-  return formatted;
 }

@@ -177,16 +177,3 @@ async function formatHere(tasks: readonly FormatTask[]): Promise<string[]> {
   }
   return results;
 }
-
-/** Formats `tasks` with a pool of its own (`threads` workers; 0 formats in this thread). */
-export async function formatAll(
-  tasks: readonly FormatTask[],
-  threads = formatThreads(tasks.length),
-): Promise<string[]> {
-  const pool = new FormatPool();
-  try {
-    return await pool.format(tasks, threads);
-  } finally {
-    await pool.close();
-  }
-}

@@ -6,10 +6,10 @@ import * as prettier from "prettier";
 import { afterEach, describe, expect, it } from "vitest";
 import { entityName, entitySchema } from "../../bench/generator/synthetic-project.js";
 import { emitProject, type EmittedFile } from "../../src/emit/emit-project.js";
-import { openFormatCache, packName } from "../../src/format/format-cache.js";
-import { formatFile, formatKey, formatText } from "../../src/format/format-file.js";
+import { openFormatCache, packName, type FormatCache } from "../../src/format/format-cache.js";
+import { formatKey, formatText } from "../../src/format/format-file.js";
 import { formatFiles } from "../../src/format/format-files.js";
-import { formatAll, FormatPool } from "../../src/format/format-pool.js";
+import { FormatPool } from "../../src/format/format-pool.js";
 import { batchUnits, planUnits, splitBatch, statementGroups } from "../../src/format/format-units.js";
 import type { SchemaFile } from "../../src/schema/load.js";
 import { readProjectFromFiles } from "../../src/schema/read-project.js";
@@ -38,15 +38,22 @@ async function readPack(root: string): Promise<{ cachegenCache: number; entries:
   return JSON.parse(await readFile(join(cacheFolder(root), packName), "utf8"));
 }
 
-describe("formatFile", () => {
+/** One file through the production path (`formatFiles`), then the cache written as a run writes it. */
+async function formatOne(text: string, cache: FormatCache): Promise<string> {
+  const { contents } = await formatFiles([{ path: "one.ts", language: "typescript", text }], cache, new FormatPool());
+  await cache.flush();
+  return contents[0] as string;
+}
+
+describe("formatting one file through the cache", () => {
   it("formats with fixed prettier options", async () => {
-    expect(await formatFile(`const x = {a:1}`, "typescript", openFormatCache())).toBe("const x = { a: 1 };\n");
+    expect(await formatOne(`const x = {a:1}`, openFormatCache())).toBe("const x = { a: 1 };\n");
   });
 
   it("keeps results in node_modules/.cache/cachegen and serves them from there", async () => {
     const root = await projectRoot(true);
     const text = unformatted();
-    await formatFile(text, "typescript", openFormatCache(root));
+    await formatOne(text, openFormatCache(root));
     const pack = await readPack(root);
     const [entry] = Object.keys(pack.entries);
     expect(entry).toMatch(/^[0-9a-f]{64}$/);
@@ -58,26 +65,26 @@ describe("formatFile", () => {
       JSON.stringify({ ...pack, entries: { [entry ?? ""]: "from the cache\n" } }),
     );
     const laterProcess = openFormatCache(root, new Map());
-    expect(await formatFile(text, "typescript", laterProcess)).toBe("from the cache\n");
+    expect(await formatOne(text, laterProcess)).toBe("from the cache\n");
   });
 
   it("keeps the cache in memory when the project has no node_modules", async () => {
     const root = await projectRoot(false);
-    expect(await formatFile(unformatted(), "typescript", openFormatCache(root))).toMatch(/^export const value/);
+    expect(await formatOne(unformatted(), openFormatCache(root))).toMatch(/^export const value/);
     expect(await readdir(root)).toEqual([]);
   });
 
   it("falls back to memory when the cache folder cannot be created", async () => {
     const root = await projectRoot(true);
     await writeFile(join(root, "node_modules", ".cache"), "a file where the folder would go");
-    expect(await formatFile(unformatted(), "typescript", openFormatCache(root))).toMatch(/^export const value/);
+    expect(await formatOne(unformatted(), openFormatCache(root))).toMatch(/^export const value/);
   });
 
   it("ignores a pack it cannot read", async () => {
     const root = await projectRoot(true);
     await mkdir(cacheFolder(root), { recursive: true });
     await writeFile(join(cacheFolder(root), packName), "{ not json");
-    expect(await formatFile(`const y = {b:2}`, "typescript", openFormatCache(root, new Map()))).toBe(
+    expect(await formatOne(`const y = {b:2}`, openFormatCache(root, new Map()))).toBe(
       "const y = { b: 2 };\n",
     );
     expect(Object.keys((await readPack(root)).entries)).toEqual([formatKey(`const y = {b:2}`, "typescript")]);
@@ -177,7 +184,7 @@ describe("formatting", () => {
       { text: "const ok = 1", language: "typescript" as const },
       { text: "const = broken", language: "typescript" as const },
     ];
-    await expect(formatAll(tasks, 0)).rejects.toMatchObject({ name: "FormatTaskError", index: 1 });
+    await expect(new FormatPool().format(tasks, 0)).rejects.toMatchObject({ name: "FormatTaskError", index: 1 });
   });
 
   it("names the generated file prettier refused, even when its units were batched with others", async () => {

@@ -2,9 +2,10 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { packName } from "../../src/format/format-cache.js";
+import { packName, runKeyPrefix } from "../../src/format/format-cache.js";
 import { generate } from "../../src/generate.js";
 import { fingerprintOf } from "../../src/run-cache.js";
+import { requireBuiltCli, runCli } from "../cli/cli-harness.js";
 
 const folders: string[] = [];
 
@@ -32,10 +33,16 @@ async function project(): Promise<string> {
   return root;
 }
 
-async function runEntries(root: string): Promise<string[]> {
-  const pack = JSON.parse(await readFile(join(root, "node_modules", ".cache", "cachegen", packName), "utf8"));
-  return Object.keys(pack.entries).filter((key) => key.startsWith("run-"));
+function packPath(root: string): string {
+  return join(root, "node_modules", ".cache", "cachegen", packName);
 }
+
+async function runEntries(root: string): Promise<string[]> {
+  const pack = JSON.parse(await readFile(packPath(root), "utf8"));
+  return Object.keys(pack.entries).filter((key) => key.startsWith(runKeyPrefix));
+}
+
+requireBuiltCli();
 
 describe("the run cache", () => {
   it("gives a repeated run the same files and model, frozen, and keeps one run entry", async () => {
@@ -48,6 +55,24 @@ describe("the run cache", () => {
     expect(again.diagnostics).toEqual([]);
     expect(Object.isFrozen(again.model?.entities[0]?.fields)).toBe(true);
     expect(await runEntries(root)).toHaveLength(1);
+  });
+
+  it("answers a repeated run from its entry (content planted in the entry comes back)", async () => {
+    // Fresh processes, as users run them (this process's memory layer would answer before the pack).
+    const root = await project();
+    expect((await runCli(root, ["generate"])).code).toBe(0);
+    const userFile = await readFile(join(root, "generated", "user.ts"), "utf8");
+    const pack = JSON.parse(await readFile(packPath(root), "utf8")) as { entries: Record<string, string> };
+    const [key] = await runEntries(root);
+    const entry = JSON.parse(pack.entries[key!]!) as { files: [string, string][] };
+    const userContent = entry.files.find(([path]) => path === "user.ts")![1];
+    entry.files = entry.files.map(([path, content]) => [path, path === "team.ts" ? userContent : content]);
+    pack.entries[key!] = JSON.stringify(entry);
+    await writeFile(packPath(root), JSON.stringify(pack));
+    // Rebuilt (run cache unused), team.ts would be Team's again.
+    const run = await runCli(root, ["generate"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(await readFile(join(root, "generated", "team.ts"), "utf8")).toBe(userFile);
   });
 
   it("is not used once a schema or an option changes, and old run entries are not kept", async () => {
