@@ -1,4 +1,3 @@
-import { compareCodeUnits } from "./compare-code-units.js";
 import { resolveConfig, type ResolvedConfig } from "./config.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { emitProject } from "./emit/emit-project.js";
@@ -64,8 +63,10 @@ export async function generate(options: DiskProject | InMemoryProject = {}): Pro
 export async function generateFromConfig(config: ResolvedConfig): Promise<GenerateResult> {
   const schemaFiles = await readSchemaFolder(config);
   const cache = openFormatCache(config.root);
-  const key = runKey(config, schemaFiles);
-  const remembered = await recallResult(cache, key, schemaFiles);
+  // readSchemaFolder sorts by path, as the manifest lists them.
+  const sources = sourcesOf(schemaFiles);
+  const key = runKey(config, sources);
+  const remembered = await recallResult(cache, key, sources);
   if (remembered) return remembered;
 
   const pool = new FormatPool();
@@ -91,14 +92,13 @@ export async function generateFromConfig(config: ResolvedConfig): Promise<Genera
 async function recallResult(
   cache: FormatCache,
   key: string,
-  schemaFiles: readonly SchemaFile[],
+  sources: readonly SchemaSource[],
 ): Promise<GenerateResult | undefined> {
   const entry = await recallRun(cache, key);
   if (entry === undefined) return undefined;
   const contents = await Promise.all(entry.files.map(([, contentKey]) => cache.get(contentKey)));
   if (contents.some((content) => content === undefined)) return undefined;
   const files = new Map(entry.files.map(([path], index) => [path, contents[index] as string]));
-  const sources = sourcesOf([...schemaFiles].sort((a, b) => compareCodeUnits(a.path, b.path)));
   files.set(manifestFileName, renderManifest(readPackageInfo(), sources, files));
   return { files, diagnostics: [], model: deepFreeze(entry.model), sources };
 }

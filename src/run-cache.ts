@@ -7,7 +7,7 @@ import type { ResolvedConfig } from "./config.js";
 import { runKeyPrefix, type FormatCache } from "./format/format-cache.js";
 import { sha256 } from "./hash.js";
 import type { ProjectModel } from "./model/model.js";
-import type { SchemaFile } from "./schema/load.js";
+import type { SchemaSource } from "./manifest.js";
 
 /**
  * The result of a whole successful run, by a hash of everything it depends on: the schema files
@@ -58,10 +58,10 @@ export function fingerprintOf(folders: readonly string[], packageJson: string): 
   return sha256(JSON.stringify(parts));
 }
 
-/** The run cache key of a project: its schema files and output options, and the generator. */
-export function runKey(config: ResolvedConfig, files: readonly SchemaFile[]): string {
+/** The run cache key of a project: its schema files (path and hash) and output options, and the generator. */
+export function runKey(config: ResolvedConfig, sources: readonly SchemaSource[]): string {
   const options = { keyPrefix: config.keyPrefix, tests: config.tests };
-  const schemas = files.map((file) => [file.path, sha256(file.text)]);
+  const schemas = sources.map((source) => [source.file, source.sha256]);
   return `${runKeyPrefix}${sha256(JSON.stringify(["run", generatorFingerprint(), options, schemas]))}`;
 }
 

@@ -31,15 +31,17 @@ export async function cachedDocumentLoader(
   cache: FormatCache,
 ): Promise<{ readonly load: (file: SchemaFile) => LoadResult; readonly unparsed: number }> {
   const cached = new Map<string, string | undefined>();
+  const keys = new Map<SchemaFile, string>();
   await Promise.all(
     files.map(async (file) => {
       const key = documentKey(file.text);
+      keys.set(file, key);
       cached.set(key, await cache.get(key));
     }),
   );
   const unparsed = [...cached.values()].filter((json) => json === undefined).length;
   const load = (file: SchemaFile): LoadResult => {
-    const key = documentKey(file.text);
+    const key = keys.get(file) ?? documentKey(file.text);
     const json = cached.get(key);
     if (json !== undefined) return { document: documentWithValue(file, JSON.parse(json)), diagnostics: [] };
     const result = loadDocument(file);
