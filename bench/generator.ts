@@ -23,6 +23,8 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { runCli, type CliRun } from "./generator/run-cli.js";
 import { entityName, writeSyntheticProject } from "./generator/synthetic-project.js";
+import { median } from "./lib/measure.js";
+import { markdownTable } from "./lib/render.js";
 import type { BenchRow, BenchSection } from "./report.js";
 
 export interface GeneratorBenchOptions {
@@ -239,14 +241,6 @@ function newestModification(folder: string): number {
   );
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? Number.NaN)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
 function ratio(value: number, goal: number): string {
   return `${round(value / goal, 2)}×`;
 }
@@ -259,12 +253,7 @@ function round(value: number, digits: number): number {
 /** Standalone: print the sections as markdown tables. */
 function printSections(sections: readonly BenchSection[]): void {
   for (const section of sections) {
-    const columns = [...new Set(section.rows.flatMap((row) => Object.keys(row)))];
-    console.log(`\n### ${section.title}\n`);
-    console.log(`| ${columns.join(" | ")} |`);
-    console.log(`|${columns.map(() => "---").join("|")}|`);
-    for (const row of section.rows)
-      console.log(`| ${columns.map((column) => String(row[column] ?? "")).join(" | ")} |`);
+    console.log(`\n### ${section.title}\n\n${markdownTable(section)}`);
     for (const note of section.notes ?? []) console.log(`\n${note}`);
   }
 }
