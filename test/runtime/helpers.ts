@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { defineEntity, Repository, type CacheEvent, type EntityDefinition, type RedisClient, type RepositoryOptions } from "cachegen/runtime";
+import { holdPoint } from "../support/hold.js";
 import { sleep } from "../support/wait.js";
 import { userEntity, type User, type UserKey, type UserSource, type UserTag } from "./fixtures/user.js";
 
@@ -83,16 +84,12 @@ export class UserStore implements UserSource {
    * interleaving): `loaded` resolves once it is held, `release()` lets it return.
    */
   holdNextLoad(): { loaded: Promise<void>; release: () => void } {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let held!: () => void;
-    const loaded = new Promise<void>((resolve) => (held = resolve));
+    const point = holdPoint();
     this.beforeReturn = async () => {
       this.beforeReturn = undefined;
-      held();
-      await gate;
+      await point.arrive();
     };
-    return { loaded, release };
+    return { loaded: point.arrived, release: point.release };
   }
 
   async load(key: UserKey): Promise<User | null> {

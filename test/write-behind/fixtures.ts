@@ -6,6 +6,7 @@ import {
   type WriteBehindSource,
 } from "cachegen/runtime";
 import { userEntity, type User, type UserKey, type UserTag } from "../runtime/fixtures/user.js";
+import { holdPoint } from "../support/hold.js";
 
 /** The test User (index byEmail, tag team, invalidates Team, versionField updatedAt) as a write-behind entity. */
 export const writeBehindUser = defineEntity<User, UserKey>({
@@ -34,7 +35,7 @@ export class WriteBehindUserRepository extends WriteBehindRepository<User, UserK
 
 /**
  * An in-memory users table fenced like SQL's `WHERE updated_at < $new`, recording what the worker
- * sends it. `failures` makes the next writes throw; `gate` holds writes until it resolves.
+ * sends it. `failures` makes the next writes throw; `holdNextWrite` holds one write.
  */
 export class UserTable implements WriteBehindUserSource {
   readonly rows = new Map<string, User>();
@@ -45,13 +46,21 @@ export class UserTable implements WriteBehindUserSource {
   saves = 0;
   deletes = 0;
   failures = 0;
-  gate: Promise<void> | undefined;
-  /** Resolves the next time a write reaches the table (before the gate). */
-  onWrite: (() => void) | undefined;
+  private readonly holds: (() => Promise<void>)[] = [];
 
   put(user: User): User {
     this.rows.set(user.id, structuredClone(user));
     return user;
+  }
+
+  /**
+   * Holds the next write that reaches the table (after those already held) before it applies:
+   * `written` resolves once it is held, `release()` lets it through.
+   */
+  holdNextWrite(): { written: Promise<void>; release: () => void } {
+    const point = holdPoint();
+    this.holds.push(point.arrive);
+    return { written: point.arrived, release: point.release };
   }
 
   async load(key: UserKey): Promise<User | null> {
@@ -86,18 +95,11 @@ export class UserTable implements WriteBehindUserSource {
   }
 
   private async write(apply: () => void): Promise<void> {
-    this.onWrite?.();
-    if (this.gate) await this.gate;
+    await this.holds.shift()?.();
     if (this.failures > 0) {
       this.failures -= 1;
       throw new Error("users table unavailable");
     }
     apply();
   }
-}
-
-export function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
 }

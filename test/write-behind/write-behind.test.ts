@@ -6,8 +6,8 @@ import { deleteByPrefix, Repository, type RedisClient, type WriteBehindWorker } 
 import { TeamRepository, type Team } from "../runtime/fixtures/team.js";
 import type { User } from "../runtime/fixtures/user.js";
 import { collectEvents, connect, encryptionKeys, makeUser, uniquePrefix } from "../runtime/helpers.js";
-import { until } from "../support/wait.js";
-import { deferred, UserTable, WriteBehindUserRepository, writeBehindUser } from "./fixtures.js";
+import { sleep, until } from "../support/wait.js";
+import { UserTable, WriteBehindUserRepository, writeBehindUser } from "./fixtures.js";
 
 let redis: Redis;
 const prefix = uniquePrefix("wb");
@@ -135,18 +135,15 @@ describe("guarantee 4: a key with a write queued is never expired or served from
     const { table, repo, start } = setup();
     const user = makeUser({ name: "first" });
     await repo.save(user);
-    const [first, second, writing] = [deferred(), deferred(), deferred()];
-    table.gate = first.promise;
-    table.onWrite = writing.resolve;
+    const first = table.holdNextWrite();
     start();
-    await writing.promise; // the worker holds the first write
-    table.onWrite = undefined;
+    await first.written; // the worker holds the first write
     await repo.save(later(user, 10, { name: "second" }));
-    table.gate = second.promise; // and will hold the second
-    first.resolve();
+    const second = table.holdNextWrite(); // and will hold the second
+    first.release();
     await until(async () => table.rows.get(user.id)?.name === "first" && (await repo.pending()) === 1, 5_000);
     expect(await redis.pttl(repo.keyOf(user.id))).toBe(-1);
-    second.resolve();
+    second.release();
     await repo.flush(5_000);
     expect(table.rows.get(user.id)?.name).toBe("second");
     expect(await redis.pttl(repo.keyOf(user.id))).toBeGreaterThan(0);
@@ -213,17 +210,14 @@ describe("write-behind worker", () => {
     const { table, repo, start } = setup();
     const user = makeUser();
     await repo.save(user);
-    const gate = deferred();
-    const writing = deferred();
-    table.gate = gate.promise;
-    table.onWrite = writing.resolve;
+    const held = table.holdNextWrite();
     const worker = start();
-    await writing.promise;
+    await held.written;
     let stopped = false;
     const stopping = worker.stop().then(() => (stopped = true));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     expect(stopped).toBe(false);
-    gate.resolve();
+    held.release();
     await stopping;
     expect(table.rows.get(user.id)).toEqual(user);
     expect(await repo.pending()).toBe(0);
