@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 
 export interface PackageInfo {
   readonly name: string;
@@ -15,4 +16,31 @@ export function readPackageInfo(): PackageInfo {
     packageInfo = { name, version };
   }
   return packageInfo;
+}
+
+const installed = new Map<string, string>();
+
+/**
+ * The text of an installed library's package.json (`yaml`, `prettier`...), read once per process:
+ * cache keys include library versions without loading the libraries themselves.
+ */
+export function installedPackageJson(library: string): string {
+  let text = installed.get(library);
+  if (text === undefined) {
+    text = readFileSync(createRequire(import.meta.url).resolve(`${library}/package.json`), "utf8");
+    installed.set(library, text);
+  }
+  return text;
+}
+
+const versions = new Map<string, string>();
+
+/** The version of an installed library (see `installedPackageJson`); cache keys ask for it per file. */
+export function installedVersion(library: string): string {
+  let version = versions.get(library);
+  if (version === undefined) {
+    version = (JSON.parse(installedPackageJson(library)) as { version: string }).version;
+    versions.set(library, version);
+  }
+  return version;
 }

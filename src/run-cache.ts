@@ -1,12 +1,11 @@
-import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ResolvedConfig } from "./config.js";
 import { runKeyPrefix, type FormatCache } from "./format/format-cache.js";
 import { sha256 } from "./hash.js";
 import type { ProjectModel } from "./model/model.js";
+import { installedPackageJson } from "./package-info.js";
 import type { SchemaSource } from "./manifest.js";
 
 /**
@@ -43,16 +42,13 @@ export function generatorFingerprint(): string {
 
 /** The fingerprint of the code files under `folders` and of `packageJson`; exported for tests. */
 export function fingerprintOf(folders: readonly string[], packageJson: string): string {
-  const require = createRequire(import.meta.url);
   const parts: string[] = [process.version, readFileSync(packageJson, "utf8")];
-  for (const library of libraries) {
-    parts.push(library, readFileSync(require.resolve(`${library}/package.json`), "utf8"));
-  }
+  for (const library of libraries) parts.push(library, installedPackageJson(library));
   for (const folder of folders) {
     const files = readdirSync(folder, { recursive: true, encoding: "utf8" }).filter((file) => !notCode.test(file));
     for (const file of files.sort()) {
       const path = join(folder, file);
-      if (statSync(path).isFile()) parts.push(file, createHash("sha256").update(readFileSync(path)).digest("hex"));
+      if (statSync(path).isFile()) parts.push(file, sha256(readFileSync(path)));
     }
   }
   return sha256(JSON.stringify(parts));

@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { Options } from "prettier";
 import type { FileLanguage } from "../emit/emit-project.js";
 import { sha256 } from "../hash.js";
+import { installedVersion } from "../package-info.js";
 
 /**
  * Fixed options, never the user's prettier config: output must be the same bytes on every machine,
@@ -16,21 +15,10 @@ export const formatOptions: Readonly<Record<FileLanguage, Readonly<Options>>> = 
   markdown: { parser: "markdown", printWidth: 100 },
 };
 
-let prettierVersion: string | undefined;
-
-/** Read from prettier's package.json, so computing a cache key does not load prettier itself. */
-function installedPrettierVersion(): string {
-  if (prettierVersion === undefined) {
-    const manifest = createRequire(import.meta.url).resolve("prettier/package.json");
-    prettierVersion = (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
-  }
-  return prettierVersion;
-}
-
 /** The format cache key of a text: a hash of the prettier version, the options and the text. */
 export function formatKey(text: string, language: FileLanguage): string {
   // The prefix is one line of JSON, so no two (version, options, text) triples hash the same input.
-  return sha256(`${JSON.stringify(["format", installedPrettierVersion(), formatOptions[language]])}\n`, text);
+  return sha256(`${JSON.stringify(["format", installedVersion("prettier"), formatOptions[language]])}\n`, text);
 }
 
 type Format = (text: string, options: Options) => Promise<string>;

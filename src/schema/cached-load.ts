@@ -1,22 +1,11 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { FormatCache } from "../format/format-cache.js";
 import { sha256 } from "../hash.js";
+import { installedVersion } from "../package-info.js";
 import { documentWithValue, loadDocument, type LoadResult, type SchemaFile } from "./load.js";
-
-let yamlVersion: string | undefined;
-
-function installedYamlVersion(): string {
-  if (yamlVersion === undefined) {
-    const manifest = createRequire(import.meta.url).resolve("yaml/package.json");
-    yamlVersion = (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
-  }
-  return yamlVersion;
-}
 
 /** The cache key of a schema file's parsed value: a hash of the yaml version and the text. */
 function documentKey(text: string): string {
-  return sha256(`${JSON.stringify(["yaml-value", installedYamlVersion()])}\n`, text);
+  return sha256(`${JSON.stringify(["yaml-value", installedVersion("yaml")])}\n`, text);
 }
 
 /**
