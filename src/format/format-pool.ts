@@ -72,6 +72,8 @@ interface PoolWorker {
 export class FormatPool {
   private readonly workers: PoolWorker[] = [];
   private closing = false;
+  /** Tasks formatted by worker threads so far (the rest fell back to this thread). */
+  formattedInWorkers = 0;
 
   /** Starts workers up to `threads` now; each loads prettier and formats a line to warm up. */
   start(threads: number): void {
@@ -151,6 +153,7 @@ export class FormatPool {
             return;
           }
           results[reply.id] = reply.formatted;
+          this.formattedInWorkers += 1;
           done += 1;
           if (done === tasks.length) settle();
           else feed(worker);

@@ -35,4 +35,18 @@ describe("formatting in worker threads", () => {
       expect(await readFile(join(cwd, "generated", path), "utf8"), path).toBe(content);
     }
   });
+
+  it("really formats in the threads (the comparison above would pass on the in-thread fallback too)", async () => {
+    // The built pool: its compiled worker script sits next to it in dist/.
+    const built = new URL("../../dist/format/format-pool.js", import.meta.url).href;
+    const { FormatPool } = (await import(built)) as typeof import("../../src/format/format-pool.js");
+    const pool = new FormatPool();
+    try {
+      const tasks = ["const a = {x:1}", "const b = [1,2]", "let c = 'q'"].map((text) => ({ text, language: "typescript" as const }));
+      expect(await pool.format(tasks, 2)).toEqual(["const a = { x: 1 };\n", "const b = [1, 2];\n", 'let c = "q";\n']);
+      expect(pool.formattedInWorkers).toBe(3);
+    } finally {
+      await pool.close();
+    }
+  });
 });
