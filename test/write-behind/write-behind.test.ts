@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { Redis as Redis6 } from "ioredis6";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix, Repository, type RedisClient, type WriteBehindWorker } from "cachegen/runtime";
+import { KeySpace } from "../../src/runtime/keys.js";
 import { TeamRepository, type Team } from "../runtime/fixtures/team.js";
 import type { User } from "../runtime/fixtures/user.js";
 import { collectEvents, connect, encryptionKeys, makeUser, uniquePrefix } from "../runtime/helpers.js";
@@ -27,13 +28,16 @@ afterAll(async () => {
 function setup(client: RedisClient = redis) {
   const table = new UserTable();
   const events = collectEvents();
-  const repo = new WriteBehindUserRepository({ redis: client, source: table, keyPrefix: `${prefix}${randomUUID()}:`, encryptionKeys, onEvent: events.onEvent });
+  const keyPrefix = `${prefix}${randomUUID()}:`;
+  const repo = new WriteBehindUserRepository({ redis: client, source: table, keyPrefix, encryptionKeys, onEvent: events.onEvent });
   const start = (options = {}) => {
     const worker = repo.startWorker({ pollMs: 50, retryBaseMs: 20, ...options });
     workers.push(worker);
     return worker;
   };
-  return { table, repo, events, start };
+  /** The repository's key layout, for keys its API does not name (index entries). */
+  const keys = new KeySpace(writeBehindUser, keyPrefix);
+  return { table, repo, events, start, keyPrefix, keys };
 }
 
 const later = (user: User, ms: number, changes: Partial<User> = {}): User => ({ ...user, ...changes, updatedAt: new Date(user.updatedAt.getTime() + ms) });
@@ -51,7 +55,7 @@ describe("write-behind: save and delete", () => {
   });
 
   it("once the write lands, the row is in the source and the TTL applies to the value and its index entry", async () => {
-    const { table, repo, start } = setup();
+    const { table, repo, start, keys } = setup();
     const user = makeUser();
     await repo.save(user);
     const worker = start();
@@ -63,8 +67,7 @@ describe("write-behind: save and delete", () => {
     const ttl = await redis.pttl(repo.keyOf(user.id));
     expect(ttl).toBeGreaterThan(ttlMs * (1 - jitter) - 1_000);
     expect(ttl).toBeLessThanOrEqual(ttlMs);
-    const indexKey = `${repo.keyOf(user.id).split(":v:")[0]}:i:byEmail:${encodeURIComponent(user.email)}`;
-    expect(await redis.pttl(indexKey)).toBeGreaterThan(0);
+    expect(await redis.pttl(keys.indexKeyOfEntity("byEmail", user)!)).toBeGreaterThan(0);
     expect(await repo.get(user.id)).toEqual(user);
     expect(table.loads).toBe(0);
     expect(repo.stats()).toMatchObject({ queued: 1, flushed: 1, failed: 0 });
@@ -234,8 +237,7 @@ describe("write-behind worker", () => {
     const oldTeam: Team = { id: randomUUID(), name: "old", memberCount: 1 };
     const newTeam: Team = { id: randomUUID(), name: "new", memberCount: 1 };
     teams.set(oldTeam.id, oldTeam).set(newTeam.id, newTeam);
-    const { table, repo, start } = setup();
-    const keyPrefix = repo.keyOf(oldTeam.id).split("{")[0]!;
+    const { table, repo, start, keyPrefix } = setup();
     const teamRepo = new TeamRepository({ redis, keyPrefix, source: { load: async ({ id }) => teams.get(id) ?? null } });
     const user = table.put(makeUser({ teamId: oldTeam.id }));
     await repo.get(user.id);
