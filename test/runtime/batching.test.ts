@@ -4,6 +4,7 @@
 // commandstats on a redis-server of our own.
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
+import { resilientClient } from "../support/redis-server.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_BATCH } from "../../src/runtime/batcher.js";
 import { chunkSize, MAX_SCRIPT_BATCH, MIN_CHUNK, SPLIT } from "../../src/runtime/script-batcher.js";
@@ -18,9 +19,7 @@ let redis: Redis;
 const prefix = "cgtest:batching:";
 
 function client(): Redis {
-  const r = new Redis({ host: "127.0.0.1", port: server.port, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
-  r.on("error", () => undefined);
-  return r;
+  return resilientClient(server.port);
 }
 
 beforeAll(async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
+import { resilientClient } from "../support/redis-server.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserRepository } from "./fixtures/user.js";
 import {
@@ -19,9 +20,7 @@ let admin: Redis;
 const prefix = "cgtest:failopen:";
 
 function client(options: Record<string, unknown> = {}): Redis {
-  const redis = new Redis({ host: "127.0.0.1", port: server.port, retryStrategy: () => 50, maxRetriesPerRequest: 1, ...options });
-  redis.on("error", () => undefined);
-  return redis;
+  return resilientClient(server.port, options);
 }
 
 async function ready(redis: Redis): Promise<void> {

@@ -12,6 +12,16 @@ process.once("exit", () => {
   for (const child of running) child.kill("SIGKILL");
 });
 
+/**
+ * A client for a server that tests kill, stop or hang: reconnects every 50 ms, gives a command one
+ * retry, and keeps connection errors (expected here) out of the test output.
+ */
+export function resilientClient(port: number, options: Record<string, unknown> = {}): Redis {
+  const redis = new Redis({ host: "127.0.0.1", port, retryStrategy: () => 50, maxRetriesPerRequest: 1, ...options });
+  redis.on("error", () => undefined);
+  return redis;
+}
+
 /** A redis-server of our own on a free loopback port, for tests that kill, stop, restart or fill it. */
 export class SpawnedRedis {
   private child: ChildProcess | undefined;

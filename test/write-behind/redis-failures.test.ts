@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CacheUnavailableError } from "cachegen/runtime";
 import { encryptionKeys, makeUser, uniquePrefix } from "../runtime/helpers.js";
-import { SpawnedRedis } from "../support/redis-server.js";
+import { resilientClient, SpawnedRedis } from "../support/redis-server.js";
 import { TcpProxy } from "../support/tcp-proxy.js";
 import { until } from "../support/wait.js";
 import { UserTable, WriteBehindUserRepository } from "./fixtures.js";
@@ -12,8 +12,7 @@ let admin: Redis;
 const opened: Redis[] = [];
 
 function client(port = server.port): Redis {
-  const redis = new Redis({ host: "127.0.0.1", port, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
-  redis.on("error", () => undefined);
+  const redis = resilientClient(port);
   opened.push(redis);
   return redis;
 }

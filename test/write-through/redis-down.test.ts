@@ -5,7 +5,7 @@ import { createShopDatabase, type ShopDatabase } from "../../examples/shop/datab
 import { createShopSources } from "../../examples/shop/sources.js";
 import { StockLevelRepository, stockLevelEntity, type StockLevel, type StockLevelKey } from "../../generated/stock-level.js";
 import { collectEvents } from "../runtime/helpers.js";
-import { SpawnedRedis } from "../support/redis-server.js";
+import { resilientClient, SpawnedRedis } from "../support/redis-server.js";
 import { until } from "../support/wait.js";
 
 let db: ShopDatabase;
@@ -14,8 +14,7 @@ let admin: Redis;
 const opened: Redis[] = [];
 
 function client(): Redis {
-  const redis = new Redis({ host: "127.0.0.1", port: server.port, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
-  redis.on("error", () => undefined);
+  const redis = resilientClient(server.port);
   opened.push(redis);
   return redis;
 }
