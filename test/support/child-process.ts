@@ -1,13 +1,8 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { killOnExit } from "./kill-on-exit.js";
 
 const repositoryRoot = fileURLToPath(new URL("../..", import.meta.url));
-
-/** Children still running when the test process exits are killed (a failed test never leaks one). */
-const running = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of running) child.kill("SIGKILL");
-});
 
 export interface Message {
   readonly type: string;
@@ -26,7 +21,7 @@ export class TsChild<TIn extends Message, TOut extends Message> {
   private readonly exited: Promise<void>;
 
   private constructor(private readonly child: ChildProcess) {
-    running.add(child);
+    killOnExit(child);
     child.stderr?.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
     child.on("message", (message) => {
       this.inbox.push(message as TOut);
@@ -34,7 +29,6 @@ export class TsChild<TIn extends Message, TOut extends Message> {
     });
     this.exited = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
-        running.delete(child);
         this.exit = signal ?? `code ${code}`;
         this.notify();
         resolve();

@@ -4,13 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { freePort } from "./free-port.js";
+import { killOnExit } from "./kill-on-exit.js";
 import { until } from "./wait.js";
-
-/** Servers still running when the test process exits are killed (a failed test never leaks one). */
-const running = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of running) child.kill("SIGKILL");
-});
 
 /**
  * A client for a server that tests kill, stop or hang: reconnects every 50 ms, gives a command one
@@ -45,8 +40,7 @@ export class SpawnedRedis {
       { stdio: "ignore" },
     );
     this.child = child;
-    running.add(child);
-    child.once("exit", () => running.delete(child));
+    killOnExit(child);
     const probe = new Redis({ host: "127.0.0.1", port: this.port, lazyConnect: true, retryStrategy: () => 20, maxRetriesPerRequest: 0 });
     probe.on("error", () => undefined);
     try {
