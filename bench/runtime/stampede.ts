@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { BenchRow, BenchSection } from "../report.js";
 import type { BenchContext } from "../lib/context.js";
-import { commandDelta, commandStats, PrivateRedis } from "../lib/redis-server.js";
+import { commandStats, diffStats, SpawnedRedis } from "../../test/support/redis-server.js";
 import type { StampedeChildInput, StampedeChildReport } from "./stampede-child.js";
 
 const REQUESTS = 1000;
@@ -70,19 +70,18 @@ class Child {
   }
 }
 
-function describeCounts(counts: ReadonlyMap<string, number> | Record<string, number>): string {
-  const entries = counts instanceof Map ? [...counts] : Object.entries(counts);
-  return entries
+function describeCounts(counts: Record<string, number>): string {
+  return Object.entries(counts)
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([name, n]) => `${name} ${n}`)
     .join(", ");
 }
 
 export async function runStampedeBench(ctx: BenchContext): Promise<BenchSection[]> {
-  let server: PrivateRedis | undefined;
+  let server: SpawnedRedis | undefined;
   const notes: string[] = [];
   try {
-    server = await PrivateRedis.start();
+    server = await SpawnedRedis.start();
   } catch (error) {
     notes.push(`No private redis-server (${(error as Error).message}): counts are from the shared Redis and include other clients' commands.`);
   }
@@ -111,11 +110,11 @@ export async function runStampedeBench(ctx: BenchContext): Promise<BenchSection[
           for (const c of children) c.process.send({ type: "go" });
           const reports = await Promise.all(children.map((c) => c.next<StampedeChildReport>("done")));
           const after = await commandStats(admin);
-          const delta = commandDelta(before, after);
+          const delta = diffStats(before, after);
           const sent: Record<string, number> = {};
           for (const r of reports) for (const [name, n] of Object.entries(r.sent)) sent[name] = (sent[name] ?? 0) + n;
           const sentTotal = Object.values(sent).reduce((a, b) => a + b, 0);
-          const serverTotal = [...delta.values()].reduce((a, b) => a + b, 0);
+          const serverTotal = Object.values(delta).reduce((a, b) => a + b, 0);
           const loads = reports.reduce((a, r) => a + r.loads, 0);
           const wrong = reports.reduce((a, r) => a + r.wrong, 0);
           if (wrong) throw new Error(`stampede: ${contender} returned ${wrong} wrong values`);

@@ -41,10 +41,13 @@ export class SpawnedRedis {
     );
     this.child = child;
     killOnExit(child);
+    // No redis-server binary (ENOENT): fail at once, with the reason.
+    const failed = new Promise<never>((_, reject) => child.once("error", reject));
+    failed.catch(() => undefined);
     const probe = new Redis({ host: "127.0.0.1", port: this.port, lazyConnect: true, retryStrategy: () => 20, maxRetriesPerRequest: 0 });
     probe.on("error", () => undefined);
     try {
-      await until(async () => {
+      const answered = until(async () => {
         try {
           if (probe.status === "wait") await probe.connect();
           return (await probe.ping()) === "PONG";
@@ -52,6 +55,7 @@ export class SpawnedRedis {
           return false;
         }
       }, 5000, 20);
+      await Promise.race([answered, failed]);
     } finally {
       probe.disconnect();
     }
