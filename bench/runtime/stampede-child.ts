@@ -2,13 +2,15 @@
  * One application process of the stampede bench (bench/runtime/stampede.ts), started with
  * `node --import tsx` and driven over IPC: connects, builds its cache, says "ready"; on "go" issues
  * `gets` concurrent reads of one missing key, and reports its source loads and the commands its
- * client sent; on "exit" disconnects.
+ * client sent; the bench then kills it.
  */
 import { cachified } from "@epic-web/cachified";
 import { BentoCache, bentostore } from "bentocache";
 import { redisDriver } from "bentocache/drivers/redis";
 import { Redis } from "ioredis";
 import { ProfileRepository, type Profile } from "../generated/index.js";
+import { recordCommands } from "../../test/runtime/helpers.js";
+import { childInput, exitWithParent, tell, whenTold } from "../../test/support/child-side.js";
 import { cachifiedCache } from "./peers.js";
 import { makeProfile } from "./fixtures.js";
 
@@ -29,21 +31,13 @@ export type StampedeChildReport = {
   wrong: number;
 };
 
-const input = JSON.parse(process.argv[2]!) as StampedeChildInput;
-const send = (message: unknown): void => void process.send?.(message);
-process.on("disconnect", () => process.exit(0));
+const input = childInput<StampedeChildInput>();
+exitWithParent();
 
 const redis = new Redis({ host: "127.0.0.1", port: input.port, lazyConnect: true, maxRetriesPerRequest: 1 });
 await redis.connect();
 
-let counting = false;
-const sent: Record<string, number> = {};
-const client = redis as unknown as { sendCommand(command: { name: string }, ...rest: unknown[]): unknown };
-const sendCommand = client.sendCommand.bind(client);
-client.sendCommand = (command, ...rest) => {
-  if (counting) sent[command.name.toLowerCase()] = (sent[command.name.toLowerCase()] ?? 0) + 1;
-  return sendCommand(command, ...rest);
-};
+const commands = recordCommands(redis);
 
 let loads = 0;
 async function load(): Promise<Profile> {
@@ -64,22 +58,17 @@ if (input.contender === "cachegen") {
   get = () => cachified({ key: `${input.prefix}${input.id}`, cache, ttl: 3_600_000, getFreshValue: load });
 }
 
-process.on("message", (message: { type: string }) => {
-  if (message.type === "go") void run();
-  if (message.type === "exit") {
-    redis.disconnect();
-    process.exit(0);
-  }
-});
-send({ type: "ready" });
+void whenTold("go").then(run);
+tell({ type: "ready" });
 
 async function run(): Promise<void> {
-  counting = true;
+  commands.reset();
   const started = performance.now();
   const results = await Promise.all(Array.from({ length: input.gets }, get));
   const ms = performance.now() - started;
-  counting = false;
+  const sent: Record<string, number> = {};
+  for (const name of commands.names) sent[name] = (sent[name] ?? 0) + 1;
   const wrong = results.filter((r) => (r as { id?: string } | null)?.id !== input.id).length;
   const report: StampedeChildReport = { type: "done", loads, sent, ms, wrong };
-  send(report);
+  tell(report);
 }

@@ -5,12 +5,11 @@
  * (server-wide counts, so the shared Redis, busy with other clients, cannot be used), which also
  * counts the commands Lua scripts run.
  */
-import { fork, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { BenchRow, BenchSection } from "../report.js";
 import type { BenchContext } from "../lib/context.js";
+import { TsChild } from "../../test/support/child-process.js";
 import { commandStats, diffStats, SpawnedRedis } from "../../test/support/redis-server.js";
 import type { StampedeChildInput, StampedeChildReport } from "./stampede-child.js";
 
@@ -18,57 +17,9 @@ const REQUESTS = 1000;
 const LOAD_MS = 50;
 const CONTENDERS = ["cachegen", "bentocache", "cachified"] as const;
 const SCENARIOS = [1, 4] as const;
-const repositoryRoot = fileURLToPath(new URL("../..", import.meta.url));
-const program = fileURLToPath(new URL("./stampede-child.ts", import.meta.url));
-
-class Child {
-  private readonly inbox: { type: string }[] = [];
-  private wake: (() => void) | undefined;
-  private stderr = "";
-  private exited = false;
-
-  constructor(readonly process: ChildProcess) {
-    process.on("message", (m) => {
-      this.inbox.push(m as { type: string });
-      this.wake?.();
-    });
-    process.stderr?.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
-    process.once("exit", () => {
-      this.exited = true;
-      this.wake?.();
-    });
-  }
-
-  static start(input: StampedeChildInput): Child {
-    return new Child(fork(program, [JSON.stringify(input)], { cwd: repositoryRoot, execArgv: ["--import", "tsx"], stdio: ["ignore", "ignore", "pipe", "ipc"] }));
-  }
-
-  async next<T extends { type: string }>(type: string, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.inbox.findIndex((m) => m.type === type);
-      if (i >= 0) return this.inbox.splice(i, 1)[0] as T;
-      if (this.exited) throw new Error(`stampede child exited before "${type}":\n${this.stderr}`);
-      if (Date.now() > deadline) throw new Error(`stampede child sent no "${type}" in time:\n${this.stderr}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 100);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (this.exited) return;
-    const gone = new Promise((resolve) => this.process.once("exit", resolve));
-    this.process.send({ type: "exit" });
-    const timer = setTimeout(() => this.process.kill("SIGKILL"), 5_000);
-    await gone;
-    clearTimeout(timer);
-  }
-}
+const program = "bench/runtime/stampede-child.ts";
+/** Children start `node --import tsx` on a possibly loaded machine: give them time. */
+const CHILD_TIMEOUT_MS = 60_000;
 
 function describeCounts(counts: Record<string, number>): string {
   return Object.entries(counts)
@@ -103,12 +54,12 @@ export async function runStampedeBench(ctx: BenchContext): Promise<BenchSection[
           gets: REQUESTS / processes,
           loadMs: LOAD_MS,
         };
-        const children = Array.from({ length: processes }, () => Child.start(input));
+        const children = Array.from({ length: processes }, () => TsChild.start<{ type: "go" }, { type: "ready" } | StampedeChildReport>(program, input));
         try {
-          await Promise.all(children.map((c) => c.next("ready")));
+          await Promise.all(children.map((c) => c.next("ready", CHILD_TIMEOUT_MS)));
           const before = await commandStats(admin);
-          for (const c of children) c.process.send({ type: "go" });
-          const reports = await Promise.all(children.map((c) => c.next<StampedeChildReport>("done")));
+          for (const c of children) c.send({ type: "go" });
+          const reports = await Promise.all(children.map((c) => c.next("done", CHILD_TIMEOUT_MS)));
           const after = await commandStats(admin);
           const delta = diffStats(before, after);
           const sent: Record<string, number> = {};
@@ -130,7 +81,7 @@ export async function runStampedeBench(ctx: BenchContext): Promise<BenchSection[
             "slowest process (ms)": Math.round(Math.max(...reports.map((r) => r.ms))),
           });
         } finally {
-          await Promise.all(children.map((c) => c.stop()));
+          await Promise.all(children.map((c) => c.kill()));
         }
       }
     }
