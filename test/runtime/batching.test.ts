@@ -4,14 +4,15 @@
 // commandstats on a redis-server of our own.
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { resilientClient } from "../support/redis-server.js";
+import { commandStats, diffStats, resilientClient, SpawnedRedis } from "../support/redis-server.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_BATCH } from "../../src/runtime/batcher.js";
 import { chunkSize, MAX_SCRIPT_BATCH, MIN_CHUNK, SPLIT } from "../../src/runtime/script-batcher.js";
 import { teamEntity, TeamRepository, type Team, type TeamKey, type TeamSource } from "./fixtures/team.js";
 import { defineEntity, Repository, type RepositoryOptions } from "cachegen/runtime";
 import { UserRepository, type User, type UserSource } from "./fixtures/user.js";
-import { collectEvents, commandStats, diffStats, encryptionKeys, makeUser, recordCommands, sleep, SpawnedRedis, until, UserRepo, UserStore, userVariant } from "./helpers.js";
+import { collectEvents, encryptionKeys, makeUser, recordCommands, UserRepo, UserStore, userVariant } from "./helpers.js";
+import { sleep, until } from "../support/wait.js";
 
 let server: SpawnedRedis;
 let admin: Redis;

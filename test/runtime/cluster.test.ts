@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix, type RedisClient } from "cachegen/runtime";
 import { TeamRepository, type Team } from "./fixtures/team.js";
 import { UserRepository } from "./fixtures/user.js";
-import { collectEvents, encryptionKeys, makeUser, SpawnedRedis, until, UserStoreWithMany } from "./helpers.js";
+import { collectEvents, encryptionKeys, makeUser, UserStoreWithMany } from "./helpers.js";
+import { SpawnedRedis } from "../support/redis-server.js";
+import { until } from "../support/wait.js";
 
 const run = promisify(execFile);
 const servers: SpawnedRedis[] = [];

@@ -1,19 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { resilientClient } from "../support/redis-server.js";
+import { commandStats, diffStats, resilientClient, SpawnedRedis } from "../support/redis-server.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserRepository } from "./fixtures/user.js";
-import {
-  collectEvents,
-  commandStats,
-  diffStats,
-  encryptionKeys,
-  makeUser,
-  sleep,
-  SpawnedRedis,
-  until,
-  UserStore,
-} from "./helpers.js";
+import { collectEvents, encryptionKeys, makeUser, UserStore } from "./helpers.js";
+import { sleep, until } from "../support/wait.js";
 
 let server: SpawnedRedis;
 let admin: Redis;

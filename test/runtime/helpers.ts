@@ -17,8 +17,6 @@ export async function connect(port = REDIS_PORT, options: Record<string, unknown
   return redis;
 }
 
-export { sleep, until } from "../support/wait.js";
-export { commandStats, diffStats, SpawnedRedis } from "../support/redis-server.js";
 
 /** Records the command names a client sends (instrumentation of the real client, not a mock). */
 export function recordCommands(client: RedisClient): { names: string[]; reset(): void } {

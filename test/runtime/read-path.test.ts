@@ -5,7 +5,8 @@ import { deleteByPrefix } from "cachegen/runtime";
 import { metricEntity, MetricRepository, type Metric } from "./fixtures/metric.js";
 import { OrderLineRepository, type OrderLine } from "./fixtures/order-line.js";
 import { UserRepository } from "./fixtures/user.js";
-import { collectEvents, connect, encryptionKeys, makeUser, recordCommands, sleep, uniquePrefix, until, UserRepo, userVariant, UserStore, UserStoreWithMany } from "./helpers.js";
+import { collectEvents, connect, encryptionKeys, makeUser, recordCommands, uniquePrefix, UserRepo, userVariant, UserStore, UserStoreWithMany } from "./helpers.js";
+import { sleep, until } from "../support/wait.js";
 
 let redis: Redis;
 const prefix = uniquePrefix("read");
