@@ -1,3 +1,4 @@
+import { compareCodeUnits } from "../compare-code-units.js";
 import type { Census } from "../redis-checks/key-census.js";
 import type { EntityInspection, NamespaceInspection } from "../redis-checks/inspection.js";
 import type { SampleFigures } from "../redis-checks/sample-figures.js";
@@ -36,7 +37,7 @@ export function inspectReport(inspections: readonly EntityInspection[], census: 
   }
   if (census.undeclared.size > 0) {
     lines.push(`Keys under "${prefix}" of no entity in the schemas (removed entities?), delete them with deleteByPrefix once nothing uses them:`);
-    for (const [hashTag, count] of [...census.undeclared].sort(([a], [b]) => (a < b ? -1 : 1))) lines.push(`  ${hashTag}: ${plural(count, "key")}`);
+    for (const [hashTag, count] of [...census.undeclared].sort(([a], [b]) => compareCodeUnits(a, b))) lines.push(`  ${hashTag}: ${plural(count, "key")}`);
   }
   for (const { entity, queue, deadLetterKey } of inspections) {
     if (queue === undefined || queue.deadLetters === 0) continue;

@@ -87,8 +87,9 @@ export function openFormatCache(projectRoot?: string, memory: Map<string, string
           spare.set(hash, text);
           spareBudget -= text.length;
         }
-        const entries = Object.fromEntries([...used, ...spare]);
-        pack = Promise.resolve(new Map(Object.entries(entries)));
+        const kept = new Map([...used, ...spare]);
+        const entries = Object.fromEntries(kept);
+        pack = Promise.resolve(kept);
         await mkdir(directory, { recursive: true });
         const target = join(directory, packName);
         // Write then rename, so a concurrent reader never sees half a pack.
