@@ -1,3 +1,4 @@
+import { chunkSize } from "./chunking.js";
 import type { GuardFailure, GuardResult, RedisGuard } from "./redis-guard.js";
 
 /**
@@ -6,7 +7,7 @@ import type { GuardFailure, GuardResult, RedisGuard } from "./redis-guard.js";
  */
 export type ReadCallback = (value: Buffer | null, failure: GuardFailure | undefined) => void;
 
-/** MGETs are split above this many keys, so one reply stays a bounded size. */
+/** No MGET has more keys than this, so one reply stays a bounded size. */
 export const MAX_BATCH = 512;
 
 /**
@@ -14,13 +15,11 @@ export const MAX_BATCH = 512;
  *
  * Every `read(key)` issued while the current microtask queue drains joins one batch, flushed right
  * after it: a batch of one key is sent as a plain `GET` (a lone request waits for nothing and costs
- * exactly the command it did before), more as one MGET (up to MAX_BATCH keys each). One MGET, not
- * a few smaller ones that Redis could answer while the client decodes the first: measured on the
- * hit-path bench, the overlap gained at most ~10% with a spare core (Redis' share of a read is
- * small next to decoding it) and lost as much when client and Redis share a core. Each caller gets its own
- * result, through a callback (no promise per key: the repository makes the one promise its caller
- * sees); a failed or timed-out `MGET` fails open for every key in it (each caller falls back to
- * the source on its own, exactly as it would after a failed `GET`).
+ * exactly the command it did before), more as MGETs: one up to MIN_CHUNK keys, else a few sent
+ * together (chunking.ts: Redis answers the later ones while the client decodes the first). Each
+ * caller gets its own result, through a callback (no promise per key: the repository makes the one
+ * promise its caller sees); a failed or timed-out `MGET` fails open for every key in it (each
+ * caller falls back to the source on its own, exactly as it would after a failed `GET`).
  *
  * Why per repository: every key of one entity carries the hash tag `{<Entity>}`, so one
  * repository's batch is always one cluster slot, and an `MGET` of it can never be CROSSSLOT. Keys
@@ -69,8 +68,9 @@ export class GetBatcher {
       this.guard.call("get", (c) => c.getBuffer(keys[0]!), (r) => (r.ok ? done(r.value, undefined) : done(null, r)));
       return;
     }
-    for (let start = 0; start < keys.length; start += MAX_BATCH) {
-      const end = Math.min(keys.length, start + MAX_BATCH);
+    const size = chunkSize(keys.length, MAX_BATCH);
+    for (let start = 0; start < keys.length; start += size) {
+      const end = Math.min(keys.length, start + size);
       const chunk = start === 0 && end === keys.length ? keys : keys.slice(start, end);
       this.guard.call("mget", (c) => c.mgetBuffer(chunk), (r) => answer(r, callbacks, start, end));
     }

@@ -1,29 +1,9 @@
 import type { GuardResult, RedisGuard } from "./redis-guard.js";
+import { chunkSize } from "./chunking.js";
 import { runScript, script, type Script } from "./scripts.js";
 
 /** Calls of one script batched together at most (KEYS and ARGV of one EVALSHA stay bounded). */
 export const MAX_SCRIPT_BATCH = 256;
-/** Batches up to this many calls are one script call; larger ones are split (see `chunkSize`). */
-export const MIN_CHUNK = 16;
-/** How many script calls a larger batch is split into, at most (before MAX_SCRIPT_BATCH applies). */
-export const SPLIT = 4;
-
-/**
- * The calls per script call for a batch of `n`: one script call up to MIN_CHUNK calls, else `n`
- * split SPLIT ways (chunks of at least MIN_CHUNK, at most `max`).
- *
- * Why split: a write script does real work per entry in Redis (a put: DEL, GET, version compare,
- * SET), and Redis runs a script to its end before answering. As a few script calls sent together,
- * Redis runs the later ones while the client handles the first replies and encodes the next
- * writes. Measured on the write bench (64 saves in flight, 2 cores): write-through save 0.47x ->
- * 0.83x raw SET with a spare core, +10% when client and Redis share one. (Reads are not split:
- * batcher.ts says why.)
- */
-export function chunkSize(n: number, max = MAX_SCRIPT_BATCH): number {
-  if (n <= MIN_CHUNK) return n;
-  return Math.min(max, Math.max(MIN_CHUNK, Math.ceil(n / SPLIT)));
-}
-
 /**
  * The batched form of a single-entry script: its source becomes a Lua function of (KEYS, ARGV), run
  * once per entry. ARGV[1] is the entry count; then per entry its key count, its argument count and

@@ -7,7 +7,8 @@ import { Redis } from "ioredis";
 import { commandStats, diffStats, resilientClient, SpawnedRedis } from "../support/redis-server.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_BATCH } from "../../src/runtime/batcher.js";
-import { chunkSize, MAX_SCRIPT_BATCH, MIN_CHUNK, SPLIT } from "../../src/runtime/script-batcher.js";
+import { chunkSize, MIN_CHUNK, SPLIT } from "../../src/runtime/chunking.js";
+import { MAX_SCRIPT_BATCH } from "../../src/runtime/script-batcher.js";
 import { teamEntity, TeamRepository, type Team, type TeamKey, type TeamSource } from "./fixtures/team.js";
 import { defineEntity, Repository, type RepositoryOptions } from "cachegen/runtime";
 import { UserRepository, type User, type UserSource } from "./fixtures/user.js";
@@ -114,12 +115,28 @@ describe("read batching", () => {
     expect(commands.names).toEqual(["mget", "mget"]);
   });
 
-  it(`a batch above ${MAX_BATCH} keys is split into MGETs of at most ${MAX_BATCH}`, async () => {
-    const { users, repo } = await cachedUsers(MAX_BATCH + 10);
-    const before = await commandStats(admin);
+  it(`a larger batch is a few MGETs sent together (chunkSize), none above ${MAX_BATCH} keys, each get answered from its own`, async () => {
+    expect(chunkSize(MIN_CHUNK, MAX_BATCH)).toBe(MIN_CHUNK);
+    expect(chunkSize(64, MAX_BATCH)).toBe(64 / SPLIT);
+    expect(chunkSize(SPLIT * MAX_BATCH + 10, MAX_BATCH)).toBe(MAX_BATCH);
+    const { users, repo } = await cachedUsers(64);
+    const commands = recordCommands(redis);
     const results = await Promise.all(users.map((u) => repo.get(u.id)));
     expect(results).toEqual(users);
-    expect(diffStats(before, await commandStats(admin))).toEqual({ mget: 2 });
+    expect(commands.names).toEqual(Array(SPLIT).fill("mget"));
+    expect(commands.args.map((a) => a.length)).toEqual(Array(SPLIT).fill(64 / SPLIT));
+
+    const many = await cachedUsers(SPLIT * MAX_BATCH + 10);
+    const before = await commandStats(admin);
+    expect(await Promise.all(many.users.map((u) => many.repo.get(u.id)))).toEqual(many.users);
+    expect(diffStats(before, await commandStats(admin))).toEqual({ mget: SPLIT + 1 });
+  });
+
+  it(`a batch of up to ${MIN_CHUNK} gets is one MGET`, async () => {
+    const { users, repo } = await cachedUsers(MIN_CHUNK);
+    const commands = recordCommands(redis);
+    expect(await Promise.all(users.map((u) => repo.get(u.id)))).toEqual(users);
+    expect(commands.names).toEqual(["mget"]);
   });
 
   it("fail-open per key: a failed MGET makes every get of the batch load from the source, once each, with one redis-error", async () => {
@@ -208,10 +225,10 @@ describe("write batching (write-through puts)", () => {
   });
 
   it("a larger batch of saves is split into a few script calls (chunkSize), each save answered as alone", async () => {
-    expect(chunkSize(MIN_CHUNK)).toBe(MIN_CHUNK);
-    expect(chunkSize(MIN_CHUNK + 1)).toBe(MIN_CHUNK);
-    expect(chunkSize(64)).toBe(Math.max(MIN_CHUNK, 64 / SPLIT));
-    expect(chunkSize(100_000)).toBe(MAX_SCRIPT_BATCH);
+    expect(chunkSize(MIN_CHUNK, MAX_SCRIPT_BATCH)).toBe(MIN_CHUNK);
+    expect(chunkSize(MIN_CHUNK + 1, MAX_SCRIPT_BATCH)).toBe(MIN_CHUNK);
+    expect(chunkSize(64, MAX_SCRIPT_BATCH)).toBe(Math.max(MIN_CHUNK, 64 / SPLIT));
+    expect(chunkSize(100_000, MAX_SCRIPT_BATCH)).toBe(MAX_SCRIPT_BATCH);
     const source = teamSource();
     const repo = new Repository<Team, TeamKey, TeamSource>(teamWriteThrough, { redis, source, keyPrefix: prefix });
     await repo.save(team()); // loads the scripts
@@ -219,10 +236,8 @@ describe("write batching (write-through puts)", () => {
     const teams = Array.from({ length: 40 }, team);
     const before = await commandStats(admin);
     await Promise.all(teams.map((t) => repo.save(t)));
-    expect(diffStats(before, await commandStats(admin)).evalsha).toBe(Math.ceil(40 / chunkSize(40)));
-    const commands = recordCommands(redis);
+    expect(diffStats(before, await commandStats(admin)).evalsha).toBe(Math.ceil(40 / chunkSize(40, MAX_SCRIPT_BATCH)));
     expect(await Promise.all(teams.map((t) => repo.get(t.id)))).toEqual(teams);
-    expect(commands.names).toEqual(["mget"]);
   });
 
   it("a lone save is the single put script, as before", async () => {

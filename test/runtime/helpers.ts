@@ -19,15 +19,24 @@ export async function connect(port = REDIS_PORT, options: Record<string, unknown
 
 
 /** Records the command names a client sends (instrumentation of the real client, not a mock). */
-export function recordCommands(client: RedisClient): { names: string[]; reset(): void } {
+export function recordCommands(client: RedisClient): { names: string[]; args: unknown[][]; reset(): void } {
   const names: string[] = [];
-  const target = client as unknown as { sendCommand(cmd: { name: string }, ...rest: unknown[]): unknown };
+  const args: unknown[][] = [];
+  const target = client as unknown as { sendCommand(cmd: { name: string; args: unknown[] }, ...rest: unknown[]): unknown };
   const original = target.sendCommand.bind(target);
   target.sendCommand = (cmd, ...rest) => {
     names.push(cmd.name.toLowerCase());
+    args.push(cmd.args);
     return original(cmd, ...rest);
   };
-  return { names, reset: () => void (names.length = 0) };
+  return {
+    names,
+    args,
+    reset: () => {
+      names.length = 0;
+      args.length = 0;
+    },
+  };
 }
 
 export function collectEvents(): { events: CacheEvent[]; onEvent: (e: CacheEvent) => void; of(type: CacheEvent["type"]): CacheEvent[] } {
