@@ -85,7 +85,7 @@ export class Codec<TEntity> {
     options: CodecOptions,
   ) {
     this.plan = buildPlan(definition.name, definition.schema, definition.dateFields);
-    this.decodePlan = buildDecodePlan(definition.schema, definition.dateFields);
+    this.decodePlan = buildDecodePlan(definition.schema, definition.dateFields, definition.keySchema);
     this.serializer = definition.serializer === "msgpack" ? msgpackSerializer : jsonSerializer;
     this.encrypted = definition.encryptedFields;
     this.cipher = this.encrypted.length ? new FieldCipher(definition.name, this.encrypted, options.encryptionKeys) : undefined;
@@ -143,16 +143,19 @@ export class Codec<TEntity> {
     return `n|${Math.floor(freshUntil)}||`;
   }
 
-  /** Never throws: anything unexpected (even a stack overflow on absurd nesting) is "invalid". */
-  decode(raw: Buffer, enc: string): Decoded<TEntity> {
+  /**
+   * Never throws: anything unexpected (even a stack overflow on absurd nesting) is "invalid".
+   * `key`: the resolved key it was read under, where known (spares re-checking its key fields).
+   */
+  decode(raw: Buffer, enc: string, key?: unknown): Decoded<TEntity> {
     try {
-      return this.decodeUnsafe(raw, enc);
+      return this.decodeUnsafe(raw, enc, key);
     } catch (error) {
       return { kind: "invalid", reason: `cannot be decoded: ${(error as Error)?.message ?? String(error)}` };
     }
   }
 
-  private decodeUnsafe(raw: Buffer, enc: string): Decoded<TEntity> {
+  private decodeUnsafe(raw: Buffer, enc: string, key: unknown): Decoded<TEntity> {
     if (raw.length > this.maxValueBytes) return { kind: "invalid", reason: `larger than maxValueBytes (${raw.length})` };
     const envelope = readHeader(raw);
     if (!envelope) return { kind: "invalid", reason: "bad header" };
@@ -182,7 +185,7 @@ export class Codec<TEntity> {
     }
     if (this.decodePlan) {
       // One pass; it never mutates `value`, so on INVALID the plain path below judges the same value.
-      const entity = this.decodePlan(value);
+      const entity = this.decodePlan(value, key);
       if (entity !== INVALID) return { kind: "value", entity: entity as TEntity, freshUntil: envelope.freshUntil, version: envelope.version };
     }
     if (this.plan) value = decodeStored(value, this.plan);

@@ -448,7 +448,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * invalid. The value (null: a remembered not-found), or MISS.
    */
   private lookup(k: ResolvedKey<TKey>, raw: Buffer, load: Loader<TEntity, TKey> | undefined, mark: number | undefined): TEntity | null | typeof MISS {
-    const decoded = this.codec.decode(raw, k.enc);
+    const decoded = this.codec.decode(raw, k.enc, k.key);
     if (decoded.kind === "invalid") {
       this.dropInvalid(k.valueKey, raw, decoded.reason);
       return MISS;
@@ -604,7 +604,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   /** Decodes a value returned by a script; drops it when invalid. */
   private decodeForRead(k: ResolvedKey<TKey>, raw: Buffer | undefined): { value: TEntity | null } | undefined {
     if (!raw) return undefined;
-    const decoded: Decoded<TEntity> = this.codec.decode(raw, k.enc);
+    const decoded: Decoded<TEntity> = this.codec.decode(raw, k.enc, k.key);
     if (decoded.kind === "invalid") {
       this.dropInvalid(k.valueKey, raw, decoded.reason);
       return undefined;

@@ -133,11 +133,25 @@ describe("decode plan", () => {
     expect(plan({ a: "ab", b: 1, at: "2024-01-01T00:00:00.000Z" })).toBe(INVALID);
   });
 
+  it("skips re-checking a key field equal to the requested key only when the key schema checks it exactly alike", () => {
+    const id = "3f8a2c1e-5b7d-4e9f-8a6b-2c4d6e8f0a1b";
+    const alike = buildDecodePlan(z.object({ id: z.uuid(), n: z.int() }), [], z.object({ id: z.uuid() }))!;
+    expect(alike({ id, n: 1 }, { id })).toEqual({ id, n: 1 });
+    expect(alike({ id: "not-a-uuid", n: 1 }, { id })).toBe(INVALID);
+    expect(alike({ id: "not-a-uuid", n: 1 }, undefined)).toBe(INVALID);
+    // a looser key schema (any string) vouches for nothing: the stored id is still checked as a uuid
+    const looser = buildDecodePlan(z.object({ id: z.uuid(), n: z.int() }), [], z.object({ id: z.string() }))!;
+    expect(looser({ id: "not-a-uuid", n: 1 }, { id: "not-a-uuid" })).toBe(INVALID);
+    const otherFormat = buildDecodePlan(z.object({ id: z.uuid() }), [], z.object({ id: z.email() }))!;
+    expect(otherFormat({ id: "a@b.co" }, { id: "a@b.co" })).toBe(INVALID);
+  });
+
   for (const definition of definitions) {
     it(`${definition.name}: accepts every valid stored value as the plain path decodes it, and never accepts what the plain path refuses`, () => {
       const dates = new Set(definition.dateFields ?? []);
       const storedPlan = buildPlan(definition.name, definition.schema, definition.dateFields);
-      const decode = buildDecodePlan(definition.schema, definition.dateFields)!;
+      const decode = buildDecodePlan(definition.schema, definition.dateFields, definition.keySchema)!;
+      const keyFields = Object.keys((definition.keySchema as unknown as { shape: Record<string, unknown> }).shape);
       const roundTrip = (value: unknown): unknown => {
         const stored = storedPlan ? encodeStored(value, storedPlan) : value;
         return definition.serializer === "msgpack" ? packr.unpack(packr.pack(stored)) : JSON.parse(JSON.stringify(stored));
@@ -146,10 +160,13 @@ describe("decode plan", () => {
         fc.property(arbitrary(definition.schema, "", dates), fc.array(mutation, { maxLength: 3 }), (entity, mutations) => {
           fc.pre(definition.schema.safeParse(entity).success);
           const stored = roundTrip(entity);
+          // the key it is read under: the entity's own, checked by the key schema (mutations may make them differ)
+          const key = definition.keySchema.safeParse(Object.fromEntries(keyFields.map((f) => [f, (entity as Record<string, unknown>)[f]])));
           for (const m of mutations) mutate(stored, m);
           const snapshot = structuredClone(stored);
           const fast = decode(stored);
           expect(stored).toEqual(snapshot); // the plan never mutates its input
+          if (key.success) expect(decode(stored, key.data)).toStrictEqual(fast);
           const reference = plain(definition, structuredClone(stored));
           if (fast !== INVALID) {
             expect(reference.ok).toBe(true);
