@@ -259,11 +259,12 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     await Promise.all(
       chunks.map(async (at) => {
         const r = await this.guard.run("mget", (c) => c.mgetBuffer(at.map((j) => toFetch[j]!.valueKey)));
+        const now = Date.now();
         for (let i = 0; i < at.length; i++) {
           const j = at[i]!;
           const k = toFetch[j]!;
           const raw = r.ok ? r.value[i] : null;
-          const found = raw ? this.lookup(k, raw, undefined, mark) : MISS;
+          const found = raw ? this.lookup(k, raw, undefined, mark, now) : MISS;
           if (found !== MISS) {
             values[j] = found;
             continue;
@@ -412,7 +413,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       this.reads.read(valueKey, (raw, failure) => {
         try {
           if (raw) {
-            const found = this.lookup(k, raw, load, mark);
+            const found = this.lookup(k, raw, load, mark, Date.now());
             if (found !== MISS) {
               this.gets.release(valueKey, promise);
               resolve(found);
@@ -444,16 +445,15 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   }
 
   /**
-   * Interprets a raw value read by GET/MGET: counts hits, serves stale (starting a refresh), drops
-   * invalid. The value (null: a remembered not-found), or MISS.
+   * Interprets a raw value read by GET/MGET at `now` (one clock read per reply): counts hits, serves
+   * stale (starting a refresh), drops invalid. The value (null: a remembered not-found), or MISS.
    */
-  private lookup(k: ResolvedKey<TKey>, raw: Buffer, load: Loader<TEntity, TKey> | undefined, mark: number | undefined): TEntity | null | typeof MISS {
+  private lookup(k: ResolvedKey<TKey>, raw: Buffer, load: Loader<TEntity, TKey> | undefined, mark: number | undefined, now: number): TEntity | null | typeof MISS {
     const decoded = this.codec.decode(raw, k.enc, k.key);
     if (decoded.kind === "invalid") {
       this.dropInvalid(k.valueKey, raw, decoded.reason);
       return MISS;
     }
-    const now = Date.now();
     if (now < decoded.freshUntil) {
       const value = decoded.kind === "value" ? decoded.entity : null;
       this.countHit(k.valueKey, value === null);
