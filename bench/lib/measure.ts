@@ -1,10 +1,11 @@
 /**
  * Closed-loop throughput measurement and alternating A/B rounds.
  *
- * Every contender of a group runs for the same time, `concurrency` operations in flight, once per
- * round; the order alternates between rounds (forward, then reverse), so drift of the machine
- * (thermal, other load, Redis memory) hits every contender alike. Ratios are taken per round
- * (contender / baseline in the same round) and the median of those is reported.
+ * Each contender is measured against the baseline in its own pair: both run for the same time,
+ * `concurrency` operations in flight, once per round; the order alternates between rounds
+ * (baseline first, then contender first), so drift of the machine (thermal, other load, Redis
+ * memory) hits both alike. Ratios are taken per round (contender / baseline in the same round) and
+ * the median of those is reported.
  */
 
 export interface Contender {
@@ -23,17 +24,31 @@ export interface RoundOptions {
   readonly warmupMs: number;
 }
 
-export interface GroupResult {
+interface GroupResult {
   readonly names: readonly string[];
   /** units/s per round, per contender (index as in `names`). */
   readonly perRound: readonly (readonly number[])[];
+  /** CPU µs per unit per round, per contender. */
+  readonly cpuPerRound: readonly (readonly number[])[];
   /** Median units/s per contender. */
   readonly median: readonly number[];
   /** Median CPU time of this process (user + system) per unit, in µs, per contender. */
   readonly cpuMicros: readonly number[];
 }
 
-export interface Throughput {
+/** The baseline and each contender, each contender measured in its own pair with the baseline. */
+export interface PairedResult {
+  /** The baseline first, then the contenders. */
+  readonly names: readonly string[];
+  /** Median units/s (the baseline's over the rounds of every pair). */
+  readonly median: readonly number[];
+  /** Median over its pair's rounds of contender / baseline in the same round (1 for the baseline). */
+  readonly ratio: readonly number[];
+  /** Median CPU time of this process (user + system) per unit, in µs. */
+  readonly cpuMicros: readonly number[];
+}
+
+interface Throughput {
   /** Units per second. */
   readonly rate: number;
   /** CPU time of this process (user + system) per unit, µs: the client's cost, Redis excluded. */
@@ -41,12 +56,12 @@ export interface Throughput {
 }
 
 /** Runs `op` with `concurrency` in flight for `durationMs`; returns units per second. */
-export async function throughput(contender: Contender, concurrency: number, durationMs: number): Promise<number> {
+async function throughput(contender: Contender, concurrency: number, durationMs: number): Promise<number> {
   return (await measure(contender, concurrency, durationMs)).rate;
 }
 
 /** Like `throughput`, with the CPU time per unit. */
-export async function measure(contender: Contender, concurrency: number, durationMs: number): Promise<Throughput> {
+async function measure(contender: Contender, concurrency: number, durationMs: number): Promise<Throughput> {
   let next = 0;
   let done = 0;
   let failure: unknown;
@@ -82,7 +97,7 @@ export function median(values: readonly number[]): number {
 }
 
 /** Alternating rounds over a group of contenders sharing one Redis. */
-export async function abRounds(contenders: readonly Contender[], options: RoundOptions): Promise<GroupResult> {
+async function abRounds(contenders: readonly Contender[], options: RoundOptions): Promise<GroupResult> {
   for (const c of contenders) await throughput(c, options.concurrency, options.warmupMs);
   const perRound: number[][] = [];
   const cpuRounds: number[][] = [];
@@ -102,10 +117,36 @@ export async function abRounds(contenders: readonly Contender[], options: RoundO
   const names = contenders.map((c) => c.name);
   const medians = names.map((_, i) => median(perRound.map((row) => row[i]!)));
   const cpuMicros = names.map((_, i) => median(cpuRounds.map((row) => row[i]!)));
-  return { names, perRound, median: medians, cpuMicros };
+  return { names, perRound, cpuPerRound: cpuRounds, median: medians, cpuMicros };
+}
+
+/**
+ * Every contender against `baseline` in a pair of its own (`abRounds` of the two). Pairs rather
+ * than one group of all: in one group a contender's slot follows different neighbours (their
+ * garbage, their JIT state), and on the 2-core bench machine the same contender's ratio moved by
+ * up to 20% depending on which other contenders were in the group.
+ */
+export async function pairedRounds(baseline: Contender, contenders: readonly Contender[], options: RoundOptions): Promise<PairedResult> {
+  const baseRates: number[] = [];
+  const baseCpu: number[] = [];
+  const rows: { rate: number; ratio: number; cpu: number }[] = [];
+  for (const contender of contenders) {
+    const pair = await abRounds([baseline, contender], options);
+    for (let r = 0; r < pair.perRound.length; r++) {
+      baseRates.push(pair.perRound[r]![0]!);
+      baseCpu.push(pair.cpuPerRound[r]![0]!);
+    }
+    rows.push({ rate: pair.median[1]!, ratio: medianRatio(pair, 1, 0), cpu: pair.cpuMicros[1]! });
+  }
+  return {
+    names: [baseline.name, ...contenders.map((c) => c.name)],
+    median: [median(baseRates), ...rows.map((r) => r.rate)],
+    ratio: [1, ...rows.map((r) => r.ratio)],
+    cpuMicros: [median(baseCpu), ...rows.map((r) => r.cpu)],
+  };
 }
 
 /** Median over rounds of (contender / baseline), both measured in the same round. */
-export function medianRatio(result: GroupResult, contender: number, baseline: number): number {
+function medianRatio(result: GroupResult, contender: number, baseline: number): number {
   return median(result.perRound.map((row) => row[contender]! / row[baseline]!));
 }

@@ -40,9 +40,9 @@ export function renderMarkdown(run: RunInfo, sections: readonly BenchSection[]):
     `**Machine:** ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB, ${m.os}; Node ${m.node}; Redis ${m.redis} at ${m.redisHost}. ` +
       `Load average at start / end: ${run.loadAverage[0].toFixed(2)} / ${run.loadAverage[1].toFixed(2)}.`,
     "",
-    `**Method:** every group of contenders runs against the same Redis in ${run.rounds} rounds, each contender for ${run.durationMs} ms per round ` +
-      "with a fixed number of operations in flight (closed loop); the order alternates between rounds (forward, then reverse). " +
-      "A ratio is taken per round (contender / baseline of the same round) and the median over the rounds is reported, as is the median throughput. " +
+    `**Method:** each contender runs against the same Redis paired with its group's baseline (the first row), in ${run.rounds} rounds of ${run.durationMs} ms each ` +
+      "with a fixed number of operations in flight (closed loop); the order alternates between rounds (baseline first, then contender first). " +
+      "A ratio is taken per round (contender / baseline of the same round) and the median over the rounds is reported, as is the median throughput (the baseline's over all its pairs). " +
       "Client CPU is this Node process's user + system CPU time per unit (the Redis server's work is not in it): a steadier view of the client's cost on a busy machine.",
     "",
   ];

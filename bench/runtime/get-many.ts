@@ -5,7 +5,7 @@
 import { ProfileRepository, ProfileSchema } from "../generated/index.js";
 import type { BenchRow, BenchSection } from "../report.js";
 import { connectRedis, fmt, type BenchContext } from "../lib/context.js";
-import { abRounds, medianRatio, type Contender } from "../lib/measure.js";
+import { pairedRounds, type Contender } from "../lib/measure.js";
 import { makeProfile } from "./fixtures.js";
 import { BENCH_TIMEOUT_MS, reviveDates } from "./hit-path.js";
 
@@ -34,12 +34,12 @@ export async function runGetManyBench(ctx: BenchContext): Promise<BenchSection[]
   const check = (values: readonly unknown[]): void => {
     if (values.length !== BATCH || values.some((v) => v === null || v === undefined)) throw new Error("bench: a getMany read missed");
   };
+  const baseline: Contender = {
+    name: "raw ioredis MGET + JSON.parse",
+    unitsPerOp: BATCH,
+    op: async (i) => check((await redis.mget(rawBatches[i % BATCHES]!)).map((text) => JSON.parse(text!) as unknown)),
+  };
   const contenders: Contender[] = [
-    {
-      name: "raw ioredis MGET + JSON.parse",
-      unitsPerOp: BATCH,
-      op: async (i) => check((await redis.mget(rawBatches[i % BATCHES]!)).map((text) => JSON.parse(text!) as unknown)),
-    },
     { name: "cachegen getMany (generated, validated)", unitsPerOp: BATCH, op: async (i) => check(await repo.getMany(idBatches[i % BATCHES]!)) },
     {
       name: "raw MGET + JSON.parse + Date revival",
@@ -56,13 +56,13 @@ export async function runGetManyBench(ctx: BenchContext): Promise<BenchSection[]
   for (const concurrency of [1, 8]) {
     ctx.log(`getMany(${BATCH}): ${concurrency} in flight`);
     const coalescedBefore = repo.stats().coalesced;
-    const result = await abRounds(contenders, { rounds: ctx.rounds, durationMs: ctx.durationMs, warmupMs: ctx.warmupMs, concurrency });
+    const result = await pairedRounds(baseline, contenders, { rounds: ctx.rounds, durationMs: ctx.durationMs, warmupMs: ctx.warmupMs, concurrency });
     const coalesced = repo.stats().coalesced - coalescedBefore;
-    const ratio = medianRatio(result, 1, 0);
+    const ratio = result.ratio[1]!;
     const tableRows: BenchRow[] = result.names.map((name, i) => ({
       name,
       "entities/s (median)": fmt.int(result.median[i]!),
-      "vs raw MGET + parse (median ratio)": fmt.ratio(medianRatio(result, i, 0)),
+      "vs raw MGET + parse (median ratio)": fmt.ratio(result.ratio[i]!),
       "client CPU µs per unit (median)": result.cpuMicros[i]!.toFixed(1),
     }));
     sections.push({

@@ -14,7 +14,7 @@ import type { Redis } from "ioredis";
 import { ProfileRepository, ProfileSchema, type Profile } from "../generated/index.js";
 import type { BenchRow, BenchSection } from "../report.js";
 import { connectRedis, fmt, type BenchContext } from "../lib/context.js";
-import { abRounds, medianRatio, type Contender } from "../lib/measure.js";
+import { pairedRounds, type Contender } from "../lib/measure.js";
 import { makeProfile } from "./fixtures.js";
 import { cachifiedCache } from "./peers.js";
 
@@ -88,8 +88,8 @@ export async function runHitPathBench(ctx: BenchContext): Promise<BenchSection[]
   const check = (value: unknown): void => {
     if (value === null || value === undefined) throw new Error("bench: a hit-path read missed");
   };
+  const baseline: Contender = { name: "raw ioredis GET + JSON.parse", op: async (i) => check(JSON.parse((await redis.get(rawKeys[i % ENTITIES]!))!)) };
   const contenders: Contender[] = [
-    { name: "raw ioredis GET + JSON.parse", op: async (i) => check(JSON.parse((await redis.get(rawKeys[i % ENTITIES]!))!)) },
     { name: "cachegen get (generated, validated)", op: async (i) => check(await repo.get(ids[i % ENTITIES]!)) },
     { name: "raw GET + JSON.parse + Date revival", op: async (i) => check(reviveDates(JSON.parse((await redis.get(rawKeys[i % ENTITIES]!))!))) },
     {
@@ -108,14 +108,13 @@ export async function runHitPathBench(ctx: BenchContext): Promise<BenchSection[]
   const sections: BenchSection[] = [];
   for (const concurrency of [64, 1]) {
     ctx.log(`hit path: ${concurrency} in flight`);
-    const result = await abRounds(contenders, { rounds: ctx.rounds, durationMs: ctx.durationMs, warmupMs: ctx.warmupMs, concurrency });
-    const ours = 1;
+    const result = await pairedRounds(baseline, contenders, { rounds: ctx.rounds, durationMs: ctx.durationMs, warmupMs: ctx.warmupMs, concurrency });
     const goal = concurrency === 64 ? 1.5 : 0.95;
-    const ratio = medianRatio(result, ours, 0);
+    const ratio = result.ratio[1]!;
     const tableRows: BenchRow[] = result.names.map((name, i) => ({
       name,
       "gets/s (median)": fmt.int(result.median[i]!),
-      "vs raw GET + parse (median ratio)": fmt.ratio(medianRatio(result, i, 0)),
+      "vs raw GET + parse (median ratio)": fmt.ratio(result.ratio[i]!),
       "client CPU µs per unit (median)": result.cpuMicros[i]!.toFixed(1),
     }));
     sections.push({

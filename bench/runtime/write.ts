@@ -11,7 +11,7 @@ import { defineEntity, WriteBehindRepository, type EntityDefinition, type WriteB
 import { ProfileWriteRepository, profileEntity, type Profile, type ProfileKey } from "../generated/index.js";
 import type { BenchRow, BenchSection } from "../report.js";
 import { connectRedis, fmt, type BenchContext } from "../lib/context.js";
-import { abRounds, medianRatio, type Contender } from "../lib/measure.js";
+import { pairedRounds, type Contender } from "../lib/measure.js";
 import { makeProfile } from "./fixtures.js";
 import { BENCH_TIMEOUT_MS } from "./hit-path.js";
 
@@ -53,22 +53,22 @@ export async function runWriteBench(ctx: BenchContext): Promise<BenchSection[]> 
     source: { load: async () => null, save: noop, delete: noop },
   });
 
+  const baseline: Contender = { name: "raw ioredis SET (JSON, PX ttl)", op: (i) => redis.set(rawKeys[i % ENTITIES]!, JSON.stringify(profiles[i % ENTITIES]), "PX", TTL_MS) };
   const contenders: Contender[] = [
-    { name: "raw ioredis SET (JSON, PX ttl)", op: (i) => redis.set(rawKeys[i % ENTITIES]!, JSON.stringify(profiles[i % ENTITIES]), "PX", TTL_MS) },
     { name: "cachegen write-through save", op: (i) => writeThrough.save(profiles[i % ENTITIES]!) },
     { name: "cachegen write-behind save (value + queue entry)", op: (i) => writeBehind.save(profiles[i % ENTITIES]!) },
   ];
 
   ctx.log("write paths: save throughput");
-  const result = await abRounds(contenders, { rounds: ctx.rounds, durationMs: ctx.durationMs, warmupMs: ctx.warmupMs, concurrency: CONCURRENCY });
+  const result = await pairedRounds(baseline, contenders, { rounds: ctx.rounds, durationMs: ctx.durationMs, warmupMs: ctx.warmupMs, concurrency: CONCURRENCY });
   const throughputRows: BenchRow[] = result.names.map((name, i) => ({
     name,
     "saves/s (median)": fmt.int(result.median[i]!),
-    "vs raw SET (median ratio)": fmt.ratio(medianRatio(result, i, 0)),
+    "vs raw SET (median ratio)": fmt.ratio(result.ratio[i]!),
     "client CPU µs per unit (median)": result.cpuMicros[i]!.toFixed(1),
   }));
-  const wt = medianRatio(result, 1, 0);
-  const wb = medianRatio(result, 2, 0);
+  const wt = result.ratio[1]!;
+  const wb = result.ratio[2]!;
   const notes = [
     `Goal: write-through save >= 0.8x raw SET: ${wt >= 0.8 ? "met" : "NOT met"} (${fmt.ratio(wt)}).`,
     `Goal: write-behind save >= 0.6x raw SET: ${wb >= 0.6 ? "met" : "NOT met"} (${fmt.ratio(wb)}).`,
