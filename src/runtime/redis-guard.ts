@@ -190,7 +190,8 @@ class GuardedCall<T> {
     }
     this.timer = setTimeout(() => this.fail(new RedisUnavailableError(`redis ${this.op} timed out after ${this.guard.timeoutMs} ms`)), this.guard.timeoutMs);
     this.timer.unref();
-    pending.then(
+    // Promise.resolve: the same promise for ioredis' own, and a thenable for any other client
+    Promise.resolve(pending).then(
       (value) => this.succeed(value),
       (error: unknown) => this.fail(error),
     );
