@@ -147,6 +147,7 @@ export class RedisGuard {
     new GuardedCall(this, op, admission.probe, done).start(fn);
   }
 
+  /** `call` as a promise of the outcome (it never rejects). */
   run<T>(op: string, fn: (client: CommandClient) => Promise<T>): Promise<GuardResult<T>> {
     return new Promise((resolve) => this.call(op, fn, resolve));
   }
