@@ -13,6 +13,9 @@ export interface BenchContext {
   readonly log: (line: string) => void;
 }
 
+/** The repositories' timeoutMs in the benches: raw ioredis has no timeout at all; 1 s keeps a loaded bench machine from failing reads open. */
+export const BENCH_TIMEOUT_MS = 1_000;
+
 /** A fresh ioredis client on the bench Redis, ready. */
 export async function connectRedis(ctx: Pick<BenchContext, "redisUrl">, options: Record<string, unknown> = {}): Promise<Redis> {
   const redis = new Redis({ ...ctx.redisUrl, lazyConnect: true, maxRetriesPerRequest: 1, ...options });

@@ -21,3 +21,10 @@ export function makeProfile(i: number, id: string = randomUUID()): Profile {
     updatedAt: new Date(created + 3_600_000),
   };
 }
+
+/** What a hand-written client does to a parsed Profile: its two datetimes back to Dates. */
+export function reviveDates(value: Record<string, unknown>): Profile {
+  value.createdAt = new Date(value.createdAt as string);
+  value.updatedAt = new Date(value.updatedAt as string);
+  return value as unknown as Profile;
+}

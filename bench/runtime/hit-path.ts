@@ -13,20 +13,12 @@ import { Keyv } from "keyv";
 import type { Redis } from "ioredis";
 import { ProfileRepository, ProfileSchema, type Profile } from "../generated/index.js";
 import type { BenchRow, BenchSection } from "../report.js";
-import { connectRedis, fmt, type BenchContext } from "../lib/context.js";
+import { BENCH_TIMEOUT_MS, connectRedis, fmt, type BenchContext } from "../lib/context.js";
 import { pairedRounds, type Contender } from "../lib/measure.js";
-import { makeProfile } from "./fixtures.js";
+import { makeProfile, reviveDates } from "./fixtures.js";
 import { cachifiedCache } from "./peers.js";
 
 const ENTITIES = 1000;
-/** Raw ioredis has no timeout at all; 1 s keeps a loaded bench machine from failing reads open. */
-export const BENCH_TIMEOUT_MS = 1_000;
-
-export function reviveDates(value: Record<string, unknown>): Profile {
-  value.createdAt = new Date(value.createdAt as string);
-  value.updatedAt = new Date(value.updatedAt as string);
-  return value as unknown as Profile;
-}
 
 export interface Peers {
   bento: BentoCache<Record<string, ReturnType<typeof bentostore>>>;

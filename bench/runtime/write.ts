@@ -10,10 +10,9 @@ import pg from "pg";
 import { defineEntity, WriteBehindRepository, type EntityDefinition, type WriteBehindSource } from "cachegen/runtime";
 import { ProfileWriteRepository, profileEntity, type Profile, type ProfileKey } from "../generated/index.js";
 import type { BenchRow, BenchSection } from "../report.js";
-import { connectRedis, fmt, type BenchContext } from "../lib/context.js";
+import { BENCH_TIMEOUT_MS, connectRedis, fmt, type BenchContext } from "../lib/context.js";
 import { pairedRounds, type Contender } from "../lib/measure.js";
 import { makeProfile } from "./fixtures.js";
-import { BENCH_TIMEOUT_MS } from "./hit-path.js";
 
 const ENTITIES = 1000;
 const CONCURRENCY = 64;
