@@ -1,5 +1,7 @@
-import type { BenchSection, BenchValue } from "../report.js";
+import type { BenchRow, BenchSection, BenchValue } from "../report.js";
+import { fmt } from "./context.js";
 import type { Machine } from "./machine.js";
+import type { PairedResult } from "./measure.js";
 
 export interface RunInfo {
   readonly startedAt: string;
@@ -17,6 +19,16 @@ function cell(value: BenchValue | undefined): string {
     return Number.isInteger(value) ? value.toLocaleString("en-US") : value.toFixed(2);
   }
   return String(value).replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+/** The rows of a paired group: throughput ("<unit>/s (median)"), ratio to `baseline`, client CPU per unit. */
+export function pairedRows(result: PairedResult, unit: string, baseline: string): BenchRow[] {
+  return result.names.map((name, i) => ({
+    name,
+    [`${unit}/s (median)`]: fmt.int(result.median[i]!),
+    [`vs ${baseline} (median ratio)`]: fmt.ratio(result.ratio[i]!),
+    "client CPU µs per unit (median)": result.cpuMicros[i]!.toFixed(1),
+  }));
 }
 
 /** One markdown table: the columns are the row properties, in first-seen order. */

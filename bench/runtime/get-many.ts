@@ -4,9 +4,10 @@
  * zod schema: the same guarantee written by hand).
  */
 import { ProfileRepository, ProfileSchema } from "../generated/index.js";
-import type { BenchRow, BenchSection } from "../report.js";
+import type { BenchSection } from "../report.js";
 import { BENCH_TIMEOUT_MS, connectRedis, fmt, type BenchContext } from "../lib/context.js";
 import { pairedRounds, type Contender } from "../lib/measure.js";
+import { pairedRows } from "../lib/render.js";
 import { makeProfile, reviveDates } from "./fixtures.js";
 
 const ENTITIES = 2000;
@@ -59,12 +60,7 @@ export async function runGetManyBench(ctx: BenchContext): Promise<BenchSection[]
     const result = await pairedRounds(baseline, contenders, { rounds: ctx.rounds, durationMs: ctx.durationMs, warmupMs: ctx.warmupMs, concurrency });
     const coalesced = repo.stats().coalesced - coalescedBefore;
     const ratio = result.ratio[1]!;
-    const tableRows: BenchRow[] = result.names.map((name, i) => ({
-      name,
-      "entities/s (median)": fmt.int(result.median[i]!),
-      "vs raw MGET + parse (median ratio)": fmt.ratio(result.ratio[i]!),
-      "client CPU µs per unit (median)": result.cpuMicros[i]!.toFixed(1),
-    }));
+    const tableRows = pairedRows(result, "entities", "raw MGET + parse");
     sections.push({
       title: `getMany(${BATCH}), ${concurrency} in flight`,
       rows: tableRows,

@@ -4,7 +4,7 @@
  * ioredis with enableAutoPipelining, bentocache (L2 only), cachified and cache-manager, all over the
  * same Redis; 1 and 64 operations in flight, alternating rounds.
  */
-import { cachified, type Cache, type CacheEntry } from "@epic-web/cachified";
+import { cachified, type Cache } from "@epic-web/cachified";
 import { BentoCache, bentostore } from "bentocache";
 import { redisDriver } from "bentocache/drivers/redis";
 import { createCache } from "cache-manager";
@@ -12,9 +12,10 @@ import KeyvRedis from "@keyv/redis";
 import { Keyv } from "keyv";
 import type { Redis } from "ioredis";
 import { ProfileRepository, ProfileSchema, type Profile } from "../generated/index.js";
-import type { BenchRow, BenchSection } from "../report.js";
+import type { BenchSection } from "../report.js";
 import { BENCH_TIMEOUT_MS, connectRedis, fmt, type BenchContext } from "../lib/context.js";
 import { pairedRounds, type Contender } from "../lib/measure.js";
+import { pairedRows } from "../lib/render.js";
 import { makeProfile, reviveDates } from "./fixtures.js";
 import { cachifiedCache } from "./peers.js";
 
@@ -103,12 +104,7 @@ export async function runHitPathBench(ctx: BenchContext): Promise<BenchSection[]
     const result = await pairedRounds(baseline, contenders, { rounds: ctx.rounds, durationMs: ctx.durationMs, warmupMs: ctx.warmupMs, concurrency });
     const goal = concurrency === 64 ? 1.5 : 0.95;
     const ratio = result.ratio[1]!;
-    const tableRows: BenchRow[] = result.names.map((name, i) => ({
-      name,
-      "gets/s (median)": fmt.int(result.median[i]!),
-      "vs raw GET + parse (median ratio)": fmt.ratio(result.ratio[i]!),
-      "client CPU µs per unit (median)": result.cpuMicros[i]!.toFixed(1),
-    }));
+    const tableRows = pairedRows(result, "gets", "raw GET + parse");
     sections.push({
       title: `Hit path, ${concurrency} in flight`,
       rows: tableRows,

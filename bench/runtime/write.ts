@@ -9,9 +9,10 @@ import { randomBytes, randomUUID } from "node:crypto";
 import pg from "pg";
 import { defineEntity, WriteBehindRepository, type EntityDefinition, type WriteBehindSource } from "cachegen/runtime";
 import { ProfileWriteRepository, profileEntity, type Profile, type ProfileKey } from "../generated/index.js";
-import type { BenchRow, BenchSection } from "../report.js";
+import type { BenchSection } from "../report.js";
 import { BENCH_TIMEOUT_MS, connectRedis, fmt, type BenchContext } from "../lib/context.js";
 import { pairedRounds, type Contender } from "../lib/measure.js";
+import { pairedRows } from "../lib/render.js";
 import { makeProfile } from "./fixtures.js";
 
 const ENTITIES = 1000;
@@ -60,12 +61,7 @@ export async function runWriteBench(ctx: BenchContext): Promise<BenchSection[]> 
 
   ctx.log("write paths: save throughput");
   const result = await pairedRounds(baseline, contenders, { rounds: ctx.rounds, durationMs: ctx.durationMs, warmupMs: ctx.warmupMs, concurrency: CONCURRENCY });
-  const throughputRows: BenchRow[] = result.names.map((name, i) => ({
-    name,
-    "saves/s (median)": fmt.int(result.median[i]!),
-    "vs raw SET (median ratio)": fmt.ratio(result.ratio[i]!),
-    "client CPU µs per unit (median)": result.cpuMicros[i]!.toFixed(1),
-  }));
+  const throughputRows = pairedRows(result, "saves", "raw SET");
   const wt = result.ratio[1]!;
   const wb = result.ratio[2]!;
   const notes = [
