@@ -158,23 +158,6 @@ describe("read path", () => {
     expect(repo.stats()).toMatchObject({ loads: 1, coalesced: 99 });
   });
 
-  it("guarantee 2 (stampede): repositories on separate connections (as separate processes) load once; the others wait for the fill", async () => {
-    const source = new UserStore();
-    source.delayMs = 100;
-    const user = source.put(makeUser());
-    const clients = await Promise.all([connect(), connect(), connect(), connect()]);
-    try {
-      const repos = clients.map((client) => new UserRepository({ redis: client, source, keyPrefix: prefix, encryptionKeys }));
-      const results = await Promise.all(repos.flatMap((repo) => Array.from({ length: 25 }, () => repo.get(user.id))));
-      expect(results.every((r) => r?.id === user.id)).toBe(true);
-      expect(source.loads).toBe(1);
-      const total = repos.map((r) => r.stats()).reduce((a, s) => ({ loads: a.loads + s.loads, waits: a.waits + s.leaseWaits + s.coalesced }), { loads: 0, waits: 0 });
-      expect(total).toEqual({ loads: 1, waits: 99 });
-    } finally {
-      await Promise.all(clients.map((c) => c.quit()));
-    }
-  });
-
   it("stale-while-revalidate serves the stale value at once and refreshes once, across processes too", async () => {
     const source = new UserStore();
     const user = source.put(makeUser());

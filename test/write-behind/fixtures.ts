@@ -1,11 +1,16 @@
+import { randomUUID } from "node:crypto";
 import {
   defineEntity,
   WriteBehindRepository,
   type EntityDefinition,
+  type RedisClient,
   type RepositoryOptions,
   type WriteBehindSource,
+  type WriteBehindWorker,
 } from "cachegen/runtime";
 import { userEntity, type User, type UserKey, type UserTag } from "../runtime/fixtures/user.js";
+import { KeySpace } from "../../src/runtime/keys.js";
+import { collectEvents, encryptionKeys } from "../runtime/helpers.js";
 import { holdPoint } from "../support/hold.js";
 
 /** The test User (index byEmail, tag team, invalidates Team, versionField updatedAt) as a write-behind entity. */
@@ -103,3 +108,26 @@ export class UserTable implements WriteBehindUserSource {
     apply();
   }
 }
+
+
+/**
+ * A repository under its own prefix below `prefix` (so its own queue), over a fresh table;
+ * `start()` starts a worker with short polls and records it in `workers` (to stop after the tests).
+ */
+export function writeBehindSetup(client: RedisClient, prefix: string, workers: WriteBehindWorker[]) {
+  const table = new UserTable();
+  const events = collectEvents();
+  const keyPrefix = `${prefix}${randomUUID()}:`;
+  const repo = new WriteBehindUserRepository({ redis: client, source: table, keyPrefix, encryptionKeys, onEvent: events.onEvent });
+  const start = (options = {}) => {
+    const worker = repo.startWorker({ pollMs: 50, retryBaseMs: 20, ...options });
+    workers.push(worker);
+    return worker;
+  };
+  /** The repository's key layout, for keys its API does not name (index entries). */
+  const keys = new KeySpace(writeBehindUser, keyPrefix);
+  return { table, repo, events, start, keyPrefix, keys };
+}
+
+/** `user` changed by `changes`, its version `ms` later. */
+export const later = (user: User, ms: number, changes: Partial<User> = {}): User => ({ ...user, ...changes, updatedAt: new Date(user.updatedAt.getTime() + ms) });

@@ -2,13 +2,11 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { Redis as Redis6 } from "ioredis6";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteByPrefix, Repository, type RedisClient, type WriteBehindWorker } from "cachegen/runtime";
-import { KeySpace } from "../../src/runtime/keys.js";
+import { deleteByPrefix, type RedisClient, type WriteBehindWorker } from "cachegen/runtime";
 import { TeamRepository, type Team } from "../runtime/fixtures/team.js";
-import type { User } from "../runtime/fixtures/user.js";
-import { collectEvents, connect, encryptionKeys, makeUser, uniquePrefix } from "../runtime/helpers.js";
+import { connect, makeUser, uniquePrefix } from "../runtime/helpers.js";
 import { sleep, until } from "../support/wait.js";
-import { UserTable, WriteBehindUserRepository, writeBehindUser } from "./fixtures.js";
+import { later, writeBehindSetup, writeBehindUser } from "./fixtures.js";
 
 let redis: Redis;
 const prefix = uniquePrefix("wb");
@@ -24,23 +22,7 @@ afterAll(async () => {
   await redis.quit();
 });
 
-/** A repository under its own prefix (its own queue), over a fresh table. */
-function setup(client: RedisClient = redis) {
-  const table = new UserTable();
-  const events = collectEvents();
-  const keyPrefix = `${prefix}${randomUUID()}:`;
-  const repo = new WriteBehindUserRepository({ redis: client, source: table, keyPrefix, encryptionKeys, onEvent: events.onEvent });
-  const start = (options = {}) => {
-    const worker = repo.startWorker({ pollMs: 50, retryBaseMs: 20, ...options });
-    workers.push(worker);
-    return worker;
-  };
-  /** The repository's key layout, for keys its API does not name (index entries). */
-  const keys = new KeySpace(writeBehindUser, keyPrefix);
-  return { table, repo, events, start, keyPrefix, keys };
-}
-
-const later = (user: User, ms: number, changes: Partial<User> = {}): User => ({ ...user, ...changes, updatedAt: new Date(user.updatedAt.getTime() + ms) });
+const setup = (client: RedisClient = redis) => writeBehindSetup(client, prefix, workers);
 
 describe("write-behind: save and delete", () => {
   it("a resolved save is in Redis: served at once, without expiry while queued, counted by pending()", async () => {
@@ -103,53 +85,6 @@ describe("write-behind: save and delete", () => {
     const { repo } = setup();
     await expect(repo.save({ ...makeUser(), roles: "admin" } as never)).rejects.toThrow(/User: save not queued: the value does not match the User schema/);
     expect(await repo.pending()).toBe(0);
-  });
-});
-
-describe("guarantee 4: a key with a write queued is never expired or served from the source", () => {
-  it("refresh, a fill under a lease, invalidate and invalidateTag all keep the queued value", async () => {
-    const { table, repo } = setup();
-    const row = table.put(makeUser({ name: "row" }));
-    const queued = later(row, 10, { name: "queued" });
-    await repo.save(queued);
-
-    expect(await repo.refresh(row.id)).toEqual(queued);
-    // The base refresh takes a lease and loads the row: its fill must not replace the queued value.
-    expect((await Repository.prototype.refresh.call(repo, row.id))?.name).toBe("row");
-    await repo.invalidate(row.id);
-    await repo.invalidateTeam(row.teamId);
-    expect(await redis.pttl(repo.keyOf(row.id))).toBe(-1);
-    expect(await repo.get(row.id)).toEqual(queued);
-    expect(table.loads).toBe(1); // only the base refresh above
-  });
-
-  it("getBy<Index> of the old indexed value finds nothing, although the source still has that row", async () => {
-    const { table, repo } = setup();
-    const row = table.put(makeUser({ email: "before@example.com" }));
-    expect((await repo.getByEmail("before@example.com"))?.id).toBe(row.id);
-    await repo.save(later(row, 10, { email: "after@example.com" }));
-    expect(await repo.getByEmail("before@example.com")).toBeNull();
-    expect((await repo.getByEmail("after@example.com"))?.email).toBe("after@example.com");
-    await repo.delete(row.id);
-    expect(await repo.getByEmail("after@example.com")).toBeNull();
-  });
-
-  it("a key saved again while its first write is in flight keeps no expiry until the second write lands", async () => {
-    const { table, repo, start } = setup();
-    const user = makeUser({ name: "first" });
-    await repo.save(user);
-    const first = table.holdNextWrite();
-    start();
-    await first.written; // the worker holds the first write
-    await repo.save(later(user, 10, { name: "second" }));
-    const second = table.holdNextWrite(); // and will hold the second
-    first.release();
-    await until(async () => table.rows.get(user.id)?.name === "first" && (await repo.pending()) === 1, 5_000);
-    expect(await redis.pttl(repo.keyOf(user.id))).toBe(-1);
-    second.release();
-    await repo.flush(5_000);
-    expect(table.rows.get(user.id)?.name).toBe("second");
-    expect(await redis.pttl(repo.keyOf(user.id))).toBeGreaterThan(0);
   });
 });
 

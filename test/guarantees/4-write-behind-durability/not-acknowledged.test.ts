@@ -1,11 +1,11 @@
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CacheUnavailableError } from "cachegen/runtime";
-import { encryptionKeys, makeUser, uniquePrefix } from "../runtime/helpers.js";
-import { resilientClient, SpawnedRedis } from "../support/redis-server.js";
-import { TcpProxy } from "../support/tcp-proxy.js";
-import { until } from "../support/wait.js";
-import { UserTable, WriteBehindUserRepository } from "./fixtures.js";
+import { encryptionKeys, makeUser, uniquePrefix } from "../../runtime/helpers.js";
+import { resilientClient, SpawnedRedis } from "../../support/redis-server.js";
+import { TcpProxy } from "../../support/tcp-proxy.js";
+import { until } from "../../support/wait.js";
+import { UserTable, WriteBehindUserRepository } from "../../write-behind/fixtures.js";
 
 let server: SpawnedRedis;
 let admin: Redis;

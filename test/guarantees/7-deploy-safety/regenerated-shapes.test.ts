@@ -1,5 +1,5 @@
 // Guarantee 7 end to end: schema -> generate() -> the generated repository, before and after a
-// deploy that changes the entity's shape. (Runtime-level variants: test/runtime/untrusted.test.ts.)
+// deploy that changes the entity's shape. (Runtime-level variants: old-shape-entries.test.ts.)
 import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,8 +7,8 @@ import { join } from "node:path";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix, type CacheEvent, type CacheStats, type EntityDefinition, type RepositoryOptions } from "cachegen/runtime";
-import { generate } from "../../src/generate.js";
-import { collectEvents, connect, uniquePrefix } from "../runtime/helpers.js";
+import { generate } from "../../../src/generate.js";
+import { collectEvents, connect, uniquePrefix } from "../../runtime/helpers.js";
 
 type Player = { id: string } & Record<string, unknown>;
 type PlayerSource = { load(key: { id: string }): Promise<Player | null> };

@@ -1,16 +1,16 @@
 // Guarantee 3 with a Redis that hangs behind a TCP proxy (connections accepted, nothing answered).
-// Redis killed, restarted, stopped (SIGSTOP), not ready, and answering OOM: test/runtime/fail-open.test.ts.
+// Redis killed, restarted, stopped (SIGSTOP), not ready, and answering OOM: redis-down.test.ts.
 import { performance } from "node:perf_hooks";
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Repository, type CacheEvent } from "cachegen/runtime";
-import { teamEntity, type Team, type TeamSource } from "../runtime/fixtures/team.js";
-import { collectEvents } from "../runtime/helpers.js";
-import { SpawnedRedis } from "../support/redis-server.js";
-import { timeWithStalls } from "../support/stalls.js";
-import { TcpProxy } from "../support/tcp-proxy.js";
-import { sleep, until } from "../support/wait.js";
+import { teamEntity, type Team, type TeamSource } from "../../runtime/fixtures/team.js";
+import { collectEvents } from "../../runtime/helpers.js";
+import { SpawnedRedis } from "../../support/redis-server.js";
+import { timeWithStalls } from "../../support/stalls.js";
+import { TcpProxy } from "../../support/tcp-proxy.js";
+import { sleep, until } from "../../support/wait.js";
 
 const TIMEOUT_MS = 50;
 const LOAD_MS = 20;
@@ -107,7 +107,7 @@ function overBound(calls: readonly TimedGet[], boundMs: number): string[] {
   return calls.filter((call) => call.redisMs > boundMs + SLACK_MS + call.stallMs).map((call) => `${call.redisMs.toFixed(1)} ms (stalled ${call.stallMs.toFixed(1)} ms)`);
 }
 
-describe("guarantee 3: fail-open", () => {
+describe("guarantee 3: fail-open with Redis hanging behind a proxy", () => {
   it("guarantee 3 (fail-open): with Redis hanging behind a proxy, gets return the source's value within timeoutMs + load time, the breaker then skips Redis, and hits resume when it answers again", async ({ annotate }) => {
     const redis = clientThroughProxy();
     await until(() => redis.status === "ready", 5000);

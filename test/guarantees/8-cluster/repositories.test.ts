@@ -4,11 +4,11 @@ import { promisify } from "node:util";
 import { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix, type RedisClient } from "cachegen/runtime";
-import { TeamRepository, type Team } from "./fixtures/team.js";
-import { UserRepository } from "./fixtures/user.js";
-import { collectEvents, encryptionKeys, makeUser, UserStoreWithMany } from "./helpers.js";
-import { SpawnedRedis } from "../support/redis-server.js";
-import { until } from "../support/wait.js";
+import { TeamRepository, type Team } from "../../runtime/fixtures/team.js";
+import { UserRepository } from "../../runtime/fixtures/user.js";
+import { collectEvents, encryptionKeys, makeUser, UserStoreWithMany } from "../../runtime/helpers.js";
+import { SpawnedRedis } from "../../support/redis-server.js";
+import { until } from "../../support/wait.js";
 
 const run = promisify(execFile);
 const servers: SpawnedRedis[] = [];

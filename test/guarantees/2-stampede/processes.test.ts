@@ -1,14 +1,14 @@
-// Guarantee 2 across processes: 4 child processes share one Redis. In-process coalescing and the
-// single-connection variants are in test/runtime/read-path.test.ts.
+// Guarantee 2 across processes: 4 child processes share one Redis. In-process coalescing is in
+// test/runtime/read-path.test.ts; repositories on separate connections: connections.test.ts.
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix, Repository, type CacheStats } from "cachegen/runtime";
-import { teamEntity, type Team } from "../runtime/fixtures/team.js";
-import { connect, REDIS_PORT, uniquePrefix } from "../runtime/helpers.js";
-import { Children } from "../support/child-process.js";
-import { sleep } from "../support/wait.js";
-import { teamReaderProgram, type FromReader, type FromTest, type TeamReaderInput } from "./children/team-reader-protocol.js";
+import { teamEntity, type Team } from "../../runtime/fixtures/team.js";
+import { connect, REDIS_PORT, uniquePrefix } from "../../runtime/helpers.js";
+import { Children } from "../../support/child-process.js";
+import { sleep } from "../../support/wait.js";
+import { teamReaderProgram, type FromReader, type FromTest, type TeamReaderInput } from "../children/team-reader-protocol.js";
 
 const PROCESSES = 4;
 const GETS_PER_PROCESS = 250;

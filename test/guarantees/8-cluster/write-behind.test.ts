@@ -4,11 +4,11 @@ import { promisify } from "node:util";
 import { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RedisClient } from "cachegen/runtime";
-import { TeamRepository, type Team } from "../runtime/fixtures/team.js";
-import { collectEvents, encryptionKeys, makeUser } from "../runtime/helpers.js";
-import { SpawnedRedis } from "../support/redis-server.js";
-import { until } from "../support/wait.js";
-import { UserTable, WriteBehindUserRepository } from "./fixtures.js";
+import { TeamRepository, type Team } from "../../runtime/fixtures/team.js";
+import { collectEvents, encryptionKeys, makeUser } from "../../runtime/helpers.js";
+import { SpawnedRedis } from "../../support/redis-server.js";
+import { until } from "../../support/wait.js";
+import { UserTable, WriteBehindUserRepository } from "../../write-behind/fixtures.js";
 
 const run = promisify(execFile);
 const servers: SpawnedRedis[] = [];

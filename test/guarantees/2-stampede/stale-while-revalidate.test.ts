@@ -1,13 +1,13 @@
-// Stale-while-revalidate across processes (two child processes, one Redis). In one process, and
-// negative caching ("negativeTtl caches not-found and save clears it"): test/runtime/read-path.test.ts.
+// Stale-while-revalidate across processes (two child processes, one Redis): exactly one refresh runs.
+// In one process, and negative caching: test/runtime/read-path.test.ts.
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix, Repository } from "cachegen/runtime";
-import { connect, REDIS_PORT, uniquePrefix } from "../runtime/helpers.js";
-import { Children } from "../support/child-process.js";
-import { sleep, until } from "../support/wait.js";
-import { loadedTeam, teamDefinition, teamReaderProgram, type FromReader, type FromTest, type TeamReaderInput } from "./children/team-reader-protocol.js";
+import { connect, REDIS_PORT, uniquePrefix } from "../../runtime/helpers.js";
+import { Children } from "../../support/child-process.js";
+import { sleep, until } from "../../support/wait.js";
+import { loadedTeam, teamDefinition, teamReaderProgram, type FromReader, type FromTest, type TeamReaderInput } from "../children/team-reader-protocol.js";
 
 const TTL_MS = 100;
 const LOAD_MS = 300;

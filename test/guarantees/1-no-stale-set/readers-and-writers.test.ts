@@ -1,13 +1,13 @@
 // Guarantee 1 under load, as issue 3 words it. The forced interleaving (reader loads v1, writer
-// commits v2 and invalidates, reader fills) is in test/runtime/write-path.test.ts.
+// commits v2 and invalidates, reader fills): fill-races-write.test.ts.
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix, Repository } from "cachegen/runtime";
-import { teamEntity, type Team, type TeamKey, type TeamSource } from "../runtime/fixtures/team.js";
-import { collectEvents, connect, uniquePrefix } from "../runtime/helpers.js";
-import { sleep } from "../support/wait.js";
+import { teamEntity, type Team, type TeamKey, type TeamSource } from "../../runtime/fixtures/team.js";
+import { collectEvents, connect, uniquePrefix } from "../../runtime/helpers.js";
+import { sleep } from "../../support/wait.js";
 
 const KEYS = 50;
 const READERS = 8;

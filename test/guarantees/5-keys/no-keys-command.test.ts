@@ -1,5 +1,5 @@
 // Guarantee 5, "nothing ever sends KEYS". Injective encoding, hash tags and prefixes (fast-check):
-// test/runtime/keys.test.ts.
+// key-encoding.test.ts.
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,11 +7,11 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix } from "cachegen/runtime";
-import { UserRepository } from "../runtime/fixtures/user.js";
-import { encryptionKeys, makeUser, UserStoreWithMany } from "../runtime/helpers.js";
-import { commandStats, diffStats, SpawnedRedis } from "../support/redis-server.js";
+import { UserRepository } from "../../runtime/fixtures/user.js";
+import { encryptionKeys, makeUser, UserStoreWithMany } from "../../runtime/helpers.js";
+import { commandStats, diffStats, SpawnedRedis } from "../../support/redis-server.js";
 
-const repositoryRoot = fileURLToPath(new URL("../..", import.meta.url));
+const repositoryRoot = fileURLToPath(new URL("../../..", import.meta.url));
 const SCANNED = ["src", "templates", "generated"];
 
 /** Ways code can send the Redis KEYS command (Map, Set and Object `.keys()` are not among them). */
