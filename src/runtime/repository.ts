@@ -25,7 +25,7 @@ import {
 import { Coalescer } from "./coalescer.js";
 import { GetBatcher, MAX_BATCH } from "./batcher.js";
 import { ScriptBatcher } from "./script-batcher.js";
-import { Telemetry } from "./stats.js";
+import { Events } from "./events.js";
 import type {
   CacheAsideRepositoryOptions,
   CacheStats,
@@ -63,7 +63,7 @@ export type Loader<TEntity, TKey> = (key: TKey) => Promise<TEntity | null>;
  * and only add `getBy<Index>` / `invalidate<Tag>` methods.
  *
  * Subclasses (write-behind) may override `save` / `delete` and reuse the protected pieces:
- * `keys`, `codec`, `guard`, `telemetry`, `client`, `script()`, `resolveKey()`, `requireSource()`,
+ * `keys`, `codec`, `guard`, `events`, `client`, `script()`, `resolveKey()`, `requireSource()`,
  * `putValue()`, `forgetLocal()`, `afterReplace()`, `dropAfterWrite()`, `dropTargets()`,
  * `loadFromSource()`, `loadBatch()`, `loadIndexed()`, `fillTtl()`, `dropInvalid()`, `retries`, `l1`.
  *
@@ -77,7 +77,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   protected readonly keys: KeySpace<TEntity, TKey>;
   protected readonly codec: Codec<TEntity>;
   protected readonly guard: RedisGuard;
-  protected readonly telemetry: Telemetry;
+  protected readonly events: Events;
   protected readonly leaseTtlMs: number;
   protected readonly l1: L1Cache<TEntity> | undefined;
   protected readonly retries: RetryQueue;
@@ -124,7 +124,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       encryptionKeys: options.encryptionKeys,
       maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
     });
-    this.telemetry = new Telemetry(definition.name, options.onEvent);
+    this.events = new Events(definition.name, options.onEvent);
     this.guard = new RedisGuard(
       this.client,
       timeoutMs,
@@ -133,14 +133,8 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
         cooldownMs: options.breaker?.cooldownMs ?? 1_000,
       },
       {
-        onError: (error, op) => {
-          this.telemetry.count("redisErrors");
-          this.telemetry.emit("redis-error", { error, detail: op });
-        },
-        onTransition: (transition: BreakerTransition) => {
-          if (transition === "breaker-open") this.telemetry.count("breakerOpens");
-          this.telemetry.emit(transition);
-        },
+        onError: (error, op) => this.events.record("redis-error", undefined, { error, detail: op }),
+        onTransition: (transition: BreakerTransition) => this.events.record(transition, undefined),
       },
     );
     this.retries = new RetryQueue(() => this.guard.available());
@@ -150,7 +144,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     this.usesOldValue = Object.keys(definition.indexes).length > 0 || definition.invalidates.length > 0;
     this.l1 = definition.l1
       ? new L1Cache<TEntity>(this.client, this.keys.channel, definition.l1.maxEntries, definition.l1.ttlMs, (error) =>
-          this.telemetry.emit("redis-error", { error, detail: "l1-subscriber" }),
+          this.events.record("redis-error", undefined, { error, detail: "l1-subscriber" }),
         )
       : undefined;
   }
@@ -169,8 +163,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       }
       const inflight = this.gets.get(k.valueKey);
       if (inflight) {
-        this.telemetry.count("coalesced");
-        this.telemetry.emit("coalesced", { key: k.valueKey });
+        this.events.record("coalesced", k.valueKey);
         return inflight;
       }
       return this.fetch(k, load);
@@ -207,8 +200,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       }
       const inflight = this.gets.get(valueKey);
       if (inflight) {
-        this.telemetry.count("coalesced");
-        this.telemetry.emit("coalesced", { key: valueKey });
+        this.events.record("coalesced", valueKey);
         waits.push(inflight.then((value) => void (results[i] = value)));
         continue;
       }
@@ -252,7 +244,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
         continue;
       }
       direct.push(j); // an invalidation of this key is still pending: Redis may hold the old value
-      this.telemetry.count("misses");
+      this.events.record("miss", toFetch[j]!.valueKey);
     }
     const chunks: number[][] = [];
     for (let start = 0; start < read.length; start += MAX_BATCH) chunks.push(read.slice(start, start + MAX_BATCH));
@@ -269,8 +261,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
             values[j] = found;
             continue;
           }
-          this.telemetry.count("misses");
-          this.telemetry.emit("miss", { key: k.valueKey });
+          this.events.record("miss", k.valueKey);
           (r.ok ? misses : direct).push(j);
         }
       }),
@@ -293,8 +284,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const loader = this.requireSource(indexDef.load) as unknown as (...args: unknown[]) => Promise<TEntity | null>;
     const { promise, joined } = this.indexGets.run(indexKey, () => this.fetchByIndex(index, indexKey, values, loader));
     if (joined) {
-      this.telemetry.count("coalesced");
-      this.telemetry.emit("coalesced", { key: indexKey });
+      this.events.record("coalesced", indexKey);
     }
     return promise;
   }
@@ -372,7 +362,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   }
 
   stats(): CacheStats {
-    return this.telemetry.snapshot();
+    return this.events.snapshot();
   }
 
   /** Closes the L1 subscriber connection and stops background retries. The client stays open. */
@@ -384,13 +374,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   // ------------------------------------------------------------------------------------ read internals
 
   private countHit(key: string, negative: boolean): void {
-    this.telemetry.count("hits");
-    if (negative) {
-      this.telemetry.count("negativeHits");
-      this.telemetry.emit("negative-hit", { key });
-    } else if (this.telemetry.listening) {
-      this.telemetry.emit("hit", { key });
-    }
+    this.events.record(negative ? "negative-hit" : "hit", key);
   }
 
   /**
@@ -402,7 +386,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const valueKey = k.valueKey;
     if (this.retries.has(valueKey)) {
       void this.retries.drain();
-      this.telemetry.count("misses");
+      this.events.record("miss", valueKey);
       const loaded = this.loadFromSource(k, load);
       this.gets.register(valueKey, loaded);
       return loaded;
@@ -438,8 +422,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
 
   /** A read found nothing usable (or Redis was not read): load through the lease, or straight from the source. */
   private afterReadMiss(k: ResolvedKey<TKey>, redisRead: boolean, load: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
-    this.telemetry.count("misses");
-    this.telemetry.emit("miss", { key: k.valueKey });
+    this.events.record("miss", k.valueKey);
     if (!redisRead) return this.loadFromSource(k, load);
     return this.loadThroughLease([k], load).then(([value]) => value ?? null);
   }
@@ -461,8 +444,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       return value;
     }
     if (decoded.kind === "value" && this.definition.staleWhileRevalidateMs) {
-      this.telemetry.count("staleHits");
-      this.telemetry.emit("stale-hit", { key: k.valueKey });
+      this.events.record("stale-hit", k.valueKey);
       this.backgroundRefresh(k, load);
       return decoded.entity;
     }
@@ -567,8 +549,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * it is gone (the holder died or released it).
    */
   private async waitForFill(k: ResolvedKey<TKey>, load: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
-    this.telemetry.count("leaseWaits");
-    this.telemetry.emit("lease-wait", { key: k.valueKey });
+    this.events.record("lease-wait", k.valueKey);
     const started = Date.now();
     const deadline = started + 2 * this.leaseTtlMs;
     let delay = LEASE_WAIT_FIRST_POLL_MS;
@@ -626,7 +607,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       await this.fill([{ k, token, value: value ?? null }], undefined);
     };
     run()
-      .catch((error: unknown) => this.telemetry.emit("refresh-failed", { key: k.valueKey, error }))
+      .catch((error: unknown) => this.events.record("refresh-failed", k.valueKey, { error }))
       .finally(() => this.refreshes.delete(k.valueKey));
   }
 
@@ -658,8 +639,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
             return decoded.entity;
           }
           if (this.definition.staleWhileRevalidateMs) {
-            this.telemetry.count("staleHits");
-            this.telemetry.emit("stale-hit", { key: valueKey });
+            this.events.record("stale-hit", valueKey);
             try {
               this.backgroundRefresh(this.keys.fromEntity(decoded.entity), undefined);
             } catch {
@@ -670,10 +650,8 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
         }
       }
     }
-    this.telemetry.count("misses");
-    this.telemetry.emit("miss", { key: indexKey });
-    this.telemetry.count("loads");
-    this.telemetry.emit("load", { key: indexKey });
+    this.events.record("miss", indexKey);
+    this.events.record("load", indexKey);
     const entity = await this.loadIndexed(index, indexKey, values, loader);
     if (entity !== null && r.ok) {
       const enc = this.keys.encOfEntity(entity);
@@ -733,8 +711,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * `load` per key), counting loads. A subclass may override it (e.g. to consult pending writes).
    */
   protected async loadBatch(ks: readonly ResolvedKey<TKey>[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
-    this.telemetry.count("loads", ks.length);
-    if (this.telemetry.listening) for (const k of ks) this.telemetry.emit("load", { key: k.valueKey });
+    for (const k of ks) this.events.record("load", k.valueKey);
     if (load) return Promise.all(ks.map(async (k) => (await load(k.key)) ?? null));
     const loadOne = this.requireSource("load") as unknown as (key: TKey) => Promise<TEntity | null>;
     const source = this.source as TSource;
@@ -795,8 +772,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       const { fresh, pttl } = this.fillTtl();
       const encoded = this.codec.encode(value, k.enc, now + fresh);
       if (!encoded.ok) {
-        this.telemetry.count("invalidValues");
-        this.telemetry.emit("invalid-value", { key: k.valueKey, detail: `source value not cached: ${encoded.reason}` });
+        this.events.record("invalid-value", k.valueKey, { detail: `source value not cached: ${encoded.reason}` });
         release.push({ k, token });
         continue;
       }
@@ -817,7 +793,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
             if (Number(status) === 1) {
               if (mark !== undefined) this.l1?.set(entry.k.valueKey, entry.value, entry.freshUntil, mark);
             } else {
-              this.telemetry.emit("fill-rejected", { key: entry.k.valueKey, detail: "lease revoked by a write or invalidation" });
+              this.events.record("fill-rejected", entry.k.valueKey, { detail: "lease revoked by a write or invalidation" });
             }
           });
         }),
@@ -828,8 +804,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
 
   /** Counts an invalid stored value and deletes it unless it changed since it was read. */
   protected dropInvalid(valueKey: string, raw: Buffer, reason: string): void {
-    this.telemetry.count("invalidValues");
-    this.telemetry.emit("invalid-value", { key: valueKey, detail: reason });
+    this.events.record("invalid-value", valueKey, { detail: reason });
     const op =
       raw.length > this.codec.maxValueBytes
         ? this.guard.run("unlink", (c) => c.call("UNLINK", valueKey))
@@ -886,8 +861,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const { fresh, pttl } = this.fillTtl();
     const encoded = this.codec.encode(entity, k.enc, Date.now() + fresh);
     if (!encoded.ok) {
-      this.telemetry.count("invalidValues");
-      this.telemetry.emit("invalid-value", { key: k.valueKey, detail: `value not cached: ${encoded.reason}` });
+      this.events.record("invalid-value", k.valueKey, { detail: `value not cached: ${encoded.reason}` });
       if (writerToken) void this.guard.run("unmark-writer", (c) => c.call("SREM", this.keys.writersKeyOfEnc(k.enc), writerToken));
       await this.dropAfterWrite(k, [entity]);
       return "dropped";

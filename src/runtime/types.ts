@@ -93,30 +93,71 @@ export interface CacheStats {
   deadLettered: number;
 }
 
-export type CacheEventType =
-  | "hit"
-  | "miss"
-  | "stale-hit"
-  | "negative-hit"
-  | "load"
-  | "coalesced"
-  | "lease-wait"
-  | "fill-rejected"
-  | "invalid-value"
-  | "redis-error"
-  | "breaker-open"
-  | "breaker-half-open"
-  | "breaker-closed"
-  | "refresh-failed"
-  | "queued"
-  | "flushed"
-  | "write-failed"
-  | "dead-letter";
+/** What happened to one key (`key` is its Redis key). */
+export interface KeyEvent {
+  /**
+   * - `hit`: served from Redis or L1, fresh. `negative-hit`: a remembered not-found, likewise.
+   * - `stale-hit`: served stale (stale-while-revalidate) while one refresh runs.
+   * - `miss`: nothing usable cached. `load`: a source read. `coalesced`: joined a read in flight.
+   * - `lease-wait`: another process holds the key's lease; waited for its fill.
+   * - `queued`: a write-behind save or delete is durable in Redis.
+   */
+  readonly type: "hit" | "negative-hit" | "stale-hit" | "miss" | "load" | "coalesced" | "lease-wait" | "queued";
+  readonly entity: string;
+  readonly key: string;
+  readonly error?: never;
+  readonly detail?: never;
+}
 
-export type CacheEvent = {
-  type: CacheEventType;
-  entity: string;
-  key?: string;
-  error?: unknown;
-  detail?: string;
-};
+/** What happened to one key, with a word on why. */
+export interface KeyDetailEvent {
+  /**
+   * - `fill-rejected`: a value loaded under a lease was not cached (a write or invalidation revoked it).
+   * - `invalid-value`: a cached value (or one about to be cached) failed its checks; it was dropped.
+   * - `flushed`: queued writes of the key reached the source.
+   */
+  readonly type: "fill-rejected" | "invalid-value" | "flushed";
+  readonly entity: string;
+  readonly key: string;
+  readonly detail: string;
+  readonly error?: never;
+}
+
+/** Something failed for one key. */
+export interface KeyErrorEvent {
+  /**
+   * - `refresh-failed`: a background refresh (stale-while-revalidate) could not load the key.
+   * - `write-failed`: the source refused queued writes of the key; they are retried.
+   * - `dead-letter`: they kept failing and moved to the dead-letter stream.
+   */
+  readonly type: "refresh-failed" | "write-failed" | "dead-letter";
+  readonly entity: string;
+  readonly key: string;
+  readonly error: unknown;
+  readonly detail?: string;
+}
+
+/** A Redis call failed or was skipped; the call went on without Redis (reads from the source). */
+export interface RedisErrorEvent {
+  readonly type: "redis-error";
+  readonly entity: string;
+  readonly error: unknown;
+  /** Which call: `get`, `mget`, `fill`, `invalidate`, ... */
+  readonly detail: string;
+  readonly key?: never;
+}
+
+/** The circuit breaker of the Redis client changed state (shared by every repository on it). */
+export interface BreakerEvent {
+  /** `breaker-open`: Redis is skipped for a cool-down. `breaker-half-open`: one call probes it. `breaker-closed`: it answered. */
+  readonly type: "breaker-open" | "breaker-half-open" | "breaker-closed";
+  readonly entity: string;
+  readonly key?: never;
+  readonly error?: never;
+  readonly detail?: never;
+}
+
+/** What `onEvent` receives: narrow on `type`. */
+export type CacheEvent = KeyEvent | KeyDetailEvent | KeyErrorEvent | RedisErrorEvent | BreakerEvent;
+
+export type CacheEventType = CacheEvent["type"];

@@ -81,7 +81,7 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
         definition: this.definition,
         keys: this.keys,
         codec: this.codec,
-        telemetry: this.telemetry,
+        events: this.events,
         client: this.client,
         source,
         settings: this.settings,
@@ -179,8 +179,7 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
     }
     const [status, old] = Array.isArray(r.value) ? r.value : [];
     if (Number(status) !== 1) return;
-    this.telemetry.count("queued");
-    this.telemetry.emit("queued", { key: k.valueKey });
+    this.events.record("queued", k.valueKey);
     await this.afterReplace(k, replyBytes(old), entity);
   }
 }

@@ -6,7 +6,7 @@ import { KeySpace } from "./keys.js";
 import { runScript, type CommandClient } from "./scripts.js";
 import { sleep } from "./sleep.js";
 import { writeToSource } from "./source-writes.js";
-import type { Telemetry } from "./stats.js";
+import type { Events } from "./events.js";
 import { entriesOfList, entriesOfRead, type StreamEntry } from "./stream-entries.js";
 import type { WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
 import { coalesce, type KeyGroup } from "./write-behind-batch.js";
@@ -23,7 +23,7 @@ export interface WorkerHost<TEntity, TKey> {
   readonly definition: EntityDefinition<TEntity, TKey>;
   readonly keys: KeySpace<TEntity, TKey>;
   readonly codec: Codec<TEntity>;
-  readonly telemetry: Telemetry;
+  readonly events: Events;
   readonly client: CommandClient;
   readonly source: WriteBehindSource<TEntity, TKey>;
   readonly settings: WriteBehindSettings;
@@ -86,7 +86,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     }
     this.retryMaxMs = Math.max(this.retryBaseMs, Math.floor(this.minIdleMs / 2));
     this.connection = host.client.duplicate();
-    this.connection.on("error", (error) => host.telemetry.emit("redis-error", { error, detail: "write-behind worker connection" }));
+    this.connection.on("error", (error) => host.events.record("redis-error", undefined, { error, detail: "write-behind worker connection" }));
     this.running = this.run();
   }
 
@@ -103,7 +103,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       } catch (error) {
         if (isNoGroup(error)) this.needsGroup = true;
         this.recoverOwn = true;
-        this.host.telemetry.emit("redis-error", { error, detail: "write-behind worker" });
+        this.host.events.record("redis-error", undefined, { error, detail: "write-behind worker" });
         if (!this.stopping) await sleep(this.pollMs);
       }
     }
@@ -192,10 +192,8 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       args.push(group.ids.length, ...group.ids, group.writtenSha, fresh, pttl, negative, group.indexKeys.length, group.tagKeys.length);
     }
     await runScript(this.connection, ACKNOWLEDGE, keys, args);
-    const telemetry = this.host.telemetry;
     for (const group of groups) {
-      telemetry.count("flushed", group.ids.length);
-      telemetry.emit("flushed", { key: group.valueKey, detail: `${group.ids.length} queued write(s) reached the source` });
+      this.host.events.record("flushed", group.valueKey, { detail: `${group.ids.length} queued write(s) reached the source` }, group.ids.length);
     }
     await this.host.landed(groups.flatMap((group) => group.values));
   }
@@ -213,15 +211,13 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     }
     const reply = await runScript(this.connection, FAIL, keys, args);
     const outcomes = Array.isArray(reply) ? reply.map(Number) : [];
-    const telemetry = this.host.telemetry;
+    const events = this.host.events;
     groups.forEach((group, i) => {
       const error = failures.get(group);
       const attempts = outcomes[i] ?? -1;
-      telemetry.count("failed", group.ids.length);
-      telemetry.emit("write-failed", { key: group.valueKey, error, detail: `source write of ${group.ids.length} queued write(s) failed` });
+      events.record("write-failed", group.valueKey, { error, detail: `source write of ${group.ids.length} queued write(s) failed` }, group.ids.length);
       if (attempts === 0) {
-        telemetry.count("deadLettered");
-        telemetry.emit("dead-letter", { key: group.valueKey, error, detail: `moved to ${this.host.keys.deadLetterKey}: ${errorText(error)}` });
+        events.record("dead-letter", group.valueKey, { error, detail: `moved to ${this.host.keys.deadLetterKey}: ${errorText(error)}` });
       } else if (attempts > 0) {
         const dueAt = Date.now() + Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempts - 1));
         const groupKey = groupKeyOf(group.written);
