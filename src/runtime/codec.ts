@@ -2,7 +2,7 @@ import { Packr } from "msgpackr";
 import type { EntityDefinition } from "./definition.js";
 import { FieldCipher, type EncryptionKeys } from "./encryption.js";
 import { buildDecodePlan, INVALID, type DecodeNode } from "./decode-plan.js";
-import { buildEnvelope, readHeader, VERSION_TEXT } from "./envelope.js";
+import { readHeader, storedBytes, storedText, VERSION_TEXT, type StoredValue } from "./stored-value.js";
 import { buildPlan, decodeStored, encodeStored, type Plan } from "./stored-form.js";
 
 /** A stored value after reading: every path out of here has been validated. */
@@ -10,13 +10,6 @@ export type Decoded<TEntity> =
   | { readonly kind: "value"; readonly entity: TEntity; readonly freshUntil: number; readonly version: string }
   | { readonly kind: "negative"; readonly freshUntil: number }
   | { readonly kind: "invalid"; readonly reason: string };
-
-/**
- * A value as sent to Redis: a string for JSON (ioredis then writes the whole command as one string;
- * a Buffer argument switches it to assembling the command piece by piece, a measurable share of a
- * write), bytes for msgpack. Redis stores the same bytes either way.
- */
-export type StoredValue = string | Buffer;
 
 export type Encoded = { readonly ok: true; readonly stored: StoredValue } | { readonly ok: false; readonly reason: string };
 
@@ -68,7 +61,7 @@ export interface CodecOptions {
 }
 
 /**
- * Entity <-> stored bytes: stored form (plan), encrypted fields, serializer, envelope header.
+ * Entity <-> stored bytes: stored form (plan), encrypted fields, serializer, the stored-value header.
  * Reading validates everything with the zod schema; anything that does not fit is "invalid".
  */
 export class Codec<TEntity> {
@@ -125,11 +118,11 @@ export class Codec<TEntity> {
       if (this.serializer === jsonSerializer) {
         const text: unknown = JSON.stringify(value);
         if (typeof text !== "string") throw new TypeError(`JSON.stringify returned ${typeof text}`);
-        stored = `v|${Math.floor(freshUntil)}|${this.versionOf(parsed.data)}|${text}`;
+        stored = storedText(freshUntil, this.versionOf(parsed.data), text);
         // UTF-8 is at most 3 bytes per UTF-16 unit: count the bytes only when that could matter.
         size = stored.length * 3 <= this.maxValueBytes ? stored.length : Buffer.byteLength(stored);
       } else {
-        stored = buildEnvelope("v", freshUntil, this.versionOf(parsed.data), this.serializer.serialize(value));
+        stored = storedBytes(freshUntil, this.versionOf(parsed.data), this.serializer.serialize(value));
         size = stored.length;
       }
     } catch (error) {
@@ -137,10 +130,6 @@ export class Codec<TEntity> {
     }
     if (size > this.maxValueBytes) return { ok: false, reason: `is larger than maxValueBytes (${size} > ${this.maxValueBytes})` };
     return { ok: true, stored };
-  }
-
-  encodeNegative(freshUntil: number): string {
-    return `n|${Math.floor(freshUntil)}||`;
   }
 
   /**
@@ -157,14 +146,14 @@ export class Codec<TEntity> {
 
   private decodeUnsafe(raw: Buffer, enc: string, key: unknown): Decoded<TEntity> {
     if (raw.length > this.maxValueBytes) return { kind: "invalid", reason: `larger than maxValueBytes (${raw.length})` };
-    const envelope = readHeader(raw);
-    if (!envelope) return { kind: "invalid", reason: "bad header" };
-    if (envelope.kind === "n") {
-      return raw.length > envelope.offset ? { kind: "invalid", reason: "not-found marker with a payload" } : { kind: "negative", freshUntil: envelope.freshUntil };
+    const header = readHeader(raw);
+    if (!header) return { kind: "invalid", reason: "bad header" };
+    if (header.kind === "n") {
+      return raw.length > header.offset ? { kind: "invalid", reason: "not-found marker with a payload" } : { kind: "negative", freshUntil: header.freshUntil };
     }
     let value: unknown;
     try {
-      value = this.serializer.deserialize(raw, envelope.offset);
+      value = this.serializer.deserialize(raw, header.offset);
     } catch (error) {
       return { kind: "invalid", reason: `malformed payload: ${(error as Error).message}` };
     }
@@ -186,7 +175,7 @@ export class Codec<TEntity> {
     if (this.decodePlan) {
       // One pass; it never mutates `value`, so on INVALID the plain path below judges the same value.
       const entity = this.decodePlan(value, key);
-      if (entity !== INVALID) return { kind: "value", entity: entity as TEntity, freshUntil: envelope.freshUntil, version: envelope.version };
+      if (entity !== INVALID) return { kind: "value", entity: entity as TEntity, freshUntil: header.freshUntil, version: header.version };
     }
     if (this.plan) value = decodeStored(value, this.plan);
     const parsed = this.definition.schema.safeParse(value);
@@ -194,7 +183,7 @@ export class Codec<TEntity> {
       const issue = parsed.error.issues[0];
       return { kind: "invalid", reason: `wrong shape at ${issue?.path.map(String).join(".") || "(root)"}: ${issue?.message ?? "invalid"}` };
     }
-    return { kind: "value", entity: parsed.data, freshUntil: envelope.freshUntil, version: envelope.version };
+    return { kind: "value", entity: parsed.data, freshUntil: header.freshUntil, version: header.version };
   }
 
   private aad(field: string, enc: string): string {

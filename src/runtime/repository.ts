@@ -8,6 +8,7 @@ import { RedisGuard, type BreakerTransition, type GuardResult } from "./redis-gu
 import { replyBytes, replyText } from "./replies.js";
 import { RetryQueue } from "./retry-queue.js";
 import { sleep } from "./sleep.js";
+import { storedNotFound } from "./stored-value.js";
 import {
   ACQUIRE,
   DELETE_IF_SAME,
@@ -765,7 +766,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
         // Not found: remember it for negativeTtl, else drop whatever is cached (refresh, SWR).
         const ttl = this.negativeTtl();
         keys.push(k.valueKey, k.leaseKey);
-        args.push(token, ttl === undefined ? "" : this.codec.encodeNegative(now + ttl), ttl ?? 1, 0, 0, "");
+        args.push(token, ttl === undefined ? "" : storedNotFound(now + ttl), ttl ?? 1, 0, 0, "");
         sent.push({ k, value, freshUntil: ttl === undefined ? 0 : now + ttl });
         continue;
       }

@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { luaPrelude } from "./scripts/lua-function.js";
+import { LUA_STORED_VERSION } from "./stored-value.js";
 
 /**
  * Lua scripts. Each touches only keys of one entity (one hash tag, so one cluster slot); keys an
@@ -133,7 +135,7 @@ return out
  * Returns {status, old}: 1 written, 2 kept newer, 0 dropped; old is '' unless asked for (the
  * caller needs it only for stale index entries and `invalidates` targets).
  */
-export const PUT = script("put", NEWER + `
+export const PUT = script("put", NEWER + luaPrelude([LUA_STORED_VERSION]) + `
 redis.call('DEL', KEYS[2])
 local old = redis.call('GET', KEYS[1]) or ''
 local function out(status)
@@ -156,7 +158,7 @@ if ARGV[4] ~= '' then
   end
 end
 if ARGV[3] ~= '' and old ~= '' then
-  local cv = string.match(old, '^v|%d*|([^|]*)|')
+  local cv = stored_version(old)
   if cv and cv ~= '' and newer(cv, ARGV[3]) then return out(2) end
 end
 local ni, nt = tonumber(ARGV[5]), tonumber(ARGV[6])

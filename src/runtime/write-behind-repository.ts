@@ -1,4 +1,3 @@
-import type { StoredValue } from "./codec.js";
 import type { EntityDefinition } from "./definition.js";
 import { CacheUnavailableError, CachegenError } from "./errors.js";
 import type { ResolvedKey } from "./keys.js";
@@ -8,7 +7,8 @@ import { ScriptBatcher } from "./script-batcher.js";
 import { sleep } from "./sleep.js";
 import type { KeyInput, RepositoryOptions, WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
 import { QueueWorker, type WriteBehindSettings } from "./write-behind-worker.js";
-import { ENQUEUE, PENDING_FRESH_UNTIL, PENDING_VALUE } from "./write-behind-scripts.js";
+import { ENQUEUE, PENDING_VALUE } from "./write-behind-scripts.js";
+import { PENDING_FRESH_UNTIL, storedNotFound, type StoredValue } from "./stored-value.js";
 
 const DEFAULT_SETTINGS: WriteBehindSettings = { batchSize: 100, flushIntervalMs: 1_000, maxAttempts: 5 };
 const DEFAULT_FLUSH_TIMEOUT_MS = 30_000;
@@ -61,7 +61,7 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
   override async delete(key: KeyInput<TKey>): Promise<void> {
     const k = this.keys.resolve(key);
     this.requireSource("delete");
-    await this.enqueue(k, "d", this.codec.encodeNegative(PENDING_FRESH_UNTIL), undefined);
+    await this.enqueue(k, "d", storedNotFound(PENDING_FRESH_UNTIL), undefined);
   }
 
   /** If the write of `key` is still queued, returns the queued value; otherwise reloads from the source. */

@@ -1,16 +1,15 @@
 import { NEWER, script } from "./scripts.js";
+import { luaPrelude } from "./scripts/lua-function.js";
+import { LUA_STORED_KIND, LUA_STORED_VERSION, LUA_WITH_FRESH_UNTIL } from "./stored-value.js";
 
 /**
  * Lua scripts of the write-behind strategy. Each touches keys of one entity only (one hash tag).
  *
  * A value with a write pending is stored without an expiry, and its header's freshUntil is
- * `PENDING_FRESH_UNTIL`: readers always take it as fresh, fills never replace it and invalidations
+ * `PENDING_FRESH_UNTIL` (stored-value.ts): readers always take it as fresh, fills never replace it and invalidations
  * keep it (scripts.ts). `p:<key>` counts the key's queue entries not yet written to the source; when
  * the worker acknowledges the last one, the value gets its TTL (counted from the landing).
  */
-
-/** Header freshUntil of a value whose write is pending: fresh until the write lands. */
-export const PENDING_FRESH_UNTIL = Number.MAX_SAFE_INTEGER;
 
 /** The consumer group every worker of an entity joins. */
 export const CONSUMER_GROUP = "cachegen";
@@ -41,10 +40,10 @@ end
  * invalidate what it named). Returns {status, old value ('' unless asked for), entry id}: 1 queued,
  * 2 kept newer.
  */
-export const ENQUEUE = script("write-behind-enqueue", NEWER + `
+export const ENQUEUE = script("write-behind-enqueue", NEWER + luaPrelude([LUA_STORED_VERSION]) + `
 local old = redis.call('GET', KEYS[1]) or ''
 if ARGV[3] ~= '' and old ~= '' then
-  local cv = string.match(old, '^v|%d*|([^|]*)|')
+  local cv = stored_version(old)
   if cv and cv ~= '' and newer(cv, ARGV[3]) then return {2, '', ''} end
 end
 local ni, nt, tagTtl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[10])
@@ -83,7 +82,7 @@ return {1, '', id}
  * that has an expiry was filled from the source while the pending one was missing (evicted): it is
  * dropped, so the next read loads the row just written. Returns per key 1 if it landed, else 0.
  */
-export const ACKNOWLEDGE = script("write-behind-ack", RELEASE_ENTRIES + `
+export const ACKNOWLEDGE = script("write-behind-ack", RELEASE_ENTRIES + luaPrelude([LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL]) + `
 local now = tonumber(ARGV[2])
 local k, a = 2, 4
 local out = {}
@@ -102,10 +101,9 @@ for g = 1, tonumber(ARGV[3]) do
     if pttl == -1 then
       local v = redis.call('GET', vk)
       local ours = redis.sha1hex(v) == sha
-      local bar = string.find(v, '|', 3, true)
-      local kind = string.sub(v, 1, 1)
-      if bar and kind == 'v' then
-        redis.call('SET', vk, 'v|' .. (now + fresh) .. string.sub(v, bar), 'PX', ttl)
+      local kind = stored_kind(v)
+      if kind == 'v' then
+        redis.call('SET', vk, with_fresh_until(v, now + fresh), 'PX', ttl)
         if ours then
           for i = 1, ni do redis.call('PEXPIRE', KEYS[k + 2 + i], ttl) end
           for i = 1, nt do
@@ -114,8 +112,8 @@ for g = 1, tonumber(ARGV[3]) do
             if redis.call('PTTL', tk) < ttl then redis.call('PEXPIRE', tk, ttl) end
           end
         end
-      elseif bar and kind == 'n' and negativeTtl > 0 then
-        redis.call('SET', vk, 'n|' .. (now + negativeTtl) .. string.sub(v, bar), 'PX', negativeTtl)
+      elseif kind == 'n' and negativeTtl > 0 then
+        redis.call('SET', vk, with_fresh_until(v, now + negativeTtl), 'PX', negativeTtl)
       else
         redis.call('DEL', vk)
       end

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CachegenError, defineEntity, z } from "cachegen/runtime";
 import { Codec } from "../../src/runtime/codec.js";
-import { buildEnvelope, parseEnvelope } from "../../src/runtime/envelope.js";
 import { buildPlan, decodeStored, encodeStored } from "../../src/runtime/stored-form.js";
 import { metricEntity } from "./fixtures/metric.js";
 import { userEntity, UserRepository } from "./fixtures/user.js";
@@ -71,16 +70,6 @@ describe("stored form", () => {
     const codec = new Codec(userEntity, codecOptions);
     const result = codec.encode({ ...makeUser(), email: "nope" }, "k", 1);
     expect(result).toMatchObject({ ok: false });
-  });
-});
-
-describe("envelope", () => {
-  it("parses <kind>|<freshUntil>|<version>|<payload> and rejects anything else", () => {
-    expect(parseEnvelope(buildEnvelope("v", 123, "456", Buffer.from("{}")))).toMatchObject({ kind: "v", freshUntil: 123, version: "456" });
-    expect(parseEnvelope(buildEnvelope("n", 5, ""))).toMatchObject({ kind: "n", freshUntil: 5, version: "" });
-    for (const bad of ["", "v", "v|", "v|1|", "x|1||{}", "v|a||{}", "v|1|x|{}", "vv|1||{}", `v|${"1".repeat(100)}||{}`]) {
-      expect(parseEnvelope(Buffer.from(bad)), bad).toBeUndefined();
-    }
   });
 });
 

@@ -1,13 +1,12 @@
 // The precompiled decode plan (src/runtime/decode-plan.ts) is an accelerator of the read path: it
 // must never accept a stored value the plain path (decodeStored + the zod schema) refuses, and
 // what it accepts must come out exactly as the plain path makes it. Also its fast date parsers and
-// formatter, and the byte-level header reader, against what they replace.
+// formatter, against what they replace.
 import fc from "fast-check";
 import { Packr } from "msgpackr";
 import { describe, expect, it } from "vitest";
 import { z, type EntityDefinition } from "cachegen/runtime";
 import { buildDecodePlan, INVALID, isoDateTimeValue, isoDateValue } from "../../src/runtime/decode-plan.js";
-import { parseEnvelopeReference, readHeader } from "../../src/runtime/envelope.js";
 import { buildPlan, decodeStored, encodeStored, isoDateTime } from "../../src/runtime/stored-form.js";
 import * as generated from "../../generated/index.js";
 import { profileEntity } from "../../bench/generated/index.js";
@@ -201,22 +200,5 @@ describe("fast date conversions", () => {
   it("isoDateTime is Date#toISOString, extended years and invalid dates included", () => {
     fc.assert(fc.property(fc.date({ noInvalidDate: true }), (d) => void expect(isoDateTime(d)).toBe(d.toISOString())), { numRuns: 5000 });
     expect(() => isoDateTime(new Date(Number.NaN))).toThrow(RangeError);
-  });
-});
-
-describe("stored value header", () => {
-  it("readHeader accepts exactly what the original parser accepts, with the same fields", () => {
-    const head = fc.constantFrom("v|", "n|", "x|", "v", "|", "v||", "n|1|", "v|12|", "v|1|-3.5|", "v|99999999999999999|", "v|9007199254740993|", "v|0000000000000001|7|");
-    const tail = fc.uint8Array({ maxLength: 90 }).map((a) => Buffer.from(a));
-    const text = fc.stringMatching(/^[vn]\|\d{0,18}\|[-\d.]{0,6}\|?.{0,5}$/).map((s) => Buffer.from(s, "latin1"));
-    fc.assert(
-      fc.property(fc.oneof(fc.tuple(head, tail).map(([h, t]) => Buffer.concat([Buffer.from(h, "latin1"), t])), text), (raw) => {
-        const reference = parseEnvelopeReference(raw);
-        const header = readHeader(raw);
-        if (!reference) return void expect(header).toBeUndefined();
-        expect(header).toEqual({ kind: reference.kind, freshUntil: reference.freshUntil, version: reference.version, offset: raw.length - reference.payload.length });
-      }),
-      { numRuns: 5000 },
-    );
   });
 });
