@@ -1,4 +1,4 @@
-import { CONSUMER_GROUP } from "../runtime/write-behind-scripts.js";
+import { CONSUMER_GROUP } from "../runtime/scripts/write-behind-scripts.js";
 import type { EntityKeys, FoundKey } from "./key-census.js";
 
 export interface QueueFigures {

@@ -1,5 +1,5 @@
 import { CachegenError } from "./errors.js";
-import type { CommandClient } from "./scripts.js";
+import type { CommandClient } from "./command-client.js";
 
 /** Redis was skipped or failed: not ready, breaker open, timed out, or the command failed. */
 export class RedisUnavailableError extends CachegenError {}

@@ -1,32 +1,18 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { Codec, type Decoded } from "./codec.js";
 import type { EntityDefinition } from "./definition.js";
 import { CachegenError, InvalidKeyError, describeValue } from "./errors.js";
 import { KeySpace, type ResolvedKey } from "./keys.js";
 import { L1Cache } from "./l1.js";
-import { RedisGuard, type BreakerTransition, type GuardResult } from "./redis-guard.js";
-import { replyBytes, replyText } from "./replies.js";
+import { RedisGuard, type BreakerTransition } from "./redis-guard.js";
 import { RetryQueue } from "./retry-queue.js";
 import { sleep } from "./sleep.js";
 import { storedNotFound } from "./stored-value.js";
-import {
-  ACQUIRE,
-  DELETE_IF_SAME,
-  FILL,
-  INDEX_GET,
-  INVALIDATE,
-  INVALIDATE_TAG,
-  MARK_WRITER,
-  PUT,
-  RELEASE,
-  runScript,
-  type CommandClient,
-  type Script,
-} from "./scripts.js";
+import type { CommandClient } from "./command-client.js";
 import { Coalescer } from "./coalescer.js";
-import { GetBatcher, MAX_BATCH } from "./batcher.js";
-import { ScriptBatcher } from "./script-batcher.js";
+import { EntityRedis, type FillEntry } from "./entity-redis.js";
 import { Events } from "./events.js";
+import type { LeaseMode, LeaseOutcome } from "./scripts/read-scripts.js";
 import type {
   CacheAsideRepositoryOptions,
   CacheStats,
@@ -38,9 +24,6 @@ import type {
 const DEFAULT_TIMEOUT_MS = 100;
 const DEFAULT_LEASE_TTL_MS = 5_000;
 const DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024;
-const WRITERS_TTL_MS = 60_000;
-/** A tag epoch expires this long after its last bump (far longer than any lease). */
-const EPOCH_TTL_MS = 24 * 60 * 60 * 1000;
 /** Lease waits (waitForFill): first poll delay, backoff cap, and how long polls are a plain GET. */
 const LEASE_WAIT_FIRST_POLL_MS = 8;
 const LEASE_WAIT_MAX_POLL_MS = 100;
@@ -83,12 +66,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   protected readonly l1: L1Cache<TEntity> | undefined;
   protected readonly retries: RetryQueue;
   private readonly gets = new Coalescer<TEntity | null>();
-  /** Value GETs issued in the same tick go out as one MGET (batcher.ts). */
-  private readonly reads: GetBatcher;
-  /** Write-through puts issued in the same tick go out as one script call (script-batcher.ts). */
-  private readonly puts: ScriptBatcher;
-  /** Every write batcher (a subclass adds its own): flushed before any other script is sent. */
-  protected readonly writeBatchers: ScriptBatcher[] = [];
+  protected readonly redis: EntityRedis<TEntity, TKey>;
   /** Whether a replaced value must be decoded after a write (it has index entries or `invalidates` targets). */
   protected readonly usesOldValue: boolean;
   private readonly indexGets = new Coalescer<TEntity | null>();
@@ -139,9 +117,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       },
     );
     this.retries = new RetryQueue(() => this.guard.available());
-    this.reads = new GetBatcher(this.guard);
-    this.puts = new ScriptBatcher(this.guard, PUT);
-    this.writeBatchers.push(this.puts);
+    this.redis = new EntityRedis(this.guard, this.keys, this.leaseTtlMs);
     this.usesOldValue = Object.keys(definition.indexes).length > 0 || definition.invalidates.length > 0;
     this.l1 = definition.l1
       ? new L1Cache<TEntity>(this.client, this.keys.channel, definition.l1.maxEntries, definition.l1.ttlMs, (error) =>
@@ -247,14 +223,12 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       direct.push(j); // an invalidation of this key is still pending: Redis may hold the old value
       this.events.record("miss", toFetch[j]!.valueKey);
     }
-    const chunks: number[][] = [];
-    for (let start = 0; start < read.length; start += MAX_BATCH) chunks.push(read.slice(start, start + MAX_BATCH));
-    await Promise.all(
-      chunks.map(async (at) => {
-        const r = await this.guard.run("mget", (c) => c.mgetBuffer(at.map((j) => toFetch[j]!.valueKey)));
+    await this.redis.readMany(
+      read.map((j) => toFetch[j]!.valueKey),
+      (from, count, r) => {
         const now = Date.now();
-        for (let i = 0; i < at.length; i++) {
-          const j = at[i]!;
+        for (let i = 0; i < count; i++) {
+          const j = read[from + i]!;
           const k = toFetch[j]!;
           const raw = r.ok ? r.value[i] : null;
           const found = raw ? this.lookup(k, raw, undefined, mark, now) : MISS;
@@ -265,7 +239,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
           this.events.record("miss", k.valueKey);
           (r.ok ? misses : direct).push(j);
         }
-      }),
+      },
     );
     if (!misses.length && !direct.length) return values;
     const [leased, loaded] = await Promise.all([
@@ -295,7 +269,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const k = this.keys.resolve(key);
     this.requireSource("load");
     this.gets.forget(k.valueKey);
-    const acquired = await this.acquire([k], "f", undefined);
+    const acquired = await this.acquire([k], "force", undefined);
     if (acquired === undefined) return this.loadFromSource(k, undefined);
     if ("loaded" in acquired) return acquired.loaded[0] ?? null;
     const token = acquired.tokens[0]!;
@@ -347,9 +321,9 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const setKeys = tags.map((t) => this.keys.tagKey(t, tag as Record<string, unknown>));
     this.gets.forgetAll();
     const run = async (): Promise<boolean> => {
-      const r = await this.script("invalidate-tag", INVALIDATE_TAG, [this.keys.epochKey, ...setKeys], [this.keys.valuePrefix, this.keys.leasePrefix, Date.now() * 1000, EPOCH_TTL_MS]);
+      const r = await this.redis.revokeTags(setKeys);
       if (!r.ok) return false;
-      const members = Array.isArray(r.value) ? r.value.map(replyText) : [];
+      const members = r.value;
       this.l1?.delete(members);
       if (this.l1 && members.length) await this.publishL1(members);
       return true;
@@ -395,7 +369,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const mark = this.l1?.mark();
     let promise: Promise<TEntity | null> | undefined;
     promise = new Promise<TEntity | null>((resolve, reject) => {
-      this.reads.read(valueKey, (raw, failure) => {
+      this.redis.read(valueKey, (raw, failure) => {
         try {
           if (raw) {
             const found = this.lookup(k, raw, load, mark, Date.now());
@@ -459,22 +433,20 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   private async loadThroughLease(ks: readonly ResolvedKey<TKey>[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
     const mark = this.l1?.mark();
     if (this.drops.size) await Promise.all(ks.map((k) => this.drops.get(k.valueKey)));
-    const acquired = await this.acquire(ks, "g", load);
+    const acquired = await this.acquire(ks, "read", load);
     if (acquired === undefined) return this.loadBatch(ks, load);
     if ("loaded" in acquired) return acquired.loaded;
-    const { tokens, replies } = acquired;
+    const { tokens, outcomes } = acquired;
 
     const results: (TEntity | null)[] = new Array<TEntity | null>(ks.length).fill(null);
     const held: number[] = [];
     const pending: Promise<void>[] = [];
-    replies.forEach((reply: unknown, i: number) => {
+    outcomes.forEach((outcome, i) => {
       const k = ks[i]!;
-      const [kind, raw] = Array.isArray(reply) ? reply : [];
-      const tag = kind === undefined ? "" : replyText(kind);
-      if (tag === "l") {
+      if (outcome.kind === "leased") {
         held.push(i);
-      } else if (tag === "v") {
-        const decoded = this.decodeForRead(k, replyBytes(raw));
+      } else if (outcome.kind === "value") {
+        const decoded = this.decodeForRead(k, outcome.stored);
         if (decoded) {
           results[i] = decoded.value;
         } else {
@@ -499,8 +471,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   }
 
   /**
-   * Asks for the leases of `ks` (mode: "g" get, "f" forced refresh, "r" stale refresh; scripts.ts
-   * ACQUIRE) under fresh tokens. Returns the replies (one per key, with the tokens sent), or
+   * Asks for the leases of `ks` (see LeaseMode) under fresh tokens. Returns the outcomes (one per key, with the tokens sent), or
    * undefined when Redis was not asked (skipped) or answered nonsense: the caller loads without a
    * lease. When `acquire` was sent but failed (e.g. timed out), it may still have run and taken the
    * leases: the keys are loaded here (`loaded`) and filled in the background under the tokens sent,
@@ -509,16 +480,14 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    */
   private async acquire(
     ks: readonly ResolvedKey<TKey>[],
-    mode: "g" | "f" | "r",
+    mode: LeaseMode,
     load: Loader<TEntity, TKey> | undefined,
-  ): Promise<{ tokens: readonly string[]; replies: readonly unknown[] } | { loaded: (TEntity | null)[] } | undefined> {
+  ): Promise<{ tokens: readonly string[]; outcomes: readonly LeaseOutcome[] } | { loaded: (TEntity | null)[] } | undefined> {
     const tokens = ks.map(() => newToken());
-    const keys = [this.keys.epochKey];
-    for (const k of ks) keys.push(k.valueKey, k.leaseKey);
-    const r = await this.script("acquire", ACQUIRE, keys, [this.leaseTtlMs, mode, ...tokens]);
+    const r = await this.redis.acquire(ks, tokens, mode);
     if (!r.ok && !r.skipped) return { loaded: await this.loadAfterLostAcquire(ks, tokens, load) };
-    if (!r.ok || !Array.isArray(r.value)) return undefined;
-    return { tokens, replies: r.value };
+    if (!r.ok) return undefined;
+    return { tokens, outcomes: r.value };
   }
 
   /** Loads keys whose `acquire` reply was lost; their fill runs in the background (see `acquire`). */
@@ -536,7 +505,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     try {
       return await this.loadBatch(ks, load);
     } catch (error) {
-      await Promise.all(ks.map((k, i) => this.script("release", RELEASE, [k.leaseKey], [tokens[i]!])));
+      await Promise.all(ks.map((k, i) => this.redis.release(k, tokens[i]!)));
       throw error;
     }
   }
@@ -558,23 +527,21 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       await sleep(delay, true);
       delay = Math.min(delay * 2, LEASE_WAIT_MAX_POLL_MS);
       if (Date.now() - started < LEASE_WAIT_GET_MS) {
-        const r = await this.guard.run("get", (c) => c.getBuffer(k.valueKey));
+        const r = await this.redis.readOne(k.valueKey);
         if (!r.ok) break;
-        const decoded = this.decodeForRead(k, replyBytes(r.value));
+        const decoded = this.decodeForRead(k, r.value ?? undefined);
         if (decoded) return decoded.value;
         continue;
       }
-      const acquired = await this.acquire([k], "g", load);
+      const acquired = await this.acquire([k], "read", load);
       if (acquired === undefined) break;
       if ("loaded" in acquired) return acquired.loaded[0] ?? null;
       const token = acquired.tokens[0]!;
-      const reply: unknown = acquired.replies[0];
-      const [kind, raw] = Array.isArray(reply) ? reply : [];
-      const tag = kind === undefined ? "" : replyText(kind);
-      if (tag === "v") {
-        const decoded = this.decodeForRead(k, replyBytes(raw));
+      const outcome = acquired.outcomes[0];
+      if (outcome?.kind === "value") {
+        const decoded = this.decodeForRead(k, outcome.stored);
         if (decoded) return decoded.value;
-      } else if (tag === "l") {
+      } else if (outcome?.kind === "leased") {
         const [value] = await this.loadHeld([k], [token], load);
         await this.fill([{ k, token, value: value ?? null }], undefined);
         return value ?? null;
@@ -599,11 +566,10 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     if (this.refreshes.has(k.valueKey)) return;
     this.refreshes.add(k.valueKey);
     const run = async (): Promise<void> => {
-      const acquired = await this.acquire([k], "r", load);
+      const acquired = await this.acquire([k], "stale", load);
       if (acquired === undefined || "loaded" in acquired) return;
       const token = acquired.tokens[0]!;
-      const reply: unknown = acquired.replies[0];
-      if (!Array.isArray(reply) || replyText(reply[0]) !== "l") return;
+      if (acquired.outcomes[0]?.kind !== "leased") return;
       const [value] = await this.loadHeld([k], [token], load);
       await this.fill([{ k, token, value: value ?? null }], undefined);
     };
@@ -618,10 +584,9 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     values: readonly unknown[],
     loader: (...args: unknown[]) => Promise<TEntity | null>,
   ): Promise<TEntity | null> {
-    const r = await this.script("index-get", INDEX_GET, [indexKey], [this.keys.valuePrefix]);
-    if (r.ok && Array.isArray(r.value)) {
-      const pointer = replyText(r.value[0]);
-      const raw = replyBytes(r.value[1]);
+    const r = await this.redis.readIndex(indexKey);
+    if (r.ok && r.value) {
+      const { pointer, stored: raw } = r.value;
       if (raw) {
         const decoded = this.codec.decode(raw, pointer);
         const valueKey = this.keys.valueKeyOfEnc(pointer);
@@ -659,19 +624,13 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       if (enc !== undefined && this.keys.indexKeyOfEntity(index, entity) === indexKey) {
         // The pointer only: the value was not loaded under a lease, so it is not filled here.
         const pttl = this.fillTtl().pttl;
-        await this.guard.run("index-set", (c) => c.call("SET", indexKey, enc, "PX", pttl));
+        await this.redis.writeIndexPointer(indexKey, enc, pttl);
       }
     }
     return entity;
   }
 
   // ------------------------------------------------------------------------------------ shared internals
-
-  /** Runs a Lua script through the guard (EVALSHA, EVAL on NOSCRIPT); never throws. */
-  protected script(op: string, s: Script, keys: readonly string[], args: readonly (string | Buffer | number)[]): Promise<GuardResult<unknown>> {
-    for (const batcher of this.writeBatchers) batcher.flush(); // writes issued before this script reach Redis before it
-    return this.guard.run(op, (c) => runScript(c, s, keys, args));
-  }
 
   /** Validates a key; throws InvalidKeyError before any Redis or source call. */
   protected resolveKey(key: KeyInput<TKey> | TKey): ResolvedKey<TKey> {
@@ -756,8 +715,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
 
   /** Fills values loaded under leases, in one script; entries whose lease was revoked are rejected. */
   private async fill(entries: readonly { k: ResolvedKey<TKey>; token: string; value: TEntity | null }[], mark: number | undefined): Promise<void> {
-    const keys = [this.keys.epochKey];
-    const args: (string | Buffer | number)[] = [0];
+    const fills: FillEntry<TEntity, TKey>[] = [];
     const sent: { k: ResolvedKey<TKey>; value: TEntity | null; freshUntil: number }[] = [];
     const release: { k: ResolvedKey<TKey>; token: string }[] = [];
     const now = Date.now();
@@ -765,8 +723,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       if (value === null) {
         // Not found: remember it for negativeTtl, else drop whatever is cached (refresh, SWR).
         const ttl = this.negativeTtl();
-        keys.push(k.valueKey, k.leaseKey);
-        args.push(token, ttl === undefined ? "" : storedNotFound(now + ttl), ttl ?? 1, 0, 0, "");
+        fills.push({ k, token, stored: ttl === undefined ? "" : storedNotFound(now + ttl), pttl: ttl ?? 1, entity: undefined });
         sent.push({ k, value, freshUntil: ttl === undefined ? 0 : now + ttl });
         continue;
       }
@@ -777,21 +734,17 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
         release.push({ k, token });
         continue;
       }
-      const indexKeys = this.keys.indexKeysOfEntity(value);
-      const tagKeys = this.keys.tagKeysOfEntity(value);
-      keys.push(k.valueKey, k.leaseKey, ...indexKeys, ...tagKeys);
-      args.push(token, encoded.stored, pttl, indexKeys.length, tagKeys.length, k.enc);
+      fills.push({ k, token, stored: encoded.stored, pttl, entity: value });
       sent.push({ k, value, freshUntil: now + fresh });
     }
-    args[0] = sent.length;
-    const work: Promise<unknown>[] = release.map(({ k, token }) => this.script("release", RELEASE, [k.leaseKey], [token]));
+    const work: Promise<unknown>[] = release.map(({ k, token }) => this.redis.release(k, token));
     if (sent.length) {
       work.push(
-        this.script("fill", FILL, keys, args).then((r) => {
-          if (!r.ok || !Array.isArray(r.value)) return;
-          r.value.forEach((status: unknown, i: number) => {
+        this.redis.fill(fills).then((r) => {
+          if (!r.ok) return;
+          r.value.forEach((filled, i) => {
             const entry = sent[i]!;
-            if (Number(status) === 1) {
+            if (filled) {
               if (mark !== undefined) this.l1?.set(entry.k.valueKey, entry.value, entry.freshUntil, mark);
             } else {
               this.events.record("fill-rejected", entry.k.valueKey, { detail: "lease revoked by a write or invalidation" });
@@ -806,10 +759,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   /** Counts an invalid stored value and deletes it unless it changed since it was read. */
   protected dropInvalid(valueKey: string, raw: Buffer, reason: string): void {
     this.events.record("invalid-value", valueKey, { detail: reason });
-    const op =
-      raw.length > this.codec.maxValueBytes
-        ? this.guard.run("unlink", (c) => c.call("UNLINK", valueKey))
-        : this.script("delete-invalid", DELETE_IF_SAME, [valueKey], [createHash("sha1").update(raw).digest("hex")]);
+    const op = this.redis.discardIfUnchanged(valueKey, raw, raw.length > this.codec.maxValueBytes);
     this.drops.set(valueKey, op);
     void op.finally(() => {
       if (this.drops.get(valueKey) === op) this.drops.delete(valueKey);
@@ -822,7 +772,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
 
   private async publishL1(valueKeys: readonly string[]): Promise<void> {
     if (!this.l1 || !valueKeys.length) return;
-    await this.guard.run("publish", (c) => c.publish(this.keys.channel, L1Cache.message(valueKeys)));
+    await this.redis.publish(this.keys.channel, valueKeys);
   }
 
   // ------------------------------------------------------------------------------------ write internals
@@ -834,14 +784,13 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       // Without a version, overlapping writers cannot be ordered: register as a writer so a put
       // that overlapped another write drops the value instead (falls back to invalidation).
       token = newToken();
-      const writers = this.keys.writersKeyOfEnc(k.enc);
-      const r = await this.script("mark-writer", MARK_WRITER, [writers], [token, WRITERS_TTL_MS]);
+      const r = await this.redis.markWriter(k, token);
       if (!r.ok) token = undefined;
     }
     try {
       await (save as unknown as (entity: TEntity) => Promise<void>).call(this.source, entity);
     } catch (error) {
-      if (token) void this.guard.run("unmark-writer", (c) => c.call("SREM", this.keys.writersKeyOfEnc(k.enc), token));
+      if (token) void this.redis.unmarkWriter(k, token);
       throw error;
     }
     if (token === undefined) {
@@ -863,24 +812,18 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const encoded = this.codec.encode(entity, k.enc, Date.now() + fresh);
     if (!encoded.ok) {
       this.events.record("invalid-value", k.valueKey, { detail: `value not cached: ${encoded.reason}` });
-      if (writerToken) void this.guard.run("unmark-writer", (c) => c.call("SREM", this.keys.writersKeyOfEnc(k.enc), writerToken));
+      if (writerToken) void this.redis.unmarkWriter(k, writerToken);
       await this.dropAfterWrite(k, [entity]);
       return "dropped";
     }
-    const indexKeys = this.keys.indexKeysOfEntity(entity);
-    const tagKeys = this.keys.tagKeysOfEntity(entity);
-    const r = await this.puts.run(
-      [k.valueKey, k.leaseKey, this.keys.writersKeyOfEnc(k.enc), ...indexKeys, ...tagKeys],
-      [encoded.stored, pttl, this.codec.versionOf(entity), writerToken, indexKeys.length, tagKeys.length, k.enc, this.usesOldValue ? 1 : ""],
-    );
-    if (!r.ok || !Array.isArray(r.value)) {
+    const r = await this.redis.put(k, entity, { stored: encoded.stored, pttl, version: this.codec.versionOf(entity), writer: writerToken, returnOld: this.usesOldValue });
+    if (!r.ok) {
       this.retries.add(k.valueKey, () => this.dropOnce(k, [entity]), this.maxEntryTtl());
       await this.dropTargets([entity]);
       return "failed";
     }
-    const status = Number(r.value[0]);
-    await this.afterReplace(k, replyBytes(r.value[1]), entity);
-    return status === 1 ? "written" : status === 2 ? "kept-newer" : "dropped";
+    await this.afterReplace(k, r.value.old, entity);
+    return r.value.status;
   }
 
   /** Forgets this process's copies of a key about to be written: coalesced reads, index reads, L1. */
@@ -927,9 +870,9 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   private async dropOnce(k: ResolvedKey<TKey>, entities: readonly TEntity[]): Promise<boolean> {
     this.l1?.delete([k.valueKey]);
     const indexKeys = [...new Set(entities.flatMap((e) => this.keys.indexKeysOfEntity(e)))];
-    const r = await this.script("invalidate", INVALIDATE, [k.valueKey, k.leaseKey, ...indexKeys], [1]);
-    if (!r.ok || !Array.isArray(r.value)) return false;
-    const old = this.decodeOld(k, replyBytes(r.value[0]));
+    const r = await this.redis.revoke([k], indexKeys);
+    if (!r.ok) return false;
+    const old = this.decodeOld(k, r.value[0]);
     const stale = old ? this.keys.indexKeysOfEntity(old).filter((key) => !indexKeys.includes(key)) : [];
     const work: Promise<unknown>[] = [this.dropTargets(old ? [old, ...entities] : entities), this.publishL1([k.valueKey])];
     if (stale.length) work.push(this.deleteKeys(stale));
@@ -945,7 +888,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
 
   /** Deletes keys of this entity (one slot); retried on failure. */
   private async deleteKeys(keys: readonly string[]): Promise<void> {
-    const run = async (): Promise<boolean> => (await this.guard.run("del", (c) => c.call("DEL", ...keys))).ok;
+    const run = async (): Promise<boolean> => (await this.redis.drop(keys)).ok;
     if (!(await run())) this.retries.add(`del:${keys.join(" ")}`, run, this.maxEntryTtl());
   }
 
@@ -969,13 +912,11 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     }
     await Promise.all(
       [...groups].map(async ([space, targets]) => {
-        const keys: string[] = [];
-        for (const t of targets.values()) keys.push(t.valueKey, t.leaseKey);
         const valueKeys = [...targets.keys()];
         const run = async (): Promise<boolean> => {
-          const r = await this.script("invalidate-target", INVALIDATE, keys, [targets.size]);
+          const r = await this.redis.revoke([...targets.values()], [], "invalidate-target");
           if (!r.ok) return false;
-          if (space.definition.l1) await this.guard.run("publish", (c) => c.publish(space.channel, L1Cache.message(valueKeys)));
+          if (space.definition.l1) await this.redis.publish(space.channel, valueKeys);
           return true;
         };
         if (!(await run())) this.retries.add(`target:${valueKeys.join(" ")}`, run, this.maxEntryTtl());

@@ -104,6 +104,23 @@ export function readHeaderReference(raw: Buffer): StoredHeader | undefined {
   return { kind, freshUntil: Number(fresh), version, offset: third + 1 };
 }
 
+/** Lua `newer(a, b)`: whether version text a is newer than b (digit strings of any length, or numbers). */
+export const LUA_NEWER = luaFunction(
+  "newer",
+  `
+local function newer(a, b)
+  if string.match(a, '^%d+$') and string.match(b, '^%d+$') then
+    a = (string.gsub(a, '^0+(%d)', '%1'))
+    b = (string.gsub(b, '^0+(%d)', '%1'))
+    if #a ~= #b then return #a > #b end
+    return a > b
+  end
+  local x, y = tonumber(a), tonumber(b)
+  if x == nil or y == nil then return false end
+  return x > y
+end`,
+);
+
 /** Lua `stored_version(v)`: the header version of a value ('' when it has none); nil for a not-found or a malformed header. */
 export const LUA_STORED_VERSION = luaFunction(
   "stored_version",
@@ -111,6 +128,18 @@ export const LUA_STORED_VERSION = luaFunction(
 local function stored_version(v)
   return string.match(v, '^v|%d*|([^|]*)|')
 end`,
+);
+
+/** Lua `newer_stored(v, version)`: whether the stored value v has a version newer than `version` (text, '' for none). */
+export const LUA_NEWER_STORED = luaFunction(
+  "newer_stored",
+  `
+local function newer_stored(v, version)
+  if version == '' or v == '' then return false end
+  local current = stored_version(v)
+  return current ~= nil and current ~= '' and newer(current, version)
+end`,
+  [LUA_NEWER, LUA_STORED_VERSION],
 );
 
 /** Lua `stored_kind(v)`: 'v' (a value) or 'n' (a remembered not-found); nil when the header is malformed. */

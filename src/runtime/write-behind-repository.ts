@@ -1,13 +1,10 @@
 import type { EntityDefinition } from "./definition.js";
 import { CacheUnavailableError, CachegenError } from "./errors.js";
 import type { ResolvedKey } from "./keys.js";
-import { replyBytes } from "./replies.js";
 import { Repository } from "./repository.js";
-import { ScriptBatcher } from "./script-batcher.js";
 import { sleep } from "./sleep.js";
 import type { KeyInput, RepositoryOptions, WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
 import { QueueWorker, type WriteBehindSettings } from "./write-behind-worker.js";
-import { ENQUEUE, PENDING_VALUE } from "./write-behind-scripts.js";
 import { PENDING_FRESH_UNTIL, storedNotFound, type StoredValue } from "./stored-value.js";
 
 const DEFAULT_SETTINGS: WriteBehindSettings = { batchSize: 100, flushIntervalMs: 1_000, maxAttempts: 5 };
@@ -30,8 +27,6 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
   TTag
 > {
   private readonly settings: WriteBehindSettings;
-  /** Saves and deletes issued in the same tick are one script call (script-batcher.ts). */
-  private readonly enqueues: ScriptBatcher;
 
   constructor(definition: EntityDefinition<TEntity, TKey>, options: RepositoryOptions<TSource>) {
     super(definition, options);
@@ -39,8 +34,6 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
       throw new TypeError(`cachegen: ${definition.name} has strategy ${definition.strategy}; WriteBehindRepository is for write-behind entities (use Repository)`);
     }
     this.settings = definition.writeBehind ?? DEFAULT_SETTINGS;
-    this.enqueues = new ScriptBatcher(this.guard, ENQUEUE);
-    this.writeBatchers.push(this.enqueues);
   }
 
   /**
@@ -54,14 +47,14 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
     this.requireSource("save");
     const encoded = this.codec.encode(entity, k.enc, PENDING_FRESH_UNTIL);
     if (!encoded.ok) throw new CachegenError(`${this.definition.name}: save not queued: the value ${encoded.reason}`);
-    await this.enqueue(k, "s", encoded.stored, entity);
+    await this.enqueue(k, encoded.stored, entity);
   }
 
   /** Writes a tombstone and its queue entry to Redis together; rejects like `save`. */
   override async delete(key: KeyInput<TKey>): Promise<void> {
     const k = this.keys.resolve(key);
     this.requireSource("delete");
-    await this.enqueue(k, "d", storedNotFound(PENDING_FRESH_UNTIL), undefined);
+    await this.enqueue(k, storedNotFound(PENDING_FRESH_UNTIL), undefined);
   }
 
   /** If the write of `key` is still queued, returns the queued value; otherwise reloads from the source. */
@@ -97,10 +90,10 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
     const deadline = Date.now() + timeoutMs;
     let delay = 5;
     for (;;) {
-      const r = await this.guard.run("xlen", (c) => c.call("XLEN", this.keys.streamKey));
-      if (r.ok && Number(r.value) === 0) return;
+      const r = await this.redis.queueLength();
+      if (r.ok && r.value === 0) return;
       if (Date.now() >= deadline) {
-        const state = r.ok ? `${Number(r.value)} write(s) still queued` : `Redis unavailable (${(r.error as Error).message})`;
+        const state = r.ok ? `${r.value} write(s) still queued` : `Redis unavailable (${(r.error as Error).message})`;
         throw new CachegenError(
           `${this.definition.name}: flush timed out after ${timeoutMs} ms with ${state} in ${this.keys.streamKey}; is a worker running (startWorker())? A write that keeps failing moves to ${this.keys.deadLetterKey} after ${this.settings.maxAttempts} attempts`,
         );
@@ -112,9 +105,9 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
 
   /** Queue entries not yet written to the source (queued or in flight). */
   async pending(): Promise<number> {
-    const r = await this.guard.run("xlen", (c) => c.call("XLEN", this.keys.streamKey));
+    const r = await this.redis.queueLength();
     if (!r.ok) throw new CacheUnavailableError(`${this.definition.name}: cannot count queued writes: Redis unavailable (${(r.error as Error).message})`);
-    return Number(r.value);
+    return r.value;
   }
 
   /** The source's row may be older than a queued write of the same key: that write wins. */
@@ -139,35 +132,24 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
 
   /** The value of a key whose write is queued (null: a queued delete), or undefined when none is. */
   private async queuedValue(k: ResolvedKey<TKey>): Promise<TEntity | null | undefined> {
-    const r = await this.script("write-behind-pending-value", PENDING_VALUE, [k.valueKey], []);
-    const raw = r.ok ? replyBytes(r.value) : undefined;
+    const r = await this.redis.queuedValue(k);
+    const raw = r.ok ? r.value : null;
     if (!raw) return undefined;
     const decoded = this.codec.decode(raw, k.enc);
     if (decoded.kind === "invalid") return undefined;
     return decoded.kind === "value" ? decoded.entity : null;
   }
 
-  private async enqueue(k: ResolvedKey<TKey>, op: "s" | "d", payload: StoredValue, entity: TEntity | undefined): Promise<void> {
+  private async enqueue(k: ResolvedKey<TKey>, stored: StoredValue, entity: TEntity | undefined): Promise<void> {
     this.forgetLocal(k.valueKey);
-    const indexKeys = entity === undefined ? [] : this.keys.indexKeysOfEntity(entity);
-    const tagKeys = entity === undefined ? [] : this.keys.tagKeysOfEntity(entity);
-    const r = await this.enqueues.run(
-      [k.valueKey, k.leaseKey, this.keys.pendingKeyOfEnc(k.enc), this.keys.streamKey, ...indexKeys, ...tagKeys],
-      [
-        op,
-        payload,
-        entity === undefined ? "" : this.codec.versionOf(entity),
-        k.enc,
-        this.definition.namespace,
-        this.definition.invalidates.length ? 1 : 0,
-        indexKeys.length,
-        tagKeys.length,
-        k.enc,
-        this.fillTtl().pttl,
-        this.usesOldValue ? 1 : "",
-      ],
-    );
-    const what = `${op === "s" ? "save" : "delete"} of ${k.valueKey}`;
+    const r = await this.redis.enqueue(k, entity, {
+      stored,
+      version: entity === undefined ? "" : this.codec.versionOf(entity),
+      keepPrevious: this.definition.invalidates.length > 0,
+      tagTtlMs: this.fillTtl().pttl,
+      returnOld: this.usesOldValue,
+    });
+    const what = `${entity === undefined ? "delete" : "save"} of ${k.valueKey}`;
     if (!r.ok) {
       const reason = (r.error as Error)?.message ?? String(r.error);
       throw new CacheUnavailableError(
@@ -177,9 +159,8 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
         { cause: r.error },
       );
     }
-    const [status, old] = Array.isArray(r.value) ? r.value : [];
-    if (Number(status) !== 1) return;
+    if (r.value.status !== "queued") return;
     this.events.record("queued", k.valueKey);
-    await this.afterReplace(k, replyBytes(old), entity);
+    await this.afterReplace(k, r.value.old, entity);
   }
 }

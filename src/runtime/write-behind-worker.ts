@@ -3,14 +3,15 @@ import { hostname } from "node:os";
 import type { Codec } from "./codec.js";
 import type { EntityDefinition } from "./definition.js";
 import { KeySpace } from "./keys.js";
-import { runScript, type CommandClient } from "./scripts.js";
+import type { CommandClient } from "./command-client.js";
+import { runTypedScript } from "./scripts/define-script.js";
 import { sleep } from "./sleep.js";
 import { writeToSource } from "./source-writes.js";
 import type { Events } from "./events.js";
 import { entriesOfList, entriesOfRead, type StreamEntry } from "./stream-entries.js";
 import type { WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
 import { coalesce, type KeyGroup } from "./write-behind-batch.js";
-import { ACKNOWLEDGE, CONSUMER_GROUP, FAIL, LEAVE_GROUP } from "./write-behind-scripts.js";
+import { ACKNOWLEDGE, CONSUMER_GROUP, FAIL, LEAVE_GROUP } from "./scripts/write-behind-scripts.js";
 
 export interface WriteBehindSettings {
   readonly batchSize: number;
@@ -184,14 +185,12 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
 
   /** After the source write: acknowledge, then let the values land (expiry) in one script. */
   private async acknowledge(groups: readonly KeyGroup<TEntity, TKey>[]): Promise<void> {
-    const keys = [this.stream];
-    const args: (string | number)[] = [CONSUMER_GROUP, Date.now(), groups.length];
-    for (const group of groups) {
+    const entries = groups.map((group) => {
       const { fresh, pttl, negative } = this.host.landingTtl();
-      keys.push(group.valueKey, group.leaseKey, group.pendingKey, ...group.indexKeys, ...group.tagKeys);
-      args.push(group.ids.length, ...group.ids, group.writtenSha, fresh, pttl, negative, group.indexKeys.length, group.tagKeys.length);
-    }
-    await runScript(this.connection, ACKNOWLEDGE, keys, args);
+      const { valueKey, leaseKey, pendingKey, indexKeys, tagKeys, ids, writtenSha } = group;
+      return { value: valueKey, lease: leaseKey, pending: pendingKey, indexes: indexKeys, tags: tagKeys, ids, sha: writtenSha, fresh, ttl: pttl, negativeTtl: negative };
+    });
+    await runTypedScript(this.connection, ACKNOWLEDGE, { stream: this.stream, group: CONSUMER_GROUP, now: Date.now(), entries });
     for (const group of groups) {
       this.host.events.record("flushed", group.valueKey, { detail: `${group.ids.length} queued write(s) reached the source` }, group.ids.length);
     }
@@ -202,15 +201,12 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   private async settleFailures(failures: ReadonlyMap<KeyGroup<TEntity, TKey>, unknown>): Promise<void> {
     const { maxAttempts } = this.host.settings;
     const groups = [...failures.keys()];
-    const keys = [this.stream, this.host.keys.deadLetterKey];
-    const args: (string | number)[] = [CONSUMER_GROUP, groups.length];
-    for (const group of groups) {
+    const entries = groups.map((group) => {
       const limit = group.write.op === "unreadable" && group.write.malformed ? 0 : maxAttempts;
-      keys.push(group.valueKey, group.leaseKey, group.pendingKey, ...group.indexKeys);
-      args.push(group.ids.length, ...group.ids, group.written.id, group.writtenSha, errorText(failures.get(group)), limit, group.indexKeys.length);
-    }
-    const reply = await runScript(this.connection, FAIL, keys, args);
-    const outcomes = Array.isArray(reply) ? reply.map(Number) : [];
+      const { valueKey, leaseKey, pendingKey, indexKeys, ids, written, writtenSha } = group;
+      return { value: valueKey, lease: leaseKey, pending: pendingKey, indexes: indexKeys, ids, written: written.id, sha: writtenSha, error: errorText(failures.get(group)), limit };
+    });
+    const outcomes = await runTypedScript(this.connection, FAIL, { stream: this.stream, deadLetters: this.host.keys.deadLetterKey, group: CONSUMER_GROUP, entries });
     const events = this.host.events;
     groups.forEach((group, i) => {
       const error = failures.get(group);
@@ -243,7 +239,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   /** Leaves the group when holding nothing, and closes the connection. */
   private async leave(): Promise<void> {
     try {
-      await runScript(this.connection, LEAVE_GROUP, [this.stream], [CONSUMER_GROUP, this.consumer]);
+      await runTypedScript(this.connection, LEAVE_GROUP, { stream: this.stream, group: CONSUMER_GROUP, consumer: this.consumer });
     } catch {
       // The consumer stays listed in the group; harmless.
     }

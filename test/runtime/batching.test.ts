@@ -8,7 +8,7 @@ import { commandStats, diffStats, resilientClient, SpawnedRedis } from "../suppo
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_BATCH } from "../../src/runtime/batcher.js";
 import { chunkSize, MIN_CHUNK, SPLIT } from "../../src/runtime/chunking.js";
-import { MAX_SCRIPT_BATCH } from "../../src/runtime/script-batcher.js";
+import { MAX_SCRIPT_BATCH } from "../../src/runtime/scripts/script-batcher.js";
 import { teamEntity, TeamRepository, type Team, type TeamKey, type TeamSource } from "./fixtures/team.js";
 import { defineEntity, Repository, type RepositoryOptions } from "cachegen/runtime";
 import { UserRepository, type User, type UserSource } from "./fixtures/user.js";

@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import { Node, Project, SyntaxKind, type CallExpression } from "ts-morph";
 import { describe, expect, it } from "vitest";
 import { runtimeCommands, type RuntimeFeature } from "../../src/runtime/commands.js";
-import type { Script } from "../../src/runtime/scripts.js";
+import type { Script } from "../../src/runtime/scripts/define-script.js";
 
 const packageRoot = fileURLToPath(new URL("../..", import.meta.url));
 const runtimeFolder = join(packageRoot, "src", "runtime");

@@ -1,6 +1,6 @@
-import type { GuardResult, RedisGuard } from "./redis-guard.js";
-import { chunkSize } from "./chunking.js";
-import { runScript, script, type Script } from "./scripts.js";
+import { chunkSize } from "../chunking.js";
+import type { GuardResult, RedisGuard } from "../redis-guard.js";
+import { runScript, script, type Script, type ScriptArgument, type TypedScript } from "./define-script.js";
 
 /** Calls of one script batched together at most (KEYS and ARGV of one EVALSHA stay bounded). */
 export const MAX_SCRIPT_BATCH = 256;
@@ -42,10 +42,10 @@ return out
   );
 }
 
-interface Call {
+interface Call<TReply> {
   readonly keys: readonly string[];
-  readonly args: readonly (string | Buffer | number)[];
-  readonly resolve: (result: GuardResult<unknown>) => void;
+  readonly args: readonly ScriptArgument[];
+  readonly resolve: (result: GuardResult<TReply>) => void;
 }
 
 /**
@@ -59,8 +59,8 @@ interface Call {
  * other script, so commands still reach Redis in the order they were issued (one connection, or
  * on a Cluster one slot: an entity's keys share a hash tag), only grouped.
  */
-export class ScriptBatcher {
-  private calls: Call[] = [];
+export class ScriptBatcher<TInput, TReply> {
+  private calls: Call<TReply>[] = [];
   private scheduled = false;
   private readonly batched: Script;
   private readonly flushNow = (): void => this.flush();
@@ -68,19 +68,20 @@ export class ScriptBatcher {
 
   constructor(
     private readonly guard: RedisGuard,
-    private readonly single: Script,
+    private readonly single: TypedScript<TInput, TReply>,
     private readonly maxBatch = MAX_SCRIPT_BATCH,
   ) {
     this.batched = batchedScript(single);
   }
 
-  /** Runs the script with these keys and arguments (in a batch, or alone); never rejects. */
-  run(keys: readonly string[], args: readonly (string | Buffer | number)[]): Promise<GuardResult<unknown>> {
+  /** Runs the script with this input (in a batch, or alone); never rejects. */
+  run(input: TInput): Promise<GuardResult<TReply>> {
     if (!this.scheduled) {
       this.scheduled = true;
       void RESOLVED.then(this.scheduleFlush);
     }
-    return new Promise<GuardResult<unknown>>((resolve) => {
+    const { keys, args } = this.single.encode(input);
+    return new Promise<GuardResult<TReply>>((resolve) => {
       this.calls.push({ keys, args, resolve });
     });
   }
@@ -93,7 +94,7 @@ export class ScriptBatcher {
     this.scheduled = false;
     if (calls.length === 1) {
       const call = calls[0]!;
-      this.guard.call(this.single.name, (c) => runScript(c, this.single, call.keys, call.args), call.resolve);
+      this.guard.call(this.single.name, (c) => runScript(c, this.single, call.keys, call.args), (r) => call.resolve(this.decoded(r)));
       return;
     }
     const size = chunkSize(calls.length, this.maxBatch);
@@ -105,24 +106,35 @@ export class ScriptBatcher {
   }
 
   /** Hands each call of one batched script its own reply (every call fails when the batch did). */
-  private answer(calls: readonly Call[], r: GuardResult<unknown>): void {
+  private answer(calls: readonly Call<TReply>[], r: GuardResult<unknown>): void {
     if (!r.ok || !Array.isArray(r.value) || r.value.length !== calls.length) {
-      const failure: GuardResult<unknown> = r.ok ? { ok: false, error: new Error(`${this.batched.name}: unexpected reply`), skipped: false } : r;
+      const failure: GuardResult<never> = r.ok ? unexpected(this.batched) : r;
       for (const call of calls) call.resolve(failure);
       return;
     }
     const replies = r.value as unknown[];
     calls.forEach((call, i) => {
       const reply = replies[i];
-      call.resolve(reply instanceof Error ? { ok: false, error: reply, skipped: false } : { ok: true, value: reply === false ? null : reply });
+      call.resolve(reply instanceof Error ? { ok: false, error: reply, skipped: false } : this.decoded({ ok: true, value: reply === false ? null : reply }));
     });
+  }
+
+  private decoded(r: GuardResult<unknown>): GuardResult<TReply> {
+    if (!r.ok) return r;
+    const value = this.single.decode(r.value);
+    return value === undefined ? unexpected(this.single) : { ok: true, value };
   }
 }
 
+/** A reply the script does not give: a failure like any other. */
+export function unexpected(s: Script): GuardResult<never> {
+  return { ok: false, error: new Error(`cachegen: script ${s.name} gave an unexpected reply`), skipped: false };
+}
+
 /** KEYS and ARGV of the batched script for these calls (see `batchedScript`). */
-function batchArguments(calls: readonly Call[]): { keys: string[]; args: (string | Buffer | number)[] } {
+function batchArguments<TReply>(calls: readonly Call<TReply>[]): { keys: string[]; args: ScriptArgument[] } {
   const keys: string[] = [];
-  const args: (string | Buffer | number)[] = [calls.length];
+  const args: ScriptArgument[] = [calls.length];
   for (const call of calls) {
     args.push(call.keys.length, call.args.length);
     for (const key of call.keys) keys.push(key);
