@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Codec, type Decoded } from "./codec.js";
 import type { EntityDefinition } from "./definition.js";
-import { CachegenError, InvalidKeyError, describeValue } from "./errors.js";
+import { InvalidKeyError, describeValue } from "./errors.js";
 import { KeySpace, type ResolvedKey } from "./keys.js";
 import { L1Cache } from "./l1.js";
 import { RedisGuard, type BreakerTransition } from "./redis-guard.js";
@@ -12,6 +12,8 @@ import type { CommandClient } from "./command-client.js";
 import { Coalescer } from "./coalescer.js";
 import { EntityRedis, type FillEntry } from "./entity-redis.js";
 import { Events } from "./events.js";
+import { SourceAdapter, type Loader } from "./source-adapter.js";
+import { TtlPolicy } from "./ttl-policy.js";
 import type { LeaseMode, LeaseOutcome } from "./scripts/read-scripts.js";
 import type {
   CacheAsideRepositoryOptions,
@@ -40,8 +42,6 @@ function newToken(): string {
 /** `lookup` found nothing usable. */
 const MISS: unique symbol = Symbol("cachegen.miss");
 
-export type Loader<TEntity, TKey> = (key: TKey) => Promise<TEntity | null>;
-
 /**
  * A typed cache repository over one entity (SPEC §5). Generated `<E>Repository` classes extend it
  * and only add `getBy<Index>` / `invalidate<Tag>` methods.
@@ -57,6 +57,8 @@ export type Loader<TEntity, TKey> = (key: TKey) => Promise<TEntity | null>;
 export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKey>, TTag = never> {
   readonly definition: EntityDefinition<TEntity, TKey>;
   protected readonly source: TSource | undefined;
+  protected readonly sourceAdapter: SourceAdapter<TEntity, TKey>;
+  protected readonly ttl: TtlPolicy;
   protected readonly client: CommandClient;
   protected readonly keys: KeySpace<TEntity, TKey>;
   protected readonly codec: Codec<TEntity>;
@@ -104,6 +106,8 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
     });
     this.events = new Events(definition.name, options.onEvent);
+    this.sourceAdapter = new SourceAdapter(definition, options.source, this.events);
+    this.ttl = new TtlPolicy(definition as EntityDefinition<unknown, unknown>);
     this.guard = new RedisGuard(
       this.client,
       timeoutMs,
@@ -244,7 +248,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     if (!misses.length && !direct.length) return values;
     const [leased, loaded] = await Promise.all([
       misses.length ? this.loadThroughLease(misses.map((j) => toFetch[j]!), undefined) : [],
-      direct.length ? this.loadBatch(direct.map((j) => toFetch[j]!), undefined) : [],
+      direct.length ? this.sourceAdapter.load(direct.map((j) => toFetch[j]!), undefined) : [],
     ]);
     misses.forEach((j, i) => (values[j] = leased[i] ?? null));
     direct.forEach((j, i) => (values[j] = loaded[i] ?? null));
@@ -256,7 +260,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const indexDef = this.definition.indexes[index];
     if (!indexDef) throw new InvalidKeyError(`${this.definition.name}: unknown index "${index}"`);
     const indexKey = this.keys.indexKey(index, values);
-    const loader = this.requireSource(indexDef.load) as unknown as (...args: unknown[]) => Promise<TEntity | null>;
+    const loader = this.sourceAdapter.indexLoader(index, indexKey);
     const { promise, joined } = this.indexGets.run(indexKey, () => this.fetchByIndex(index, indexKey, values, loader));
     if (joined) {
       this.events.record("coalesced", indexKey);
@@ -267,10 +271,10 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   /** Reloads from the source under a lease (revoking any other holder) and overwrites the cache. */
   async refresh(key: KeyInput<TKey>): Promise<TEntity | null> {
     const k = this.keys.resolve(key);
-    this.requireSource("load");
+    this.sourceAdapter.require("load");
     this.gets.forget(k.valueKey);
     const acquired = await this.acquire([k], "force", undefined);
-    if (acquired === undefined) return this.loadFromSource(k, undefined);
+    if (acquired === undefined) return this.sourceAdapter.loadOne(k, undefined);
     if ("loaded" in acquired) return acquired.loaded[0] ?? null;
     const token = acquired.tokens[0]!;
     const value = await this.loadHeld([k], [token], undefined).then((v) => v[0] ?? null);
@@ -283,21 +287,21 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
 
   async save(entity: TEntity): Promise<void> {
     const k = this.keys.fromEntity(entity);
-    const source = this.requireSource("save");
+    const save = this.sourceAdapter.require("save");
     if (this.definition.strategy === "write-through") {
-      await this.saveWriteThrough(k, entity, source);
+      await this.saveWriteThrough(k, entity, save);
       return;
     }
     this.gets.forget(k.valueKey);
-    await source.call(this.source, entity);
+    await save(entity);
     await this.dropAfterWrite(k, [entity]);
   }
 
   async delete(key: KeyInput<TKey>): Promise<void> {
     const k = this.keys.resolve(key);
-    const source = this.requireSource("delete");
+    const remove = this.sourceAdapter.require("delete");
     this.gets.forget(k.valueKey);
-    await source.call(this.source, k.key);
+    await remove(k.key);
     await this.dropAfterWrite(k, []);
   }
 
@@ -328,7 +332,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       if (this.l1 && members.length) await this.publishL1(members);
       return true;
     };
-    if (!(await run())) this.retries.add(`tag:${setKeys.join(" ")}`, run, this.maxEntryTtl());
+    if (!(await run())) this.retries.add(`tag:${setKeys.join(" ")}`, run, this.ttl.entryLifetimeMs);
   }
 
   /** The Redis key of the value. Throws InvalidKeyError. */
@@ -362,7 +366,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     if (this.retries.has(valueKey)) {
       void this.retries.drain();
       this.events.record("miss", valueKey);
-      const loaded = this.loadFromSource(k, load);
+      const loaded = this.sourceAdapter.loadOne(k, load);
       this.gets.register(valueKey, loaded);
       return loaded;
     }
@@ -398,7 +402,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   /** A read found nothing usable (or Redis was not read): load through the lease, or straight from the source. */
   private afterReadMiss(k: ResolvedKey<TKey>, redisRead: boolean, load: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
     this.events.record("miss", k.valueKey);
-    if (!redisRead) return this.loadFromSource(k, load);
+    if (!redisRead) return this.sourceAdapter.loadOne(k, load);
     return this.loadThroughLease([k], load).then(([value]) => value ?? null);
   }
 
@@ -434,7 +438,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const mark = this.l1?.mark();
     if (this.drops.size) await Promise.all(ks.map((k) => this.drops.get(k.valueKey)));
     const acquired = await this.acquire(ks, "read", load);
-    if (acquired === undefined) return this.loadBatch(ks, load);
+    if (acquired === undefined) return this.sourceAdapter.load(ks, load);
     if ("loaded" in acquired) return acquired.loaded;
     const { tokens, outcomes } = acquired;
 
@@ -450,7 +454,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
         if (decoded) {
           results[i] = decoded.value;
         } else {
-          pending.push(this.loadFromSource(k, load).then((v) => void (results[i] = v)));
+          pending.push(this.sourceAdapter.loadOne(k, load).then((v) => void (results[i] = v)));
         }
       } else {
         pending.push(this.waitForFill(k, load).then((v) => void (results[i] = v)));
@@ -503,7 +507,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   /** Loads keys whose leases we hold; on a source error releases the leases, then rethrows. */
   private async loadHeld(ks: readonly ResolvedKey<TKey>[], tokens: readonly string[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
     try {
-      return await this.loadBatch(ks, load);
+      return await this.sourceAdapter.load(ks, load);
     } catch (error) {
       await Promise.all(ks.map((k, i) => this.redis.release(k, tokens[i]!)));
       throw error;
@@ -547,7 +551,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
         return value ?? null;
       }
     }
-    return this.loadFromSource(k, load);
+    return this.sourceAdapter.loadOne(k, load);
   }
 
   /** Decodes a value returned by a script; drops it when invalid. */
@@ -582,7 +586,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     index: string,
     indexKey: string,
     values: readonly unknown[],
-    loader: (...args: unknown[]) => Promise<TEntity | null>,
+    loader: (values: readonly unknown[]) => Promise<TEntity | null>,
   ): Promise<TEntity | null> {
     const r = await this.redis.readIndex(indexKey);
     if (r.ok && r.value) {
@@ -617,13 +621,12 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       }
     }
     this.events.record("miss", indexKey);
-    this.events.record("load", indexKey);
     const entity = await this.loadIndexed(index, indexKey, values, loader);
     if (entity !== null && r.ok) {
       const enc = this.keys.encOfEntity(entity);
       if (enc !== undefined && this.keys.indexKeyOfEntity(index, entity) === indexKey) {
         // The pointer only: the value was not loaded under a lease, so it is not filled here.
-        const pttl = this.fillTtl().pttl;
+        const pttl = this.ttl.value().pttl;
         await this.redis.writeIndexPointer(indexKey, enc, pttl);
       }
     }
@@ -637,80 +640,9 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     return this.keys.resolve(key);
   }
 
-  /** The source method, bound-callable with `.call(this.source, ...)`, or a clear error naming it. */
-  protected requireSource(method: string): (...args: unknown[]) => Promise<unknown> {
-    const fn = (this.source as Record<string, unknown> | undefined)?.[method];
-    if (typeof fn === "function") return fn as (...args: unknown[]) => Promise<unknown>;
-    const name = this.definition.name;
-    if (!this.source) {
-      throw new CachegenError(
-        method === "load"
-          ? `${name}: no source: pass a load function to get(key, load) or give the repository a source implementing ${name}Source.load`
-          : `${name}: no source: give the repository a source implementing ${name}Source.${method}`,
-      );
-    }
-    throw new CachegenError(`${name}: source.${method} is not implemented; implement ${name}Source.${method}() to use ${this.methodFor(method)} (strategy ${this.definition.strategy})`);
-  }
-
-  private methodFor(method: string): string {
-    if (method === "save") return "save()";
-    if (method === "delete") return "delete()";
-    const index = Object.entries(this.definition.indexes).find(([, d]) => d.load === method);
-    if (index) return `getBy${index[0].replace(/^by/, "")}() (index ${index[0]})`;
-    return "get()";
-  }
-
-  /** Loads from the source (the `load` argument first), counting loads. No cache fill. */
-  protected async loadFromSource(k: ResolvedKey<TKey>, load: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
-    const [value] = await this.loadBatch([k], load);
-    return value ?? null;
-  }
-
-  /**
-   * Every source load goes through here (the `load` argument, else `loadMany` for batches, else
-   * `load` per key), counting loads. A subclass may override it (e.g. to consult pending writes).
-   */
-  protected async loadBatch(ks: readonly ResolvedKey<TKey>[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
-    for (const k of ks) this.events.record("load", k.valueKey);
-    if (load) return Promise.all(ks.map(async (k) => (await load(k.key)) ?? null));
-    const loadOne = this.requireSource("load") as unknown as (key: TKey) => Promise<TEntity | null>;
-    const source = this.source as TSource;
-    if (ks.length > 1 && typeof source.loadMany === "function") {
-      const values = await source.loadMany(ks.map((k) => k.key));
-      if (!Array.isArray(values) || values.length !== ks.length) {
-        throw new CachegenError(
-          `${this.definition.name}: source.loadMany returned ${Array.isArray(values) ? values.length : typeof values} results for ${ks.length} keys (it must return one per key, in order, null when absent)`,
-        );
-      }
-      return values.map((v) => v ?? null);
-    }
-    return Promise.all(ks.map(async (k) => (await loadOne.call(source, k.key)) ?? null));
-  }
-
-  /**
-   * Loads an index miss with the source's index loader. A subclass may override it (write-behind:
-   * a value whose write is still queued is newer than the source's row).
-   */
-  protected async loadIndexed(
-    _index: string,
-    _indexKey: string,
-    values: readonly unknown[],
-    loader: (...args: unknown[]) => Promise<TEntity | null>,
-  ): Promise<TEntity | null> {
-    return (await loader.call(this.source, ...values)) ?? null;
-  }
-
-  /** Fresh TTL (ttl minus jitter, so ttl is an upper bound) and Redis TTL (fresh + SWR window). */
-  protected fillTtl(): { fresh: number; pttl: number } {
-    const { ttlMs, jitter } = this.definition;
-    const fresh = Math.max(1, Math.floor(ttlMs * (1 - jitter * Math.random())));
-    return { fresh, pttl: fresh + (this.definition.staleWhileRevalidateMs ?? 0) };
-  }
-
-  private negativeTtl(): number | undefined {
-    const n = this.definition.negativeTtlMs;
-    if (!n) return undefined;
-    return Math.max(1, Math.floor(n * (1 - this.definition.jitter * Math.random())));
+  /** Loads an index miss; write-behind overrides it (a queued write is newer than the source's row). */
+  protected async loadIndexed(_index: string, _indexKey: string, values: readonly unknown[], loader: (values: readonly unknown[]) => Promise<TEntity | null>): Promise<TEntity | null> {
+    return loader(values);
   }
 
   /** Fills values loaded under leases, in one script; entries whose lease was revoked are rejected. */
@@ -722,12 +654,12 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     for (const { k, token, value } of entries) {
       if (value === null) {
         // Not found: remember it for negativeTtl, else drop whatever is cached (refresh, SWR).
-        const ttl = this.negativeTtl();
+        const ttl = this.ttl.notFound();
         fills.push({ k, token, stored: ttl === undefined ? "" : storedNotFound(now + ttl), pttl: ttl ?? 1, entity: undefined });
         sent.push({ k, value, freshUntil: ttl === undefined ? 0 : now + ttl });
         continue;
       }
-      const { fresh, pttl } = this.fillTtl();
+      const { fresh, pttl } = this.ttl.value();
       const encoded = this.codec.encode(value, k.enc, now + fresh);
       if (!encoded.ok) {
         this.events.record("invalid-value", k.valueKey, { detail: `source value not cached: ${encoded.reason}` });
@@ -766,10 +698,6 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     });
   }
 
-  private maxEntryTtl(): number {
-    return this.definition.ttlMs + (this.definition.staleWhileRevalidateMs ?? 0);
-  }
-
   private async publishL1(valueKeys: readonly string[]): Promise<void> {
     if (!this.l1 || !valueKeys.length) return;
     await this.redis.publish(this.keys.channel, valueKeys);
@@ -788,7 +716,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       if (!r.ok) token = undefined;
     }
     try {
-      await (save as unknown as (entity: TEntity) => Promise<void>).call(this.source, entity);
+      await save(entity);
     } catch (error) {
       if (token) void this.redis.unmarkWriter(k, token);
       throw error;
@@ -808,7 +736,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    */
   protected async putValue(k: ResolvedKey<TKey>, entity: TEntity, writerToken = ""): Promise<"written" | "kept-newer" | "dropped" | "failed"> {
     this.forgetLocal(k.valueKey);
-    const { fresh, pttl } = this.fillTtl();
+    const { fresh, pttl } = this.ttl.value();
     const encoded = this.codec.encode(entity, k.enc, Date.now() + fresh);
     if (!encoded.ok) {
       this.events.record("invalid-value", k.valueKey, { detail: `value not cached: ${encoded.reason}` });
@@ -818,7 +746,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     }
     const r = await this.redis.put(k, entity, { stored: encoded.stored, pttl, version: this.codec.versionOf(entity), writer: writerToken, returnOld: this.usesOldValue });
     if (!r.ok) {
-      this.retries.add(k.valueKey, () => this.dropOnce(k, [entity]), this.maxEntryTtl());
+      this.retries.add(k.valueKey, () => this.dropOnce(k, [entity]), this.ttl.entryLifetimeMs);
       await this.dropTargets([entity]);
       return "failed";
     }
@@ -861,7 +789,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     this.gets.forget(k.valueKey);
     this.indexGets.forgetAll();
     if (!(await this.dropOnce(k, entities))) {
-      this.retries.add(k.valueKey, () => this.dropOnce(k, entities), this.maxEntryTtl());
+      this.retries.add(k.valueKey, () => this.dropOnce(k, entities), this.ttl.entryLifetimeMs);
       await this.dropTargets(entities);
     }
     this.gets.forget(k.valueKey);
@@ -889,7 +817,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   /** Deletes keys of this entity (one slot); retried on failure. */
   private async deleteKeys(keys: readonly string[]): Promise<void> {
     const run = async (): Promise<boolean> => (await this.redis.drop(keys)).ok;
-    if (!(await run())) this.retries.add(`del:${keys.join(" ")}`, run, this.maxEntryTtl());
+    if (!(await run())) this.retries.add(`del:${keys.join(" ")}`, run, this.ttl.entryLifetimeMs);
   }
 
   /** Invalidates what `definition.invalidates` names for these values: one script per target entity (its own slot). */
@@ -919,7 +847,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
           if (space.definition.l1) await this.redis.publish(space.channel, valueKeys);
           return true;
         };
-        if (!(await run())) this.retries.add(`target:${valueKeys.join(" ")}`, run, this.maxEntryTtl());
+        if (!(await run())) this.retries.add(`target:${valueKeys.join(" ")}`, run, this.ttl.entryLifetimeMs);
       }),
     );
   }

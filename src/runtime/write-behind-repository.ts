@@ -44,7 +44,7 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
    */
   override async save(entity: TEntity): Promise<void> {
     const k = this.keys.fromEntity(entity);
-    this.requireSource("save");
+    this.sourceAdapter.require("save");
     const encoded = this.codec.encode(entity, k.enc, PENDING_FRESH_UNTIL);
     if (!encoded.ok) throw new CachegenError(`${this.definition.name}: save not queued: the value ${encoded.reason}`);
     await this.enqueue(k, encoded.stored, entity);
@@ -53,7 +53,7 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
   /** Writes a tombstone and its queue entry to Redis together; rejects like `save`. */
   override async delete(key: KeyInput<TKey>): Promise<void> {
     const k = this.keys.resolve(key);
-    this.requireSource("delete");
+    this.sourceAdapter.require("delete");
     await this.enqueue(k, storedNotFound(PENDING_FRESH_UNTIL), undefined);
   }
 
@@ -78,7 +78,7 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
         client: this.client,
         source,
         settings: this.settings,
-        landingTtl: () => ({ ...this.fillTtl(), negative: this.definition.negativeTtlMs ?? 0 }),
+        landingTtl: () => this.ttl.landed(),
         landed: (values) => this.dropTargets(values),
       },
       options,
@@ -115,7 +115,7 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
     index: string,
     indexKey: string,
     values: readonly unknown[],
-    loader: (...args: unknown[]) => Promise<TEntity | null>,
+    loader: (values: readonly unknown[]) => Promise<TEntity | null>,
   ): Promise<TEntity | null> {
     const entity = await super.loadIndexed(index, indexKey, values, loader);
     if (entity === null) return null;
@@ -146,7 +146,7 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
       stored,
       version: entity === undefined ? "" : this.codec.versionOf(entity),
       keepPrevious: this.definition.invalidates.length > 0,
-      tagTtlMs: this.fillTtl().pttl,
+      tagTtlMs: this.ttl.value().pttl,
       returnOld: this.usesOldValue,
     });
     const what = `${entity === undefined ? "delete" : "save"} of ${k.valueKey}`;
