@@ -5,13 +5,13 @@ import { InvalidKeyError, describeValue } from "./errors.js";
 import { KeySpace, type ResolvedKey } from "./keys.js";
 import { L1Cache } from "./l1.js";
 import { RedisGuard, type BreakerTransition } from "./redis-guard.js";
-import { RetryQueue } from "./retry-queue.js";
 import { sleep } from "./sleep.js";
 import { storedNotFound } from "./stored-value.js";
 import type { CommandClient } from "./command-client.js";
 import { Coalescer } from "./coalescer.js";
 import { EntityRedis, type FillEntry } from "./entity-redis.js";
 import { Events } from "./events.js";
+import { Invalidator } from "./invalidator.js";
 import { SourceAdapter, type Loader } from "./source-adapter.js";
 import { TtlPolicy } from "./ttl-policy.js";
 import type { LeaseMode, LeaseOutcome } from "./scripts/read-scripts.js";
@@ -66,16 +66,11 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   protected readonly events: Events;
   protected readonly leaseTtlMs: number;
   protected readonly l1: L1Cache<TEntity> | undefined;
-  protected readonly retries: RetryQueue;
+  protected readonly invalidator: Invalidator<TEntity, TKey>;
   private readonly gets = new Coalescer<TEntity | null>();
   protected readonly redis: EntityRedis<TEntity, TKey>;
-  /** Whether a replaced value must be decoded after a write (it has index entries or `invalidates` targets). */
-  protected readonly usesOldValue: boolean;
   private readonly indexGets = new Coalescer<TEntity | null>();
   private readonly refreshes = new Set<string>();
-  /** Deletions of invalid values in flight, awaited before a lease is taken for the same key. */
-  private readonly drops = new Map<string, Promise<unknown>>();
-  private readonly targetSpaces = new Map<EntityDefinition<unknown, unknown>, KeySpace<unknown, unknown>>();
 
   constructor(
     definition: EntityDefinition<TEntity, TKey>,
@@ -120,14 +115,24 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
         onTransition: (transition: BreakerTransition) => this.events.record(transition, undefined),
       },
     );
-    this.retries = new RetryQueue(() => this.guard.available());
     this.redis = new EntityRedis(this.guard, this.keys, this.leaseTtlMs);
-    this.usesOldValue = Object.keys(definition.indexes).length > 0 || definition.invalidates.length > 0;
     this.l1 = definition.l1
       ? new L1Cache<TEntity>(this.client, this.keys.channel, definition.l1.maxEntries, definition.l1.ttlMs, (error) =>
           this.events.record("redis-error", undefined, { error, detail: "l1-subscriber" }),
         )
       : undefined;
+    this.invalidator = new Invalidator({
+      definition,
+      keys: this.keys,
+      codec: this.codec,
+      redis: this.redis,
+      events: this.events,
+      ttl: this.ttl,
+      l1: this.l1,
+      valueReads: this.gets,
+      indexReads: this.indexGets,
+      redisAvailable: () => this.guard.available(),
+    });
   }
 
   // ------------------------------------------------------------------------------------ reads
@@ -220,7 +225,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const misses: number[] = [];
     const direct: number[] = [];
     for (let j = 0; j < toFetch.length; j++) {
-      if (!this.retries.has(toFetch[j]!.valueKey)) {
+      if (!this.invalidator.isPending(toFetch[j]!.valueKey)) {
         read.push(j);
         continue;
       }
@@ -279,7 +284,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const token = acquired.tokens[0]!;
     const value = await this.loadHeld([k], [token], undefined).then((v) => v[0] ?? null);
     await this.fill([{ k, token, value }], undefined);
-    await this.publishL1([k.valueKey]);
+    await this.invalidator.publish([k.valueKey]);
     return value;
   }
 
@@ -292,47 +297,28 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       await this.saveWriteThrough(k, entity, save);
       return;
     }
-    this.gets.forget(k.valueKey);
+    this.invalidator.forgetReads(k.valueKey);
     await save(entity);
-    await this.dropAfterWrite(k, [entity]);
+    await this.invalidator.revoke(k, [entity]);
   }
 
   async delete(key: KeyInput<TKey>): Promise<void> {
     const k = this.keys.resolve(key);
     const remove = this.sourceAdapter.require("delete");
-    this.gets.forget(k.valueKey);
+    this.invalidator.forgetReads(k.valueKey);
     await remove(k.key);
-    await this.dropAfterWrite(k, []);
+    await this.invalidator.revoke(k, []);
   }
 
   /** Drops the value, its lease, its index entries and what `invalidates` names. Never rejects for Redis. */
   async invalidate(key: KeyInput<TKey>): Promise<void> {
     const k = this.keys.resolve(key);
-    await this.dropAfterWrite(k, []);
+    await this.invalidator.revoke(k, []);
   }
 
   /** Drops every value in the tag sets whose fields are exactly the keys of `tag`. */
   async invalidateTag(tag: TTag): Promise<void> {
-    const name = this.definition.name;
-    if (typeof tag !== "object" || tag === null) throw new InvalidKeyError(`${name} tag: expected an object, got ${describeValue(tag)}`);
-    const tags = this.keys.tagsMatching(tag);
-    if (!tags.length) {
-      const declared = Object.values(this.definition.tags).map((t) => t.pattern);
-      throw new InvalidKeyError(
-        `${name}: no tag has exactly the fields { ${Object.keys(tag).join(", ")} }; declared tags: ${declared.length ? declared.join(", ") : "none"}`,
-      );
-    }
-    const setKeys = tags.map((t) => this.keys.tagKey(t, tag as Record<string, unknown>));
-    this.gets.forgetAll();
-    const run = async (): Promise<boolean> => {
-      const r = await this.redis.revokeTags(setKeys);
-      if (!r.ok) return false;
-      const members = r.value;
-      this.l1?.delete(members);
-      if (this.l1 && members.length) await this.publishL1(members);
-      return true;
-    };
-    if (!(await run())) this.retries.add(`tag:${setKeys.join(" ")}`, run, this.ttl.entryLifetimeMs);
+    await this.invalidator.revokeTag(tag as object);
   }
 
   /** The Redis key of the value. Throws InvalidKeyError. */
@@ -346,7 +332,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
 
   /** Closes the L1 subscriber connection and stops background retries. The client stays open. */
   async close(): Promise<void> {
-    this.retries.close();
+    this.invalidator.close();
     await this.l1?.close();
   }
 
@@ -363,8 +349,8 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    */
   private fetch(k: ResolvedKey<TKey>, load: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
     const valueKey = k.valueKey;
-    if (this.retries.has(valueKey)) {
-      void this.retries.drain();
+    if (this.invalidator.isPending(valueKey)) {
+      this.invalidator.retryPending();
       this.events.record("miss", valueKey);
       const loaded = this.sourceAdapter.loadOne(k, load);
       this.gets.register(valueKey, loaded);
@@ -413,7 +399,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   private lookup(k: ResolvedKey<TKey>, raw: Buffer, load: Loader<TEntity, TKey> | undefined, mark: number | undefined, now: number): TEntity | null | typeof MISS {
     const decoded = this.codec.decode(raw, k.enc, k.key);
     if (decoded.kind === "invalid") {
-      this.dropInvalid(k.valueKey, raw, decoded.reason);
+      this.invalidator.discardInvalid(k.valueKey, raw, decoded.reason);
       return MISS;
     }
     if (now < decoded.freshUntil) {
@@ -436,7 +422,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    */
   private async loadThroughLease(ks: readonly ResolvedKey<TKey>[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
     const mark = this.l1?.mark();
-    if (this.drops.size) await Promise.all(ks.map((k) => this.drops.get(k.valueKey)));
+    await this.invalidator.discarded(ks);
     const acquired = await this.acquire(ks, "read", load);
     if (acquired === undefined) return this.sourceAdapter.load(ks, load);
     if ("loaded" in acquired) return acquired.loaded;
@@ -559,7 +545,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     if (!raw) return undefined;
     const decoded: Decoded<TEntity> = this.codec.decode(raw, k.enc, k.key);
     if (decoded.kind === "invalid") {
-      this.dropInvalid(k.valueKey, raw, decoded.reason);
+      this.invalidator.discardInvalid(k.valueKey, raw, decoded.reason);
       return undefined;
     }
     return { value: decoded.kind === "value" ? decoded.entity : null };
@@ -594,10 +580,10 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       if (raw) {
         const decoded = this.codec.decode(raw, pointer);
         const valueKey = this.keys.valueKeyOfEnc(pointer);
-        if (this.retries.has(valueKey)) {
+        if (this.invalidator.isPending(valueKey)) {
           // an invalidation of this value is still pending: do not trust it
         } else if (decoded.kind === "invalid") {
-          this.dropInvalid(valueKey, raw, decoded.reason);
+          this.invalidator.discardInvalid(valueKey, raw, decoded.reason);
         } else if (
           decoded.kind === "value" &&
           this.keys.indexKeyOfEntity(index, decoded.entity) === indexKey &&
@@ -688,25 +674,10 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     await Promise.all(work);
   }
 
-  /** Counts an invalid stored value and deletes it unless it changed since it was read. */
-  protected dropInvalid(valueKey: string, raw: Buffer, reason: string): void {
-    this.events.record("invalid-value", valueKey, { detail: reason });
-    const op = this.redis.discardIfUnchanged(valueKey, raw, raw.length > this.codec.maxValueBytes);
-    this.drops.set(valueKey, op);
-    void op.finally(() => {
-      if (this.drops.get(valueKey) === op) this.drops.delete(valueKey);
-    });
-  }
-
-  private async publishL1(valueKeys: readonly string[]): Promise<void> {
-    if (!this.l1 || !valueKeys.length) return;
-    await this.redis.publish(this.keys.channel, valueKeys);
-  }
-
   // ------------------------------------------------------------------------------------ write internals
 
   private async saveWriteThrough(k: ResolvedKey<TKey>, entity: TEntity, save: (...args: unknown[]) => Promise<unknown>): Promise<void> {
-    this.gets.forget(k.valueKey);
+    this.invalidator.forgetReads(k.valueKey);
     let token: string | undefined = "";
     if (!this.definition.versionField) {
       // Without a version, overlapping writers cannot be ordered: register as a writer so a put
@@ -722,7 +693,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       throw error;
     }
     if (token === undefined) {
-      await this.dropAfterWrite(k, [entity]);
+      await this.invalidator.revoke(k, [entity]);
       return;
     }
     await this.putValue(k, entity, token);
@@ -735,129 +706,21 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * (Write-behind writes values without expiry in its own script: write-behind-scripts.ts.)
    */
   protected async putValue(k: ResolvedKey<TKey>, entity: TEntity, writerToken = ""): Promise<"written" | "kept-newer" | "dropped" | "failed"> {
-    this.forgetLocal(k.valueKey);
+    this.invalidator.forget(k.valueKey);
     const { fresh, pttl } = this.ttl.value();
     const encoded = this.codec.encode(entity, k.enc, Date.now() + fresh);
     if (!encoded.ok) {
       this.events.record("invalid-value", k.valueKey, { detail: `value not cached: ${encoded.reason}` });
       if (writerToken) void this.redis.unmarkWriter(k, writerToken);
-      await this.dropAfterWrite(k, [entity]);
+      await this.invalidator.revoke(k, [entity]);
       return "dropped";
     }
-    const r = await this.redis.put(k, entity, { stored: encoded.stored, pttl, version: this.codec.versionOf(entity), writer: writerToken, returnOld: this.usesOldValue });
+    const r = await this.redis.put(k, entity, { stored: encoded.stored, pttl, version: this.codec.versionOf(entity), writer: writerToken, returnOld: this.invalidator.needsOldValue });
     if (!r.ok) {
-      this.retries.add(k.valueKey, () => this.dropOnce(k, [entity]), this.ttl.entryLifetimeMs);
-      await this.dropTargets([entity]);
+      await this.invalidator.revokeLater(k, [entity]);
       return "failed";
     }
-    await this.afterReplace(k, r.value.old, entity);
+    await this.invalidator.afterReplace(k, r.value.old, entity);
     return r.value.status;
-  }
-
-  /** Forgets this process's copies of a key about to be written: coalesced reads, index reads, L1. */
-  protected forgetLocal(valueKey: string): void {
-    this.gets.forget(valueKey);
-    this.indexGets.forgetAll();
-    this.l1?.delete([valueKey]);
-  }
-
-  /**
-   * After a script replaced the value of `k` with `entity` (undefined: a tombstone) and returned
-   * `oldRaw`: drops the old value's index entries the new one does not have, what `invalidates`
-   * names for both, and other processes' L1 copies. Never rejects because of Redis.
-   */
-  protected async afterReplace(k: ResolvedKey<TKey>, oldRaw: Buffer | undefined, entity: TEntity | undefined): Promise<void> {
-    // Nothing to do without index entries, `invalidates` targets or L1 (the common write: no promises).
-    if (!this.usesOldValue && !this.l1) return;
-    // The old value matters only for its index entries and `invalidates` targets: without either it
-    // is not decoded (a full decode and validation per write).
-    const old = this.usesOldValue ? this.decodeOld(k, oldRaw) : undefined;
-    const current = entity === undefined ? [] : this.keys.indexKeysOfEntity(entity);
-    const stale = old ? this.keys.indexKeysOfEntity(old).filter((key) => !current.includes(key)) : [];
-    const values = [old, entity].filter((value): value is TEntity => value !== undefined);
-    const work: Promise<unknown>[] = [this.dropTargets(values), this.publishL1([k.valueKey])];
-    if (stale.length) work.push(this.deleteKeys(stale));
-    await Promise.all(work);
-  }
-
-  /**
-   * After a source write: deletes value + lease (revoking in-flight fills) and the index entries of
-   * the old and new values, then what `invalidates` names for both. Never rejects because of Redis:
-   * failures are counted, raised as events and retried when Redis is available again.
-   */
-  protected async dropAfterWrite(k: ResolvedKey<TKey>, entities: readonly TEntity[]): Promise<void> {
-    this.gets.forget(k.valueKey);
-    this.indexGets.forgetAll();
-    if (!(await this.dropOnce(k, entities))) {
-      this.retries.add(k.valueKey, () => this.dropOnce(k, entities), this.ttl.entryLifetimeMs);
-      await this.dropTargets(entities);
-    }
-    this.gets.forget(k.valueKey);
-  }
-
-  private async dropOnce(k: ResolvedKey<TKey>, entities: readonly TEntity[]): Promise<boolean> {
-    this.l1?.delete([k.valueKey]);
-    const indexKeys = [...new Set(entities.flatMap((e) => this.keys.indexKeysOfEntity(e)))];
-    const r = await this.redis.revoke([k], indexKeys);
-    if (!r.ok) return false;
-    const old = this.decodeOld(k, r.value[0]);
-    const stale = old ? this.keys.indexKeysOfEntity(old).filter((key) => !indexKeys.includes(key)) : [];
-    const work: Promise<unknown>[] = [this.dropTargets(old ? [old, ...entities] : entities), this.publishL1([k.valueKey])];
-    if (stale.length) work.push(this.deleteKeys(stale));
-    await Promise.all(work);
-    return true;
-  }
-
-  private decodeOld(k: ResolvedKey<TKey>, raw: Buffer | undefined): TEntity | undefined {
-    if (!raw) return undefined;
-    const decoded = this.codec.decode(raw, k.enc);
-    return decoded.kind === "value" ? decoded.entity : undefined;
-  }
-
-  /** Deletes keys of this entity (one slot); retried on failure. */
-  private async deleteKeys(keys: readonly string[]): Promise<void> {
-    const run = async (): Promise<boolean> => (await this.redis.drop(keys)).ok;
-    if (!(await run())) this.retries.add(`del:${keys.join(" ")}`, run, this.ttl.entryLifetimeMs);
-  }
-
-  /** Invalidates what `definition.invalidates` names for these values: one script per target entity (its own slot). */
-  protected async dropTargets(entities: readonly TEntity[]): Promise<void> {
-    if (!this.definition.invalidates.length || !entities.length) return;
-    const groups = new Map<KeySpace<unknown, unknown>, Map<string, ResolvedKey<unknown>>>();
-    for (const inv of this.definition.invalidates) {
-      const space = this.targetSpace(inv.entity());
-      for (const entity of entities) {
-        let target: ResolvedKey<unknown>;
-        try {
-          target = space.resolve(inv.key(entity));
-        } catch {
-          continue; // e.g. a null reference: nothing to invalidate
-        }
-        let group = groups.get(space);
-        if (!group) groups.set(space, (group = new Map()));
-        group.set(target.valueKey, target);
-      }
-    }
-    await Promise.all(
-      [...groups].map(async ([space, targets]) => {
-        const valueKeys = [...targets.keys()];
-        const run = async (): Promise<boolean> => {
-          const r = await this.redis.revoke([...targets.values()], [], "invalidate-target");
-          if (!r.ok) return false;
-          if (space.definition.l1) await this.redis.publish(space.channel, valueKeys);
-          return true;
-        };
-        if (!(await run())) this.retries.add(`target:${valueKeys.join(" ")}`, run, this.ttl.entryLifetimeMs);
-      }),
-    );
-  }
-
-  private targetSpace(definition: EntityDefinition<unknown, unknown>): KeySpace<unknown, unknown> {
-    let space = this.targetSpaces.get(definition);
-    if (!space) {
-      space = new KeySpace(definition, this.keys.prefix);
-      this.targetSpaces.set(definition, space);
-    }
-    return space;
   }
 }

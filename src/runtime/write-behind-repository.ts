@@ -79,7 +79,7 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
         source,
         settings: this.settings,
         landingTtl: () => this.ttl.landed(),
-        landed: (values) => this.dropTargets(values),
+        landed: (values) => this.invalidator.revokeTargets(values),
       },
       options,
     );
@@ -141,13 +141,13 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
   }
 
   private async enqueue(k: ResolvedKey<TKey>, stored: StoredValue, entity: TEntity | undefined): Promise<void> {
-    this.forgetLocal(k.valueKey);
+    this.invalidator.forget(k.valueKey);
     const r = await this.redis.enqueue(k, entity, {
       stored,
       version: entity === undefined ? "" : this.codec.versionOf(entity),
       keepPrevious: this.definition.invalidates.length > 0,
       tagTtlMs: this.ttl.value().pttl,
-      returnOld: this.usesOldValue,
+      returnOld: this.invalidator.needsOldValue,
     });
     const what = `${entity === undefined ? "delete" : "save"} of ${k.valueKey}`;
     if (!r.ok) {
@@ -161,6 +161,6 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
     }
     if (r.value.status !== "queued") return;
     this.events.record("queued", k.valueKey);
-    await this.afterReplace(k, r.value.old, entity);
+    await this.invalidator.afterReplace(k, r.value.old, entity);
   }
 }
