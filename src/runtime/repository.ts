@@ -1,20 +1,17 @@
-import { randomBytes } from "node:crypto";
-import { Codec, type Decoded } from "./codec.js";
+import { Codec } from "./codec.js";
 import type { EntityDefinition } from "./definition.js";
 import { InvalidKeyError, describeValue } from "./errors.js";
 import { KeySpace, type ResolvedKey } from "./keys.js";
 import { L1Cache } from "./l1.js";
 import { RedisGuard, type BreakerTransition } from "./redis-guard.js";
-import { sleep } from "./sleep.js";
-import { storedNotFound } from "./stored-value.js";
 import type { CommandClient } from "./command-client.js";
 import { Coalescer } from "./coalescer.js";
-import { EntityRedis, type FillEntry } from "./entity-redis.js";
+import { EntityRedis } from "./entity-redis.js";
 import { Events } from "./events.js";
 import { Invalidator } from "./invalidator.js";
+import { Leases, newToken } from "./leases.js";
 import { SourceAdapter, type Loader } from "./source-adapter.js";
 import { TtlPolicy } from "./ttl-policy.js";
-import type { LeaseMode, LeaseOutcome } from "./scripts/read-scripts.js";
 import type {
   CacheAsideRepositoryOptions,
   CacheStats,
@@ -26,18 +23,6 @@ import type {
 const DEFAULT_TIMEOUT_MS = 100;
 const DEFAULT_LEASE_TTL_MS = 5_000;
 const DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024;
-/** Lease waits (waitForFill): first poll delay, backoff cap, and how long polls are a plain GET. */
-const LEASE_WAIT_FIRST_POLL_MS = 8;
-const LEASE_WAIT_MAX_POLL_MS = 100;
-const LEASE_WAIT_GET_MS = 160;
-
-const PROCESS_ID = randomBytes(6).toString("hex");
-let tokenCounter = 0;
-/** A lease / writer token, unique across processes. */
-function newToken(): string {
-  tokenCounter = (tokenCounter + 1) % Number.MAX_SAFE_INTEGER;
-  return `${PROCESS_ID}.${tokenCounter.toString(36)}`;
-}
 
 /** `lookup` found nothing usable. */
 const MISS: unique symbol = Symbol("cachegen.miss");
@@ -67,10 +52,10 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   protected readonly leaseTtlMs: number;
   protected readonly l1: L1Cache<TEntity> | undefined;
   protected readonly invalidator: Invalidator<TEntity, TKey>;
+  private readonly leases: Leases<TEntity, TKey>;
   private readonly gets = new Coalescer<TEntity | null>();
   protected readonly redis: EntityRedis<TEntity, TKey>;
   private readonly indexGets = new Coalescer<TEntity | null>();
-  private readonly refreshes = new Set<string>();
 
   constructor(
     definition: EntityDefinition<TEntity, TKey>,
@@ -132,6 +117,16 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
       valueReads: this.gets,
       indexReads: this.indexGets,
       redisAvailable: () => this.guard.available(),
+    });
+    this.leases = new Leases({
+      redis: this.redis,
+      codec: this.codec,
+      source: this.sourceAdapter,
+      ttl: this.ttl,
+      invalidator: this.invalidator,
+      events: this.events,
+      l1: this.l1,
+      leaseTtlMs: this.leaseTtlMs,
     });
   }
 
@@ -252,7 +247,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     );
     if (!misses.length && !direct.length) return values;
     const [leased, loaded] = await Promise.all([
-      misses.length ? this.loadThroughLease(misses.map((j) => toFetch[j]!), undefined) : [],
+      misses.length ? this.leases.resolveMisses(misses.map((j) => toFetch[j]!), undefined) : [],
       direct.length ? this.sourceAdapter.load(direct.map((j) => toFetch[j]!), undefined) : [],
     ]);
     misses.forEach((j, i) => (values[j] = leased[i] ?? null));
@@ -278,14 +273,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const k = this.keys.resolve(key);
     this.sourceAdapter.require("load");
     this.gets.forget(k.valueKey);
-    const acquired = await this.acquire([k], "force", undefined);
-    if (acquired === undefined) return this.sourceAdapter.loadOne(k, undefined);
-    if ("loaded" in acquired) return acquired.loaded[0] ?? null;
-    const token = acquired.tokens[0]!;
-    const value = await this.loadHeld([k], [token], undefined).then((v) => v[0] ?? null);
-    await this.fill([{ k, token, value }], undefined);
-    await this.invalidator.publish([k.valueKey]);
-    return value;
+    return this.leases.forceRefresh(k);
   }
 
   // ------------------------------------------------------------------------------------ writes
@@ -389,7 +377,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   private afterReadMiss(k: ResolvedKey<TKey>, redisRead: boolean, load: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
     this.events.record("miss", k.valueKey);
     if (!redisRead) return this.sourceAdapter.loadOne(k, load);
-    return this.loadThroughLease([k], load).then(([value]) => value ?? null);
+    return this.leases.resolveMisses([k], load).then(([value]) => value ?? null);
   }
 
   /**
@@ -410,162 +398,10 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     }
     if (decoded.kind === "value" && this.definition.staleWhileRevalidateMs) {
       this.events.record("stale-hit", k.valueKey);
-      this.backgroundRefresh(k, load);
+      this.leases.revalidate(k, load);
       return decoded.entity;
     }
     return MISS;
-  }
-
-  /**
-   * Miss path for a batch of keys: take leases (one script), load what we hold, fill under the
-   * lease (one script), and wait for the keys another process is filling.
-   */
-  private async loadThroughLease(ks: readonly ResolvedKey<TKey>[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
-    const mark = this.l1?.mark();
-    await this.invalidator.discarded(ks);
-    const acquired = await this.acquire(ks, "read", load);
-    if (acquired === undefined) return this.sourceAdapter.load(ks, load);
-    if ("loaded" in acquired) return acquired.loaded;
-    const { tokens, outcomes } = acquired;
-
-    const results: (TEntity | null)[] = new Array<TEntity | null>(ks.length).fill(null);
-    const held: number[] = [];
-    const pending: Promise<void>[] = [];
-    outcomes.forEach((outcome, i) => {
-      const k = ks[i]!;
-      if (outcome.kind === "leased") {
-        held.push(i);
-      } else if (outcome.kind === "value") {
-        const decoded = this.decodeForRead(k, outcome.stored);
-        if (decoded) {
-          results[i] = decoded.value;
-        } else {
-          pending.push(this.sourceAdapter.loadOne(k, load).then((v) => void (results[i] = v)));
-        }
-      } else {
-        pending.push(this.waitForFill(k, load).then((v) => void (results[i] = v)));
-      }
-    });
-    if (held.length) {
-      const heldKeys = held.map((i) => ks[i]!);
-      const heldTokens = held.map((i) => tokens[i]!);
-      const values = await this.loadHeld(heldKeys, heldTokens, load);
-      await this.fill(
-        heldKeys.map((k, j) => ({ k, token: heldTokens[j]!, value: values[j] ?? null })),
-        mark,
-      );
-      held.forEach((i, j) => (results[i] = values[j] ?? null));
-    }
-    await Promise.all(pending);
-    return results;
-  }
-
-  /**
-   * Asks for the leases of `ks` (see LeaseMode) under fresh tokens. Returns the outcomes (one per key, with the tokens sent), or
-   * undefined when Redis was not asked (skipped) or answered nonsense: the caller loads without a
-   * lease. When `acquire` was sent but failed (e.g. timed out), it may still have run and taken the
-   * leases: the keys are loaded here (`loaded`) and filled in the background under the tokens sent,
-   * so other processes do not wait out a lease TTL for a fill that would never come (a lease that
-   * is not ours rejects it, as any fill).
-   */
-  private async acquire(
-    ks: readonly ResolvedKey<TKey>[],
-    mode: LeaseMode,
-    load: Loader<TEntity, TKey> | undefined,
-  ): Promise<{ tokens: readonly string[]; outcomes: readonly LeaseOutcome[] } | { loaded: (TEntity | null)[] } | undefined> {
-    const tokens = ks.map(() => newToken());
-    const r = await this.redis.acquire(ks, tokens, mode);
-    if (!r.ok && !r.skipped) return { loaded: await this.loadAfterLostAcquire(ks, tokens, load) };
-    if (!r.ok) return undefined;
-    return { tokens, outcomes: r.value };
-  }
-
-  /** Loads keys whose `acquire` reply was lost; their fill runs in the background (see `acquire`). */
-  private async loadAfterLostAcquire(ks: readonly ResolvedKey<TKey>[], tokens: readonly string[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
-    const values = await this.loadHeld(ks, tokens, load);
-    void this.fill(
-      ks.map((k, i) => ({ k, token: tokens[i]!, value: values[i] ?? null })),
-      undefined,
-    ).catch(() => undefined);
-    return values;
-  }
-
-  /** Loads keys whose leases we hold; on a source error releases the leases, then rethrows. */
-  private async loadHeld(ks: readonly ResolvedKey<TKey>[], tokens: readonly string[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
-    try {
-      return await this.sourceAdapter.load(ks, load);
-    } catch (error) {
-      await Promise.all(ks.map((k, i) => this.redis.release(k, tokens[i]!)));
-      throw error;
-    }
-  }
-
-  /**
-   * A key someone else holds the lease for: wait for its fill, polling with backoff (8, 16, 32,
-   * 64, then every 100 ms). The first polls are a plain GET of the value (one command): a
-   * holder usually fills within a few tens of ms, so a stampede across processes costs a few
-   * commands per process, not per request. Once LEASE_WAIT_GET_MS have passed (the holder is slow,
-   * failed, or its fill was revoked) each poll is `acquire`, which also takes the lease over when
-   * it is gone (the holder died or released it).
-   */
-  private async waitForFill(k: ResolvedKey<TKey>, load: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
-    this.events.record("lease-wait", k.valueKey);
-    const started = Date.now();
-    const deadline = started + 2 * this.leaseTtlMs;
-    let delay = LEASE_WAIT_FIRST_POLL_MS;
-    while (Date.now() < deadline) {
-      await sleep(delay, true);
-      delay = Math.min(delay * 2, LEASE_WAIT_MAX_POLL_MS);
-      if (Date.now() - started < LEASE_WAIT_GET_MS) {
-        const r = await this.redis.readOne(k.valueKey);
-        if (!r.ok) break;
-        const decoded = this.decodeForRead(k, r.value ?? undefined);
-        if (decoded) return decoded.value;
-        continue;
-      }
-      const acquired = await this.acquire([k], "read", load);
-      if (acquired === undefined) break;
-      if ("loaded" in acquired) return acquired.loaded[0] ?? null;
-      const token = acquired.tokens[0]!;
-      const outcome = acquired.outcomes[0];
-      if (outcome?.kind === "value") {
-        const decoded = this.decodeForRead(k, outcome.stored);
-        if (decoded) return decoded.value;
-      } else if (outcome?.kind === "leased") {
-        const [value] = await this.loadHeld([k], [token], load);
-        await this.fill([{ k, token, value: value ?? null }], undefined);
-        return value ?? null;
-      }
-    }
-    return this.sourceAdapter.loadOne(k, load);
-  }
-
-  /** Decodes a value returned by a script; drops it when invalid. */
-  private decodeForRead(k: ResolvedKey<TKey>, raw: Buffer | undefined): { value: TEntity | null } | undefined {
-    if (!raw) return undefined;
-    const decoded: Decoded<TEntity> = this.codec.decode(raw, k.enc, k.key);
-    if (decoded.kind === "invalid") {
-      this.invalidator.discardInvalid(k.valueKey, raw, decoded.reason);
-      return undefined;
-    }
-    return { value: decoded.kind === "value" ? decoded.entity : null };
-  }
-
-  /** Stale-while-revalidate: one background refresh per key, guarded by the lease across processes. */
-  private backgroundRefresh(k: ResolvedKey<TKey>, load: Loader<TEntity, TKey> | undefined): void {
-    if (this.refreshes.has(k.valueKey)) return;
-    this.refreshes.add(k.valueKey);
-    const run = async (): Promise<void> => {
-      const acquired = await this.acquire([k], "stale", load);
-      if (acquired === undefined || "loaded" in acquired) return;
-      const token = acquired.tokens[0]!;
-      if (acquired.outcomes[0]?.kind !== "leased") return;
-      const [value] = await this.loadHeld([k], [token], load);
-      await this.fill([{ k, token, value: value ?? null }], undefined);
-    };
-    run()
-      .catch((error: unknown) => this.events.record("refresh-failed", k.valueKey, { error }))
-      .finally(() => this.refreshes.delete(k.valueKey));
   }
 
   private async fetchByIndex(
@@ -597,7 +433,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
           if (this.definition.staleWhileRevalidateMs) {
             this.events.record("stale-hit", valueKey);
             try {
-              this.backgroundRefresh(this.keys.fromEntity(decoded.entity), undefined);
+              this.leases.revalidate(this.keys.fromEntity(decoded.entity), undefined);
             } catch {
               // key fields invalid: nothing to refresh
             }
@@ -629,49 +465,6 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   /** Loads an index miss; write-behind overrides it (a queued write is newer than the source's row). */
   protected async loadIndexed(_index: string, _indexKey: string, values: readonly unknown[], loader: (values: readonly unknown[]) => Promise<TEntity | null>): Promise<TEntity | null> {
     return loader(values);
-  }
-
-  /** Fills values loaded under leases, in one script; entries whose lease was revoked are rejected. */
-  private async fill(entries: readonly { k: ResolvedKey<TKey>; token: string; value: TEntity | null }[], mark: number | undefined): Promise<void> {
-    const fills: FillEntry<TEntity, TKey>[] = [];
-    const sent: { k: ResolvedKey<TKey>; value: TEntity | null; freshUntil: number }[] = [];
-    const release: { k: ResolvedKey<TKey>; token: string }[] = [];
-    const now = Date.now();
-    for (const { k, token, value } of entries) {
-      if (value === null) {
-        // Not found: remember it for negativeTtl, else drop whatever is cached (refresh, SWR).
-        const ttl = this.ttl.notFound();
-        fills.push({ k, token, stored: ttl === undefined ? "" : storedNotFound(now + ttl), pttl: ttl ?? 1, entity: undefined });
-        sent.push({ k, value, freshUntil: ttl === undefined ? 0 : now + ttl });
-        continue;
-      }
-      const { fresh, pttl } = this.ttl.value();
-      const encoded = this.codec.encode(value, k.enc, now + fresh);
-      if (!encoded.ok) {
-        this.events.record("invalid-value", k.valueKey, { detail: `source value not cached: ${encoded.reason}` });
-        release.push({ k, token });
-        continue;
-      }
-      fills.push({ k, token, stored: encoded.stored, pttl, entity: value });
-      sent.push({ k, value, freshUntil: now + fresh });
-    }
-    const work: Promise<unknown>[] = release.map(({ k, token }) => this.redis.release(k, token));
-    if (sent.length) {
-      work.push(
-        this.redis.fill(fills).then((r) => {
-          if (!r.ok) return;
-          r.value.forEach((filled, i) => {
-            const entry = sent[i]!;
-            if (filled) {
-              if (mark !== undefined) this.l1?.set(entry.k.valueKey, entry.value, entry.freshUntil, mark);
-            } else {
-              this.events.record("fill-rejected", entry.k.valueKey, { detail: "lease revoked by a write or invalidation" });
-            }
-          });
-        }),
-      );
-    }
-    await Promise.all(work);
   }
 
   // ------------------------------------------------------------------------------------ write internals
