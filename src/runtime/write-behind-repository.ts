@@ -60,7 +60,7 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
   /** If the write of `key` is still queued, returns the queued value; otherwise reloads from the source. */
   override async refresh(key: KeyInput<TKey>): Promise<TEntity | null> {
     const k = this.keys.resolve(key);
-    const queued = await this.queuedValue(k);
+    const queued = await this.queuedValueOf(k);
     if (queued !== undefined) return queued;
     return super.refresh(key);
   }
@@ -110,28 +110,8 @@ export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSou
     return r.value;
   }
 
-  /** The source's row may be older than a queued write of the same key: that write wins. */
-  protected override async loadIndexed(
-    index: string,
-    indexKey: string,
-    values: readonly unknown[],
-    loader: (values: readonly unknown[]) => Promise<TEntity | null>,
-  ): Promise<TEntity | null> {
-    const entity = await super.loadIndexed(index, indexKey, values, loader);
-    if (entity === null) return null;
-    let k: ResolvedKey<TKey>;
-    try {
-      k = this.keys.fromEntity(entity);
-    } catch {
-      return entity; // key fields invalid: the source's problem, not a queued write
-    }
-    const queued = await this.queuedValue(k);
-    if (queued === undefined) return entity;
-    return queued !== null && this.keys.indexKeyOfEntity(index, queued) === indexKey ? queued : null;
-  }
-
   /** The value of a key whose write is queued (null: a queued delete), or undefined when none is. */
-  private async queuedValue(k: ResolvedKey<TKey>): Promise<TEntity | null | undefined> {
+  protected override async queuedValueOf(k: ResolvedKey<TKey>): Promise<TEntity | null | undefined> {
     const r = await this.redis.queuedValue(k);
     const raw = r.ok ? r.value : null;
     if (!raw) return undefined;
