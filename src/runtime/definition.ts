@@ -5,7 +5,22 @@ import type { z } from "zod";
  * every behaviour lives in the runtime, so a runtime fix never needs regeneration.
  */
 
-export type Strategy = "cache-aside" | "read-through" | "write-through" | "write-behind";
+/** How writes reach the source and the cache; the schema's `strategy`. */
+export const STRATEGIES = ["cache-aside", "read-through", "write-through", "write-behind"] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** A write-behind entity's queue settings. */
+export interface WriteBehindSettings {
+  /** Queue entries written to the source per batch. */
+  readonly batchSize: number;
+  /** How long a worker waits for more entries before it writes a batch. */
+  readonly flushIntervalMs: number;
+  /** Attempts before an entry moves to the dead-letter stream. */
+  readonly maxAttempts: number;
+}
+
+/** The settings of a write-behind entity whose schema leaves them out. */
+export const WRITE_BEHIND_DEFAULTS: WriteBehindSettings = { batchSize: 100, flushIntervalMs: 1_000, maxAttempts: 5 };
 
 /** How a key part is validated and turned into text for the Redis key. */
 export type KeyPartType =
@@ -71,11 +86,7 @@ export interface EntityDefinition<TEntity, TKey> {
   readonly indexes: Readonly<Record<string, IndexDefinition>>;
   readonly tags: Readonly<Record<string, TagDefinition>>;
   readonly invalidates: readonly InvalidatesDefinition<TEntity>[];
-  readonly writeBehind?: {
-    readonly batchSize: number;
-    readonly flushIntervalMs: number;
-    readonly maxAttempts: number;
-  };
+  readonly writeBehind?: WriteBehindSettings;
 }
 
 /** Identity at run time; pins the generic types for generated code. */

@@ -114,6 +114,13 @@ export class ReadPath<TEntity, TKey> {
     return results;
   }
 
+  /** `refresh()`: reloads under a lease taken from whoever holds it, and overwrites the cache. */
+  async refresh(k: ResolvedKey<TKey>): Promise<TEntity | null> {
+    this.parts.source.require("load");
+    this.parts.invalidator.forgetReads(k.valueKey);
+    return this.parts.leases.forceRefresh(k);
+  }
+
   private recordHit(valueKey: string, notFound: boolean): void {
     this.parts.events.record(notFound ? "negative-hit" : "hit", valueKey);
   }

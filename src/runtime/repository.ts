@@ -1,265 +1,157 @@
-import { Codec } from "./codec.js";
 import type { EntityDefinition } from "./definition.js";
-import { KeySpace, type ResolvedKey } from "./keys.js";
-import { L1Cache } from "./l1.js";
-import { RedisGuard, type BreakerTransition } from "./redis-guard.js";
-import type { CommandClient } from "./command-client.js";
-import { Coalescer } from "./coalescer.js";
-import { EntityRedis } from "./entity-redis.js";
-import { Events } from "./events.js";
-import { Invalidator } from "./invalidator.js";
-import { IndexReads } from "./index-reads.js";
-import { Leases, newToken } from "./leases.js";
-import { ReadPath } from "./read-path.js";
-import { SourceAdapter } from "./source-adapter.js";
-import { TtlPolicy } from "./ttl-policy.js";
-import type {
-  CacheAsideRepositoryOptions,
-  CacheStats,
-  EntitySource,
-  KeyInput,
-  RepositoryOptions,
-} from "./types.js";
+import type { Events } from "./events.js";
+import type { IndexReads } from "./index-reads.js";
+import type { Invalidator } from "./invalidator.js";
+import type { KeySpace } from "./keys.js";
+import type { L1Cache } from "./l1.js";
+import type { ReadPath } from "./read-path.js";
+import { assembleRepository } from "./repository-parts.js";
+import type { BareKey, CacheAsideRepositoryOptions, CacheStats, EntitySource, RepositoryOptions } from "./types.js";
+import type { WriteStrategy } from "./write-strategy.js";
 
-const DEFAULT_TIMEOUT_MS = 100;
-const DEFAULT_LEASE_TTL_MS = 5_000;
-const DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024;
+const writeStrategies = new WeakMap<object, WriteStrategy<unknown, unknown>>();
+
+/** The write strategy a repository was built with: how WriteBehindRepository reaches its queue (not public API). */
+export function writeStrategyOf<TEntity, TKey>(repository: Repository<TEntity, TKey, never, unknown>): WriteStrategy<TEntity, TKey> {
+  return writeStrategies.get(repository) as WriteStrategy<TEntity, TKey>;
+}
 
 /**
- * A typed cache repository over one entity (SPEC §5). Generated `<E>Repository` classes extend it
- * and only add `getBy<Index>` / `invalidate<Tag>` methods.
+ * A typed cache repository over one entity, in Redis through ioredis. Generated `<Entity>Repository`
+ * classes extend it and add only `getBy<Index>` and `invalidate<Tag>` methods.
  *
- * Subclasses (write-behind) may override `save` / `delete` and reuse the protected pieces:
- * `keys`, `codec`, `guard`, `events`, `client`, `script()`, `resolveKey()`, `requireSource()`,
- * `putValue()`, `forgetLocal()`, `afterReplace()`, `dropAfterWrite()`, `dropTargets()`,
- * `loadFromSource()`, `loadBatch()`, `loadIndexed()`, `fillTtl()`, `dropInvalid()`, `retries`, `l1`.
- *
- * Generated subclasses add `getBy<Index>` and `invalidate<Tag>` methods: keep every other member's
- * name clear of those two shapes (src/model/naming.ts reserves the exceptions).
+ * Reads never fail because of Redis: when it is down, slow or out of memory, values come from the
+ * source. Writes follow the entity's strategy (cache-aside, read-through, write-through,
+ * write-behind).
  */
 export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKey>, TTag = never> {
+  /** The entity as its schema declared it: name, key fields, TTLs, strategy, indexes, tags. */
   readonly definition: EntityDefinition<TEntity, TKey>;
-  protected readonly source: TSource | undefined;
-  protected readonly sourceAdapter: SourceAdapter<TEntity, TKey>;
-  protected readonly ttl: TtlPolicy;
-  protected readonly client: CommandClient;
-  protected readonly keys: KeySpace<TEntity, TKey>;
-  protected readonly codec: Codec<TEntity>;
-  protected readonly guard: RedisGuard;
-  protected readonly events: Events;
-  protected readonly leaseTtlMs: number;
-  protected readonly l1: L1Cache<TEntity> | undefined;
-  protected readonly invalidator: Invalidator<TEntity, TKey>;
-  private readonly leases: Leases<TEntity, TKey>;
+  // Generated subclasses add `getBy<Index>` and `invalidate<Tag>` methods: every other member's
+  // name stays clear of those two shapes (src/model/naming.ts reserves the exceptions).
+  private readonly keys: KeySpace<TEntity, TKey>;
+  private readonly events: Events;
+  private readonly l1: L1Cache<TEntity> | undefined;
   private readonly reads: ReadPath<TEntity, TKey>;
   private readonly indexReads: IndexReads<TEntity, TKey>;
-  private readonly gets = new Coalescer<TEntity | null>();
-  protected readonly redis: EntityRedis<TEntity, TKey>;
-  private readonly indexGets = new Coalescer<TEntity | null>();
+  private readonly invalidator: Invalidator<TEntity, TKey>;
+  private readonly writes: WriteStrategy<TEntity, TKey>;
 
-  constructor(
-    definition: EntityDefinition<TEntity, TKey>,
-    options: RepositoryOptions<TSource> | CacheAsideRepositoryOptions<TSource>,
-  ) {
-    if (!options || typeof options !== "object" || !options.redis) {
-      throw new TypeError(`cachegen: ${definition?.name ?? "repository"} needs options.redis (an ioredis client)`);
-    }
-    if (!(definition.ttlMs > 0)) throw new TypeError(`cachegen: ${definition.name} ttlMs must be > 0`);
-    if (!(definition.jitter >= 0 && definition.jitter < 1)) throw new TypeError(`cachegen: ${definition.name} jitter must be in [0, 1)`);
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (!(timeoutMs > 0)) throw new TypeError(`cachegen: ${definition.name} timeoutMs must be > 0`);
-    this.leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
-    if (!(this.leaseTtlMs > 0)) throw new TypeError(`cachegen: ${definition.name} leaseTtlMs must be > 0`);
-
-    const clientPrefix = (options.redis as unknown as { options?: { keyPrefix?: unknown } }).options?.keyPrefix;
-    if (typeof clientPrefix === "string" && clientPrefix !== "") {
-      throw new TypeError(
-        `cachegen: ${definition.name}: the ioredis client has its own keyPrefix (${JSON.stringify(clientPrefix)}); use the repository's keyPrefix option instead (Lua scripts and SCAN need the full key names)`,
-      );
-    }
+  /**
+   * @param definition the entity's definition (generated).
+   * @param options `redis` (an ioredis client or Cluster), `source`, and optionally `keyPrefix`,
+   *   `timeoutMs` (bound on each Redis call, default 100), `onEvent`, `encryptionKeys`, `breaker`.
+   */
+  constructor(definition: EntityDefinition<TEntity, TKey>, options: RepositoryOptions<TSource> | CacheAsideRepositoryOptions<TSource>) {
+    const parts = assembleRepository(definition, options);
     this.definition = definition;
-    this.source = options.source;
-    this.client = options.redis as unknown as CommandClient;
-    this.keys = new KeySpace(definition, options.keyPrefix ?? definition.keyPrefix);
-    this.codec = new Codec(definition as EntityDefinition<TEntity, unknown>, {
-      encryptionKeys: options.encryptionKeys,
-      maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
-    });
-    this.events = new Events(definition.name, options.onEvent);
-    this.sourceAdapter = new SourceAdapter(definition, options.source, this.events);
-    this.ttl = new TtlPolicy(definition as EntityDefinition<unknown, unknown>);
-    this.guard = new RedisGuard(
-      this.client,
-      timeoutMs,
-      {
-        failureThreshold: options.breaker?.failureThreshold ?? 5,
-        cooldownMs: options.breaker?.cooldownMs ?? 1_000,
-      },
-      {
-        onError: (error, op) => this.events.record("redis-error", undefined, { error, detail: op }),
-        onTransition: (transition: BreakerTransition) => this.events.record(transition, undefined),
-      },
-    );
-    this.redis = new EntityRedis(this.guard, this.keys, this.leaseTtlMs);
-    this.l1 = definition.l1
-      ? new L1Cache<TEntity>(this.client, this.keys.channel, definition.l1.maxEntries, definition.l1.ttlMs, (error) =>
-          this.events.record("redis-error", undefined, { error, detail: "l1-subscriber" }),
-        )
-      : undefined;
-    this.invalidator = new Invalidator({
-      definition,
-      keys: this.keys,
-      codec: this.codec,
-      redis: this.redis,
-      events: this.events,
-      ttl: this.ttl,
-      l1: this.l1,
-      valueReads: this.gets,
-      indexReads: this.indexGets,
-      redisAvailable: () => this.guard.available(),
-    });
-    this.leases = new Leases({
-      redis: this.redis,
-      codec: this.codec,
-      source: this.sourceAdapter,
-      ttl: this.ttl,
-      invalidator: this.invalidator,
-      events: this.events,
-      l1: this.l1,
-      leaseTtlMs: this.leaseTtlMs,
-    });
-    const { keys, codec, redis, sourceAdapter: source, leases, invalidator, events, l1, ttl } = this;
-    this.reads = new ReadPath({ definition, keys, codec, redis, source, leases, invalidator, events, l1, inFlight: this.gets });
-    this.indexReads = new IndexReads({
-      definition, keys, codec, redis, source, leases, invalidator, ttl, events,
-      inFlight: this.indexGets,
-      queuedValue: (k) => this.queuedValueOf(k),
-    });
+    this.keys = parts.keys;
+    this.events = parts.events;
+    this.l1 = parts.l1;
+    this.reads = parts.reads;
+    this.indexReads = parts.indexReads;
+    this.invalidator = parts.invalidator;
+    this.writes = parts.writes;
+    writeStrategies.set(this, parts.writes as WriteStrategy<unknown, unknown>);
   }
 
-  // ------------------------------------------------------------------------------------ reads
-
-  get(key: KeyInput<TKey>, load?: (key: TKey) => Promise<TEntity | null>): Promise<TEntity | null> {
+  /**
+   * The entity with this key, or null when the source has none. A hit costs one Redis round trip
+   * (gets of the same tick share one MGET); a miss loads from the source once, however many callers
+   * and processes ask at the same time, and caches the value.
+   * @param key the key object, or the bare value of a one-field key.
+   * @param load loads the entity on a miss instead of `source.load`, for this call (cache-aside).
+   * @throws InvalidKeyError (as a rejection) for a key that does not fit the key schema.
+   */
+  get(key: TKey | BareKey<TKey>, load?: (key: TKey) => Promise<TEntity | null>): Promise<TEntity | null> {
     return this.reads.get(key, load);
   }
 
-  getMany(keys: readonly KeyInput<TKey>[]): Promise<(TEntity | null)[]> {
+  /**
+   * The entities with these keys, in the same order (null where the source has none): the hits in
+   * one round trip, the misses with one `source.loadMany` where the source has it.
+   * @throws InvalidKeyError (as a rejection) when any key does not fit the key schema.
+   */
+  getMany(keys: readonly (TKey | BareKey<TKey>)[]): Promise<(TEntity | null)[]> {
     return this.reads.getMany(keys);
   }
 
-  /** Lookup by a declared index; generated `getBy<Index>` methods call it. */
+  /**
+   * Reads by a declared unique index (generated `getBy<Index>` methods call it): one round trip on
+   * a hit; on a miss the source's `loadBy<Index>`.
+   * @param index the index name, e.g. `byEmail`.
+   * @param values the indexed fields' values, in the index's order.
+   */
   protected getByIndex(index: string, values: readonly unknown[]): Promise<TEntity | null> {
     return this.indexReads.get(index, values);
   }
 
-  /** The value of a queued write of `k` (write-behind overrides it). */
-  protected async queuedValueOf(_k: ResolvedKey<TKey>): Promise<TEntity | null | undefined> {
-    return undefined;
-  }
-
-  /** Reloads from the source under a lease (revoking any other holder) and overwrites the cache. */
-  async refresh(key: KeyInput<TKey>): Promise<TEntity | null> {
+  /**
+   * Reloads the entity from the source and overwrites the cached value (a write-behind entity with
+   * a write still queued answers the queued value instead).
+   * @throws InvalidKeyError (as a rejection) for a key that does not fit the key schema.
+   */
+  async refresh(key: TKey | BareKey<TKey>): Promise<TEntity | null> {
     const k = this.keys.resolve(key);
-    this.sourceAdapter.require("load");
-    this.invalidator.forgetReads(k.valueKey);
-    return this.leases.forceRefresh(k);
+    const queued = this.writes.queuedValue ? await this.writes.queuedValue(k) : undefined;
+    if (queued !== undefined) return queued;
+    return this.reads.refresh(k);
   }
 
-  // ------------------------------------------------------------------------------------ writes
-
-  async save(entity: TEntity): Promise<void> {
-    const k = this.keys.fromEntity(entity);
-    const save = this.sourceAdapter.require("save");
-    if (this.definition.strategy === "write-through") {
-      await this.saveWriteThrough(k, entity, save);
-      return;
-    }
-    this.invalidator.forgetReads(k.valueKey);
-    await save(entity);
-    await this.invalidator.revoke(k, [entity]);
+  /**
+   * Writes the entity, as the entity's strategy says: to the source, then the cache is invalidated
+   * (cache-aside, read-through) or holds the new value (write-through); or to Redis with a durable
+   * queue entry, for a worker to write the source later (write-behind).
+   * @throws CachegenError when the source lacks `save`; CacheUnavailableError (write-behind) when
+   *   Redis cannot take the write; the source's own error otherwise.
+   */
+  save(entity: TEntity): Promise<void> {
+    return this.writes.save(entity);
   }
 
-  async delete(key: KeyInput<TKey>): Promise<void> {
-    const k = this.keys.resolve(key);
-    const remove = this.sourceAdapter.require("delete");
-    this.invalidator.forgetReads(k.valueKey);
-    await remove(k.key);
-    await this.invalidator.revoke(k, []);
+  /**
+   * Deletes the entity, as the entity's strategy says: from the source, then the cache is
+   * invalidated; or (write-behind) a tombstone and a durable queue entry.
+   * @throws InvalidKeyError for a key that does not fit the key schema; otherwise as `save`.
+   */
+  async delete(key: TKey | BareKey<TKey>): Promise<void> {
+    await this.writes.delete(this.keys.resolve(key));
   }
 
-  /** Drops the value, its lease, its index entries and what `invalidates` names. Never rejects for Redis. */
-  async invalidate(key: KeyInput<TKey>): Promise<void> {
-    const k = this.keys.resolve(key);
-    await this.invalidator.revoke(k, []);
+  /**
+   * Drops the cached value (and any fill in flight for it), its index entries and what
+   * `invalidates` names. Never rejects because of Redis: a failed drop is retried, and this process
+   * reads the key from the source meanwhile.
+   */
+  async invalidate(key: TKey | BareKey<TKey>): Promise<void> {
+    await this.invalidator.revoke(this.keys.resolve(key), []);
   }
 
-  /** Drops every value in the tag sets whose fields are exactly the keys of `tag`. */
+  /**
+   * Drops every cached value carrying this tag (and every fill in flight for the entity).
+   * @param tag the tag's fields, e.g. `{ teamId }` for a tag `team:{teamId}`.
+   * @throws InvalidKeyError (as a rejection) when no declared tag has exactly these fields.
+   */
   async invalidateTag(tag: TTag): Promise<void> {
     await this.invalidator.revokeTag(tag as object);
   }
 
-  /** The Redis key of the value. Throws InvalidKeyError. */
-  keyOf(key: KeyInput<TKey>): string {
+  /**
+   * The Redis key of the entity's cached value.
+   * @throws InvalidKeyError for a key that does not fit the key schema.
+   */
+  keyOf(key: TKey | BareKey<TKey>): string {
     return this.keys.resolve(key).valueKey;
   }
 
+  /** Counters since the repository was created: hits, misses, loads, stale hits, coalesced reads, Redis errors, write-behind queue figures. */
   stats(): CacheStats {
     return this.events.snapshot();
   }
 
-  /** Closes the L1 subscriber connection and stops background retries. The client stays open. */
+  /** Stops background retries and closes the L1 subscriber connection. The Redis client stays open. */
   async close(): Promise<void> {
     this.invalidator.close();
     await this.l1?.close();
-  }
-
-  // ------------------------------------------------------------------------------------ write internals
-
-  private async saveWriteThrough(k: ResolvedKey<TKey>, entity: TEntity, save: (...args: unknown[]) => Promise<unknown>): Promise<void> {
-    this.invalidator.forgetReads(k.valueKey);
-    let token: string | undefined = "";
-    if (!this.definition.versionField) {
-      // Without a version, overlapping writers cannot be ordered: register as a writer so a put
-      // that overlapped another write drops the value instead (falls back to invalidation).
-      token = newToken();
-      const r = await this.redis.markWriter(k, token);
-      if (!r.ok) token = undefined;
-    }
-    try {
-      await save(entity);
-    } catch (error) {
-      if (token) void this.redis.unmarkWriter(k, token);
-      throw error;
-    }
-    if (token === undefined) {
-      await this.invalidator.revoke(k, [entity]);
-      return;
-    }
-    await this.putValue(k, entity, token);
-  }
-
-  /**
-   * Puts a value written by this process (write-through): revokes any lease, keeps a newer version
-   * (versionField), writes index entries and tag sets, drops the old value's stale index entries
-   * and what `invalidates` names. On Redis failure the key is invalidated later (retry queue).
-   * (Write-behind writes values without expiry in its own script: write-behind-scripts.ts.)
-   */
-  protected async putValue(k: ResolvedKey<TKey>, entity: TEntity, writerToken = ""): Promise<"written" | "kept-newer" | "dropped" | "failed"> {
-    this.invalidator.forget(k.valueKey);
-    const { fresh, pttl } = this.ttl.value();
-    const encoded = this.codec.encode(entity, k.enc, Date.now() + fresh);
-    if (!encoded.ok) {
-      this.events.record("invalid-value", k.valueKey, { detail: `value not cached: ${encoded.reason}` });
-      if (writerToken) void this.redis.unmarkWriter(k, writerToken);
-      await this.invalidator.revoke(k, [entity]);
-      return "dropped";
-    }
-    const r = await this.redis.put(k, entity, { stored: encoded.stored, pttl, version: this.codec.versionOf(entity), writer: writerToken, returnOld: this.invalidator.needsOldValue });
-    if (!r.ok) {
-      await this.invalidator.revokeLater(k, [entity]);
-      return "failed";
-    }
-    await this.invalidator.afterReplace(k, r.value.old, entity);
-    return r.value.status;
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Codec } from "./codec.js";
-import type { EntityDefinition } from "./definition.js";
+import type { EntityDefinition, WriteBehindSettings } from "./definition.js";
 import { KeySpace } from "./keys.js";
 import type { CommandClient } from "./command-client.js";
 import { runTypedScript } from "./scripts/define-script.js";
@@ -12,12 +12,6 @@ import { entriesOfList, entriesOfRead, type StreamEntry } from "./stream-entries
 import type { WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
 import { coalesce, type KeyGroup } from "./write-behind-batch.js";
 import { ACKNOWLEDGE, CONSUMER_GROUP, FAIL, LEAVE_GROUP } from "./scripts/write-behind-scripts.js";
-
-export interface WriteBehindSettings {
-  readonly batchSize: number;
-  readonly flushIntervalMs: number;
-  readonly maxAttempts: number;
-}
 
 /** What a worker needs of its repository. */
 export interface WorkerHost<TEntity, TKey> {
