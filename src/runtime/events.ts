@@ -4,28 +4,6 @@ import type { CacheEvent, CacheEventType, CacheStats } from "./types.js";
 type EventOf<T extends CacheEventType, E extends CacheEvent = CacheEvent> = E extends unknown ? (T extends E["type"] ? E : never) : never;
 type DetailsOf<T extends CacheEventType> = Omit<EventOf<T>, "type" | "entity" | "key">;
 
-/** The counters each event adds to; events without any only reach `onEvent`. */
-const COUNTERS: { readonly [T in CacheEventType]: readonly (keyof CacheStats)[] } = {
-  hit: ["hits"],
-  "negative-hit": ["hits", "negativeHits"],
-  "stale-hit": ["staleHits"],
-  miss: ["misses"],
-  load: ["loads"],
-  coalesced: ["coalesced"],
-  "lease-wait": ["leaseWaits"],
-  queued: ["queued"],
-  "fill-rejected": [],
-  "invalid-value": ["invalidValues"],
-  flushed: ["flushed"],
-  "refresh-failed": [],
-  "write-failed": ["failed"],
-  "dead-letter": ["deadLettered"],
-  "redis-error": ["redisErrors"],
-  "breaker-open": ["breakerOpens"],
-  "breaker-half-open": [],
-  "breaker-closed": [],
-};
-
 function emptyStats(): CacheStats {
   return {
     hits: 0, misses: 0, loads: 0, staleHits: 0, coalesced: 0, leaseWaits: 0, negativeHits: 0,
@@ -50,7 +28,7 @@ export class Events {
    * listener once. Builds no event object when nobody listens (this is every hit's path).
    */
   record<T extends CacheEventType>(type: T, key: EventOf<T>["key"], details?: DetailsOf<T>, times = 1): void {
-    for (const counter of COUNTERS[type]) this.counters[counter] += times;
+    this.count(type, times);
     if (!this.listener) return;
     const event: { type: T; entity: string; key?: string; error?: unknown; detail?: string } = { type, entity: this.entity };
     const { error, detail } = (details ?? {}) as { error?: unknown; detail?: string };
@@ -58,6 +36,63 @@ export class Events {
     if (error !== undefined) event.error = error;
     if (detail !== undefined) event.detail = detail;
     this.tell(event as CacheEvent);
+  }
+
+  /** The counters each event adds to (a switch: this runs for every hit); events not listed only reach `onEvent`. */
+  private count(type: CacheEventType, times: number): void {
+    const c = this.counters;
+    switch (type) {
+      case "hit":
+        c.hits += times;
+        break;
+      case "negative-hit":
+        c.hits += times;
+        c.negativeHits += times;
+        break;
+      case "stale-hit":
+        c.staleHits += times;
+        break;
+      case "miss":
+        c.misses += times;
+        break;
+      case "load":
+        c.loads += times;
+        break;
+      case "coalesced":
+        c.coalesced += times;
+        break;
+      case "lease-wait":
+        c.leaseWaits += times;
+        break;
+      case "invalid-value":
+        c.invalidValues += times;
+        break;
+      case "redis-error":
+        c.redisErrors += times;
+        break;
+      case "breaker-open":
+        c.breakerOpens += times;
+        break;
+      case "queued":
+        c.queued += times;
+        break;
+      case "flushed":
+        c.flushed += times;
+        break;
+      case "write-failed":
+        c.failed += times;
+        break;
+      case "dead-letter":
+        c.deadLettered += times;
+        break;
+      case "fill-rejected":
+      case "refresh-failed":
+      case "breaker-half-open":
+      case "breaker-closed":
+        break;
+      default:
+        return type satisfies never;
+    }
   }
 
   snapshot(): CacheStats {
