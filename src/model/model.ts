@@ -1,3 +1,5 @@
+import type { Strategy } from "../runtime/definition.js";
+
 /**
  * The normalized, immutable description of an entity: what every later stage (emit, format, write)
  * reads. Built from a validated schema document by `buildModel`; nothing here refers to YAML.
@@ -31,7 +33,7 @@ export interface FieldModel {
   readonly encrypt: boolean;
 }
 
-export type Strategy = "cache-aside" | "read-through" | "write-through" | "write-behind";
+export type { Strategy };
 
 export type Serializer = "json" | "msgpack";
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { ScalarType, Serializer, Strategy, StringFormat } from "../model/model.js";
+import type { ScalarType, Serializer, StringFormat } from "../model/model.js";
+import { STRATEGIES, WRITE_BEHIND_DEFAULTS } from "../runtime/definition.js";
 import { indexMethodSuffix, pascalCase } from "../model/naming.js";
 import { DURATION_EXAMPLES, DURATION_PATTERN, parseDuration } from "./duration.js";
 import { IDENTIFIER_PATTERN, PASCAL_CASE_PATTERN, RESERVED_WORDS } from "./identifiers.js";
@@ -24,12 +25,6 @@ export const SCALAR_TYPES = [
   "bigint",
   "json",
 ] as const satisfies readonly ScalarType[];
-const STRATEGIES = [
-  "cache-aside",
-  "read-through",
-  "write-through",
-  "write-behind",
-] as const satisfies readonly Strategy[];
 const SERIALIZERS = ["json", "msgpack"] as const satisfies readonly Serializer[];
 const STRING_FORMATS = ["email", "url"] as const satisfies readonly StringFormat[];
 
@@ -41,7 +36,12 @@ const TYPE_NAMES = [...SHORTHAND_TYPES, "enum", "object", "array"] as const;
 export type ShorthandType = (typeof SHORTHAND_TYPES)[number];
 export type TypeName = (typeof TYPE_NAMES)[number];
 
-export const DEFAULT_WRITE_BEHIND = { batchSize: 100, flushInterval: "1s", maxAttempts: 5 } as const;
+/** The runtime's write-behind defaults, the flush interval as a schema duration (whole seconds). */
+export const DEFAULT_WRITE_BEHIND = {
+  batchSize: WRITE_BEHIND_DEFAULTS.batchSize,
+  flushInterval: `${WRITE_BEHIND_DEFAULTS.flushIntervalMs / 1000}s`,
+  maxAttempts: WRITE_BEHIND_DEFAULTS.maxAttempts,
+} as const;
 
 type RawIssue = z.core.$ZodRawIssue;
 
