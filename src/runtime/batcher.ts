@@ -16,7 +16,7 @@ export const MAX_BATCH = 512;
  * Every `read(key)` issued while the current microtask queue drains joins one batch, flushed right
  * after it: a batch of one key is sent as a plain `GET` (a lone request waits for nothing and costs
  * exactly the command it did before), more as MGETs: one up to MIN_CHUNK keys, else a few sent
- * together (chunking.ts: Redis answers the later ones while the client decodes the first). Each
+ * together (`chunkSize`: Redis answers the later ones while the client decodes the first). Each
  * caller gets its own result, through a callback (no promise per key: the repository makes the one
  * promise its caller sees); a failed or timed-out `MGET` fails open for every key in it (each
  * caller falls back to the source on its own, exactly as it would after a failed `GET`).

@@ -66,7 +66,7 @@ export interface CodecOptions {
  */
 export class Codec<TEntity> {
   private readonly plan: Plan | null;
-  /** Stored form -> validated application form in one pass (decode-plan.ts); undefined: plain path only. */
+  /** Stored form -> validated application form in one pass (buildDecodePlan); undefined: plain path only. */
   private readonly decodePlan: DecodeNode | undefined;
   private readonly serializer: Serializer;
   private readonly cipher: FieldCipher | undefined;

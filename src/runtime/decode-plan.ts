@@ -4,7 +4,7 @@ import { buildPlan } from "./stored-form.js";
 /**
  * A precompiled read plan: stored form -> application form, validated, in ONE pass.
  *
- * The plain read path is two passes over every value (stored-form.ts `decodeStored` revives Dates
+ * The plain read path is two passes over every value (`decodeStored` revives Dates
  * and bigints, then the zod schema checks the whole value and copies it). A decode plan is built
  * once per definition by walking the same zod schema and compiling it to one straight-line function
  * (`new Function`, as zod itself does for objects) that does both at once: each field is checked
@@ -18,8 +18,8 @@ import { buildPlan } from "./stored-form.js";
  * traits, with no extra checks): the ones `cachegen generate` emits (object, string, uuid, email,
  * int, number, boolean, bigint, date, enum, array, optional, nullable). A subtree it does not know
  * and that holds no Date/bigint (e.g. `z.json()`) is checked by its own zod schema; anything else
- * means no plan at all (the codec keeps the plain path). test/runtime/decode-plan.test.ts checks
- * plan and zod against each other on valid, mutated and random values.
+ * means no plan at all (the codec keeps the plain path). A test checks plan and zod against each
+ * other on valid, mutated and random values.
  */
 
 export const INVALID: unique symbol = Symbol("cachegen.invalid");
@@ -66,7 +66,7 @@ function d2(s: string, i: number): number {
  * The time value of an ISO datetime that matched ISO_DATETIME; NaN when invalid. Exactly
  * `new Date(s).getTime()`, but without the generic string parser for the common case (4-digit
  * year from 1000, day 1 to 28, hour 0 to 23: no rollover or 24:00 rules involved); everything else
- * is left to `new Date`. test/runtime/decode-plan.test.ts compares the two.
+ * is left to `new Date`. A test compares the two.
  */
 export function isoDateTimeValue(s: string): number {
   if (s.length !== 24) return new Date(s).getTime();

@@ -30,7 +30,7 @@ export function keyNamespace(version: number, shapeHash: string): string {
   return `${version}.${shapeHash}`;
 }
 
-/** The keys of one entity that do not depend on an entry's key (architecture.md, "Redis layout"). */
+/** The keys of one entity that do not depend on an entry's key. */
 export interface EntityKeyLayout {
   /** The normalized key prefix. */
   readonly prefix: string;
@@ -77,7 +77,7 @@ export function entityKeyLayout(prefix: string, name: string, namespace: string)
 }
 
 /**
- * The Redis key layout of one entity (architecture.md, "Redis layout"):
+ * The Redis key layout of one entity:
  * `<prefix>{<Entity>}:<ns>:v:<key>` and friends. All keys share the hash tag `{<Entity>}`.
  */
 export class KeySpace<TEntity, TKey> implements EntityKeyLayout {

@@ -139,7 +139,7 @@ function pad2(n: number): string {
 /**
  * `Date#toISOString`, without its cost for the common case (years 1000 to 9999, what every cached
  * timestamp is); anything else (extended years, an invalid Date, which throws) goes to
- * toISOString itself. test/runtime/decode-plan.test.ts compares the two.
+ * toISOString itself. A test compares the two.
  */
 export function isoDateTime(d: Date): string {
   const year = d.getUTCFullYear();

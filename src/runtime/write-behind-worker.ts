@@ -44,7 +44,7 @@ function groupKeyOf(entry: StreamEntry): string {
 }
 
 /**
- * Drains one entity's write-behind stream into its source (architecture.md, "Write-behind"): reads
+ * Drains one entity's write-behind stream into its source: reads
  * with a consumer group on a connection of its own, coalesces per key, writes the source in batches,
  * acknowledges after the source write, retries with backoff, takes over entries of dead workers
  * (XAUTOCLAIM) and moves an entry that keeps failing to the dead-letter stream.

@@ -49,7 +49,7 @@ interface Call<TReply> {
 }
 
 /**
- * Write batching for ONE script of ONE repository (the write-side counterpart of batcher.ts):
+ * Write batching for ONE script of ONE repository (the write-side counterpart of GetBatcher):
  * calls issued while the current microtask queue drains are sent as one EVALSHA of the batched
  * script (`batchedScript`); a lone call is sent as the script itself, exactly as before. Every call
  * gets its own reply; a failed or timed-out batch fails every call in it (each caller then does
