@@ -12,7 +12,7 @@ import * as generated from "../../generated/index.js";
 import { profileEntity } from "../../bench/generated/index.js";
 import { metricEntity } from "./fixtures/metric.js";
 import { orderLineEntity } from "./fixtures/order-line.js";
-import { teamEntity } from "./fixtures/team.js";
+import { teamEntity } from "../fixtures/valid/full-featured-read-through/expected/team.js";
 import { userEntity } from "./fixtures/user.js";
 
 type Definition = EntityDefinition<unknown, unknown>;

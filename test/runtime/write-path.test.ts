@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CachegenError, deleteByPrefix } from "cachegen/runtime";
-import { TeamRepository, type Team } from "./fixtures/team.js";
+import { TeamRepository, type Team } from "../fixtures/valid/full-featured-read-through/expected/team.js";
 import { userEntity, UserRepository, type User } from "./fixtures/user.js";
 import { collectEvents, connect, encryptionKeys, makeUser, uniquePrefix, UserRepo, userVariant, UserStore } from "./helpers.js";
 import { sleep } from "../support/wait.js";
@@ -112,8 +112,8 @@ describe("write path", () => {
 
   it("invalidates: a write to User drops the cached Team of the old and the new value", async () => {
     const teams = new Map<string, Team>();
-    const oldTeam: Team = { id: randomUUID(), name: "old", memberCount: 1 };
-    const newTeam: Team = { id: randomUUID(), name: "new", memberCount: 1 };
+    const oldTeam: Team = { id: randomUUID(), name: "old" };
+    const newTeam: Team = { id: randomUUID(), name: "new" };
     teams.set(oldTeam.id, oldTeam).set(newTeam.id, newTeam);
     const teamRepo = new TeamRepository({ redis, keyPrefix: prefix, source: { load: async ({ id }) => teams.get(id) ?? null } });
     const source = new UserStore();
@@ -204,8 +204,8 @@ describe("invalidation graph on the write-through put", () => {
   it("a write-through save drops its old index entry when the indexed field changes, and the Team of the old and the new value", async () => {
     const writeThrough = userVariant({ strategy: "write-through" });
     const teams = new Map<string, Team>();
-    const oldTeam: Team = { id: randomUUID(), name: "old", memberCount: 1 };
-    const newTeam: Team = { id: randomUUID(), name: "new", memberCount: 1 };
+    const oldTeam: Team = { id: randomUUID(), name: "old" };
+    const newTeam: Team = { id: randomUUID(), name: "new" };
     teams.set(oldTeam.id, oldTeam).set(newTeam.id, newTeam);
     const teamRepo = new TeamRepository({ redis, keyPrefix: prefix, source: { load: async ({ id }) => teams.get(id) ?? null } });
     const source = new UserStore();

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix, Repository, type CacheStats } from "cachegen/runtime";
-import { teamEntity, type Team } from "../../runtime/fixtures/team.js";
+import { teamEntity, type Team } from "../../fixtures/valid/full-featured-read-through/expected/team.js";
 import { connect, REDIS_PORT, uniquePrefix } from "../../runtime/helpers.js";
 import { Children } from "../../support/child-process.js";
 import { sleep } from "../../support/wait.js";
@@ -117,7 +117,7 @@ describe("guarantee 2: stampede", () => {
   it("guarantee 2 (stampede): when the reply to a reader's lease comes too late (timeout), its load still fills under the lease: a reader on another connection gets that value without waiting out the lease TTL, with one load", async () => {
     const timeoutMs = 100;
     const leaseTtlMs = 2_000;
-    const team: Team = { id: randomUUID(), name: "loaded", memberCount: 1 };
+    const team: Team = { id: randomUUID(), name: "loaded" };
     let loads = 0;
     const source = { load: async () => (loads++, await sleep(50), structuredClone(team)) };
     const [late, other] = await Promise.all([connect(), connect()]);

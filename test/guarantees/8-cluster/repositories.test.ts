@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix, type RedisClient } from "cachegen/runtime";
-import { TeamRepository, type Team } from "../../runtime/fixtures/team.js";
+import { TeamRepository, type Team } from "../../fixtures/valid/full-featured-read-through/expected/team.js";
 import { UserRepository } from "../../runtime/fixtures/user.js";
 import { collectEvents, encryptionKeys, makeUser, UserStoreWithMany } from "../../runtime/helpers.js";
 import { SpawnedRedis } from "../../support/redis-server.js";
@@ -38,7 +38,7 @@ describe("guarantee 8: cluster", () => {
     const redis = cluster as RedisClient;
     const source = new UserStoreWithMany();
     const teams = new Map<string, Team>();
-    const team: Team = { id: randomUUID(), name: "t", memberCount: 2 };
+    const team: Team = { id: randomUUID(), name: "t" };
     teams.set(team.id, team);
     const teamRepo = new TeamRepository({ redis, keyPrefix: prefix, onEvent: events.onEvent, source: { load: async ({ id }) => teams.get(id) ?? null } });
     const users = Array.from({ length: 20 }, () => source.put(makeUser({ teamId: team.id })));

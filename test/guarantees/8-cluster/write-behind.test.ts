@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RedisClient } from "cachegen/runtime";
-import { TeamRepository, type Team } from "../../runtime/fixtures/team.js";
+import { TeamRepository, type Team } from "../../fixtures/valid/full-featured-read-through/expected/team.js";
 import { collectEvents, encryptionKeys, makeUser } from "../../runtime/helpers.js";
 import { SpawnedRedis } from "../../support/redis-server.js";
 import { until } from "../../support/wait.js";
@@ -36,7 +36,7 @@ describe("guarantee 8 (cluster) for write-behind", () => {
     const events = collectEvents();
     const redis = cluster as RedisClient;
     const keyPrefix = "cgtest:wb-cluster:";
-    const team: Team = { id: randomUUID(), name: "t", memberCount: 2 };
+    const team: Team = { id: randomUUID(), name: "t" };
     const teamRepo = new TeamRepository({ redis, keyPrefix, onEvent: events.onEvent, source: { load: async () => team } });
     const table = new UserTable();
     const repo = new WriteBehindUserRepository({ redis, source: table, keyPrefix, encryptionKeys, onEvent: events.onEvent });

@@ -1,5 +1,5 @@
 import { defineEntity, type CacheStats, type EntityDefinition } from "cachegen/runtime";
-import { teamEntity, type Team, type TeamKey } from "../../runtime/fixtures/team.js";
+import { teamEntity, type Team, type TeamKey } from "../../fixtures/valid/full-featured-read-through/expected/team.js";
 
 /** The program the stampede and stale-while-revalidate tests run in each child process. */
 export const teamReaderProgram = "test/guarantees/children/team-reader.ts";
@@ -41,5 +41,5 @@ export function teamDefinition(input: Pick<TeamReaderInput, "ttlMs" | "staleWhil
 
 /** What the source holds after its n-th load: the name tells which load a cached value came from. */
 export function loadedTeam(id: string, load: number): Team {
-  return { id, name: `load ${load}`, memberCount: load };
+  return { id, name: `load ${load}` };
 }
