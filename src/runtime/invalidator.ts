@@ -136,7 +136,7 @@ export class Invalidator<TEntity, TKey> {
     if (!(await run())) this.retries.add(`tag:${setKeys.join(" ")}`, run, this.parts.ttl.entryLifetimeMs);
   }
 
-  /** Revokes what `invalidates` names for these values: one call per target entity (its own slot). */
+  /** Revokes what `invalidates` names for these values: one call per target entity. */
   async revokeTargets(values: readonly TEntity[]): Promise<void> {
     const { definition, redis } = this.parts;
     if (!definition.invalidates.length || !values.length) return;
