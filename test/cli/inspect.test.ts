@@ -117,6 +117,19 @@ describe("cachegen inspect on one server", () => {
     expect(stdout).toContain("Order: 1 write the source kept refusing wait in seeded:{Order}:dlq; read them with XRANGE seeded:{Order}:dlq - +");
   });
 
+  it("takes the app's own keyPrefix with --key-prefix, over the configured one", async () => {
+    const { code, stdout, stderr } = await runCli(packageRoot, ["inspect", "--redis", url, "--key-prefix", keyPrefix]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain("SCAN MATCH seeded:* COUNT 1000 on 1 node");
+    expect(row(stdout, "Category")[3]).toBe("3");
+    expect(row(stdout, "Customer")[3]).toBe("5");
+    expect(row(stdout, "Order").slice(-2)).toEqual(["1", "1"]);
+    const configured = await runCli(packageRoot, ["inspect", "--redis", url]);
+    expect(configured.stdout).toContain("SCAN MATCH app:* COUNT 1000");
+    expect(row(configured.stdout, "Category")[3]).toBe("0");
+  });
+
   it("scans only the named entity's keys", async () => {
     const { code, stdout } = await runCli(cwd, ["inspect", "--redis", url, "Category"]);
     expect(code).toBe(0);
@@ -140,7 +153,7 @@ describe("cachegen inspect on one server", () => {
     await admin.quit();
     const { code, stderr } = await runCli(cwd, ["inspect", "--redis", url.replace("redis://", `redis://shop:${password}@`)]);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^cachegen inspect: redis:\/\/shop:\*\*\*@127\.0\.0\.1:\d+ failed: NOPERM .*'scan'.*; inspect needs SCAN, MEMORY USAGE, PTTL and XLEN .*; run it as an operator's user\n$/);
+    expect(stderr).toMatch(/^cachegen inspect: redis:\/\/shop:\*\*\*@127\.0\.0\.1:\d+ failed: NOPERM .*'scan'.*; inspect needs SCAN, MEMORY USAGE, PTTL, XLEN and XPENDING .*; run it as an operator's user\n$/);
   });
 
   it("exits 1 when Redis cannot be reached, and 2 for two entity names", async () => {
