@@ -6,8 +6,8 @@ const MASK = "***";
 /** Query parameters whose value is a secret: ioredis reads `password` from the query, and people write the others. */
 const SECRET_PARAMETER = /pass|pwd|secret|token|auth|credential|key/i;
 
-/** A `?name=value` or `&name=value` pair. */
-const QUERY_PAIR = /([?&;])([^=&#\s"'`]*)=([^&#\s"'`]*)/g;
+/** A `?name=value` or `&name=value` pair; punctuation that ends a sentence (`: `, `, `) ends the value too. */
+const QUERY_PAIR = /([?&;])([^=&#\s"'`]*)=((?:[^&#\s"'`,;:]|[,;:](?!\s|$))*)/g;
 
 /** Text shaped like `[scheme://]userinfo@host...`: a URL (or a URL-like mistake) that may carry a password. */
 const WITH_USER_PART = /[^\s"'`<>()]*@[^\s"'`<>()]*/g;
