@@ -34,7 +34,7 @@ export function monitorReport(snapshot: MonitorSnapshot, view: MonitorView): str
   const ops = snapshot.sincePrevious ? "ops/s over the same time" : "ops/s as Redis estimates it now (instantaneous_ops_per_sec)";
   const where = nodes === 1 ? "1 node" : `${nodes} cluster primaries`;
   const counting = view.live
-    ? `counted incrementally, at most ${view.live.scanCallsPerNode} SCAN calls per node each refresh; ${snapshot.counted ? "shown from the last complete pass" : "first pass under way, so far"}`
+    ? `counted incrementally, at most ${view.live.scanCallsPerNode * nodes} SCAN calls (${view.live.scanCallsPerNode} per node) each refresh; ${snapshot.counted ? "shown from the last complete pass" : "first pass under way, so far"}`
     : "one complete pass";
   return [
     `cachegen monitor: ${view.shown}, ${where}, key prefix "${view.prefix}"${view.live ? `, every ${view.live.interval} (Ctrl-C to stop)` : ""}`,

@@ -29,6 +29,7 @@ describe("exit codes", () => {
       "doctor",
       "inspect",
       "acl",
+      "monitor",
     ]);
   });
 

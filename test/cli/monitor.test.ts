@@ -143,7 +143,7 @@ describe("cachegen monitor --once on one server", () => {
     expect(output).not.toContain("\u001b");
     expect(output).toContain(", every 100ms (Ctrl-C to stop)");
     expect(output).toContain("Hits, misses and evicted keys during the last 100ms; ops/s over the same time.");
-    expect(output).toContain("at most 10 SCAN calls per node each refresh; shown from the last complete pass");
+    expect(output).toContain("counted incrementally, at most 10 SCAN calls (10 per node) each refresh; shown from the last complete pass");
 
     // `script` gives the command a terminal: each frame starts by going home and clearing the screen.
     const bin = fileURLToPath(new URL("../../bin/cachegen.js", import.meta.url));
