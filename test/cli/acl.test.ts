@@ -17,6 +17,7 @@ import { createAppUser } from "./app-user.js";
 import { config, requireBuiltCli, runCli, temporaryProjects } from "./cli-harness.js";
 import * as example from "./example-entities.js";
 import { MemorySource } from "./example-entities.js";
+import { aclRefusals } from "./redis-fixtures.js";
 
 requireBuiltCli();
 const project = temporaryProjects();
@@ -60,15 +61,6 @@ async function createUserFromRule(
       return redis;
     },
   };
-}
-
-/** What the server refused this user (ACL LOG), as `<reason> <object>` lines. */
-async function refusals(user: string): Promise<string[]> {
-  const entries = (await admin.call("ACL", "LOG", "128")) as string[][];
-  return entries
-    .map((entry) => Object.fromEntries(entry.flatMap((_, i) => (i % 2 === 0 ? [[entry[i], entry[i + 1]]] : []))))
-    .filter((entry) => entry.username === user)
-    .map((entry) => `${entry.reason} ${entry.object}`);
 }
 
 /** Every repository and event of one scenario, to assert that Redis refused nothing. */
@@ -228,7 +220,7 @@ async function exerciseWriteBehind(redis: Redis, watch: Watch): Promise<void> {
 async function expectNothingRefused(user: string, watch: Watch): Promise<void> {
   expect(watch.redisErrors()).toEqual([]);
   expect(watch.errorCounts().every((count) => count === 0)).toBe(true);
-  expect(await refusals(user)).toEqual([]);
+  expect(await aclRefusals(admin, user)).toEqual([]);
 }
 
 describe("cachegen acl", () => {

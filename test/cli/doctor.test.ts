@@ -5,6 +5,7 @@ import { freePort } from "../support/free-port.js";
 import { SpawnedRedis } from "../support/redis-server.js";
 import { createAppUser } from "./app-user.js";
 import { config, requireBuiltCli, runCli, teamSchema, temporaryProjects } from "./cli-harness.js";
+import { aclRefusals } from "./redis-fixtures.js";
 
 requireBuiltCli();
 const project = temporaryProjects();
@@ -40,15 +41,6 @@ const durable = ["--appendonly", "yes", "--appendfsync", "everysec"];
 /** Durable, and with a limit and a policy that suits write-behind: no warning. */
 const healthy = [...durable, "--maxmemory", "256mb", "--maxmemory-policy", "volatile-lru"];
 
-/** The distinct `<reason> <object>` of what the server refused `user` (ACL LOG). */
-async function refusals(admin: Redis, user: string): Promise<string[]> {
-  const entries = (await admin.call("ACL", "LOG", "128")) as string[][];
-  const refused = entries
-    .map((entry) => Object.fromEntries(entry.flatMap((_, i) => (i % 2 === 0 ? [[entry[i], entry[i + 1]]] : []))))
-    .filter((entry) => entry.username === user)
-    .map((entry) => `${entry.reason} ${entry.object}`);
-  return [...new Set(refused)].sort();
-}
 
 describe("cachegen doctor", () => {
   it("passes a well-configured server: every check ok, exit 0", async () => {
@@ -189,7 +181,7 @@ describe("cachegen doctor", () => {
     expect(line("persistence")).toBe("persistence: ok: appendonly yes (appendfsync unknown: CONFIG GET refused)");
     expect(line("scripting")).toBe("scripting: ok: EVAL and EVALSHA run");
     // What the server refused this user: only the CONFIG GET doctor tries for the persistence details.
-    expect(await refusals(admin, "shop")).toEqual(["command config|get"]);
+    expect(await aclRefusals(admin, "shop")).toEqual(["command config|get"]);
     await admin.quit();
   });
 

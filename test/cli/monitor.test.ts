@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { Cluster, Redis } from "ioredis";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RedisClient } from "cachegen/runtime";
 import { CategoryRepository } from "../../generated/category.js";
@@ -17,6 +17,7 @@ import { createAppUser } from "./app-user.js";
 import { requireBuiltCli, runCli, startCli } from "./cli-harness.js";
 import * as example from "./example-entities.js";
 import { MemorySource } from "./example-entities.js";
+import { startCluster, tableRow } from "./redis-fixtures.js";
 
 requireBuiltCli();
 /** The example schemas, key prefix "app". */
@@ -62,12 +63,6 @@ async function takeOneEntry(redis: RedisClient): Promise<void> {
   }
 }
 
-/** The cells of the table row that starts with `first`. */
-function row(stdout: string, first: string): string[] {
-  const line = stdout.split("\n").find((candidate) => candidate.startsWith(`${first} `));
-  return line?.trim().split(/ {2,}/) ?? [];
-}
-
 describe("cachegen monitor --once on one server", () => {
   let server: SpawnedRedis;
   let url: string;
@@ -100,21 +95,21 @@ describe("cachegen monitor --once on one server", () => {
     expect(stdout).not.toContain("\u001b");
     expect(stdout.split("\n")[0]).toBe(`cachegen monitor: ${url}, 1 node, key prefix "app:"`);
 
-    const [node, ratio, hits, misses, ops, memory, evicted, clients] = row(stdout, `127.0.0.1:${server.port}`);
+    const [node, ratio, hits, misses, ops, memory, evicted, clients] = tableRow(stdout, `127.0.0.1:${server.port}`);
     expect(node).toBe(`127.0.0.1:${server.port}`);
     expect([ratio, hits, misses, evicted]).toEqual(["75.0%", "3", "1", "0"]);
     expect(ops).toMatch(/^\d+$/);
     expect(memory).toMatch(/^[\d.]+ [KM]iB of 256\.0 MiB \(\d+\.\d%\)$/);
     expect(clients).toBe(String(clientsBefore + 1)); // the test's connection and the monitor's
 
-    expect(row(stdout, "Category")).toEqual(["Category", "read-through", "3", "1", "—", "—", "—"]);
-    const orders = row(stdout, "Order");
+    expect(tableRow(stdout, "Category")).toEqual(["Category", "read-through", "3", "1", "—", "—", "—"]);
+    const orders = tableRow(stdout, "Order");
     expect(orders.slice(0, 2)).toEqual(["Order", "write-behind"]);
     expect(orders.slice(4)).toEqual(["2", "1", "2"]); // queued, in flight, dead letters
-    expect(row(stdout, "Coupon")).toEqual(["Coupon", "write-through", "0", "0", "—", "—", "—"]);
+    expect(tableRow(stdout, "Coupon")).toEqual(["Coupon", "write-through", "0", "0", "—", "—", "—"]);
 
     // Every key of the database is counted once: entity keys, old keys, the key of no entity, and the streams.
-    const counted = keys.entities.reduce((sum, { entity }) => sum + Number(row(stdout, entity.name)[2]) + Number(row(stdout, entity.name)[3]), 0);
+    const counted = keys.entities.reduce((sum, { entity }) => sum + Number(tableRow(stdout, entity.name)[2]) + Number(tableRow(stdout, entity.name)[3]), 0);
     const streams = await admin.exists(...place("Order").queueKeys, ...place("Order").deadLetterKeys);
     expect(counted + 1 + streams).toBe(await admin.dbsize());
 
@@ -128,8 +123,8 @@ describe("cachegen monitor --once on one server", () => {
     const { code, stdout } = await runCli(packageRoot, ["monitor", "--once", "--redis", url, "--key-prefix", "elsewhere"]);
     expect(code).toBe(0);
     expect(stdout.split("\n")[0]).toBe(`cachegen monitor: ${url}, 1 node, key prefix "elsewhere:"`);
-    expect(row(stdout, "Category")[2]).toBe("0");
-    expect(row(stdout, "Order").slice(4)).toEqual(["0", "0", "0"]);
+    expect(tableRow(stdout, "Category")[2]).toBe("0");
+    expect(tableRow(stdout, "Order").slice(4)).toEqual(["0", "0", "0"]);
   });
 
   it("redraws in place every interval on a terminal, and appends plain frames into a pipe; Ctrl-C ends it with 0", async () => {
@@ -179,15 +174,7 @@ describe("cachegen monitor --once on a cluster", () => {
   });
 
   it("reads every primary: a row per node and a total, keys and queues wherever their slots live", async () => {
-    for (let i = 0; i < 3; i++) servers.push(await SpawnedRedis.start(["--cluster-enabled", "yes", "--cluster-config-file", `nodes-${i}.conf`]));
-    await promisify(execFile)("redis-cli", ["--cluster", "create", ...servers.map((s) => `127.0.0.1:${s.port}`), "--cluster-replicas", "0", "--cluster-yes"]);
-    for (const server of servers) {
-      const node = new Redis({ host: "127.0.0.1", port: server.port });
-      await until(async () => String(await node.cluster("INFO")).includes("cluster_state:ok"), 10_000, 50);
-      node.disconnect();
-    }
-    const cluster = new Cluster([{ host: "127.0.0.1", port: servers[0]!.port }]);
-    await until(() => cluster.status === "ready", 10_000);
+    const cluster = await startCluster(servers);
     await seed(cluster);
     await cluster.quit();
 
@@ -196,9 +183,9 @@ describe("cachegen monitor --once on a cluster", () => {
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout.split("\n")[0]).toMatch(/, 3 cluster primaries, key prefix "app:"$/);
-    for (const server of servers) expect(row(stdout, `127.0.0.1:${server.port}`)).toHaveLength(8);
-    expect(row(stdout, "total")).toHaveLength(8);
-    expect(row(stdout, "Category").slice(2, 4)).toEqual(["3", "1"]);
-    expect(row(stdout, "Order").slice(4)).toEqual(["2", "0", "2"]);
+    for (const server of servers) expect(tableRow(stdout, `127.0.0.1:${server.port}`)).toHaveLength(8);
+    expect(tableRow(stdout, "total")).toHaveLength(8);
+    expect(tableRow(stdout, "Category").slice(2, 4)).toEqual(["3", "1"]);
+    expect(tableRow(stdout, "Order").slice(4)).toEqual(["2", "0", "2"]);
   });
 });
