@@ -86,7 +86,7 @@ const UNREACHABLE_ADVICE = "start Redis there, or pass --redis URL (or set REDIS
 export function connectionProblem(target: RedisTarget, failure: ConnectionError): string {
   switch (failure.reason) {
     case "unreachable":
-      return `cannot reach ${target.shown}: ${failure.message}; ${UNREACHABLE_ADVICE}`;
+      return `cannot reach ${target.shown}: ${failure.message}; ${UNREACHABLE_ADVICE}${tlsHint(target, failure.message)}`;
     case "auth":
       return `authentication failed at ${target.shown} as ${target.username ?? "default"}: ${failure.message}`;
     case "permission":
@@ -94,4 +94,11 @@ export function connectionProblem(target: RedisTarget, failure: ConnectionError)
     case "other":
       return `cannot use ${target.shown}: ${failure.message}`;
   }
+}
+
+/** A TLS port answers a plaintext client by closing, and a plaintext port a TLS client by silence or garbage. */
+function tlsHint(target: RedisTarget, message: string): string {
+  if (target.tls && /ETIMEDOUT|ECONNRESET|Connection is closed|EPROTO|wrong version number/i.test(message)) return "; if this port does not speak TLS, use redis://";
+  if (!target.tls && /ECONNRESET|Connection is closed/i.test(message)) return "; if this port speaks TLS, use rediss://";
+  return "";
 }

@@ -98,7 +98,7 @@ function describeFailure(error: unknown): ConnectionError {
   if (/SELECT is not allowed in cluster mode|DB index is out of range/i.test(message)) {
     return new ConnectionError("other", `${message}: the database number in the URL does not exist on this server (a cluster has database 0 only); drop it from the URL (redis://host:port) or use one the server has`);
   }
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|Connection is closed/i.test(message)) {
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EPROTO|wrong version number|Connection is closed/i.test(message)) {
     return new ConnectionError("unreachable", message);
   }
   return new ConnectionError("other", `${message}: check the URL and the server, e.g. with redis-cli -u <the URL> INFO server`);

@@ -202,6 +202,9 @@ describe("cachegen doctor", () => {
     const { code, stdout } = await doctor(`redis://127.0.0.1:${await freePort()}`);
     expect(code).toBe(1);
     expect(stdout).toMatch(/^connection: error: cannot reach redis:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED .*; start Redis there, or pass --redis URL \(or set REDIS_URL\)$/m);
+    const tlsToPlain = await doctor((await spawnRedis()).replace("redis://", "rediss://"));
+    expect(tlsToPlain.code).toBe(1);
+    expect(tlsToPlain.line("connection")).toMatch(/^connection: error: cannot reach rediss:\/\/127\.0\.0\.1:\d+: .*; if this port does not speak TLS, use redis:\/\/$/);
   });
 
   it("takes REDIS_URL when --redis is absent, and refuses a URL that is not redis:// (exit 2)", async () => {
