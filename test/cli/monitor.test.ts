@@ -147,6 +147,27 @@ describe("cachegen monitor --once on one server", () => {
     expect(stdout).toContain("\u001b[H\u001b[Jcachegen monitor: ");
   });
 
+  it("keeps watching while the server is down, says so, and resumes when it is back", async () => {
+    const own = await SpawnedRedis.start();
+    try {
+      const live = startCli(packageRoot, ["monitor", "--redis", `redis://127.0.0.1:${own.port}`, "--interval", "100ms"]);
+      let output = "";
+      live.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => live.on("exit", resolve));
+      await until(() => output.includes("Entity "), 20_000, 20);
+      await own.kill();
+      await until(() => output.includes("Trying again every 100ms (Ctrl-C to stop)."), 20_000, 20);
+      expect(output).toMatch(/cachegen monitor: (cannot reach redis:\/\/127\.0\.0\.1:\d+: .*start Redis there|redis:\/\/127\.0\.0\.1:\d+: Connection is closed\.)/);
+      const framesBefore = output.split("\nEntity ").length;
+      await own.startProcess();
+      await until(() => output.split("\nEntity ").length > framesBefore, 20_000, 20);
+      live.kill("SIGINT");
+      expect(await exited).toBe(0);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it("exits 1 when Redis is unreachable, saying what to do", async () => {
     const { code, stderr } = await runCli(packageRoot, ["monitor", "--once", "--redis", `redis://127.0.0.1:${await freePort()}`]);
     expect(code).toBe(1);
