@@ -47,7 +47,7 @@ export const doctorCommand: Command = {
         await measured("latency", () => latencyCheck(redis, keys.probeKey)),
         authCheck(target),
         tlsCheck(target),
-        clusterCheck(info),
+        clusterCheck(info, keys),
         await scriptingCheck(redis),
       ];
       return printChecks(terminal, checks) > 0 ? 1 : 0;

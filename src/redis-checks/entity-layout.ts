@@ -17,6 +17,8 @@ export interface ProjectKeys {
   readonly aclKeyPattern: string;
   /** An absent key under the prefix: a probe the application's own user may read. */
   readonly probeKey: string;
+  /** How the keys spread over a cluster's slots, for an operator. */
+  readonly clusterSpread: string;
   readonly entities: readonly EntityKeys[];
   /** What a key found by SCAN is: an entry of an entity's namespace, a queue, or no entity's. */
   classify(key: string): KeyRole;
@@ -55,6 +57,7 @@ export function projectKeys(model: ProjectModel, keyPrefix: string = model.keyPr
     match: `${escapeGlob(prefix)}*`,
     aclKeyPattern: `${escapeGlob(prefix)}*`,
     probeKey: `${prefix}cachegen-doctor-probe`,
+    clusterSpread: "each entity's keys share one hash tag, so every step is single-slot (one entity lives on one shard)",
     entities,
     classify(key) {
       const found = layouts.find(({ layout }) => key.startsWith(layout.tagged));

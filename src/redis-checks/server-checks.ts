@@ -2,6 +2,7 @@ import type { ProjectModel } from "../model/model.js";
 import { commandsOfFeature, compareVersions, minimumRedisVersion } from "../runtime/commands.js";
 import { error, ok, warn, type Check } from "./check.js";
 import type { ServerInfo } from "./connection.js";
+import type { ProjectKeys } from "./entity-layout.js";
 import { featuresInUse } from "./features-in-use.js";
 
 /** Server settings read with CONFIG GET; undefined when the user may not run it. */
@@ -52,12 +53,12 @@ export function persistenceCheck(info: ServerInfo, config: ServerConfig, model: 
   return warn("persistence", `RDB snapshots only (save ${config.save}): ${saves} acknowledged since the last snapshot are lost if Redis dies; ${turnOnAof}`);
 }
 
-export function clusterCheck(info: ServerInfo): Check {
+export function clusterCheck(info: ServerInfo, keys: ProjectKeys): Check {
   if (info.get("role") === "slave") {
     return warn("cluster", "this server is a replica (read-only): fills and invalidations fail there; point the app at the primary");
   }
   if (info.get("cluster_enabled") === "1") {
-    return ok("cluster", "cluster mode: give the repositories an ioredis Cluster; each entity's keys share one hash tag, so every step is single-slot (one entity lives on one shard)");
+    return ok("cluster", `cluster mode: give the repositories an ioredis Cluster; ${keys.clusterSpread}`);
   }
   return ok("cluster", "standalone (not a cluster)");
 }
