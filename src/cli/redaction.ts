@@ -18,29 +18,29 @@ const WITH_USER_PART = /[^\s"'`<>()]*@[^\s"'`<>()]*/g;
  * not a number, another scheme, no scheme at all), which is when a URL gets echoed in an error.
  */
 export function redactUrl(text: string): string {
-  let redacted = text;
-  const at = redacted.lastIndexOf("@");
-  if (at >= 0) {
-    const scheme = /^([a-z][a-z0-9+.-]*:)?\/\//i.exec(redacted)?.[0] ?? "";
-    const userPart = redacted.slice(scheme.length, at);
-    const colon = userPart.indexOf(":");
-    if (colon >= 0) redacted = `${scheme}${userPart.slice(0, colon)}:${MASK}${redacted.slice(at)}`;
-  }
+  const password = passwordPlace(text);
+  const redacted = password === undefined ? text : `${text.slice(0, password.start)}${MASK}${text.slice(password.end)}`;
   return redacted.replace(QUERY_PAIR, (pair, separator: string, name: string) => (SECRET_PARAMETER.test(name) ? `${separator}${name}=${MASK}` : pair));
 }
 
 /** The secrets a command-line argument (or REDIS_URL) may carry: its user part's password and password-like query values, as typed and decoded. */
 export function secretsIn(text: string): string[] {
-  const secrets: string[] = [];
-  const at = text.lastIndexOf("@");
-  if (at >= 0) {
-    const scheme = /^([a-z][a-z0-9+.-]*:)?\/\//i.exec(text)?.[0] ?? "";
-    const userPart = text.slice(scheme.length, at);
-    const colon = userPart.indexOf(":");
-    if (colon >= 0) secrets.push(userPart.slice(colon + 1));
-  }
+  const password = passwordPlace(text);
+  const secrets = password === undefined ? [] : [text.slice(password.start, password.end)];
   for (const [, , name = "", value = ""] of text.matchAll(QUERY_PAIR)) if (SECRET_PARAMETER.test(name)) secrets.push(value);
   return secrets.flatMap((secret) => [secret, decoded(secret)]).filter((secret) => secret.length >= 3);
+}
+
+/**
+ * Where the password of `[scheme://]user:password@host` is: after the user part's first `:`, up to
+ * its last `@` (a password may hold `@`), whether or not the rest parses as a URL.
+ */
+function passwordPlace(text: string): { start: number; end: number } | undefined {
+  const at = text.lastIndexOf("@");
+  if (at < 0) return undefined;
+  const scheme = /^([a-z][a-z0-9+.-]*:)?\/\//i.exec(text)?.[0] ?? "";
+  const colon = text.slice(scheme.length, at).indexOf(":");
+  return colon < 0 ? undefined : { start: scheme.length + colon + 1, end: at };
 }
 
 /** `text` with every URL's password and every occurrence of `secrets` masked. */
