@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { didYouMean } from "./schema/suggest.js";
-import { listNames, showValue } from "./schema/wording.js";
+import { didYouMean } from "./suggest.js";
+import { listNames, showValue } from "./wording.js";
 
 /** The project's configuration, file values overridden by CLI flags, defaults filled in. */
 export interface ResolvedConfig {

@@ -9,14 +9,15 @@ import { deepFreeze } from "./model/build-model.js";
 import type { ProjectModel } from "./model/model.js";
 import { readPackageInfo } from "./package-info.js";
 import { recallRun, rememberRun, runKey } from "./run-cache.js";
-import type { SchemaFile } from "./schema/load.js";
 import {
-  readProject,
+  projectOptions,
   readProjectFromFiles,
   readSchemaFolder,
   sourcesOf,
   type ReadProjectResult,
-} from "./schema/read-project.js";
+} from "./read-project.js";
+import { cachedDocumentLoader } from "./schema/cached-load.js";
+import type { SchemaFile } from "./schema/load.js";
 
 /** A project on disk: the same inputs as the CLI's `--config`, `--schemas` and `--out`. */
 export interface DiskProject {
@@ -71,14 +72,12 @@ export async function generateFromConfig(config: ResolvedConfig): Promise<Genera
 
   const pool = new FormatPool();
   try {
+    const loader = await cachedDocumentLoader(schemaFiles, cache);
     // Schema files not parsed before are entities whose files are likely not formatted before
     // either: start any formatting threads now, so they load prettier while the schemas are read.
     const filesPerSchema = config.tests ? 2 : 1;
-    const project = await readProject(config, {
-      files: schemaFiles,
-      cache,
-      onUnparsed: (unparsed) => pool.start(formatThreads(unparsed * filesPerSchema)),
-    });
+    pool.start(formatThreads(loader.unparsed * filesPerSchema));
+    const project = readProjectFromFiles(schemaFiles, projectOptions(config), loader.load);
     const { result, contentKeys } = await renderProject(project, cache, pool);
     if (result.model) rememberRun(cache, key, { model: result.model, files: contentKeys });
     await cache.flush();

@@ -1,7 +1,12 @@
-import type { FormatCache } from "../format/format-cache.js";
 import { sha256 } from "../hash.js";
 import { installedVersion } from "../package-info.js";
 import { documentWithValue, loadDocument, type LoadResult, type SchemaFile } from "./load.js";
+
+/** Where parsed values are kept between runs (the generator's cache pack). */
+export interface ParseCache {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): void;
+}
 
 /** The cache key of a schema file's parsed value: a hash of the yaml version and the text. */
 function documentKey(text: string): string {
@@ -17,7 +22,7 @@ function documentKey(text: string): string {
  */
 export async function cachedDocumentLoader(
   files: readonly SchemaFile[],
-  cache: FormatCache,
+  cache: ParseCache,
 ): Promise<{ readonly load: (file: SchemaFile) => LoadResult; readonly unparsed: number }> {
   const cached = new Map<string, string | undefined>();
   const keys = new Map<SchemaFile, string>();

@@ -1,11 +1,11 @@
-import type { FieldModel } from "../model/model.js";
-import { indexMethodSuffix, REPOSITORY_METHODS, tagMethodSuffix } from "../model/naming.js";
+import type { FieldModel } from "./fields.js";
+import { indexMethodSuffix, REPOSITORY_METHODS, tagMethodSuffix } from "./naming.js";
 import { isKeyable, KEYABLE_TYPES, typeLabel } from "./field-types.js";
 import type { PropertyPath } from "./locate.js";
 import type { EntityParts } from "./entity-parts.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../suggest.js";
 import { parseTagPattern } from "./tag-pattern.js";
-import { showValue } from "./wording.js";
+import { showValue } from "../wording.js";
 
 /** Reports a problem at a path inside one entity. */
 export type Report = (path: PropertyPath, which: "key" | "value", message: string) => void;

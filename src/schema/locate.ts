@@ -6,6 +6,20 @@ import type { SourcePosition } from "../diagnostics.js";
 export type PropertyPath = readonly (string | number)[];
 
 /**
+ * How messages name a place in a document: `ttl`, `l1.ttl`, `fields.status.values`, `tags[1]`.
+ * An entity inside `entities: [...]` is named from itself; the line number says which one it is.
+ */
+export function describePath(path: PropertyPath): string {
+  const relative = path[0] === "entities" && typeof path[1] === "number" && path.length > 2 ? path.slice(2) : path;
+  let text = "";
+  for (const segment of relative) {
+    if (typeof segment === "number") text += `[${segment}]`;
+    else text += text === "" ? segment : `.${segment}`;
+  }
+  return text;
+}
+
+/**
  * Maps a property path to where it is written. `"value"` gives the start of the value; `"key"` the
  * start of the property's name (for an unknown property). When the path does not exist, the
  * deepest node that does is given: for a missing property, the start of the map that lacks it.

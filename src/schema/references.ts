@@ -1,11 +1,11 @@
 import { errorAt, type Diagnostic } from "../diagnostics.js";
-import { generatedExports, kebabCase, RESERVED_ENTITY_NAMES, RESERVED_FILE_BASES } from "../model/naming.js";
+import { generatedExports, kebabCase, RESERVED_ENTITY_NAMES, RESERVED_FILE_BASES } from "./naming.js";
 import { checkEntityReferences, resolveField, type Report } from "./entity-references.js";
 import type { EntityParts } from "./entity-parts.js";
 import { isKeyable, typeLabel, valueClass } from "./field-types.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../suggest.js";
 import type { EntityCandidate } from "./validate.js";
-import { listNames, showValue } from "./wording.js";
+import { listNames, showValue } from "../wording.js";
 
 /**
  * The checks that need more than one property: references inside each entity, entity names

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { formatDiagnostic } from "../../src/diagnostics.js";
 import type { EntityModel, FieldModel, FieldType, ProjectModel, ScalarType } from "../../src/model/model.js";
-import { readProjectFromFiles } from "../../src/schema/read-project.js";
+import { readProjectFromFiles } from "../../src/read-project.js";
 
 /** Every feature of SPEC §3 in one entity. */
 const userYaml = `

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
 import { ConfigError, resolveConfig } from "../../src/config.js";
 import { formatDiagnostic } from "../../src/diagnostics.js";
-import { readProject, readProjectFromFiles } from "../../src/schema/read-project.js";
+import { readProject, readProjectFromFiles } from "../../src/read-project.js";
 
 let root: string;
 
