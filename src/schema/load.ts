@@ -4,8 +4,10 @@ import path from "node:path";
 import type { Document, LineCounter } from "yaml";
 import { compareCodeUnits } from "../compare-code-units.js";
 import { errorAt, type Diagnostic } from "../diagnostics.js";
-import { createLocator, type Locate } from "./locate.js";
+import { parseJsonText } from "./json-text.js";
+import { createJsonLocator, createLocator, positionsIn, type Locate } from "./locate.js";
 import { yamlLibrary } from "./yaml.js";
+import { findFlowMistake } from "./yaml-flow-mistakes.js";
 
 /** A schema file's text, under its project-relative path with `/` separators. */
 export interface SchemaFile {
@@ -40,14 +42,36 @@ export async function readSchemaFiles(root: string, schemasDir: string): Promise
   }));
 }
 
-/**
- * Parses one file. YAML 1.2 is a superset of JSON, so one parser serves `.yaml`, `.yml` and `.json`
- * and keeps positions for both. A file that does not parse yields its syntax errors and no document.
- */
+/** `.json` files are strict JSON; every other schema file is YAML. */
+export function isJsonFile(path: string): boolean {
+  return /\.json$/i.test(path);
+}
+
+/** Parses one file. A file that does not parse yields its syntax errors and no document. */
 export function loadDocument(source: SchemaFile): LoadResult {
+  return isJsonFile(source.path) ? loadJson(source) : loadYaml(source);
+}
+
+function loadJson(source: SchemaFile): LoadResult {
+  const parsed = parseJsonText(source.text);
+  if (parsed.error !== undefined) {
+    const position = positionsIn(source.text)(parsed.error.offset);
+    return { document: undefined, diagnostics: [errorAt(source.path, position, `JSON syntax error: ${parsed.error.message}`)] };
+  }
+  return {
+    document: { file: source.path, value: parsed.value, locate: createJsonLocator(parsed.root, source.text) },
+    diagnostics: [],
+  };
+}
+
+function loadYaml(source: SchemaFile): LoadResult {
   const { document, lineCounter } = parseWithPositions(source.text);
   if (document.errors.length > 0) {
-    const language = source.path.endsWith(".json") ? "JSON" : "YAML";
+    const mistake = findFlowMistake(source.text);
+    if (mistake !== undefined) {
+      const { line, col } = lineCounter.linePos(mistake.offset);
+      return { document: undefined, diagnostics: [errorAt(source.path, { line, column: col }, `YAML syntax error: ${mistake.message}`)] };
+    }
     // yaml often reports one mistake several ways at one offset; the first is the most direct.
     const firstAtEachOffset = document.errors.filter(
       (error, index, all) => all.findIndex((other) => other.pos[0] === error.pos[0]) === index,
@@ -57,7 +81,7 @@ export function loadDocument(source: SchemaFile): LoadResult {
       return errorAt(
         source.path,
         { line, column: col },
-        `${language} syntax error: ${syntaxMessage(error.code, error.message)}`,
+        `YAML syntax error: ${syntaxMessage(error.code, error.message)}`,
       );
     });
     return { document: undefined, diagnostics };
@@ -84,13 +108,20 @@ export function documentWithValue(source: SchemaFile, value: unknown): LoadedDoc
     file: source.path,
     value,
     locate: (path, which) => {
-      if (locate === undefined) {
-        const { document, lineCounter } = parseWithPositions(source.text);
-        locate = createLocator(document, lineCounter);
-      }
+      locate ??= locatorOf(source);
       return locate(path, which);
     },
   };
+}
+
+function locatorOf(source: SchemaFile): Locate {
+  if (isJsonFile(source.path)) {
+    const { root } = parseJsonText(source.text);
+    if (root === undefined) throw new Error(`cachegen bug: ${source.path} was cached as valid JSON but does not parse`);
+    return createJsonLocator(root, source.text);
+  }
+  const { document, lineCounter } = parseWithPositions(source.text);
+  return createLocator(document, lineCounter);
 }
 
 function syntaxMessage(code: string, message: string): string {

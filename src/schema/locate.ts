@@ -1,6 +1,7 @@
 import type { Document, LineCounter } from "yaml";
-import { yamlLibrary } from "./yaml.js";
 import type { SourcePosition } from "../diagnostics.js";
+import type { JsonNode } from "./json-text.js";
+import { yamlLibrary } from "./yaml.js";
 
 /** A property path into a document: `["fields", "age", "type"]`, `["entities", 0, "ttl"]`. */
 export type PropertyPath = readonly (string | number)[];
@@ -56,5 +57,44 @@ export function createLocator(document: Document, lineCounter: LineCounter): Loc
       }
     }
     return position;
+  };
+}
+
+/** `createLocator` for a strict JSON document (`json-text.ts`). */
+export function createJsonLocator(root: JsonNode, text: string): Locate {
+  const positionAt = positionsIn(text);
+  return (path, which) => {
+    let node = root;
+    let position = positionAt(root.start);
+    for (const [index, segment] of path.entries()) {
+      if (node.kind === "object") {
+        const entry = node.entries.find((candidate) => candidate.key === String(segment));
+        if (!entry) return position;
+        if (index === path.length - 1 && which === "key") return positionAt(entry.keyStart);
+        node = entry.value;
+      } else if (node.kind === "array" && typeof segment === "number" && segment < node.items.length) {
+        node = node.items[segment] as JsonNode;
+      } else {
+        return position;
+      }
+      position = positionAt(node.start);
+    }
+    return position;
+  };
+}
+
+/** Offset -> 1-based line and column (in UTF-16 code units, as yaml counts them). */
+export function positionsIn(text: string): (offset: number) => SourcePosition {
+  const lineStarts = [0];
+  for (let index = text.indexOf("\n"); index !== -1; index = text.indexOf("\n", index + 1)) lineStarts.push(index + 1);
+  return (offset) => {
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if ((lineStarts[middle] as number) <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return { line: low + 1, column: offset - (lineStarts[low] as number) + 1 };
   };
 }
