@@ -43,18 +43,29 @@ export function projectOptions(config: ResolvedConfig): ProjectOptions {
   return { keyPrefix: config.keyPrefix, tests: config.tests };
 }
 
-/** The schema files of a project, sorted by path; a missing folder is a `ConfigError`. */
+/**
+ * The schema files of a project, sorted by path. A missing folder, or one without schema files,
+ * is a `ConfigError`: an empty project is a mistake in the configuration, never a reason for
+ * `generate` to remove what it generated before.
+ */
 export async function readSchemaFolder(config: ResolvedConfig): Promise<SchemaFile[]> {
+  const source = config.configFile === undefined ? "the default" : `set in ${config.configFile}`;
+  let files: SchemaFile[];
   try {
-    return await readSchemaFiles(config.root, config.schemasDir);
+    files = await readSchemaFiles(config.root, config.schemasDir, { skip: [config.outDir] });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
-    const source = config.configFile === undefined ? "the default" : `set in ${config.configFile}`;
     throw new ConfigError(
       `schemas folder "${config.schemasDir}" (${source}) does not exist; create it (\`cachegen init\` writes an example) or point "schemas" or --schemas at your schema files`,
     );
   }
+  if (files.length === 0) {
+    throw new ConfigError(
+      `schemas folder "${config.schemasDir}" (${source}) holds no schema files (*.yaml, *.yml, *.json, in subfolders too); nothing was generated or removed. Add a schema (\`cachegen init\` writes an example) or point "schemas" or --schemas at your schema files`,
+    );
+  }
+  return files;
 }
 
 /** `readProject` for files held in memory, with paths relative to the project root (`schemas/user.yaml`). */
