@@ -7,7 +7,6 @@ import { FormatPool, formatThreads } from "./format/format-pool.js";
 import { manifestFileName, renderManifest, type SchemaSource } from "./manifest.js";
 import { deepFreeze } from "./model/build-model.js";
 import type { ProjectModel } from "./model/model.js";
-import { readPackageInfo } from "./package-info.js";
 import { recallRun, rememberRun, runKey } from "./run-cache.js";
 import {
   projectOptions,
@@ -98,7 +97,7 @@ async function recallResult(
   const contents = await Promise.all(entry.files.map(([, contentKey]) => cache.get(contentKey)));
   if (contents.some((content) => content === undefined)) return undefined;
   const files = new Map(entry.files.map(([path], index) => [path, contents[index] as string]));
-  files.set(manifestFileName, renderManifest(readPackageInfo(), sources, files));
+  files.set(manifestFileName, renderManifest(sources, files));
   return { files, diagnostics: [], model: deepFreeze(entry.model), sources };
 }
 
@@ -118,7 +117,7 @@ async function renderProject(
       files.set(file.path, contents[index] as string);
       contentKeys.push([file.path, keys[index] as string]);
     }
-    files.set(manifestFileName, renderManifest(readPackageInfo(), sources, files));
+    files.set(manifestFileName, renderManifest(sources, files));
   }
   return { result: { files, diagnostics, model, sources }, contentKeys };
 }
