@@ -64,7 +64,7 @@ export const customerEntity = defineEntity<Customer, CustomerKey>({
   name: "Customer",
   schemaFile: "schemas/customer.yaml",
   keyPrefix: "app",
-  namespace: "1.fc1adfb0",
+  namespace: "1.2d435edf",
   key: { id: "uuid" },
   keySchema: z.object({ id: z.uuid() }),
   schema: CustomerSchema,

@@ -51,7 +51,7 @@ export const orderEntity = defineEntity<Order, OrderKey>({
   name: "Order",
   schemaFile: "schemas/order.yaml",
   keyPrefix: "app",
-  namespace: "1.a3d19e8b",
+  namespace: "1.56032dcb",
   key: { id: "uuid" },
   keySchema: z.object({ id: z.uuid() }),
   schema: OrderSchema,

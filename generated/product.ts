@@ -56,7 +56,7 @@ export const productEntity = defineEntity<Product, ProductKey>({
   name: "Product",
   schemaFile: "schemas/product.yaml",
   keyPrefix: "app",
-  namespace: "1.ebb10fe6",
+  namespace: "1.56384bbf",
   key: { sku: "string" },
   keySchema: z.object({ sku: z.string() }),
   schema: ProductSchema,

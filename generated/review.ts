@@ -45,7 +45,7 @@ export const reviewEntity = defineEntity<Review, ReviewKey>({
   name: "Review",
   schemaFile: "schemas/engagement.yaml",
   keyPrefix: "app",
-  namespace: "1.1ae8192e",
+  namespace: "1.8cdb4aa6",
   key: { productSku: "string", customerId: "uuid" },
   keySchema: z.object({ productSku: z.string(), customerId: z.uuid() }),
   schema: ReviewSchema,

@@ -33,6 +33,12 @@ function buildEntity(
   keysByEntity: ReadonlyMap<string, readonly string[]>,
 ): EntityModel {
   const fields = Object.entries(document.fields).map(([name, definition]) => toFieldModel(name, definition));
+  const indexes = Object.entries(document.indexes ?? {}).map(([name, index]) => ({
+    name,
+    methodSuffix: indexMethodSuffix(name),
+    fields: index.fields,
+  }));
+  const tags = (document.tags ?? []).map(toTagModel);
   const key = keyFields(document);
   const { negativeTtl, staleWhileRevalidate, versionField, l1, writeBehind } = document;
   return {
@@ -51,12 +57,8 @@ function buildEntity(
     version: document.version,
     serializer: document.serializer,
     ...(l1 !== undefined && { l1: { ttlMs: durationMs(l1.ttl), maxEntries: l1.maxEntries } }),
-    indexes: Object.entries(document.indexes ?? {}).map(([name, index]) => ({
-      name,
-      methodSuffix: indexMethodSuffix(name),
-      fields: index.fields,
-    })),
-    tags: (document.tags ?? []).map(toTagModel),
+    indexes,
+    tags,
     invalidates: (document.invalidates ?? []).map((target) => ({
       entity: target.entity,
       // In the order of the other entity's key, whatever order the mapping was written in.
@@ -74,7 +76,7 @@ function buildEntity(
         maxAttempts: writeBehind?.maxAttempts ?? DEFAULT_WRITE_BEHIND.maxAttempts,
       },
     }),
-    shapeHash: shapeHash({ fields, key, serializer: document.serializer }),
+    shapeHash: shapeHash({ fields, key, serializer: document.serializer, indexes, tags }),
   };
 }
 

@@ -73,7 +73,8 @@ export interface EntityModel {
   readonly writeBehind?: WriteBehindModel;
   /**
    * Hash of everything that decides how a stored value decodes (fields, types, modifiers, key,
-   * serializer). Part of the key namespace, so a shape change never reads old entries.
+   * serializer) and what an entry belongs to (indexes, tags): part of the key namespace, so a
+   * deploy that changes either never reads the previous deploy's entries (`shape-hash.ts`).
    */
   readonly shapeHash: string;
 }
