@@ -23,7 +23,7 @@ export interface TagModel {
   readonly pattern: string;
   /** The fields its placeholders name, in order of appearance. */
   readonly fields: readonly string[];
-  /** PascalCase name for the generated method, e.g. `invalidateTeam`. */
+  /** PascalCase name of the tag, e.g. `Team`: the generated method is `invalidateByTeam`. */
   readonly methodSuffix: string;
 }
 

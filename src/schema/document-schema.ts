@@ -346,7 +346,7 @@ export const entitySchema = z
       }),
     tags: z.array(z.string()).optional().meta({
       description:
-        'Invalidation groups such as "team:{teamId}"; each generates a method such as `invalidateTeam(teamId)`.',
+        'Invalidation groups such as "team:{teamId}"; each generates a method such as `invalidateByTeam(teamId)`.',
     }),
     invalidates: z
       .array(
