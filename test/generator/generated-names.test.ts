@@ -1,6 +1,6 @@
 // Names in generated code: entity names that collide with the generated suffixes, tag methods that
 // cannot be read as another entity's, and fields named like members of every JavaScript object.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Redis } from "ioredis";
@@ -43,6 +43,11 @@ const files = [
 
 const packageRoot = fileURLToPath(new URL("../..", import.meta.url));
 let generated: GenerateResult;
+const folders: string[] = [];
+
+afterAll(() => {
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+});
 
 beforeAll(async () => {
   generated = await generate({ files, keyPrefix: "app", tests: true });
@@ -68,7 +73,6 @@ describe("generated names", () => {
 describe("fields named like members of every object, at run time", () => {
   let redis: Redis;
   const prefix = uniquePrefix("names");
-  const folder = mkdtempSync(join(packageRoot, "test", "generator", ".names-"));
 
   interface Thing {
     prototype: string;
@@ -95,12 +99,13 @@ describe("fields named like members of every object, at run time", () => {
   afterAll(async () => {
     await deleteByPrefix(redis, prefix);
     await redis.quit();
-    rmSync(folder, { recursive: true, force: true });
   });
 
   it("cache, look up and invalidate by them like any other field", async () => {
-    mkdirSync(folder, { recursive: true });
-    for (const [path, content] of generated.files) writeFileSync(join(folder, path), content);
+    // Inside the package, so `cachegen/runtime` and zod resolve; the entity files only, no tests.
+    const folder = mkdtempSync(join(packageRoot, "test", "generator", ".names-"));
+    folders.push(folder);
+    for (const [path, content] of generated.files) if (!path.endsWith(".test.ts")) writeFileSync(join(folder, path), content);
     const module = (await import(join(folder, "thing.ts"))) as {
       ThingRepository: new (options: object) => ThingRepository;
     };
