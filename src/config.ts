@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { didYouMean } from "./schema/suggest.js";
-import { listNames, showValue } from "./schema/wording.js";
+import { didYouMean } from "./suggest.js";
+import { listNames, showValue } from "./wording.js";
 
 /** The project's configuration, file values overridden by CLI flags, defaults filled in. */
 export interface ResolvedConfig {
@@ -14,6 +14,8 @@ export interface ResolvedConfig {
   readonly outDir: string;
   readonly keyPrefix: string;
   readonly tests: boolean;
+  /** The output folder may hold files cachegen did not write (see `compareWithOutput`). */
+  readonly allowOtherFilesInOut: boolean;
   /** The file the configuration came from, relative to `root`: `cachegen.config.json` or `package.json`. */
   readonly configFile?: string;
 }
@@ -58,6 +60,10 @@ export const configFileSchema = z
       .default("app")
       .meta({ description: "Prefix of every Redis key. No whitespace, `{`, `}`, `*`, `?`, `[`, `]` or `\\`." }),
     tests: z.boolean().default(true).meta({ description: "Also generate a vitest file per entity." }),
+    allowOtherFilesInOut: z.boolean().default(false).meta({
+      description:
+        "Let the output folder hold files cachegen did not write (it never replaces or removes them). Off by default: a folder shared with other sources is refused.",
+    }),
   })
   .meta({
     title: "cachegen configuration",
@@ -89,6 +95,7 @@ export async function resolveConfig(options: ConfigOptions): Promise<ResolvedCon
     outDir,
     keyPrefix: values.keyPrefix,
     tests: values.tests,
+    allowOtherFilesInOut: values.allowOtherFilesInOut,
     ...(found !== undefined && { configFile: path.basename(found.file) }),
   };
 }

@@ -32,7 +32,7 @@ async function generateOnce(config: ResolvedConfig, terminal: Terminal, dryRun: 
     return 1;
   }
   const outDir = resolve(config.root, config.outDir);
-  const report = await writeOutput(outDir, result.files, { dryRun });
+  const report = await writeOutput(outDir, result.files, { dryRun, allowOtherFiles: config.allowOtherFilesInOut });
   const entities = result.model?.entities.map((entity) => entity.name) ?? [];
   printSummary(terminal, {
     entities,

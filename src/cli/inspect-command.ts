@@ -3,7 +3,7 @@ import type { EntityKeys, ProjectKeys } from "../redis-checks/entity-layout.js";
 import { inspectEntities } from "../redis-checks/inspection.js";
 import { SAMPLE_SIZE, SCAN_BATCH, takeCensus } from "../redis-checks/key-census.js";
 import { keyNodes } from "../redis-checks/key-nodes.js";
-import { didYouMean } from "../schema/suggest.js";
+import { didYouMean } from "../suggest.js";
 import { parseFlagsAndPositionals, projectFlags, UsageError } from "./arguments.js";
 import type { Command } from "./command.js";
 import { inspectReport } from "./inspect-report.js";

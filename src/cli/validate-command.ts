@@ -1,5 +1,5 @@
 import { resolveConfig } from "../config.js";
-import { readProject } from "../schema/read-project.js";
+import { readProject } from "../read-project.js";
 import { configOptions, parseFlags, projectFlags } from "./arguments.js";
 import type { Command } from "./command.js";
 import { plural, printDiagnostics } from "./display.js";

@@ -36,6 +36,7 @@ describe("resolveConfig", () => {
       outDir: "generated",
       keyPrefix: "app",
       tests: true,
+      allowOtherFilesInOut: false,
     });
   });
 
@@ -53,6 +54,7 @@ describe("resolveConfig", () => {
       outDir: "src/cache",
       keyPrefix: "shop",
       tests: false,
+      allowOtherFilesInOut: false,
       configFile: "cachegen.config.json",
     });
   });
@@ -81,6 +83,7 @@ describe("resolveConfig", () => {
       outDir: "../build/cache",
       keyPrefix: "k",
       tests: true,
+      allowOtherFilesInOut: false,
       configFile: "cachegen.config.json",
     });
   });
