@@ -7,5 +7,5 @@ import { initCommand } from "./init-command.js";
 import { inspectCommand } from "./inspect-command.js";
 import { validateCommand } from "./validate-command.js";
 
-/** Every command the CLI offers, in the order the usage text lists them. */
+/** Every command the CLI offers, in the order the usage text lists them (help text: `command-table.ts`). */
 export const commands: readonly Command[] = [initCommand, generateCommand, checkCommand, validateCommand, doctorCommand, inspectCommand, aclCommand];

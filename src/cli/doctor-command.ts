@@ -6,19 +6,18 @@ import { clusterCheck, memoryCheck, persistenceCheck, versionCheck } from "../re
 import { readServerConfig } from "../redis-checks/server-config.js";
 import { authCheck, tlsCheck } from "../redis-checks/transport-checks.js";
 import { normalizePrefix } from "../runtime/keys.js";
-import { parseFlags, projectFlags } from "./arguments.js";
+import { parseFlags } from "./arguments.js";
+import { flagsOf } from "./command-table.js";
 import type { Command } from "./command.js";
 import { displayFolder, plural } from "./display.js";
 import { loadModel } from "./load-model.js";
 import { printChecks } from "./print-checks.js";
-import { DEFAULT_REDIS_URL, redisTarget, UNREACHABLE_ADVICE } from "./redis-target.js";
+import { redisTarget, UNREACHABLE_ADVICE } from "./redis-target.js";
 
 export const doctorCommand: Command = {
   name: "doctor",
-  synopsis: "doctor [--redis URL]",
-  summary: `check the Redis server against the schemas (default REDIS_URL, else ${DEFAULT_REDIS_URL})`,
   async run(args, terminal) {
-    const flags = parseFlags(args, { ...projectFlags, redis: { type: "string" } });
+    const flags = parseFlags(args, flagsOf("doctor"));
     const target = redisTarget(flags.redis, process.env);
     const project = await loadModel(terminal, flags, "doctor");
     if (!project) return 1;

@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { readTemplateFile } from "../emit/templates.js";
-import { parseFlags, projectFlags } from "./arguments.js";
+import { parseFlags } from "./arguments.js";
+import { flagsOf } from "./command-table.js";
 import type { Command } from "./command.js";
 import { displayPath } from "./display.js";
 import type { Terminal } from "./terminal.js";
@@ -11,10 +12,8 @@ const defaultConfigFile = "cachegen.config.json";
 
 export const initCommand: Command = {
   name: "init",
-  synopsis: "init",
-  summary: `write ${defaultConfigFile} and schemas/example.yaml where absent (never overwrites)`,
   async run(args, terminal) {
-    const flags = parseFlags(args, projectFlags);
+    const flags = parseFlags(args, flagsOf("init"));
     const configFile = resolve(terminal.cwd, flags.config ?? defaultConfigFile);
     const schemas = flags.schemas ?? "schemas";
     const exampleFile = resolve(dirname(configFile), schemas, "example.yaml");

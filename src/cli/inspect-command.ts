@@ -6,7 +6,8 @@ import { SAMPLE_SIZE, SCAN_BATCH, takeCensus } from "../redis-checks/key-census.
 import { keyNodes } from "../redis-checks/key-nodes.js";
 import { normalizePrefix } from "../runtime/keys.js";
 import { didYouMean } from "../schema/suggest.js";
-import { parseFlagsAndPositionals, projectFlags, UsageError } from "./arguments.js";
+import { parseFlagsAndPositionals, UsageError } from "./arguments.js";
+import { flagsOf } from "./command-table.js";
 import type { Command } from "./command.js";
 import { inspectReport } from "./inspect-report.js";
 import { loadModel } from "./load-model.js";
@@ -14,10 +15,8 @@ import { redisTarget, UNREACHABLE_ADVICE, type RedisTarget } from "./redis-targe
 
 export const inspectCommand: Command = {
   name: "inspect",
-  synopsis: "inspect [--redis URL] [Entity]",
-  summary: "per entity: keys (SCAN), keys in old namespaces, memory, TTL spread, write-behind queue",
   async run(args, terminal) {
-    const { flags, positionals } = parseFlagsAndPositionals(args, { ...projectFlags, redis: { type: "string" } });
+    const { flags, positionals } = parseFlagsAndPositionals(args, flagsOf("inspect"));
     if (positionals.length > 1) throw new UsageError(`takes at most one entity, got ${positionals.join(" ")}`);
     const [named] = positionals;
     const target = redisTarget(flags.redis, process.env);
