@@ -1,5 +1,5 @@
 import { compareCodeUnits } from "../compare-code-units.js";
-import { ConfigError, type ResolvedConfig } from "../config.js";
+import { ConfigError, describeOrigin, type ResolvedConfig } from "../config.js";
 import { sortDiagnostics, type Diagnostic } from "../diagnostics.js";
 import { sha256 } from "../hash.js";
 import { buildModel, type ProjectOptions, type ValidEntity } from "../model/build-model.js";
@@ -50,9 +50,8 @@ export async function readSchemaFolder(config: ResolvedConfig): Promise<SchemaFi
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
-    const source = config.configFile === undefined ? "the default" : `set in ${config.configFile}`;
     throw new ConfigError(
-      `schemas folder "${config.schemasDir}" (${source}) does not exist; create it (\`cachegen init\` writes an example) or point "schemas" or --schemas at your schema files`,
+      `schemas folder "${config.schemasDir}" (${describeOrigin(config.origins.schemas)}) does not exist; create it (\`cachegen init\` writes an example) or point "schemas" or --schemas at your schema files`,
     );
   }
 }
