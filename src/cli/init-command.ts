@@ -6,6 +6,7 @@ import { parseFlags } from "./arguments.js";
 import { flagsOf } from "./command-table.js";
 import type { Command } from "./command.js";
 import { displayPath } from "./display.js";
+import { projectFlagsGiven } from "./shell-words.js";
 import type { Terminal } from "./terminal.js";
 
 const defaultConfigFile = "cachegen.config.json";
@@ -34,7 +35,7 @@ export const initCommand: Command = {
     }
     await createUnlessPresent(terminal, exampleFile, example);
     terminal.out.line();
-    terminal.out.line(`Next: edit ${displayPath(terminal.cwd, exampleFile)}, then run \`npx cachegen generate\`.`);
+    terminal.out.line(`Next: edit ${displayPath(terminal.cwd, exampleFile)}, then run \`npx cachegen generate${projectFlagsGiven({ config: flags.config })}\`.`);
     return 0;
   },
 };
