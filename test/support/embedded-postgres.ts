@@ -106,7 +106,11 @@ class Connection {
   ) {
     socket.on("data", (chunk) => {
       this.buffer = Buffer.concat([this.buffer, chunk]);
-      this.queue = this.queue.then(() => this.drain()).catch(() => socket.destroy());
+      this.queue = this.queue
+        .then(() => this.drain())
+        .catch(() => {
+          socket.destroy();
+        });
     });
     socket.on("error", () => undefined);
     socket.on("close", () => {
