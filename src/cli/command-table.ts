@@ -33,11 +33,15 @@ export const projectFlags = {
   out: { type: "string", value: "DIR", help: "folder of generated files (default: generated)" },
 } as const satisfies FlagSpecs;
 
-const redisFlag = {
-  type: "string",
-  value: "URL",
-  help: `the server (default: REDIS_URL, else ${DEFAULT_REDIS_URL})`,
-} as const satisfies FlagSpec;
+/** The flags of the commands that talk to Redis. */
+const redisFlags = {
+  redis: { type: "string", value: "URL", help: `the server (default: REDIS_URL, else ${DEFAULT_REDIS_URL})` },
+  "key-prefix": {
+    type: "string",
+    value: "P",
+    help: "the keyPrefix the application passes to its repositories, when it is not the configuration's",
+  },
+} as const satisfies FlagSpecs;
 
 /**
  * Every command's help and flags, in the order the overview lists them. A command is added here
@@ -76,7 +80,7 @@ export const commandTable = {
   },
   doctor: {
     summary: `check the Redis server against the schemas (default REDIS_URL, else ${DEFAULT_REDIS_URL})`,
-    flags: { redis: redisFlag },
+    flags: redisFlags,
     details: [
       "One `check: ok/warn/error: what to do` line each: version, maxmemory-policy, persistence when write-behind is used, latency, auth and TLS, cluster mode, scripting.",
     ],
@@ -84,20 +88,24 @@ export const commandTable = {
   },
   inspect: {
     summary: "per entity: keys (SCAN, never KEYS), keys left in old namespaces, memory, TTL spread, write-behind queue",
-    flags: { redis: redisFlag },
+    flags: redisFlags,
     arguments: "[Entity]",
     details: ["Without Entity, every entity of the schemas."],
     exit: "0, 1 when Redis is unreachable or the entity unknown, 2 usage errors",
   },
   acl: {
     summary: `print the least-privilege ACL SETUSER rule for the app's Redis user`,
-    flags: { user: { type: "string", value: "NAME", help: 'the Redis user the rule is for (default: "cachegen")' } },
+    flags: {
+      user: { type: "string", value: "NAME", help: 'the Redis user the rule is for (default: "cachegen")' },
+      ...redisFlags,
+      db: { type: "string", value: "N", help: "the database the application selects, when --redis does not say" },
+    },
     exit: "0, 1 schema errors, 2 usage errors",
   },
   monitor: {
     summary: "a live view of the server and of each entity's keys, write-behind queue and dead letters",
     flags: {
-      redis: redisFlag,
+      ...redisFlags,
       interval: { type: "string", value: "DURATION", help: "time between refreshes (default: 1s)" },
       once: { type: "boolean", help: "print one snapshot and exit (for scripts)" },
     },
