@@ -1,5 +1,5 @@
 import { compareCodeUnits } from "./compare-code-units.js";
-import { ConfigError, type ResolvedConfig } from "./config.js";
+import { ConfigError, describeOrigin, type ResolvedConfig } from "./config.js";
 import { sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { sha256 } from "./hash.js";
 import { buildModel, type ProjectOptions, type ValidEntity } from "./model/build-model.js";
@@ -57,12 +57,12 @@ export async function readSchemaFolder(config: ResolvedConfig): Promise<SchemaFi
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
     throw new ConfigError(
-      `schemas folder "${config.schemasDir}" (${source}) does not exist; create it (\`cachegen init\` writes an example) or point "schemas" or --schemas at your schema files`,
+      `schemas folder "${config.schemasDir}" (${describeOrigin(config.origins.schemas)}) does not exist; create it (\`cachegen init\` writes an example) or point "schemas" or --schemas at your schema files`,
     );
   }
   if (files.length === 0) {
     throw new ConfigError(
-      `schemas folder "${config.schemasDir}" (${source}) holds no schema files (*.yaml, *.yml, *.json, in subfolders too); nothing was generated or removed. Add a schema (\`cachegen init\` writes an example) or point "schemas" or --schemas at your schema files`,
+      `schemas folder "${config.schemasDir}" (${describeOrigin(config.origins.schemas)}) holds no schema files (*.yaml, *.yml, *.json, in subfolders too); nothing was generated or removed. Add a schema (\`cachegen init\` writes an example) or point "schemas" or --schemas at your schema files`,
     );
   }
   return files;

@@ -7,12 +7,6 @@ import { redactUrl } from "./redaction.js";
 
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
-/** The flags of the commands that talk to Redis (`acl` takes them to know what the connection needs). */
-export const redisFlags = {
-  redis: { type: "string" },
-  "key-prefix": { type: "string" },
-} as const;
-
 /** The server `doctor`, `inspect` and `monitor` talk to, from `--redis URL`, else REDIS_URL, else the default. */
 export interface RedisTarget {
   readonly url: string;

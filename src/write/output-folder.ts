@@ -92,6 +92,8 @@ export async function compareWithOutput(
   const others: string[] = [];
   for (const [name, entry] of entries) {
     if (files.has(name) || name.startsWith(".")) continue;
+    const compiledSource = sourceOfCompiled(name);
+    if (compiledSource !== undefined && entry.isFile() && (files.has(compiledSource) || entries.has(compiledSource))) continue;
     if (entry.isFile() && isOursOnDisk(outDir, name, isOurs, manifest)) stale.push(name);
     else others.push(entry.isDirectory() ? `${name}/` : entry.isFile() ? name : `${name} (${kindOf(entry)})`);
   }
@@ -106,6 +108,16 @@ export async function compareWithOutput(
     );
   }
   return { unchanged: sorted(unchanged), differ: sorted(differ), missing: sorted(missing), stale: sorted(stale) };
+}
+
+/**
+ * `user.ts` for what a TypeScript compiler emits beside it (`user.js`, `user.d.ts`, their maps), else
+ * undefined. An app whose tsconfig compiles in place puts these next to generated files: they are
+ * neither another source nor ours to remove.
+ */
+function sourceOfCompiled(name: string): string | undefined {
+  const match = /^(.*)\.(?:js|d\.ts|js\.map|d\.ts\.map)$/.exec(name);
+  return match ? `${match[1]}.ts` : undefined;
 }
 
 /** The folder's entries by name (links not followed); none when the folder does not exist yet. */

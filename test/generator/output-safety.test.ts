@@ -54,6 +54,20 @@ describe("generate never touches files it did not write", () => {
     expect(await readFile(join(cwd, "lib/app.ts"), "utf8")).toBe("app\n");
   });
 
+  it("takes what a compiler emits beside generated files (tsconfig without outDir) as neither other sources nor its own", async () => {
+    const cwd = await generatedProject();
+    const compiled = ["user.js", "user.d.ts", "user.js.map", "user.d.ts.map", "index.js", "index.d.ts"];
+    for (const name of compiled) await writeFile(join(cwd, "generated", name), "// compiled\n");
+    expect((await runCli(cwd, ["check"])).code).toBe(0);
+    expect((await runCli(cwd, ["generate"])).code).toBe(0);
+    for (const name of compiled) expect(await readFile(join(cwd, "generated", name), "utf8")).toBe("// compiled\n");
+
+    await writeFile(join(cwd, "generated", "helper.js"), "// not beside a generated file\n");
+    const refused = await runCli(cwd, ["check"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("holds files cachegen did not write (helper.js)");
+  });
+
   it("does not write or delete through a symbolic link in the output folder", async () => {
     const cwd = await generatedProject();
     const outside = join(cwd, "outside");
