@@ -5,7 +5,8 @@ import { doctorCommand } from "./doctor-command.js";
 import { generateCommand } from "./generate-command.js";
 import { initCommand } from "./init-command.js";
 import { inspectCommand } from "./inspect-command.js";
+import { monitorCommand } from "./monitor-command.js";
 import { validateCommand } from "./validate-command.js";
 
-/** Every command the CLI offers, in the order the usage text lists them. */
-export const commands: readonly Command[] = [initCommand, generateCommand, checkCommand, validateCommand, doctorCommand, inspectCommand, aclCommand];
+/** Every command the CLI offers, in the order the usage text lists them (help text: `command-table.ts`). */
+export const commands: readonly Command[] = [initCommand, generateCommand, checkCommand, validateCommand, doctorCommand, inspectCommand, aclCommand, monitorCommand];

@@ -1,28 +1,29 @@
 import { resolve } from "node:path";
 import { error, ok, warn, type Check } from "../redis-checks/check.js";
 import { closeConnection, ConnectionError, connectToServer, type ServerConnection } from "../redis-checks/connection.js";
+import { evictionPolicyCheck, maxmemoryCheck } from "../redis-checks/memory-checks.js";
 import { latencyCheck, scriptingCheck } from "../redis-checks/probes.js";
-import { clusterCheck, memoryCheck, persistenceCheck, versionCheck } from "../redis-checks/server-checks.js";
+import { clusterCheck, persistenceCheck, versionCheck } from "../redis-checks/server-checks.js";
 import { readServerConfig } from "../redis-checks/server-config.js";
 import { authCheck, tlsCheck } from "../redis-checks/transport-checks.js";
-import { normalizePrefix } from "../runtime/keys.js";
-import { parseFlags, projectFlags } from "./arguments.js";
+import { parseFlags } from "./arguments.js";
+import { flagsOf } from "./command-table.js";
 import type { Command } from "./command.js";
 import { displayFolder, plural } from "./display.js";
 import { loadModel } from "./load-model.js";
 import { printChecks } from "./print-checks.js";
-import { DEFAULT_REDIS_URL, redisTarget, UNREACHABLE_ADVICE } from "./redis-target.js";
+import { withoutSecrets } from "./redaction.js";
+import { connectionProblem, keysUnderPrefix, redisTarget } from "./redis-target.js";
 
 export const doctorCommand: Command = {
   name: "doctor",
-  synopsis: "doctor [--redis URL]",
-  summary: `check the Redis server against the schemas (default REDIS_URL, else ${DEFAULT_REDIS_URL})`,
-  async run(args, terminal) {
-    const flags = parseFlags(args, { ...projectFlags, redis: { type: "string" } });
+  run: withoutSecrets(async (args, terminal) => {
+    const flags = parseFlags(args, flagsOf("doctor"));
     const target = redisTarget(flags.redis, process.env);
     const project = await loadModel(terminal, flags, "doctor");
     if (!project) return 1;
     const { config, model } = project;
+    const keys = keysUnderPrefix(model, flags["key-prefix"]);
     const entities = plural(model.entities.length, "entity", "entities");
     terminal.out.line(`Checking ${target.shown} against ${entities} in ${displayFolder(terminal.cwd, resolve(config.root, config.schemasDir))}`);
 
@@ -31,7 +32,7 @@ export const doctorCommand: Command = {
       connection = await connectToServer(target.url);
     } catch (failure) {
       if (!(failure instanceof ConnectionError)) throw failure;
-      printChecks(terminal, [error("connection", `cannot reach ${target.shown}: ${failure.message}; ${UNREACHABLE_ADVICE}`)]);
+      printChecks(terminal, [error("connection", connectionProblem(target, failure))]);
       return 1;
     }
     const { redis, info } = connection;
@@ -39,19 +40,20 @@ export const doctorCommand: Command = {
       const checks: Check[] = [
         ok("connection", `connected to ${target.shown}`),
         versionCheck(info, model),
-        memoryCheck(info, model),
+        maxmemoryCheck(info, keys),
+        evictionPolicyCheck(info, keys),
         persistenceCheck(info, await readServerConfig(redis), model),
-        await measured("latency", () => latencyCheck(redis, normalizePrefix(model.keyPrefix))),
+        await measured("latency", () => latencyCheck(redis, keys.probeKey)),
         authCheck(target),
         tlsCheck(target),
-        clusterCheck(info),
+        clusterCheck(info, keys),
         await scriptingCheck(redis),
       ];
       return printChecks(terminal, checks) > 0 ? 1 : 0;
     } finally {
       await closeConnection(redis);
     }
-  },
+  }),
 };
 
 /** A measurement that fails (a timeout, a refused command) is a warning, not a crash. */
@@ -59,6 +61,6 @@ async function measured(name: string, run: () => Promise<Check>): Promise<Check>
   try {
     return await run();
   } catch (failure) {
-    return warn(name, `could not measure: ${failure instanceof Error ? failure.message : String(failure)}`);
+    return warn(name, `could not measure: ${failure instanceof Error ? failure.message : String(failure)}; check the server with redis-cli --latency`);
   }
 }

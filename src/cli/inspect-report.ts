@@ -39,10 +39,11 @@ export function inspectReport(inspections: readonly EntityInspection[], census: 
     lines.push(`Keys under "${prefix}" of no entity in the schemas (removed entities?), delete them with deleteByPrefix once nothing uses them:`);
     for (const [hashTag, count] of [...census.undeclared].sort(([a], [b]) => compareCodeUnits(a, b))) lines.push(`  ${hashTag}: ${plural(count, "key")}`);
   }
-  for (const { entity, queue, deadLetterKey } of inspections) {
+  for (const { entity, queue } of inspections) {
     if (queue === undefined || queue.deadLetters === 0) continue;
+    const streams = queue.deadLetterKeys.join(", ");
     lines.push(
-      `${entity.name}: ${plural(queue.deadLetters, "write")} the source kept refusing wait in ${deadLetterKey}; read them with XRANGE ${deadLetterKey} - +, fix the cause, then save them again and XDEL them`,
+      `${entity.name}: ${plural(queue.deadLetters, "write")} the source kept refusing wait in ${streams}; read them with XRANGE ${queue.deadLetterKeys[0]} - +, fix the cause, then save them again and XDEL them`,
     );
   }
   return lines;

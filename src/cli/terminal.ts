@@ -8,6 +8,8 @@ export interface Terminal {
 export interface Output {
   line(text?: string): void;
   readonly style: Style;
+  /** A terminal, not a pipe or file: where output may be redrawn in place. */
+  readonly isTTY: boolean;
 }
 
 export interface Style {
@@ -34,7 +36,7 @@ function exitQuietlyWhenPipeCloses(stream: NodeJS.WriteStream): void {
 
 function streamOutput(stream: NodeJS.WriteStream): Output {
   const color = stream.isTTY === true && !process.env.NO_COLOR;
-  return { line: (text = "") => stream.write(`${text}\n`), style: color ? ansiStyle : plainStyle };
+  return { line: (text = "") => stream.write(`${text}\n`), style: color ? ansiStyle : plainStyle, isTTY: stream.isTTY === true };
 }
 
 const ansi = (open: number, close: number) => (text: string) => `\u001b[${open}m${text}\u001b[${close}m`;

@@ -3,9 +3,20 @@ import type { Redis } from "ioredis";
 /** Connecting and each command give up after this long: a check must not hang on a dead server. */
 const CHECK_TIMEOUT_MS = 3_000;
 
-/** Why the server could not be reached or identified, worded for the user. */
+/**
+ * Why the server could not be used: not reached (`unreachable`), credentials refused (`auth`), a
+ * command of the connection refused to this user (`permission`: INFO, SELECT), or anything else.
+ * The message is the server's or the socket's, with what to do about it.
+ */
 export class ConnectionError extends Error {
   override readonly name = "ConnectionError";
+
+  constructor(
+    readonly reason: "unreachable" | "auth" | "permission" | "other",
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** `INFO` as fields: `redis_version` -> `7.0.15`. */
@@ -27,7 +38,7 @@ export async function connectToServer(url: string): Promise<ServerConnection> {
   try {
     Client = (await import("ioredis")).Redis;
   } catch {
-    throw new ConnectionError("ioredis is not installed here; install it (npm install ioredis), the generated repositories need it too");
+    throw new ConnectionError("other", "ioredis is not installed here; install it (npm install ioredis), the generated repositories need it too");
   }
   const redis = new Client(url, {
     lazyConnect: true,
@@ -47,10 +58,14 @@ export async function connectToServer(url: string): Promise<ServerConnection> {
   redis.on("error", (error: Error) => (cause = error));
   try {
     await redis.connect();
-    return { redis, info: parseInfo(await redis.info()) };
+    const info = parseInfo(await redis.info());
+    // A refused SELECT (the database of the URL) does not fail the connection: ioredis reports it
+    // as an event and stays on database 0, where every command would look at the wrong keys.
+    if (cause !== undefined) throw cause;
+    return { redis, info };
   } catch (error) {
     redis.disconnect();
-    throw new ConnectionError(describeFailure(cause ?? error));
+    throw describeFailure(cause ?? error);
   }
 }
 
@@ -63,15 +78,30 @@ export function parseInfo(text: string): ServerInfo {
   return fields;
 }
 
-function describeFailure(error: unknown): string {
+function describeFailure(error: unknown): ConnectionError {
   const message = error instanceof Error ? error.message : String(error);
-  if (/WRONGPASS|NOAUTH|invalid username-password/i.test(message)) {
-    return `${message}; put the right user and password in the URL: redis://user:password@host:port`;
+  if (/^NOAUTH/.test(message)) {
+    return new ConnectionError("auth", `${message}: the server requires a password; put the user and password in the URL: redis://<user>:<password>@<host>:<port> (redis://:<password>@<host>:<port> for the default user)`);
+  }
+  if (/WRONGPASS|invalid (username-)?password/i.test(message)) {
+    return new ConnectionError(
+      "auth",
+      `${message}: the user or password in the URL is wrong, or the user is off; put the right ones in the URL (redis://<user>:<password>@<host>:<port>), or have an admin check the user (ACL GETUSER <user>)`,
+    );
+  }
+  if (/NOPERM/.test(message) && /'select'/i.test(message)) {
+    return new ConnectionError("permission", `${message}: the URL names a database, and this user may not SELECT; grant it +select (\`cachegen acl --redis URL\` prints a rule that does)`);
   }
   if (/NOPERM/.test(message)) {
-    return `${message}; this user may not run INFO: use a user that may (the rule \`cachegen acl\` prints grants it)`;
+    return new ConnectionError("permission", `${message}: this user may not run INFO; use a user that may (the rule \`cachegen acl\` prints grants it)`);
   }
-  return message;
+  if (/SELECT is not allowed in cluster mode|DB index is out of range/i.test(message)) {
+    return new ConnectionError("other", `${message}: the database number in the URL does not exist on this server (a cluster has database 0 only); drop it from the URL (redis://host:port) or use one the server has`);
+  }
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EPROTO|wrong version number|Connection is closed/i.test(message)) {
+    return new ConnectionError("unreachable", message);
+  }
+  return new ConnectionError("other", `${message}: check the URL and the server, e.g. with redis-cli -u <the URL> INFO server`);
 }
 
 /** Closes a connection without waiting on a server that may be gone. */

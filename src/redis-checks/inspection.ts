@@ -1,13 +1,13 @@
-import type { EntityModel, ProjectModel } from "../model/model.js";
-import { entityKeyLayout, keyNamespace } from "../runtime/keys.js";
-import { currentLayout } from "./entity-layout.js";
+import type { EntityModel } from "../model/model.js";
+import type { EntityKeys } from "./entity-layout.js";
 import type { Census } from "./key-census.js";
+import type { KeyNodes } from "./key-nodes.js";
 import { measureQueue, type QueueFigures } from "./queue-figures.js";
 import { measureSample, type SampleFigures } from "./sample-figures.js";
 
 export interface NamespaceInspection {
   readonly namespace: string;
-  /** `<prefix>{<Entity>}:<ns>:`: what `deleteByPrefix` takes to drop the namespace. */
+  /** What `deleteByPrefix` takes to drop the namespace. */
   readonly keyPrefix: string;
   readonly count: number;
   /** Undefined when the namespace holds no key. */
@@ -21,31 +21,28 @@ export interface EntityInspection {
   readonly old: readonly NamespaceInspection[];
   /** Write-behind entities only. */
   readonly queue: QueueFigures | undefined;
-  readonly deadLetterKey: string;
 }
 
-/** Measures what the census found of each entity: its current namespace, old ones, its queue. */
-export async function inspectEntities(model: ProjectModel, entities: readonly EntityModel[], census: Census): Promise<EntityInspection[]> {
+/** Measures what the census found of each entity: its current namespace, old ones, and its queue. */
+export async function inspectEntities(nodes: KeyNodes, entities: readonly EntityKeys[], census: Census): Promise<EntityInspection[]> {
   return Promise.all(
-    entities.map(async (entity) => {
-      const found = census.entities.get(entity.name);
-      const current = keyNamespace(entity.version, entity.shapeHash);
+    entities.map(async (keys) => {
+      const found = census.entities.get(keys.entity.name);
       const inspect = async (namespace: string): Promise<NamespaceInspection> => {
-        const keys = found?.namespaces.get(namespace);
+        const inNamespace = found?.get(namespace);
         return {
           namespace,
-          keyPrefix: entityKeyLayout(model.keyPrefix, entity.name, namespace).base,
-          count: keys?.count ?? 0,
-          figures: keys === undefined ? undefined : await measureSample(keys),
+          keyPrefix: keys.namespacePrefix(namespace),
+          count: inNamespace?.count ?? 0,
+          figures: inNamespace === undefined ? undefined : await measureSample(inNamespace),
         };
       };
-      const oldNamespaces = [...(found?.namespaces.keys() ?? [])].filter((namespace) => namespace !== current).sort();
+      const oldNamespaces = [...(found?.keys() ?? [])].filter((namespace) => namespace !== keys.namespace).sort();
       return {
-        entity,
-        current: await inspect(current),
+        entity: keys.entity,
+        current: await inspect(keys.namespace),
         old: await Promise.all(oldNamespaces.map(inspect)),
-        queue: entity.writeBehind === undefined ? undefined : await measureQueue(found),
-        deadLetterKey: currentLayout(model, entity).deadLetterKey,
+        queue: keys.entity.writeBehind === undefined ? undefined : await measureQueue(nodes, keys),
       };
     }),
   );

@@ -1,5 +1,4 @@
-import { escapeGlob } from "../runtime/key-encoding.js";
-import type { EntityKeyLayout } from "../runtime/keys.js";
+import type { EntityKeys, ProjectKeys } from "./entity-layout.js";
 import type { KeyNode } from "./key-nodes.js";
 
 /** SCAN's COUNT: keys looked at per round trip. */
@@ -18,71 +17,85 @@ export interface NamespaceKeys {
   readonly sample: FoundKey[];
 }
 
-/** What a scan found of one declared entity. */
-export interface EntityKeys {
-  /** By namespace (`<version>.<shapeHash>`), the current one and those of earlier deploys. */
-  readonly namespaces: Map<string, NamespaceKeys>;
-  /** The write-behind stream and dead-letter stream, where they exist. */
-  queue?: FoundKey;
-  deadLetters?: FoundKey;
-}
-
 export interface Census {
-  /** By entity name. */
-  readonly entities: Map<string, EntityKeys>;
-  /** Keys under the prefix that are no declared entity's, counted by hash tag (`{Legacy}`). */
+  /** By entity name, then by namespace (`<version>.<shapeHash>`): the current one and those of earlier deploys. */
+  readonly entities: Map<string, Map<string, NamespaceKeys>>;
+  /** Keys under the prefix that are no declared entity's, counted by label (their hash tag, `{Legacy}`). */
   readonly undeclared: Map<string, number>;
   /** The SCAN MATCH pattern used. */
   readonly match: string;
 }
 
 /**
- * Counts keys per entity and namespace with SCAN MATCH in batches of SCAN_BATCH, on every node;
- * never KEYS. Scans everything under `prefix`, or with `only`, that entity's keys alone.
+ * Counts keys per entity and namespace with SCAN MATCH, COUNT SCAN_BATCH, on every node; never KEYS.
+ * Scans everything under the prefix, or with `only`, that entity's keys alone. A pass can be taken
+ * in steps (`advance`), so a live view spends a bounded number of calls per refresh.
  */
-export async function takeCensus(
-  nodes: readonly KeyNode[],
-  prefix: string,
-  layouts: ReadonlyMap<string, EntityKeyLayout>,
-  only?: EntityKeyLayout,
-): Promise<Census> {
-  const census: Census = { entities: new Map(), undeclared: new Map(), match: `${escapeGlob(only?.tagged ?? prefix)}*` };
-  for (const node of nodes) {
-    let cursor = "0";
-    do {
-      const [next, keys] = await node.redis.scan(cursor, "MATCH", census.match, "COUNT", SCAN_BATCH);
-      cursor = next;
-      for (const key of keys) record(census, layouts, { key, node });
-    } while (cursor !== "0");
-  }
-  return census;
-}
+export class KeyCensus {
+  private census: Census;
+  private node = 0;
+  private cursor = "0";
+  /** SCAN calls so far in the pass under way. */
+  calls = 0;
 
-function record(census: Census, layouts: ReadonlyMap<string, EntityKeyLayout>, found: FoundKey): void {
-  const { key } = found;
-  const entry = [...layouts].find(([, layout]) => key.startsWith(layout.tagged));
-  if (entry === undefined) {
-    const hashTag = /\{[^}]*\}/.exec(key)?.[0] ?? "(no hash tag)";
-    census.undeclared.set(hashTag, (census.undeclared.get(hashTag) ?? 0) + 1);
-    return;
+  constructor(
+    private readonly nodes: readonly KeyNode[],
+    private readonly keys: ProjectKeys,
+    private readonly only?: EntityKeys,
+  ) {
+    this.census = this.empty();
   }
-  const [name, layout] = entry;
-  let keys = census.entities.get(name);
-  if (!keys) census.entities.set(name, (keys = { namespaces: new Map() }));
-  if (key === layout.streamKey) keys.queue = found;
-  else if (key === layout.deadLetterKey) keys.deadLetters = found;
-  else {
-    const rest = key.slice(layout.tagged.length);
-    const namespace = rest.includes(":") ? rest.slice(0, rest.indexOf(":")) : rest;
-    if (!/^[^{}\s]+$/.test(namespace)) {
-      const label = `{${name}} (not a cachegen key)`;
-      census.undeclared.set(label, (census.undeclared.get(label) ?? 0) + 1);
+
+  /** The counts of the pass under way (complete once `advance` has returned true). */
+  get current(): Census {
+    return this.census;
+  }
+
+  /**
+   * Runs up to `maxCalls` SCAN calls of the pass under way; true when the pass is complete (the next
+   * call starts a new pass from an empty census).
+   */
+  async advance(maxCalls = Number.POSITIVE_INFINITY): Promise<boolean> {
+    if (this.node === this.nodes.length) {
+      this.node = 0;
+      this.calls = 0;
+      this.census = this.empty();
+    }
+    for (let calls = 0; calls < maxCalls && this.node < this.nodes.length; calls++) {
+      const node = this.nodes[this.node]!;
+      const [next, found] = await node.redis.scan(this.cursor, "MATCH", this.census.match, "COUNT", SCAN_BATCH);
+      this.calls += 1;
+      for (const key of found) this.record({ key, node });
+      this.cursor = next;
+      if (next === "0") this.node += 1;
+    }
+    return this.node === this.nodes.length;
+  }
+
+  private empty(): Census {
+    return { entities: new Map(), undeclared: new Map(), match: this.only?.match ?? this.keys.match };
+  }
+
+  private record(found: FoundKey): void {
+    const role = this.keys.classify(found.key);
+    if (role.kind === "undeclared") {
+      this.census.undeclared.set(role.label, (this.census.undeclared.get(role.label) ?? 0) + 1);
       return;
     }
-    let inNamespace = keys.namespaces.get(namespace);
-    if (!inNamespace) keys.namespaces.set(namespace, (inNamespace = { count: 0, sample: [] }));
-    addToSample(inNamespace, found);
+    if (role.kind !== "entry") return; // queues are measured by name, not counted
+    let namespaces = this.census.entities.get(role.entity);
+    if (!namespaces) this.census.entities.set(role.entity, (namespaces = new Map()));
+    let keys = namespaces.get(role.namespace);
+    if (!keys) namespaces.set(role.namespace, (keys = { count: 0, sample: [] }));
+    addToSample(keys, found);
   }
+}
+
+/** One complete census (see KeyCensus). */
+export async function takeCensus(nodes: readonly KeyNode[], keys: ProjectKeys, only?: EntityKeys): Promise<Census> {
+  const census = new KeyCensus(nodes, keys, only);
+  await census.advance();
+  return census.current;
 }
 
 /** Reservoir sampling: after n keys, each has had the same chance to be in the sample. */

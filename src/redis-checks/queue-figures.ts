@@ -1,34 +1,46 @@
 import { CONSUMER_GROUP } from "../runtime/scripts/write-behind-scripts.js";
-import type { EntityKeys, FoundKey } from "./key-census.js";
+import type { EntityKeys } from "./entity-layout.js";
+import type { KeyNodes } from "./key-nodes.js";
 
 export interface QueueFigures {
-  /** Entries not yet written to the source (the worker deletes an entry once it is). */
+  /** Entries not yet written to the source (the worker deletes an entry once it is), over every stream. */
   readonly queued: number;
   /** Of those, delivered to a worker and not acknowledged yet. */
   readonly inFlight: number;
   readonly deadLetters: number;
+  /** The dead-letter streams that hold entries. */
+  readonly deadLetterKeys: readonly string[];
 }
 
-/** The write-behind stream and dead-letter stream of an entity, as the scan found them. */
-export async function measureQueue(keys: EntityKeys | undefined): Promise<QueueFigures> {
+/** XLEN and XPENDING of an entity's write-behind streams and XLEN of its dead-letter streams, summed. */
+export async function measureQueue(nodes: KeyNodes, keys: EntityKeys): Promise<QueueFigures> {
   const [queued, inFlight, deadLetters] = await Promise.all([
-    streamLength(keys?.queue),
-    pendingInGroup(keys?.queue),
-    streamLength(keys?.deadLetters),
+    Promise.all(keys.queueKeys.map((key) => streamLength(nodes, key))),
+    Promise.all(keys.queueKeys.map((key) => pendingInGroup(nodes, key))),
+    Promise.all(keys.deadLetterKeys.map((key) => streamLength(nodes, key))),
   ]);
-  return { queued, inFlight, deadLetters };
+  return {
+    queued: sum(queued),
+    inFlight: sum(inFlight),
+    deadLetters: sum(deadLetters),
+    deadLetterKeys: keys.deadLetterKeys.filter((_, i) => deadLetters[i]! > 0),
+  };
 }
 
-async function streamLength(found: FoundKey | undefined): Promise<number> {
-  return found === undefined ? 0 : Number(await found.node.redis.call("XLEN", found.key));
+async function streamLength(nodes: KeyNodes, key: string): Promise<number> {
+  return Number(await nodes.callOnOwner(key, "XLEN"));
 }
 
-async function pendingInGroup(found: FoundKey | undefined): Promise<number> {
-  if (found === undefined) return 0;
+async function pendingInGroup(nodes: KeyNodes, key: string): Promise<number> {
   try {
-    const [count] = (await found.node.redis.call("XPENDING", found.key, CONSUMER_GROUP)) as [number];
+    const [count] = (await nodes.callOnOwner(key, "XPENDING", CONSUMER_GROUP)) as [number];
     return Number(count);
-  } catch {
-    return 0; // NOGROUP: no worker has started yet
+  } catch (error) {
+    if (/NOGROUP/.test(String(error))) return 0; // no worker has started yet, or no stream
+    throw error;
   }
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
 }

@@ -2,9 +2,8 @@ import type { ProjectModel } from "../model/model.js";
 import { commandsOfFeature, compareVersions, minimumRedisVersion } from "../runtime/commands.js";
 import { error, ok, warn, type Check } from "./check.js";
 import type { ServerInfo } from "./connection.js";
-import { currentLayout } from "./entity-layout.js";
+import type { ProjectKeys } from "./entity-layout.js";
 import { featuresInUse } from "./features-in-use.js";
-import { formatBytes } from "./units.js";
 
 /** Server settings read with CONFIG GET; undefined when the user may not run it. */
 export interface ServerConfig {
@@ -12,11 +11,6 @@ export interface ServerConfig {
   readonly save: string | undefined;
   readonly appendfsync: string | undefined;
 }
-
-/** Below this, a `noeviction` server fills up with ordinary cache traffic. */
-const TINY_MAXMEMORY_BYTES = 64 * 1024 * 1024;
-/** A `noeviction` server this full is about to refuse writes. */
-const NEARLY_FULL = 0.9;
 
 /** The oldest Redis the declared strategies run on, from the commands they send. */
 export function versionCheck(info: ServerInfo, model: ProjectModel): Check {
@@ -30,30 +24,6 @@ export function versionCheck(info: ServerInfo, model: ProjectModel): Check {
     return error("version", `Redis ${version} is older than ${reason}, which the schemas need; upgrade the server`);
   }
   return ok("version", `Redis ${version}; the schemas need >= ${reason}`);
-}
-
-/** Eviction: harmless for cache entries, fatal for a write-behind queue or a value still pending. */
-export function memoryCheck(info: ServerInfo, model: ProjectModel): Check {
-  const policy = info.get("maxmemory_policy") ?? "unknown";
-  const maxmemory = Number(info.get("maxmemory") ?? 0);
-  const used = Number(info.get("used_memory") ?? 0);
-  const limit = maxmemory > 0 ? `maxmemory ${formatBytes(maxmemory)}` : "no maxmemory";
-  const queues = model.entities
-    .filter((entity) => entity.writeBehind !== undefined)
-    .map((entity) => currentLayout(model, entity).streamKey);
-  if (policy.startsWith("allkeys-") && queues.length > 0) {
-    return warn(
-      "maxmemory-policy",
-      `${policy} can evict the write-behind queue (${queues.join(", ")}) and values whose write is still queued, losing acknowledged saves; set maxmemory-policy volatile-lru (cache entries expire, the queue and pending values do not, so only cache entries are evicted): CONFIG SET maxmemory-policy volatile-lru`,
-    );
-  }
-  if (policy === "noeviction" && maxmemory > 0 && (maxmemory < TINY_MAXMEMORY_BYTES || used >= NEARLY_FULL * maxmemory)) {
-    return warn(
-      "maxmemory-policy",
-      `noeviction with ${limit} (${formatBytes(used)} used): once full, every fill and write is refused (OOM); reads then fail open to the source${queues.length > 0 ? " and write-behind saves reject" : ""}; raise maxmemory or set maxmemory-policy volatile-lru`,
-    );
-  }
-  return ok("maxmemory-policy", `${policy}, ${limit}${queues.length > 0 && policy.startsWith("volatile-") ? ": only expiring cache entries are evicted, never the write-behind queue" : ""}`);
 }
 
 /** A write-behind save is acknowledged once it is in Redis: Redis must keep it across a restart. */
@@ -83,12 +53,12 @@ export function persistenceCheck(info: ServerInfo, config: ServerConfig, model: 
   return warn("persistence", `RDB snapshots only (save ${config.save}): ${saves} acknowledged since the last snapshot are lost if Redis dies; ${turnOnAof}`);
 }
 
-export function clusterCheck(info: ServerInfo): Check {
+export function clusterCheck(info: ServerInfo, keys: ProjectKeys): Check {
   if (info.get("role") === "slave") {
     return warn("cluster", "this server is a replica (read-only): fills and invalidations fail there; point the app at the primary");
   }
   if (info.get("cluster_enabled") === "1") {
-    return ok("cluster", "cluster mode: give the repositories an ioredis Cluster; each entity's keys share one hash tag, so every step is single-slot (one entity lives on one shard)");
+    return ok("cluster", `cluster mode: give the repositories an ioredis Cluster; ${keys.clusterSpread}`);
   }
   return ok("cluster", "standalone (not a cluster)");
 }

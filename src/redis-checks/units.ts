@@ -30,3 +30,8 @@ export function formatCount(count: number): string {
 export function formatMs(ms: number): string {
   return `${ms < 1 ? ms.toFixed(2) : ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
 }
+
+/** `0.7512` -> `75.1%`. */
+export function formatPercent(fraction: number): string {
+  return `${(fraction * 100).toFixed(1)}%`;
+}

@@ -17,6 +17,7 @@ import { createAppUser } from "./app-user.js";
 import { config, requireBuiltCli, runCli, temporaryProjects } from "./cli-harness.js";
 import * as example from "./example-entities.js";
 import { MemorySource } from "./example-entities.js";
+import { aclRefusals } from "./redis-fixtures.js";
 
 requireBuiltCli();
 const project = temporaryProjects();
@@ -39,26 +40,27 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Creates the user the rule of `cwd` describes; `connect()` opens a ready connection as that user. */
-async function createUserFromRule(cwd: string, user: string): Promise<{ rule: string; connect(): Promise<Redis> }> {
-  const { rule, password } = await createAppUser(admin, cwd, user);
+/**
+ * Creates the user the rule of `cwd` describes (`cachegen acl` run with `aclArgs`); `connect(db)`
+ * opens a ready connection as that user, on database `db` as a `redis://.../<db>` URL selects it;
+ * `url(db)` is that URL.
+ */
+async function createUserFromRule(
+  cwd: string,
+  user: string,
+  aclArgs: readonly string[] = [],
+): Promise<{ rule: string; connect(db?: number): Promise<Redis>; url(db?: number): string }> {
+  const { rule, password } = await createAppUser(admin, cwd, user, aclArgs);
+  const url = (db = 0) => `redis://${user}:${password}@127.0.0.1:${server.port}${db === 0 ? "" : `/${db}`}`;
   return {
     rule,
-    async connect() {
-      const redis = new Redis({ host: "127.0.0.1", port: server.port, username: user, password, lazyConnect: true, maxRetriesPerRequest: 1 });
+    url,
+    async connect(db = 0) {
+      const redis = new Redis(url(db), { lazyConnect: true, maxRetriesPerRequest: 1 });
       await redis.connect();
       return redis;
     },
   };
-}
-
-/** What the server refused this user (ACL LOG), as `<reason> <object>` lines. */
-async function refusals(user: string): Promise<string[]> {
-  const entries = (await admin.call("ACL", "LOG", "128")) as string[][];
-  return entries
-    .map((entry) => Object.fromEntries(entry.flatMap((_, i) => (i % 2 === 0 ? [[entry[i], entry[i + 1]]] : []))))
-    .filter((entry) => entry.username === user)
-    .map((entry) => `${entry.reason} ${entry.object}`);
 }
 
 /** Every repository and event of one scenario, to assert that Redis refused nothing. */
@@ -123,7 +125,7 @@ async function exerciseCustomer(redis: Redis, other: Redis, watch: Watch): Promi
   expect(await customers.get(id)).toEqual(example.customer);
   expect(await customers.getByEmail(email)).toEqual(example.customer);
   expect(await customers.getMany([id])).toEqual([example.customer]);
-  await customers.invalidateTier("gold");
+  await customers.invalidateByTier("gold");
   expect(await customers.refresh(id)).toEqual(example.customer);
 
   // l1: served in-process once subscribed; a save through another connection drops it (pub/sub).
@@ -161,7 +163,7 @@ async function exerciseCatalog(redis: Redis, watch: Watch): Promise<void> {
   const { sku } = example.product;
   expect(await productRepository.get(sku, (key) => products.load(key))).toEqual(example.product);
   expect(await productRepository.getBySlug(example.product.slug)).toEqual(example.product);
-  await productRepository.invalidateCategory(example.product.categoryId);
+  await productRepository.invalidateByCategory(example.product.categoryId);
   await productRepository.save({ ...example.product, priceCents: 500 });
   await productRepository.delete(sku);
 
@@ -169,8 +171,8 @@ async function exerciseCatalog(redis: Redis, watch: Watch): Promise<void> {
   const reviewKey = { productSku: example.review.productSku, customerId: example.review.customerId };
   expect(await reviewRepository.get(reviewKey)).toEqual(example.review);
   expect(await reviewRepository.getMany([reviewKey])).toEqual([example.review]);
-  await reviewRepository.invalidateProduct(sku);
-  await reviewRepository.invalidateAuthor(example.review.customerId);
+  await reviewRepository.invalidateByProduct(sku);
+  await reviewRepository.invalidateByAuthor(example.review.customerId);
   await reviewRepository.save({ ...example.review, stars: 4 });
   await reviewRepository.delete(reviewKey);
 
@@ -206,7 +208,7 @@ async function exerciseWriteBehind(redis: Redis, watch: Watch): Promise<void> {
     expect(await orders.get(order.id)).toEqual(order);
     await orders.flush(10_000);
     expect(await source.load({ id: order.id })).toEqual(order);
-    await orders.invalidateCustomer(order.customerId);
+    await orders.invalidateByCustomer(order.customerId);
     await orders.delete(order.id);
     await orders.flush(10_000);
     expect(await source.load({ id: order.id })).toBeNull();
@@ -218,7 +220,7 @@ async function exerciseWriteBehind(redis: Redis, watch: Watch): Promise<void> {
 async function expectNothingRefused(user: string, watch: Watch): Promise<void> {
   expect(watch.redisErrors()).toEqual([]);
   expect(watch.errorCounts().every((count) => count === 0)).toBe(true);
-  expect(await refusals(user)).toEqual([]);
+  expect(await aclRefusals(admin, user)).toEqual([]);
 }
 
 describe("cachegen acl", () => {
@@ -314,5 +316,137 @@ describe("cachegen acl", () => {
       redis.disconnect();
       other.disconnect();
     }
+  });
+});
+
+describe("cachegen acl for the app's own connection", () => {
+  /** A read-through and a write-behind round trip on `redis`, with its worker: what an app does first. */
+  async function exerciseReadAndWriteBehind(redis: Redis, watch: Watch, keyPrefix?: string): Promise<void> {
+    const categories = new MemorySource((c: typeof example.category) => ({ id: c.id }));
+    categories.put(example.category);
+    const categoryRepository = watch.track(new CategoryRepository({ redis, source: categories, onEvent: watch.onEvent, ...(keyPrefix && { keyPrefix }) }));
+    expect(await categoryRepository.get(example.category.id)).toEqual(example.category);
+    expect(await categoryRepository.get(example.category.id)).toEqual(example.category);
+    expect(categoryRepository.stats()).toMatchObject({ hits: 1, loads: 1 });
+    await categoryRepository.save({ ...example.category, productCount: 3 });
+
+    const orders = new MemorySource((o: Order) => ({ id: o.id }));
+    const orderRepository = watch.track(new OrderRepository({ redis, source: orders, onEvent: watch.onEvent, ...(keyPrefix && { keyPrefix }) }));
+    const worker = orderRepository.startWorker();
+    try {
+      const order: Order = {
+        id: "5b1c9e0f-7a21-4f7e-8a2d-3d6f0c1e9a4b",
+        customerId: example.customer.id,
+        status: "paid",
+        lines: [],
+        totalCents: 0n,
+        placedAt: new Date("2024-03-01T10:00:00.000Z"),
+        revision: 1,
+      };
+      await orderRepository.save(order);
+      await orderRepository.flush(10_000);
+      expect(await orders.load({ id: order.id })).toEqual(order);
+    } finally {
+      await worker.stop();
+    }
+  }
+
+  it("grants SELECT when the app's URL names a database (--redis URL or --db), and the runtime works there", async () => {
+    const user = "shop-db2";
+    const { rule, connect, url } = await createUserFromRule(packageRoot, user, ["--redis", `redis://127.0.0.1:${server.port}/2`]);
+    expect(rule).toContain(" +select ");
+    const redis = await connect(2);
+    const watch = new Watch();
+    try {
+      await exerciseReadAndWriteBehind(redis, watch);
+      await expectNothingRefused(user, watch);
+      // The keys are in database 2, where the app's URL points, not in 0.
+      const database2 = new Redis({ host: "127.0.0.1", port: server.port, db: 2 });
+      expect(await database2.dbsize()).toBeGreaterThan(0);
+      database2.disconnect();
+      expect(await admin.dbsize()).toBe(0);
+    } finally {
+      await watch.close();
+      redis.disconnect();
+    }
+    const doctor = await runCli(packageRoot, ["doctor", "--redis", url(2)]);
+    expect(doctor.stdout).toMatch(/^connection: ok: connected to redis:\/\/shop-db2:\*\*\*@127\.0\.0\.1:\d+\/2$/m);
+
+    const byNumber = await runCli(packageRoot, ["acl", "--db", "2"]);
+    expect(byNumber.stdout.split("\n").at(-2)).toBe(rule.replace(`SETUSER ${user} `, "SETUSER cachegen "));
+    expect(byNumber.stdout).toContain("# +select: the app's connection uses database 2, and ioredis sends SELECT 2 on every connect");
+  });
+
+  it("without a database says in the rule how to grant SELECT, and doctor names the missing grant", async () => {
+    const user = "shop-db0";
+    const { rule, url } = await createUserFromRule(packageRoot, user);
+    expect(rule).not.toContain("+select");
+    const { stdout } = await runCli(packageRoot, ["acl"]);
+    expect(stdout).toContain(
+      "# not granted: +select, needed when the app's URL names a database (redis://host:6379/2): without it every connection is refused NOPERM; print the rule with --redis <the app's URL> or --db <n> to grant it",
+    );
+    const doctor = await runCli(packageRoot, ["doctor", "--redis", url(2)]);
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(
+      /^connection: error: redis:\/\/shop-db0:\*\*\*@127\.0\.0\.1:\d+\/2 refused a command of the connection: NOPERM .*'select'.*: the URL names a database, and this user may not SELECT; grant it \+select \(`cachegen acl --redis URL` prints a rule that does\)$/m,
+    );
+  });
+
+  it("says what EVAL grants: scripts of the user's own, which reach no command or key beyond the rule", async () => {
+    const user = "scripter";
+    const { connect } = await createUserFromRule(packageRoot, user);
+    const { stdout } = await runCli(packageRoot, ["acl"]);
+    expect(stdout).toMatch(/^# \+eval lets this user run scripts of its own, but Redis checks this rule on every redis\.call inside a script/m);
+    await admin.set("other-app:secret", "x");
+    const redis = await connect();
+    try {
+      await expect(redis.eval("return redis.call('GET', KEYS[1])", 1, "other-app:secret")).rejects.toThrow(/NOPERM/);
+      await expect(redis.eval("return redis.call('GET', 'other-app:secret')", 0)).rejects.toThrow(/can't access at least one of the keys/);
+      await expect(redis.eval("return redis.call('FLUSHALL')", 0)).rejects.toThrow(/can't run this command/);
+      await expect(redis.eval("return redis.call('KEYS', '*')", 0)).rejects.toThrow(/can't run this command/);
+      expect(await redis.eval("return redis.call('GET', 'app:mine')", 0)).toBeNull();
+    } finally {
+      redis.disconnect();
+    }
+    expect(await admin.get("other-app:secret")).toBe("x");
+  });
+
+  it("covers the app's own keyPrefix with --key-prefix, keys and l1 channels alike", async () => {
+    const user = "prefixed";
+    const { rule, connect } = await createUserFromRule(packageRoot, user, ["--key-prefix", "shop"]);
+    expect(rule).toContain(`resetkeys "~shop:*" resetchannels "&shop:{Customer}:*:l1" -@all`);
+    const redis = await connect();
+    const other = await connect();
+    const watch = new Watch();
+    try {
+      await exerciseReadAndWriteBehind(redis, watch, "shop");
+      const customers = Object.assign(new MemorySource((c: typeof example.customer) => ({ id: c.id })), {
+        loadByEmail: (email: string) => customers.findBy("email", email),
+      });
+      customers.put(example.customer);
+      const options = { source: customers, keyPrefix: "shop", encryptionKeys: example.encryptionKeys, onEvent: watch.onEvent };
+      const reader = watch.track(new CustomerRepository({ redis, ...options }));
+      const writer = watch.track(new CustomerRepository({ redis: other, ...options }));
+      expect(await reader.get(example.customer.id)).toEqual(example.customer);
+      await writer.save({ ...example.customer, name: "Ada L." });
+      await until(async () => (await reader.get(example.customer.id))?.name === "Ada L.");
+      await expectNothingRefused(user, watch);
+    } finally {
+      await watch.close();
+      redis.disconnect();
+      other.disconnect();
+    }
+  });
+
+  it("refuses a --db that is not a number, or one that disagrees with --redis (exit 2)", async () => {
+    const notNumber = await runCli(packageRoot, ["acl", "--db", "two"]);
+    expect(notNumber.code).toBe(2);
+    expect(notNumber.stderr).toContain('--db "two": give the database number the app\'s URL selects, e.g. --db 2');
+    const disagree = await runCli(packageRoot, ["acl", "--db", "1", "--redis", "redis://127.0.0.1:6379/2"]);
+    expect(disagree.code).toBe(2);
+    expect(disagree.stderr).toContain("--db 1 and --redis (database 2) disagree; give one of them");
+    const badPrefix = await runCli(packageRoot, ["acl", "--key-prefix", "a{b}"]);
+    expect(badPrefix.code).toBe(2);
+    expect(badPrefix.stderr).toContain('--key-prefix "a{b}": a key prefix is not empty and has no whitespace, { } * ? [ ] or \\; pass the keyPrefix the app gives its repositories');
   });
 });

@@ -5,11 +5,11 @@ import { PASSWORD_PLACEHOLDER } from "../../src/redis-checks/acl-rule.js";
 import { runCli } from "./cli-harness.js";
 
 /**
- * Runs `cachegen acl --user <user>` in `cwd` and creates that user through `admin`, with a fresh
- * password in place of the placeholder. Returns the printed rule and the user's password.
+ * Runs `cachegen acl --user <user> [aclArgs]` in `cwd` and creates that user through `admin`, with a
+ * fresh password in place of the placeholder. Returns the printed rule and the user's password.
  */
-export async function createAppUser(admin: Redis, cwd: string, user: string): Promise<{ rule: string; password: string }> {
-  const { code, stdout, stderr } = await runCli(cwd, ["acl", "--user", user]);
+export async function createAppUser(admin: Redis, cwd: string, user: string, aclArgs: readonly string[] = []): Promise<{ rule: string; password: string }> {
+  const { code, stdout, stderr } = await runCli(cwd, ["acl", "--user", user, ...aclArgs]);
   expect(stderr).toBe("");
   expect(code).toBe(0);
   const lines = stdout.trimEnd().split("\n");

@@ -3,9 +3,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { resolveConfig } from "../../src/config.js";
 import type { ProjectModel } from "../../src/model/model.js";
 import { parseInfo } from "../../src/redis-checks/connection.js";
+import { projectKeys } from "../../src/redis-checks/entity-layout.js";
 import { clusterCheck, versionCheck } from "../../src/redis-checks/server-checks.js";
 import { authCheck, tlsCheck } from "../../src/redis-checks/transport-checks.js";
-import { readProject } from "../../src/schema/read-project.js";
+import { readProject } from "../../src/read-project.js";
 import { redisTarget } from "../../src/cli/redis-target.js";
 
 /** Cases no local server can show: an old Redis, a remote host. Nothing here connects anywhere. */
@@ -43,6 +44,6 @@ describe("doctor's checks on facts no local server shows", () => {
   });
 
   it("warns when pointed at a replica", () => {
-    expect(clusterCheck(parseInfo("role:slave\r\ncluster_enabled:0\r\n")).severity).toBe("warn");
+    expect(clusterCheck(parseInfo("role:slave\r\ncluster_enabled:0\r\n"), projectKeys(examples)).severity).toBe("warn");
   });
 });

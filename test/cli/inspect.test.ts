@@ -1,8 +1,6 @@
-import { execFile } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { Cluster, Redis } from "ioredis";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RedisClient } from "cachegen/runtime";
 import { CategoryRepository } from "../../generated/category.js";
@@ -10,11 +8,11 @@ import { CustomerRepository } from "../../generated/customer.js";
 import { OrderRepository, type Order } from "../../generated/order.js";
 import { freePort } from "../support/free-port.js";
 import { SpawnedRedis } from "../support/redis-server.js";
-import { until } from "../support/wait.js";
 import { createAppUser } from "./app-user.js";
 import { requireBuiltCli, runCli, temporaryProjects } from "./cli-harness.js";
 import * as example from "./example-entities.js";
 import { MemorySource } from "./example-entities.js";
+import { startCluster, tableRow } from "./redis-fixtures.js";
 
 requireBuiltCli();
 const project = temporaryProjects();
@@ -50,11 +48,6 @@ async function seedLeftovers(redis: RedisClient): Promise<void> {
   await redis.set(`${keyPrefix}:{Customer}:0.deadbeef:v:x`, "v|0||{}", "PX", 60_000);
   await redis.incr(`${keyPrefix}:{Customer}:0.deadbeef:e`);
   await redis.set(`${keyPrefix}:{Legacy}:1.abc:v:1`, "v|0||{}");
-}
-
-function row(stdout: string, entity: string): string[] {
-  const line = stdout.split("\n").find((candidate) => candidate.startsWith(`${entity} `));
-  return line?.trim().split(/ {2,}/) ?? [];
 }
 
 describe("cachegen inspect on one server", () => {
@@ -96,20 +89,20 @@ describe("cachegen inspect on one server", () => {
     expect(stdout).toMatch(/^redis:\/\/127\.0\.0\.1:\d+: SCAN MATCH seeded:\* COUNT 1000 on 1 node; memory and TTLs from up to 100 sampled keys per namespace$/m);
     expect(stdout).toMatch(/^Entity +Strategy +Namespace +Keys +Memory +TTL min \/ median \/ max +Old namespaces +Queue +Dead letters$/m);
 
-    const [name, strategy, namespace, keys, memory, ttl, old, queue, deadLetters] = row(stdout, "Category");
+    const [name, strategy, namespace, keys, memory, ttl, old, queue, deadLetters] = tableRow(stdout, "Category");
     expect([name, strategy, keys, old, queue, deadLetters]).toEqual(["Category", "read-through", "3", "—", "—", "—"]);
     expect(namespace).toMatch(/^2\.[0-9a-f]{8}$/);
     expect(memory).toMatch(/^\d+ B$/);
     expect(ttl).toMatch(/^(22h|23h|1d)[^/]* \/ (22h|23h|1d)[^/]* \/ (22h|23h|1d)[^/]*$/);
 
-    const customer = row(stdout, "Customer");
+    const customer = tableRow(stdout, "Customer");
     expect(customer[3]).toBe("5"); // 2 values, 2 email index entries, 1 tag set (tier:gold)
     expect(customer[6]).toBe("2 in 1");
 
-    const order = row(stdout, "Order");
+    const order = tableRow(stdout, "Order");
     expect(order.slice(-2)).toEqual(["1", "1"]);
     expect(order[5]).toContain("without expiry");
-    expect(row(stdout, "Coupon").slice(3)).toEqual(["0", "—", "—", "—", "—", "—"]);
+    expect(tableRow(stdout, "Coupon").slice(3)).toEqual(["0", "—", "—", "—", "—", "—"]);
 
     expect(stdout).toContain("Old namespaces, left by earlier deploys");
     expect(stdout).toMatch(/^ {2}Customer 0\.deadbeef: 2 keys, \d+ B, 1 without expiry \(these never go by themselves\): deleteByPrefix\(redis, "seeded:\{Customer\}:0\.deadbeef:"\)$/m);
@@ -117,12 +110,25 @@ describe("cachegen inspect on one server", () => {
     expect(stdout).toContain("Order: 1 write the source kept refusing wait in seeded:{Order}:dlq; read them with XRANGE seeded:{Order}:dlq - +");
   });
 
+  it("takes the app's own keyPrefix with --key-prefix, over the configured one", async () => {
+    const { code, stdout, stderr } = await runCli(packageRoot, ["inspect", "--redis", url, "--key-prefix", keyPrefix]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain("SCAN MATCH seeded:* COUNT 1000 on 1 node");
+    expect(tableRow(stdout, "Category")[3]).toBe("3");
+    expect(tableRow(stdout, "Customer")[3]).toBe("5");
+    expect(tableRow(stdout, "Order").slice(-2)).toEqual(["1", "1"]);
+    const configured = await runCli(packageRoot, ["inspect", "--redis", url]);
+    expect(configured.stdout).toContain("SCAN MATCH app:* COUNT 1000");
+    expect(tableRow(configured.stdout, "Category")[3]).toBe("0");
+  });
+
   it("scans only the named entity's keys", async () => {
     const { code, stdout } = await runCli(cwd, ["inspect", "--redis", url, "Category"]);
     expect(code).toBe(0);
     expect(stdout).toContain("SCAN MATCH seeded:{Category}:* COUNT 1000");
-    expect(row(stdout, "Category")[3]).toBe("3");
-    expect(row(stdout, "Customer")).toEqual([]);
+    expect(tableRow(stdout, "Category")[3]).toBe("3");
+    expect(tableRow(stdout, "Customer")).toEqual([]);
     expect(stdout).not.toContain("{Legacy}");
   });
 
@@ -140,7 +146,7 @@ describe("cachegen inspect on one server", () => {
     await admin.quit();
     const { code, stderr } = await runCli(cwd, ["inspect", "--redis", url.replace("redis://", `redis://shop:${password}@`)]);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^cachegen inspect: redis:\/\/shop:\*\*\*@127\.0\.0\.1:\d+ failed: NOPERM .*'scan'.*; inspect needs SCAN, MEMORY USAGE, PTTL and XLEN .*; run it as an operator's user\n$/);
+    expect(stderr).toMatch(/^cachegen inspect: redis:\/\/shop:\*\*\*@127\.0\.0\.1:\d+ failed: NOPERM .*'scan'.*; inspect needs SCAN, MEMORY USAGE, PTTL, XLEN and XPENDING .*; run it as an operator's user\n$/);
   });
 
   it("exits 1 when Redis cannot be reached, and 2 for two entity names", async () => {
@@ -153,7 +159,6 @@ describe("cachegen inspect on one server", () => {
 });
 
 describe("cachegen inspect on a cluster", () => {
-  const run = promisify(execFile);
   const servers: SpawnedRedis[] = [];
 
   afterAll(async () => {
@@ -161,15 +166,7 @@ describe("cachegen inspect on a cluster", () => {
   });
 
   it("scans every primary and counts the keys of each entity wherever its slot lives", async () => {
-    for (let i = 0; i < 3; i++) servers.push(await SpawnedRedis.start(["--cluster-enabled", "yes", "--cluster-config-file", `nodes-${i}.conf`]));
-    await run("redis-cli", ["--cluster", "create", ...servers.map((s) => `127.0.0.1:${s.port}`), "--cluster-replicas", "0", "--cluster-yes"]);
-    for (const server of servers) {
-      const node = new Redis({ host: "127.0.0.1", port: server.port });
-      await until(async () => String(await node.cluster("INFO")).includes("cluster_state:ok"), 10_000, 50);
-      node.disconnect();
-    }
-    const cluster = new Cluster([{ host: "127.0.0.1", port: servers[0]!.port }]);
-    await until(() => cluster.status === "ready", 10_000);
+    const cluster = await startCluster(servers);
     await seedThroughRepositories(cluster);
     await seedLeftovers(cluster);
     await cluster.quit();
@@ -179,9 +176,9 @@ describe("cachegen inspect on a cluster", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("COUNT 1000 on 3 cluster primaries (");
     for (const server of servers) expect(stdout).toContain(`127.0.0.1:${server.port}`);
-    expect(row(stdout, "Category")[3]).toBe("3");
-    expect(row(stdout, "Customer")[3]).toBe("5");
-    expect(row(stdout, "Customer")[6]).toBe("2 in 1");
+    expect(tableRow(stdout, "Category")[3]).toBe("3");
+    expect(tableRow(stdout, "Customer")[3]).toBe("5");
+    expect(tableRow(stdout, "Customer")[6]).toBe("2 in 1");
     expect(stdout).toMatch(/^ {2}\{Legacy\}: 1 key$/m);
   });
 });

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,22 @@ export function resilientClient(port: number, options: Record<string, unknown> =
   const redis = new Redis({ host: "127.0.0.1", port, retryStrategy: () => 50, maxRetriesPerRequest: 1, ...options });
   redis.on("error", () => undefined);
   return redis;
+}
+
+/** `redis-server` is not on PATH: what to install, in one line. */
+export class RedisServerMissing extends Error {
+  override readonly name = "RedisServerMissing";
+  constructor() {
+    super(
+      "the tests need the redis-server binary (they also start servers of their own, to stop and restart), and it is not on PATH: install Redis (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis)",
+    );
+  }
+}
+
+/** Throws `RedisServerMissing` when `redis-server` cannot be run. */
+export function requireRedisServer(): void {
+  const probe = spawnSync("redis-server", ["--version"], { stdio: "ignore" });
+  if ((probe.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") throw new RedisServerMissing();
 }
 
 /** A redis-server of our own on a free loopback port, for tests that kill, stop, restart or fill it. */
@@ -42,7 +58,9 @@ export class SpawnedRedis {
     this.child = child;
     killOnExit(child);
     // No redis-server binary (ENOENT): fail at once, with the reason.
-    const failed = new Promise<never>((_, reject) => child.once("error", reject));
+    const failed = new Promise<never>((_, reject) =>
+      child.once("error", (error: NodeJS.ErrnoException) => reject(error.code === "ENOENT" ? new RedisServerMissing() : error)),
+    );
     failed.catch(() => undefined);
     const probe = new Redis({ host: "127.0.0.1", port: this.port, lazyConnect: true, retryStrategy: () => 20, maxRetriesPerRequest: 0 });
     probe.on("error", () => undefined);

@@ -4,7 +4,7 @@ import { Redis as Redis6 } from "ioredis6";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix, type RedisClient, type WriteBehindWorker } from "cachegen/runtime";
 import { TeamRepository, type Team } from "../fixtures/valid/full-featured-read-through/expected/team.js";
-import { connect, makeUser, uniquePrefix } from "../runtime/helpers.js";
+import { connect, makeUser, REDIS_PORT, uniquePrefix } from "../runtime/helpers.js";
 import { sleep, until } from "../support/wait.js";
 import { later, writeBehindSetup, writeBehindUser } from "./fixtures.js";
 
@@ -185,7 +185,7 @@ describe("write-behind worker", () => {
   });
 
   it("works on an ioredis 6 client (RESP3)", async () => {
-    const client = new Redis6({ host: "127.0.0.1", port: 6379, lazyConnect: true });
+    const client = new Redis6({ host: "127.0.0.1", port: REDIS_PORT, lazyConnect: true });
     await client.connect();
     try {
       const { table, repo, start } = setup(client as unknown as RedisClient);
