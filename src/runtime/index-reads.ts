@@ -1,25 +1,13 @@
-import type { Codec } from "./codec.js";
 import type { Coalescer } from "./coalescer.js";
-import type { EntityDefinition } from "./definition.js";
-import type { EntityRedis } from "./entity-redis.js";
 import { InvalidKeyError } from "./errors.js";
-import type { Events } from "./events.js";
 import type { Invalidator } from "./invalidator.js";
-import type { KeySpace, ResolvedKey } from "./keys.js";
+import type { ResolvedKey } from "./keys.js";
 import type { Leases } from "./leases.js";
-import type { SourceAdapter } from "./source-adapter.js";
-import type { TtlPolicy } from "./ttl-policy.js";
+import type { EntityParts } from "./repository-parts.js";
 
-export interface IndexReadParts<TEntity, TKey> {
-  readonly definition: EntityDefinition<TEntity, TKey>;
-  readonly keys: KeySpace<TEntity, TKey>;
-  readonly codec: Codec<TEntity>;
-  readonly redis: EntityRedis<TEntity, TKey>;
-  readonly source: SourceAdapter<TEntity, TKey>;
+export interface IndexReadParts<TEntity, TKey> extends EntityParts<TEntity, TKey> {
   readonly leases: Leases<TEntity, TKey>;
   readonly invalidator: Invalidator<TEntity, TKey>;
-  readonly ttl: TtlPolicy;
-  readonly events: Events;
   /** Index reads in flight in this process, by index key. */
   readonly inFlight: Coalescer<TEntity | null>;
   /** The value of a write of `k` still queued (null: a delete), undefined when none is (write-behind only). */

@@ -1,15 +1,13 @@
 import { randomBytes } from "node:crypto";
-import type { Codec } from "./codec.js";
-import type { EntityRedis, FillEntry } from "./entity-redis.js";
-import type { Events } from "./events.js";
+import type { FillEntry } from "./entity-redis.js";
 import type { Invalidator } from "./invalidator.js";
 import type { ResolvedKey } from "./keys.js";
 import type { L1Cache } from "./l1.js";
 import type { LeaseMode, LeaseOutcome } from "./scripts/read-scripts.js";
 import { sleep } from "./sleep.js";
-import type { Loader, SourceAdapter } from "./source-adapter.js";
+import type { EntityParts } from "./repository-parts.js";
+import type { Loader } from "./source-adapter.js";
 import { storedNotFound } from "./stored-value.js";
-import type { TtlPolicy } from "./ttl-policy.js";
 
 /** Lease waits: first poll delay, backoff cap, and how long polls are a plain GET. */
 const FIRST_POLL_MS = 8;
@@ -24,13 +22,8 @@ export function newToken(): string {
   return `${PROCESS_ID}.${tokenCounter.toString(36)}`;
 }
 
-export interface LeaseParts<TEntity, TKey> {
-  readonly redis: EntityRedis<TEntity, TKey>;
-  readonly codec: Codec<TEntity>;
-  readonly source: SourceAdapter<TEntity, TKey>;
-  readonly ttl: TtlPolicy;
+export interface LeaseParts<TEntity, TKey> extends EntityParts<TEntity, TKey> {
   readonly invalidator: Invalidator<TEntity, TKey>;
-  readonly events: Events;
   readonly l1: L1Cache<TEntity> | undefined;
   readonly leaseTtlMs: number;
 }

@@ -1,27 +1,18 @@
-import type { Codec } from "./codec.js";
 import type { Coalescer } from "./coalescer.js";
-import type { EntityDefinition } from "./definition.js";
-import type { EntityRedis } from "./entity-redis.js";
-import type { Events } from "./events.js";
 import type { Invalidator } from "./invalidator.js";
-import type { KeySpace, ResolvedKey } from "./keys.js";
+import type { ResolvedKey } from "./keys.js";
 import type { L1Cache } from "./l1.js";
 import type { Leases } from "./leases.js";
-import type { Loader, SourceAdapter } from "./source-adapter.js";
+import type { EntityParts } from "./repository-parts.js";
+import type { Loader } from "./source-adapter.js";
 import type { KeyInput } from "./types.js";
 
 /** `lookup` found nothing usable. */
 const MISS: unique symbol = Symbol("cachegen.miss");
 
-export interface ReadPathParts<TEntity, TKey> {
-  readonly definition: EntityDefinition<TEntity, TKey>;
-  readonly keys: KeySpace<TEntity, TKey>;
-  readonly codec: Codec<TEntity>;
-  readonly redis: EntityRedis<TEntity, TKey>;
-  readonly source: SourceAdapter<TEntity, TKey>;
+export interface ReadPathParts<TEntity, TKey> extends EntityParts<TEntity, TKey> {
   readonly leases: Leases<TEntity, TKey>;
   readonly invalidator: Invalidator<TEntity, TKey>;
-  readonly events: Events;
   readonly l1: L1Cache<TEntity> | undefined;
   /** Reads in flight in this process, by value key: concurrent readers of a key share one. */
   readonly inFlight: Coalescer<TEntity | null>;

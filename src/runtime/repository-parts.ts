@@ -20,6 +20,17 @@ const DEFAULT_TIMEOUT_MS = 100;
 const DEFAULT_LEASE_TTL_MS = 5_000;
 const DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024;
 
+/** What most parts of a repository work with: the entity, its keys and codec, Redis, the source. */
+export interface EntityParts<TEntity, TKey> {
+  readonly definition: EntityDefinition<TEntity, TKey>;
+  readonly keys: KeySpace<TEntity, TKey>;
+  readonly codec: Codec<TEntity>;
+  readonly redis: EntityRedis<TEntity, TKey>;
+  readonly source: SourceAdapter<TEntity, TKey>;
+  readonly ttl: TtlPolicy;
+  readonly events: Events;
+}
+
 /** The parts a repository is made of; the Repository class is a facade over them. */
 export interface RepositoryParts<TEntity, TKey> {
   readonly keys: KeySpace<TEntity, TKey>;
@@ -78,22 +89,11 @@ export function assembleRepository<TEntity, TKey>(
     indexReads: indexReadsInFlight,
     redisAvailable: () => guard.available(),
   });
-  const leases = new Leases({ redis, codec, source, ttl, invalidator, events, l1, leaseTtlMs });
-  const writes = writeStrategyFor({ definition, keys, codec, redis, source, invalidator, ttl, events, client, rawSource: options.source });
-  const reads = new ReadPath({ definition, keys, codec, redis, source, leases, invalidator, events, l1, inFlight: valueReads });
-  const indexReads = new IndexReads({
-    definition,
-    keys,
-    codec,
-    redis,
-    source,
-    leases,
-    invalidator,
-    ttl,
-    events,
-    inFlight: indexReadsInFlight,
-    queuedValue: writes.queuedValue,
-  });
+  const entity: EntityParts<TEntity, TKey> = { definition, keys, codec, redis, source, ttl, events };
+  const leases = new Leases({ ...entity, invalidator, l1, leaseTtlMs });
+  const writes = writeStrategyFor({ ...entity, invalidator, client, rawSource: options.source });
+  const reads = new ReadPath({ ...entity, leases, invalidator, l1, inFlight: valueReads });
+  const indexReads = new IndexReads({ ...entity, leases, invalidator, inFlight: indexReadsInFlight, queuedValue: writes.queuedValue });
   return { keys, events, l1, reads, indexReads, invalidator, writes };
 }
 

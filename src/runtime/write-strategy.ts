@@ -1,13 +1,8 @@
-import type { Codec } from "./codec.js";
 import type { CommandClient } from "./command-client.js";
-import type { EntityDefinition } from "./definition.js";
-import type { EntityRedis } from "./entity-redis.js";
-import type { Events } from "./events.js";
 import { InvalidateAfterWrite } from "./invalidate-after-write.js";
 import type { Invalidator } from "./invalidator.js";
-import type { KeySpace, ResolvedKey } from "./keys.js";
-import type { SourceAdapter } from "./source-adapter.js";
-import type { TtlPolicy } from "./ttl-policy.js";
+import type { ResolvedKey } from "./keys.js";
+import type { EntityParts } from "./repository-parts.js";
 import type { EntitySource } from "./types.js";
 import { WriteBehind } from "./write-behind.js";
 import { WriteThrough } from "./write-through.js";
@@ -24,15 +19,8 @@ export interface WriteStrategy<TEntity, TKey> {
 }
 
 /** What a write strategy works with. */
-export interface WriteParts<TEntity, TKey> {
-  readonly definition: EntityDefinition<TEntity, TKey>;
-  readonly keys: KeySpace<TEntity, TKey>;
-  readonly codec: Codec<TEntity>;
-  readonly redis: EntityRedis<TEntity, TKey>;
-  readonly source: SourceAdapter<TEntity, TKey>;
+export interface WriteParts<TEntity, TKey> extends EntityParts<TEntity, TKey> {
   readonly invalidator: Invalidator<TEntity, TKey>;
-  readonly ttl: TtlPolicy;
-  readonly events: Events;
   /** For the write-behind worker: the client it duplicates, and the source it writes to. */
   readonly client: CommandClient;
   readonly rawSource: EntitySource<TEntity, TKey> | undefined;

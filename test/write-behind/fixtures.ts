@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll } from "vitest";
 import {
   defineEntity,
+  deleteByPrefix,
   WriteBehindRepository,
   type EntityDefinition,
   type RedisClient,
@@ -10,7 +13,7 @@ import {
 } from "cachegen/runtime";
 import { userEntity, type User, type UserKey, type UserTag } from "../runtime/fixtures/user.js";
 import { KeySpace } from "../../src/runtime/keys.js";
-import { collectEvents, encryptionKeys } from "../runtime/helpers.js";
+import { collectEvents, connect, encryptionKeys, uniquePrefix } from "../runtime/helpers.js";
 import { holdPoint } from "../support/hold.js";
 
 /** The test User (index byEmail, tag team, invalidates Team, versionField updatedAt) as a write-behind entity. */
@@ -111,22 +114,42 @@ export class UserTable implements WriteBehindUserSource {
 
 
 /**
- * A repository under its own prefix below `prefix` (so its own queue), over a fresh table;
- * `start()` starts a worker with short polls and records it in `workers` (to stop after the tests).
+ * A test file's connection, and `setup()`: a repository under a prefix of its own (so its own
+ * queue) over a fresh table, whose `start()` starts a worker with short polls. Workers stop and
+ * keys are deleted after the file's tests.
  */
-export function writeBehindSetup(client: RedisClient, prefix: string, workers: WriteBehindWorker[]) {
-  const table = new UserTable();
-  const events = collectEvents();
-  const keyPrefix = `${prefix}${randomUUID()}:`;
-  const repo = new WriteBehindUserRepository({ redis: client, source: table, keyPrefix, encryptionKeys, onEvent: events.onEvent });
-  const start = (options = {}) => {
-    const worker = repo.startWorker({ pollMs: 50, retryBaseMs: 20, ...options });
-    workers.push(worker);
-    return worker;
+export function writeBehindSuite(label: string) {
+  let redis: Redis | undefined;
+  const prefix = uniquePrefix(label);
+  const workers: WriteBehindWorker[] = [];
+  beforeAll(async () => {
+    redis = await connect();
+  });
+  afterAll(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.stop()));
+    await deleteByPrefix(redis!, prefix);
+    await redis!.quit();
+  });
+  const setup = (client: RedisClient = redis!) => {
+    const table = new UserTable();
+    const events = collectEvents();
+    const keyPrefix = `${prefix}${randomUUID()}:`;
+    const repo = new WriteBehindUserRepository({ redis: client, source: table, keyPrefix, encryptionKeys, onEvent: events.onEvent });
+    const start = (options = {}) => {
+      const worker = repo.startWorker({ pollMs: 50, retryBaseMs: 20, ...options });
+      workers.push(worker);
+      return worker;
+    };
+    /** The repository's key layout, for keys its API does not name (index entries). */
+    const keys = new KeySpace(writeBehindUser, keyPrefix);
+    return { table, repo, events, start, keyPrefix, keys };
   };
-  /** The repository's key layout, for keys its API does not name (index entries). */
-  const keys = new KeySpace(writeBehindUser, keyPrefix);
-  return { table, repo, events, start, keyPrefix, keys };
+  return {
+    get redis(): Redis {
+      return redis!;
+    },
+    setup,
+  };
 }
 
 /** `user` changed by `changes`, its version `ms` later. */

@@ -1,28 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
 import { Redis as Redis6 } from "ioredis6";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteByPrefix, type RedisClient, type WriteBehindWorker } from "cachegen/runtime";
+import { describe, expect, it } from "vitest";
+import type { RedisClient } from "cachegen/runtime";
 import { TeamRepository, type Team } from "../fixtures/valid/full-featured-read-through/expected/team.js";
-import { connect, makeUser, REDIS_PORT, uniquePrefix } from "../runtime/helpers.js";
+import { makeUser, REDIS_PORT } from "../runtime/helpers.js";
 import { sleep, until } from "../support/wait.js";
-import { later, writeBehindSetup, writeBehindUser } from "./fixtures.js";
+import { later, writeBehindSuite, writeBehindUser } from "./fixtures.js";
 
-let redis: Redis;
-const prefix = uniquePrefix("wb");
-const workers: WriteBehindWorker[] = [];
-
-beforeAll(async () => {
-  redis = await connect();
-});
-
-afterAll(async () => {
-  await Promise.all(workers.splice(0).map((worker) => worker.stop()));
-  await deleteByPrefix(redis, prefix);
-  await redis.quit();
-});
-
-const setup = (client: RedisClient = redis) => writeBehindSetup(client, prefix, workers);
+const suite = writeBehindSuite("wb");
+const { setup } = suite;
 
 describe("write-behind: save and delete", () => {
   it("a resolved save is in Redis: served at once, without expiry while queued, counted by pending()", async () => {
@@ -31,7 +17,7 @@ describe("write-behind: save and delete", () => {
     await repo.save(user);
     expect(await repo.get(user.id)).toEqual(user);
     expect(table.loads).toBe(0);
-    expect(await redis.pttl(repo.keyOf(user.id))).toBe(-1);
+    expect(await suite.redis.pttl(repo.keyOf(user.id))).toBe(-1);
     expect(await repo.pending()).toBe(1);
     expect(repo.stats()).toMatchObject({ queued: 1, flushed: 0 });
   });
@@ -46,10 +32,10 @@ describe("write-behind: save and delete", () => {
     expect(table.rows.get(user.id)).toEqual(user);
     expect(await repo.pending()).toBe(0);
     const { ttlMs, jitter } = writeBehindUser;
-    const ttl = await redis.pttl(repo.keyOf(user.id));
+    const ttl = await suite.redis.pttl(repo.keyOf(user.id));
     expect(ttl).toBeGreaterThan(ttlMs * (1 - jitter) - 1_000);
     expect(ttl).toBeLessThanOrEqual(ttlMs);
-    expect(await redis.pttl(keys.indexKeyOfEntity("byEmail", user)!)).toBeGreaterThan(0);
+    expect(await suite.redis.pttl(keys.indexKeyOfEntity("byEmail", user)!)).toBeGreaterThan(0);
     expect(await repo.get(user.id)).toEqual(user);
     expect(table.loads).toBe(0);
     expect(repo.stats()).toMatchObject({ queued: 1, flushed: 1, failed: 0 });
@@ -70,13 +56,13 @@ describe("write-behind: save and delete", () => {
     expect(await repo.get(user.id)).toEqual(user);
     await repo.delete(user.id);
     expect(await repo.get(user.id)).toBeNull();
-    expect(await redis.pttl(repo.keyOf(user.id))).toBe(-1);
+    expect(await suite.redis.pttl(repo.keyOf(user.id))).toBe(-1);
     start();
     await repo.flush(5_000);
     expect(table.rows.has(user.id)).toBe(false);
     expect(await repo.get(user.id)).toBeNull();
     // User declares negativeTtl: the tombstone stays as a not-found marker that long, no longer.
-    const ttl = await redis.pttl(repo.keyOf(user.id));
+    const ttl = await suite.redis.pttl(repo.keyOf(user.id));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(writeBehindUser.negativeTtlMs!);
   });
@@ -173,15 +159,15 @@ describe("write-behind worker", () => {
     const newTeam: Team = { id: randomUUID(), name: "new" };
     teams.set(oldTeam.id, oldTeam).set(newTeam.id, newTeam);
     const { table, repo, start, keyPrefix } = setup();
-    const teamRepo = new TeamRepository({ redis, keyPrefix, source: { load: async ({ id }) => teams.get(id) ?? null } });
+    const teamRepo = new TeamRepository({ redis: suite.redis, keyPrefix, source: { load: async ({ id }) => teams.get(id) ?? null } });
     const user = table.put(makeUser({ teamId: oldTeam.id }));
     await repo.get(user.id);
     await repo.save(later(user, 10, { teamId: newTeam.id }));
     await teamRepo.getMany([oldTeam.id, newTeam.id]); // reloaded while the write is queued
-    expect(await redis.exists(teamRepo.keyOf(oldTeam.id), teamRepo.keyOf(newTeam.id))).toBe(2);
+    expect(await suite.redis.exists(teamRepo.keyOf(oldTeam.id), teamRepo.keyOf(newTeam.id))).toBe(2);
     start();
     await repo.flush(5_000);
-    await until(async () => (await redis.exists(teamRepo.keyOf(oldTeam.id), teamRepo.keyOf(newTeam.id))) === 0, 2_000);
+    await until(async () => (await suite.redis.exists(teamRepo.keyOf(oldTeam.id), teamRepo.keyOf(newTeam.id))) === 0, 2_000);
   });
 
   it("works on an ioredis 6 client (RESP3)", async () => {

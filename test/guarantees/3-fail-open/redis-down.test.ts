@@ -2,34 +2,13 @@
 // answering OOM, refusing scripts. A Redis that hangs behind a TCP proxy: hanging-redis.test.ts.
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { resilientClient, SpawnedRedis } from "../../support/redis-server.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { UserRepository } from "../../runtime/fixtures/user.js";
-import { collectEvents, encryptionKeys, makeUser, UserStore } from "../../runtime/helpers.js";
+import { collectEvents, encryptionKeys, makeUser, ownRedisServer, ready, UserStore } from "../../runtime/helpers.js";
 import { sleep, until } from "../../support/wait.js";
 
-let server: SpawnedRedis;
-let admin: Redis;
+const own = ownRedisServer();
 const prefix = "cgtest:failopen:";
-
-function client(options: Record<string, unknown> = {}): Redis {
-  return resilientClient(server.port, options);
-}
-
-async function ready(redis: Redis): Promise<void> {
-  await until(() => redis.status === "ready", 5000);
-}
-
-beforeAll(async () => {
-  server = await SpawnedRedis.start();
-  admin = client();
-  await ready(admin);
-});
-
-afterAll(async () => {
-  admin.disconnect();
-  await server.stop();
-});
 
 describe("guarantee 3: fail-open with Redis down, restarted, stopped, not ready or out of memory", () => {
   it("guarantee 3 (fail-open): a client that is not ready is skipped at once; reads come from the source", async () => {
@@ -53,7 +32,7 @@ describe("guarantee 3: fail-open with Redis down, restarted, stopped, not ready 
   });
 
   it("guarantee 3 (fail-open): Redis killed and restarted: reads never reject, the breaker opens, then closes and hits resume", async () => {
-    const redis = client();
+    const redis = own.client();
     await ready(redis);
     const events = collectEvents();
     const source = new UserStore();
@@ -64,7 +43,7 @@ describe("guarantee 3: fail-open with Redis down, restarted, stopped, not ready 
     await repo.get(user.id);
     expect(repo.stats().hits).toBe(0);
 
-    await server.kill();
+    await own.server.kill();
     await until(() => redis.status !== "ready");
     for (let i = 0; i < 6; i++) expect(await repo.get(user.id)).toEqual(user);
     expect(events.of("breaker-open")).toHaveLength(1);
@@ -73,7 +52,7 @@ describe("guarantee 3: fail-open with Redis down, restarted, stopped, not ready 
     expect(await other.get(user.id)).toEqual(user);
     expect(Date.now() - t0).toBeLessThan(20);
 
-    await server.startProcess(); // empty, like a restarted cache
+    await own.server.startProcess(); // empty, like a restarted cache
     await ready(redis);
     await sleep(250); // cool-down, then the next call is the half-open probe
     await until(async () => {
@@ -86,14 +65,14 @@ describe("guarantee 3: fail-open with Redis down, restarted, stopped, not ready 
   });
 
   it("guarantee 3 (fail-open): a hanging Redis costs at most timeoutMs per call, then the breaker skips it; it recovers by itself", async () => {
-    const redis = client({ maxRetriesPerRequest: null });
+    const redis = own.client({ maxRetriesPerRequest: null });
     await ready(redis);
     const source = new UserStore();
     const user = source.put(makeUser());
     const timeoutMs = 50;
     const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys, timeoutMs, breaker: { failureThreshold: 2, cooldownMs: 300 } });
     await repo.get(user.id);
-    server.signal("SIGSTOP");
+    own.server.signal("SIGSTOP");
     try {
       const durations: number[] = [];
       for (let i = 0; i < 6; i++) {
@@ -106,7 +85,7 @@ describe("guarantee 3: fail-open with Redis down, restarted, stopped, not ready 
       expect(durations.slice(-3).every((d) => d < 15)).toBe(true);
       expect(repo.stats().breakerOpens).toBe(1);
     } finally {
-      server.signal("SIGCONT");
+      own.server.signal("SIGCONT");
     }
     await sleep(350);
     await until(async () => {
@@ -117,27 +96,27 @@ describe("guarantee 3: fail-open with Redis down, restarted, stopped, not ready 
   });
 
   it("guarantee 3 (fail-open): Redis answering OOM: reads still succeed and errors are counted", async () => {
-    const redis = client();
+    const redis = own.client();
     await ready(redis);
     const source = new UserStore();
     const user = source.put(makeUser());
     const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys, breaker: { failureThreshold: 1000 } });
-    await admin.config("SET", "maxmemory-policy", "noeviction");
-    await admin.config("SET", "maxmemory", "1");
+    await own.admin.config("SET", "maxmemory-policy", "noeviction");
+    await own.admin.config("SET", "maxmemory", "1");
     try {
       expect(await repo.get(user.id)).toEqual(user);
       expect(await repo.getMany([user.id, randomUUID()])).toEqual([user, null]);
       await repo.save({ ...user, name: "oom" });
       expect(repo.stats().redisErrors).toBeGreaterThan(0);
     } finally {
-      await admin.config("SET", "maxmemory", "0");
+      await own.admin.config("SET", "maxmemory", "0");
     }
     expect((await repo.get(user.id))?.name).toBe("oom");
     redis.disconnect();
   });
 
   it("an invalidation that fails after the source write is retried when Redis is back; reads meanwhile bypass the stale value", async () => {
-    const redis = client();
+    const redis = own.client();
     await ready(redis);
     const events = collectEvents();
     const source = new UserStore();
@@ -145,16 +124,16 @@ describe("guarantee 3: fail-open with Redis down, restarted, stopped, not ready 
     const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys, onEvent: events.onEvent, breaker: { failureThreshold: 100 } });
     await repo.get(user.id);
     // Scripts fail (NOPERM) while plain GETs still work: the stale v1 stays in Redis.
-    await admin.call("ACL", "SETUSER", "default", "-eval", "-evalsha");
+    await own.admin.call("ACL", "SETUSER", "default", "-eval", "-evalsha");
     try {
       await repo.save({ ...user, name: "v2" }); // resolves: the source has it
       expect(events.of("redis-error").some((e) => e.detail === "invalidate")).toBe(true);
-      expect(await admin.get(repo.keyOf(user.id))).toContain('"name":"v1"');
+      expect(await own.admin.get(repo.keyOf(user.id))).toContain('"name":"v1"');
       expect((await repo.get(user.id))?.name).toBe("v2"); // pending invalidation: bypass the cache
     } finally {
-      await admin.call("ACL", "SETUSER", "default", "+@all");
+      await own.admin.call("ACL", "SETUSER", "default", "+@all");
     }
-    await until(async () => (await admin.exists(repo.keyOf(user.id))) === 0, 5000, 20);
+    await until(async () => (await own.admin.exists(repo.keyOf(user.id))) === 0, 5000, 20);
     expect((await repo.get(user.id))?.name).toBe("v2");
     redis.disconnect();
   });

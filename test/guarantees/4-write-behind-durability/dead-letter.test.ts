@@ -2,26 +2,21 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix } from "cachegen/runtime";
-import { createShopDatabase, type ShopDatabase } from "../../../examples/shop/database.js";
+import type { ShopDatabase } from "../../../examples/shop/database.js";
 import { createShopSources } from "../../../examples/shop/sources.js";
 import { orderEntity, OrderRepository } from "../../../generated/order.js";
 import { collectEvents, connect, uniquePrefix } from "../../runtime/helpers.js";
 import { until } from "../../support/wait.js";
 import { order } from "../../write-behind/children/protocol.js";
+import { customerId, shopWithCustomer } from "./shop.js";
 
 const prefix = uniquePrefix("wb-dlq");
-const customerId = "0b7f5a7e-2f59-4c1b-9d0e-1f2a3b4c5d6e";
 let db: ShopDatabase;
 let redis: Redis;
 
 beforeAll(async () => {
-  db = await createShopDatabase();
+  db = await shopWithCustomer();
   redis = await connect();
-  await db.pool.query(
-    `INSERT INTO customers (id, email, name, roles, tier, preferences, phone, created_at, updated_at, meta)
-     VALUES ($1, 'ada@example.com', 'Ada', '{buyer}', 'gold', '{}', '+44', now(), now(), '{}')`,
-    [customerId],
-  );
 });
 
 afterAll(async () => {

@@ -1,27 +1,13 @@
 // Guarantee 4 in the cache: a key with a write still queued is never expired, replaced by a fill or
 // served from the source until its write has reached the source.
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defineEntity, deleteByPrefix, Repository, type WriteBehindWorker } from "cachegen/runtime";
-import { connect, encryptionKeys, makeUser, uniquePrefix } from "../../runtime/helpers.js";
+import { describe, expect, it } from "vitest";
+import { defineEntity, Repository } from "cachegen/runtime";
+import { encryptionKeys, makeUser } from "../../runtime/helpers.js";
 import { until } from "../../support/wait.js";
-import { later, writeBehindSetup, writeBehindUser } from "../../write-behind/fixtures.js";
+import { later, writeBehindSuite, writeBehindUser } from "../../write-behind/fixtures.js";
 
-let redis: Redis;
-const prefix = uniquePrefix("g4");
-const workers: WriteBehindWorker[] = [];
-
-beforeAll(async () => {
-  redis = await connect();
-});
-
-afterAll(async () => {
-  await Promise.all(workers.splice(0).map((worker) => worker.stop()));
-  await deleteByPrefix(redis, prefix);
-  await redis.quit();
-});
-
-const setup = () => writeBehindSetup(redis, prefix, workers);
+const suite = writeBehindSuite("g4");
+const { setup } = suite;
 
 describe("guarantee 4: a key with a write queued is never expired or served from the source", () => {
   it("refresh, a fill under a lease, invalidate and invalidateTag all keep the queued value", async () => {
@@ -33,12 +19,12 @@ describe("guarantee 4: a key with a write queued is never expired or served from
     expect(await repo.refresh(row.id)).toEqual(queued);
     // A read-through repository over the same keys refreshes under a lease and loads the row: its
     // fill must not replace the queued value.
-    const readThrough = new Repository(defineEntity({ ...writeBehindUser, strategy: "read-through" }), { redis, source: table, keyPrefix, encryptionKeys });
+    const readThrough = new Repository(defineEntity({ ...writeBehindUser, strategy: "read-through" }), { redis: suite.redis, source: table, keyPrefix, encryptionKeys });
     expect(readThrough.keyOf(row.id)).toBe(repo.keyOf(row.id));
     expect((await readThrough.refresh(row.id))?.name).toBe("row");
     await repo.invalidate(row.id);
     await repo.invalidateTeam(row.teamId);
-    expect(await redis.pttl(repo.keyOf(row.id))).toBe(-1);
+    expect(await suite.redis.pttl(repo.keyOf(row.id))).toBe(-1);
     expect(await repo.get(row.id)).toEqual(queued);
     expect(table.loads).toBe(1); // only the base refresh above
   });
@@ -65,10 +51,10 @@ describe("guarantee 4: a key with a write queued is never expired or served from
     const second = table.holdNextWrite(); // and will hold the second
     first.release();
     await until(async () => table.rows.get(user.id)?.name === "first" && (await repo.pending()) === 1, 5_000);
-    expect(await redis.pttl(repo.keyOf(user.id))).toBe(-1);
+    expect(await suite.redis.pttl(repo.keyOf(user.id))).toBe(-1);
     second.release();
     await repo.flush(5_000);
     expect(table.rows.get(user.id)?.name).toBe("second");
-    expect(await redis.pttl(repo.keyOf(user.id))).toBeGreaterThan(0);
+    expect(await suite.redis.pttl(repo.keyOf(user.id))).toBeGreaterThan(0);
   });
 });

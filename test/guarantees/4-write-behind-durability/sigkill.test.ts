@@ -2,31 +2,26 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix, type WriteBehindWorker } from "cachegen/runtime";
-import { createShopDatabase, type ShopDatabase } from "../../../examples/shop/database.js";
+import type { ShopDatabase } from "../../../examples/shop/database.js";
 import { createShopSources } from "../../../examples/shop/sources.js";
 import { OrderRepository, type Order } from "../../../generated/order.js";
 import { connect, REDIS_PORT, uniquePrefix } from "../../runtime/helpers.js";
 import { Children, type TsChild } from "../../support/child-process.js";
 import { sleep, until } from "../../support/wait.js";
 import { order, type FromApp, type FromWorker, type ShopProcessInput } from "../../write-behind/children/protocol.js";
+import { customerId, shopWithCustomer } from "./shop.js";
 
 const apps = new Children<{ type: string }, FromApp>("test/write-behind/children/order-app.ts");
 const workerProcesses = new Children<{ type: "stop" }, FromWorker>("test/write-behind/children/order-worker.ts");
 const workers: WriteBehindWorker[] = [];
 const prefix = uniquePrefix("wb-durable");
-const customerId = "0b7f5a7e-2f59-4c1b-9d0e-1f2a3b4c5d6e";
 
 let db: ShopDatabase;
 let redis: Redis;
 
 beforeAll(async () => {
-  db = await createShopDatabase();
+  db = await shopWithCustomer();
   redis = await connect();
-  await db.pool.query(
-    `INSERT INTO customers (id, email, name, roles, tier, preferences, phone, created_at, updated_at, meta)
-     VALUES ($1, 'ada@example.com', 'Ada', '{buyer}', 'gold', '{}', '+44', now(), now(), '{}')`,
-    [customerId],
-  );
 });
 
 afterEach(async () => {

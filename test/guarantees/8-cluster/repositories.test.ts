@@ -1,30 +1,19 @@
-import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { promisify } from "node:util";
-import { Cluster, Redis } from "ioredis";
+import type { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix, type RedisClient } from "cachegen/runtime";
 import { TeamRepository, type Team } from "../../fixtures/valid/full-featured-read-through/expected/team.js";
 import { UserRepository } from "../../runtime/fixtures/user.js";
 import { collectEvents, encryptionKeys, makeUser, UserStoreWithMany } from "../../runtime/helpers.js";
-import { SpawnedRedis } from "../../support/redis-server.js";
-import { until } from "../../support/wait.js";
+import { startCluster } from "../../cli/redis-fixtures.js";
+import type { SpawnedRedis } from "../../support/redis-server.js";
 
-const run = promisify(execFile);
 const servers: SpawnedRedis[] = [];
 let cluster: Cluster;
 const prefix = "cgtest:cluster:";
 
 beforeAll(async () => {
-  for (let i = 0; i < 3; i++) servers.push(await SpawnedRedis.start(["--cluster-enabled", "yes", "--cluster-config-file", `nodes-${i}.conf`]));
-  await run("redis-cli", ["--cluster", "create", ...servers.map((s) => `127.0.0.1:${s.port}`), "--cluster-replicas", "0", "--cluster-yes"]);
-  for (const s of servers) {
-    const node = new Redis({ host: "127.0.0.1", port: s.port });
-    await until(async () => (await node.cluster("INFO")).includes("cluster_state:ok"), 10_000, 50);
-    node.disconnect();
-  }
-  cluster = new Cluster([{ host: "127.0.0.1", port: servers[0]!.port }], { redisOptions: { maxRetriesPerRequest: 1 } });
-  await until(() => cluster.status === "ready", 10_000);
+  cluster = await startCluster(servers);
 }, 30_000);
 
 afterAll(async () => {
