@@ -59,15 +59,17 @@ export class EntityRedis<TEntity, TKey> {
   /**
    * Reads values now, in MGETs of their own (a getMany is a batch already; merged with the tick's
    * other reads, replies grew large enough to slow ioredis' parser). `done` gets each MGET's reply
-   * with the positions of its keys (`count` from `from`); resolves once every reply was handed over.
+   * with the positions of its keys (`count` from `from`); resolves once every reply was handed
+   * over. Takes `valueKeys` over (a single MGET sends the array itself).
    */
-  async readMany(valueKeys: readonly string[], done: (from: number, count: number, reply: GuardResult<(Buffer | null)[]>) => void): Promise<void> {
+  readMany(valueKeys: string[], done: (from: number, count: number, reply: GuardResult<(Buffer | null)[]>) => void): Promise<unknown> {
+    if (valueKeys.length <= MAX_BATCH) return this.guard.run("mget", (c) => c.mgetBuffer(valueKeys)).then((reply) => done(0, valueKeys.length, reply));
     const calls: Promise<void>[] = [];
     for (let from = 0; from < valueKeys.length; from += MAX_BATCH) {
       const chunk = valueKeys.slice(from, from + MAX_BATCH);
       calls.push(this.guard.run("mget", (c) => c.mgetBuffer(chunk)).then((reply) => done(from, chunk.length, reply)));
     }
-    await Promise.all(calls);
+    return Promise.all(calls);
   }
 
   /** One value, now (a lease waiter's poll). */
