@@ -55,7 +55,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
 /** The two packages this repository builds: the generator (root) and the runtime (`cachegen`). */
 const builds = [
-  { dist: join(packageRoot, "dist"), sources: join(packageRoot, "src"), built: join("cli", "main.js"), tsconfig: "tsconfig.build.json" },
+  {
+    dist: join(packageRoot, "dist"),
+    sources: join(packageRoot, "src"),
+    built: join("cli", "main.js"),
+    tsconfig: "tsconfig.build.json",
+  },
   {
     dist: join(packageRoot, "packages", "runtime", "dist"),
     sources: join(packageRoot, "src", "runtime"),
@@ -72,10 +77,14 @@ function buildPackages(project: TestProject): void {
     if (existsSync(builtFile) && newestModification(sources) <= statSync(builtFile).mtimeMs) continue;
     // As `npm run build` does: files of an earlier build (a module since removed) go.
     rmSync(dist, { recursive: true, force: true });
-    const build = spawnSync(process.execPath, [join(packageRoot, "node_modules", "typescript", "bin", "tsc"), "-p", tsconfig], {
-      cwd: packageRoot,
-      encoding: "utf8",
-    });
+    const build = spawnSync(
+      process.execPath,
+      [join(packageRoot, "node_modules", "typescript", "bin", "tsc"), "-p", tsconfig],
+      {
+        cwd: packageRoot,
+        encoding: "utf8",
+      },
+    );
     if (build.status !== 0) failures.push(`tsc -p ${tsconfig} failed:\n${build.stdout}${build.stderr}`);
   }
   project.provide("cliBuildError", failures.length === 0 ? undefined : failures.join("\n"));

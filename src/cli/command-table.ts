@@ -99,7 +99,11 @@ export const commandTable = {
     summary: `print the least-privilege ACL SETUSER rule for the app's Redis user`,
     flags: {
       user: { type: "string", value: "NAME", help: 'the Redis user the rule is for (default: "cachegen")' },
-      redis: { type: "string", value: "URL", help: "the app's Redis URL: its database number decides whether the rule grants SELECT (REDIS_URL is not read)" },
+      redis: {
+        type: "string",
+        value: "URL",
+        help: "the app's Redis URL: its database number decides whether the rule grants SELECT (REDIS_URL is not read)",
+      },
       db: { type: "string", value: "N", help: "the database the app's URL selects, instead of --redis" },
       "key-prefix": keyPrefixFlag,
     },

@@ -46,8 +46,12 @@ async function generateOnce(
   }
   const outDir = resolve(config.root, config.outDir);
   const folder = displayFolder(terminal.cwd, outDir);
-  const report = await writeOutput(outDir, result.files, { dryRun: options.dryRun, allowOtherFiles: config.allowOtherFilesInOut });
-  if (options.diff) printDiff(terminal, outDir, folder, result.files, { changed: report.written, removed: report.removed });
+  const report = await writeOutput(outDir, result.files, {
+    dryRun: options.dryRun,
+    allowOtherFiles: config.allowOtherFilesInOut,
+  });
+  if (options.diff)
+    printDiff(terminal, outDir, folder, result.files, { changed: report.written, removed: report.removed });
   const entities = result.model?.entities.map((entity) => entity.name) ?? [];
   printSummary(terminal, {
     entities,

@@ -35,7 +35,9 @@ export const initCommand: Command = {
     }
     await createUnlessPresent(terminal, exampleFile, example);
     terminal.out.line();
-    terminal.out.line(`Next: edit ${displayPath(terminal.cwd, exampleFile)}, then run \`npx cachegen generate${projectFlagsGiven({ config: flags.config })}\`.`);
+    terminal.out.line(
+      `Next: edit ${displayPath(terminal.cwd, exampleFile)}, then run \`npx cachegen generate${projectFlagsGiven({ config: flags.config })}\`.`,
+    );
     return 0;
   },
 };

@@ -35,10 +35,14 @@ export function parseRedisUrl(url: string, source: string): RedisTarget {
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`${source} ${shown} is not a URL (a port must be a number; encode @ : / in a password as %40 %3A %2F); use e.g. redis://<user>:<password>@<host>:6379`);
+    throw new UsageError(
+      `${source} ${shown} is not a URL (a port must be a number; encode @ : / in a password as %40 %3A %2F); use e.g. redis://<user>:<password>@<host>:6379`,
+    );
   }
   if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
-    throw new UsageError(`${source} ${shown}: use redis:// or rediss:// (TLS), e.g. redis://<user>:<password>@<host>:6379`);
+    throw new UsageError(
+      `${source} ${shown}: use redis:// or rediss:// (TLS), e.g. redis://<user>:<password>@<host>:6379`,
+    );
   }
   const query = parsed.searchParams;
   const dbText = parsed.pathname.length > 1 ? parsed.pathname.slice(1) : (query.get("db") ?? "0");
@@ -92,7 +96,9 @@ export function connectionProblem(target: RedisTarget, failure: ConnectionError)
 
 /** A TLS port answers a plaintext client by closing, and a plaintext port a TLS client by silence or garbage. */
 function tlsHint(target: RedisTarget, message: string): string {
-  if (target.tls && /ETIMEDOUT|ECONNRESET|Connection is closed|EPROTO|wrong version number/i.test(message)) return "; if this port does not speak TLS, use redis://";
-  if (!target.tls && /ECONNRESET|Connection is closed/i.test(message)) return "; if this port speaks TLS, use rediss://";
+  if (target.tls && /ETIMEDOUT|ECONNRESET|Connection is closed|EPROTO|wrong version number/i.test(message))
+    return "; if this port does not speak TLS, use redis://";
+  if (!target.tls && /ECONNRESET|Connection is closed/i.test(message))
+    return "; if this port speaks TLS, use rediss://";
   return "";
 }

@@ -38,7 +38,10 @@ export async function connectToServer(url: string): Promise<ServerConnection> {
   try {
     Client = (await import("ioredis")).Redis;
   } catch {
-    throw new ConnectionError("other", "ioredis is not installed here; install it (npm install ioredis), the generated repositories need it too");
+    throw new ConnectionError(
+      "other",
+      "ioredis is not installed here; install it (npm install ioredis), the generated repositories need it too",
+    );
   }
   const redis = new Client(url, {
     lazyConnect: true,
@@ -81,7 +84,10 @@ export function parseInfo(text: string): ServerInfo {
 function describeFailure(error: unknown): ConnectionError {
   const message = error instanceof Error ? error.message : String(error);
   if (/^NOAUTH/.test(message)) {
-    return new ConnectionError("auth", `${message}: the server requires a password; put the user and password in the URL: redis://<user>:<password>@<host>:<port> (redis://:<password>@<host>:<port> for the default user)`);
+    return new ConnectionError(
+      "auth",
+      `${message}: the server requires a password; put the user and password in the URL: redis://<user>:<password>@<host>:<port> (redis://:<password>@<host>:<port> for the default user)`,
+    );
   }
   if (/WRONGPASS|invalid (username-)?password/i.test(message)) {
     return new ConnectionError(
@@ -90,18 +96,34 @@ function describeFailure(error: unknown): ConnectionError {
     );
   }
   if (/NOPERM/.test(message) && /'select'/i.test(message)) {
-    return new ConnectionError("permission", `${message}: the URL names a database, and this user may not SELECT; grant it +select (\`cachegen acl --redis URL\` prints a rule that does)`);
+    return new ConnectionError(
+      "permission",
+      `${message}: the URL names a database, and this user may not SELECT; grant it +select (\`cachegen acl --redis URL\` prints a rule that does)`,
+    );
   }
   if (/NOPERM/.test(message)) {
-    return new ConnectionError("permission", `${message}: this user may not run INFO; use a user that may (the rule \`cachegen acl\` prints grants it)`);
+    return new ConnectionError(
+      "permission",
+      `${message}: this user may not run INFO; use a user that may (the rule \`cachegen acl\` prints grants it)`,
+    );
   }
   if (/SELECT is not allowed in cluster mode|DB index is out of range/i.test(message)) {
-    return new ConnectionError("other", `${message}: the database number in the URL does not exist on this server (a cluster has database 0 only); drop it from the URL (redis://host:port) or use one the server has`);
+    return new ConnectionError(
+      "other",
+      `${message}: the database number in the URL does not exist on this server (a cluster has database 0 only); drop it from the URL (redis://host:port) or use one the server has`,
+    );
   }
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EPROTO|wrong version number|Connection is closed/i.test(message)) {
+  if (
+    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EPROTO|wrong version number|Connection is closed/i.test(
+      message,
+    )
+  ) {
     return new ConnectionError("unreachable", message);
   }
-  return new ConnectionError("other", `${message}: check the URL and the server, e.g. with redis-cli -u <the URL> INFO server`);
+  return new ConnectionError(
+    "other",
+    `${message}: check the URL and the server, e.g. with redis-cli -u <the URL> INFO server`,
+  );
 }
 
 /** Closes a connection without waiting on a server that may be gone. */

@@ -11,10 +11,17 @@ const { version } = readPackageInfo();
 
 /** A project with a package.json, the user schema and, when `runtime` is given, an installed `cachegen` of that version. */
 async function npmProject(runtime?: string): Promise<string> {
-  const cwd = await project({ "package.json": JSON.stringify({ name: "app", type: "module" }), "schemas/user.yaml": userSchema, "schemas/team.yaml": teamSchema });
+  const cwd = await project({
+    "package.json": JSON.stringify({ name: "app", type: "module" }),
+    "schemas/user.yaml": userSchema,
+    "schemas/team.yaml": teamSchema,
+  });
   if (runtime !== undefined) {
     await mkdir(join(cwd, "node_modules", "cachegen"), { recursive: true });
-    await writeFile(join(cwd, "node_modules", "cachegen", "package.json"), JSON.stringify({ name: "cachegen", version: runtime }));
+    await writeFile(
+      join(cwd, "node_modules", "cachegen", "package.json"),
+      JSON.stringify({ name: "cachegen", version: runtime }),
+    );
   }
   return cwd;
 }
@@ -44,7 +51,9 @@ describe("generate and the runtime package the generated code imports", () => {
   });
 
   it("checks nothing outside an npm project", async () => {
-    const result = await runCli(await project({ "schemas/user.yaml": userSchema, "schemas/team.yaml": teamSchema }), ["generate"]);
+    const result = await runCli(await project({ "schemas/user.yaml": userSchema, "schemas/team.yaml": teamSchema }), [
+      "generate",
+    ]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe("");
   });

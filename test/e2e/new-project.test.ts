@@ -62,7 +62,15 @@ describe("a new user's project with the packed tarballs, following README's own-
     await mkdir(project);
     // Both dist/ folders are fresh (test/global-setup.ts); without --ignore-scripts, prepack would
     // rebuild them under the running tests.
-    await sh(packageRoot, "npm", ["pack", "--workspaces", "--include-workspace-root", "--ignore-scripts", "--pack-destination", checkout, "--silent"]);
+    await sh(packageRoot, "npm", [
+      "pack",
+      "--workspaces",
+      "--include-workspace-root",
+      "--ignore-scripts",
+      "--pack-destination",
+      checkout,
+      "--silent",
+    ]);
     const version = (await readJson<Manifest>(join(packageRoot, "package.json"))).version;
     tarballs = { runtime: `cachegen-${version}.tgz`, generator: `cachegen-generator-${version}.tgz` };
     expect((await readdir(checkout)).sort()).toEqual([tarballs.runtime, tarballs.generator]);
@@ -95,19 +103,29 @@ describe("a new user's project with the packed tarballs, following README's own-
 
   it("depends on the runtime, develops with the generator, and never asks a registry for cachegen", async () => {
     const manifest = await readJson<Manifest>(join(project, "package.json"));
-    expect(manifest.dependencies).toEqual({ cachegen: `file:../cachegen/${tarballs.runtime}`, ioredis: expect.any(String) });
+    expect(manifest.dependencies).toEqual({
+      cachegen: `file:../cachegen/${tarballs.runtime}`,
+      ioredis: expect.any(String),
+    });
     expect(manifest.devDependencies).toHaveProperty("@cachegen/generator", `file:../cachegen/${tarballs.generator}`);
 
     // The generator's optional peer `cachegen` is the runtime tarball, not a package of that name
     // from the registry (another `cachegen` may exist there).
     const lockfile = await readJson<Lockfile>(join(project, "package-lock.json"));
-    const installedRuntimes = Object.entries(lockfile.packages).filter(([path]) => /(^|\/)node_modules\/cachegen$/.test(path));
-    expect(installedRuntimes).toEqual([["node_modules/cachegen", expect.objectContaining({ resolved: `file:../cachegen/${tarballs.runtime}` })]]);
+    const installedRuntimes = Object.entries(lockfile.packages).filter(([path]) =>
+      /(^|\/)node_modules\/cachegen$/.test(path),
+    );
+    expect(installedRuntimes).toEqual([
+      ["node_modules/cachegen", expect.objectContaining({ resolved: `file:../cachegen/${tarballs.runtime}` })],
+    ]);
   });
 
   it("installs without running or announcing a script of either package, which ship no source maps but their LICENSE", async () => {
     expect(install).not.toMatch(/cachegen(\/generator)?@[^\n]*\((preinstall|install|postinstall|prepare):/);
-    for (const installed of [join(project, "node_modules", "cachegen"), join(project, "node_modules", "@cachegen", "generator")]) {
+    for (const installed of [
+      join(project, "node_modules", "cachegen"),
+      join(project, "node_modules", "@cachegen", "generator"),
+    ]) {
       const manifest = await readJson<Manifest>(join(installed, "package.json"));
       for (const script of ["preinstall", "install", "postinstall", "prepare"]) {
         expect(manifest.scripts ?? {}, installed).not.toHaveProperty(script);
@@ -160,9 +178,13 @@ describe("a new user's project with the packed tarballs, following README's own-
     // depth so the lockfile's `../cachegen/` tarball paths hold.
     const production = join(root, "production");
     await mkdir(production);
-    for (const file of ["package.json", "package-lock.json"]) await copyFile(join(project, file), join(production, file));
+    for (const file of ["package.json", "package-lock.json"])
+      await copyFile(join(project, file), join(production, file));
     await copyFile(join(project, "quick-start.js"), join(production, "quick-start.js"));
-    await cp(join(project, "generated"), join(production, "generated"), { recursive: true, filter: (source) => !source.endsWith(".ts") });
+    await cp(join(project, "generated"), join(production, "generated"), {
+      recursive: true,
+      filter: (source) => !source.endsWith(".ts"),
+    });
 
     await sh(production, "npm", ["ci", "--omit=dev", ...npmFlags]);
     const installed = await readdir(join(production, "node_modules"));

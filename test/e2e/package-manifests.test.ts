@@ -48,7 +48,10 @@ describe("the two packages of this repository", () => {
   it.each(packages)("$name declares every package its built code loads", async ({ folder, name }) => {
     const manifest = await manifestOf(folder);
     expect(manifest.name).toBe(name);
-    const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+    const declared = new Set([
+      ...Object.keys(manifest.dependencies ?? {}),
+      ...Object.keys(manifest.peerDependencies ?? {}),
+    ]);
     const undeclared = [...(await importedPackages(folder))].filter((dependency) => !declared.has(dependency));
     expect(undeclared).toEqual([]);
   });

@@ -53,7 +53,8 @@ describe("README.md", () => {
     await writeFile(join(app, "package.json"), JSON.stringify({ name: "readme-app", private: true, type: "module" }));
     await mkdir(join(app, "node_modules"));
     for (const entry of await readdir(join(packageRoot, "node_modules"))) {
-      if (!entry.startsWith(".")) await symlink(join(packageRoot, "node_modules", entry), join(app, "node_modules", entry));
+      if (!entry.startsWith("."))
+        await symlink(join(packageRoot, "node_modules", entry), join(app, "node_modules", entry));
     }
     await mkdir(join(app, "node_modules", "@cachegen"));
     await symlink(packageRoot, join(app, "node_modules", "@cachegen", "generator"));
@@ -69,8 +70,9 @@ describe("README.md", () => {
       () => "",
       (error: { stdout: string }) => error.stdout,
     );
-    const errors = compiled.replace(/^readme-(\d+)\.ts\((\d+),(\d+)\)/gm, (_, start: string, row: string, column: string) =>
-      `README.md:${Number(start) + Number(row) - 1}:${column}`,
+    const errors = compiled.replace(
+      /^readme-(\d+)\.ts\((\d+),(\d+)\)/gm,
+      (_, start: string, row: string, column: string) => `README.md:${Number(start) + Number(row) - 1}:${column}`,
     );
     expect(errors).toBe("");
   }, 120_000);

@@ -52,27 +52,53 @@ export class SpawnedRedis {
   async startProcess(): Promise<void> {
     const child = spawn(
       "redis-server",
-      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir, "--protected-mode", "yes", ...this.extraArgs],
+      [
+        "--port",
+        String(this.port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        this.dir,
+        "--protected-mode",
+        "yes",
+        ...this.extraArgs,
+      ],
       { stdio: "ignore" },
     );
     this.child = child;
     killOnExit(child);
     // No redis-server binary (ENOENT): fail at once, with the reason.
     const failed = new Promise<never>((_, reject) =>
-      child.once("error", (error: NodeJS.ErrnoException) => reject(error.code === "ENOENT" ? new RedisServerMissing() : error)),
+      child.once("error", (error: NodeJS.ErrnoException) =>
+        reject(error.code === "ENOENT" ? new RedisServerMissing() : error),
+      ),
     );
     failed.catch(() => undefined);
-    const probe = new Redis({ host: "127.0.0.1", port: this.port, lazyConnect: true, retryStrategy: () => 20, maxRetriesPerRequest: 0 });
+    const probe = new Redis({
+      host: "127.0.0.1",
+      port: this.port,
+      lazyConnect: true,
+      retryStrategy: () => 20,
+      maxRetriesPerRequest: 0,
+    });
     probe.on("error", () => undefined);
     try {
-      const answered = until(async () => {
-        try {
-          if (probe.status === "wait") await probe.connect();
-          return (await probe.ping()) === "PONG";
-        } catch {
-          return false;
-        }
-      }, 5000, 20);
+      const answered = until(
+        async () => {
+          try {
+            if (probe.status === "wait") await probe.connect();
+            return (await probe.ping()) === "PONG";
+          } catch {
+            return false;
+          }
+        },
+        5000,
+        20,
+      );
       await Promise.race([answered, failed]);
     } finally {
       probe.disconnect();
