@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { error, ok, warn, type Check } from "../redis-checks/check.js";
-import { closeConnection, ConnectionError, connectToServer, type ServerConnection } from "../redis-checks/connection.js";
+import { checkCertificate } from "../redis-checks/certificate-check.js";
+import { CHECK_TIMEOUT_MS, closeConnection, ConnectionError, connectToServer, type ServerConnection } from "../redis-checks/connection.js";
 import { evictionPolicyCheck, maxmemoryCheck } from "../redis-checks/memory-checks.js";
 import { latencyCheck, scriptingCheck } from "../redis-checks/probes.js";
 import { clusterCheck, persistenceCheck, versionCheck } from "../redis-checks/server-checks.js";
@@ -12,15 +13,15 @@ import { displayFolder, plural } from "./display.js";
 import { loadModel } from "./load-model.js";
 import { printChecks } from "./print-checks.js";
 import { withoutSecrets } from "./redaction.js";
-import { connectionProblem, DEFAULT_REDIS_URL, keysUnderPrefix, redisFlags, redisTarget } from "./redis-target.js";
+import { connectionProblem, DEFAULT_REDIS_URL, keysUnderPrefix, redisFlags, redisTarget, tlsFlags, type RedisTarget } from "./redis-target.js";
 
 export const doctorCommand: Command = {
   name: "doctor",
-  synopsis: "doctor [--redis URL] [--key-prefix P]",
+  synopsis: "doctor [--redis URL] [--key-prefix P] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE]",
   summary: `check the Redis server against the schemas (default REDIS_URL, else ${DEFAULT_REDIS_URL})`,
   run: withoutSecrets(async (args, terminal) => {
-    const flags = parseFlags(args, { ...projectFlags, ...redisFlags });
-    const target = redisTarget(flags.redis, process.env);
+    const flags = parseFlags(args, { ...projectFlags, ...redisFlags, ...tlsFlags });
+    const target = redisTarget(flags.redis, process.env, flags);
     const project = await loadModel(terminal, flags, "doctor");
     if (!project) return 1;
     const { config, model } = project;
@@ -30,10 +31,11 @@ export const doctorCommand: Command = {
 
     let connection: ServerConnection;
     try {
-      connection = await connectToServer(target.url);
+      connection = await connectToServer(target.url, target.clientTls);
     } catch (failure) {
       if (!(failure instanceof ConnectionError)) throw failure;
-      printChecks(terminal, [error("connection", connectionProblem(target, failure))]);
+      const certificate = failure.reason === "tls" && target.tls ? [await certificateOf(target)] : [];
+      printChecks(terminal, [error("connection", connectionProblem(target, failure)), ...certificate]);
       return 1;
     }
     const { redis, info } = connection;
@@ -47,6 +49,7 @@ export const doctorCommand: Command = {
         await measured("latency", () => latencyCheck(redis, keys.probeKey)),
         authCheck(target),
         tlsCheck(target),
+        ...(target.tls ? [await certificateOf(target)] : []),
         clusterCheck(info, keys),
         await scriptingCheck(redis),
       ];
@@ -56,6 +59,11 @@ export const doctorCommand: Command = {
     }
   }),
 };
+
+/** The server's certificate: expiry, names, trust (one TLS handshake with the files of --tls-ca, --tls-cert, --tls-key). */
+function certificateOf(target: RedisTarget): Promise<Check> {
+  return checkCertificate(target.host, target.port, target.clientTls ?? {}, CHECK_TIMEOUT_MS);
+}
 
 /** A measurement that fails (a timeout, a refused command) is a warning, not a crash. */
 async function measured(name: string, run: () => Promise<Check>): Promise<Check> {

@@ -9,17 +9,17 @@ import type { Command } from "./command.js";
 import { inspectReport } from "./inspect-report.js";
 import { loadModel } from "./load-model.js";
 import { withoutSecrets } from "./redaction.js";
-import { connectionProblem, keysUnderPrefix, redisFlags, redisTarget, type RedisTarget } from "./redis-target.js";
+import { connectionProblem, keysUnderPrefix, redisFlags, redisTarget, tlsFlags, type RedisTarget } from "./redis-target.js";
 
 export const inspectCommand: Command = {
   name: "inspect",
-  synopsis: "inspect [--redis URL] [--key-prefix P] [Entity]",
+  synopsis: "inspect [--redis URL] [--key-prefix P] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [Entity]",
   summary: "per entity: keys (SCAN), keys in old namespaces, memory, TTL spread, write-behind queue",
   run: withoutSecrets(async (args, terminal) => {
-    const { flags, positionals } = parseFlagsAndPositionals(args, { ...projectFlags, ...redisFlags });
+    const { flags, positionals } = parseFlagsAndPositionals(args, { ...projectFlags, ...redisFlags, ...tlsFlags });
     if (positionals.length > 1) throw new UsageError(`takes at most one entity, got ${positionals.join(" ")}`);
     const [named] = positionals;
-    const target = redisTarget(flags.redis, process.env);
+    const target = redisTarget(flags.redis, process.env, flags);
     const project = await loadModel(terminal, flags, "inspect");
     if (!project) return 1;
     const keys = keysUnderPrefix(project.model, flags["key-prefix"]);
@@ -32,7 +32,7 @@ export const inspectCommand: Command = {
 
     let connection: ServerConnection;
     try {
-      connection = await connectToServer(target.url);
+      connection = await connectToServer(target.url, target.clientTls);
     } catch (failure) {
       if (!(failure instanceof ConnectionError)) throw failure;
       terminal.err.line(`cachegen inspect: ${connectionProblem(target, failure)}`);

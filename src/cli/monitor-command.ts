@@ -8,7 +8,7 @@ import type { Command } from "./command.js";
 import { loadModel } from "./load-model.js";
 import { monitorReport, type MonitorView } from "./monitor-report.js";
 import { withoutSecrets } from "./redaction.js";
-import { connectionProblem, keysUnderPrefix, redisFlags, redisTarget, type RedisTarget } from "./redis-target.js";
+import { connectionProblem, keysUnderPrefix, redisFlags, redisTarget, tlsFlags, type RedisTarget } from "./redis-target.js";
 import type { Terminal } from "./terminal.js";
 
 /** SCAN calls (COUNT 1000 each) per node per refresh of the live view: counting never costs more than this. */
@@ -19,11 +19,11 @@ const REDRAW = "\u001b[H\u001b[J";
 
 export const monitorCommand: Command = {
   name: "monitor",
-  synopsis: "monitor [--redis URL] [--interval 1s] [--once] [--key-prefix P]",
+  synopsis: "monitor [--redis URL] [--interval 1s] [--once] [--key-prefix P] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE]",
   summary: "live view: hit ratio, ops/s, memory, evictions, clients; per entity keys, write-behind queue, dead letters (--once: one snapshot)",
   run: withoutSecrets(async (args, terminal) => {
-    const flags = parseFlags(args, { ...projectFlags, ...redisFlags, interval: { type: "string" }, once: { type: "boolean" } });
-    const target = redisTarget(flags.redis, process.env);
+    const flags = parseFlags(args, { ...projectFlags, ...redisFlags, ...tlsFlags, interval: { type: "string" }, once: { type: "boolean" } });
+    const target = redisTarget(flags.redis, process.env, flags);
     const intervalMs = parseInterval(flags.interval ?? "1s");
     const project = await loadModel(terminal, flags, "monitor");
     if (!project) return 1;
@@ -36,7 +36,7 @@ export const monitorCommand: Command = {
 
     let monitor: Monitor;
     try {
-      monitor = await Monitor.open(target.url, keys);
+      monitor = await Monitor.open(target.url, keys, target.clientTls);
     } catch (failure) {
       if (!(failure instanceof ConnectionError)) throw failure;
       terminal.err.line(`cachegen monitor: ${connectionProblem(target, failure)}`);
@@ -76,7 +76,7 @@ async function watchLive(first: Monitor, target: RedisTarget, keys: ProjectKeys,
   try {
     while (!stop.signal.aborted) {
       try {
-        monitor ??= await Monitor.open(target.url, keys);
+        monitor ??= await Monitor.open(target.url, keys, target.clientTls);
         draw(monitorReport(await monitor.snapshot(SCAN_CALLS_PER_REFRESH), view));
       } catch (failure) {
         await monitor?.close();

@@ -1,7 +1,9 @@
+import { readFileSync } from "node:fs";
 import { configFileSchema } from "../config.js";
 import type { ProjectModel } from "../model/model.js";
 import type { ConnectionError } from "../redis-checks/connection.js";
 import { projectKeys, type ProjectKeys } from "../redis-checks/entity-layout.js";
+import type { ClientTls } from "../redis-checks/tls-probe.js";
 import { UsageError } from "./arguments.js";
 import { redactUrl } from "./redaction.js";
 
@@ -13,12 +15,24 @@ export const redisFlags = {
   "key-prefix": { type: "string" },
 } as const;
 
+/**
+ * The TLS files of the commands that connect (`doctor`, `inspect`, `monitor`), for a rediss:// server
+ * whose certificate a CA of one's own signed, or that asks clients for a certificate. Node's
+ * NODE_EXTRA_CA_CERTS=FILE works too, for these commands and any other Node process.
+ */
+export const tlsFlags = {
+  "tls-ca": { type: "string", value: "FILE", help: "PEM file of the CA that signed the server's certificate (rediss:// only; or set NODE_EXTRA_CA_CERTS)" },
+  "tls-cert": { type: "string", value: "FILE", help: "PEM file of this client's certificate, for a server with tls-auth-clients (with --tls-key)" },
+  "tls-key": { type: "string", value: "FILE", help: "PEM file of the private key of --tls-cert" },
+} as const;
+
 /** The server `doctor`, `inspect` and `monitor` talk to, from `--redis URL`, else REDIS_URL, else the default. */
 export interface RedisTarget {
   readonly url: string;
   /** The URL with its password (in the user part or the query) masked: safe to print. */
   readonly shown: string;
   readonly host: string;
+  readonly port: number;
   readonly tls: boolean;
   /** The user of the URL (`redis://user:pw@...` or `?username=`), undefined for the default user. */
   readonly username: string | undefined;
@@ -27,11 +41,43 @@ export interface RedisTarget {
   readonly db: number;
   /** 127.0.0.0/8, ::1 or localhost: reachable from this machine only. */
   readonly loopback: boolean;
+  /** The files of `--tls-ca`, `--tls-cert` and `--tls-key`, read; undefined when none is given. */
+  readonly clientTls: ClientTls | undefined;
 }
 
-export function redisTarget(flag: string | undefined, env: NodeJS.ProcessEnv): RedisTarget {
+export interface TlsFiles {
+  readonly "tls-ca"?: string | undefined;
+  readonly "tls-cert"?: string | undefined;
+  readonly "tls-key"?: string | undefined;
+}
+
+export function redisTarget(flag: string | undefined, env: NodeJS.ProcessEnv, files: TlsFiles = {}): RedisTarget {
   const url = flag ?? env.REDIS_URL ?? DEFAULT_REDIS_URL;
-  return parseRedisUrl(url, flag === undefined && env.REDIS_URL !== undefined ? "REDIS_URL" : "--redis");
+  const source = flag === undefined && env.REDIS_URL !== undefined ? "REDIS_URL" : "--redis";
+  const target = parseRedisUrl(url, source);
+  return { ...target, clientTls: readTlsFiles(files, target, source) };
+}
+
+function readTlsFiles(files: TlsFiles, target: RedisTarget, source: string): ClientTls | undefined {
+  const given = (["tls-ca", "tls-cert", "tls-key"] as const).filter((flag) => files[flag] !== undefined);
+  if (given.length === 0) return undefined;
+  if (!target.tls) {
+    throw new UsageError(`--${given[0]} is for a TLS connection, and ${source} ${target.shown} is plaintext: use a rediss:// URL`);
+  }
+  if ((files["tls-cert"] === undefined) !== (files["tls-key"] === undefined)) {
+    throw new UsageError("--tls-cert and --tls-key go together: the client's certificate and its private key");
+  }
+  const read = (flag: keyof TlsFiles): Buffer | undefined => {
+    const file = files[flag];
+    if (file === undefined) return undefined;
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new UsageError(`--${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)}); give the path of a PEM file`);
+    }
+  };
+  const [ca, cert, key] = [read("tls-ca"), read("tls-cert"), read("tls-key")];
+  return { ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) };
 }
 
 /** `source` names where the URL came from in messages: `--redis`, `REDIS_URL`. */
@@ -60,11 +106,13 @@ export function parseRedisUrl(url: string, source: string): RedisTarget {
     url,
     shown: shown.replace(/\/$/, ""),
     host,
+    port: Number(parsed.port || 6379),
     tls: parsed.protocol === "rediss:",
     username: username === "" ? undefined : username,
     hasPassword: password !== "",
     db: Number(dbText),
     loopback: host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host),
+    clientTls: undefined,
   };
 }
 
@@ -91,14 +139,16 @@ export function connectionProblem(target: RedisTarget, failure: ConnectionError)
       return `authentication failed at ${target.shown} as ${target.username ?? "default"}: ${failure.message}`;
     case "permission":
       return `${target.shown} refused a command of the connection: ${failure.message}`;
+    case "tls":
     case "other":
       return `cannot use ${target.shown}: ${failure.message}`;
   }
 }
 
-/** A TLS port answers a plaintext client by closing, and a plaintext port a TLS client by silence or garbage. */
+/**
+ * A plaintext port answers a TLS client by silence or garbage. (A TLS port hangs up on a plaintext
+ * client: `connectToServer` finds out with a handshake of its own and says so, reason `tls`.)
+ */
 function tlsHint(target: RedisTarget, message: string): string {
-  if (target.tls && /ETIMEDOUT|ECONNRESET|Connection is closed|EPROTO|wrong version number/i.test(message)) return "; if this port does not speak TLS, use redis://";
-  if (!target.tls && /ECONNRESET|Connection is closed/i.test(message)) return "; if this port speaks TLS, use rediss://";
-  return "";
+  return target.tls && /ETIMEDOUT|ECONNRESET|Connection is closed|EPROTO|wrong version number/i.test(message) ? "; if this port does not speak TLS, use redis://" : "";
 }

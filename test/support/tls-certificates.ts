@@ -21,11 +21,11 @@ export interface TestCertificates {
   /** The test CA's certificate (PEM), as a file and as the bytes ioredis' `tls.ca` takes. */
   readonly caFile: string;
   readonly ca: Buffer;
-  /** Valid for a year. */
+  /** Valid for 365 days and 12 hours. */
   readonly server: KeyPair;
   /** Valid for 10 days and 12 hours: doctor warns (under 30 days left). */
   readonly expiringServer: KeyPair;
-  /** Expired yesterday. */
+  /** Expired a day and a half ago. */
   readonly expiredServer: KeyPair;
   /** Names cache.example.internal only: a client connecting to 127.0.0.1 finds the host does not match. */
   readonly otherHostServer: KeyPair;
@@ -89,9 +89,9 @@ export function makeCertificates(): TestCertificates {
 
   const now = Date.now();
   const anHourAgo = now - 3_600_000;
-  const server = issue("server", "localhost", "server", anHourAgo, now + 365 * DAY_MS);
+  const server = issue("server", "localhost", "server", anHourAgo, now + 365.5 * DAY_MS);
   const expiringServer = issue("expiring", "localhost", "server", anHourAgo, now + 10.5 * DAY_MS);
-  const expiredServer = issue("expired", "localhost", "server", now - 30 * DAY_MS, now - DAY_MS);
+  const expiredServer = issue("expired", "localhost", "server", now - 30 * DAY_MS, now - 1.5 * DAY_MS);
   const otherHostServer = issue("other-host", "cache.example.internal", "other_host", anHourAgo, now + 365 * DAY_MS);
   const client = issue("client", "cachegen test client", "client", anHourAgo, now + 365 * DAY_MS);
 
