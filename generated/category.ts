@@ -2,6 +2,7 @@
 
 import { defineEntity, Repository, z, type RepositoryOptions } from "cachegen/runtime";
 
+/** A Category as the application holds it, declared in `schemas/category.json`. */
 export interface Category {
   id: number;
   name: string;
@@ -9,6 +10,7 @@ export interface Category {
   productCount: number;
 }
 
+/** Checks a Category: every value read from Redis or loaded from the source is parsed with it. */
 export const CategorySchema = z.object({
   id: z.int(),
   name: z.string(),
@@ -16,6 +18,10 @@ export const CategorySchema = z.object({
   productCount: z.int(),
 }) satisfies z.ZodType<Category>;
 
+/**
+ * Identifies one Category: `get`, `delete`, `invalidate` and `keyOf` take it, or the bare `id`
+ * value.
+ */
 export interface CategoryKey {
   id: number;
 }
@@ -25,14 +31,26 @@ export interface CategoryKey {
  * Every miss loads from here (`loadMany`, where given, for the misses of `getMany`).
  */
 export interface CategorySource {
+  /** The Category with this key, or null when there is none. */
   load(key: CategoryKey): Promise<Category | null>;
+  /**
+   * The Categories with these keys, in the same order (null where there is none): `getMany` loads
+   * its misses with one call when this is given.
+   */
   loadMany?(keys: CategoryKey[]): Promise<(Category | null)[]>;
+  /** Writes a Category to the system of record; `save` calls it, then drops the cached entries. */
   save?(entity: Category): Promise<void>;
+  /**
+   * Deletes the Category with this key from the system of record; `delete` calls it, then drops the
+   * cached entries.
+   */
   delete?(key: CategoryKey): Promise<void>;
 }
 
-export type CategoryTag = never;
+/** Category declares no tags, so `invalidateTag` takes nothing. */
+export type CategoryInvalidationTag = never;
 
+/** How the runtime caches Category: key layout and namespace, TTLs, strategy, indexes and tags. */
 export const categoryEntity = defineEntity<Category, CategoryKey>({
   name: "Category",
   schemaFile: "schemas/category.json",
@@ -51,12 +69,18 @@ export const categoryEntity = defineEntity<Category, CategoryKey>({
   invalidates: [],
 });
 
+/**
+ * Cache of Category in Redis (`schemas/category.json`): read-through, TTL 1d (up to 5% early).
+ * A miss loads from `source.load` (`getMany`: `source.loadMany`, where given); `save` and `delete`
+ * go to the source, then drop the cached entries.
+ */
 export class CategoryRepository extends Repository<
   Category,
   CategoryKey,
   CategorySource,
-  CategoryTag
+  CategoryInvalidationTag
 > {
+  /** Caches in `options.redis` and loads (and writes) through `options.source`. */
   constructor(options: RepositoryOptions<CategorySource>) {
     super(categoryEntity, options);
   }

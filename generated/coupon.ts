@@ -2,6 +2,7 @@
 
 import { defineEntity, Repository, z, type RepositoryOptions } from "cachegen/runtime";
 
+/** A Coupon as the application holds it, declared in `schemas/engagement.yaml`. */
 export interface Coupon {
   code: string;
   percentOff: number;
@@ -10,6 +11,7 @@ export interface Coupon {
   redemptions: number;
 }
 
+/** Checks a Coupon: every value read from Redis or loaded from the source is parsed with it. */
 export const CouponSchema = z.object({
   code: z.string(),
   percentOff: z.number(),
@@ -18,6 +20,10 @@ export const CouponSchema = z.object({
   redemptions: z.int(),
 }) satisfies z.ZodType<Coupon>;
 
+/**
+ * Identifies one Coupon: `get`, `delete`, `invalidate` and `keyOf` take it, or the bare `code`
+ * value.
+ */
 export interface CouponKey {
   code: string;
 }
@@ -27,14 +33,26 @@ export interface CouponKey {
  * Misses load from here; `save` writes here first, then the cache takes the new value.
  */
 export interface CouponSource {
+  /** The Coupon with this key, or null when there is none. */
   load(key: CouponKey): Promise<Coupon | null>;
+  /**
+   * The Coupons with these keys, in the same order (null where there is none): `getMany` loads its
+   * misses with one call when this is given.
+   */
   loadMany?(keys: CouponKey[]): Promise<(Coupon | null)[]>;
+  /** Writes a Coupon to the system of record; `save` calls it first, then caches the new value. */
   save(entity: Coupon): Promise<void>;
+  /**
+   * Deletes the Coupon with this key from the system of record; `delete` calls it, then drops the
+   * cached entries.
+   */
   delete(key: CouponKey): Promise<void>;
 }
 
-export type CouponTag = never;
+/** Coupon declares no tags, so `invalidateTag` takes nothing. */
+export type CouponInvalidationTag = never;
 
+/** How the runtime caches Coupon: key layout and namespace, TTLs, strategy, indexes and tags. */
 export const couponEntity = defineEntity<Coupon, CouponKey>({
   name: "Coupon",
   schemaFile: "schemas/engagement.yaml",
@@ -53,7 +71,18 @@ export const couponEntity = defineEntity<Coupon, CouponKey>({
   invalidates: [],
 });
 
-export class CouponRepository extends Repository<Coupon, CouponKey, CouponSource, CouponTag> {
+/**
+ * Cache of Coupon in Redis (`schemas/engagement.yaml`): write-through, TTL 5m (up to 10% early).
+ * A miss loads from `source.load`; `save` writes the source, then caches the new value; `delete`
+ * deletes from the source, then drops the cached entries.
+ */
+export class CouponRepository extends Repository<
+  Coupon,
+  CouponKey,
+  CouponSource,
+  CouponInvalidationTag
+> {
+  /** Caches in `options.redis` and loads (and writes) through `options.source`. */
   constructor(options: RepositoryOptions<CouponSource>) {
     super(couponEntity, options);
   }

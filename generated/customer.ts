@@ -8,6 +8,7 @@ import {
   type RepositoryOptions,
 } from "cachegen/runtime";
 
+/** A Customer as the application holds it, declared in `schemas/customer.yaml`. */
 export interface Customer {
   id: string;
   email: string;
@@ -24,6 +25,7 @@ export interface Customer {
   meta: JsonValue;
 }
 
+/** Checks a Customer: every value read from Redis or loaded from the source is parsed with it. */
 export const CustomerSchema = z.object({
   id: z.uuid(),
   email: z.email(),
@@ -40,6 +42,10 @@ export const CustomerSchema = z.object({
   meta: z.json(),
 }) satisfies z.ZodType<Customer>;
 
+/**
+ * Identifies one Customer: `get`, `delete`, `invalidate` and `keyOf` take it, or the bare `id`
+ * value.
+ */
 export interface CustomerKey {
   id: string;
 }
@@ -47,24 +53,38 @@ export interface CustomerKey {
 /**
  * The system of record for Customer.
  * Every miss loads from here (`loadMany`, where given, for the misses of `getMany`).
- * `loadByEmail` serves `getByEmail` on a miss.
  */
 export interface CustomerSource {
+  /** The Customer with this key, or null when there is none. */
   load(key: CustomerKey): Promise<Customer | null>;
+  /**
+   * The Customers with these keys, in the same order (null where there is none): `getMany` loads
+   * its misses with one call when this is given.
+   */
   loadMany?(keys: CustomerKey[]): Promise<(Customer | null)[]>;
+  /**
+   * The Customer whose `email` is `email`, or null when there is none; serves `getByEmail` on a
+   * miss.
+   */
   loadByEmail(email: string): Promise<Customer | null>;
+  /** Writes a Customer to the system of record; `save` calls it, then drops the cached entries. */
   save?(entity: Customer): Promise<void>;
+  /**
+   * Deletes the Customer with this key from the system of record; `delete` calls it, then drops the
+   * cached entries.
+   */
   delete?(key: CustomerKey): Promise<void>;
 }
 
 /** What `invalidateTag` takes: one object per declared tag (`tier:{tier}`). */
-export type CustomerTag = { tier: "standard" | "gold" | "platinum" };
+export type CustomerInvalidationTag = { tier: "standard" | "gold" | "platinum" };
 
+/** How the runtime caches Customer: key layout and namespace, TTLs, strategy, indexes and tags. */
 export const customerEntity = defineEntity<Customer, CustomerKey>({
   name: "Customer",
   schemaFile: "schemas/customer.yaml",
   keyPrefix: "app",
-  namespace: "1.fc1adfb0",
+  namespace: "1.2d435edf",
   key: { id: "uuid" },
   keySchema: z.object({ id: z.uuid() }),
   schema: CustomerSchema,
@@ -83,21 +103,32 @@ export const customerEntity = defineEntity<Customer, CustomerKey>({
   invalidates: [],
 });
 
+/**
+ * Cache of Customer in Redis (`schemas/customer.yaml`): read-through, TTL 1h (up to 10% early).
+ * A miss loads from `source.load` (`getMany`: `source.loadMany`, where given); `save` and `delete`
+ * go to the source, then drop the cached entries.
+ */
 export class CustomerRepository extends Repository<
   Customer,
   CustomerKey,
   CustomerSource,
-  CustomerTag
+  CustomerInvalidationTag
 > {
+  /** Caches in `options.redis` and loads (and writes) through `options.source`. */
   constructor(options: RepositoryOptions<CustomerSource>) {
     super(customerEntity, options);
   }
 
+  /**
+   * The Customer whose `email` is `email`: from the cache, else from `source.loadByEmail` (then
+   * cached); null when there is none.
+   */
   getByEmail(email: string): Promise<Customer | null> {
     return this.getByIndex("byEmail", [email]);
   }
 
-  invalidateTier(tier: "standard" | "gold" | "platinum"): Promise<void> {
+  /** Drops every cached Customer whose `tier` is `tier` (tag `tier:{tier}`). */
+  invalidateByTier(tier: "standard" | "gold" | "platinum"): Promise<void> {
     return this.invalidateTag({ tier });
   }
 }

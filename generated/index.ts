@@ -18,22 +18,37 @@ export * from "./stock-level.js";
 
 /** Where each entity is loaded from (and saved to); cache-aside entities may leave theirs out. */
 export interface Sources {
+  /** The system of record for Category. */
   category: CategorySource;
+  /** The system of record for Coupon. */
   coupon: CouponSource;
+  /** The system of record for Customer. */
   customer: CustomerSource;
+  /** The system of record for Order. */
   order: OrderSource;
+  /** The system of record for Product. */
   product?: ProductSource | undefined;
+  /** The system of record for Review. */
   review: ReviewSource;
+  /** The system of record for StockLevel. */
   stockLevel: StockLevelSource;
 }
 
+/** One repository per entity, as `createRepositories` returns them. */
 export interface Repositories {
+  /** The cache of Category. */
   category: CategoryRepository;
+  /** The cache of Coupon. */
   coupon: CouponRepository;
+  /** The cache of Customer. */
   customer: CustomerRepository;
+  /** The cache of Order. */
   order: OrderRepository;
+  /** The cache of Product. */
   product: ProductRepository;
+  /** The cache of Review. */
   review: ReviewRepository;
+  /** The cache of StockLevel. */
   stockLevel: StockLevelRepository;
 }
 

@@ -4,6 +4,7 @@ import { defineEntity, WriteBehindRepository, z, type RepositoryOptions } from "
 
 import { customerEntity } from "./customer.js";
 
+/** A Order as the application holds it, declared in `schemas/order.yaml`. */
 export interface Order {
   id: string;
   customerId: string;
@@ -14,6 +15,7 @@ export interface Order {
   revision: number;
 }
 
+/** Checks a Order: every value read from Redis or loaded from the source is parsed with it. */
 export const OrderSchema = z.object({
   id: z.uuid(),
   customerId: z.uuid(),
@@ -24,19 +26,37 @@ export const OrderSchema = z.object({
   revision: z.int(),
 }) satisfies z.ZodType<Order>;
 
+/**
+ * Identifies one Order: `get`, `delete`, `invalidate` and `keyOf` take it, or the bare `id` value.
+ */
 export interface OrderKey {
   id: string;
 }
 
 /**
  * The system of record for Order.
- * Misses load from here; the worker (`startWorker()`) applies queued saves and deletes at least once (a redelivery repeats a write): keep them idempotent.
- * Fence writes on `revision` (`WHERE revision < $new`), so a late redelivery never overwrites a newer row.
+ * Misses load from here; the worker (`startWorker()`) applies queued saves and deletes at least
+ * once (a redelivery repeats a write): keep them idempotent.
+ * Fence writes on `revision` (`WHERE revision < $new`), so a late redelivery never overwrites a
+ * newer row.
  */
 export interface OrderSource {
+  /** The Order with this key, or null when there is none. */
   load(key: OrderKey): Promise<Order | null>;
+  /**
+   * The Orders with these keys, in the same order (null where there is none): `getMany` loads its
+   * misses with one call when this is given.
+   */
   loadMany?(keys: OrderKey[]): Promise<(Order | null)[]>;
+  /**
+   * Writes a queued Order to the system of record: the worker calls it for each `save`, at least
+   * once.
+   */
   save(entity: Order): Promise<void>;
+  /**
+   * Deletes a Order from the system of record: the worker calls it for each queued `delete`, at
+   * least once.
+   */
   delete(key: OrderKey): Promise<void>;
   /** A batch of queued saves, one per key; if it throws, the worker retries each with `save`. */
   saveMany?(entities: Order[]): Promise<void>;
@@ -45,13 +65,14 @@ export interface OrderSource {
 }
 
 /** What `invalidateTag` takes: one object per declared tag (`customer:{customerId}`). */
-export type OrderTag = { customerId: string };
+export type OrderInvalidationTag = { customerId: string };
 
+/** How the runtime caches Order: key layout and namespace, TTLs, strategy, indexes and tags. */
 export const orderEntity = defineEntity<Order, OrderKey>({
   name: "Order",
   schemaFile: "schemas/order.yaml",
   keyPrefix: "app",
-  namespace: "1.a3d19e8b",
+  namespace: "1.56032dcb",
   key: { id: "uuid" },
   keySchema: z.object({ id: z.uuid() }),
   schema: OrderSchema,
@@ -67,12 +88,24 @@ export const orderEntity = defineEntity<Order, OrderKey>({
   writeBehind: { batchSize: 200, flushIntervalMs: 500, maxAttempts: 5 },
 });
 
-export class OrderRepository extends WriteBehindRepository<Order, OrderKey, OrderSource, OrderTag> {
+/**
+ * Cache of Order in Redis (`schemas/order.yaml`): write-behind, TTL 2h (up to 10% early).
+ * A miss loads from `source.load`; `save` and `delete` are queued durably in Redis, and the worker
+ * (`startWorker()`) applies them to the source.
+ */
+export class OrderRepository extends WriteBehindRepository<
+  Order,
+  OrderKey,
+  OrderSource,
+  OrderInvalidationTag
+> {
+  /** Caches in `options.redis` and loads (and writes) through `options.source`. */
   constructor(options: RepositoryOptions<OrderSource>) {
     super(orderEntity, options);
   }
 
-  invalidateCustomer(customerId: string): Promise<void> {
+  /** Drops every cached Order whose `customerId` is `customerId` (tag `customer:{customerId}`). */
+  invalidateByCustomer(customerId: string): Promise<void> {
     return this.invalidateTag({ customerId });
   }
 }

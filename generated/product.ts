@@ -4,6 +4,7 @@ import { defineEntity, Repository, z, type CacheAsideRepositoryOptions } from "c
 
 import { categoryEntity } from "./category.js";
 
+/** A Product as the application holds it, declared in `schemas/product.yaml`. */
 export interface Product {
   sku: string;
   slug: string;
@@ -18,6 +19,7 @@ export interface Product {
   updatedAt: Date;
 }
 
+/** Checks a Product: every value read from Redis or loaded from the source is parsed with it. */
 export const ProductSchema = z.object({
   sku: z.string(),
   slug: z.string(),
@@ -32,6 +34,10 @@ export const ProductSchema = z.object({
   updatedAt: z.date(),
 }) satisfies z.ZodType<Product>;
 
+/**
+ * Identifies one Product: `get`, `delete`, `invalidate` and `keyOf` take it, or the bare `sku`
+ * value.
+ */
 export interface ProductKey {
   sku: string;
 }
@@ -39,24 +45,37 @@ export interface ProductKey {
 /**
  * The system of record for Product.
  * A miss calls `load`, unless `get(key, load)` passes its own loader.
- * `loadBySlug` serves `getBySlug` on a miss.
  */
 export interface ProductSource {
+  /** The Product with this key, or null when there is none. */
   load(key: ProductKey): Promise<Product | null>;
+  /**
+   * The Products with these keys, in the same order (null where there is none): `getMany` loads its
+   * misses with one call when this is given.
+   */
   loadMany?(keys: ProductKey[]): Promise<(Product | null)[]>;
+  /**
+   * The Product whose `slug` is `slug`, or null when there is none; serves `getBySlug` on a miss.
+   */
   loadBySlug(slug: string): Promise<Product | null>;
+  /** Writes a Product to the system of record; `save` calls it, then drops the cached entries. */
   save?(entity: Product): Promise<void>;
+  /**
+   * Deletes the Product with this key from the system of record; `delete` calls it, then drops the
+   * cached entries.
+   */
   delete?(key: ProductKey): Promise<void>;
 }
 
 /** What `invalidateTag` takes: one object per declared tag (`category:{categoryId}`). */
-export type ProductTag = { categoryId: number };
+export type ProductInvalidationTag = { categoryId: number };
 
+/** How the runtime caches Product: key layout and namespace, TTLs, strategy, indexes and tags. */
 export const productEntity = defineEntity<Product, ProductKey>({
   name: "Product",
   schemaFile: "schemas/product.yaml",
   keyPrefix: "app",
-  namespace: "1.ebb10fe6",
+  namespace: "1.56384bbf",
   key: { sku: "string" },
   keySchema: z.object({ sku: z.string() }),
   schema: ProductSchema,
@@ -70,16 +89,37 @@ export const productEntity = defineEntity<Product, ProductKey>({
   invalidates: [{ entity: () => categoryEntity, key: (product) => ({ id: product.categoryId }) }],
 });
 
-export class ProductRepository extends Repository<Product, ProductKey, ProductSource, ProductTag> {
+/**
+ * Cache of Product in Redis (`schemas/product.yaml`): cache-aside, TTL 10m (up to 10% early).
+ * A miss calls the loader given to `get(key, load)`, else `source.load`; `save` and `delete` go to
+ * the source, then drop the cached entries.
+ */
+export class ProductRepository extends Repository<
+  Product,
+  ProductKey,
+  ProductSource,
+  ProductInvalidationTag
+> {
+  /**
+   * Caches in `options.redis`; `options.source` may be left out when every `get` passes its own
+   * loader.
+   */
   constructor(options: CacheAsideRepositoryOptions<ProductSource>) {
     super(productEntity, options);
   }
 
+  /**
+   * The Product whose `slug` is `slug`: from the cache, else from `source.loadBySlug` (then
+   * cached); null when there is none.
+   */
   getBySlug(slug: string): Promise<Product | null> {
     return this.getByIndex("bySlug", [slug]);
   }
 
-  invalidateCategory(categoryId: number): Promise<void> {
+  /**
+   * Drops every cached Product whose `categoryId` is `categoryId` (tag `category:{categoryId}`).
+   */
+  invalidateByCategory(categoryId: number): Promise<void> {
     return this.invalidateTag({ categoryId });
   }
 }

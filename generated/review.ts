@@ -4,6 +4,7 @@ import { defineEntity, Repository, z, type RepositoryOptions } from "cachegen/ru
 
 import { productEntity } from "./product.js";
 
+/** A Review as the application holds it, declared in `schemas/engagement.yaml`. */
 export interface Review {
   productSku: string;
   customerId: string;
@@ -13,6 +14,7 @@ export interface Review {
   postedAt: Date;
 }
 
+/** Checks a Review: every value read from Redis or loaded from the source is parsed with it. */
 export const ReviewSchema = z.object({
   productSku: z.string(),
   customerId: z.uuid(),
@@ -22,6 +24,7 @@ export const ReviewSchema = z.object({
   postedAt: z.date(),
 }) satisfies z.ZodType<Review>;
 
+/** Identifies one Review: `get`, `delete`, `invalidate` and `keyOf` take it. */
 export interface ReviewKey {
   productSku: string;
   customerId: string;
@@ -32,20 +35,34 @@ export interface ReviewKey {
  * Every miss loads from here (`loadMany`, where given, for the misses of `getMany`).
  */
 export interface ReviewSource {
+  /** The Review with this key, or null when there is none. */
   load(key: ReviewKey): Promise<Review | null>;
+  /**
+   * The Reviews with these keys, in the same order (null where there is none): `getMany` loads its
+   * misses with one call when this is given.
+   */
   loadMany?(keys: ReviewKey[]): Promise<(Review | null)[]>;
+  /** Writes a Review to the system of record; `save` calls it, then drops the cached entries. */
   save?(entity: Review): Promise<void>;
+  /**
+   * Deletes the Review with this key from the system of record; `delete` calls it, then drops the
+   * cached entries.
+   */
   delete?(key: ReviewKey): Promise<void>;
 }
 
-/** What `invalidateTag` takes: one object per declared tag (`product:{productSku}`, `author:{customerId}`). */
-export type ReviewTag = { productSku: string } | { customerId: string };
+/**
+ * What `invalidateTag` takes: one object per declared tag (`product:{productSku}`,
+ * `author:{customerId}`).
+ */
+export type ReviewInvalidationTag = { productSku: string } | { customerId: string };
 
+/** How the runtime caches Review: key layout and namespace, TTLs, strategy, indexes and tags. */
 export const reviewEntity = defineEntity<Review, ReviewKey>({
   name: "Review",
   schemaFile: "schemas/engagement.yaml",
   keyPrefix: "app",
-  namespace: "1.1ae8192e",
+  namespace: "1.8cdb4aa6",
   key: { productSku: "string", customerId: "uuid" },
   keySchema: z.object({ productSku: z.string(), customerId: z.uuid() }),
   schema: ReviewSchema,
@@ -63,16 +80,29 @@ export const reviewEntity = defineEntity<Review, ReviewKey>({
   invalidates: [{ entity: () => productEntity, key: (review) => ({ sku: review.productSku }) }],
 });
 
-export class ReviewRepository extends Repository<Review, ReviewKey, ReviewSource, ReviewTag> {
+/**
+ * Cache of Review in Redis (`schemas/engagement.yaml`): read-through, TTL 15m (up to 10% early).
+ * A miss loads from `source.load` (`getMany`: `source.loadMany`, where given); `save` and `delete`
+ * go to the source, then drop the cached entries.
+ */
+export class ReviewRepository extends Repository<
+  Review,
+  ReviewKey,
+  ReviewSource,
+  ReviewInvalidationTag
+> {
+  /** Caches in `options.redis` and loads (and writes) through `options.source`. */
   constructor(options: RepositoryOptions<ReviewSource>) {
     super(reviewEntity, options);
   }
 
-  invalidateProduct(productSku: string): Promise<void> {
+  /** Drops every cached Review whose `productSku` is `productSku` (tag `product:{productSku}`). */
+  invalidateByProduct(productSku: string): Promise<void> {
     return this.invalidateTag({ productSku });
   }
 
-  invalidateAuthor(customerId: string): Promise<void> {
+  /** Drops every cached Review whose `customerId` is `customerId` (tag `author:{customerId}`). */
+  invalidateByAuthor(customerId: string): Promise<void> {
     return this.invalidateTag({ customerId });
   }
 }

@@ -4,6 +4,7 @@ import { defineEntity, Repository, z, type RepositoryOptions } from "cachegen/ru
 
 import { productEntity } from "./product.js";
 
+/** A StockLevel as the application holds it, declared in `schemas/stock-level.yaml`. */
 export interface StockLevel {
   warehouseId: string;
   sku: string;
@@ -13,6 +14,7 @@ export interface StockLevel {
   countedOn: Date; // a date: midnight UTC, stored as YYYY-MM-DD
 }
 
+/** Checks a StockLevel: every value read from Redis or loaded from the source is parsed with it. */
 export const StockLevelSchema = z.object({
   warehouseId: z.string(),
   sku: z.string(),
@@ -22,6 +24,7 @@ export const StockLevelSchema = z.object({
   countedOn: z.date(),
 }) satisfies z.ZodType<StockLevel>;
 
+/** Identifies one StockLevel: `get`, `delete`, `invalidate` and `keyOf` take it. */
 export interface StockLevelKey {
   warehouseId: string;
   sku: string;
@@ -32,14 +35,30 @@ export interface StockLevelKey {
  * Misses load from here; `save` writes here first, then the cache takes the new value.
  */
 export interface StockLevelSource {
+  /** The StockLevel with this key, or null when there is none. */
   load(key: StockLevelKey): Promise<StockLevel | null>;
+  /**
+   * The StockLevels with these keys, in the same order (null where there is none): `getMany` loads
+   * its misses with one call when this is given.
+   */
   loadMany?(keys: StockLevelKey[]): Promise<(StockLevel | null)[]>;
+  /**
+   * Writes a StockLevel to the system of record; `save` calls it first, then caches the new value.
+   */
   save(entity: StockLevel): Promise<void>;
+  /**
+   * Deletes the StockLevel with this key from the system of record; `delete` calls it, then drops
+   * the cached entries.
+   */
   delete(key: StockLevelKey): Promise<void>;
 }
 
-export type StockLevelTag = never;
+/** StockLevel declares no tags, so `invalidateTag` takes nothing. */
+export type StockLevelInvalidationTag = never;
 
+/**
+ * How the runtime caches StockLevel: key layout and namespace, TTLs, strategy, indexes and tags.
+ */
 export const stockLevelEntity = defineEntity<StockLevel, StockLevelKey>({
   name: "StockLevel",
   schemaFile: "schemas/stock-level.yaml",
@@ -60,12 +79,19 @@ export const stockLevelEntity = defineEntity<StockLevel, StockLevelKey>({
   invalidates: [{ entity: () => productEntity, key: (stockLevel) => ({ sku: stockLevel.sku }) }],
 });
 
+/**
+ * Cache of StockLevel in Redis (`schemas/stock-level.yaml`): write-through, TTL 30s (up to 20%
+ * early).
+ * A miss loads from `source.load`; `save` writes the source, then caches the new value; `delete`
+ * deletes from the source, then drops the cached entries.
+ */
 export class StockLevelRepository extends Repository<
   StockLevel,
   StockLevelKey,
   StockLevelSource,
-  StockLevelTag
+  StockLevelInvalidationTag
 > {
+  /** Caches in `options.redis` and loads (and writes) through `options.source`. */
   constructor(options: RepositoryOptions<StockLevelSource>) {
     super(stockLevelEntity, options);
   }

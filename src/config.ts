@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { didYouMean } from "./schema/suggest.js";
-import { listNames, showValue } from "./schema/wording.js";
+import { didYouMean } from "./suggest.js";
+import { listNames, showValue } from "./wording.js";
 
 /** The project's configuration, file values overridden by CLI flags, defaults filled in. */
 export interface ResolvedConfig {
@@ -14,8 +14,21 @@ export interface ResolvedConfig {
   readonly outDir: string;
   readonly keyPrefix: string;
   readonly tests: boolean;
+  /** The output folder may hold files cachegen did not write (see `compareWithOutput`). */
+  readonly allowOtherFilesInOut: boolean;
   /** The file the configuration came from, relative to `root`: `cachegen.config.json` or `package.json`. */
   readonly configFile?: string;
+  /** Where `schemasDir` and `outDir` came from, for messages about them (see `describeOrigin`). */
+  readonly origins: { readonly schemas: SettingOrigin; readonly out: SettingOrigin };
+}
+
+/** A flag (`--schemas`), a configuration as messages name it (`package.json "cachegen"`), or `default`. */
+export type SettingOrigin = string;
+
+/** `given with --schemas`, `set in cachegen.config.json`, `the default`. */
+export function describeOrigin(origin: SettingOrigin): string {
+  if (origin === "default") return "the default";
+  return origin.startsWith("--") ? `given with ${origin}` : `set in ${origin}`;
 }
 
 export interface ConfigOptions {
@@ -58,6 +71,10 @@ export const configFileSchema = z
       .default("app")
       .meta({ description: "Prefix of every Redis key. No whitespace, `{`, `}`, `*`, `?`, `[`, `]` or `\\`." }),
     tests: z.boolean().default(true).meta({ description: "Also generate a vitest file per entity." }),
+    allowOtherFilesInOut: z.boolean().default(false).meta({
+      description:
+        "Let the output folder hold files cachegen did not write (it never replaces or removes them). Off by default: a folder shared with other sources is refused.",
+    }),
   })
   .meta({
     title: "cachegen configuration",
@@ -76,11 +93,16 @@ export async function resolveConfig(options: ConfigOptions): Promise<ResolvedCon
     toPosix(path.relative(root, flag === undefined ? path.resolve(root, fromFile) : path.resolve(cwd, flag))) || ".";
   const schemasDir = projectPath(options.schemas, values.schemas);
   const outDir = projectPath(options.out, values.out);
+  const fromFile = (key: "schemas" | "out") =>
+    found !== undefined && isObject(found.value) && key in found.value ? found.label : "default";
+  const origins = {
+    schemas: options.schemas === undefined ? fromFile("schemas") : "--schemas",
+    out: options.out === undefined ? fromFile("out") : "--out",
+  };
   if (schemasDir === outDir) {
     // generate would write its manifest (a .json file) where schemas are read from.
-    const source = found === undefined ? "--schemas and --out" : found.label;
     throw new ConfigError(
-      `${source}: schemas and out are both "${schemasDir}"; generated code needs a folder of its own, e.g. "generated"`,
+      `schemas (${describeOrigin(origins.schemas)}) and out (${describeOrigin(origins.out)}) are both "${schemasDir}"; generated code needs a folder of its own, e.g. "generated"`,
     );
   }
   return {
@@ -89,7 +111,9 @@ export async function resolveConfig(options: ConfigOptions): Promise<ResolvedCon
     outDir,
     keyPrefix: values.keyPrefix,
     tests: values.tests,
+    allowOtherFilesInOut: values.allowOtherFilesInOut,
     ...(found !== undefined && { configFile: path.basename(found.file) }),
+    origins,
   };
 }
 
@@ -110,14 +134,22 @@ async function findConfig(cwd: string, explicit: string | undefined): Promise<Fo
   }
   const configPath = path.join(cwd, CONFIG_FILE);
   const configText = await readText(configPath);
-  if (configText !== undefined)
-    return { file: configPath, label: CONFIG_FILE, value: parseJson(configText, CONFIG_FILE) };
   const packagePath = path.join(cwd, "package.json");
   const packageText = await readText(packagePath);
-  if (packageText === undefined) return undefined;
-  const packageJson = parseJson(packageText, "package.json");
-  if (packageJson === null || typeof packageJson !== "object" || !("cachegen" in packageJson)) return undefined;
+  const packageJson = packageText === undefined ? undefined : parseJson(packageText, "package.json");
+  const inPackage = isObject(packageJson) && "cachegen" in packageJson;
+  if (configText !== undefined && inPackage) {
+    throw new ConfigError(
+      `both ${CONFIG_FILE} and "cachegen" in package.json configure cachegen; keep one of them (delete the other), or name one with --config`,
+    );
+  }
+  if (configText !== undefined) return { file: configPath, label: CONFIG_FILE, value: parseJson(configText, CONFIG_FILE) };
+  if (!inPackage) return undefined;
   return { file: packagePath, label: 'package.json "cachegen"', value: packageJson.cachegen };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
 }
 
 function parseConfig(value: unknown, label: string): ConfigFile {

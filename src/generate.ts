@@ -7,16 +7,16 @@ import { FormatPool, formatThreads } from "./format/format-pool.js";
 import { manifestFileName, renderManifest, type SchemaSource } from "./manifest.js";
 import { deepFreeze } from "./model/build-model.js";
 import type { ProjectModel } from "./model/model.js";
-import { readPackageInfo } from "./package-info.js";
 import { recallRun, rememberRun, runKey } from "./run-cache.js";
-import type { SchemaFile } from "./schema/load.js";
 import {
-  readProject,
+  projectOptions,
   readProjectFromFiles,
   readSchemaFolder,
   sourcesOf,
   type ReadProjectResult,
-} from "./schema/read-project.js";
+} from "./read-project.js";
+import { cachedDocumentLoader } from "./schema/cached-load.js";
+import type { SchemaFile } from "./schema/load.js";
 
 /** A project on disk: the same inputs as the CLI's `--config`, `--schemas` and `--out`. */
 export interface DiskProject {
@@ -71,14 +71,12 @@ export async function generateFromConfig(config: ResolvedConfig): Promise<Genera
 
   const pool = new FormatPool();
   try {
+    const loader = await cachedDocumentLoader(schemaFiles, cache);
     // Schema files not parsed before are entities whose files are likely not formatted before
     // either: start any formatting threads now, so they load prettier while the schemas are read.
     const filesPerSchema = config.tests ? 2 : 1;
-    const project = await readProject(config, {
-      files: schemaFiles,
-      cache,
-      onUnparsed: (unparsed) => pool.start(formatThreads(unparsed * filesPerSchema)),
-    });
+    pool.start(formatThreads(loader.unparsed * filesPerSchema));
+    const project = readProjectFromFiles(schemaFiles, projectOptions(config), loader.load);
     const { result, contentKeys } = await renderProject(project, cache, pool);
     if (result.model) rememberRun(cache, key, { model: result.model, files: contentKeys });
     await cache.flush();
@@ -99,7 +97,7 @@ async function recallResult(
   const contents = await Promise.all(entry.files.map(([, contentKey]) => cache.get(contentKey)));
   if (contents.some((content) => content === undefined)) return undefined;
   const files = new Map(entry.files.map(([path], index) => [path, contents[index] as string]));
-  files.set(manifestFileName, renderManifest(readPackageInfo(), sources, files));
+  files.set(manifestFileName, renderManifest(sources, files));
   return { files, diagnostics: [], model: deepFreeze(entry.model), sources };
 }
 
@@ -119,7 +117,7 @@ async function renderProject(
       files.set(file.path, contents[index] as string);
       contentKeys.push([file.path, keys[index] as string]);
     }
-    files.set(manifestFileName, renderManifest(readPackageInfo(), sources, files));
+    files.set(manifestFileName, renderManifest(sources, files));
   }
   return { result: { files, diagnostics, model, sources }, contentKeys };
 }

@@ -8,12 +8,17 @@ export * from "./profile-write.js";
 
 /** Where each entity is loaded from (and saved to); cache-aside entities may leave theirs out. */
 export interface Sources {
+  /** The system of record for Profile. */
   profile: ProfileSource;
+  /** The system of record for ProfileWrite. */
   profileWrite: ProfileWriteSource;
 }
 
+/** One repository per entity, as `createRepositories` returns them. */
 export interface Repositories {
+  /** The cache of Profile. */
   profile: ProfileRepository;
+  /** The cache of ProfileWrite. */
   profileWrite: ProfileWriteRepository;
 }
 

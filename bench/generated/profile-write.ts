@@ -2,6 +2,7 @@
 
 import { defineEntity, Repository, z, type RepositoryOptions } from "cachegen/runtime";
 
+/** A ProfileWrite as the application holds it, declared in `schemas/profile.yaml`. */
 export interface ProfileWrite {
   id: string;
   email: string;
@@ -17,6 +18,9 @@ export interface ProfileWrite {
   updatedAt: Date;
 }
 
+/**
+ * Checks a ProfileWrite: every value read from Redis or loaded from the source is parsed with it.
+ */
 export const ProfileWriteSchema = z.object({
   id: z.uuid(),
   email: z.email(),
@@ -37,6 +41,10 @@ export const ProfileWriteSchema = z.object({
   updatedAt: z.date(),
 }) satisfies z.ZodType<ProfileWrite>;
 
+/**
+ * Identifies one ProfileWrite: `get`, `delete`, `invalidate` and `keyOf` take it, or the bare `id`
+ * value.
+ */
 export interface ProfileWriteKey {
   id: string;
 }
@@ -46,14 +54,31 @@ export interface ProfileWriteKey {
  * Misses load from here; `save` writes here first, then the cache takes the new value.
  */
 export interface ProfileWriteSource {
+  /** The ProfileWrite with this key, or null when there is none. */
   load(key: ProfileWriteKey): Promise<ProfileWrite | null>;
+  /**
+   * The ProfileWrites with these keys, in the same order (null where there is none): `getMany`
+   * loads its misses with one call when this is given.
+   */
   loadMany?(keys: ProfileWriteKey[]): Promise<(ProfileWrite | null)[]>;
+  /**
+   * Writes a ProfileWrite to the system of record; `save` calls it first, then caches the new
+   * value.
+   */
   save(entity: ProfileWrite): Promise<void>;
+  /**
+   * Deletes the ProfileWrite with this key from the system of record; `delete` calls it, then drops
+   * the cached entries.
+   */
   delete(key: ProfileWriteKey): Promise<void>;
 }
 
-export type ProfileWriteTag = never;
+/** ProfileWrite declares no tags, so `invalidateTag` takes nothing. */
+export type ProfileWriteInvalidationTag = never;
 
+/**
+ * How the runtime caches ProfileWrite: key layout and namespace, TTLs, strategy, indexes and tags.
+ */
 export const profileWriteEntity = defineEntity<ProfileWrite, ProfileWriteKey>({
   name: "ProfileWrite",
   schemaFile: "schemas/profile.yaml",
@@ -73,12 +98,18 @@ export const profileWriteEntity = defineEntity<ProfileWrite, ProfileWriteKey>({
   invalidates: [],
 });
 
+/**
+ * Cache of ProfileWrite in Redis (`schemas/profile.yaml`): write-through, TTL 1h (up to 10% early).
+ * A miss loads from `source.load`; `save` writes the source, then caches the new value; `delete`
+ * deletes from the source, then drops the cached entries.
+ */
 export class ProfileWriteRepository extends Repository<
   ProfileWrite,
   ProfileWriteKey,
   ProfileWriteSource,
-  ProfileWriteTag
+  ProfileWriteInvalidationTag
 > {
+  /** Caches in `options.redis` and loads (and writes) through `options.source`. */
   constructor(options: RepositoryOptions<ProfileWriteSource>) {
     super(profileWriteEntity, options);
   }

@@ -1,18 +1,17 @@
 import { aclRuleLines } from "../redis-checks/acl-rule.js";
-import { parseFlags, projectFlags, UsageError } from "./arguments.js";
+import { parseFlags, UsageError } from "./arguments.js";
+import { flagsOf } from "./command-table.js";
 import type { Command } from "./command.js";
 import { loadModel } from "./load-model.js";
 import { withoutSecrets } from "./redaction.js";
-import { keysUnderPrefix, parseRedisUrl, redisFlags } from "./redis-target.js";
+import { keysUnderPrefix, parseRedisUrl } from "./redis-target.js";
 
 const defaultUser = "cachegen";
 
 export const aclCommand: Command = {
   name: "acl",
-  synopsis: "acl [--user NAME] [--redis URL | --db N] [--key-prefix P]",
-  summary: `print the least-privilege ACL SETUSER rule for the app's Redis user (default user "${defaultUser}"); --redis or --db: the database the app's URL selects`,
   run: withoutSecrets(async (args, terminal) => {
-    const flags = parseFlags(args, { ...projectFlags, ...redisFlags, user: { type: "string" }, db: { type: "string" } });
+    const flags = parseFlags(args, flagsOf("acl"));
     const user = flags.user ?? defaultUser;
     if (!/^[\w.@-]+$/.test(user)) {
       throw new UsageError(`--user ${JSON.stringify(user)}: use letters, digits and . _ @ - only, so the rule pastes safely`);

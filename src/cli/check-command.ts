@@ -4,16 +4,17 @@ import { entityFilePath, entityTestFilePath } from "../emit/names.js";
 import { generateFromConfig } from "../generate.js";
 import type { ProjectModel } from "../model/model.js";
 import { compareWithOutput } from "../write/output-folder.js";
-import { configOptions, parseFlags, projectFlags } from "./arguments.js";
+import { configOptions, parseFlags } from "./arguments.js";
+import { flagsOf } from "./command-table.js";
 import type { Command } from "./command.js";
 import { displayFolder, plural, printDiagnostics } from "./display.js";
+import { printDiff } from "./print-diff.js";
+import { projectFlagsGiven } from "./shell-words.js";
 
 export const checkCommand: Command = {
   name: "check",
-  synopsis: "check",
-  summary: "exit 1 if the generated files differ from what generate would write",
   async run(args, terminal) {
-    const flags = parseFlags(args, projectFlags);
+    const flags = parseFlags(args, flagsOf("check"));
     const config = await resolveConfig(configOptions(terminal.cwd, flags));
     const result = await generateFromConfig(config);
     if (printDiagnostics(terminal, result.diagnostics) > 0 || !result.model) {
@@ -23,13 +24,17 @@ export const checkCommand: Command = {
     const { model } = result;
     const outDir = resolve(config.root, config.outDir);
     const folder = displayFolder(terminal.cwd, outDir);
-    const comparison = await compareWithOutput(outDir, result.files);
+    const comparison = await compareWithOutput(outDir, result.files, { allowOtherFiles: config.allowOtherFilesInOut });
     const drift = [
       ...comparison.differ.map((path) => ({ status: "differs", path, owner: ownerOf(model, path) })),
       ...comparison.missing.map((path) => ({ status: "missing", path, owner: ownerOf(model, path) })),
       ...comparison.stale.map((path) => ({ status: "stale", path, owner: "no longer generated" })),
     ];
     const { out } = terminal;
+    if (flags.diff) {
+      const changed = [...comparison.differ, ...comparison.missing];
+      printDiff(terminal, outDir, folder, result.files, { changed, removed: comparison.stale });
+    }
     if (drift.length === 0) {
       const entities = plural(model.entities.length, "entity", "entities");
       out.line(`${folder} is up to date (${entities}, ${plural(result.files.size, "file")}).`);
@@ -38,7 +43,7 @@ export const checkCommand: Command = {
     out.line(`${out.style.red(`${folder} is out of date`)}: ${plural(drift.length, "file")} would change.`);
     const width = Math.max(...drift.map((file) => file.path.length));
     for (const file of drift) out.line(`  ${file.status.padEnd(8)} ${file.path.padEnd(width)}  ${file.owner}`);
-    out.line("Run `npx cachegen generate` to update them.");
+    out.line(`Run \`npx cachegen generate${projectFlagsGiven(flags)}\` to update them.`);
     return 1;
   },
 };

@@ -7,20 +7,19 @@ import { latencyCheck, scriptingCheck } from "../redis-checks/probes.js";
 import { clusterCheck, persistenceCheck, versionCheck } from "../redis-checks/server-checks.js";
 import { readServerConfig } from "../redis-checks/server-config.js";
 import { authCheck, tlsCheck } from "../redis-checks/transport-checks.js";
-import { parseFlags, projectFlags } from "./arguments.js";
+import { parseFlags } from "./arguments.js";
+import { flagsOf } from "./command-table.js";
 import type { Command } from "./command.js";
 import { displayFolder, plural } from "./display.js";
 import { loadModel } from "./load-model.js";
 import { printChecks } from "./print-checks.js";
 import { withoutSecrets } from "./redaction.js";
-import { connectionProblem, DEFAULT_REDIS_URL, keysUnderPrefix, redisFlags, redisTarget, tlsFlags, type RedisTarget } from "./redis-target.js";
+import { connectionProblem, keysUnderPrefix, redisTarget, type RedisTarget } from "./redis-target.js";
 
 export const doctorCommand: Command = {
   name: "doctor",
-  synopsis: "doctor [--redis URL] [--key-prefix P] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE]",
-  summary: `check the Redis server against the schemas (default REDIS_URL, else ${DEFAULT_REDIS_URL})`,
   run: withoutSecrets(async (args, terminal) => {
-    const flags = parseFlags(args, { ...projectFlags, ...redisFlags, ...tlsFlags });
+    const flags = parseFlags(args, flagsOf("doctor"));
     const target = redisTarget(flags.redis, process.env, flags);
     const project = await loadModel(terminal, flags, "doctor");
     if (!project) return 1;

@@ -2,43 +2,55 @@ import { resolve } from "node:path";
 import { resolveConfig, type ResolvedConfig } from "../config.js";
 import { generateFromConfig } from "../generate.js";
 import { writeOutput, type WriteReport } from "../write/write-output.js";
-import { configOptions, parseFlags, projectFlags } from "./arguments.js";
+import { configOptions, parseFlags, UsageError } from "./arguments.js";
 import type { Command } from "./command.js";
+import { flagsOf } from "./command-table.js";
 import { displayFolder, plural, printDiagnostics } from "./display.js";
+import { printDiff } from "./print-diff.js";
 import type { Terminal } from "./terminal.js";
 import { watchSchemas } from "./watch.js";
 
 export const generateCommand: Command = {
   name: "generate",
-  synopsis: "generate [--watch] [--dry-run]",
-  summary: "validate the schemas and write the generated files that changed",
   async run(args, terminal) {
-    const flags = parseFlags(args, {
-      ...projectFlags,
-      watch: { type: "boolean" },
-      "dry-run": { type: "boolean" },
-    });
+    const flags = parseFlags(args, flagsOf("generate"));
+    const dryRun = flags["dry-run"] === true;
+    const diff = flags.diff === true;
+    if (diff && !dryRun) {
+      throw new UsageError("--diff shows what would change: use it with --dry-run (or run `cachegen check --diff`)");
+    }
     const config = await resolveConfig(configOptions(terminal.cwd, flags));
-    const regenerate = () => generateOnce(config, terminal, flags["dry-run"] === true);
-    return flags.watch ? watchSchemas(config, terminal, regenerate) : regenerate();
+    const options = { dryRun, diff };
+    if (!flags.watch) return generateOnce(config, terminal, options, 0);
+    return watchSchemas(config, terminal, (started) => generateOnce(config, terminal, options, started));
   },
 };
 
-async function generateOnce(config: ResolvedConfig, terminal: Terminal, dryRun: boolean): Promise<number> {
-  const started = performance.now();
+/**
+ * One run. `started` is when the run began on the `performance.now()` clock: 0, the start of the
+ * process, for a plain `generate`, so the time printed is the command's wall time.
+ */
+async function generateOnce(
+  config: ResolvedConfig,
+  terminal: Terminal,
+  options: { dryRun: boolean; diff: boolean },
+  started: number,
+): Promise<number> {
   const result = await generateFromConfig(config);
   if (printDiagnostics(terminal, result.diagnostics) > 0) {
     terminal.err.line("Nothing was written.");
     return 1;
   }
   const outDir = resolve(config.root, config.outDir);
-  const report = await writeOutput(outDir, result.files, { dryRun });
+  const folder = displayFolder(terminal.cwd, outDir);
+  const report = await writeOutput(outDir, result.files, { dryRun: options.dryRun, allowOtherFiles: config.allowOtherFilesInOut });
+  if (options.diff) printDiff(terminal, outDir, folder, result.files, { changed: report.written, removed: report.removed });
   const entities = result.model?.entities.map((entity) => entity.name) ?? [];
   printSummary(terminal, {
     entities,
-    folder: displayFolder(terminal.cwd, outDir),
+    folder,
     report,
-    dryRun,
+    dryRun: options.dryRun,
     ms: Math.round(performance.now() - started),
   });
   return 0;

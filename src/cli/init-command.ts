@@ -2,19 +2,19 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { readTemplateFile } from "../emit/templates.js";
-import { parseFlags, projectFlags } from "./arguments.js";
+import { parseFlags } from "./arguments.js";
+import { flagsOf } from "./command-table.js";
 import type { Command } from "./command.js";
 import { displayPath } from "./display.js";
+import { projectFlagsGiven } from "./shell-words.js";
 import type { Terminal } from "./terminal.js";
 
 const defaultConfigFile = "cachegen.config.json";
 
 export const initCommand: Command = {
   name: "init",
-  synopsis: "init",
-  summary: `write ${defaultConfigFile} and schemas/example.yaml where absent (never overwrites)`,
   async run(args, terminal) {
-    const flags = parseFlags(args, projectFlags);
+    const flags = parseFlags(args, flagsOf("init"));
     const configFile = resolve(terminal.cwd, flags.config ?? defaultConfigFile);
     const schemas = flags.schemas ?? "schemas";
     const exampleFile = resolve(dirname(configFile), schemas, "example.yaml");
@@ -35,7 +35,7 @@ export const initCommand: Command = {
     }
     await createUnlessPresent(terminal, exampleFile, example);
     terminal.out.line();
-    terminal.out.line(`Next: edit ${displayPath(terminal.cwd, exampleFile)}, then run \`npx cachegen generate\`.`);
+    terminal.out.line(`Next: edit ${displayPath(terminal.cwd, exampleFile)}, then run \`npx cachegen generate${projectFlagsGiven({ config: flags.config })}\`.`);
     return 0;
   },
 };

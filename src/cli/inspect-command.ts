@@ -3,20 +3,19 @@ import type { EntityKeys, ProjectKeys } from "../redis-checks/entity-layout.js";
 import { inspectEntities } from "../redis-checks/inspection.js";
 import { SAMPLE_SIZE, SCAN_BATCH, takeCensus } from "../redis-checks/key-census.js";
 import { keyNodes } from "../redis-checks/key-nodes.js";
-import { didYouMean } from "../schema/suggest.js";
-import { parseFlagsAndPositionals, projectFlags, UsageError } from "./arguments.js";
+import { didYouMean } from "../suggest.js";
+import { parseFlagsAndPositionals, UsageError } from "./arguments.js";
+import { flagsOf } from "./command-table.js";
 import type { Command } from "./command.js";
 import { inspectReport } from "./inspect-report.js";
 import { loadModel } from "./load-model.js";
 import { withoutSecrets } from "./redaction.js";
-import { connectionProblem, keysUnderPrefix, redisFlags, redisTarget, tlsFlags, type RedisTarget } from "./redis-target.js";
+import { connectionProblem, keysUnderPrefix, redisTarget, type RedisTarget } from "./redis-target.js";
 
 export const inspectCommand: Command = {
   name: "inspect",
-  synopsis: "inspect [--redis URL] [--key-prefix P] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [Entity]",
-  summary: "per entity: keys (SCAN), keys in old namespaces, memory, TTL spread, write-behind queue",
   run: withoutSecrets(async (args, terminal) => {
-    const { flags, positionals } = parseFlagsAndPositionals(args, { ...projectFlags, ...redisFlags, ...tlsFlags });
+    const { flags, positionals } = parseFlagsAndPositionals(args, flagsOf("inspect"));
     if (positionals.length > 1) throw new UsageError(`takes at most one entity, got ${positionals.join(" ")}`);
     const [named] = positionals;
     const target = redisTarget(flags.redis, process.env, flags);

@@ -1,6 +1,6 @@
 import { resolveConfig, type ResolvedConfig } from "../config.js";
 import type { ProjectModel } from "../model/model.js";
-import { readProject } from "../schema/read-project.js";
+import { readProject } from "../read-project.js";
 import { configOptions } from "./arguments.js";
 import { printDiagnostics } from "./display.js";
 import type { Terminal } from "./terminal.js";

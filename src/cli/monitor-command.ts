@@ -3,12 +3,13 @@ import { ConnectionError } from "../redis-checks/connection.js";
 import type { ProjectKeys } from "../redis-checks/entity-layout.js";
 import { Monitor } from "../redis-checks/monitor.js";
 import { parseDuration } from "../schema/duration.js";
-import { parseFlags, projectFlags, UsageError } from "./arguments.js";
+import { parseFlags, UsageError } from "./arguments.js";
+import { flagsOf } from "./command-table.js";
 import type { Command } from "./command.js";
 import { loadModel } from "./load-model.js";
 import { monitorReport, type MonitorView } from "./monitor-report.js";
 import { withoutSecrets } from "./redaction.js";
-import { connectionProblem, keysUnderPrefix, redisFlags, redisTarget, tlsFlags, type RedisTarget } from "./redis-target.js";
+import { connectionProblem, keysUnderPrefix, redisTarget, type RedisTarget } from "./redis-target.js";
 import type { Terminal } from "./terminal.js";
 
 /** SCAN calls (COUNT 1000 each) per node per refresh of the live view: counting never costs more than this. */
@@ -19,10 +20,8 @@ const REDRAW = "\u001b[H\u001b[J";
 
 export const monitorCommand: Command = {
   name: "monitor",
-  synopsis: "monitor [--redis URL] [--interval 1s] [--once] [--key-prefix P] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE]",
-  summary: "live view: hit ratio, ops/s, memory, evictions, clients; per entity keys, write-behind queue, dead letters (--once: one snapshot)",
   run: withoutSecrets(async (args, terminal) => {
-    const flags = parseFlags(args, { ...projectFlags, ...redisFlags, ...tlsFlags, interval: { type: "string" }, once: { type: "boolean" } });
+    const flags = parseFlags(args, flagsOf("monitor"));
     const target = redisTarget(flags.redis, process.env, flags);
     const intervalMs = parseInterval(flags.interval ?? "1s");
     const project = await loadModel(terminal, flags, "monitor");

@@ -9,23 +9,6 @@ import { redactUrl } from "./redaction.js";
 
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
-/** The flags of the commands that talk to Redis (`acl` takes them to know what the connection needs). */
-export const redisFlags = {
-  redis: { type: "string" },
-  "key-prefix": { type: "string" },
-} as const;
-
-/**
- * The TLS files of the commands that connect (`doctor`, `inspect`, `monitor`), for a rediss:// server
- * whose certificate a CA of one's own signed, or that asks clients for a certificate. Node's
- * NODE_EXTRA_CA_CERTS=FILE works too, for these commands and any other Node process.
- */
-export const tlsFlags = {
-  "tls-ca": { type: "string", value: "FILE", help: "PEM file of the CA that signed the server's certificate (rediss:// only; or set NODE_EXTRA_CA_CERTS)" },
-  "tls-cert": { type: "string", value: "FILE", help: "PEM file of this client's certificate, for a server with tls-auth-clients (with --tls-key)" },
-  "tls-key": { type: "string", value: "FILE", help: "PEM file of the private key of --tls-cert" },
-} as const;
-
 /** The server `doctor`, `inspect` and `monitor` talk to, from `--redis URL`, else REDIS_URL, else the default. */
 export interface RedisTarget {
   readonly url: string;

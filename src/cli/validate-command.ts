@@ -1,15 +1,14 @@
 import { resolveConfig } from "../config.js";
-import { readProject } from "../schema/read-project.js";
-import { configOptions, parseFlags, projectFlags } from "./arguments.js";
+import { readProject } from "../read-project.js";
+import { configOptions, parseFlags } from "./arguments.js";
+import { flagsOf } from "./command-table.js";
 import type { Command } from "./command.js";
 import { plural, printDiagnostics } from "./display.js";
 
 export const validateCommand: Command = {
   name: "validate",
-  synopsis: "validate",
-  summary: "check the schemas only; write nothing",
   async run(args, terminal) {
-    const flags = parseFlags(args, projectFlags);
+    const flags = parseFlags(args, flagsOf("validate"));
     const config = await resolveConfig(configOptions(terminal.cwd, flags));
     const result = await readProject(config);
     if (printDiagnostics(terminal, result.diagnostics) > 0 || !result.model) return 1;

@@ -33,6 +33,8 @@ export interface EntityTestView {
 
 interface IndexTestView {
   readonly loader: string;
+  /** The name of a row in `matches`: `row`, unless a lookup parameter has that name. */
+  readonly row: string;
   readonly getter: string;
   readonly parameters: string;
   readonly matches: string;
@@ -61,11 +63,13 @@ export function entityTestView(entity: EntityModel): EntityTestView {
       // parameter, so its sample value is passed as a literal instead.
       const storedValue = (field: FieldModel) =>
         field.optional || field.nullable ? sampleOf(sample, field) : propertyAccess("sample", field.name);
+      const row = unusedName("row", fields.map((field) => parameterName(field.name)));
       return {
         loader: indexLoader(index),
+        row,
         getter: indexGetter(index),
         parameters: parameterList(fields),
-        matches: fields.map(fieldMatches).join(" && "),
+        matches: fields.map((field) => fieldMatches(row, field)).join(" && "),
         sampleArguments: fields.map(storedValue).join(", "),
         unknownArguments: fields.map((field) => sampleOf(unknown, field)).join(", "),
       };
@@ -90,9 +94,14 @@ function keyPartText(field: FieldModel): string {
   return isDateType(field.type) ? `${value}.toISOString()` : `String(${value})`;
 }
 
+/** `name`, or `name_`, `name__`... : the first not in `taken`. */
+function unusedName(name: string, taken: readonly string[]): string {
+  return taken.includes(name) ? unusedName(`${name}_`, taken) : name;
+}
+
 /** `row.email === email`; dates compare by time. */
-function fieldMatches(field: FieldModel): string {
-  const stored = propertyAccess("row", field.name);
+function fieldMatches(row: string, field: FieldModel): string {
+  const stored = propertyAccess(row, field.name);
   const wanted = parameterName(field.name);
   if (!isDateType(field.type)) return `${stored} === ${wanted}`;
   const optionalChain = field.optional || field.nullable ? "?." : ".";

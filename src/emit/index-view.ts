@@ -1,5 +1,5 @@
 import type { ProjectModel } from "../model/model.js";
-import { entityModule, repositoryClass } from "./names.js";
+import { entityModule, repositoryClass, sourceInterface } from "./names.js";
 import { propertyAccess, propertyKey } from "./typescript-syntax.js";
 
 /** Everything `templates/index.ts.hbs` lays out. */
@@ -8,6 +8,8 @@ export interface IndexView {
     readonly module: string;
     readonly repositoryClass: string;
     readonly sourceInterface: string;
+    /** The entity's name, for the members' JSDoc. */
+    readonly name: string;
     readonly property: string;
     readonly source: string;
     /** Cache-aside repositories can load per call, so their source may be left out. */
@@ -20,7 +22,8 @@ export function indexView(project: ProjectModel): IndexView {
     entities: project.entities.map((entity) => ({
       module: entityModule(entity),
       repositoryClass: repositoryClass(entity),
-      sourceInterface: `${entity.name}Source`,
+      sourceInterface: sourceInterface(entity),
+      name: entity.name,
       property: propertyKey(entity.propertyName),
       source: propertyAccess("sources", entity.propertyName),
       sourceOptional: entity.strategy === "cache-aside",

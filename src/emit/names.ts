@@ -1,13 +1,30 @@
 import type { EntityModel, IndexModel, TagModel } from "../model/model.js";
+import { generatedNames, tagMethodName } from "../schema/naming.js";
 
 /** Names of the generated symbols of one entity, shared by every file that refers to them. */
 
 export function entityConstant(entity: EntityModel): string {
-  return `${entity.propertyName}Entity`;
+  return generatedNames.definition(entity.name);
 }
 
 export function repositoryClass(entity: EntityModel): string {
-  return `${entity.name}Repository`;
+  return generatedNames.repository(entity.name);
+}
+
+export function keyType(entity: EntityModel): string {
+  return generatedNames.key(entity.name);
+}
+
+export function schemaConstant(entity: EntityModel): string {
+  return generatedNames.schema(entity.name);
+}
+
+export function sourceInterface(entity: EntityModel): string {
+  return generatedNames.source(entity.name);
+}
+
+export function invalidationTagType(entity: EntityModel): string {
+  return generatedNames.invalidationTag(entity.name);
 }
 
 export function indexGetter(index: IndexModel): string {
@@ -19,7 +36,7 @@ export function indexLoader(index: IndexModel): string {
 }
 
 export function tagInvalidator(tag: TagModel): string {
-  return `invalidate${tag.methodSuffix}`;
+  return tagMethodName(tag.methodSuffix);
 }
 
 /** The tag's key in the definition's `tags` record: `Team` -> `team`. */

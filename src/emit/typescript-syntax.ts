@@ -33,6 +33,48 @@ export function parameterName(fieldName: string): string {
   return reservedWords.has(identifier) ? `${identifier}Value` : identifier;
 }
 
+/**
+ * Text from a schema (a file path) placed inside a comment: control characters escaped (a line
+ * break would end a line comment) and a star-slash broken up (it would end a JSDoc comment).
+ */
+export function commentText(text: string): string {
+  return text
+    .replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`)
+    .replaceAll("*/", "*\\/");
+}
+
+/** Generated code's line width, as the format stage's prettier options have it. */
+const LINE_WIDTH = 100;
+
+/**
+ * A JSDoc comment for a declaration indented by `indent`: one line when it fits, else wrapped at
+ * spaces outside code spans. The first line carries no indentation (the template places it);
+ * the following lines carry `indent`. `paragraphs` are separate lines of the comment.
+ */
+export function docComment(indent: string, ...paragraphs: readonly string[]): string {
+  const single = `/** ${paragraphs.join(" ")} */`;
+  if (paragraphs.length === 1 && indent.length + single.length <= LINE_WIDTH) return single;
+  const lines = paragraphs.flatMap((paragraph) => wrapWords(paragraph, LINE_WIDTH - indent.length - 3));
+  return ["/**", ...lines.map((line) => `${indent} * ${line}`), `${indent} */`].join("\n");
+}
+
+/** Words joined into lines of at most `width` (a longer word stands alone); a code span is one word. */
+function wrapWords(text: string, width: number): string[] {
+  const words = text.match(/(?:`[^`]*`|[^\s`])+/g) ?? [];
+  const lines: string[] = [];
+  let line = "";
+  for (const word of words) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== "") lines.push(line);
+  return lines;
+}
+
 /** An integer literal with `_` thousands separators: `3_600_000`. */
 export function numberLiteral(value: number): string {
   if (!Number.isInteger(value)) return String(value);

@@ -1,15 +1,10 @@
 import { compareCodeUnits } from "../compare-code-units.js";
-import {
-  DEFAULT_WRITE_BEHIND,
-  SCALAR_TYPES,
-  type EntityDocument,
-  type FieldDocument,
-  type FieldObjectDocument,
-} from "../schema/document-schema.js";
+import { DEFAULT_WRITE_BEHIND, type EntityDocument } from "../schema/document-schema.js";
 import { parseDuration } from "../schema/duration.js";
+import { toFieldModel } from "../schema/fields.js";
 import { parseTagPattern } from "../schema/tag-pattern.js";
-import type { EntityModel, FieldModel, FieldType, ProjectModel, ScalarType, TagModel } from "./model.js";
-import { camelCase, indexMethodSuffix, kebabCase, tagMethodSuffix } from "./naming.js";
+import type { EntityModel, ProjectModel, TagModel } from "./model.js";
+import { camelCase, indexMethodSuffix, kebabCase, tagMethodSuffix } from "../schema/naming.js";
 import { shapeHash } from "./shape-hash.js";
 
 /** An entity that passed every check, and the schema file it came from. */
@@ -38,6 +33,12 @@ function buildEntity(
   keysByEntity: ReadonlyMap<string, readonly string[]>,
 ): EntityModel {
   const fields = Object.entries(document.fields).map(([name, definition]) => toFieldModel(name, definition));
+  const indexes = Object.entries(document.indexes ?? {}).map(([name, index]) => ({
+    name,
+    methodSuffix: indexMethodSuffix(name),
+    fields: index.fields,
+  }));
+  const tags = (document.tags ?? []).map(toTagModel);
   const key = keyFields(document);
   const { negativeTtl, staleWhileRevalidate, versionField, l1, writeBehind } = document;
   return {
@@ -56,12 +57,8 @@ function buildEntity(
     version: document.version,
     serializer: document.serializer,
     ...(l1 !== undefined && { l1: { ttlMs: durationMs(l1.ttl), maxEntries: l1.maxEntries } }),
-    indexes: Object.entries(document.indexes ?? {}).map(([name, index]) => ({
-      name,
-      methodSuffix: indexMethodSuffix(name),
-      fields: index.fields,
-    })),
-    tags: (document.tags ?? []).map(toTagModel),
+    indexes,
+    tags,
     invalidates: (document.invalidates ?? []).map((target) => ({
       entity: target.entity,
       // In the order of the other entity's key, whatever order the mapping was written in.
@@ -79,51 +76,12 @@ function buildEntity(
         maxAttempts: writeBehind?.maxAttempts ?? DEFAULT_WRITE_BEHIND.maxAttempts,
       },
     }),
-    shapeHash: shapeHash({ fields, key, serializer: document.serializer }),
+    shapeHash: shapeHash({ fields, key, serializer: document.serializer, indexes, tags }),
   };
 }
 
 function keyFields(document: EntityDocument): string[] {
   return typeof document.key === "string" ? [document.key] : document.key;
-}
-
-export function toFieldModel(name: string, definition: FieldDocument): FieldModel {
-  const form: FieldObjectDocument = typeof definition === "string" ? { type: definition } : definition;
-  return {
-    name,
-    type: toFieldType(form),
-    optional: form.optional ?? false,
-    nullable: form.nullable ?? false,
-    encrypt: form.encrypt ?? false,
-  };
-}
-
-function toFieldType(form: FieldObjectDocument): FieldType {
-  const { type } = form;
-  const listed = SCALAR_TYPES.find((scalar) => type === `${scalar}[]`);
-  if (listed !== undefined) return { kind: "array", items: { kind: "scalar", scalar: listed } };
-  switch (type) {
-    case "enum":
-      return { kind: "enum", values: defined(form.values, "enum values") };
-    case "object":
-      return {
-        kind: "object",
-        fields: Object.entries(defined(form.fields, "object fields")).map(([name, member]) =>
-          toFieldModel(name, member),
-        ),
-      };
-    case "array": {
-      const items = defined(form.items, "array items");
-      return { kind: "array", items: toFieldType(typeof items === "string" ? { type: items } : items) };
-    }
-    default: {
-      const scalar = defined(
-        SCALAR_TYPES.find((candidate): candidate is ScalarType => candidate === type),
-        `scalar ${type}`,
-      );
-      return form.format === undefined ? { kind: "scalar", scalar } : { kind: "scalar", scalar, format: form.format };
-    }
-  }
 }
 
 function toTagModel(pattern: string): TagModel {

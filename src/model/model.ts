@@ -3,37 +3,12 @@
  * reads. Built from a validated schema document by `buildModel`; nothing here refers to YAML.
  */
 
-export type ScalarType =
-  | "string"
-  | "int"
-  | "float"
-  | "boolean"
-  | "uuid"
-  | "datetime"
-  | "date"
-  | "bigint"
-  | "json";
+import type { Serializer, Strategy } from "../schema/document-schema.js";
+import type { FieldModel } from "../schema/fields.js";
 
-export type StringFormat = "email" | "url";
-
-export type FieldType =
-  | { readonly kind: "scalar"; readonly scalar: ScalarType; readonly format?: StringFormat }
-  | { readonly kind: "enum"; readonly values: readonly string[] }
-  | { readonly kind: "object"; readonly fields: readonly FieldModel[] }
-  | { readonly kind: "array"; readonly items: FieldType };
-
-export interface FieldModel {
-  readonly name: string;
-  readonly type: FieldType;
-  readonly optional: boolean;
-  readonly nullable: boolean;
-  /** Stored in Redis as AES-256-GCM ciphertext (top-level fields only). */
-  readonly encrypt: boolean;
-}
-
-export type Strategy = "cache-aside" | "read-through" | "write-through" | "write-behind";
-
-export type Serializer = "json" | "msgpack";
+// The field and option vocabulary is the schema stage's (validation checks fields in this form).
+export type { ScalarType, Serializer, Strategy, StringFormat } from "../schema/document-schema.js";
+export type { FieldModel, FieldType } from "../schema/fields.js";
 
 export interface IndexModel {
   /** As declared, e.g. `byEmail`. */
@@ -48,7 +23,7 @@ export interface TagModel {
   readonly pattern: string;
   /** The fields its placeholders name, in order of appearance. */
   readonly fields: readonly string[];
-  /** PascalCase name for the generated method, e.g. `invalidateTeam`. */
+  /** PascalCase name of the tag, e.g. `Team`: the generated method is `invalidateByTeam`. */
   readonly methodSuffix: string;
 }
 
@@ -98,7 +73,8 @@ export interface EntityModel {
   readonly writeBehind?: WriteBehindModel;
   /**
    * Hash of everything that decides how a stored value decodes (fields, types, modifiers, key,
-   * serializer). Part of the key namespace, so a shape change never reads old entries.
+   * serializer) and what an entry belongs to (indexes, tags): part of the key namespace, so a
+   * deploy that changes either never reads the previous deploy's entries (`shape-hash.ts`).
    */
   readonly shapeHash: string;
 }

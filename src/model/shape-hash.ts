@@ -1,19 +1,35 @@
+import { compareCodeUnits } from "../compare-code-units.js";
 import { sha256 } from "../hash.js";
-import type { FieldModel, FieldType, Serializer } from "./model.js";
+import type { FieldModel, FieldType, IndexModel, Serializer, TagModel } from "./model.js";
 
-/** Everything that decides how a stored value decodes; TTLs, strategy, indexes and tags do not. */
+/**
+ * What the entries of one namespace have in common: how a stored value decodes (fields, types,
+ * modifiers, key, serializer) and which lookups and groups it was entered in (indexes, tags).
+ * A change of either starts a new namespace, so a deploy never decodes an old value as the new
+ * shape, and never serves an old entry that an index or tag invalidation of the new deploy cannot
+ * reach (it was cached before that index or tag existed). Lists belong here once the schema has
+ * them. TTLs and the strategy do not count.
+ */
 export interface StoredShape {
   readonly fields: readonly FieldModel[];
   readonly key: readonly string[];
   readonly serializer: Serializer;
+  readonly indexes: readonly IndexModel[];
+  readonly tags: readonly TagModel[];
 }
 
 /**
  * The first 8 hex digits of the SHA-256 of a canonical JSON of the shape. Arrays, not objects,
- * keep the canonical form independent of property order; fields stay in declared order.
+ * keep the canonical form independent of property order; fields stay in declared order (the
+ * stored form follows it), indexes and tags are sorted (their order changes nothing stored).
  */
 export function shapeHash(shape: StoredShape): string {
+  const indexes = shape.indexes.map((index) => [index.name, index.fields]).sort(([a], [b]) => compareCodeUnits(String(a), String(b)));
+  const tags = shape.tags.map((tag) => tag.pattern).sort(compareCodeUnits);
   const canonical = [shape.fields.map(canonicalField), shape.key, shape.serializer];
+  // An entity with neither hashes as its stored form alone: its namespace did not change when
+  // membership started to count, so upgrading cachegen did not empty its cache.
+  if (indexes.length > 0 || tags.length > 0) canonical.push(indexes, tags);
   return sha256(JSON.stringify(canonical)).slice(0, 8);
 }
 

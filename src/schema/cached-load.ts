@@ -1,11 +1,17 @@
-import type { FormatCache } from "../format/format-cache.js";
 import { sha256 } from "../hash.js";
 import { installedVersion } from "../package-info.js";
-import { documentWithValue, loadDocument, type LoadResult, type SchemaFile } from "./load.js";
+import { documentWithValue, isJsonFile, loadDocument, type LoadResult, type SchemaFile } from "./load.js";
 
-/** The cache key of a schema file's parsed value: a hash of the yaml version and the text. */
-function documentKey(text: string): string {
-  return sha256(`${JSON.stringify(["yaml-value", installedVersion("yaml")])}\n`, text);
+/** Where parsed values are kept between runs (the generator's cache pack). */
+export interface ParseCache {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): void;
+}
+
+/** The cache key of a schema file's parsed value: a hash of its language (and yaml's version) and its text. */
+function documentKey(file: SchemaFile): string {
+  const parser = isJsonFile(file.path) ? ["json-value"] : ["yaml-value", installedVersion("yaml")];
+  return sha256(`${JSON.stringify(parser)}\n`, file.text);
 }
 
 /**
@@ -17,20 +23,20 @@ function documentKey(text: string): string {
  */
 export async function cachedDocumentLoader(
   files: readonly SchemaFile[],
-  cache: FormatCache,
+  cache: ParseCache,
 ): Promise<{ readonly load: (file: SchemaFile) => LoadResult; readonly unparsed: number }> {
   const cached = new Map<string, string | undefined>();
   const keys = new Map<SchemaFile, string>();
   await Promise.all(
     files.map(async (file) => {
-      const key = documentKey(file.text);
+      const key = documentKey(file);
       keys.set(file, key);
       cached.set(key, await cache.get(key));
     }),
   );
   const unparsed = [...cached.values()].filter((json) => json === undefined).length;
   const load = (file: SchemaFile): LoadResult => {
-    const key = keys.get(file) ?? documentKey(file.text);
+    const key = keys.get(file) ?? documentKey(file);
     const json = cached.get(key);
     if (json !== undefined) return { document: documentWithValue(file, JSON.parse(json)), diagnostics: [] };
     const result = loadDocument(file);

@@ -1,10 +1,9 @@
 import { z } from "zod";
-import type { ScalarType, Serializer, Strategy, StringFormat } from "../model/model.js";
-import { indexMethodSuffix, pascalCase } from "../model/naming.js";
+import { indexMethodSuffix, pascalCase } from "./naming.js";
 import { DURATION_EXAMPLES, DURATION_PATTERN, parseDuration } from "./duration.js";
 import { IDENTIFIER_PATTERN, PASCAL_CASE_PATTERN, RESERVED_WORDS } from "./identifiers.js";
-import { didYouMean } from "./suggest.js";
-import { listNames, showValue } from "./wording.js";
+import { didYouMean } from "../suggest.js";
+import { listNames, showValue } from "../wording.js";
 
 /*
  * The shape of a schema document (SPEC §3). Messages here are predicates: validation prefixes
@@ -23,15 +22,20 @@ export const SCALAR_TYPES = [
   "date",
   "bigint",
   "json",
-] as const satisfies readonly ScalarType[];
+] as const;
 const STRATEGIES = [
   "cache-aside",
   "read-through",
   "write-through",
   "write-behind",
-] as const satisfies readonly Strategy[];
-const SERIALIZERS = ["json", "msgpack"] as const satisfies readonly Serializer[];
-const STRING_FORMATS = ["email", "url"] as const satisfies readonly StringFormat[];
+] as const;
+const SERIALIZERS = ["json", "msgpack"] as const;
+const STRING_FORMATS = ["email", "url"] as const;
+
+export type ScalarType = (typeof SCALAR_TYPES)[number];
+export type Strategy = (typeof STRATEGIES)[number];
+export type Serializer = (typeof SERIALIZERS)[number];
+export type StringFormat = (typeof STRING_FORMATS)[number];
 
 /** `string`, `int[]`: the types a field can name as a plain string. */
 const SHORTHAND_TYPES = [...SCALAR_TYPES, ...SCALAR_TYPES.map((scalar) => `${scalar}[]` as const)];
@@ -342,7 +346,7 @@ export const entitySchema = z
       }),
     tags: z.array(z.string()).optional().meta({
       description:
-        'Invalidation groups such as "team:{teamId}"; each generates a method such as `invalidateTeam(teamId)`.',
+        'Invalidation groups such as "team:{teamId}"; each generates a method such as `invalidateByTeam(teamId)`.',
     }),
     invalidates: z
       .array(

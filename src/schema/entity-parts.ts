@@ -1,6 +1,5 @@
 import type { z } from "zod";
-import { toFieldModel } from "../model/build-model.js";
-import type { FieldModel } from "../model/model.js";
+import { toFieldModel, type FieldModel } from "./fields.js";
 import { entitySchema, type EntityDocument } from "./document-schema.js";
 
 type IndexDocument = NonNullable<EntityDocument["indexes"]>[string];

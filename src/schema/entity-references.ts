@@ -1,11 +1,11 @@
-import type { FieldModel } from "../model/model.js";
-import { indexMethodSuffix, REPOSITORY_METHODS, tagMethodSuffix } from "../model/naming.js";
+import type { FieldModel } from "./fields.js";
+import { indexMethodSuffix, REPOSITORY_METHODS, tagMethodName, tagMethodSuffix } from "./naming.js";
 import { isKeyable, KEYABLE_TYPES, typeLabel } from "./field-types.js";
 import type { PropertyPath } from "./locate.js";
 import type { EntityParts } from "./entity-parts.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../suggest.js";
 import { parseTagPattern } from "./tag-pattern.js";
-import { showValue } from "./wording.js";
+import { showValue } from "../wording.js";
 
 /** Reports a problem at a path inside one entity. */
 export type Report = (path: PropertyPath, which: "key" | "value", message: string) => void;
@@ -39,6 +39,13 @@ function checkKey(parts: EntityParts, report: Report): void {
   names.forEach((name, index) => {
     const path = typeof parts.key === "string" ? ["key"] : ["key", index];
     if (names.indexOf(name) !== index) return report(path, "value", `key lists \`${name}\` twice`);
+    if (OBJECT_MEMBERS.has(name)) {
+      return report(
+        path,
+        "value",
+        `\`${name}\` cannot be a key field: every JavaScript object has a \`${name}\`, so a key object could not tell a missing \`${name}\` from one given; rename the field (e.g. \`${name}Id\`)`,
+      );
+    }
     const field = resolveField(parts, name, () => report(path, "value", `key field ${notDeclared(name, parts)}`));
     if (field === undefined) return;
     const problem = field.optional
@@ -53,6 +60,21 @@ function checkKey(parts: EntityParts, report: Report): void {
     if (problem !== undefined) report(path, "value", `key field \`${name}\` ${problem}`);
   });
 }
+
+/** Members of `Object.prototype` (`__proto__` is refused as any property name already). */
+const OBJECT_MEMBERS: ReadonlySet<string> = new Set([
+  "constructor",
+  "hasOwnProperty",
+  "isPrototypeOf",
+  "propertyIsEnumerable",
+  "toLocaleString",
+  "toString",
+  "valueOf",
+  "__defineGetter__",
+  "__defineSetter__",
+  "__lookupGetter__",
+  "__lookupSetter__",
+]);
 
 function checkIndexes(parts: EntityParts, report: Report): void {
   const keySet = sortedSet(typeof parts.key === "string" ? [parts.key] : (parts.key ?? []));
@@ -131,7 +153,7 @@ function checkTags(parts: EntityParts, report: Report): void {
         );
       }
     }
-    const method = `invalidate${tagMethodSuffix(pattern.literals)}`;
+    const method = tagMethodName(tagMethodSuffix(pattern.literals));
     const earlier = methods.get(method);
     if (earlier !== undefined) {
       report(

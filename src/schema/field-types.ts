@@ -1,5 +1,6 @@
-import type { FieldType, ScalarType } from "../model/model.js";
-import { listNames } from "./wording.js";
+import type { ScalarType } from "./document-schema.js";
+import type { FieldType } from "./fields.js";
+import { listNames } from "../wording.js";
 
 const KEYABLE_SCALARS: ReadonlySet<ScalarType> = new Set([
   "string",

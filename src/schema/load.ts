@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Document, LineCounter } from "yaml";
 import { compareCodeUnits } from "../compare-code-units.js";
 import { errorAt, type Diagnostic } from "../diagnostics.js";
-import { createLocator, type Locate } from "./locate.js";
+import { parseJsonText } from "./json-text.js";
+import { createJsonLocator, createLocator, positionsIn, type Locate } from "./locate.js";
 import { yamlLibrary } from "./yaml.js";
+import { findFlowMistake } from "./yaml-flow-mistakes.js";
 
 /** A schema file's text, under its project-relative path with `/` separators. */
 export interface SchemaFile {
@@ -24,30 +26,82 @@ export type LoadResult =
   | { readonly document: LoadedDocument; readonly diagnostics: readonly [] }
   | { readonly document: undefined; readonly diagnostics: readonly Diagnostic[] };
 
-const SCHEMA_FILE = /\.(ya?ml|json)$/;
-
-/** The schema files directly inside `schemasDir` (relative to `root`), sorted by path. */
-export async function readSchemaFiles(root: string, schemasDir: string): Promise<SchemaFile[]> {
-  const entries = await readdir(path.join(root, schemasDir), { withFileTypes: true });
-  const names = entries
-    .filter((entry) => entry.isFile() && SCHEMA_FILE.test(entry.name))
-    .map((entry) => entry.name)
-    .sort(compareCodeUnits);
-  // Synchronous reads: for hundreds of small files, several times faster than promise-based ones.
-  return names.map((name) => ({
-    path: path.posix.join(schemasDir, name),
-    text: readFileSync(path.join(root, schemasDir, name), "utf8"),
-  }));
-}
+/** Schema files by extension, in any case: `user.yaml`, `user.YML`, `user.json`. */
+const SCHEMA_FILE = /\.(ya?ml|json)$/i;
 
 /**
- * Parses one file. YAML 1.2 is a superset of JSON, so one parser serves `.yaml`, `.yml` and `.json`
- * and keeps positions for both. A file that does not parse yields its syntax errors and no document.
+ * The schema files under `schemasDir` (relative to `root`), in subfolders too, sorted by path.
+ * Hidden entries (`.git`, `.#user.yaml`), `node_modules` and the folders in `skip` (the output
+ * folder, when it lies inside) are not read; symbolic links are followed, each folder once.
  */
+export async function readSchemaFiles(
+  root: string,
+  schemasDir: string,
+  options: { readonly skip?: readonly string[] } = {},
+): Promise<SchemaFile[]> {
+  const skipped = new Set((options.skip ?? []).map((folder) => path.resolve(root, folder)));
+  const visited = new Set<string>();
+  const found: string[] = [];
+  const walk = async (folder: string): Promise<void> => {
+    const absolute = path.resolve(root, folder);
+    const real = await realpath(absolute);
+    if (visited.has(real)) return;
+    visited.add(real);
+    for (const entry of await readdir(absolute, { withFileTypes: true })) {
+      if (entry.name.startsWith(".")) continue;
+      const child = path.posix.join(folder, entry.name);
+      const kind = entry.isSymbolicLink() ? await linkTargetKind(path.join(absolute, entry.name)) : entry;
+      if (kind?.isDirectory()) {
+        if (entry.name !== "node_modules" && !skipped.has(path.resolve(root, child))) await walk(child);
+      } else if (kind?.isFile() && SCHEMA_FILE.test(entry.name)) {
+        found.push(child);
+      }
+    }
+  };
+  await walk(schemasDir);
+  // Synchronous reads: for hundreds of small files, several times faster than promise-based ones.
+  return found.sort(compareCodeUnits).map((file) => ({ path: file, text: readFileSync(path.join(root, file), "utf8") }));
+}
+
+/** What a symbolic link points to; undefined for a dangling link. */
+async function linkTargetKind(link: string): Promise<{ isDirectory(): boolean; isFile(): boolean } | undefined> {
+  try {
+    return await stat(link);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `.json` files are strict JSON; every other schema file is YAML. */
+export function isJsonFile(path: string): boolean {
+  return /\.json$/i.test(path);
+}
+
+/** Parses one file. A file that does not parse yields its syntax errors and no document. */
 export function loadDocument(source: SchemaFile): LoadResult {
+  return isJsonFile(source.path) ? loadJson(source) : loadYaml(source);
+}
+
+function loadJson(source: SchemaFile): LoadResult {
+  const parsed = parseJsonText(source.text);
+  if (parsed.error !== undefined) {
+    const position = positionsIn(source.text)(parsed.error.offset);
+    return { document: undefined, diagnostics: [errorAt(source.path, position, `JSON syntax error: ${parsed.error.message}`)] };
+  }
+  return {
+    document: { file: source.path, value: parsed.value, locate: createJsonLocator(parsed.root, source.text) },
+    diagnostics: [],
+  };
+}
+
+function loadYaml(source: SchemaFile): LoadResult {
   const { document, lineCounter } = parseWithPositions(source.text);
   if (document.errors.length > 0) {
-    const language = source.path.endsWith(".json") ? "JSON" : "YAML";
+    const mistake = findFlowMistake(source.text);
+    if (mistake !== undefined) {
+      const { line, col } = lineCounter.linePos(mistake.offset);
+      return { document: undefined, diagnostics: [errorAt(source.path, { line, column: col }, `YAML syntax error: ${mistake.message}`)] };
+    }
     // yaml often reports one mistake several ways at one offset; the first is the most direct.
     const firstAtEachOffset = document.errors.filter(
       (error, index, all) => all.findIndex((other) => other.pos[0] === error.pos[0]) === index,
@@ -57,7 +111,7 @@ export function loadDocument(source: SchemaFile): LoadResult {
       return errorAt(
         source.path,
         { line, column: col },
-        `${language} syntax error: ${syntaxMessage(error.code, error.message)}`,
+        `YAML syntax error: ${syntaxMessage(error.code, error.message)}`,
       );
     });
     return { document: undefined, diagnostics };
@@ -84,13 +138,20 @@ export function documentWithValue(source: SchemaFile, value: unknown): LoadedDoc
     file: source.path,
     value,
     locate: (path, which) => {
-      if (locate === undefined) {
-        const { document, lineCounter } = parseWithPositions(source.text);
-        locate = createLocator(document, lineCounter);
-      }
+      locate ??= locatorOf(source);
       return locate(path, which);
     },
   };
+}
+
+function locatorOf(source: SchemaFile): Locate {
+  if (isJsonFile(source.path)) {
+    const { root } = parseJsonText(source.text);
+    if (root === undefined) throw new Error(`cachegen bug: ${source.path} was cached as valid JSON but does not parse`);
+    return createJsonLocator(root, source.text);
+  }
+  const { document, lineCounter } = parseWithPositions(source.text);
+  return createLocator(document, lineCounter);
 }
 
 function syntaxMessage(code: string, message: string): string {

@@ -1,9 +1,24 @@
 import type { Document, LineCounter } from "yaml";
-import { yamlLibrary } from "./yaml.js";
 import type { SourcePosition } from "../diagnostics.js";
+import type { JsonNode } from "./json-text.js";
+import { yamlLibrary } from "./yaml.js";
 
 /** A property path into a document: `["fields", "age", "type"]`, `["entities", 0, "ttl"]`. */
 export type PropertyPath = readonly (string | number)[];
+
+/**
+ * How messages name a place in a document: `ttl`, `l1.ttl`, `fields.status.values`, `tags[1]`.
+ * An entity inside `entities: [...]` is named from itself; the line number says which one it is.
+ */
+export function describePath(path: PropertyPath): string {
+  const relative = path[0] === "entities" && typeof path[1] === "number" && path.length > 2 ? path.slice(2) : path;
+  let text = "";
+  for (const segment of relative) {
+    if (typeof segment === "number") text += `[${segment}]`;
+    else text += text === "" ? segment : `.${segment}`;
+  }
+  return text;
+}
 
 /**
  * Maps a property path to where it is written. `"value"` gives the start of the value; `"key"` the
@@ -42,5 +57,44 @@ export function createLocator(document: Document, lineCounter: LineCounter): Loc
       }
     }
     return position;
+  };
+}
+
+/** `createLocator` for a strict JSON document (`json-text.ts`). */
+export function createJsonLocator(root: JsonNode, text: string): Locate {
+  const positionAt = positionsIn(text);
+  return (path, which) => {
+    let node = root;
+    let position = positionAt(root.start);
+    for (const [index, segment] of path.entries()) {
+      if (node.kind === "object") {
+        const entry = node.entries.find((candidate) => candidate.key === String(segment));
+        if (!entry) return position;
+        if (index === path.length - 1 && which === "key") return positionAt(entry.keyStart);
+        node = entry.value;
+      } else if (node.kind === "array" && typeof segment === "number" && segment < node.items.length) {
+        node = node.items[segment] as JsonNode;
+      } else {
+        return position;
+      }
+      position = positionAt(node.start);
+    }
+    return position;
+  };
+}
+
+/** Offset -> 1-based line and column (in UTF-16 code units, as yaml counts them). */
+export function positionsIn(text: string): (offset: number) => SourcePosition {
+  const lineStarts = [0];
+  for (let index = text.indexOf("\n"); index !== -1; index = text.indexOf("\n", index + 1)) lineStarts.push(index + 1);
+  return (offset) => {
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if ((lineStarts[middle] as number) <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return { line: low + 1, column: offset - (lineStarts[low] as number) + 1 };
   };
 }

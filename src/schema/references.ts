@@ -1,11 +1,11 @@
 import { errorAt, type Diagnostic } from "../diagnostics.js";
-import { generatedExports, kebabCase, RESERVED_ENTITY_NAMES, RESERVED_FILE_BASES } from "../model/naming.js";
+import { generatedExports, kebabCase, RESERVED_FILE_BASES, RESERVED_NAMES } from "./naming.js";
 import { checkEntityReferences, resolveField, type Report } from "./entity-references.js";
 import type { EntityParts } from "./entity-parts.js";
 import { isKeyable, typeLabel, valueClass } from "./field-types.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../suggest.js";
 import type { EntityCandidate } from "./validate.js";
-import { listNames, showValue } from "./wording.js";
+import { listNames, showValue } from "../wording.js";
 
 /**
  * The checks that need more than one property: references inside each entity, entity names
@@ -48,8 +48,11 @@ function checkEntityNames(
     const file = `${kebabCase(name)}.ts`;
     const generated = [file, ...generatedExports(name)];
     const taken = generated.find((generatedName) => generatedBy.has(generatedName));
-    if (RESERVED_ENTITY_NAMES.has(name)) {
+    const shadowed = generated.find((generatedName) => RESERVED_NAMES.has(generatedName));
+    if (shadowed === name) {
       report(`entity \`${name}\` would shadow \`${name}\` in the generated code; rename it`);
+    } else if (shadowed !== undefined) {
+      report(`entity \`${name}\` would generate \`${shadowed}\`, a name the generated code already uses; rename it`);
     } else if (RESERVED_FILE_BASES.has(kebabCase(name))) {
       report(`entity \`${name}\` would generate \`${file}\`, which cachegen writes for itself; rename it`);
     } else if (taken !== undefined) {

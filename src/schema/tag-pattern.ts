@@ -45,7 +45,7 @@ function findProblem(literals: readonly string[], fields: readonly string[]): st
   const repeated = fields.find((field, index) => fields.indexOf(field) !== index);
   if (repeated !== undefined) return `uses placeholder {${repeated}} twice`;
   if (!literals.some((literal) => /[A-Za-z0-9]/.test(literal))) {
-    return "needs a name outside its placeholders, e.g. `team:{teamId}`, from which the method `invalidateTeam` is named";
+    return "needs a name outside its placeholders, e.g. `team:{teamId}`, from which the method `invalidateByTeam` is named";
   }
   return undefined;
 }

@@ -3,9 +3,9 @@ import { errorAt, type Diagnostic } from "../diagnostics.js";
 import { entitySchema, entityListSchema, type EntityDocument } from "./document-schema.js";
 import { entityParts, entityPartsOfValid, isPlainObject, type EntityParts } from "./entity-parts.js";
 import type { LoadedDocument } from "./load.js";
-import type { PropertyPath } from "./locate.js";
-import { didYouMean } from "./suggest.js";
-import { describePath, listNames, showValue } from "./wording.js";
+import { describePath, type PropertyPath } from "./locate.js";
+import { didYouMean } from "../suggest.js";
+import { listNames, showValue } from "../wording.js";
 
 /** One entity of a document, however valid, for the checks that need all entities. */
 export interface EntityCandidate {

@@ -125,7 +125,7 @@ async function exerciseCustomer(redis: Redis, other: Redis, watch: Watch): Promi
   expect(await customers.get(id)).toEqual(example.customer);
   expect(await customers.getByEmail(email)).toEqual(example.customer);
   expect(await customers.getMany([id])).toEqual([example.customer]);
-  await customers.invalidateTier("gold");
+  await customers.invalidateByTier("gold");
   expect(await customers.refresh(id)).toEqual(example.customer);
 
   // l1: served in-process once subscribed; a save through another connection drops it (pub/sub).
@@ -163,7 +163,7 @@ async function exerciseCatalog(redis: Redis, watch: Watch): Promise<void> {
   const { sku } = example.product;
   expect(await productRepository.get(sku, (key) => products.load(key))).toEqual(example.product);
   expect(await productRepository.getBySlug(example.product.slug)).toEqual(example.product);
-  await productRepository.invalidateCategory(example.product.categoryId);
+  await productRepository.invalidateByCategory(example.product.categoryId);
   await productRepository.save({ ...example.product, priceCents: 500 });
   await productRepository.delete(sku);
 
@@ -171,8 +171,8 @@ async function exerciseCatalog(redis: Redis, watch: Watch): Promise<void> {
   const reviewKey = { productSku: example.review.productSku, customerId: example.review.customerId };
   expect(await reviewRepository.get(reviewKey)).toEqual(example.review);
   expect(await reviewRepository.getMany([reviewKey])).toEqual([example.review]);
-  await reviewRepository.invalidateProduct(sku);
-  await reviewRepository.invalidateAuthor(example.review.customerId);
+  await reviewRepository.invalidateByProduct(sku);
+  await reviewRepository.invalidateByAuthor(example.review.customerId);
   await reviewRepository.save({ ...example.review, stars: 4 });
   await reviewRepository.delete(reviewKey);
 
@@ -208,7 +208,7 @@ async function exerciseWriteBehind(redis: Redis, watch: Watch): Promise<void> {
     expect(await orders.get(order.id)).toEqual(order);
     await orders.flush(10_000);
     expect(await source.load({ id: order.id })).toEqual(order);
-    await orders.invalidateCustomer(order.customerId);
+    await orders.invalidateByCustomer(order.customerId);
     await orders.delete(order.id);
     await orders.flush(10_000);
     expect(await source.load({ id: order.id })).toBeNull();

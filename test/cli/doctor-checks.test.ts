@@ -6,7 +6,7 @@ import { parseInfo } from "../../src/redis-checks/connection.js";
 import { projectKeys } from "../../src/redis-checks/entity-layout.js";
 import { clusterCheck, versionCheck } from "../../src/redis-checks/server-checks.js";
 import { authCheck, tlsCheck } from "../../src/redis-checks/transport-checks.js";
-import { readProject } from "../../src/schema/read-project.js";
+import { readProject } from "../../src/read-project.js";
 import { redisTarget } from "../../src/cli/redis-target.js";
 
 /** Cases no local server can show: an old Redis, a remote host. Nothing here connects anywhere. */

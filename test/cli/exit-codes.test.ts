@@ -9,10 +9,14 @@ const project = temporaryProjects();
 describe("exit codes", () => {
   it("exits 2 with the usage for an unknown command, an unknown flag or no command", async () => {
     const cwd = await project({});
-    for (const args of [["deploy"], ["generate", "--force"], []]) {
+    for (const [args, usage] of [
+      [["deploy"], "Usage: cachegen <command>"],
+      [["generate", "--force"], "Usage: cachegen generate"],
+      [[], "Usage: cachegen <command>"],
+    ] as const) {
       const result = await runCli(cwd, args);
       expect(result.code, args.join(" ")).toBe(2);
-      expect(result.stderr).toContain("Usage: cachegen <command>");
+      expect(result.stderr).toContain(usage);
       expect(result.stdout).toBe("");
     }
   });

@@ -42,6 +42,13 @@ describe("init", () => {
     expect(await readFile(join(cwd, "schemas", "example.yaml"), "utf8")).toBe("# my edits\n");
   });
 
+  it("advises a generate that finds the configuration it wrote with --config", async () => {
+    const cwd = await project({});
+    const init = await runCli(cwd, ["init", "--config", "config/cachegen.json"]);
+    expect(init.stdout).toContain("then run `npx cachegen generate --config config/cachegen.json`.");
+    expect((await runCli(cwd, ["generate", "--config", "config/cachegen.json"])).code).toBe(0);
+  });
+
   it("leaves a configuration in package.json alone", async () => {
     const packageJson = JSON.stringify({ name: "app", cachegen: { out: "cache" } });
     const cwd = await project({ "package.json": packageJson });

@@ -26,6 +26,7 @@ export function compileGenerated(
       noUncheckedIndexedAccess: true,
       exactOptionalPropertyTypes: true,
       verbatimModuleSyntax: true,
+      noPropertyAccessFromIndexSignature: true,
       skipLibCheck: true,
       noEmit: true,
       paths: { "cachegen/runtime": [join(packageRoot, "src", "runtime", "index.ts")] },

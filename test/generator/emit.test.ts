@@ -71,8 +71,8 @@ describe("entity files", () => {
   });
 
   it("types tags as a union of their fields, or never", () => {
-    expect(entityView(user, project([team, user])).tagType).toBe("{ teamId: string }");
-    expect(entityView(team, project([team])).tagType).toBe("never");
+    expect(entityView(user, project([team, user])).invalidationTagUnion).toBe("{ teamId: string }");
+    expect(entityView(team, project([team])).invalidationTagUnion).toBe("never");
   });
 
   it("emits a test file per entity only when tests are on", () => {

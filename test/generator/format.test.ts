@@ -12,7 +12,7 @@ import { formatFiles } from "../../src/format/format-files.js";
 import { FormatPool } from "../../src/format/format-pool.js";
 import { batchUnits, planUnits, splitBatch, statementGroups } from "../../src/format/format-units.js";
 import type { SchemaFile } from "../../src/schema/load.js";
-import { readProjectFromFiles } from "../../src/schema/read-project.js";
+import { readProjectFromFiles } from "../../src/read-project.js";
 import { fixtureCases, validFixtures } from "./fixtures.js";
 
 const repositoryRoot = fileURLToPath(new URL("../../", import.meta.url));

@@ -4,13 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix, type RedisClient } from "cachegen/runtime";
 import { MetricRepository, type Metric } from "./fixtures/metric.js";
 import { UserRepository } from "./fixtures/user.js";
-import { encryptionKeys, makeUser, uniquePrefix, UserStore, UserStoreWithMany } from "./helpers.js";
+import { encryptionKeys, makeUser, REDIS_PORT, uniquePrefix, UserStore, UserStoreWithMany } from "./helpers.js";
 
 let redis: RedisClient;
 const prefix = uniquePrefix("io5");
 
 beforeAll(async () => {
-  const client = new Redis6({ host: "127.0.0.1", port: 6379, lazyConnect: true });
+  const client = new Redis6({ host: "127.0.0.1", port: REDIS_PORT, lazyConnect: true });
   await client.connect();
   redis = client as unknown as RedisClient;
 });

@@ -5,7 +5,8 @@ import { holdPoint } from "../support/hold.js";
 import { sleep } from "../support/wait.js";
 import { userEntity, type User, type UserKey, type UserSource, type UserTag } from "./fixtures/user.js";
 
-export const REDIS_PORT = 6379;
+/** The tests' Redis: the port of REDIS_URL, which test/global-setup.ts points at one that answers. */
+export const REDIS_PORT = Number(new URL(process.env.REDIS_URL ?? "redis://127.0.0.1:6379").port || 6379);
 
 export function uniquePrefix(label = "t"): string {
   return `cgtest:${label}:${randomBytes(4).toString("hex")}:`;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { formatDiagnostic } from "../../src/diagnostics.js";
 import type { EntityModel, FieldModel, FieldType, ProjectModel, ScalarType } from "../../src/model/model.js";
-import { readProjectFromFiles } from "../../src/schema/read-project.js";
+import { readProjectFromFiles } from "../../src/read-project.js";
 
 /** Every feature of SPEC §3 in one entity. */
 const userYaml = `
@@ -270,6 +270,8 @@ ttl: 1h
     ["a new field", base.replace("body: string", "body: string\n  title: string")],
     ["the key", base.replace("key: id", "key: [id, body]")],
     ["the serializer", `${base}serializer: msgpack\n`],
+    ["an index", `${base}indexes: { byBody: { fields: [body] } }\n`],
+    ["a tag", `${base}tags: ["body:{body}"]\n`],
   ])("changes with %s", (_, changed) => {
     expect(hashOf(changed)).not.toBe(baseHash);
   });
@@ -277,7 +279,6 @@ ttl: 1h
   test.each([
     ["the ttl", base.replace("ttl: 1h", "ttl: 2h")],
     ["the strategy", base.replace("read-through", "cache-aside")],
-    ["indexes and tags", `${base}indexes: { byBody: { fields: [body] } }\ntags: ["body:{body}"]\n`],
     ["jitter, version and l1", `${base}jitter: 20%\nversion: 2\nl1: { ttl: 1s, maxEntries: 10 }\n`],
   ])("does not change with %s", (_, changed) => {
     expect(hashOf(changed)).toBe(baseHash);

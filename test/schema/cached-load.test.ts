@@ -5,7 +5,7 @@ import { afterEach, beforeEach, expect, test } from "vitest";
 import { resolveConfig } from "../../src/config.js";
 import { formatDiagnostic } from "../../src/diagnostics.js";
 import { openFormatCache, packName } from "../../src/format/format-cache.js";
-import { readProject } from "../../src/schema/read-project.js";
+import { readProject } from "../../src/read-project.js";
 
 let root: string;
 

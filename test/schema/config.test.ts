@@ -36,6 +36,8 @@ describe("resolveConfig", () => {
       outDir: "generated",
       keyPrefix: "app",
       tests: true,
+      allowOtherFilesInOut: false,
+      origins: { schemas: "default", out: "default" },
     });
   });
 
@@ -53,18 +55,20 @@ describe("resolveConfig", () => {
       outDir: "src/cache",
       keyPrefix: "shop",
       tests: false,
+      allowOtherFilesInOut: false,
       configFile: "cachegen.config.json",
+      origins: { schemas: "cachegen.config.json", out: "cachegen.config.json" },
     });
   });
 
-  test("reads the cachegen key of package.json, and prefers cachegen.config.json to it", async () => {
+  test("reads the cachegen key of package.json, and refuses it beside cachegen.config.json", async () => {
     await write("package.json", { name: "app", cachegen: { keyPrefix: "from-package" } });
     expect(await resolveConfig({ cwd })).toMatchObject({ keyPrefix: "from-package", configFile: "package.json" });
     await write("cachegen.config.json", { keyPrefix: "from-config" });
-    expect(await resolveConfig({ cwd })).toMatchObject({
-      keyPrefix: "from-config",
-      configFile: "cachegen.config.json",
-    });
+    expect(await configError({ cwd })).toBe(
+      'both cachegen.config.json and "cachegen" in package.json configure cachegen; keep one of them (delete the other), or name one with --config',
+    );
+    expect(await resolveConfig({ cwd, config: "cachegen.config.json" })).toMatchObject({ keyPrefix: "from-config" });
   });
 
   test("ignores a package.json without a cachegen key", async () => {
@@ -81,7 +85,9 @@ describe("resolveConfig", () => {
       outDir: "../build/cache",
       keyPrefix: "k",
       tests: true,
+      allowOtherFilesInOut: false,
       configFile: "cachegen.config.json",
+      origins: { schemas: "config/cachegen.config.json", out: "--out" },
     });
   });
 
@@ -119,7 +125,7 @@ describe("resolveConfig", () => {
 
   test("refuses one folder for schemas and generated code", async () => {
     expect(await configError({ cwd, schemas: "cache", out: "./cache/" })).toBe(
-      '--schemas and --out: schemas and out are both "cache"; generated code needs a folder of its own, e.g. "generated"',
+      'schemas (given with --schemas) and out (given with --out) are both "cache"; generated code needs a folder of its own, e.g. "generated"',
     );
   });
 });

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { formatDiagnostic } from "../../src/diagnostics.js";
-import { readProjectFromFiles } from "../../src/schema/read-project.js";
+import { readProjectFromFiles } from "../../src/read-project.js";
 
 /**
  * Each folder under test/fixtures/invalid is a project whose schemas hold one class of mistake;

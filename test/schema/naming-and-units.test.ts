@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { camelCase, kebabCase, tagMethodSuffix } from "../../src/model/naming.js";
+import { camelCase, kebabCase, tagMethodSuffix } from "../../src/schema/naming.js";
 import { parseDuration } from "../../src/schema/duration.js";
-import { nearestName } from "../../src/schema/suggest.js";
+import { nearestName } from "../../src/suggest.js";
 import { parseTagPattern } from "../../src/schema/tag-pattern.js";
 
 test.each([

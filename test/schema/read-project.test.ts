@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
 import { ConfigError, resolveConfig } from "../../src/config.js";
 import { formatDiagnostic } from "../../src/diagnostics.js";
-import { readProject, readProjectFromFiles } from "../../src/schema/read-project.js";
+import { readProject, readProjectFromFiles } from "../../src/read-project.js";
 
 let root: string;
 
@@ -25,23 +25,40 @@ async function write(relativePath: string, text: string): Promise<void> {
   await writeFile(path.join(root, relativePath), text);
 }
 
-test("reads the *.yaml, *.yml and *.json files directly in the schemas folder, sorted", async () => {
+test("reads the *.yaml, *.yml and *.json files of the schemas folder and its subfolders, any case, sorted by path", async () => {
   await write("defs/b-article.yml", article);
   await write("defs/a-author.json", author);
   await write("defs/README.md", "not a schema");
-  await write("defs/drafts/draft.yaml", "not: read");
+  await write("defs/blog/comment.YAML", article.replace("Article", "Comment"));
+  await write("defs/blog/drafts/draft.Yml", article.replace("Article", "Draft"));
   const result = await readProject(await resolveConfig({ cwd: root, schemas: "defs" }));
   expect(result.diagnostics).toEqual([]);
   expect(result.model?.entities.map((entity) => [entity.name, entity.sourceFile])).toEqual([
     ["Article", "defs/b-article.yml"],
     ["Author", "defs/a-author.json"],
+    ["Comment", "defs/blog/comment.YAML"],
+    ["Draft", "defs/blog/drafts/draft.Yml"],
   ]);
   expect(result.sources).toEqual([
     { file: "defs/a-author.json", sha256: createHash("sha256").update(author).digest("hex") },
     { file: "defs/b-article.yml", sha256: createHash("sha256").update(article).digest("hex") },
+    { file: "defs/blog/comment.YAML", sha256: expect.any(String) },
+    { file: "defs/blog/drafts/draft.Yml", sha256: expect.any(String) },
   ]);
 });
 
+test("skips hidden entries, node_modules and the output folder inside the schemas folder; follows links once", async () => {
+  await write("cache/article.yaml", article);
+  await write("cache/.#article.yaml", "an editor's lock file");
+  await write("cache/.history/article.yaml", article);
+  await write("cache/node_modules/pkg/schema.json", "{}");
+  await write("cache/generated/cachegen.manifest.json", '{ "files": {} }');
+  await symlink(path.join(root, "cache"), path.join(root, "cache", "loop"));
+  await write("cachegen.config.json", JSON.stringify({ schemas: "cache", out: "cache/generated" }));
+  const result = await readProject(await resolveConfig({ cwd: root }));
+  expect(result.diagnostics).toEqual([]);
+  expect(result.sources.map((source) => source.file)).toEqual(["cache/article.yaml"]);
+});
 test("reports schema errors with project-relative paths and no model", async () => {
   await write("schemas/article.yaml", article.replace("ttl: 10m", "ttl: 10 minutes"));
   const result = await readProject(await resolveConfig({ cwd: root }));
@@ -59,10 +76,14 @@ test("a missing schemas folder is a configuration error", async () => {
   );
 });
 
-test("an empty schemas folder is a valid project without entities", async () => {
-  await mkdir(path.join(root, "schemas"));
-  const result = await readProject(await resolveConfig({ cwd: root }));
-  expect(result).toEqual({ model: { entities: [], keyPrefix: "app", tests: true }, diagnostics: [], sources: [] });
+test("a schemas folder without schema files is a configuration error, so nothing is generated or removed", async () => {
+  await write("schemas/README.md", "schemas go here");
+  await write("schemas/user.yaml.bak", article);
+  const config = await resolveConfig({ cwd: root });
+  await expect(readProject(config)).rejects.toThrow(ConfigError);
+  await expect(readProject(config)).rejects.toThrow(
+    'schemas folder "schemas" (the default) holds no schema files (*.yaml, *.yml, *.json, in subfolders too); nothing was generated or removed.',
+  );
 });
 
 test("the result does not depend on the order files are given in", () => {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,6 +25,22 @@ export interface ServerTls {
   readonly serverCertificate?: KeyPair;
   /** `--tls-auth-clients`: `yes` refuses clients without a certificate the CA signed. */
   readonly authClients: "yes" | "optional" | "no";
+}
+
+/** `redis-server` is not on PATH: what to install, in one line. */
+export class RedisServerMissing extends Error {
+  override readonly name = "RedisServerMissing";
+  constructor() {
+    super(
+      "the tests need the redis-server binary (they also start servers of their own, to stop and restart), and it is not on PATH: install Redis (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis)",
+    );
+  }
+}
+
+/** Throws `RedisServerMissing` when `redis-server` cannot be run. */
+export function requireRedisServer(): void {
+  const probe = spawnSync("redis-server", ["--version"], { stdio: "ignore" });
+  if ((probe.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") throw new RedisServerMissing();
 }
 
 /** A redis-server of our own on a free loopback port, for tests that kill, stop, restart or fill it. */
@@ -71,7 +87,9 @@ export class SpawnedRedis {
     this.child = child;
     killOnExit(child);
     // No redis-server binary (ENOENT): fail at once, with the reason.
-    const failed = new Promise<never>((_, reject) => child.once("error", reject));
+    const failed = new Promise<never>((_, reject) =>
+      child.once("error", (error: NodeJS.ErrnoException) => reject(error.code === "ENOENT" ? new RedisServerMissing() : error)),
+    );
     failed.catch(() => undefined);
     // The probe asks only whether the server answers: it trusts whatever certificate the server shows.
     const { tls } = this.clientOptions();

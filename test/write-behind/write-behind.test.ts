@@ -6,7 +6,7 @@ import { deleteByPrefix, Repository, type RedisClient, type WriteBehindWorker } 
 import { KeySpace } from "../../src/runtime/keys.js";
 import { TeamRepository, type Team } from "../runtime/fixtures/team.js";
 import type { User } from "../runtime/fixtures/user.js";
-import { collectEvents, connect, encryptionKeys, makeUser, uniquePrefix } from "../runtime/helpers.js";
+import { collectEvents, connect, encryptionKeys, makeUser, REDIS_PORT, uniquePrefix } from "../runtime/helpers.js";
 import { sleep, until } from "../support/wait.js";
 import { UserTable, WriteBehindUserRepository, writeBehindUser } from "./fixtures.js";
 
@@ -250,7 +250,7 @@ describe("write-behind worker", () => {
   });
 
   it("works on an ioredis 6 client (RESP3)", async () => {
-    const client = new Redis6({ host: "127.0.0.1", port: 6379, lazyConnect: true });
+    const client = new Redis6({ host: "127.0.0.1", port: REDIS_PORT, lazyConnect: true });
     await client.connect();
     try {
       const { table, repo, start } = setup(client as unknown as RedisClient);

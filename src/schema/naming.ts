@@ -39,7 +39,7 @@ export function tagMethodSuffix(literals: readonly string[]): string {
   return pascalCase(literals.join(" "));
 }
 
-/** Methods every repository has; a generated `getBy…` or `invalidate…` with one of these names would clash. */
+/** Methods every repository has; a generated `getBy…` or `invalidateBy…` with one of these names would clash. */
 export const REPOSITORY_METHODS: ReadonlySet<string> = new Set([
   "get",
   "getMany",
@@ -55,21 +55,46 @@ export const REPOSITORY_METHODS: ReadonlySet<string> = new Set([
   "pending",
   "close",
   // The one protected member of the runtime's Repository named like a generated method: the runtime
-  // keeps its other members clear of the `getBy*` / `invalidate*` shapes generated methods take.
+  // keeps its other members clear of the `getBy*` / `invalidateBy*` shapes generated methods take.
   "getByIndex",
 ]);
 
+/**
+ * The names of an entity's generated symbols: the entity's name and a suffix that says what each
+ * is (`UserKey`, `UserSchema`, `UserSource`, `UserRepository`; `UserInvalidationTag`, not
+ * `UserTag`, which for an entity `Tag` would read `TagTag`), and the definition `userEntity`.
+ */
+export const generatedNames = {
+  key: (entityName: string) => `${entityName}Key`,
+  schema: (entityName: string) => `${entityName}Schema`,
+  source: (entityName: string) => `${entityName}Source`,
+  invalidationTag: (entityName: string) => `${entityName}InvalidationTag`,
+  repository: (entityName: string) => `${entityName}Repository`,
+  definition: (entityName: string) => `${camelCase(entityName)}Entity`,
+} as const;
+
 /** The exported names an entity's generated file declares. */
 export function generatedExports(entityName: string): string[] {
-  const suffixes = ["", "Key", "Schema", "Source", "Tag", "Repository"];
-  return [...suffixes.map((suffix) => entityName + suffix), `${camelCase(entityName)}Entity`];
+  return [entityName, ...Object.values(generatedNames).map((name) => name(entityName))];
+}
+
+/**
+ * A tag's method: `invalidateBy` and the text outside its placeholders (`author:{authorId}` ->
+ * `invalidateByAuthor(authorId)`), so it cannot be read as invalidating an entity `Author`.
+ */
+export function tagMethodName(methodSuffix: string): string {
+  return `invalidateBy${methodSuffix}`;
 }
 
 /**
  * Names generated files import or declare besides the per-entity ones, and globals their types
- * use; an entity with one of these names would shadow it.
+ * use; an entity whose generated names include one of these would shadow it (`Define` would
+ * declare `defineEntity`, `WriteBehind` `WriteBehindRepository`).
  */
-export const RESERVED_ENTITY_NAMES: ReadonlySet<string> = new Set([
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  "defineEntity",
+  "z",
+  "createRepositories",
   "Repository",
   "WriteBehindRepository",
   "RepositoryOptions",

@@ -1,14 +1,17 @@
-import { compareCodeUnits } from "../compare-code-units.js";
-import { ConfigError, type ResolvedConfig } from "../config.js";
-import { sortDiagnostics, type Diagnostic } from "../diagnostics.js";
-import { sha256 } from "../hash.js";
-import { buildModel, type ProjectOptions, type ValidEntity } from "../model/build-model.js";
-import type { ProjectModel } from "../model/model.js";
-import type { FormatCache } from "../format/format-cache.js";
-import { cachedDocumentLoader } from "./cached-load.js";
-import { loadDocument, readSchemaFiles, type LoadResult, type SchemaFile } from "./load.js";
-import { checkReferences } from "./references.js";
-import { validateDocument, type EntityCandidate } from "./validate.js";
+import { compareCodeUnits } from "./compare-code-units.js";
+import { ConfigError, describeOrigin, type ResolvedConfig } from "./config.js";
+import { sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { sha256 } from "./hash.js";
+import { buildModel, type ProjectOptions, type ValidEntity } from "./model/build-model.js";
+import type { ProjectModel } from "./model/model.js";
+import { cachedDocumentLoader, type ParseCache } from "./schema/cached-load.js";
+import { loadDocument, readSchemaFiles, type LoadResult, type SchemaFile } from "./schema/load.js";
+import { checkReferences } from "./schema/references.js";
+import { validateDocument, type EntityCandidate } from "./schema/validate.js";
+
+/*
+ * The load, validate and model stages in a row: schema files in, the model (or every problem) out.
+ */
 
 export interface ReadProjectResult {
   /** Undefined when there is any error. */
@@ -20,10 +23,8 @@ export interface ReadProjectResult {
 }
 
 export interface ReadProjectOptions {
-  /** Schema files parsed before are not parsed again (see `cached-load.ts`). */
-  readonly cache?: FormatCache;
-  /** With a cache: hears, before any parsing, how many files are new or changed since last parsed. */
-  readonly onUnparsed?: (files: number) => void;
+  /** Schema files parsed before are not parsed again (see `schema/cached-load.ts`). */
+  readonly cache?: ParseCache;
   /** The files `readSchemaFolder(config)` returned, when the caller has read them already. */
   readonly files?: readonly SchemaFile[];
 }
@@ -34,27 +35,37 @@ export async function readProject(
   options: ReadProjectOptions = {},
 ): Promise<ReadProjectResult> {
   const files = options.files ?? (await readSchemaFolder(config));
-  let load = loadDocument;
-  if (options.cache !== undefined) {
-    const loader = await cachedDocumentLoader(files, options.cache);
-    options.onUnparsed?.(loader.unparsed);
-    load = loader.load;
-  }
-  return readProjectFromFiles(files, { keyPrefix: config.keyPrefix, tests: config.tests }, load);
+  const load = options.cache === undefined ? loadDocument : (await cachedDocumentLoader(files, options.cache)).load;
+  return readProjectFromFiles(files, projectOptions(config), load);
 }
 
-/** The schema files of a project, sorted by path; a missing folder is a `ConfigError`. */
+export function projectOptions(config: ResolvedConfig): ProjectOptions {
+  return { keyPrefix: config.keyPrefix, tests: config.tests };
+}
+
+/**
+ * The schema files of a project, sorted by path. A missing folder, or one without schema files,
+ * is a `ConfigError`: an empty project is a mistake in the configuration, never a reason for
+ * `generate` to remove what it generated before.
+ */
 export async function readSchemaFolder(config: ResolvedConfig): Promise<SchemaFile[]> {
+  const source = config.configFile === undefined ? "the default" : `set in ${config.configFile}`;
+  let files: SchemaFile[];
   try {
-    return await readSchemaFiles(config.root, config.schemasDir);
+    files = await readSchemaFiles(config.root, config.schemasDir, { skip: [config.outDir] });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
-    const source = config.configFile === undefined ? "the default" : `set in ${config.configFile}`;
     throw new ConfigError(
-      `schemas folder "${config.schemasDir}" (${source}) does not exist; create it (\`cachegen init\` writes an example) or point "schemas" or --schemas at your schema files`,
+      `schemas folder "${config.schemasDir}" (${describeOrigin(config.origins.schemas)}) does not exist; create it (\`cachegen init\` writes an example) or point "schemas" or --schemas at your schema files`,
     );
   }
+  if (files.length === 0) {
+    throw new ConfigError(
+      `schemas folder "${config.schemasDir}" (${describeOrigin(config.origins.schemas)}) holds no schema files (*.yaml, *.yml, *.json, in subfolders too); nothing was generated or removed. Add a schema (\`cachegen init\` writes an example) or point "schemas" or --schemas at your schema files`,
+    );
+  }
+  return files;
 }
 
 /** `readProject` for files held in memory, with paths relative to the project root (`schemas/user.yaml`). */
