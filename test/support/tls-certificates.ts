@@ -66,12 +66,11 @@ export function makeCertificates(): TestCertificates {
       "unique_subject = no",
       "[any_name]",
       "commonName = supplied",
+      // No extendedKeyUsage on the server certificates: a cluster node also presents its certificate as a client (tls-cluster).
       "[server]",
       "subjectAltName = IP:127.0.0.1,DNS:localhost",
-      "extendedKeyUsage = serverAuth",
       "[other_host]",
       "subjectAltName = DNS:cache.example.internal",
-      "extendedKeyUsage = serverAuth",
       "[client]",
       "extendedKeyUsage = clientAuth",
       "",

@@ -1,10 +1,13 @@
+import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAppUser } from "../cli/app-user.js";
 import { requireBuiltCli, runCli } from "../cli/cli-harness.js";
 import { SpawnedRedis, type ServerTls } from "../support/redis-server.js";
 import { makeCertificates, type TestCertificates } from "../support/tls-certificates.js";
+import { until } from "../support/wait.js";
 
 // doctor, inspect and monitor over rediss://, with the CA from --tls-ca (or NODE_EXTRA_CA_CERTS),
 // and what they say when TLS is the problem: the wrong scheme, a certificate this machine does not
@@ -26,8 +29,8 @@ afterAll(async () => {
 });
 
 /** A TLS-only server showing `serverCertificate` (default: the CA-signed one for 127.0.0.1 and localhost). */
-async function tlsServer(options: Partial<Omit<ServerTls, "certificates">> = {}): Promise<SpawnedRedis> {
-  const server = await SpawnedRedis.start([], { certificates, authClients: "no", ...options });
+async function tlsServer(options: Partial<Omit<ServerTls, "certificates">> = {}, extraArgs: string[] = []): Promise<SpawnedRedis> {
+  const server = await SpawnedRedis.start(extraArgs, { certificates, authClients: "no", ...options });
   servers.push(server);
   return server;
 }
@@ -189,6 +192,22 @@ describe("cachegen inspect and monitor over rediss://", () => {
     } finally {
       admin.disconnect();
     }
+  });
+
+  it("inspect reaches every primary of a TLS cluster (tls-cluster yes) with the same CA", async () => {
+    const nodes: SpawnedRedis[] = [];
+    for (let i = 0; i < 3; i++) nodes.push(await tlsServer({}, ["--tls-cluster", "yes", "--cluster-enabled", "yes", "--cluster-config-file", `nodes-${i}.conf`]));
+    const tlsArgs = ["--tls", "--cacert", certificates.caFile];
+    await promisify(execFile)("redis-cli", [...tlsArgs, "--cluster", "create", ...nodes.map((node) => `127.0.0.1:${node.port}`), "--cluster-replicas", "0", "--cluster-yes"]);
+    for (const node of nodes) {
+      const client = new Redis(node.clientOptions());
+      await until(async () => String(await client.cluster("INFO")).includes("cluster_state:ok"), 10_000, 50);
+      client.disconnect();
+    }
+    const { code, stdout, stderr } = await runCli(packageRoot, ["inspect", "--redis", url(nodes[0]!), "--tls-ca", certificates.caFile]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/ on 3 cluster primaries \(127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+\);/);
   });
 
   it("without the CA, inspect and monitor say what to do (exit 1)", async () => {
