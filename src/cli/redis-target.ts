@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { configFileSchema } from "../config.js";
 import type { ProjectModel } from "../model/model.js";
 import type { ConnectionError } from "../redis-checks/connection.js";
@@ -6,6 +5,7 @@ import { projectKeys, type ProjectKeys } from "../redis-checks/entity-layout.js"
 import type { ClientTls } from "../redis-checks/tls-probe.js";
 import { UsageError } from "./arguments.js";
 import { redactUrl } from "./redaction.js";
+import { readTlsFiles, type TlsFiles } from "./tls-files.js";
 
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
@@ -28,39 +28,11 @@ export interface RedisTarget {
   readonly clientTls: ClientTls | undefined;
 }
 
-export interface TlsFiles {
-  readonly "tls-ca"?: string | undefined;
-  readonly "tls-cert"?: string | undefined;
-  readonly "tls-key"?: string | undefined;
-}
-
 export function redisTarget(flag: string | undefined, env: NodeJS.ProcessEnv, files: TlsFiles = {}): RedisTarget {
   const url = flag ?? env.REDIS_URL ?? DEFAULT_REDIS_URL;
   const source = flag === undefined && env.REDIS_URL !== undefined ? "REDIS_URL" : "--redis";
   const target = parseRedisUrl(url, source);
   return { ...target, clientTls: readTlsFiles(files, target, source) };
-}
-
-function readTlsFiles(files: TlsFiles, target: RedisTarget, source: string): ClientTls | undefined {
-  const given = (["tls-ca", "tls-cert", "tls-key"] as const).filter((flag) => files[flag] !== undefined);
-  if (given.length === 0) return undefined;
-  if (!target.tls) {
-    throw new UsageError(`--${given[0]} is for a TLS connection, and ${source} ${target.shown} is plaintext: use a rediss:// URL`);
-  }
-  if ((files["tls-cert"] === undefined) !== (files["tls-key"] === undefined)) {
-    throw new UsageError("--tls-cert and --tls-key go together: the client's certificate and its private key");
-  }
-  const read = (flag: keyof TlsFiles): Buffer | undefined => {
-    const file = files[flag];
-    if (file === undefined) return undefined;
-    try {
-      return readFileSync(file);
-    } catch (error) {
-      throw new UsageError(`--${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)}); give the path of a PEM file`);
-    }
-  };
-  const [ca, cert, key] = [read("tls-ca"), read("tls-cert"), read("tls-key")];
-  return { ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) };
 }
 
 /** `source` names where the URL came from in messages: `--redis`, `REDIS_URL`. */

@@ -172,6 +172,14 @@ describe("cachegen doctor over rediss://", () => {
     const missing = await runCli(packageRoot, ["doctor", "--redis", url(server), "--tls-ca", `${certificates.dir}/absent.pem`]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--tls-ca .*absent\.pem: cannot read it \(ENOENT\)/);
+    const notPem = await runCli(packageRoot, ["doctor", "--redis", url(server), "--tls-ca", certificates.client.keyFile]);
+    expect(notPem.code).toBe(2);
+    expect(notPem.stderr).toMatch(/--tls-ca .*client\.key holds no PEM certificate \(no -----BEGIN CERTIFICATE----- line\)/);
+    const mismatched = await runCli(packageRoot, ["doctor", "--redis", url(server), "--tls-cert", certificates.client.certFile, "--tls-key", certificates.server.keyFile]);
+    expect(mismatched.code).toBe(2);
+    expect(mismatched.stderr).toMatch(/--tls-cert .*client\.crt and --tls-key .*server\.key cannot be used \(key values mismatch\): give the client's certificate and the private key it was issued for/);
+    // Key material never reaches the output.
+    for (const { stderr } of [notPem, mismatched]) expect(stderr).not.toContain("PRIVATE KEY");
   });
 });
 
