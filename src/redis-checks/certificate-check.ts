@@ -6,7 +6,7 @@ const DAY_MS = 86_400_000;
 export const EXPIRY_WARNING_DAYS = 30;
 
 /** How to give the CLI and the application a CA of one's own. */
-export const CA_ADVICE = "pass the CA that signed it with --tls-ca FILE (or NODE_EXTRA_CA_CERTS=FILE), and give the application's client the same (ioredis option tls: { ca })";
+const CA_ADVICE = "pass the CA that signed it with --tls-ca FILE (or NODE_EXTRA_CA_CERTS=FILE), and give the application's client the same (ioredis option tls: { ca })";
 
 /** Where a server's certificate is replaced, for the advice to renew it. */
 const RENEW_ADVICE = "install a renewed certificate on the server (tls-cert-file and tls-key-file, then CONFIG SET them or restart)";
