@@ -23,7 +23,7 @@ export const inspectCommand: Command = {
     const { flags, positionals } = parseFlagsAndPositionals(args, flagsOf("inspect"));
     if (positionals.length > 1) throw new UsageError(`takes at most one entity, got ${positionals.join(" ")}`);
     const [named] = positionals;
-    const target = redisTarget(flags.redis, process.env);
+    const target = redisTarget(flags.redis, process.env, flags);
     const project = await loadModel(terminal, flags, "inspect");
     if (!project) return 1;
     const keys = keysUnderPrefix(project.model, flags["key-prefix"]);
@@ -38,7 +38,7 @@ export const inspectCommand: Command = {
 
     let connection: ServerConnection;
     try {
-      connection = await connectToServer(target.url);
+      connection = await connectToServer(target.url, target.clientTls);
     } catch (failure) {
       if (!(failure instanceof ConnectionError)) throw failure;
       terminal.err.line(`cachegen inspect: ${connectionProblem(target, failure)}`);

@@ -22,7 +22,7 @@ export const monitorCommand: Command = {
   name: "monitor",
   run: withoutSecrets(async (args, terminal) => {
     const flags = parseFlags(args, flagsOf("monitor"));
-    const target = redisTarget(flags.redis, process.env);
+    const target = redisTarget(flags.redis, process.env, flags);
     const intervalMs = parseInterval(flags.interval ?? "1s");
     const project = await loadModel(terminal, flags, "monitor");
     if (!project) return 1;
@@ -35,7 +35,7 @@ export const monitorCommand: Command = {
 
     let monitor: Monitor;
     try {
-      monitor = await Monitor.open(target.url, keys);
+      monitor = await Monitor.open(target.url, keys, target.clientTls);
     } catch (failure) {
       if (!(failure instanceof ConnectionError)) throw failure;
       terminal.err.line(`cachegen monitor: ${connectionProblem(target, failure)}`);
@@ -82,7 +82,7 @@ async function watchLive(
   try {
     while (!stop.signal.aborted) {
       try {
-        monitor ??= await Monitor.open(target.url, keys);
+        monitor ??= await Monitor.open(target.url, keys, target.clientTls);
         draw(monitorReport(await monitor.snapshot(SCAN_CALLS_PER_REFRESH), view));
       } catch (failure) {
         await monitor?.close();

@@ -36,7 +36,7 @@ export async function keyNodes(connection: ServerConnection, url: string): Promi
         }
         const nodeUrl = new URL(url);
         nodeUrl.host = primary.address;
-        const { redis } = await connectToServer(nodeUrl.toString());
+        const { redis } = await connectToServer(nodeUrl.toString(), connection.tls);
         opened.push(redis);
         nodes.push({ redis, address: primary.address });
       }

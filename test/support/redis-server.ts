@@ -1,10 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import { freePort } from "./free-port.js";
 import { killOnExit } from "./kill-on-exit.js";
+import type { KeyPair, TestCertificates } from "./tls-certificates.js";
 import { until } from "./wait.js";
 
 /**
@@ -15,6 +16,15 @@ export function resilientClient(port: number, options: Record<string, unknown> =
   const redis = new Redis({ host: "127.0.0.1", port, retryStrategy: () => 50, maxRetriesPerRequest: 1, ...options });
   redis.on("error", () => undefined);
   return redis;
+}
+
+/** A server that speaks TLS only (`--port 0 --tls-port P`): the certificate it shows, and whether clients must show one. */
+export interface ServerTls {
+  readonly certificates: TestCertificates;
+  /** Default: `certificates.server`. */
+  readonly serverCertificate?: KeyPair;
+  /** `--tls-auth-clients`: `yes` refuses clients without a certificate the CA signed. */
+  readonly authClients: "yes" | "optional" | "no";
 }
 
 /** `redis-server` is not on PATH: what to install, in one line. */
@@ -39,13 +49,36 @@ export class SpawnedRedis {
   private readonly dir = mkdtempSync(join(tmpdir(), "cgtest-redis-"));
   port = 0;
   private extraArgs: string[] = [];
+  private tls: ServerTls | undefined;
 
-  static async start(extraArgs: string[] = []): Promise<SpawnedRedis> {
+  static async start(extraArgs: string[] = [], tls?: ServerTls): Promise<SpawnedRedis> {
     const server = new SpawnedRedis();
     server.port = await freePort();
     server.extraArgs = extraArgs;
+    server.tls = tls;
     await server.startProcess();
     return server;
+  }
+
+  /** Connection options for a client of this server: host, port and, for a TLS server, the CA and the client certificate. */
+  clientOptions(): RedisOptions {
+    if (!this.tls) return { host: "127.0.0.1", port: this.port };
+    const { ca, client } = this.tls.certificates;
+    return {
+      host: "127.0.0.1",
+      port: this.port,
+      tls: { ca, cert: readFileSync(client.certFile), key: readFileSync(client.keyFile) },
+    };
+  }
+
+  private listenArgs(): string[] {
+    if (!this.tls) return ["--port", String(this.port)];
+    const { certificates, serverCertificate = certificates.server, authClients } = this.tls;
+    return [
+      ...["--port", "0", "--tls-port", String(this.port)],
+      ...["--tls-cert-file", serverCertificate.certFile, "--tls-key-file", serverCertificate.keyFile],
+      ...["--tls-ca-cert-file", certificates.caFile, "--tls-auth-clients", authClients],
+    ];
   }
 
   /** Starts (again, after `kill`) an empty server on the same port; resolves once it answers PING. */
@@ -53,8 +86,7 @@ export class SpawnedRedis {
     const child = spawn(
       "redis-server",
       [
-        "--port",
-        String(this.port),
+        ...this.listenArgs(),
         "--bind",
         "127.0.0.1",
         "--save",
@@ -78,9 +110,11 @@ export class SpawnedRedis {
       ),
     );
     failed.catch(() => undefined);
+    // The probe asks only whether the server answers: it trusts whatever certificate the server shows.
+    const { tls } = this.clientOptions();
     const probe = new Redis({
-      host: "127.0.0.1",
-      port: this.port,
+      ...this.clientOptions(),
+      ...(tls && { tls: { ...tls, rejectUnauthorized: false } }),
       lazyConnect: true,
       retryStrategy: () => 20,
       maxRetriesPerRequest: 0,

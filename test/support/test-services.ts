@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import pg from "pg";
+import { redactUrl } from "../../src/cli/redaction.js";
 import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { SpawnedRedis } from "./redis-server.js";
 
@@ -20,7 +21,7 @@ export async function redisForTests(url = DEFAULT_REDIS_URL): Promise<TestServic
   const server = await SpawnedRedis.start();
   return {
     url: `redis://127.0.0.1:${server.port}`,
-    note: `no Redis answered at ${url}: started redis-server on 127.0.0.1:${server.port} for this run`,
+    note: `no Redis answered at ${redactUrl(url)}: started redis-server on 127.0.0.1:${server.port} for this run`,
     stop: () => server.stop(),
   };
 }
@@ -31,7 +32,7 @@ export async function postgresForTests(url = DEFAULT_DATABASE_URL): Promise<Test
   const embedded = await startEmbeddedPostgres();
   return {
     url: embedded.url,
-    note: `no PostgreSQL answered at ${url}: started an embedded PostgreSQL (PGlite) at ${embedded.url} for this run`,
+    note: `no PostgreSQL answered at ${redactUrl(url)}: started an embedded PostgreSQL (PGlite) at ${embedded.url} for this run`,
     stop: () => embedded.stop(),
   };
 }
