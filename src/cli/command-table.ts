@@ -50,8 +50,16 @@ const keyPrefixFlag = {
  * own signed, or that asks clients for a certificate. Node's NODE_EXTRA_CA_CERTS=FILE works too.
  */
 const tlsFlags = {
-  "tls-ca": { type: "string", value: "FILE", help: "PEM file of the CA that signed the server's certificate (rediss:// only; or set NODE_EXTRA_CA_CERTS=FILE)" },
-  "tls-cert": { type: "string", value: "FILE", help: "PEM file of this client's certificate, for a server that asks for one (tls-auth-clients); with --tls-key" },
+  "tls-ca": {
+    type: "string",
+    value: "FILE",
+    help: "PEM file of the CA that signed the server's certificate (rediss:// only; or set NODE_EXTRA_CA_CERTS=FILE)",
+  },
+  "tls-cert": {
+    type: "string",
+    value: "FILE",
+    help: "PEM file of this client's certificate, for a server that asks for one (tls-auth-clients); with --tls-key",
+  },
   "tls-key": { type: "string", value: "FILE", help: "PEM file of the private key of --tls-cert" },
 } as const satisfies FlagSpecs;
 
@@ -109,7 +117,11 @@ export const commandTable = {
     summary: `print the least-privilege ACL SETUSER rule for the app's Redis user`,
     flags: {
       user: { type: "string", value: "NAME", help: 'the Redis user the rule is for (default: "cachegen")' },
-      redis: { type: "string", value: "URL", help: "the app's Redis URL: its database number decides whether the rule grants SELECT (REDIS_URL is not read)" },
+      redis: {
+        type: "string",
+        value: "URL",
+        help: "the app's Redis URL: its database number decides whether the rule grants SELECT (REDIS_URL is not read)",
+      },
       db: { type: "string", value: "N", help: "the database the app's URL selects, instead of --redis" },
       "key-prefix": keyPrefixFlag,
     },

@@ -1,7 +1,13 @@
 import { resolve } from "node:path";
 import { error, ok, warn, type Check } from "../redis-checks/check.js";
 import { checkCertificate } from "../redis-checks/certificate-check.js";
-import { CHECK_TIMEOUT_MS, closeConnection, ConnectionError, connectToServer, type ServerConnection } from "../redis-checks/connection.js";
+import {
+  CHECK_TIMEOUT_MS,
+  closeConnection,
+  ConnectionError,
+  connectToServer,
+  type ServerConnection,
+} from "../redis-checks/connection.js";
 import { evictionPolicyCheck, maxmemoryCheck } from "../redis-checks/memory-checks.js";
 import { latencyCheck, scriptingCheck } from "../redis-checks/probes.js";
 import { clusterCheck, persistenceCheck, versionCheck } from "../redis-checks/server-checks.js";
@@ -26,7 +32,9 @@ export const doctorCommand: Command = {
     const { config, model } = project;
     const keys = keysUnderPrefix(model, flags["key-prefix"]);
     const entities = plural(model.entities.length, "entity", "entities");
-    terminal.out.line(`Checking ${target.shown} against ${entities} in ${displayFolder(terminal.cwd, resolve(config.root, config.schemasDir))}`);
+    terminal.out.line(
+      `Checking ${target.shown} against ${entities} in ${displayFolder(terminal.cwd, resolve(config.root, config.schemasDir))}`,
+    );
 
     let connection: ServerConnection;
     try {
@@ -69,6 +77,9 @@ async function measured(name: string, run: () => Promise<Check>): Promise<Check>
   try {
     return await run();
   } catch (failure) {
-    return warn(name, `could not measure: ${failure instanceof Error ? failure.message : String(failure)}; check the server with redis-cli --latency`);
+    return warn(
+      name,
+      `could not measure: ${failure instanceof Error ? failure.message : String(failure)}; check the server with redis-cli --latency`,
+    );
   }
 }

@@ -42,10 +42,14 @@ export function parseRedisUrl(url: string, source: string): RedisTarget {
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`${source} ${shown} is not a URL (a port must be a number; encode @ : / in a password as %40 %3A %2F); use e.g. redis://<user>:<password>@<host>:6379`);
+    throw new UsageError(
+      `${source} ${shown} is not a URL (a port must be a number; encode @ : / in a password as %40 %3A %2F); use e.g. redis://<user>:<password>@<host>:6379`,
+    );
   }
   if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
-    throw new UsageError(`${source} ${shown}: use redis:// or rediss:// (TLS), e.g. redis://<user>:<password>@<host>:6379`);
+    throw new UsageError(
+      `${source} ${shown}: use redis:// or rediss:// (TLS), e.g. redis://<user>:<password>@<host>:6379`,
+    );
   }
   const query = parsed.searchParams;
   const dbText = parsed.pathname.length > 1 ? parsed.pathname.slice(1) : (query.get("db") ?? "0");
@@ -105,5 +109,7 @@ export function connectionProblem(target: RedisTarget, failure: ConnectionError)
  * client: `connectToServer` finds out with a handshake of its own and says so, reason `tls`.)
  */
 function tlsHint(target: RedisTarget, message: string): string {
-  return target.tls && /ETIMEDOUT|ECONNRESET|Connection is closed|EPROTO|wrong version number/i.test(message) ? "; if this port does not speak TLS, use redis://" : "";
+  return target.tls && /ETIMEDOUT|ECONNRESET|Connection is closed|EPROTO|wrong version number/i.test(message)
+    ? "; if this port does not speak TLS, use redis://"
+    : "";
 }

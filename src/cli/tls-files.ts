@@ -16,11 +16,17 @@ export interface TlsFiles {
  * naming the flag rather than a connection failure; undefined when none is given. The URL, named
  * by `source` (`--redis`, `REDIS_URL`), must be rediss://. Nothing of the files is ever printed.
  */
-export function readTlsFiles(files: TlsFiles, target: { readonly tls: boolean; readonly shown: string }, source: string): ClientTls | undefined {
+export function readTlsFiles(
+  files: TlsFiles,
+  target: { readonly tls: boolean; readonly shown: string },
+  source: string,
+): ClientTls | undefined {
   const given = (["tls-ca", "tls-cert", "tls-key"] as const).filter((flag) => files[flag] !== undefined);
   if (given.length === 0) return undefined;
   if (!target.tls) {
-    throw new UsageError(`--${given[0]} is for a TLS connection, and ${source} ${target.shown} is plaintext: use a rediss:// URL`);
+    throw new UsageError(
+      `--${given[0]} is for a TLS connection, and ${source} ${target.shown} is plaintext: use a rediss:// URL`,
+    );
   }
   if ((files["tls-cert"] === undefined) !== (files["tls-key"] === undefined)) {
     throw new UsageError("--tls-cert and --tls-key go together: the client's certificate and its private key");
@@ -30,7 +36,9 @@ export function readTlsFiles(files: TlsFiles, target: { readonly tls: boolean; r
   const key = read(files, "tls-key");
   // Node ignores a CA file without a certificate in it, and would then trust only the system's CAs.
   if (ca && !ca.includes("-----BEGIN CERTIFICATE-----")) {
-    throw new UsageError(`--tls-ca ${files["tls-ca"]} holds no PEM certificate (no -----BEGIN CERTIFICATE----- line); give the CA's certificate in PEM (openssl x509 -inform der -in FILE -out ca.pem converts a DER one)`);
+    throw new UsageError(
+      `--tls-ca ${files["tls-ca"]} holds no PEM certificate (no -----BEGIN CERTIFICATE----- line); give the CA's certificate in PEM (openssl x509 -inform der -in FILE -out ca.pem converts a DER one)`,
+    );
   }
   if (cert && key) usable({ cert, key }, `--tls-cert ${files["tls-cert"]} and --tls-key ${files["tls-key"]}`);
   return { ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) };
@@ -42,7 +50,9 @@ function read(files: TlsFiles, flag: keyof TlsFiles): Buffer | undefined {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new UsageError(`--${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)}); give the path of a PEM file`);
+    throw new UsageError(
+      `--${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)}); give the path of a PEM file`,
+    );
   }
 }
 
@@ -52,6 +62,8 @@ function usable(material: ClientTls, flags: string): void {
     createSecureContext(material);
   } catch (error) {
     const reason = error instanceof Error ? (/::(.+)$/.exec(error.message)?.[1] ?? error.message) : String(error);
-    throw new UsageError(`${flags} cannot be used (${reason}): give the client's certificate and the private key it was issued for, both in PEM`);
+    throw new UsageError(
+      `${flags} cannot be used (${reason}): give the client's certificate and the private key it was issued for, both in PEM`,
+    );
   }
 }

@@ -20,7 +20,9 @@ export interface AclRuleOptions {
 export function aclRuleLines(model: ProjectModel, keys: ProjectKeys, { user, db }: AclRuleOptions): string[] {
   const features = featuresInUse(model);
   const everyEntity = model.entities.map((entity) => entity.name);
-  const channels = keys.entities.filter(({ entity }) => entity.l1 !== undefined).map((entity) => entity.l1ChannelPattern);
+  const channels = keys.entities
+    .filter(({ entity }) => entity.l1 !== undefined)
+    .map((entity) => entity.l1ChannelPattern);
   const commands = [...commandsOfFeatures(features.map((use) => use.feature)), ...(db > 0 ? ["SELECT"] : [])].sort();
 
   const comments = [

@@ -6,10 +6,12 @@ const DAY_MS = 86_400_000;
 export const EXPIRY_WARNING_DAYS = 30;
 
 /** How to give the CLI and the application a CA of one's own. */
-const CA_ADVICE = "pass the CA that signed it with --tls-ca FILE (or NODE_EXTRA_CA_CERTS=FILE), and give the application's client the same (ioredis option tls: { ca })";
+const CA_ADVICE =
+  "pass the CA that signed it with --tls-ca FILE (or NODE_EXTRA_CA_CERTS=FILE), and give the application's client the same (ioredis option tls: { ca })";
 
 /** Where a server's certificate is replaced, for the advice to renew it. */
-const RENEW_ADVICE = "install a renewed certificate on the server (tls-cert-file and tls-key-file, then CONFIG SET them or restart)";
+const RENEW_ADVICE =
+  "install a renewed certificate on the server (tls-cert-file and tls-key-file, then CONFIG SET them or restart)";
 
 /** The certificate check of the TLS server at `host:port`, as a client with `tls` sees it; one handshake of its own. */
 export async function checkCertificate(host: string, port: number, tls: ClientTls, timeoutMs: number): Promise<Check> {
@@ -23,16 +25,27 @@ export async function checkCertificate(host: string, port: number, tls: ClientTl
  * refuses also fails the connection, whose error says what to do, so this check only names it.
  */
 export function certificateCheck(probe: TlsProbe | undefined, host: string, now = Date.now()): Check {
-  if (probe === undefined) return warn("certificate", "could not look at it: no TLS handshake with the server; try openssl s_client -connect <host>:<port>");
+  if (probe === undefined)
+    return warn(
+      "certificate",
+      "could not look at it: no TLS handshake with the server; try openssl s_client -connect <host>:<port>",
+    );
   const { certificate, verifyError } = probe;
   const until = day(certificate.validTo);
   const names = `${certificate.subject}${certificate.altNames ? ` (${certificate.altNames})` : ""}, issued by ${certificate.issuer}`;
-  if (certificate.validTo.getTime() <= now) return error("certificate", `${names}, expired on ${until} (${days(Math.floor((now - certificate.validTo.getTime()) / DAY_MS))} ago)`);
+  if (certificate.validTo.getTime() <= now)
+    return error(
+      "certificate",
+      `${names}, expired on ${until} (${days(Math.floor((now - certificate.validTo.getTime()) / DAY_MS))} ago)`,
+    );
   const daysLeft = Math.floor((certificate.validTo.getTime() - now) / DAY_MS);
   const validity = `${names}, valid until ${until} (${days(daysLeft)} left)`;
   if (verifyError !== undefined) return error("certificate", `${validity}; not trusted here (${verifyError})`);
   if (daysLeft < EXPIRY_WARNING_DAYS) {
-    return warn("certificate", `${validity}: renew it before then, or clients refuse the connection and the application runs uncached; ${RENEW_ADVICE}`);
+    return warn(
+      "certificate",
+      `${validity}: renew it before then, or clients refuse the connection and the application runs uncached; ${RENEW_ADVICE}`,
+    );
   }
   return ok("certificate", `${validity}; trusted for ${host}`);
 }

@@ -43,7 +43,10 @@ export async function connectToServer(url: string, tls?: ClientTls): Promise<Ser
   try {
     Client = (await import("ioredis")).Redis;
   } catch {
-    throw new ConnectionError("other", "ioredis is not installed here; install it (npm install ioredis), the generated repositories need it too");
+    throw new ConnectionError(
+      "other",
+      "ioredis is not installed here; install it (npm install ioredis), the generated repositories need it too",
+    );
   }
   const redis = new Client(url, {
     lazyConnect: true,
@@ -76,7 +79,8 @@ export async function connectToServer(url: string, tls?: ClientTls): Promise<Ser
 }
 
 /** How Node names a server certificate this client refuses (the socket error's `code`). */
-const CERTIFICATE_REFUSED = /^(ERR_TLS_CERT_ALTNAME_INVALID|CERT_\w+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_\w+)$/;
+const CERTIFICATE_REFUSED =
+  /^(ERR_TLS_CERT_ALTNAME_INVALID|CERT_\w+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_\w+)$/;
 
 /**
  * A failure that TLS may explain, explained by one TLS handshake of our own: a plaintext client
@@ -97,10 +101,17 @@ async function explainTls(url: string, tls: ClientTls | undefined, error: unknow
   const secure = url.startsWith("rediss:");
   const probe = await probeTls(host, Number(port || 6379), secure ? { ...tls } : {}, CHECK_TIMEOUT_MS);
   if (!secure) {
-    return probe === undefined ? failure : new ConnectionError("tls", `${message}: the server speaks TLS: use rediss:// (with --tls-ca FILE when a CA of your own signed its certificate)`);
+    return probe === undefined
+      ? failure
+      : new ConnectionError(
+          "tls",
+          `${message}: the server speaks TLS: use rediss:// (with --tls-ca FILE when a CA of your own signed its certificate)`,
+        );
   }
-  if (CERTIFICATE_REFUSED.test(code)) return new ConnectionError("tls", `${message}: ${untrusted(probe?.certificate, code, host)}`);
-  if (probe?.refusal !== undefined) return new ConnectionError("tls", `${message}: ${clientCertificateRefused(probe.refusal)}`);
+  if (CERTIFICATE_REFUSED.test(code))
+    return new ConnectionError("tls", `${message}: ${untrusted(probe?.certificate, code, host)}`);
+  if (probe?.refusal !== undefined)
+    return new ConnectionError("tls", `${message}: ${clientCertificateRefused(probe.refusal)}`);
   return failure;
 }
 
@@ -116,7 +127,10 @@ export function parseInfo(text: string): ServerInfo {
 function describeFailure(error: unknown): ConnectionError {
   const message = error instanceof Error ? error.message : String(error);
   if (/^NOAUTH/.test(message)) {
-    return new ConnectionError("auth", `${message}: the server requires a password; put the user and password in the URL: redis://<user>:<password>@<host>:<port> (redis://:<password>@<host>:<port> for the default user)`);
+    return new ConnectionError(
+      "auth",
+      `${message}: the server requires a password; put the user and password in the URL: redis://<user>:<password>@<host>:<port> (redis://:<password>@<host>:<port> for the default user)`,
+    );
   }
   if (/WRONGPASS|invalid (username-)?password/i.test(message)) {
     return new ConnectionError(
@@ -125,18 +139,34 @@ function describeFailure(error: unknown): ConnectionError {
     );
   }
   if (/NOPERM/.test(message) && /'select'/i.test(message)) {
-    return new ConnectionError("permission", `${message}: the URL names a database, and this user may not SELECT; grant it +select (\`cachegen acl --redis URL\` prints a rule that does)`);
+    return new ConnectionError(
+      "permission",
+      `${message}: the URL names a database, and this user may not SELECT; grant it +select (\`cachegen acl --redis URL\` prints a rule that does)`,
+    );
   }
   if (/NOPERM/.test(message)) {
-    return new ConnectionError("permission", `${message}: this user may not run INFO; use a user that may (the rule \`cachegen acl\` prints grants it)`);
+    return new ConnectionError(
+      "permission",
+      `${message}: this user may not run INFO; use a user that may (the rule \`cachegen acl\` prints grants it)`,
+    );
   }
   if (/SELECT is not allowed in cluster mode|DB index is out of range/i.test(message)) {
-    return new ConnectionError("other", `${message}: the database number in the URL does not exist on this server (a cluster has database 0 only); drop it from the URL (redis://host:port) or use one the server has`);
+    return new ConnectionError(
+      "other",
+      `${message}: the database number in the URL does not exist on this server (a cluster has database 0 only); drop it from the URL (redis://host:port) or use one the server has`,
+    );
   }
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EPROTO|wrong version number|Connection is closed/i.test(message)) {
+  if (
+    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EPROTO|wrong version number|Connection is closed/i.test(
+      message,
+    )
+  ) {
     return new ConnectionError("unreachable", message);
   }
-  return new ConnectionError("other", `${message}: check the URL and the server, e.g. with redis-cli -u <the URL> INFO server`);
+  return new ConnectionError(
+    "other",
+    `${message}: check the URL and the server, e.g. with redis-cli -u <the URL> INFO server`,
+  );
 }
 
 /** Closes a connection without waiting on a server that may be gone. */

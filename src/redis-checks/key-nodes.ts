@@ -71,5 +71,8 @@ function primariesOf(clusterNodes: string): { address: string; myself: boolean }
     .split("\n")
     .map((line) => line.trim().split(" "))
     .filter(([, , flags = ""]) => flags.split(",").includes("master") && !/fail|noaddr|handshake/.test(flags))
-    .map(([, address = "", flags = ""]) => ({ address: address.split("@")[0]!, myself: flags.split(",").includes("myself") }));
+    .map(([, address = "", flags = ""]) => ({
+      address: address.split("@")[0]!,
+      myself: flags.split(",").includes("myself"),
+    }));
 }

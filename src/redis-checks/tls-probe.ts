@@ -52,7 +52,10 @@ export function probeTls(host: string, port: number, tls: ClientTls, timeoutMs: 
     const timer = setTimeout(() => finish(), timeoutMs);
     socket.once("secureConnect", () => {
       const error = socket.authorizationError as unknown;
-      shown = { certificate: describe(socket.getPeerCertificate()), verifyError: error === null || error === undefined ? undefined : errorCode(error) };
+      shown = {
+        certificate: describe(socket.getPeerCertificate()),
+        verifyError: error === null || error === undefined ? undefined : errorCode(error),
+      };
       socket.write("PING\r\n");
     });
     socket.once("data", () => finish());
@@ -78,7 +81,11 @@ function distinguishedName(name: PeerCertificate["subject"] | undefined): string
 
 /** Node's `authorizationError` is a code string at runtime, though typed as an Error. */
 function errorCode(error: unknown): string {
-  return typeof error === "string" ? error : error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
+  return typeof error === "string"
+    ? error
+    : error instanceof Error
+      ? ((error as NodeJS.ErrnoException).code ?? error.message)
+      : String(error);
 }
 
 /** `alert certificate required` from OpenSSL's `...:ssl3_read_bytes:tlsv13 alert certificate required:...`. */

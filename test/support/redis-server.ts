@@ -64,7 +64,11 @@ export class SpawnedRedis {
   clientOptions(): RedisOptions {
     if (!this.tls) return { host: "127.0.0.1", port: this.port };
     const { ca, client } = this.tls.certificates;
-    return { host: "127.0.0.1", port: this.port, tls: { ca, cert: readFileSync(client.certFile), key: readFileSync(client.keyFile) } };
+    return {
+      host: "127.0.0.1",
+      port: this.port,
+      tls: { ca, cert: readFileSync(client.certFile), key: readFileSync(client.keyFile) },
+    };
   }
 
   private listenArgs(): string[] {
@@ -81,29 +85,54 @@ export class SpawnedRedis {
   async startProcess(): Promise<void> {
     const child = spawn(
       "redis-server",
-      [...this.listenArgs(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir, "--protected-mode", "yes", ...this.extraArgs],
+      [
+        ...this.listenArgs(),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        this.dir,
+        "--protected-mode",
+        "yes",
+        ...this.extraArgs,
+      ],
       { stdio: "ignore" },
     );
     this.child = child;
     killOnExit(child);
     // No redis-server binary (ENOENT): fail at once, with the reason.
     const failed = new Promise<never>((_, reject) =>
-      child.once("error", (error: NodeJS.ErrnoException) => reject(error.code === "ENOENT" ? new RedisServerMissing() : error)),
+      child.once("error", (error: NodeJS.ErrnoException) =>
+        reject(error.code === "ENOENT" ? new RedisServerMissing() : error),
+      ),
     );
     failed.catch(() => undefined);
     // The probe asks only whether the server answers: it trusts whatever certificate the server shows.
     const { tls } = this.clientOptions();
-    const probe = new Redis({ ...this.clientOptions(), ...(tls && { tls: { ...tls, rejectUnauthorized: false } }), lazyConnect: true, retryStrategy: () => 20, maxRetriesPerRequest: 0 });
+    const probe = new Redis({
+      ...this.clientOptions(),
+      ...(tls && { tls: { ...tls, rejectUnauthorized: false } }),
+      lazyConnect: true,
+      retryStrategy: () => 20,
+      maxRetriesPerRequest: 0,
+    });
     probe.on("error", () => undefined);
     try {
-      const answered = until(async () => {
-        try {
-          if (probe.status === "wait") await probe.connect();
-          return (await probe.ping()) === "PONG";
-        } catch {
-          return false;
-        }
-      }, 5000, 20);
+      const answered = until(
+        async () => {
+          try {
+            if (probe.status === "wait") await probe.connect();
+            return (await probe.ping()) === "PONG";
+          } catch {
+            return false;
+          }
+        },
+        5000,
+        20,
+      );
       await Promise.race([answered, failed]);
     } finally {
       probe.disconnect();

@@ -39,7 +39,8 @@ export interface TestCertificates {
 /** Makes the CA and every certificate of `TestCertificates` (EC P-256 keys: quick to generate). */
 export function makeCertificates(): TestCertificates {
   const dir = mkdtempSync(join(tmpdir(), "cgtest-tls-"));
-  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+  const openssl = (...args: string[]) =>
+    execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
   const newKey = (name: string) => {
     openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", `${name}.key`);
     return join(dir, `${name}.key`);
@@ -82,7 +83,27 @@ export function makeCertificates(): TestCertificates {
     openssl("req", "-new", "-key", keyFile, "-out", `${name}.csr`, "-subj", `/CN=${commonName}`);
     // -startdate/-enddate are given in UTC, YYYYMMDDHHMMSSZ
     const date = (ms: number) => `${new Date(ms).toISOString().replace(/[-:T]/g, "").slice(0, 14)}Z`;
-    openssl("ca", "-batch", "-config", "ca.cnf", "-cert", "ca.crt", "-keyfile", "ca.key", "-in", `${name}.csr`, "-out", `${name}.crt`, "-notext", "-extensions", extensions, "-startdate", date(fromMs), "-enddate", date(toMs));
+    openssl(
+      "ca",
+      "-batch",
+      "-config",
+      "ca.cnf",
+      "-cert",
+      "ca.crt",
+      "-keyfile",
+      "ca.key",
+      "-in",
+      `${name}.csr`,
+      "-out",
+      `${name}.crt`,
+      "-notext",
+      "-extensions",
+      extensions,
+      "-startdate",
+      date(fromMs),
+      "-enddate",
+      date(toMs),
+    );
     return { certFile: join(dir, `${name}.crt`), keyFile };
   };
 
@@ -95,7 +116,21 @@ export function makeCertificates(): TestCertificates {
   const client = issue("client", "cachegen test client", "client", anHourAgo, now + 365 * DAY_MS);
 
   newKey("self-signed");
-  openssl("req", "-x509", "-new", "-key", "self-signed.key", "-out", "self-signed.crt", "-days", "365", "-subj", "/CN=localhost", "-addext", "subjectAltName = IP:127.0.0.1,DNS:localhost");
+  openssl(
+    "req",
+    "-x509",
+    "-new",
+    "-key",
+    "self-signed.key",
+    "-out",
+    "self-signed.crt",
+    "-days",
+    "365",
+    "-subj",
+    "/CN=localhost",
+    "-addext",
+    "subjectAltName = IP:127.0.0.1,DNS:localhost",
+  );
   const selfSignedServer = { certFile: join(dir, "self-signed.crt"), keyFile: join(dir, "self-signed.key") };
 
   const caFile = join(dir, "ca.crt");

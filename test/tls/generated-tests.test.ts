@@ -23,7 +23,16 @@ beforeAll(async () => {
   certificates = makeCertificates();
   server = await SpawnedRedis.start([], { certificates, authClients: "no" });
   admin = new Redis(server.clientOptions());
-  await admin.call("ACL", "SETUSER", "generated-tests", "on", ">generated-tests-password", "~cachegen-test:*", "&cachegen-test:*", "+@all");
+  await admin.call(
+    "ACL",
+    "SETUSER",
+    "generated-tests",
+    "on",
+    ">generated-tests-password",
+    "~cachegen-test:*",
+    "&cachegen-test:*",
+    "+@all",
+  );
 });
 
 afterAll(async () => {
@@ -32,27 +41,36 @@ afterAll(async () => {
   certificates?.remove();
 });
 
-it("the generated tests pass over rediss://, as an ACL user, with the CA from NODE_EXTRA_CA_CERTS", { timeout: 180_000 }, async () => {
-  const before = await commandStats(admin);
-  const env = {
-    ...process.env,
-    REDIS_URL: `rediss://generated-tests:generated-tests-password@localhost:${server.port}`,
-    NODE_EXTRA_CA_CERTS: certificates.caFile,
-    NO_COLOR: "1",
-  };
-  const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
-    execFile(process.execPath, [vitest, "run", "generated/"], { cwd: packageRoot, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: typeof error?.code === "number" ? error.code : 0, output: `${stdout}${stderr}` });
+it(
+  "the generated tests pass over rediss://, as an ACL user, with the CA from NODE_EXTRA_CA_CERTS",
+  { timeout: 180_000 },
+  async () => {
+    const before = await commandStats(admin);
+    const env = {
+      ...process.env,
+      REDIS_URL: `rediss://generated-tests:generated-tests-password@localhost:${server.port}`,
+      NODE_EXTRA_CA_CERTS: certificates.caFile,
+      NO_COLOR: "1",
+    };
+    const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [vitest, "run", "generated/"],
+        { cwd: packageRoot, env, maxBuffer: 16 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          resolve({ code: typeof error?.code === "number" ? error.code : 0, output: `${stdout}${stderr}` });
+        },
+      );
     });
-  });
-  expect(output).not.toContain("generated-tests-password");
-  expect(output).toMatch(/Test Files {2}\d+ passed \(\d+\)/);
-  expect(code, output).toBe(0);
+    expect(output).not.toContain("generated-tests-password");
+    expect(output).toMatch(/Test Files {2}\d+ passed \(\d+\)/);
+    expect(code, output).toBe(0);
 
-  // They ran here, over TLS (the server has no plaintext port), and Redis refused them nothing.
-  const sent = diffStats(before, await commandStats(admin));
-  expect(sent.evalsha ?? 0).toBeGreaterThan(0);
-  expect(sent.xreadgroup ?? 0).toBeGreaterThan(0);
-  expect(await aclRefusals(admin, "generated-tests")).toEqual([]);
-  expect(await admin.dbsize()).toBe(0);
-});
+    // They ran here, over TLS (the server has no plaintext port), and Redis refused them nothing.
+    const sent = diffStats(before, await commandStats(admin));
+    expect(sent.evalsha ?? 0).toBeGreaterThan(0);
+    expect(sent.xreadgroup ?? 0).toBeGreaterThan(0);
+    expect(await aclRefusals(admin, "generated-tests")).toEqual([]);
+    expect(await admin.dbsize()).toBe(0);
+  },
+);

@@ -29,7 +29,10 @@ afterAll(async () => {
 });
 
 /** A TLS-only server showing `serverCertificate` (default: the CA-signed one for 127.0.0.1 and localhost). */
-async function tlsServer(options: Partial<Omit<ServerTls, "certificates">> = {}, extraArgs: string[] = []): Promise<SpawnedRedis> {
+async function tlsServer(
+  options: Partial<Omit<ServerTls, "certificates">> = {},
+  extraArgs: string[] = [],
+): Promise<SpawnedRedis> {
   const server = await SpawnedRedis.start(extraArgs, { certificates, authClients: "no", ...options });
   servers.push(server);
   return server;
@@ -94,7 +97,9 @@ describe("cachegen doctor over rediss://", () => {
     expect(line("connection")).toMatch(
       /^connection: error: cannot use rediss:\/\/127\.0\.0\.1:\d+: certificate has expired: the certificate expired on \d{4}-\d\d-\d\d \(CERT_HAS_EXPIRED\): install a renewed certificate on the server/,
     );
-    expect(line("certificate")).toMatch(/^certificate: error: CN=localhost .*, expired on \d{4}-\d\d-\d\d \(1 day ago\)$/);
+    expect(line("certificate")).toMatch(
+      /^certificate: error: CN=localhost .*, expired on \d{4}-\d\d-\d\d \(1 day ago\)$/,
+    );
   });
 
   it("a certificate signed by a CA this machine does not trust: pass it with --tls-ca", async () => {
@@ -104,11 +109,15 @@ describe("cachegen doctor over rediss://", () => {
     expect(line("connection")).toMatch(
       /^connection: error: cannot use rediss:\/\/127\.0\.0\.1:\d+: self-signed certificate in certificate chain: the certificate is signed by a CA this machine does not trust \(SELF_SIGNED_CERT_IN_CHAIN\): pass the CA that signed it with --tls-ca FILE \(or NODE_EXTRA_CA_CERTS=FILE\), and give the application's client the same \(ioredis option tls: \{ ca \}\)$/,
     );
-    expect(line("certificate")).toMatch(/^certificate: error: CN=localhost .*, valid until .*; not trusted here \(SELF_SIGNED_CERT_IN_CHAIN\)$/);
+    expect(line("certificate")).toMatch(
+      /^certificate: error: CN=localhost .*, valid until .*; not trusted here \(SELF_SIGNED_CERT_IN_CHAIN\)$/,
+    );
 
     const selfSigned = await tlsServer({ serverCertificate: certificates.selfSignedServer });
     const alone = await doctor(["--redis", url(selfSigned), "--tls-ca", certificates.caFile]);
-    expect(alone.line("connection")).toMatch(/: self-signed certificate: the certificate is signed by a CA this machine does not trust \(DEPTH_ZERO_SELF_SIGNED_CERT\): pass the CA/);
+    expect(alone.line("connection")).toMatch(
+      /: self-signed certificate: the certificate is signed by a CA this machine does not trust \(DEPTH_ZERO_SELF_SIGNED_CERT\): pass the CA/,
+    );
   });
 
   it("a certificate for another host: names the hosts it lists, and what to do", async () => {
@@ -118,7 +127,9 @@ describe("cachegen doctor over rediss://", () => {
     expect(line("connection")).toMatch(
       /: the certificate \(DNS:cache\.example\.internal\) does not name 127\.0\.0\.1 \(ERR_TLS_CERT_ALTNAME_INVALID\): connect with a host name it lists, or reissue it with 127\.0\.0\.1 in its subjectAltName$/,
     );
-    expect(line("certificate")).toMatch(/^certificate: error: CN=cache\.example\.internal \(DNS:cache\.example\.internal\), .*not trusted here \(ERR_TLS_CERT_ALTNAME_INVALID\)$/);
+    expect(line("certificate")).toMatch(
+      /^certificate: error: CN=cache\.example\.internal \(DNS:cache\.example\.internal\), .*not trusted here \(ERR_TLS_CERT_ALTNAME_INVALID\)$/,
+    );
   });
 
   it("a server that requires a client certificate: --tls-cert and --tls-key", async () => {
@@ -129,10 +140,30 @@ describe("cachegen doctor over rediss://", () => {
       /: the server refused this client's certificate \(alert certificate required\): it requires one \(tls-auth-clients yes\) signed by the CA of its tls-ca-cert-file; pass it with --tls-cert FILE --tls-key FILE/,
     );
     const { certFile, keyFile } = certificates.selfSignedServer;
-    const notSignedByItsCa = await doctor(["--redis", url(server), "--tls-ca", certificates.caFile, "--tls-cert", certFile, "--tls-key", keyFile]);
+    const notSignedByItsCa = await doctor([
+      "--redis",
+      url(server),
+      "--tls-ca",
+      certificates.caFile,
+      "--tls-cert",
+      certFile,
+      "--tls-key",
+      keyFile,
+    ]);
     expect(notSignedByItsCa.code).toBe(1);
-    expect(notSignedByItsCa.line("connection")).toMatch(/: the server refused this client's certificate \(alert [a-z ]+\): it requires one/);
-    const withCertificate = await doctor(["--redis", url(server), "--tls-ca", certificates.caFile, "--tls-cert", certificates.client.certFile, "--tls-key", certificates.client.keyFile]);
+    expect(notSignedByItsCa.line("connection")).toMatch(
+      /: the server refused this client's certificate \(alert [a-z ]+\): it requires one/,
+    );
+    const withCertificate = await doctor([
+      "--redis",
+      url(server),
+      "--tls-ca",
+      certificates.caFile,
+      "--tls-cert",
+      certificates.client.certFile,
+      "--tls-key",
+      certificates.client.keyFile,
+    ]);
     expect(withCertificate.line("connection")).toMatch(/^connection: ok: /);
     expect(withCertificate.line("certificate")).toMatch(/^certificate: ok: /);
   });
@@ -151,7 +182,12 @@ describe("cachegen doctor over rediss://", () => {
     const admin = new Redis(server.clientOptions());
     try {
       const { password } = await createAppUser(admin, packageRoot, "shop");
-      const { stdout, stderr, line } = await doctor(["--redis", `rediss://shop:${password}@127.0.0.1:${server.port}`, "--tls-ca", certificates.caFile]);
+      const { stdout, stderr, line } = await doctor([
+        "--redis",
+        `rediss://shop:${password}@127.0.0.1:${server.port}`,
+        "--tls-ca",
+        certificates.caFile,
+      ]);
       expect(line("auth")).toBe("auth: ok: authenticated as shop");
       expect(line("certificate")).toMatch(/^certificate: ok: /);
       expect(`${stdout}${stderr}`).not.toContain(password);
@@ -163,21 +199,57 @@ describe("cachegen doctor over rediss://", () => {
 
   it("refuses TLS flags that cannot apply (exit 2)", async () => {
     const server = await tlsServer();
-    const plaintext = await runCli(packageRoot, ["doctor", "--redis", `redis://127.0.0.1:${server.port}`, "--tls-ca", certificates.caFile]);
+    const plaintext = await runCli(packageRoot, [
+      "doctor",
+      "--redis",
+      `redis://127.0.0.1:${server.port}`,
+      "--tls-ca",
+      certificates.caFile,
+    ]);
     expect(plaintext.code).toBe(2);
     expect(plaintext.stderr).toContain("--tls-ca is for a TLS connection, and --redis redis://127.0.0.1:");
-    const halfPair = await runCli(packageRoot, ["doctor", "--redis", url(server), "--tls-cert", certificates.client.certFile]);
+    const halfPair = await runCli(packageRoot, [
+      "doctor",
+      "--redis",
+      url(server),
+      "--tls-cert",
+      certificates.client.certFile,
+    ]);
     expect(halfPair.code).toBe(2);
     expect(halfPair.stderr).toContain("--tls-cert and --tls-key go together");
-    const missing = await runCli(packageRoot, ["doctor", "--redis", url(server), "--tls-ca", `${certificates.dir}/absent.pem`]);
+    const missing = await runCli(packageRoot, [
+      "doctor",
+      "--redis",
+      url(server),
+      "--tls-ca",
+      `${certificates.dir}/absent.pem`,
+    ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--tls-ca .*absent\.pem: cannot read it \(ENOENT\)/);
-    const notPem = await runCli(packageRoot, ["doctor", "--redis", url(server), "--tls-ca", certificates.client.keyFile]);
+    const notPem = await runCli(packageRoot, [
+      "doctor",
+      "--redis",
+      url(server),
+      "--tls-ca",
+      certificates.client.keyFile,
+    ]);
     expect(notPem.code).toBe(2);
-    expect(notPem.stderr).toMatch(/--tls-ca .*client\.key holds no PEM certificate \(no -----BEGIN CERTIFICATE----- line\)/);
-    const mismatched = await runCli(packageRoot, ["doctor", "--redis", url(server), "--tls-cert", certificates.client.certFile, "--tls-key", certificates.server.keyFile]);
+    expect(notPem.stderr).toMatch(
+      /--tls-ca .*client\.key holds no PEM certificate \(no -----BEGIN CERTIFICATE----- line\)/,
+    );
+    const mismatched = await runCli(packageRoot, [
+      "doctor",
+      "--redis",
+      url(server),
+      "--tls-cert",
+      certificates.client.certFile,
+      "--tls-key",
+      certificates.server.keyFile,
+    ]);
     expect(mismatched.code).toBe(2);
-    expect(mismatched.stderr).toMatch(/--tls-cert .*client\.crt and --tls-key .*server\.key cannot be used \(key values mismatch\): give the client's certificate and the private key it was issued for/);
+    expect(mismatched.stderr).toMatch(
+      /--tls-cert .*client\.crt and --tls-key .*server\.key cannot be used \(key values mismatch\): give the client's certificate and the private key it was issued for/,
+    );
     // Key material never reaches the output.
     for (const { stderr } of [notPem, mismatched]) expect(stderr).not.toContain("PRIVATE KEY");
   });
@@ -193,7 +265,14 @@ describe("cachegen inspect and monitor over rediss://", () => {
       expect(inspect.stderr).toBe("");
       expect(inspect.code).toBe(0);
       expect(inspect.stdout).toMatch(/^rediss:\/\/127\.0\.0\.1:\d+: SCAN MATCH app:\* COUNT 1000 on 1 node;/m);
-      const monitor = await runCli(packageRoot, ["monitor", "--once", "--redis", url(server), "--tls-ca", certificates.caFile]);
+      const monitor = await runCli(packageRoot, [
+        "monitor",
+        "--once",
+        "--redis",
+        url(server),
+        "--tls-ca",
+        certificates.caFile,
+      ]);
       expect(monitor.stderr).toBe("");
       expect(monitor.code).toBe(0);
       expect(monitor.stdout.split("\n")[0]).toBe(`cachegen monitor: ${url(server)}, 1 node, key prefix "app:"`);
@@ -204,15 +283,39 @@ describe("cachegen inspect and monitor over rediss://", () => {
 
   it("inspect reaches every primary of a TLS cluster (tls-cluster yes) with the same CA", async () => {
     const nodes: SpawnedRedis[] = [];
-    for (let i = 0; i < 3; i++) nodes.push(await tlsServer({}, ["--tls-cluster", "yes", "--cluster-enabled", "yes", "--cluster-config-file", `nodes-${i}.conf`]));
+    for (let i = 0; i < 3; i++)
+      nodes.push(
+        await tlsServer({}, [
+          "--tls-cluster",
+          "yes",
+          "--cluster-enabled",
+          "yes",
+          "--cluster-config-file",
+          `nodes-${i}.conf`,
+        ]),
+      );
     const tlsArgs = ["--tls", "--cacert", certificates.caFile];
-    await promisify(execFile)("redis-cli", [...tlsArgs, "--cluster", "create", ...nodes.map((node) => `127.0.0.1:${node.port}`), "--cluster-replicas", "0", "--cluster-yes"]);
+    await promisify(execFile)("redis-cli", [
+      ...tlsArgs,
+      "--cluster",
+      "create",
+      ...nodes.map((node) => `127.0.0.1:${node.port}`),
+      "--cluster-replicas",
+      "0",
+      "--cluster-yes",
+    ]);
     for (const node of nodes) {
       const client = new Redis(node.clientOptions());
       await until(async () => String(await client.cluster("INFO")).includes("cluster_state:ok"), 10_000, 50);
       client.disconnect();
     }
-    const { code, stdout, stderr } = await runCli(packageRoot, ["inspect", "--redis", url(nodes[0]!), "--tls-ca", certificates.caFile]);
+    const { code, stdout, stderr } = await runCli(packageRoot, [
+      "inspect",
+      "--redis",
+      url(nodes[0]!),
+      "--tls-ca",
+      certificates.caFile,
+    ]);
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout).toMatch(/ on 3 cluster primaries \(127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+\);/);
@@ -223,7 +326,11 @@ describe("cachegen inspect and monitor over rediss://", () => {
     for (const command of [["inspect"], ["monitor", "--once"]]) {
       const { code, stderr } = await runCli(packageRoot, [...command, "--redis", url(server)]);
       expect(code).toBe(1);
-      expect(stderr).toMatch(new RegExp(`^cachegen ${command[0]}: cannot use rediss://127\\.0\\.0\\.1:\\d+: .*\\(SELF_SIGNED_CERT_IN_CHAIN\\): pass the CA that signed it with --tls-ca FILE`));
+      expect(stderr).toMatch(
+        new RegExp(
+          `^cachegen ${command[0]}: cannot use rediss://127\\.0\\.0\\.1:\\d+: .*\\(SELF_SIGNED_CERT_IN_CHAIN\\): pass the CA that signed it with --tls-ca FILE`,
+        ),
+      );
     }
   });
 });

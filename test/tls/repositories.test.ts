@@ -36,7 +36,11 @@ const closers: { close(): Promise<void> }[] = [];
 
 /** A ready client of the application's user over TLS, trusting the test CA: what the README tells apps to do. */
 async function appClient(host = "127.0.0.1", options: RedisOptions = {}): Promise<Redis> {
-  const redis = new Redis(appUrl.replace("127.0.0.1", host), { tls: { ca: certificates.ca }, lazyConnect: true, ...options });
+  const redis = new Redis(appUrl.replace("127.0.0.1", host), {
+    tls: { ca: certificates.ca },
+    lazyConnect: true,
+    ...options,
+  });
   clients.push(redis);
   await redis.connect();
   return redis;
@@ -67,7 +71,13 @@ describe("the example repositories over rediss:// with a CA and the cachegen acl
   it("the connection is TLS: a plaintext client of the same port is hung up on", async () => {
     const redis = await appClient();
     expect(redis.stream.constructor.name).toBe("TLSSocket");
-    const plaintext = new Redis({ host: "127.0.0.1", port: server.port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    const plaintext = new Redis({
+      host: "127.0.0.1",
+      port: server.port,
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
     plaintext.on("error", () => undefined);
     await expect(plaintext.connect().then(() => plaintext.ping())).rejects.toThrow();
     plaintext.disconnect();
@@ -178,7 +188,9 @@ describe("the example repositories over rediss:// with a CA and the cachegen acl
   });
 
   it("Redis refused nothing and no repository saw a Redis error", async () => {
-    expect(events.filter((event) => event.type === "redis-error").map((event) => `${event.entity}: ${String(event.error)}`)).toEqual([]);
+    expect(
+      events.filter((event) => event.type === "redis-error").map((event) => `${event.entity}: ${String(event.error)}`),
+    ).toEqual([]);
     expect(await aclRefusals(admin, user)).toEqual([]);
   });
 });

@@ -19,7 +19,12 @@ import { until } from "../support/wait.js";
 const NOT_A_HANG_MS = 5_000;
 
 function withinBound<T>(operation: Promise<T>): Promise<T> {
-  return Promise.race([operation, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still pending after ${NOT_A_HANG_MS} ms`)), NOT_A_HANG_MS))]);
+  return Promise.race([
+    operation,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`still pending after ${NOT_A_HANG_MS} ms`)), NOT_A_HANG_MS),
+    ),
+  ]);
 }
 
 const order: Order = {
@@ -57,7 +62,10 @@ afterAll(async () => {
  * (reconnects forever, offline queue on), but for a connect timeout of 1 s instead of 10.
  */
 function repositoriesOn(url: string) {
-  const redis = new Redis(url, { tls: url.startsWith("rediss:") ? { ca: certificates.ca } : undefined, connectTimeout: 1_000 });
+  const redis = new Redis(url, {
+    tls: url.startsWith("rediss:") ? { ca: certificates.ca } : undefined,
+    connectTimeout: 1_000,
+  });
   redis.on("error", () => undefined);
   clients.push(redis);
   const events: CacheEvent[] = [];
@@ -71,8 +79,16 @@ function repositoriesOn(url: string) {
 }
 
 describe.each([
-  { mismatch: "redis:// to a TLS port", url: () => `redis://127.0.0.1:${tlsServer.port}`, explanation: /speaks TLS.*rediss:\/\// },
-  { mismatch: "rediss:// to a plaintext port", url: () => `rediss://127.0.0.1:${plaintextServer.port}`, explanation: /does not speak TLS.*redis:\/\// },
+  {
+    mismatch: "redis:// to a TLS port",
+    url: () => `redis://127.0.0.1:${tlsServer.port}`,
+    explanation: /speaks TLS.*rediss:\/\//,
+  },
+  {
+    mismatch: "rediss:// to a plaintext port",
+    url: () => `rediss://127.0.0.1:${plaintextServer.port}`,
+    explanation: /does not speak TLS.*redis:\/\//,
+  },
 ])("$mismatch", ({ url, explanation }) => {
   it("reads answer from the source within the bound, from the first request on", async () => {
     const { categories, redis } = repositoriesOn(url());
