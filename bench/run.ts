@@ -28,7 +28,10 @@ type SectionName = (typeof SECTIONS)[number];
 
 function option(name: string): string | undefined {
   const prefix = `--${name}=`;
-  return process.argv.slice(2).find((a) => a.startsWith(prefix))?.slice(prefix.length);
+  return process.argv
+    .slice(2)
+    .find((a) => a.startsWith(prefix))
+    ?.slice(prefix.length);
 }
 
 function positiveInt(name: string, fallback: number): number {
@@ -52,17 +55,29 @@ async function generatorSections(): Promise<BenchSection[]> {
   try {
     module = (await import("./generator.js")) as typeof module;
   } catch (error) {
-    return [{ title: "Generator", rows: [{ name: "generate", result: `skipped: bench/generator.ts not available (${(error as Error).message})` }] }];
+    return [
+      {
+        title: "Generator",
+        rows: [{ name: "generate", result: `skipped: bench/generator.ts not available (${(error as Error).message})` }],
+      },
+    ];
   }
   if (typeof module.runGeneratorBench !== "function") {
-    return [{ title: "Generator", rows: [{ name: "generate", result: "skipped: bench/generator.ts exports no runGeneratorBench" }] }];
+    return [
+      {
+        title: "Generator",
+        rows: [{ name: "generate", result: "skipped: bench/generator.ts exports no runGeneratorBench" }],
+      },
+    ];
   }
   const result = await module.runGeneratorBench();
   return Array.isArray(result) ? result : [result];
 }
 
 async function main(): Promise<void> {
-  const only = option("only")?.split(",").map((s) => s.trim()) ?? [...SECTIONS];
+  const only = option("only")
+    ?.split(",")
+    .map((s) => s.trim()) ?? [...SECTIONS];
   for (const name of only) {
     if (!(SECTIONS as readonly string[]).includes(name)) {
       console.error(`bench: unknown section ${JSON.stringify(name)} (known: ${SECTIONS.join(", ")})`);
@@ -102,7 +117,11 @@ async function main(): Promise<void> {
       } catch (error) {
         failed = true;
         console.error(error);
-        sections.push({ title, rows: [{ name: "error", message: (error as Error)?.message ?? String(error) }], notes: ["This bench crashed; see the console output."] });
+        sections.push({
+          title,
+          rows: [{ name: "error", message: (error as Error)?.message ?? String(error) }],
+          notes: ["This bench crashed; see the console output."],
+        });
       }
     }
   } finally {

@@ -143,7 +143,8 @@ async function findConfig(cwd: string, explicit: string | undefined): Promise<Fo
       `both ${CONFIG_FILE} and "cachegen" in package.json configure cachegen; keep one of them (delete the other), or name one with --config`,
     );
   }
-  if (configText !== undefined) return { file: configPath, label: CONFIG_FILE, value: parseJson(configText, CONFIG_FILE) };
+  if (configText !== undefined)
+    return { file: configPath, label: CONFIG_FILE, value: parseJson(configText, CONFIG_FILE) };
   if (!inPackage) return undefined;
   return { file: packagePath, label: 'package.json "cachegen"', value: packageJson.cachegen };
 }

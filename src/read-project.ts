@@ -49,7 +49,6 @@ export function projectOptions(config: ResolvedConfig): ProjectOptions {
  * `generate` to remove what it generated before.
  */
 export async function readSchemaFolder(config: ResolvedConfig): Promise<SchemaFile[]> {
-  const source = config.configFile === undefined ? "the default" : `set in ${config.configFile}`;
   let files: SchemaFile[];
   try {
     files = await readSchemaFiles(config.root, config.schemasDir, { skip: [config.outDir] });

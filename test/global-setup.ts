@@ -8,23 +8,26 @@ import { postgresForTests, redisForTests, type TestService } from "./support/tes
 
 declare module "vitest" {
   export interface ProvidedContext {
-    /** Why `dist/` could not be built for the CLI tests, which run `bin/cachegen.js`; else undefined. */
+    /**
+     * Why `dist/` (run by the CLI tests through `bin/cachegen.js`) or the runtime package's
+     * `packages/runtime/dist/` (the e2e tests install it) could not be built; else undefined.
+     */
     cliBuildError: string | undefined;
   }
 }
 
 const packageRoot = fileURLToPath(new URL("..", import.meta.url));
-const builtCli = join(packageRoot, "dist", "cli", "main.js");
 
 /**
- * Once per test run: builds `dist/` when it is older than `src/`, and makes sure a Redis and a
+ * Once per test run: builds the generator's `dist/` and the runtime package's
+ * (`packages/runtime/dist/`) when older than their sources, and makes sure a Redis and a
  * PostgreSQL answer. Each is the one at REDIS_URL / DATABASE_URL (defaults: 127.0.0.1:6379 and
  * :5432, database `test`) when it answers, else one of the run's own: a `redis-server` on a free
  * port, an embedded PostgreSQL (PGlite). Their URLs go to every test (and every process a test
  * starts) as REDIS_URL and DATABASE_URL.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  buildCli(project);
+  buildPackages(project);
   const services: TestService[] = [];
   const stop = async () => {
     for (const service of services.splice(0).reverse()) await service.stop();
@@ -50,19 +53,41 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return stop;
 }
 
+/** The two packages this repository builds: the generator (root) and the runtime (`cachegen`). */
+const builds = [
+  {
+    dist: join(packageRoot, "dist"),
+    sources: join(packageRoot, "src"),
+    built: join("cli", "main.js"),
+    tsconfig: "tsconfig.build.json",
+  },
+  {
+    dist: join(packageRoot, "packages", "runtime", "dist"),
+    sources: join(packageRoot, "src", "runtime"),
+    built: join("runtime", "index.js"),
+    tsconfig: join("packages", "runtime", "tsconfig.json"),
+  },
+];
+
 /** A failed build fails only the tests that need it (through `cliBuildError`), not every test in the run. */
-function buildCli(project: TestProject): void {
-  project.provide("cliBuildError", undefined);
-  if (existsSync(builtCli) && newestModification(join(packageRoot, "src")) <= statSync(builtCli).mtimeMs) return;
-  // As `npm run build` does: files of an earlier build (a module since removed) go.
-  rmSync(join(packageRoot, "dist"), { recursive: true, force: true });
-  const build = spawnSync(process.execPath, [join(packageRoot, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], {
-    cwd: packageRoot,
-    encoding: "utf8",
-  });
-  if (build.status !== 0) {
-    project.provide("cliBuildError", `npm run build failed:\n${build.stdout}${build.stderr}`);
+function buildPackages(project: TestProject): void {
+  const failures: string[] = [];
+  for (const { dist, sources, built, tsconfig } of builds) {
+    const builtFile = join(dist, built);
+    if (existsSync(builtFile) && newestModification(sources) <= statSync(builtFile).mtimeMs) continue;
+    // As `npm run build` does: files of an earlier build (a module since removed) go.
+    rmSync(dist, { recursive: true, force: true });
+    const build = spawnSync(
+      process.execPath,
+      [join(packageRoot, "node_modules", "typescript", "bin", "tsc"), "-p", tsconfig],
+      {
+        cwd: packageRoot,
+        encoding: "utf8",
+      },
+    );
+    if (build.status !== 0) failures.push(`tsc -p ${tsconfig} failed:\n${build.stdout}${build.stderr}`);
   }
+  project.provide("cliBuildError", failures.length === 0 ? undefined : failures.join("\n"));
 }
 
 function newestModification(folder: string): number {

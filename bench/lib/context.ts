@@ -17,7 +17,10 @@ export interface BenchContext {
 export const BENCH_TIMEOUT_MS = 1_000;
 
 /** A fresh ioredis client on the bench Redis, ready. */
-export async function connectRedis(ctx: Pick<BenchContext, "redisUrl">, options: Record<string, unknown> = {}): Promise<Redis> {
+export async function connectRedis(
+  ctx: Pick<BenchContext, "redisUrl">,
+  options: Record<string, unknown> = {},
+): Promise<Redis> {
   const redis = new Redis({ ...ctx.redisUrl, lazyConnect: true, maxRetriesPerRequest: 1, ...options });
   await redis.connect();
   return redis;

@@ -126,7 +126,11 @@ async function abRounds(contenders: readonly Contender[], options: RoundOptions)
  * garbage, their JIT state), and on the 2-core bench machine the same contender's ratio moved by
  * up to 20% depending on which other contenders were in the group.
  */
-export async function pairedRounds(baseline: Contender, contenders: readonly Contender[], options: RoundOptions): Promise<PairedResult> {
+export async function pairedRounds(
+  baseline: Contender,
+  contenders: readonly Contender[],
+  options: RoundOptions,
+): Promise<PairedResult> {
   const baseRates: number[] = [];
   const baseCpu: number[] = [];
   const rows: { rate: number; ratio: number; cpu: number }[] = [];

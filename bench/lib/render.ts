@@ -35,7 +35,9 @@ export function pairedRows(result: PairedResult, unit: string, baseline: string)
 export function markdownTable(section: BenchSection): string {
   const columns: string[] = [];
   for (const row of section.rows) for (const key of Object.keys(row)) if (!columns.includes(key)) columns.push(key);
-  const numeric = columns.map((c) => section.rows.every((r) => typeof r[c] === "number" || /^[\d,.]+x?$|^n\/a$/.test(String(r[c] ?? ""))));
+  const numeric = columns.map((c) =>
+    section.rows.every((r) => typeof r[c] === "number" || /^[\d,.]+x?$|^n\/a$/.test(String(r[c] ?? ""))),
+  );
   const header = `| ${columns.map((c) => (c === "name" ? "" : c)).join(" | ")} |`;
   const rule = `|${columns.map((c, i) => (numeric[i] && c !== "name" ? " ---: " : " --- ")).join("|")}|`;
   const body = section.rows.map((row) => `| ${columns.map((c) => cell(row[c])).join(" | ")} |`);

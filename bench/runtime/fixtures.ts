@@ -16,7 +16,12 @@ export function makeProfile(i: number, id: string = randomUUID()): Profile {
     active: i % 5 !== 0,
     roles: ["reader", "writer", i % 3 === 0 ? "admin" : "member"],
     status: STATUSES[i % 3]!,
-    address: { street: `${100 + (i % 900)} Analytical Engine Road`, city: "London", postcode: "SW1A 1AA", country: "GB" },
+    address: {
+      street: `${100 + (i % 900)} Analytical Engine Road`,
+      city: "London",
+      postcode: "SW1A 1AA",
+      country: "GB",
+    },
     createdAt: new Date(created),
     updatedAt: new Date(created + 3_600_000),
   };

@@ -20,7 +20,12 @@ export async function runGetManyBench(ctx: BenchContext): Promise<BenchSection[]
   const redis = await connectRedis(ctx);
   const profiles = Array.from({ length: ENTITIES }, (_, i) => makeProfile(i));
   const rows = new Map(profiles.map((p) => [p.id, p]));
-  const repo = new ProfileRepository({ redis, keyPrefix: prefix, timeoutMs: BENCH_TIMEOUT_MS, source: { load: async ({ id }) => rows.get(id) ?? null } });
+  const repo = new ProfileRepository({
+    redis,
+    keyPrefix: prefix,
+    timeoutMs: BENCH_TIMEOUT_MS,
+    source: { load: async ({ id }) => rows.get(id) ?? null },
+  });
   const ids = profiles.map((p) => p.id);
   const rawKeys = ids.map((id) => `${prefix}raw:${id}`);
   for (let i = 0; i < ENTITIES; i += BATCH) await repo.getMany(ids.slice(i, i + BATCH));
@@ -33,7 +38,8 @@ export async function runGetManyBench(ctx: BenchContext): Promise<BenchSection[]
   const idBatches = Array.from({ length: BATCHES }, (_, b) => ids.slice(b * BATCH, (b + 1) * BATCH));
   const rawBatches = idBatches.map((batch) => batch.map((id) => `${prefix}raw:${id}`));
   const check = (values: readonly unknown[]): void => {
-    if (values.length !== BATCH || values.some((v) => v === null || v === undefined)) throw new Error("bench: a getMany read missed");
+    if (values.length !== BATCH || values.some((v) => v === null || v === undefined))
+      throw new Error("bench: a getMany read missed");
   };
   const baseline: Contender = {
     name: "raw ioredis MGET + JSON.parse",
@@ -41,23 +47,38 @@ export async function runGetManyBench(ctx: BenchContext): Promise<BenchSection[]
     op: async (i) => check((await redis.mget(rawBatches[i % BATCHES]!)).map((text) => JSON.parse(text!) as unknown)),
   };
   const contenders: Contender[] = [
-    { name: "cachegen getMany (generated, validated)", unitsPerOp: BATCH, op: async (i) => check(await repo.getMany(idBatches[i % BATCHES]!)) },
+    {
+      name: "cachegen getMany (generated, validated)",
+      unitsPerOp: BATCH,
+      op: async (i) => check(await repo.getMany(idBatches[i % BATCHES]!)),
+    },
     {
       name: "raw MGET + JSON.parse + Date revival",
       unitsPerOp: BATCH,
-      op: async (i) => check((await redis.mget(rawBatches[i % BATCHES]!)).map((text) => reviveDates(JSON.parse(text!)))),
+      op: async (i) =>
+        check((await redis.mget(rawBatches[i % BATCHES]!)).map((text) => reviveDates(JSON.parse(text!)))),
     },
     {
       name: "raw MGET + parse + Date revival + zod parse",
       unitsPerOp: BATCH,
-      op: async (i) => check((await redis.mget(rawBatches[i % BATCHES]!)).map((text) => ProfileSchema.parse(reviveDates(JSON.parse(text!))))),
+      op: async (i) =>
+        check(
+          (await redis.mget(rawBatches[i % BATCHES]!)).map((text) =>
+            ProfileSchema.parse(reviveDates(JSON.parse(text!))),
+          ),
+        ),
     },
   ];
   const sections: BenchSection[] = [];
   for (const concurrency of [1, 8]) {
     ctx.log(`getMany(${BATCH}): ${concurrency} in flight`);
     const coalescedBefore = repo.stats().coalesced;
-    const result = await pairedRounds(baseline, contenders, { rounds: ctx.rounds, durationMs: ctx.durationMs, warmupMs: ctx.warmupMs, concurrency });
+    const result = await pairedRounds(baseline, contenders, {
+      rounds: ctx.rounds,
+      durationMs: ctx.durationMs,
+      warmupMs: ctx.warmupMs,
+      concurrency,
+    });
     const coalesced = repo.stats().coalesced - coalescedBefore;
     const ratio = result.ratio[1]!;
     const tableRows = pairedRows(result, "entities", "raw MGET + parse");

@@ -35,7 +35,11 @@ export async function makePeers(ctx: BenchContext, redis: Redis, prefix: string)
     prefix: `${prefix}bento`,
     stores: { redis: bentostore().useL2Layer(redisDriver({ connection: redis })) },
   });
-  const keyv = new Keyv({ store: new KeyvRedis(`redis://${ctx.redisUrl.host}:${ctx.redisUrl.port}`), namespace: `${prefix}cm`, useKeyPrefix: true });
+  const keyv = new Keyv({
+    store: new KeyvRedis(`redis://${ctx.redisUrl.host}:${ctx.redisUrl.port}`),
+    namespace: `${prefix}cm`,
+    useKeyPrefix: true,
+  });
   const cacheManager = createCache({ stores: [keyv] });
   return {
     bento,
@@ -73,7 +77,8 @@ export async function runHitPathBench(ctx: BenchContext): Promise<BenchSection[]
     await peers.cacheManager.set(p.id, p, 3_600_000);
   }
   const stats = repo.stats();
-  if (stats.loads !== ENTITIES || stats.redisErrors) throw new Error(`hit-path fill: expected ${ENTITIES} loads and no Redis errors, got ${JSON.stringify(stats)}`);
+  if (stats.loads !== ENTITIES || stats.redisErrors)
+    throw new Error(`hit-path fill: expected ${ENTITIES} loads and no Redis errors, got ${JSON.stringify(stats)}`);
 
   const noLoad = (): Profile => {
     throw new Error("bench: a hit-path read missed");
@@ -81,19 +86,36 @@ export async function runHitPathBench(ctx: BenchContext): Promise<BenchSection[]
   const check = (value: unknown): void => {
     if (value === null || value === undefined) throw new Error("bench: a hit-path read missed");
   };
-  const baseline: Contender = { name: "raw ioredis GET + JSON.parse", op: async (i) => check(JSON.parse((await redis.get(rawKeys[i % ENTITIES]!))!)) };
+  const baseline: Contender = {
+    name: "raw ioredis GET + JSON.parse",
+    op: async (i) => check(JSON.parse((await redis.get(rawKeys[i % ENTITIES]!))!)),
+  };
   const contenders: Contender[] = [
     { name: "cachegen get (generated, validated)", op: async (i) => check(await repo.get(ids[i % ENTITIES]!)) },
-    { name: "raw GET + JSON.parse + Date revival", op: async (i) => check(reviveDates(JSON.parse((await redis.get(rawKeys[i % ENTITIES]!))!))) },
+    {
+      name: "raw GET + JSON.parse + Date revival",
+      op: async (i) => check(reviveDates(JSON.parse((await redis.get(rawKeys[i % ENTITIES]!))!))),
+    },
     {
       name: "raw GET + parse + Date revival + zod parse",
       op: async (i) => check(ProfileSchema.parse(reviveDates(JSON.parse((await redis.get(rawKeys[i % ENTITIES]!))!)))),
     },
-    { name: "raw GET + parse, enableAutoPipelining", op: async (i) => check(JSON.parse((await pipelined.get(rawKeys[i % ENTITIES]!))!)) },
+    {
+      name: "raw GET + parse, enableAutoPipelining",
+      op: async (i) => check(JSON.parse((await pipelined.get(rawKeys[i % ENTITIES]!))!)),
+    },
     { name: "bentocache (L2 only)", op: async (i) => check(await peers.bento.get({ key: ids[i % ENTITIES]! })) },
     {
       name: "cachified + redis adapter",
-      op: async (i) => check(await cachified({ key: cachifiedKeys[i % ENTITIES]!, cache: peers.cachified, ttl: 3_600_000, getFreshValue: noLoad })),
+      op: async (i) =>
+        check(
+          await cachified({
+            key: cachifiedKeys[i % ENTITIES]!,
+            cache: peers.cachified,
+            ttl: 3_600_000,
+            getFreshValue: noLoad,
+          }),
+        ),
     },
     { name: "cache-manager + @keyv/redis", op: async (i) => check(await peers.cacheManager.get(ids[i % ENTITIES]!)) },
   ];
@@ -101,7 +123,12 @@ export async function runHitPathBench(ctx: BenchContext): Promise<BenchSection[]
   const sections: BenchSection[] = [];
   for (const concurrency of [64, 1]) {
     ctx.log(`hit path: ${concurrency} in flight`);
-    const result = await pairedRounds(baseline, contenders, { rounds: ctx.rounds, durationMs: ctx.durationMs, warmupMs: ctx.warmupMs, concurrency });
+    const result = await pairedRounds(baseline, contenders, {
+      rounds: ctx.rounds,
+      durationMs: ctx.durationMs,
+      warmupMs: ctx.warmupMs,
+      concurrency,
+    });
     const goal = concurrency === 64 ? 1.5 : 0.95;
     const ratio = result.ratio[1]!;
     const tableRows = pairedRows(result, "gets", "raw GET + parse");

@@ -51,7 +51,11 @@ if (input.contender === "cachegen") {
   const repository = new ProfileRepository({ redis, keyPrefix: input.prefix, timeoutMs: 1_000, source: { load } });
   get = () => repository.get(input.id);
 } else if (input.contender === "bentocache") {
-  const bento = new BentoCache({ default: "redis", prefix: input.prefix.replace(/:$/, ""), stores: { redis: bentostore().useL2Layer(redisDriver({ connection: redis })) } });
+  const bento = new BentoCache({
+    default: "redis",
+    prefix: input.prefix.replace(/:$/, ""),
+    stores: { redis: bentostore().useL2Layer(redisDriver({ connection: redis })) },
+  });
   get = () => bento.getOrSet({ key: input.id, factory: load, ttl: "1h" });
 } else {
   const cache = cachifiedCache(redis);

@@ -34,7 +34,9 @@ export async function runStampedeBench(ctx: BenchContext): Promise<BenchSection[
   try {
     server = await SpawnedRedis.start();
   } catch (error) {
-    notes.push(`No private redis-server (${(error as Error).message}): counts are from the shared Redis and include other clients' commands.`);
+    notes.push(
+      `No private redis-server (${(error as Error).message}): counts are from the shared Redis and include other clients' commands.`,
+    );
   }
   const port = server?.port ?? ctx.redisUrl.port;
   const admin = new Redis({ host: "127.0.0.1", port, lazyConnect: true });
@@ -54,7 +56,9 @@ export async function runStampedeBench(ctx: BenchContext): Promise<BenchSection[
           gets: REQUESTS / processes,
           loadMs: LOAD_MS,
         };
-        const children = Array.from({ length: processes }, () => TsChild.start<{ type: "go" }, { type: "ready" } | StampedeChildReport>(program, input));
+        const children = Array.from({ length: processes }, () =>
+          TsChild.start<{ type: "go" }, { type: "ready" } | StampedeChildReport>(program, input),
+        );
         try {
           await Promise.all(children.map((c) => c.next("ready", CHILD_TIMEOUT_MS)));
           const before = await commandStats(admin);

@@ -53,14 +53,22 @@ export async function runWriteBench(ctx: BenchContext): Promise<BenchSection[]> 
     source: { load: async () => null, save: noop, delete: noop },
   });
 
-  const baseline: Contender = { name: "raw ioredis SET (JSON, PX ttl)", op: (i) => redis.set(rawKeys[i % ENTITIES]!, JSON.stringify(profiles[i % ENTITIES]), "PX", TTL_MS) };
+  const baseline: Contender = {
+    name: "raw ioredis SET (JSON, PX ttl)",
+    op: (i) => redis.set(rawKeys[i % ENTITIES]!, JSON.stringify(profiles[i % ENTITIES]), "PX", TTL_MS),
+  };
   const contenders: Contender[] = [
     { name: "cachegen write-through save", op: (i) => writeThrough.save(profiles[i % ENTITIES]!) },
     { name: "cachegen write-behind save (value + queue entry)", op: (i) => writeBehind.save(profiles[i % ENTITIES]!) },
   ];
 
   ctx.log("write paths: save throughput");
-  const result = await pairedRounds(baseline, contenders, { rounds: ctx.rounds, durationMs: ctx.durationMs, warmupMs: ctx.warmupMs, concurrency: CONCURRENCY });
+  const result = await pairedRounds(baseline, contenders, {
+    rounds: ctx.rounds,
+    durationMs: ctx.durationMs,
+    warmupMs: ctx.warmupMs,
+    concurrency: CONCURRENCY,
+  });
   const throughputRows = pairedRows(result, "saves", "raw SET");
   const wt = result.ratio[1]!;
   const wb = result.ratio[2]!;
@@ -69,7 +77,9 @@ export async function runWriteBench(ctx: BenchContext): Promise<BenchSection[]> 
     `Goal: write-behind save >= 0.6x raw SET: ${wb >= 0.6 ? "met" : "NOT met"} (${fmt.ratio(wb)}).`,
     `${CONCURRENCY} saves in flight over ${ENTITIES} entities. Each save validates the entity with the zod schema and encodes it; write-through (with versionField) runs one script that revokes the lease, keeps a newer version and writes the value; write-behind runs one script that writes the value and appends the durable queue entry (the queue is not drained during this measurement).`,
   ];
-  const sections: BenchSection[] = [{ title: `Write paths: save, ${CONCURRENCY} in flight`, rows: throughputRows, notes }];
+  const sections: BenchSection[] = [
+    { title: `Write paths: save, ${CONCURRENCY} in flight`, rows: throughputRows, notes },
+  ];
   ctx.log(`write-through stats: ${JSON.stringify(writeThrough.stats())}`);
   await writeThrough.close();
   await writeBehind.close();
@@ -80,7 +90,10 @@ export async function runWriteBench(ctx: BenchContext): Promise<BenchSection[]> 
 }
 
 function skippedDrain(reason: string): BenchSection {
-  return { title: "Write-behind drain into PostgreSQL", rows: [{ name: "write-behind worker -> PostgreSQL", "rows/s": `skipped: ${reason}` }] };
+  return {
+    title: "Write-behind drain into PostgreSQL",
+    rows: [{ name: "write-behind worker -> PostgreSQL", "rows/s": `skipped: ${reason}` }],
+  };
 }
 
 async function drainBench(ctx: BenchContext, prefix: string): Promise<BenchSection> {
@@ -134,7 +147,12 @@ async function drainBench(ctx: BenchContext, prefix: string): Promise<BenchSecti
       delete: async ({ id }) => void (await pool.query(`DELETE FROM ${table} WHERE id = $1`, [id])),
       saveMany,
     };
-    const repo = new WriteBehindRepository<Profile, ProfileKey, ProfileSource>(queuedDefinition("ProfileDrain"), { redis, keyPrefix: prefix, timeoutMs: BENCH_TIMEOUT_MS, source });
+    const repo = new WriteBehindRepository<Profile, ProfileKey, ProfileSource>(queuedDefinition("ProfileDrain"), {
+      redis,
+      keyPrefix: prefix,
+      timeoutMs: BENCH_TIMEOUT_MS,
+      source,
+    });
     ctx.log(`write-behind drain: queueing ${DRAIN_ROWS} saves`);
     const ids = Array.from({ length: DRAIN_ROWS }, () => randomUUID());
     let next = 0;

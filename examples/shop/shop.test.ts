@@ -37,9 +37,7 @@ describe("the shop example: generated repositories over PostgreSQL", () => {
       encryptionKeys,
       sources: createShopSources(db.pool),
     });
-    await db.pool.query(
-      "INSERT INTO categories (id, name, slug, product_count) VALUES (1, 'Tea', 'tea', 1)",
-    );
+    await db.pool.query("INSERT INTO categories (id, name, slug, product_count) VALUES (1, 'Tea', 'tea', 1)");
     await db.pool.query(
       `INSERT INTO products (sku, slug, title, description, price_cents, rating, category_id,
                              image_url, attributes, active, updated_at)
@@ -126,9 +124,7 @@ describe("the shop example: generated repositories over PostgreSQL", () => {
       await worker.stop();
     }
     expect(await repos.order.pending()).toBe(0);
-    const { rows } = await db.pool.query("SELECT total_cents, revision FROM orders WHERE id = $1", [
-      order.id,
-    ]);
+    const { rows } = await db.pool.query("SELECT total_cents, revision FROM orders WHERE id = $1", [order.id]);
     expect(rows[0]).toEqual({ total_cents: "900", revision: 1 });
   });
 

@@ -1,14 +1,5 @@
 import type pg from "pg";
-import type {
-  Category,
-  Coupon,
-  Customer,
-  Order,
-  Product,
-  Review,
-  Sources,
-  StockLevel,
-} from "../../generated/index.js";
+import type { Category, Coupon, Customer, Order, Product, Review, Sources, StockLevel } from "../../generated/index.js";
 import { sqlDate } from "./database.js";
 
 /** Every entity's source, none left out (`Sources` lets a cache-aside entity's be absent). */
@@ -61,8 +52,7 @@ export function createShopSources(pool: pg.Pool): ShopSources {
         const byId = new Map(rows.map((row) => [row.id as string, toCustomer(row)]));
         return keys.map((key) => byId.get(key.id) ?? null);
       },
-      loadByEmail: (email) =>
-        one("SELECT * FROM customers WHERE email = $1", [email], toCustomer),
+      loadByEmail: (email) => one("SELECT * FROM customers WHERE email = $1", [email], toCustomer),
       async save(customer) {
         await pool.query(
           `INSERT INTO customers (id, email, name, nickname, age, roles, tier, preferences, phone,
@@ -134,11 +124,7 @@ export function createShopSources(pool: pg.Pool): ShopSources {
 
     stockLevel: {
       load: ({ warehouseId, sku }) =>
-        one(
-          "SELECT * FROM stock_levels WHERE warehouse_id = $1 AND sku = $2",
-          [warehouseId, sku],
-          toStockLevel,
-        ),
+        one("SELECT * FROM stock_levels WHERE warehouse_id = $1 AND sku = $2", [warehouseId, sku], toStockLevel),
       async save(stock) {
         await pool.query(
           `INSERT INTO stock_levels (warehouse_id, sku, available, reserved, revision, counted_on)
@@ -157,20 +143,13 @@ export function createShopSources(pool: pg.Pool): ShopSources {
         );
       },
       async delete({ warehouseId, sku }) {
-        await pool.query("DELETE FROM stock_levels WHERE warehouse_id = $1 AND sku = $2", [
-          warehouseId,
-          sku,
-        ]);
+        await pool.query("DELETE FROM stock_levels WHERE warehouse_id = $1 AND sku = $2", [warehouseId, sku]);
       },
     },
 
     review: {
       load: ({ productSku, customerId }) =>
-        one(
-          "SELECT * FROM reviews WHERE product_sku = $1 AND customer_id = $2",
-          [productSku, customerId],
-          toReview,
-        ),
+        one("SELECT * FROM reviews WHERE product_sku = $1 AND customer_id = $2", [productSku, customerId], toReview),
     },
 
     coupon: {

@@ -14,7 +14,9 @@ export const aclCommand: Command = {
     const flags = parseFlags(args, flagsOf("acl"));
     const user = flags.user ?? defaultUser;
     if (!/^[\w.@-]+$/.test(user)) {
-      throw new UsageError(`--user ${JSON.stringify(user)}: use letters, digits and . _ @ - only, so the rule pastes safely`);
+      throw new UsageError(
+        `--user ${JSON.stringify(user)}: use letters, digits and . _ @ - only, so the rule pastes safely`,
+      );
     }
     const db = databaseOf(flags.redis, flags.db);
     const project = await loadModel(terminal, flags, "acl");
@@ -28,7 +30,8 @@ export const aclCommand: Command = {
 /** The database the app selects, from the app's URL or `--db`; the rule does not depend on REDIS_URL. */
 function databaseOf(url: string | undefined, db: string | undefined): number {
   const fromUrl = url === undefined ? undefined : parseRedisUrl(url, "--redis").db;
-  if (db !== undefined && !/^\d+$/.test(db)) throw new UsageError(`--db ${JSON.stringify(db)}: give the database number the app's URL selects, e.g. --db 2`);
+  if (db !== undefined && !/^\d+$/.test(db))
+    throw new UsageError(`--db ${JSON.stringify(db)}: give the database number the app's URL selects, e.g. --db 2`);
   const fromFlag = db === undefined ? undefined : Number(db);
   if (fromUrl !== undefined && fromFlag !== undefined && fromUrl !== fromFlag) {
     throw new UsageError(`--db ${fromFlag} and --redis (database ${fromUrl}) disagree; give one of them`);

@@ -42,7 +42,8 @@ function parse<T extends Flags>(
   for (const token of tokens) {
     if (token.kind === "option-terminator") continue;
     if (token.kind === "positional") {
-      if (!allowPositionals) throw new UsageError(`unexpected argument ${JSON.stringify(token.value)}; this command takes flags only`);
+      if (!allowPositionals)
+        throw new UsageError(`unexpected argument ${JSON.stringify(token.value)}; this command takes flags only`);
       positionals.push(token.value);
       continue;
     }

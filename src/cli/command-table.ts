@@ -46,6 +46,24 @@ const keyPrefixFlag = {
 } as const satisfies FlagSpec;
 
 /**
+ * The TLS files of the commands that connect, for a rediss:// server whose certificate a CA of one's
+ * own signed, or that asks clients for a certificate. Node's NODE_EXTRA_CA_CERTS=FILE works too.
+ */
+const tlsFlags = {
+  "tls-ca": {
+    type: "string",
+    value: "FILE",
+    help: "PEM file of the CA that signed the server's certificate (rediss:// only; or set NODE_EXTRA_CA_CERTS=FILE)",
+  },
+  "tls-cert": {
+    type: "string",
+    value: "FILE",
+    help: "PEM file of this client's certificate, for a server that asks for one (tls-auth-clients); with --tls-key",
+  },
+  "tls-key": { type: "string", value: "FILE", help: "PEM file of the private key of --tls-cert" },
+} as const satisfies FlagSpecs;
+
+/**
  * Every command's help and flags, in the order the overview lists them. A command is added here
  * (its help) and in `commands.ts` (its implementation).
  */
@@ -82,15 +100,15 @@ export const commandTable = {
   },
   doctor: {
     summary: `check the Redis server against the schemas (default REDIS_URL, else ${DEFAULT_REDIS_URL})`,
-    flags: { redis: redisFlag, "key-prefix": keyPrefixFlag },
+    flags: { redis: redisFlag, "key-prefix": keyPrefixFlag, ...tlsFlags },
     details: [
-      "One `check: ok/warn/error: what to do` line each: version, maxmemory, maxmemory-policy (what a full Redis does to each declared strategy), persistence when write-behind is used, latency, auth and TLS, cluster mode, scripting.",
+      "One `check: ok/warn/error: what to do` line each: version, maxmemory, maxmemory-policy (what a full Redis does to each declared strategy), persistence when write-behind is used, latency, auth and TLS, over rediss:// the server's certificate (a warning under 30 days left, an error once expired or not trusted), cluster mode, scripting.",
     ],
     exit: "0 no errors, 1 errors (unreachable, authentication, too old, no scripting), 2 usage errors",
   },
   inspect: {
     summary: "per entity: keys (SCAN, never KEYS), keys left in old namespaces, memory, TTL spread, write-behind queue",
-    flags: { redis: redisFlag, "key-prefix": keyPrefixFlag },
+    flags: { redis: redisFlag, "key-prefix": keyPrefixFlag, ...tlsFlags },
     arguments: "[Entity]",
     details: ["Without Entity, every entity of the schemas."],
     exit: "0, 1 when Redis is unreachable or the entity unknown, 2 usage errors",
@@ -99,7 +117,11 @@ export const commandTable = {
     summary: `print the least-privilege ACL SETUSER rule for the app's Redis user`,
     flags: {
       user: { type: "string", value: "NAME", help: 'the Redis user the rule is for (default: "cachegen")' },
-      redis: { type: "string", value: "URL", help: "the app's Redis URL: its database number decides whether the rule grants SELECT (REDIS_URL is not read)" },
+      redis: {
+        type: "string",
+        value: "URL",
+        help: "the app's Redis URL: its database number decides whether the rule grants SELECT (REDIS_URL is not read)",
+      },
       db: { type: "string", value: "N", help: "the database the app's URL selects, instead of --redis" },
       "key-prefix": keyPrefixFlag,
     },
@@ -112,6 +134,7 @@ export const commandTable = {
       interval: { type: "string", value: "DURATION", help: "time between refreshes (default: 1s)" },
       once: { type: "boolean", help: "print one snapshot and exit (for scripts)" },
       "key-prefix": keyPrefixFlag,
+      ...tlsFlags,
     },
     details: [
       "Per node (every primary of a cluster): hit ratio, ops/s, memory against maxmemory, evicted keys, clients. Per entity: keys (SCAN, at most 10 calls per node per refresh), write-behind queue, in flight, dead letters. On a terminal each frame replaces the last.",

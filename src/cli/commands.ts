@@ -9,4 +9,13 @@ import { monitorCommand } from "./monitor-command.js";
 import { validateCommand } from "./validate-command.js";
 
 /** Every command the CLI offers, in the order the usage text lists them (help text: `command-table.ts`). */
-export const commands: readonly Command[] = [initCommand, generateCommand, checkCommand, validateCommand, doctorCommand, inspectCommand, aclCommand, monitorCommand];
+export const commands: readonly Command[] = [
+  initCommand,
+  generateCommand,
+  checkCommand,
+  validateCommand,
+  doctorCommand,
+  inspectCommand,
+  aclCommand,
+  monitorCommand,
+];

@@ -1,6 +1,13 @@
 import { resolve } from "node:path";
 import { error, ok, warn, type Check } from "../redis-checks/check.js";
-import { closeConnection, ConnectionError, connectToServer, type ServerConnection } from "../redis-checks/connection.js";
+import { checkCertificate } from "../redis-checks/certificate-check.js";
+import {
+  CHECK_TIMEOUT_MS,
+  closeConnection,
+  ConnectionError,
+  connectToServer,
+  type ServerConnection,
+} from "../redis-checks/connection.js";
 import { evictionPolicyCheck, maxmemoryCheck } from "../redis-checks/memory-checks.js";
 import { latencyCheck, scriptingCheck } from "../redis-checks/probes.js";
 import { clusterCheck, persistenceCheck, versionCheck } from "../redis-checks/server-checks.js";
@@ -13,26 +20,29 @@ import { displayFolder, plural } from "./display.js";
 import { loadModel } from "./load-model.js";
 import { printChecks } from "./print-checks.js";
 import { withoutSecrets } from "./redaction.js";
-import { connectionProblem, keysUnderPrefix, redisTarget } from "./redis-target.js";
+import { connectionProblem, keysUnderPrefix, redisTarget, type RedisTarget } from "./redis-target.js";
 
 export const doctorCommand: Command = {
   name: "doctor",
   run: withoutSecrets(async (args, terminal) => {
     const flags = parseFlags(args, flagsOf("doctor"));
-    const target = redisTarget(flags.redis, process.env);
+    const target = redisTarget(flags.redis, process.env, flags);
     const project = await loadModel(terminal, flags, "doctor");
     if (!project) return 1;
     const { config, model } = project;
     const keys = keysUnderPrefix(model, flags["key-prefix"]);
     const entities = plural(model.entities.length, "entity", "entities");
-    terminal.out.line(`Checking ${target.shown} against ${entities} in ${displayFolder(terminal.cwd, resolve(config.root, config.schemasDir))}`);
+    terminal.out.line(
+      `Checking ${target.shown} against ${entities} in ${displayFolder(terminal.cwd, resolve(config.root, config.schemasDir))}`,
+    );
 
     let connection: ServerConnection;
     try {
-      connection = await connectToServer(target.url);
+      connection = await connectToServer(target.url, target.clientTls);
     } catch (failure) {
       if (!(failure instanceof ConnectionError)) throw failure;
-      printChecks(terminal, [error("connection", connectionProblem(target, failure))]);
+      const certificate = failure.reason === "tls" && target.tls ? [await certificateOf(target)] : [];
+      printChecks(terminal, [error("connection", connectionProblem(target, failure)), ...certificate]);
       return 1;
     }
     const { redis, info } = connection;
@@ -46,6 +56,7 @@ export const doctorCommand: Command = {
         await measured("latency", () => latencyCheck(redis, keys.probeKey)),
         authCheck(target),
         tlsCheck(target),
+        ...(target.tls ? [await certificateOf(target)] : []),
         clusterCheck(info, keys),
         await scriptingCheck(redis),
       ];
@@ -56,11 +67,19 @@ export const doctorCommand: Command = {
   }),
 };
 
+/** The server's certificate: expiry, names, trust (one TLS handshake with the files of --tls-ca, --tls-cert, --tls-key). */
+function certificateOf(target: RedisTarget): Promise<Check> {
+  return checkCertificate(target.host, target.port, target.clientTls ?? {}, CHECK_TIMEOUT_MS);
+}
+
 /** A measurement that fails (a timeout, a refused command) is a warning, not a crash. */
 async function measured(name: string, run: () => Promise<Check>): Promise<Check> {
   try {
     return await run();
   } catch (failure) {
-    return warn(name, `could not measure: ${failure instanceof Error ? failure.message : String(failure)}; check the server with redis-cli --latency`);
+    return warn(
+      name,
+      `could not measure: ${failure instanceof Error ? failure.message : String(failure)}; check the server with redis-cli --latency`,
+    );
   }
 }

@@ -7,6 +7,7 @@ import type { Command } from "./command.js";
 import { flagsOf } from "./command-table.js";
 import { displayFolder, plural, printDiagnostics } from "./display.js";
 import { printDiff } from "./print-diff.js";
+import { runtimePackageProblem } from "./runtime-package.js";
 import type { Terminal } from "./terminal.js";
 import { watchSchemas } from "./watch.js";
 
@@ -20,6 +21,8 @@ export const generateCommand: Command = {
       throw new UsageError("--diff shows what would change: use it with --dry-run (or run `cachegen check --diff`)");
     }
     const config = await resolveConfig(configOptions(terminal.cwd, flags));
+    const runtimeProblem = runtimePackageProblem(config.root);
+    if (runtimeProblem !== undefined) terminal.err.line(`${terminal.err.style.yellow("warning:")} ${runtimeProblem}`);
     const options = { dryRun, diff };
     if (!flags.watch) return generateOnce(config, terminal, options, 0);
     return watchSchemas(config, terminal, (started) => generateOnce(config, terminal, options, started));
@@ -43,8 +46,12 @@ async function generateOnce(
   }
   const outDir = resolve(config.root, config.outDir);
   const folder = displayFolder(terminal.cwd, outDir);
-  const report = await writeOutput(outDir, result.files, { dryRun: options.dryRun, allowOtherFiles: config.allowOtherFilesInOut });
-  if (options.diff) printDiff(terminal, outDir, folder, result.files, { changed: report.written, removed: report.removed });
+  const report = await writeOutput(outDir, result.files, {
+    dryRun: options.dryRun,
+    allowOtherFiles: config.allowOtherFilesInOut,
+  });
+  if (options.diff)
+    printDiff(terminal, outDir, folder, result.files, { changed: report.written, removed: report.removed });
   const entities = result.model?.entities.map((entity) => entity.name) ?? [];
   printSummary(terminal, {
     entities,

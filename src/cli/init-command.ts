@@ -35,14 +35,19 @@ export const initCommand: Command = {
     }
     await createUnlessPresent(terminal, exampleFile, example);
     terminal.out.line();
-    terminal.out.line(`Next: edit ${displayPath(terminal.cwd, exampleFile)}, then run \`npx cachegen generate${projectFlagsGiven({ config: flags.config })}\`.`);
+    terminal.out.line(
+      `Next: edit ${displayPath(terminal.cwd, exampleFile)}, then run \`npx cachegen generate${projectFlagsGiven({ config: flags.config })}\`.`,
+    );
     return 0;
   },
 };
 
-/** Where editors find the JSON Schemas that ship in the installed package, relative to `fromDir`. */
+/**
+ * Where editors find the JSON Schemas, relative to `fromDir`: they ship in the generator package
+ * (the development dependency, which knows the schema language), installed in the project.
+ */
 function editorSchemaPath(fromDir: string, projectRoot: string, schemaFile: string): string {
-  const target = join(projectRoot, "node_modules", "cachegen", "schema", schemaFile);
+  const target = join(projectRoot, "node_modules", "@cachegen", "generator", "schema", schemaFile);
   const path = relative(fromDir, target).split(sep).join("/");
   return path.startsWith(".") ? path : `./${path}`;
 }

@@ -33,7 +33,9 @@ export async function main(argv: readonly string[], terminal: Terminal = process
       terminal.err.line(`cachegen: ${name} before a command; flags follow it: cachegen <command> ${name}`);
     } else {
       const nearest = nearestName(name, names);
-      terminal.err.line(`cachegen: unknown command "${name}"${nearest === undefined ? "" : `; did you mean "${nearest}"?`}`);
+      terminal.err.line(
+        `cachegen: unknown command "${name}"${nearest === undefined ? "" : `; did you mean "${nearest}"?`}`,
+      );
     }
     terminal.err.line(usage(names));
     return 2;

@@ -22,7 +22,7 @@ export const monitorCommand: Command = {
   name: "monitor",
   run: withoutSecrets(async (args, terminal) => {
     const flags = parseFlags(args, flagsOf("monitor"));
-    const target = redisTarget(flags.redis, process.env);
+    const target = redisTarget(flags.redis, process.env, flags);
     const intervalMs = parseInterval(flags.interval ?? "1s");
     const project = await loadModel(terminal, flags, "monitor");
     if (!project) return 1;
@@ -35,7 +35,7 @@ export const monitorCommand: Command = {
 
     let monitor: Monitor;
     try {
-      monitor = await Monitor.open(target.url, keys);
+      monitor = await Monitor.open(target.url, keys, target.clientTls);
     } catch (failure) {
       if (!(failure instanceof ConnectionError)) throw failure;
       terminal.err.line(`cachegen monitor: ${connectionProblem(target, failure)}`);
@@ -60,7 +60,14 @@ export const monitorCommand: Command = {
  * While the server is unreachable the frame says so and the view reconnects; a refusal that will
  * not go away by itself (a permission) ends it with 1.
  */
-async function watchLive(first: Monitor, target: RedisTarget, keys: ProjectKeys, view: MonitorView, intervalMs: number, terminal: Terminal): Promise<number> {
+async function watchLive(
+  first: Monitor,
+  target: RedisTarget,
+  keys: ProjectKeys,
+  view: MonitorView,
+  intervalMs: number,
+  terminal: Terminal,
+): Promise<number> {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.on("SIGINT", onSignal);
@@ -75,16 +82,21 @@ async function watchLive(first: Monitor, target: RedisTarget, keys: ProjectKeys,
   try {
     while (!stop.signal.aborted) {
       try {
-        monitor ??= await Monitor.open(target.url, keys);
+        monitor ??= await Monitor.open(target.url, keys, target.clientTls);
         draw(monitorReport(await monitor.snapshot(SCAN_CALLS_PER_REFRESH), view));
       } catch (failure) {
         await monitor?.close();
         monitor = undefined;
         if (!transient(failure)) {
-          terminal.err.line(`cachegen monitor: ${failure instanceof ConnectionError ? connectionProblem(target, failure) : snapshotProblem(target, failure)}`);
+          terminal.err.line(
+            `cachegen monitor: ${failure instanceof ConnectionError ? connectionProblem(target, failure) : snapshotProblem(target, failure)}`,
+          );
           return 1;
         }
-        const problem = failure instanceof ConnectionError ? connectionProblem(target, failure) : `${target.shown}: ${messageOf(failure)}`;
+        const problem =
+          failure instanceof ConnectionError
+            ? connectionProblem(target, failure)
+            : `${target.shown}: ${messageOf(failure)}`;
         draw([`cachegen monitor: ${problem}`, `Trying again every ${view.live!.interval} (Ctrl-C to stop).`]);
       }
       await pause(intervalMs, stop.signal);
@@ -100,7 +112,9 @@ async function watchLive(first: Monitor, target: RedisTarget, keys: ProjectKeys,
 /** Lost connections come back; refused credentials or permissions do not. */
 function transient(failure: unknown): boolean {
   if (failure instanceof ConnectionError) return failure.reason === "unreachable";
-  return /Connection is closed|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|Command timed out|Stream isn't writeable/i.test(messageOf(failure));
+  return /Connection is closed|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|Command timed out|Stream isn't writeable/i.test(
+    messageOf(failure),
+  );
 }
 
 function snapshotProblem(target: RedisTarget, failure: unknown): string {
@@ -118,7 +132,9 @@ function messageOf(failure: unknown): string {
 function parseInterval(text: string): number {
   const ms = parseDuration(text);
   if (ms === undefined || ms < MIN_INTERVAL_MS) {
-    throw new UsageError(`--interval ${JSON.stringify(text)}: give a duration of at least ${MIN_INTERVAL_MS}ms, e.g. --interval 1s or --interval 500ms`);
+    throw new UsageError(
+      `--interval ${JSON.stringify(text)}: give a duration of at least ${MIN_INTERVAL_MS}ms, e.g. --interval 1s or --interval 500ms`,
+    );
   }
   return ms;
 }

@@ -30,8 +30,12 @@ export function monitorReport(snapshot: MonitorSnapshot, view: MonitorView): str
     queue === undefined ? NONE : formatCount(queue.inFlight),
     queue === undefined ? NONE : formatCount(queue.deadLetters),
   ]);
-  const window = snapshot.sincePrevious ? `during the last ${view.live?.interval ?? "interval"}` : "since the server started (or CONFIG RESETSTAT)";
-  const ops = snapshot.sincePrevious ? "ops/s over the same time" : "ops/s as Redis estimates it now (instantaneous_ops_per_sec)";
+  const window = snapshot.sincePrevious
+    ? `during the last ${view.live?.interval ?? "interval"}`
+    : "since the server started (or CONFIG RESETSTAT)";
+  const ops = snapshot.sincePrevious
+    ? "ops/s over the same time"
+    : "ops/s as Redis estimates it now (instantaneous_ops_per_sec)";
   const where = nodes === 1 ? "1 node" : `${nodes} cluster primaries`;
   const counting = view.live
     ? `counted incrementally, at most ${view.live.scanCallsPerNode * nodes} SCAN calls (${view.live.scanCallsPerNode} per node) each refresh; ${snapshot.counted ? "shown from the last complete pass" : "first pass under way, so far"}`
@@ -39,9 +43,17 @@ export function monitorReport(snapshot: MonitorSnapshot, view: MonitorView): str
   return [
     `cachegen monitor: ${view.shown}, ${where}, key prefix "${view.prefix}"${view.live ? `, every ${view.live.interval} (Ctrl-C to stop)` : ""}`,
     "",
-    ...formatTable(["Node", "Hit ratio", "Hits", "Misses", "Ops/s", "Memory", "Evicted", "Clients"], serverRows, new Set([1, 2, 3, 4, 6, 7])),
+    ...formatTable(
+      ["Node", "Hit ratio", "Hits", "Misses", "Ops/s", "Memory", "Evicted", "Clients"],
+      serverRows,
+      new Set([1, 2, 3, 4, 6, 7]),
+    ),
     "",
-    ...formatTable(["Entity", "Strategy", "Keys", "Old keys", "Queue", "In flight", "Dead letters"], entityRows, new Set([2, 3, 4, 5, 6])),
+    ...formatTable(
+      ["Entity", "Strategy", "Keys", "Old keys", "Queue", "In flight", "Dead letters"],
+      entityRows,
+      new Set([2, 3, 4, 5, 6]),
+    ),
     "",
     `Hits, misses and evicted keys ${window}; ${ops}.`,
     `Keys: SCAN MATCH ${snapshot.match} COUNT ${SCAN_BATCH} on ${where}, ${counting}; old keys are in the namespaces of earlier deploys.${snapshot.undeclared > 0 ? ` ${plural(snapshot.undeclared, "other key")} under the prefix belong to no entity in the schemas (see cachegen inspect).` : ""}`,

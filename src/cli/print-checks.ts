@@ -15,6 +15,8 @@ export function printChecks(terminal: Terminal, checks: readonly Check[]): numbe
   }
   const errors = checks.filter((check) => check.severity === "error").length;
   const warnings = checks.filter((check) => check.severity === "warn").length;
-  out.line(errors + warnings === 0 ? "All checks passed." : `${plural(errors, "error")}, ${plural(warnings, "warning")}.`);
+  out.line(
+    errors + warnings === 0 ? "All checks passed." : `${plural(errors, "error")}, ${plural(warnings, "warning")}.`,
+  );
   return errors;
 }

@@ -20,7 +20,10 @@ export function printDiff(
   const all = [...paths.changed, ...paths.removed].sort(compareCodeUnits);
   for (const path of all) {
     const shown = `${folder}${path}`;
-    const diff = unifiedDiff(readIfExists(outputPath(outDir, path)), files.get(path), { before: `a/${shown}`, after: `b/${shown}` });
+    const diff = unifiedDiff(readIfExists(outputPath(outDir, path)), files.get(path), {
+      before: `a/${shown}`,
+      after: `b/${shown}`,
+    });
     const [from = "", to = "", ...body] = diff.slice(0, -1).split("\n");
     out.line(out.style.bold(from));
     out.line(out.style.bold(to));

@@ -20,14 +20,17 @@ const WITH_USER_PART = /[^\s"'`<>()]*@[^\s"'`<>()]*/g;
 export function redactUrl(text: string): string {
   const password = passwordPlace(text);
   const redacted = password === undefined ? text : `${text.slice(0, password.start)}${MASK}${text.slice(password.end)}`;
-  return redacted.replace(QUERY_PAIR, (pair, separator: string, name: string) => (SECRET_PARAMETER.test(name) ? `${separator}${name}=${MASK}` : pair));
+  return redacted.replace(QUERY_PAIR, (pair, separator: string, name: string) =>
+    SECRET_PARAMETER.test(name) ? `${separator}${name}=${MASK}` : pair,
+  );
 }
 
 /** The secrets a command-line argument (or REDIS_URL) may carry: its user part's password and password-like query values, as typed and decoded. */
 export function secretsIn(text: string): string[] {
   const password = passwordPlace(text);
   const secrets = password === undefined ? [] : [text.slice(password.start, password.end)];
-  for (const [, , name = "", value = ""] of text.matchAll(QUERY_PAIR)) if (SECRET_PARAMETER.test(name)) secrets.push(value);
+  for (const [, , name = "", value = ""] of text.matchAll(QUERY_PAIR))
+    if (SECRET_PARAMETER.test(name)) secrets.push(value);
   return secrets.flatMap((secret) => [secret, decoded(secret)]).filter((secret) => secret.length >= 3);
 }
 
@@ -59,7 +62,11 @@ export function withoutSecrets(run: Command["run"]): Command["run"] {
     const secrets = [...args, process.env.REDIS_URL ?? ""].flatMap(secretsIn);
     const clean = (text: string) => redactSecrets(text, secrets);
     try {
-      return await run(args, { cwd: terminal.cwd, out: redacting(terminal.out, clean), err: redacting(terminal.err, clean) } satisfies Terminal);
+      return await run(args, {
+        cwd: terminal.cwd,
+        out: redacting(terminal.out, clean),
+        err: redacting(terminal.err, clean),
+      } satisfies Terminal);
     } catch (error) {
       if (error instanceof Error) {
         error.message = clean(error.message);

@@ -2,8 +2,10 @@ import { configFileSchema } from "../config.js";
 import type { ProjectModel } from "../model/model.js";
 import type { ConnectionError } from "../redis-checks/connection.js";
 import { projectKeys, type ProjectKeys } from "../redis-checks/entity-layout.js";
+import type { ClientTls } from "../redis-checks/tls-probe.js";
 import { UsageError } from "./arguments.js";
 import { redactUrl } from "./redaction.js";
+import { readTlsFiles, type TlsFiles } from "./tls-files.js";
 
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
@@ -13,6 +15,7 @@ export interface RedisTarget {
   /** The URL with its password (in the user part or the query) masked: safe to print. */
   readonly shown: string;
   readonly host: string;
+  readonly port: number;
   readonly tls: boolean;
   /** The user of the URL (`redis://user:pw@...` or `?username=`), undefined for the default user. */
   readonly username: string | undefined;
@@ -21,11 +24,15 @@ export interface RedisTarget {
   readonly db: number;
   /** 127.0.0.0/8, ::1 or localhost: reachable from this machine only. */
   readonly loopback: boolean;
+  /** The files of `--tls-ca`, `--tls-cert` and `--tls-key`, read; undefined when none is given. */
+  readonly clientTls: ClientTls | undefined;
 }
 
-export function redisTarget(flag: string | undefined, env: NodeJS.ProcessEnv): RedisTarget {
+export function redisTarget(flag: string | undefined, env: NodeJS.ProcessEnv, files: TlsFiles = {}): RedisTarget {
   const url = flag ?? env.REDIS_URL ?? DEFAULT_REDIS_URL;
-  return parseRedisUrl(url, flag === undefined && env.REDIS_URL !== undefined ? "REDIS_URL" : "--redis");
+  const source = flag === undefined && env.REDIS_URL !== undefined ? "REDIS_URL" : "--redis";
+  const target = parseRedisUrl(url, source);
+  return { ...target, clientTls: readTlsFiles(files, target, source) };
 }
 
 /** `source` names where the URL came from in messages: `--redis`, `REDIS_URL`. */
@@ -35,10 +42,14 @@ export function parseRedisUrl(url: string, source: string): RedisTarget {
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`${source} ${shown} is not a URL (a port must be a number; encode @ : / in a password as %40 %3A %2F); use e.g. redis://<user>:<password>@<host>:6379`);
+    throw new UsageError(
+      `${source} ${shown} is not a URL (a port must be a number; encode @ : / in a password as %40 %3A %2F); use e.g. redis://<user>:<password>@<host>:6379`,
+    );
   }
   if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
-    throw new UsageError(`${source} ${shown}: use redis:// or rediss:// (TLS), e.g. redis://<user>:<password>@<host>:6379`);
+    throw new UsageError(
+      `${source} ${shown}: use redis:// or rediss:// (TLS), e.g. redis://<user>:<password>@<host>:6379`,
+    );
   }
   const query = parsed.searchParams;
   const dbText = parsed.pathname.length > 1 ? parsed.pathname.slice(1) : (query.get("db") ?? "0");
@@ -54,11 +65,13 @@ export function parseRedisUrl(url: string, source: string): RedisTarget {
     url,
     shown: shown.replace(/\/$/, ""),
     host,
+    port: Number(parsed.port || 6379),
     tls: parsed.protocol === "rediss:",
     username: username === "" ? undefined : username,
     hasPassword: password !== "",
     db: Number(dbText),
     loopback: host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host),
+    clientTls: undefined,
   };
 }
 
@@ -85,14 +98,18 @@ export function connectionProblem(target: RedisTarget, failure: ConnectionError)
       return `authentication failed at ${target.shown} as ${target.username ?? "default"}: ${failure.message}`;
     case "permission":
       return `${target.shown} refused a command of the connection: ${failure.message}`;
+    case "tls":
     case "other":
       return `cannot use ${target.shown}: ${failure.message}`;
   }
 }
 
-/** A TLS port answers a plaintext client by closing, and a plaintext port a TLS client by silence or garbage. */
+/**
+ * A plaintext port answers a TLS client by silence or garbage. (A TLS port hangs up on a plaintext
+ * client: `connectToServer` finds out with a handshake of its own and says so, reason `tls`.)
+ */
 function tlsHint(target: RedisTarget, message: string): string {
-  if (target.tls && /ETIMEDOUT|ECONNRESET|Connection is closed|EPROTO|wrong version number/i.test(message)) return "; if this port does not speak TLS, use redis://";
-  if (!target.tls && /ECONNRESET|Connection is closed/i.test(message)) return "; if this port speaks TLS, use rediss://";
-  return "";
+  return target.tls && /ETIMEDOUT|ECONNRESET|Connection is closed|EPROTO|wrong version number/i.test(message)
+    ? "; if this port does not speak TLS, use redis://"
+    : "";
 }

@@ -4,7 +4,9 @@ import { projectFlags } from "./command-table.js";
  * The project flags of this call as they would be typed again (` --schemas defs --out "my out"`),
  * so advice to run another command points at the same project; "" when none was given.
  */
-export function projectFlagsGiven(flags: { readonly [Name in keyof typeof projectFlags]?: string | undefined }): string {
+export function projectFlagsGiven(flags: {
+  readonly [Name in keyof typeof projectFlags]?: string | undefined;
+}): string {
   return Object.keys(projectFlags)
     .flatMap((name) => {
       const value = flags[name as keyof typeof projectFlags];

@@ -36,7 +36,11 @@ function exitQuietlyWhenPipeCloses(stream: NodeJS.WriteStream): void {
 
 function streamOutput(stream: NodeJS.WriteStream): Output {
   const color = stream.isTTY === true && !process.env.NO_COLOR;
-  return { line: (text = "") => stream.write(`${text}\n`), style: color ? ansiStyle : plainStyle, isTTY: stream.isTTY === true };
+  return {
+    line: (text = "") => stream.write(`${text}\n`),
+    style: color ? ansiStyle : plainStyle,
+    isTTY: stream.isTTY === true,
+  };
 }
 
 const ansi = (open: number, close: number) => (text: string) => `\u001b[${open}m${text}\u001b[${close}m`;

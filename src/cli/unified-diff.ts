@@ -20,7 +20,10 @@ export function unifiedDiff(
 ): string {
   if (before === after) return "";
   const edits = lineEdits(splitLines(before ?? ""), splitLines(after ?? ""));
-  const header = [`--- ${before === undefined ? "/dev/null" : names.before}`, `+++ ${after === undefined ? "/dev/null" : names.after}`];
+  const header = [
+    `--- ${before === undefined ? "/dev/null" : names.before}`,
+    `+++ ${after === undefined ? "/dev/null" : names.after}`,
+  ];
   return [...header, ...hunks(edits).flatMap(hunkLines)].join("\n") + "\n";
 }
 

@@ -3,7 +3,9 @@ import { commandTable, projectFlags, type CommandName, type FlagSpecs } from "./
 /** `generate [--watch] [--dry-run] [--diff]`: a command, its own flags and its arguments. */
 export function synopsis(name: CommandName): string {
   const spec = commandTable[name];
-  const flags = Object.entries(spec.flags as FlagSpecs).map(([flag, { value }]) => `[--${flag}${value ? ` ${value}` : ""}]`);
+  const flags = Object.entries(spec.flags as FlagSpecs).map(
+    ([flag, { value }]) => `[--${flag}${value ? ` ${value}` : ""}]`,
+  );
   const args = "arguments" in spec ? [spec.arguments] : [];
   return [name, ...flags, ...args].join(" ");
 }
@@ -48,7 +50,9 @@ export function usageHint(name: CommandName): string {
 }
 
 function flagLines(flags: FlagSpecs): (readonly [string, string])[] {
-  return Object.entries(flags).map(([flag, { value, help }]) => [`--${flag}${value ? ` ${value}` : ""}`, help] as const);
+  return Object.entries(flags).map(
+    ([flag, { value, help }]) => [`--${flag}${value ? ` ${value}` : ""}`, help] as const,
+  );
 }
 
 function columns(rows: readonly (readonly [string, string])[]): string[] {

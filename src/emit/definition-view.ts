@@ -121,7 +121,9 @@ function invalidatesEntry(
   const targetKey = target.key.map((keyField) => {
     const sourceField = key[keyField];
     if (sourceField === undefined) {
-      throw new Error(`cachegen bug: ${entity.name} invalidates ${target.name} without a field for its key part ${keyField}`);
+      throw new Error(
+        `cachegen bug: ${entity.name} invalidates ${target.name} without a field for its key part ${keyField}`,
+      );
     }
     return `${propertyKey(keyField)}: ${propertyAccess(value, sourceField)}`;
   });

@@ -63,7 +63,10 @@ export function entityTestView(entity: EntityModel): EntityTestView {
       // parameter, so its sample value is passed as a literal instead.
       const storedValue = (field: FieldModel) =>
         field.optional || field.nullable ? sampleOf(sample, field) : propertyAccess("sample", field.name);
-      const row = unusedName("row", fields.map((field) => parameterName(field.name)));
+      const row = unusedName(
+        "row",
+        fields.map((field) => parameterName(field.name)),
+      );
       return {
         loader: indexLoader(index),
         row,

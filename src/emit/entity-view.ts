@@ -15,7 +15,14 @@ import {
   sourceInterface,
   tagInvalidator,
 } from "./names.js";
-import { commentText, docComment, objectLiteral, parameterName, propertyKey, stringLiteral } from "./typescript-syntax.js";
+import {
+  commentText,
+  docComment,
+  objectLiteral,
+  parameterName,
+  propertyKey,
+  stringLiteral,
+} from "./typescript-syntax.js";
 
 /** Everything `templates/entity.ts.hbs` lays out, as finished TypeScript fragments. */
 export interface EntityView {
@@ -98,7 +105,10 @@ export function entityView(entity: EntityModel, project: ProjectModel): EntityVi
     const match = `The ${name} whose ${fieldsAreParameters(fields)}`;
     return {
       getter,
-      getterDoc: docComment(member, `${match}: from the cache, else from \`source.${loader}\` (then cached); null when there is none.`),
+      getterDoc: docComment(
+        member,
+        `${match}: from the cache, else from \`source.${loader}\` (then cached); null when there is none.`,
+      ),
       loader,
       loaderDoc: docComment(member, `${match}, or null when there is none; serves \`${getter}\` on a miss.`),
       name: stringLiteral(index.name),
@@ -127,7 +137,12 @@ export function entityView(entity: EntityModel, project: ProjectModel): EntityVi
       comment: fieldComment(field),
     })),
     keyFields: keyFields(entity).map((field) => ({ signature: fieldSignature(field) })),
-    sourceDoc: docComment("", `The system of record for ${name}.`, sourceRoles[entity.strategy], ...versionFenceDoc(entity)),
+    sourceDoc: docComment(
+      "",
+      `The system of record for ${name}.`,
+      sourceRoles[entity.strategy],
+      ...versionFenceDoc(entity),
+    ),
     writesRequired,
     batchWrites: entity.strategy === "write-behind",
     invalidationTagUnion: tagUnion(entity),
@@ -140,7 +155,10 @@ export function entityView(entity: EntityModel, project: ProjectModel): EntityVi
       const fields = lookupFields(entity, tag.fields);
       return {
         invalidator: tagInvalidator(tag),
-        doc: docComment(member, `Drops every cached ${name} whose ${fieldsAreParameters(fields)} (tag \`${tag.pattern}\`).`),
+        doc: docComment(
+          member,
+          `Drops every cached ${name} whose ${fieldsAreParameters(fields)} (tag \`${tag.pattern}\`).`,
+        ),
         parameters: parameterList(fields),
         tagObject: objectOfParameters(fields),
       };
@@ -151,15 +169,18 @@ export function entityView(entity: EntityModel, project: ProjectModel): EntityVi
 const sourceWrites: Record<Strategy, { save: string; delete: string }> = {
   "cache-aside": {
     save: "Writes a {E} to the system of record; `save` calls it, then drops the cached entries.",
-    delete: "Deletes the {E} with this key from the system of record; `delete` calls it, then drops the cached entries.",
+    delete:
+      "Deletes the {E} with this key from the system of record; `delete` calls it, then drops the cached entries.",
   },
   "read-through": {
     save: "Writes a {E} to the system of record; `save` calls it, then drops the cached entries.",
-    delete: "Deletes the {E} with this key from the system of record; `delete` calls it, then drops the cached entries.",
+    delete:
+      "Deletes the {E} with this key from the system of record; `delete` calls it, then drops the cached entries.",
   },
   "write-through": {
     save: "Writes a {E} to the system of record; `save` calls it first, then caches the new value.",
-    delete: "Deletes the {E} with this key from the system of record; `delete` calls it, then drops the cached entries.",
+    delete:
+      "Deletes the {E} with this key from the system of record; `delete` calls it, then drops the cached entries.",
   },
   "write-behind": {
     save: "Writes a queued {E} to the system of record: the worker calls it for each `save`, at least once.",
@@ -187,7 +208,10 @@ function entityDocs(entity: EntityModel): EntityDocs {
   const ttl = `${humanDuration(entity.ttlMs)}${entity.jitter > 0 ? ` (up to ${percentage(entity.jitter)} early)` : ""}`;
   return {
     entity: docComment("", `A ${name} as the application holds it, declared in ${schemaFile}.`),
-    schema: docComment("", `Checks a ${name}: every value read from Redis or loaded from the source is parsed with it.`),
+    schema: docComment(
+      "",
+      `Checks a ${name}: every value read from Redis or loaded from the source is parsed with it.`,
+    ),
     key: docComment("", `Identifies one ${name}: \`get\`, \`delete\`, \`invalidate\` and \`keyOf\` take it${bareKey}.`),
     load: docComment(member, `The ${name} with this key, or null when there is none.`),
     loadMany: docComment(
@@ -202,8 +226,15 @@ function entityDocs(entity: EntityModel): EntityDocs {
         ? `${name} declares no tags, so \`invalidateTag\` takes nothing.`
         : `What \`invalidateTag\` takes: one object per declared tag (${entity.tags.map((tag) => `\`${tag.pattern}\``).join(", ")}).`,
     ),
-    definition: docComment("", `How the runtime caches ${name}: key layout and namespace, TTLs, strategy, indexes and tags.`),
-    repository: docComment("", `Cache of ${name} in Redis (${schemaFile}): ${entity.strategy}, TTL ${ttl}.`, repositoryRoles[entity.strategy]),
+    definition: docComment(
+      "",
+      `How the runtime caches ${name}: key layout and namespace, TTLs, strategy, indexes and tags.`,
+    ),
+    repository: docComment(
+      "",
+      `Cache of ${name} in Redis (${schemaFile}): ${entity.strategy}, TTL ${ttl}.`,
+      repositoryRoles[entity.strategy],
+    ),
     newRepository: docComment(
       member,
       entity.strategy === "cache-aside"
@@ -217,9 +248,7 @@ function entityDocs(entity: EntityModel): EntityDocs {
 function fieldsAreParameters(fields: readonly FieldModel[]): string {
   const names = fields.map((field) => `\`${field.name}\``);
   const parameters = fields.map((field) => `\`${parameterName(field.name)}\``);
-  return fields.length === 1
-    ? `${names[0]} is ${parameters[0]}`
-    : `${joinAnd(names)} are ${joinAnd(parameters)}`;
+  return fields.length === 1 ? `${names[0]} is ${parameters[0]}` : `${joinAnd(names)} are ${joinAnd(parameters)}`;
 }
 
 function joinAnd(items: readonly string[]): string {
@@ -234,7 +263,9 @@ function plural(name: string): string {
 function versionFenceDoc(entity: EntityModel): string[] {
   if (entity.strategy !== "write-behind" || entity.versionField === undefined) return [];
   const field = entity.versionField;
-  return [`Fence writes on \`${field}\` (\`WHERE ${field} < $new\`), so a late redelivery never overwrites a newer row.`];
+  return [
+    `Fence writes on \`${field}\` (\`WHERE ${field} < $new\`), so a late redelivery never overwrites a newer row.`,
+  ];
 }
 
 function runtimeImports(entity: EntityModel): string {
@@ -279,7 +310,8 @@ function objectOfParameters(fields: readonly FieldModel[]): string {
 
 function fieldComment(field: FieldModel): string {
   const notes: string[] = [];
-  if (field.type.kind === "scalar" && field.type.scalar === "date") notes.push("a date: midnight UTC, stored as YYYY-MM-DD");
+  if (field.type.kind === "scalar" && field.type.scalar === "date")
+    notes.push("a date: midnight UTC, stored as YYYY-MM-DD");
   if (field.encrypt) notes.push("encrypted in Redis");
   return notes.join("; ");
 }

@@ -17,7 +17,10 @@ export type SampleFields = ReadonlyMap<string, string>;
 export function sampleFields(entity: EntityModel, variantOf: (field: FieldModel) => Variant): SampleFields {
   const writer = new SampleWriter();
   return new Map(
-    entity.fields.map((field) => [field.name, writer.field(field, variantOf(field), field.name !== entity.versionField)]),
+    entity.fields.map((field) => [
+      field.name,
+      writer.field(field, variantOf(field), field.name !== entity.versionField),
+    ]),
   );
 }
 
@@ -53,7 +56,9 @@ class SampleWriter {
             return stringLiteral(`${name} ${variant}`);
           case "uuid":
             this.uuidCount += 1;
-            return stringLiteral(`00000000-0000-4000-8000-${String(variant * 10_000 + this.uuidCount).padStart(12, "0")}`);
+            return stringLiteral(
+              `00000000-0000-4000-8000-${String(variant * 10_000 + this.uuidCount).padStart(12, "0")}`,
+            );
           case "int":
             return String(variant);
           case "float":

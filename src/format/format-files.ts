@@ -1,7 +1,7 @@
 import type { EmittedFile } from "../emit/emit-project.js";
 import type { FormatCache } from "./format-cache.js";
 import { formatKey } from "./format-file.js";
-import { FormatPool, FormatTaskError, formatThreads, type FormatTask } from "./format-pool.js";
+import { type FormatPool, FormatTaskError, formatThreads, type FormatTask } from "./format-pool.js";
 import { batchUnits, joinUnits, planUnits, splitBatch } from "./format-units.js";
 
 /**

@@ -24,7 +24,9 @@ export interface StoredShape {
  * stored form follows it), indexes and tags are sorted (their order changes nothing stored).
  */
 export function shapeHash(shape: StoredShape): string {
-  const indexes = shape.indexes.map((index) => [index.name, index.fields]).sort(([a], [b]) => compareCodeUnits(String(a), String(b)));
+  const indexes = shape.indexes
+    .map((index) => [index.name, index.fields])
+    .sort(([a], [b]) => compareCodeUnits(String(a), String(b)));
   const tags = shape.tags.map((tag) => tag.pattern).sort(compareCodeUnits);
   const canonical = [shape.fields.map(canonicalField), shape.key, shape.serializer];
   // An entity with neither hashes as its stored form alone: its namespace did not change when

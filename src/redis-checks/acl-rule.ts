@@ -20,7 +20,9 @@ export interface AclRuleOptions {
 export function aclRuleLines(model: ProjectModel, keys: ProjectKeys, { user, db }: AclRuleOptions): string[] {
   const features = featuresInUse(model);
   const everyEntity = model.entities.map((entity) => entity.name);
-  const channels = keys.entities.filter(({ entity }) => entity.l1 !== undefined).map((entity) => entity.l1ChannelPattern);
+  const channels = keys.entities
+    .filter(({ entity }) => entity.l1 !== undefined)
+    .map((entity) => entity.l1ChannelPattern);
   const commands = [...commandsOfFeatures(features.map((use) => use.feature)), ...(db > 0 ? ["SELECT"] : [])].sort();
 
   const comments = [
@@ -41,6 +43,7 @@ export function aclRuleLines(model: ProjectModel, keys: ProjectKeys, { user, db 
     `not granted: ${grants(commandsOfFeature("cluster-connection"))}, needed on a Redis Cluster: ${runtimeCommands["cluster-connection"].why}`,
     `not granted: ${grants(commandsOfFeature("maintenance").filter((command) => !commands.includes(command)))}: ${runtimeCommands.maintenance.why}; run it as an admin user`,
     "not granted: CLIENT SETINFO, which ioredis sends on connect and ignores when refused (ioredis option disableClientInfo: true stops it)",
+    "the password goes to the server in AUTH on every connect: off loopback, connect over TLS (rediss://user:password@host:port; ioredis option tls: { ca } when a CA of your own signed the server's certificate), and check it with `cachegen doctor --redis rediss://... --tls-ca FILE`",
   ];
   const rule = [
     "ACL",

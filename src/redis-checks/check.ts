@@ -7,6 +7,16 @@ export interface Check {
   readonly details?: readonly string[];
 }
 
-export const ok = (name: string, message: string, details?: readonly string[]): Check => ({ name, severity: "ok", message, ...(details && { details }) });
-export const warn = (name: string, message: string, details?: readonly string[]): Check => ({ name, severity: "warn", message, ...(details && { details }) });
+export const ok = (name: string, message: string, details?: readonly string[]): Check => ({
+  name,
+  severity: "ok",
+  message,
+  ...(details && { details }),
+});
+export const warn = (name: string, message: string, details?: readonly string[]): Check => ({
+  name,
+  severity: "warn",
+  message,
+  ...(details && { details }),
+});
 export const error = (name: string, message: string): Check => ({ name, severity: "error", message });

@@ -50,14 +50,18 @@ export type KeyRole =
 /** The key names of `model`'s entities under `keyPrefix` (the app's own, else the configured one). */
 export function projectKeys(model: ProjectModel, keyPrefix: string = model.keyPrefix): ProjectKeys {
   const prefix = normalizePrefix(keyPrefix);
-  const layouts = model.entities.map((entity) => ({ entity, layout: layoutOf(prefix, entity, keyNamespace(entity.version, entity.shapeHash)) }));
+  const layouts = model.entities.map((entity) => ({
+    entity,
+    layout: layoutOf(prefix, entity, keyNamespace(entity.version, entity.shapeHash)),
+  }));
   const entities = layouts.map(({ entity, layout }) => entityKeys(prefix, entity, layout));
   return {
     prefix,
     match: `${escapeGlob(prefix)}*`,
     aclKeyPattern: `${escapeGlob(prefix)}*`,
     probeKey: `${prefix}cachegen-doctor-probe`,
-    clusterSpread: "each entity's keys share one hash tag, so every step is single-slot (one entity lives on one shard)",
+    clusterSpread:
+      "each entity's keys share one hash tag, so every step is single-slot (one entity lives on one shard)",
     entities,
     classify(key) {
       const found = layouts.find(({ layout }) => key.startsWith(layout.tagged));

@@ -9,7 +9,9 @@ export interface FeatureInUse {
 }
 
 /** Which entities need each feature; a feature no entity needs is left out. */
-const neededBy: Readonly<Record<Exclude<RuntimeFeature, "cluster-connection" | "maintenance">, (entity: EntityModel) => boolean>> = {
+const neededBy: Readonly<
+  Record<Exclude<RuntimeFeature, "cluster-connection" | "maintenance">, (entity: EntityModel) => boolean>
+> = {
   connection: () => true,
   read: () => true,
   invalidate: () => true,

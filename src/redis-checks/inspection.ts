@@ -24,7 +24,11 @@ export interface EntityInspection {
 }
 
 /** Measures what the census found of each entity: its current namespace, old ones, and its queue. */
-export async function inspectEntities(nodes: KeyNodes, entities: readonly EntityKeys[], census: Census): Promise<EntityInspection[]> {
+export async function inspectEntities(
+  nodes: KeyNodes,
+  entities: readonly EntityKeys[],
+  census: Census,
+): Promise<EntityInspection[]> {
   return Promise.all(
     entities.map(async (keys) => {
       const found = census.entities.get(keys.entity.name);

@@ -36,7 +36,7 @@ export async function keyNodes(connection: ServerConnection, url: string): Promi
         }
         const nodeUrl = new URL(url);
         nodeUrl.host = primary.address;
-        const { redis } = await connectToServer(nodeUrl.toString());
+        const { redis } = await connectToServer(nodeUrl.toString(), connection.tls);
         opened.push(redis);
         nodes.push({ redis, address: primary.address });
       }
@@ -71,5 +71,8 @@ function primariesOf(clusterNodes: string): { address: string; myself: boolean }
     .split("\n")
     .map((line) => line.trim().split(" "))
     .filter(([, , flags = ""]) => flags.split(",").includes("master") && !/fail|noaddr|handshake/.test(flags))
-    .map(([, address = "", flags = ""]) => ({ address: address.split("@")[0]!, myself: flags.split(",").includes("myself") }));
+    .map(([, address = "", flags = ""]) => ({
+      address: address.split("@")[0]!,
+      myself: flags.split(",").includes("myself"),
+    }));
 }

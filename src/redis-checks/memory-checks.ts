@@ -16,9 +16,13 @@ const CACHE_ONLY = "allkeys-lru";
 export function maxmemoryCheck(info: ServerInfo, keys: ProjectKeys): Check {
   const maxmemory = Number(info.get("maxmemory") ?? 0);
   const used = Number(info.get("used_memory") ?? 0);
-  if (maxmemory > 0) return ok("maxmemory", `${formatBytes(maxmemory)}, ${formatBytes(used)} used (${formatPercent(used / maxmemory)})`);
+  if (maxmemory > 0)
+    return ok("maxmemory", `${formatBytes(maxmemory)}, ${formatBytes(used)} used (${formatPercent(used / maxmemory)})`);
   const queues = queueKeys(keys);
-  const lost = queues.length > 0 ? `, the write-behind queue (${queues.join(", ")}) with saves not yet in the source among them` : "";
+  const lost =
+    queues.length > 0
+      ? `, the write-behind queue (${queues.join(", ")}) with saves not yet in the source among them`
+      : "";
   const hostMemory = Number(info.get("total_system_memory") ?? 0);
   const limit =
     hostMemory > 0
@@ -37,7 +41,11 @@ export function evictionPolicyCheck(info: ServerInfo, keys: ProjectKeys): Check 
   const queues = queueKeys(keys);
   const recommended = queues.length > 0 ? WITH_WRITE_BEHIND : CACHE_ONLY;
   const unlimited = Number(info.get("maxmemory") ?? 0) === 0 ? " (it acts once maxmemory is set)" : "";
-  if (family === undefined) return warn("maxmemory-policy", `${policy}${unlimited}: not a policy this check knows; set ${recommended}: CONFIG SET maxmemory-policy ${recommended}`);
+  if (family === undefined)
+    return warn(
+      "maxmemory-policy",
+      `${policy}${unlimited}: not a policy this check knows; set ${recommended}: CONFIG SET maxmemory-policy ${recommended}`,
+    );
   const details = byStrategy(keys.entities.map(({ entity }) => entity)).map(
     ([strategy, entities]) => `${strategy} (${entities.join(", ")}): ${effect(strategy, family, policy, queues)}`,
   );
@@ -70,7 +78,10 @@ function effect(strategy: Strategy, family: PolicyFamily, policy: string, queues
         return "saves reject with CacheUnavailableError (not acknowledged, so nothing is lost); values already written to the source are not evicted to make room, so Redis stays full until their TTLs run out";
     }
   }
-  const refused = strategy === "write-through" ? "saves still reach the source, but fills and puts are refused (OOM)" : "fills are refused (OOM)";
+  const refused =
+    strategy === "write-through"
+      ? "saves still reach the source, but fills and puts are refused (OOM)"
+      : "fills are refused (OOM)";
   switch (family) {
     case "allkeys":
       return `${policy} evicts entries to make room; an evicted entry is a miss, loaded again from the source: fine for a cache`;
@@ -92,7 +103,10 @@ function familyOf(policy: string): PolicyFamily | undefined {
 function byStrategy(entities: readonly EntityModel[]): [Strategy, string[]][] {
   const order: readonly Strategy[] = ["cache-aside", "read-through", "write-through", "write-behind"];
   return order
-    .map((strategy): [Strategy, string[]] => [strategy, entities.filter((entity) => entity.strategy === strategy).map((entity) => entity.name)])
+    .map((strategy): [Strategy, string[]] => [
+      strategy,
+      entities.filter((entity) => entity.strategy === strategy).map((entity) => entity.name),
+    ])
     .filter(([, names]) => names.length > 0);
 }
 

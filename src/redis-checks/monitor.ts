@@ -3,6 +3,7 @@ import type { EntityKeys, ProjectKeys } from "./entity-layout.js";
 import { KeyCensus, type Census } from "./key-census.js";
 import { keyNodes, type KeyNodes } from "./key-nodes.js";
 import { measureQueue, type QueueFigures } from "./queue-figures.js";
+import type { ClientTls } from "./tls-probe.js";
 import { figuresBetween, readServerFigures, type ServerFigures } from "./server-figures.js";
 
 export interface EntityFigures {
@@ -44,8 +45,8 @@ export class Monitor {
   ) {}
 
   /** Throws ConnectionError when the server cannot be used. */
-  static async open(url: string, keys: ProjectKeys): Promise<Monitor> {
-    const connection = await connectToServer(url);
+  static async open(url: string, keys: ProjectKeys, tls?: ClientTls): Promise<Monitor> {
+    const connection = await connectToServer(url, tls);
     try {
       const nodes = await keyNodes(connection, url);
       return new Monitor(connection, nodes, keys, new KeyCensus(nodes.nodes, keys));

@@ -31,10 +31,16 @@ export async function latencyCheck(redis: Redis, probeKey: string): Promise<Chec
   const p99 = times[Math.ceil(0.99 * ROUND_TRIPS) - 1]!;
   const figures = `GET x${ROUND_TRIPS}: median ${formatMs(median)}, p99 ${formatMs(p99)}`;
   if (p99 > SLOW_P99_MS) {
-    return warn("latency", `${figures}: calls this slow hit the runtime's timeoutMs (default 100 ms) and open the circuit breaker; move Redis closer to the app or raise timeoutMs`);
+    return warn(
+      "latency",
+      `${figures}: calls this slow hit the runtime's timeoutMs (default 100 ms) and open the circuit breaker; move Redis closer to the app or raise timeoutMs`,
+    );
   }
   if (median > SLOW_MEDIAN_MS) {
-    return warn("latency", `${figures}: every cache hit pays this; move Redis closer to the app, or add an l1 tier to hot entities`);
+    return warn(
+      "latency",
+      `${figures}: every cache hit pays this; move Redis closer to the app, or add an l1 tier to hot entities`,
+    );
   }
   return ok("latency", figures);
 }
@@ -50,10 +56,16 @@ export async function scriptingCheck(redis: Redis): Promise<Check> {
   } catch (failure) {
     const message = failure instanceof Error ? failure.message : String(failure);
     if (/NOPERM/.test(message)) {
-      return error("scripting", `${message}: the runtime runs Lua scripts for every miss, fill and invalidation; grant +eval +evalsha (see \`cachegen acl\`)`);
+      return error(
+        "scripting",
+        `${message}: the runtime runs Lua scripts for every miss, fill and invalidation; grant +eval +evalsha (see \`cachegen acl\`)`,
+      );
     }
     if (/unknown command/i.test(message)) {
-      return error("scripting", `${message}: scripting is disabled on this server (EVAL renamed or removed), and the runtime needs it for every miss, fill and invalidation`);
+      return error(
+        "scripting",
+        `${message}: scripting is disabled on this server (EVAL renamed or removed), and the runtime needs it for every miss, fill and invalidation`,
+      );
     }
     return error("scripting", `${message}: the runtime needs EVAL and EVALSHA for every miss, fill and invalidation`);
   }

@@ -39,7 +39,10 @@ export async function measureSample(keys: NamespaceKeys): Promise<SampleFigures>
   return {
     memoryBytes: memoryRefused ? undefined : Math.round(mean * keys.count),
     exact: keys.sample.length === keys.count,
-    ttlMs: expiring.length === 0 ? undefined : { min: expiring[0]!, median: expiring[Math.floor((expiring.length - 1) / 2)]!, max: expiring.at(-1)! },
+    ttlMs:
+      expiring.length === 0
+        ? undefined
+        : { min: expiring[0]!, median: expiring[Math.floor((expiring.length - 1) / 2)]!, max: expiring.at(-1)! },
     withoutExpiry: ttls.length - expiring.length,
   };
 }

@@ -60,7 +60,8 @@ export function figuresBetween(before: ServerFigures, after: ServerFigures): Ser
 
 /** Every primary of a cluster as one: counters and memory summed. */
 export function totalOf(servers: readonly ServerFigures[]): ServerFigures {
-  const sum = (pick: (figures: ServerFigures) => number) => servers.reduce((total, figures) => total + pick(figures), 0);
+  const sum = (pick: (figures: ServerFigures) => number) =>
+    servers.reduce((total, figures) => total + pick(figures), 0);
   return {
     address: "total",
     at: Math.max(...servers.map((figures) => figures.at)),

@@ -21,5 +21,8 @@ export function authCheck(target: ConnectionTarget): Check {
 export function tlsCheck(target: ConnectionTarget): Check {
   if (target.tls) return ok("tls", "rediss://: the connection is encrypted");
   if (target.loopback) return ok("tls", "not used; acceptable on loopback only");
-  return warn("tls", `traffic to ${target.host} is not encrypted: enable TLS on the server (tls-port) and connect with rediss://`);
+  return warn(
+    "tls",
+    `traffic to ${target.host} is not encrypted: enable TLS on the server (tls-port) and connect with rediss://`,
+  );
 }

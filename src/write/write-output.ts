@@ -46,7 +46,11 @@ export async function writeOutput(
 
 /** Writes a file, refusing (ELOOP) to write through a symbolic link put there since the comparison. */
 function writeText(path: string, content: string): void {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0), 0o666);
+  const fd = openSync(
+    path,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0),
+    0o666,
+  );
   try {
     writeFileSync(fd, content);
   } finally {

@@ -75,7 +75,9 @@ class Watch {
   }
 
   redisErrors(): string[] {
-    return this.events.filter((event) => event.type === "redis-error").map((event) => `${event.entity} ${event.detail}: ${String(event.error)}`);
+    return this.events
+      .filter((event) => event.type === "redis-error")
+      .map((event) => `${event.entity} ${event.detail}: ${String(event.error)}`);
   }
 
   errorCounts(): number[] {
@@ -149,7 +151,10 @@ async function exerciseCatalog(redis: Redis, watch: Watch): Promise<void> {
     loadBySlug: (slug: string) => products.findBy("slug", slug),
   });
   products.put(example.product);
-  const reviews = new MemorySource((r: typeof example.review) => ({ productSku: r.productSku, customerId: r.customerId }));
+  const reviews = new MemorySource((r: typeof example.review) => ({
+    productSku: r.productSku,
+    customerId: r.customerId,
+  }));
   reviews.put(example.review);
   const stock = new MemorySource((s: typeof example.stockLevel) => ({ warehouseId: s.warehouseId, sku: s.sku }));
   const coupons = new MemorySource((c: typeof example.coupon) => ({ code: c.code }));
@@ -231,7 +236,9 @@ describe("cachegen acl", () => {
     expect(stdout).toMatch(/^# l1 \(Customer\): /m);
     expect(stdout).toMatch(/^# write-through-writers \(Coupon\): /m);
     expect(stdout).toMatch(/^# write-behind \(Order\): /m);
-    expect(stdout).toContain(`ACL SETUSER cachegen on resetpass ">${PASSWORD_PLACEHOLDER}" resetkeys "~app:*" resetchannels "&app:{Customer}:*:l1" -@all +`);
+    expect(stdout).toContain(
+      `ACL SETUSER cachegen on resetpass ">${PASSWORD_PLACEHOLDER}" resetkeys "~app:*" resetchannels "&app:{Customer}:*:l1" -@all +`,
+    );
   });
 
   it("refuses a user name that would not paste safely (exit 2)", async () => {
@@ -324,14 +331,18 @@ describe("cachegen acl for the app's own connection", () => {
   async function exerciseReadAndWriteBehind(redis: Redis, watch: Watch, keyPrefix?: string): Promise<void> {
     const categories = new MemorySource((c: typeof example.category) => ({ id: c.id }));
     categories.put(example.category);
-    const categoryRepository = watch.track(new CategoryRepository({ redis, source: categories, onEvent: watch.onEvent, ...(keyPrefix && { keyPrefix }) }));
+    const categoryRepository = watch.track(
+      new CategoryRepository({ redis, source: categories, onEvent: watch.onEvent, ...(keyPrefix && { keyPrefix }) }),
+    );
     expect(await categoryRepository.get(example.category.id)).toEqual(example.category);
     expect(await categoryRepository.get(example.category.id)).toEqual(example.category);
     expect(categoryRepository.stats()).toMatchObject({ hits: 1, loads: 1 });
     await categoryRepository.save({ ...example.category, productCount: 3 });
 
     const orders = new MemorySource((o: Order) => ({ id: o.id }));
-    const orderRepository = watch.track(new OrderRepository({ redis, source: orders, onEvent: watch.onEvent, ...(keyPrefix && { keyPrefix }) }));
+    const orderRepository = watch.track(
+      new OrderRepository({ redis, source: orders, onEvent: watch.onEvent, ...(keyPrefix && { keyPrefix }) }),
+    );
     const worker = orderRepository.startWorker();
     try {
       const order: Order = {
@@ -353,7 +364,10 @@ describe("cachegen acl for the app's own connection", () => {
 
   it("grants SELECT when the app's URL names a database (--redis URL or --db), and the runtime works there", async () => {
     const user = "shop-db2";
-    const { rule, connect, url } = await createUserFromRule(packageRoot, user, ["--redis", `redis://127.0.0.1:${server.port}/2`]);
+    const { rule, connect, url } = await createUserFromRule(packageRoot, user, [
+      "--redis",
+      `redis://127.0.0.1:${server.port}/2`,
+    ]);
     expect(rule).toContain(" +select ");
     const redis = await connect(2);
     const watch = new Watch();
@@ -374,7 +388,9 @@ describe("cachegen acl for the app's own connection", () => {
 
     const byNumber = await runCli(packageRoot, ["acl", "--db", "2"]);
     expect(byNumber.stdout.split("\n").at(-2)).toBe(rule.replace(`SETUSER ${user} `, "SETUSER cachegen "));
-    expect(byNumber.stdout).toContain("# +select: the app's connection uses database 2, and ioredis sends SELECT 2 on every connect");
+    expect(byNumber.stdout).toContain(
+      "# +select: the app's connection uses database 2, and ioredis sends SELECT 2 on every connect",
+    );
   });
 
   it("without a database says in the rule how to grant SELECT, and doctor names the missing grant", async () => {
@@ -396,12 +412,16 @@ describe("cachegen acl for the app's own connection", () => {
     const user = "scripter";
     const { connect } = await createUserFromRule(packageRoot, user);
     const { stdout } = await runCli(packageRoot, ["acl"]);
-    expect(stdout).toMatch(/^# \+eval lets this user run scripts of its own, but Redis checks this rule on every redis\.call inside a script/m);
+    expect(stdout).toMatch(
+      /^# \+eval lets this user run scripts of its own, but Redis checks this rule on every redis\.call inside a script/m,
+    );
     await admin.set("other-app:secret", "x");
     const redis = await connect();
     try {
       await expect(redis.eval("return redis.call('GET', KEYS[1])", 1, "other-app:secret")).rejects.toThrow(/NOPERM/);
-      await expect(redis.eval("return redis.call('GET', 'other-app:secret')", 0)).rejects.toThrow(/can't access at least one of the keys/);
+      await expect(redis.eval("return redis.call('GET', 'other-app:secret')", 0)).rejects.toThrow(
+        /can't access at least one of the keys/,
+      );
       await expect(redis.eval("return redis.call('FLUSHALL')", 0)).rejects.toThrow(/can't run this command/);
       await expect(redis.eval("return redis.call('KEYS', '*')", 0)).rejects.toThrow(/can't run this command/);
       expect(await redis.eval("return redis.call('GET', 'app:mine')", 0)).toBeNull();
@@ -424,7 +444,12 @@ describe("cachegen acl for the app's own connection", () => {
         loadByEmail: (email: string) => customers.findBy("email", email),
       });
       customers.put(example.customer);
-      const options = { source: customers, keyPrefix: "shop", encryptionKeys: example.encryptionKeys, onEvent: watch.onEvent };
+      const options = {
+        source: customers,
+        keyPrefix: "shop",
+        encryptionKeys: example.encryptionKeys,
+        onEvent: watch.onEvent,
+      };
       const reader = watch.track(new CustomerRepository({ redis, ...options }));
       const writer = watch.track(new CustomerRepository({ redis: other, ...options }));
       expect(await reader.get(example.customer.id)).toEqual(example.customer);
@@ -447,6 +472,8 @@ describe("cachegen acl for the app's own connection", () => {
     expect(disagree.stderr).toContain("--db 1 and --redis (database 2) disagree; give one of them");
     const badPrefix = await runCli(packageRoot, ["acl", "--key-prefix", "a{b}"]);
     expect(badPrefix.code).toBe(2);
-    expect(badPrefix.stderr).toContain('--key-prefix "a{b}": a key prefix is not empty and has no whitespace, { } * ? [ ] or \\; pass the keyPrefix the app gives its repositories');
+    expect(badPrefix.stderr).toContain(
+      '--key-prefix "a{b}": a key prefix is not empty and has no whitespace, { } * ? [ ] or \\; pass the keyPrefix the app gives its repositories',
+    );
   });
 });

@@ -8,7 +8,12 @@ import { runCli } from "./cli-harness.js";
  * Runs `cachegen acl --user <user> [aclArgs]` in `cwd` and creates that user through `admin`, with a
  * fresh password in place of the placeholder. Returns the printed rule and the user's password.
  */
-export async function createAppUser(admin: Redis, cwd: string, user: string, aclArgs: readonly string[] = []): Promise<{ rule: string; password: string }> {
+export async function createAppUser(
+  admin: Redis,
+  cwd: string,
+  user: string,
+  aclArgs: readonly string[] = [],
+): Promise<{ rule: string; password: string }> {
   const { code, stdout, stderr } = await runCli(cwd, ["acl", "--user", user, ...aclArgs]);
   expect(stderr).toBe("");
   expect(code).toBe(0);

@@ -11,10 +11,14 @@ describe("messages say where each setting came from", () => {
     expect(flag.code).toBe(1);
     expect(flag.stderr).toContain('schemas folder "nope" (given with --schemas) does not exist');
 
-    const fromFile = await runCli(await project({ "cachegen.config.json": JSON.stringify({ schemas: "defs" }) }), ["validate"]);
+    const fromFile = await runCli(await project({ "cachegen.config.json": JSON.stringify({ schemas: "defs" }) }), [
+      "validate",
+    ]);
     expect(fromFile.stderr).toContain('schemas folder "defs" (set in cachegen.config.json) does not exist');
 
-    const byDefault = await runCli(await project({ "cachegen.config.json": JSON.stringify({ keyPrefix: "x" }) }), ["validate"]);
+    const byDefault = await runCli(await project({ "cachegen.config.json": JSON.stringify({ keyPrefix: "x" }) }), [
+      "validate",
+    ]);
     expect(byDefault.stderr).toContain('schemas folder "schemas" (the default) does not exist');
   });
 
@@ -37,7 +41,9 @@ describe("messages say where each setting came from", () => {
     });
     const result = await runCli(cwd, ["generate"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/both cachegen\.config\.json and "cachegen" in package\.json configure cachegen; keep one/);
+    expect(result.stderr).toMatch(
+      /both cachegen\.config\.json and "cachegen" in package\.json configure cachegen; keep one/,
+    );
     const chosen = await runCli(cwd, ["validate", "--config", "cachegen.config.json"]);
     expect(chosen.code).toBe(0);
   });
@@ -46,6 +52,8 @@ describe("messages say where each setting came from", () => {
     const cwd = await project({ "cachegen.config.json": JSON.stringify({ schemas: "cache" }) });
     const result = await runCli(cwd, ["generate", "--out", "cache"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('schemas (set in cachegen.config.json) and out (given with --out) are both "cache"');
+    expect(result.stderr).toContain(
+      'schemas (set in cachegen.config.json) and out (given with --out) are both "cache"',
+    );
   });
 });

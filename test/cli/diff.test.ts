@@ -42,9 +42,11 @@ function applyDiff(before: string, diff: string): string {
 
 describe("unifiedDiff", () => {
   it("turns the old text into the new one when applied, final newline or not", () => {
-    const text = fc.array(fc.constantFrom("a", "b", "c", "", "d d"), { maxLength: 40 }).chain((lines) =>
-      fc.boolean().map((newlineAtEnd) => lines.join("\n") + (newlineAtEnd && lines.length > 0 ? "\n" : "")),
-    );
+    const text = fc
+      .array(fc.constantFrom("a", "b", "c", "", "d d"), { maxLength: 40 })
+      .chain((lines) =>
+        fc.boolean().map((newlineAtEnd) => lines.join("\n") + (newlineAtEnd && lines.length > 0 ? "\n" : "")),
+      );
     fc.assert(
       fc.property(text, text, (before, after) => {
         const diff = unifiedDiff(before, after, { before: "a/f", after: "b/f" });
@@ -56,11 +58,20 @@ describe("unifiedDiff", () => {
   });
 
   it("writes headers and ranges as diff -u does", () => {
-    expect(unifiedDiff("1\n2\n3\n4\n5\n6\n7\n8\n9\n", "1\n2\n3\n4\nfive\n6\n7\n8\n9\n", { before: "a/x.ts", after: "b/x.ts" })).toBe(
+    expect(
+      unifiedDiff("1\n2\n3\n4\n5\n6\n7\n8\n9\n", "1\n2\n3\n4\nfive\n6\n7\n8\n9\n", {
+        before: "a/x.ts",
+        after: "b/x.ts",
+      }),
+    ).toBe(
       ["--- a/x.ts", "+++ b/x.ts", "@@ -2,7 +2,7 @@", " 2", " 3", " 4", "-5", "+five", " 6", " 7", " 8", ""].join("\n"),
     );
-    expect(unifiedDiff(undefined, "new\n", { before: "a/n", after: "b/n" })).toBe("--- /dev/null\n+++ b/n\n@@ -0,0 +1 @@\n+new\n");
-    expect(unifiedDiff("old\n", undefined, { before: "a/o", after: "b/o" })).toBe("--- a/o\n+++ /dev/null\n@@ -1 +0,0 @@\n-old\n");
+    expect(unifiedDiff(undefined, "new\n", { before: "a/n", after: "b/n" })).toBe(
+      "--- /dev/null\n+++ b/n\n@@ -0,0 +1 @@\n+new\n",
+    );
+    expect(unifiedDiff("old\n", undefined, { before: "a/o", after: "b/o" })).toBe(
+      "--- a/o\n+++ /dev/null\n@@ -1 +0,0 @@\n-old\n",
+    );
     expect(unifiedDiff("x", "x\n", { before: "a/e", after: "b/e" })).toBe(
       "--- a/e\n+++ b/e\n@@ -1 +1 @@\n-x\n\\ No newline at end of file\n+x\n",
     );
@@ -69,9 +80,16 @@ describe("unifiedDiff", () => {
 
 describe("--diff", () => {
   async function driftedProject(): Promise<string> {
-    const cwd = await project({ "cachegen.config.json": config, "schemas/user.yaml": userSchema, "schemas/team.yaml": teamSchema });
+    const cwd = await project({
+      "cachegen.config.json": config,
+      "schemas/user.yaml": userSchema,
+      "schemas/team.yaml": teamSchema,
+    });
     expect((await runCli(cwd, ["generate"])).code).toBe(0);
-    await writeFile(join(cwd, "schemas", "user.yaml"), userSchema.replace("ttl: 1h", "ttl: 2h").replace(/invalidates:\n.*\n/, ""));
+    await writeFile(
+      join(cwd, "schemas", "user.yaml"),
+      userSchema.replace("ttl: 1h", "ttl: 2h").replace(/invalidates:\n.*\n/, ""),
+    );
     await rm(join(cwd, "schemas", "team.yaml"));
     await rm(join(cwd, "generated", "user.test.ts"));
     return cwd;

@@ -22,17 +22,28 @@ describe("doctor's checks on facts no local server shows", () => {
     expect(check).toEqual({
       name: "version",
       severity: "error",
-      message: "Redis 6.0.16 is older than 6.2.0 (XAUTOCLAIM, write-behind), which the schemas need; upgrade the server",
+      message:
+        "Redis 6.0.16 is older than 6.2.0 (XAUTOCLAIM, write-behind), which the schemas need; upgrade the server",
     });
   });
 
   it("warns about a remote host without password or TLS, and names what to do", () => {
     const target = redisTarget("redis://cache.internal.example:6379", {});
-    expect(authCheck(target)).toMatchObject({ severity: "warn", message: expect.stringMatching(/^no password for cache\.internal\.example: .*`cachegen acl`/) });
-    expect(tlsCheck(target)).toMatchObject({ severity: "warn", message: expect.stringContaining("connect with rediss://") });
+    expect(authCheck(target)).toMatchObject({
+      severity: "warn",
+      message: expect.stringMatching(/^no password for cache\.internal\.example: .*`cachegen acl`/),
+    });
+    expect(tlsCheck(target)).toMatchObject({
+      severity: "warn",
+      message: expect.stringContaining("connect with rediss://"),
+    });
     const secured = redisTarget("rediss://app:pw@cache.internal.example:6380", {});
     expect(authCheck(secured)).toEqual({ name: "auth", severity: "ok", message: "authenticated as app" });
-    expect(tlsCheck(secured)).toEqual({ name: "tls", severity: "ok", message: "rediss://: the connection is encrypted" });
+    expect(tlsCheck(secured)).toEqual({
+      name: "tls",
+      severity: "ok",
+      message: "rediss://: the connection is encrypted",
+    });
     expect(secured.shown).toBe("rediss://app:***@cache.internal.example:6380");
   });
 

@@ -41,17 +41,22 @@ const durable = ["--appendonly", "yes", "--appendfsync", "everysec"];
 /** Durable, and with a limit and a policy that suits write-behind: no warning. */
 const healthy = [...durable, "--maxmemory", "256mb", "--maxmemory-policy", "volatile-lru"];
 
-
 describe("cachegen doctor", () => {
   it("passes a well-configured server: every check ok, exit 0", async () => {
     const { code, stdout, line } = await doctor(await spawnRedis(healthy));
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Checking redis:\/\/127\.0\.0\.1:\d+ against 7 entities in schemas\/$/m);
     expect(line("connection")).toMatch(/^connection: ok: connected to /);
-    expect(line("version")).toMatch(/^version: ok: Redis \d+\.\d+\.\d+; the schemas need >= 6\.2\.0 \(XAUTOCLAIM, write-behind\)$/);
+    expect(line("version")).toMatch(
+      /^version: ok: Redis \d+\.\d+\.\d+; the schemas need >= 6\.2\.0 \(XAUTOCLAIM, write-behind\)$/,
+    );
     expect(line("maxmemory")).toMatch(/^maxmemory: ok: 256\.0 MiB, [\d.]+ [KM]iB used \(\d+\.\d%\)$/);
-    expect(line("maxmemory-policy")).toBe("maxmemory-policy: ok: volatile-lru, for the declared strategies when Redis is full:");
-    expect(line("persistence")).toMatch(/^persistence: ok: appendonly yes, appendfsync everysec: a crash loses at most the last second/);
+    expect(line("maxmemory-policy")).toBe(
+      "maxmemory-policy: ok: volatile-lru, for the declared strategies when Redis is full:",
+    );
+    expect(line("persistence")).toMatch(
+      /^persistence: ok: appendonly yes, appendfsync everysec: a crash loses at most the last second/,
+    );
     expect(line("latency")).toMatch(/^latency: ok: GET x20: median [\d.]+ ms, p99 [\d.]+ ms$/);
     expect(line("auth")).toBe("auth: ok: no password; acceptable on loopback only");
     expect(line("tls")).toBe("tls: ok: not used; acceptable on loopback only");
@@ -79,8 +84,12 @@ describe("cachegen doctor", () => {
   });
 
   it("explains a volatile-* policy per strategy: cache entries are evicted, the write-behind queue never", async () => {
-    const { line, details } = await doctor(await spawnRedis([...durable, "--maxmemory", "256mb", "--maxmemory-policy", "volatile-lfu"]));
-    expect(line("maxmemory-policy")).toBe("maxmemory-policy: ok: volatile-lfu, for the declared strategies when Redis is full:");
+    const { line, details } = await doctor(
+      await spawnRedis([...durable, "--maxmemory", "256mb", "--maxmemory-policy", "volatile-lfu"]),
+    );
+    expect(line("maxmemory-policy")).toBe(
+      "maxmemory-policy: ok: volatile-lfu, for the declared strategies when Redis is full:",
+    );
     expect(details("maxmemory-policy")).toEqual([
       "cache-aside (Product): every entry has a TTL, so volatile-lfu can evict any of them; an evicted entry is a miss, loaded again from the source: fine",
       "read-through (Category, Customer, Review): every entry has a TTL, so volatile-lfu can evict any of them; an evicted entry is a miss, loaded again from the source: fine",
@@ -90,22 +99,35 @@ describe("cachegen doctor", () => {
   });
 
   it("warns when an allkeys-* policy could evict the write-behind queue, and says what to set", async () => {
-    const { code, line, details, stdout } = await doctor(await spawnRedis([...durable, "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"]));
+    const { code, line, details, stdout } = await doctor(
+      await spawnRedis([...durable, "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"]),
+    );
     expect(code).toBe(0);
-    expect(line("maxmemory-policy")).toMatch(/^maxmemory-policy: warn: allkeys-lru can evict the write-behind queue .*CONFIG SET maxmemory-policy volatile-lru$/);
+    expect(line("maxmemory-policy")).toMatch(
+      /^maxmemory-policy: warn: allkeys-lru can evict the write-behind queue .*CONFIG SET maxmemory-policy volatile-lru$/,
+    );
     expect(details("maxmemory-policy")).toContain(
       "write-behind (Order): allkeys-lru can evict the queue (app:{Order}:q) and values whose write is still queued (neither expires): saves already acknowledged are lost before they reach the source",
     );
-    expect(details("maxmemory-policy")).toContain("read-through (Category, Customer, Review): allkeys-lru evicts entries to make room; an evicted entry is a miss, loaded again from the source: fine for a cache");
+    expect(details("maxmemory-policy")).toContain(
+      "read-through (Category, Customer, Review): allkeys-lru evicts entries to make room; an evicted entry is a miss, loaded again from the source: fine for a cache",
+    );
     expect(stdout).toContain("0 errors, 1 warning.");
   });
 
   it("is content with allkeys-lru for a cache-only deployment, and recommends it over noeviction", async () => {
     const cwd = await project({ "cachegen.config.json": config, "schemas/team.yaml": teamSchema });
-    const { code, line, details } = await doctor(await spawnRedis(["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"]), cwd);
+    const { code, line, details } = await doctor(
+      await spawnRedis(["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"]),
+      cwd,
+    );
     expect(code).toBe(0);
-    expect(line("maxmemory-policy")).toBe("maxmemory-policy: ok: allkeys-lru, for the declared strategies when Redis is full:");
-    expect(details("maxmemory-policy")).toEqual(["cache-aside (Team): allkeys-lru evicts entries to make room; an evicted entry is a miss, loaded again from the source: fine for a cache"]);
+    expect(line("maxmemory-policy")).toBe(
+      "maxmemory-policy: ok: allkeys-lru, for the declared strategies when Redis is full:",
+    );
+    expect(details("maxmemory-policy")).toEqual([
+      "cache-aside (Team): allkeys-lru evicts entries to make room; an evicted entry is a miss, loaded again from the source: fine for a cache",
+    ]);
     expect(line("persistence")).toMatch(/^persistence: ok: not needed: no entity uses write-behind/);
     expect(line("version")).toMatch(/the schemas need >= 4\.0\.0 \(UNLINK, read\)$/);
 
@@ -116,9 +138,13 @@ describe("cachegen doctor", () => {
   });
 
   it("warns that noeviction makes writes fail (and reads fail open) when Redis is full", async () => {
-    const { line, details } = await doctor(await spawnRedis([...durable, "--maxmemory", "10mb", "--maxmemory-policy", "noeviction"]));
+    const { line, details } = await doctor(
+      await spawnRedis([...durable, "--maxmemory", "10mb", "--maxmemory-policy", "noeviction"]),
+    );
     expect(line("maxmemory")).toMatch(/^maxmemory: ok: 10\.0 MiB, /);
-    expect(line("maxmemory-policy")).toMatch(/^maxmemory-policy: warn: noeviction: a full Redis refuses new entries .*CONFIG SET maxmemory-policy volatile-lru$/);
+    expect(line("maxmemory-policy")).toMatch(
+      /^maxmemory-policy: warn: noeviction: a full Redis refuses new entries .*CONFIG SET maxmemory-policy volatile-lru$/,
+    );
     expect(details("maxmemory-policy")).toContain(
       "write-behind (Order): saves reject with CacheUnavailableError (not acknowledged, so nothing is lost); values already written to the source are not evicted to make room, so Redis stays full until their TTLs run out",
     );
@@ -131,9 +157,13 @@ describe("cachegen doctor", () => {
       'persistence: warn: appendonly no and no RDB save points (save ""): queued write-behind saves of Order are lost if Redis stops; turn on the AOF: CONFIG SET appendonly yes (appendfsync everysec is the default), then CONFIG REWRITE to keep it across restarts',
     );
     const snapshots = await doctor(await spawnRedis(["--save", "60 1"]));
-    expect(snapshots.line("persistence")).toMatch(/^persistence: warn: RDB snapshots only \(save 60 1\): write-behind saves of Order acknowledged since the last snapshot are lost if Redis dies; turn on the AOF: CONFIG SET appendonly yes/);
+    expect(snapshots.line("persistence")).toMatch(
+      /^persistence: warn: RDB snapshots only \(save 60 1\): write-behind saves of Order acknowledged since the last snapshot are lost if Redis dies; turn on the AOF: CONFIG SET appendonly yes/,
+    );
     const lazyFsync = await doctor(await spawnRedis(["--appendonly", "yes", "--appendfsync", "no"]));
-    expect(lazyFsync.line("persistence")).toMatch(/^persistence: warn: appendonly yes but appendfsync no: .*CONFIG SET appendfsync everysec$/);
+    expect(lazyFsync.line("persistence")).toMatch(
+      /^persistence: warn: appendonly yes but appendfsync no: .*CONFIG SET appendfsync everysec$/,
+    );
   });
 
   it("fails (exit 1) when the password is missing or wrong, saying authentication failed (not that Redis is down)", async () => {
@@ -153,7 +183,9 @@ describe("cachegen doctor", () => {
       /^connection: error: authentication failed at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ as default: WRONGPASS .*: the user or password in the URL is wrong, or the user is off; put the right ones in the URL .*ACL GETUSER <user>\)$/,
     );
     const wrongUser = await doctor(url.replace("redis://", "redis://reader:nope@"));
-    expect(wrongUser.line("connection")).toMatch(/^connection: error: authentication failed at redis:\/\/reader:\*\*\*@127\.0\.0\.1:\d+ as reader: WRONGPASS /);
+    expect(wrongUser.line("connection")).toMatch(
+      /^connection: error: authentication failed at redis:\/\/reader:\*\*\*@127\.0\.0\.1:\d+ as reader: WRONGPASS /,
+    );
     for (const { stdout } of [anonymous, wrong, wrongUser]) {
       expect(stdout).not.toContain("start Redis there");
       expect(stdout).not.toContain("cannot reach");
@@ -172,7 +204,10 @@ describe("cachegen doctor", () => {
     const admin = new Redis(url);
     const { password } = await createAppUser(admin, examples, "shop", ["--key-prefix", "shop"]);
 
-    const { code, stdout, line } = await doctor(url.replace("redis://", `redis://shop:${password}@`), examples, ["--key-prefix", "shop"]);
+    const { code, stdout, line } = await doctor(url.replace("redis://", `redis://shop:${password}@`), examples, [
+      "--key-prefix",
+      "shop",
+    ]);
     expect(stdout).not.toContain(": warn: ");
     expect(stdout.trimEnd().split("\n").at(-1)).toBe("All checks passed.");
     expect(code).toBe(0);
@@ -188,7 +223,9 @@ describe("cachegen doctor", () => {
   it("fails (exit 1) when scripting is disabled on the server", async () => {
     const { code, line, stdout } = await doctor(await spawnRedis([...healthy, "--rename-command", "EVAL", ""]));
     expect(code).toBe(1);
-    expect(line("scripting")).toMatch(/^scripting: error: ERR unknown command 'eval'.*: scripting is disabled on this server/);
+    expect(line("scripting")).toMatch(
+      /^scripting: error: ERR unknown command 'eval'.*: scripting is disabled on this server/,
+    );
     expect(stdout).toContain("1 error, 0 warnings.");
   });
 
@@ -201,10 +238,14 @@ describe("cachegen doctor", () => {
   it("fails (exit 1) when Redis cannot be reached, saying what to do", async () => {
     const { code, stdout } = await doctor(`redis://127.0.0.1:${await freePort()}`);
     expect(code).toBe(1);
-    expect(stdout).toMatch(/^connection: error: cannot reach redis:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED .*; start Redis there, or pass --redis URL \(or set REDIS_URL\)$/m);
+    expect(stdout).toMatch(
+      /^connection: error: cannot reach redis:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED .*; start Redis there, or pass --redis URL \(or set REDIS_URL\)$/m,
+    );
     const tlsToPlain = await doctor((await spawnRedis()).replace("redis://", "rediss://"));
     expect(tlsToPlain.code).toBe(1);
-    expect(tlsToPlain.line("connection")).toMatch(/^connection: error: cannot reach rediss:\/\/127\.0\.0\.1:\d+: .*; if this port does not speak TLS, use redis:\/\/$/);
+    expect(tlsToPlain.line("connection")).toMatch(
+      /^connection: error: cannot reach rediss:\/\/127\.0\.0\.1:\d+: .*; if this port does not speak TLS, use redis:\/\/$/,
+    );
   });
 
   it("takes REDIS_URL when --redis is absent, and refuses a URL that is not redis:// (exit 2)", async () => {

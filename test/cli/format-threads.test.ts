@@ -42,7 +42,10 @@ describe("formatting in worker threads", () => {
     const { FormatPool } = (await import(built)) as typeof import("../../src/format/format-pool.js");
     const pool = new FormatPool();
     try {
-      const tasks = ["const a = {x:1}", "const b = [1,2]", "let c = 'q'"].map((text) => ({ text, language: "typescript" as const }));
+      const tasks = ["const a = {x:1}", "const b = [1,2]", "let c = 'q'"].map((text) => ({
+        text,
+        language: "typescript" as const,
+      }));
       expect(await pool.format(tasks, 2)).toEqual(["const a = { x: 1 };\n", "const b = [1, 2];\n", 'let c = "q";\n']);
       expect(pool.formattedInWorkers).toBe(3);
     } finally {

@@ -14,7 +14,7 @@ describe("init", () => {
     expect(init.stdout).toContain("created  cachegen.config.json");
     expect(init.stdout).toContain("created  schemas/example.yaml");
     expect(JSON.parse(await readFile(join(cwd, "cachegen.config.json"), "utf8"))).toEqual({
-      $schema: "./node_modules/cachegen/schema/config.schema.json",
+      $schema: "./node_modules/@cachegen/generator/schema/config.schema.json",
       schemas: "schemas",
       out: "generated",
       keyPrefix: "app",
@@ -22,7 +22,7 @@ describe("init", () => {
     });
     const example = await readFile(join(cwd, "schemas", "example.yaml"), "utf8");
     expect(example.split("\n")[0]).toBe(
-      "# yaml-language-server: $schema=../node_modules/cachegen/schema/entity.schema.json",
+      "# yaml-language-server: $schema=../node_modules/@cachegen/generator/schema/entity.schema.json",
     );
     expect((await runCli(cwd, ["generate"])).code).toBe(0);
   });

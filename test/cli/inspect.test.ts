@@ -22,7 +22,8 @@ const keyPrefix = "seeded";
 /** The example schemas under the key prefix "seeded". */
 async function seededProject(): Promise<string> {
   const files: Record<string, string> = { "cachegen.config.json": JSON.stringify({ keyPrefix }) };
-  for (const name of await readdir(`${packageRoot}/schemas`)) files[`schemas/${name}`] = await readFile(`${packageRoot}/schemas/${name}`, "utf8");
+  for (const name of await readdir(`${packageRoot}/schemas`))
+    files[`schemas/${name}`] = await readFile(`${packageRoot}/schemas/${name}`, "utf8");
   return project(files);
 }
 
@@ -38,7 +39,12 @@ async function seedThroughRepositories(redis: RedisClient): Promise<void> {
   });
   const second = { ...example.customer, id: "7a0c9f52-5d1e-4b8a-9c3f-2e6d1b0a4f77", email: "grace@example.com" };
   customers.put(example.customer, second);
-  const customerRepository = new CustomerRepository({ redis, keyPrefix, source: customers, encryptionKeys: example.encryptionKeys });
+  const customerRepository = new CustomerRepository({
+    redis,
+    keyPrefix,
+    source: customers,
+    encryptionKeys: example.encryptionKeys,
+  });
   await customerRepository.getMany([example.customer.id, second.id]);
   await customerRepository.close();
 }
@@ -86,8 +92,12 @@ describe("cachegen inspect on one server", () => {
     const { code, stdout, stderr } = await runCli(cwd, ["inspect", "--redis", url]);
     expect(stderr).toBe("");
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^redis:\/\/127\.0\.0\.1:\d+: SCAN MATCH seeded:\* COUNT 1000 on 1 node; memory and TTLs from up to 100 sampled keys per namespace$/m);
-    expect(stdout).toMatch(/^Entity +Strategy +Namespace +Keys +Memory +TTL min \/ median \/ max +Old namespaces +Queue +Dead letters$/m);
+    expect(stdout).toMatch(
+      /^redis:\/\/127\.0\.0\.1:\d+: SCAN MATCH seeded:\* COUNT 1000 on 1 node; memory and TTLs from up to 100 sampled keys per namespace$/m,
+    );
+    expect(stdout).toMatch(
+      /^Entity +Strategy +Namespace +Keys +Memory +TTL min \/ median \/ max +Old namespaces +Queue +Dead letters$/m,
+    );
 
     const [name, strategy, namespace, keys, memory, ttl, old, queue, deadLetters] = tableRow(stdout, "Category");
     expect([name, strategy, keys, old, queue, deadLetters]).toEqual(["Category", "read-through", "3", "—", "—", "—"]);
@@ -105,9 +115,13 @@ describe("cachegen inspect on one server", () => {
     expect(tableRow(stdout, "Coupon").slice(3)).toEqual(["0", "—", "—", "—", "—", "—"]);
 
     expect(stdout).toContain("Old namespaces, left by earlier deploys");
-    expect(stdout).toMatch(/^ {2}Customer 0\.deadbeef: 2 keys, \d+ B, 1 without expiry \(these never go by themselves\): deleteByPrefix\(redis, "seeded:\{Customer\}:0\.deadbeef:"\)$/m);
+    expect(stdout).toMatch(
+      /^ {2}Customer 0\.deadbeef: 2 keys, \d+ B, 1 without expiry \(these never go by themselves\): deleteByPrefix\(redis, "seeded:\{Customer\}:0\.deadbeef:"\)$/m,
+    );
     expect(stdout).toMatch(/^ {2}\{Legacy\}: 1 key$/m);
-    expect(stdout).toContain("Order: 1 write the source kept refusing wait in seeded:{Order}:dlq; read them with XRANGE seeded:{Order}:dlq - +");
+    expect(stdout).toContain(
+      "Order: 1 write the source kept refusing wait in seeded:{Order}:dlq; read them with XRANGE seeded:{Order}:dlq - +",
+    );
   });
 
   it("takes the app's own keyPrefix with --key-prefix, over the configured one", async () => {
@@ -144,15 +158,23 @@ describe("cachegen inspect on one server", () => {
     const admin = new Redis(url);
     const { password } = await createAppUser(admin, cwd, "shop");
     await admin.quit();
-    const { code, stderr } = await runCli(cwd, ["inspect", "--redis", url.replace("redis://", `redis://shop:${password}@`)]);
+    const { code, stderr } = await runCli(cwd, [
+      "inspect",
+      "--redis",
+      url.replace("redis://", `redis://shop:${password}@`),
+    ]);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^cachegen inspect: redis:\/\/shop:\*\*\*@127\.0\.0\.1:\d+ failed: NOPERM .*'scan'.*; inspect needs SCAN, MEMORY USAGE, PTTL, XLEN and XPENDING .*; run it as an operator's user\n$/);
+    expect(stderr).toMatch(
+      /^cachegen inspect: redis:\/\/shop:\*\*\*@127\.0\.0\.1:\d+ failed: NOPERM .*'scan'.*; inspect needs SCAN, MEMORY USAGE, PTTL, XLEN and XPENDING .*; run it as an operator's user\n$/,
+    );
   });
 
   it("exits 1 when Redis cannot be reached, and 2 for two entity names", async () => {
     const unreachable = await runCli(cwd, ["inspect", "--redis", `redis://127.0.0.1:${await freePort()}`]);
     expect(unreachable.code).toBe(1);
-    expect(unreachable.stderr).toMatch(/^cachegen inspect: cannot reach redis:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED .*; start Redis there/);
+    expect(unreachable.stderr).toMatch(
+      /^cachegen inspect: cannot reach redis:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED .*; start Redis there/,
+    );
     const twoNames = await runCli(cwd, ["inspect", "--redis", url, "Category", "Customer"]);
     expect(twoNames.code).toBe(2);
   });

@@ -29,7 +29,15 @@ beforeAll(async () => {
 });
 
 const customerId = "9e1d7c3b-0a5f-4e2d-8b6c-4f3a2d1e0c9b";
-const order = (id: string): Order => ({ id, customerId, status: "pending", lines: [], totalCents: 0n, placedAt: new Date("2024-03-01T10:00:00.000Z"), revision: 1 });
+const order = (id: string): Order => ({
+  id,
+  customerId,
+  status: "pending",
+  lines: [],
+  totalCents: 0n,
+  placedAt: new Date("2024-03-01T10:00:00.000Z"),
+  revision: 1,
+});
 
 /**
  * Known contents, written as an application would: 3 cached categories, 2 queued orders (no worker),
@@ -84,7 +92,10 @@ describe("cachegen monitor --once on one server", () => {
 
   it("prints one plain snapshot: the server's figures and, per entity, its keys, queue and dead letters, exactly", async () => {
     await admin.config("RESETSTAT");
-    const category = new CategoryRepository({ redis: admin, source: new MemorySource((c: typeof example.category) => ({ id: c.id })) }).keyOf(1);
+    const category = new CategoryRepository({
+      redis: admin,
+      source: new MemorySource((c: typeof example.category) => ({ id: c.id })),
+    }).keyOf(1);
     for (let i = 0; i < 3; i++) await admin.get(category);
     await admin.get("app:absent");
     const clientsBefore = Number(/connected_clients:(\d+)/.exec(await admin.info("clients"))![1]);
@@ -109,18 +120,30 @@ describe("cachegen monitor --once on one server", () => {
     expect(tableRow(stdout, "Coupon")).toEqual(["Coupon", "write-through", "0", "0", "—", "—", "—"]);
 
     // Every key of the database is counted once: entity keys, old keys, the key of no entity, and the streams.
-    const counted = keys.entities.reduce((sum, { entity }) => sum + Number(tableRow(stdout, entity.name)[2]) + Number(tableRow(stdout, entity.name)[3]), 0);
+    const counted = keys.entities.reduce(
+      (sum, { entity }) => sum + Number(tableRow(stdout, entity.name)[2]) + Number(tableRow(stdout, entity.name)[3]),
+      0,
+    );
     const streams = await admin.exists(...place("Order").queueKeys, ...place("Order").deadLetterKeys);
     expect(counted + 1 + streams).toBe(await admin.dbsize());
 
-    expect(stdout).toContain("Hits, misses and evicted keys since the server started (or CONFIG RESETSTAT); ops/s as Redis estimates it now (instantaneous_ops_per_sec).");
+    expect(stdout).toContain(
+      "Hits, misses and evicted keys since the server started (or CONFIG RESETSTAT); ops/s as Redis estimates it now (instantaneous_ops_per_sec).",
+    );
     expect(stdout).toContain(
       "Keys: SCAN MATCH app:* COUNT 1000 on 1 node, one complete pass; old keys are in the namespaces of earlier deploys. 1 other key under the prefix belong to no entity in the schemas (see cachegen inspect).",
     );
   });
 
   it("counts under the app's own key prefix with --key-prefix", async () => {
-    const { code, stdout } = await runCli(packageRoot, ["monitor", "--once", "--redis", url, "--key-prefix", "elsewhere"]);
+    const { code, stdout } = await runCli(packageRoot, [
+      "monitor",
+      "--once",
+      "--redis",
+      url,
+      "--key-prefix",
+      "elsewhere",
+    ]);
     expect(code).toBe(0);
     expect(stdout.split("\n")[0]).toBe(`cachegen monitor: ${url}, 1 node, key prefix "elsewhere:"`);
     expect(tableRow(stdout, "Category")[2]).toBe("0");
@@ -138,26 +161,39 @@ describe("cachegen monitor --once on one server", () => {
     expect(output).not.toContain("\u001b");
     expect(output).toContain(", every 100ms (Ctrl-C to stop)");
     expect(output).toContain("Hits, misses and evicted keys during the last 100ms; ops/s over the same time.");
-    expect(output).toContain("counted incrementally, at most 10 SCAN calls (10 per node) each refresh; shown from the last complete pass");
+    expect(output).toContain(
+      "counted incrementally, at most 10 SCAN calls (10 per node) each refresh; shown from the last complete pass",
+    );
 
     // `script` gives the command a terminal: each frame starts by going home and clearing the screen.
     const bin = fileURLToPath(new URL("../../bin/cachegen.js", import.meta.url));
     const command = `timeout --preserve-status -s INT 3 ${process.execPath} ${bin} monitor --redis ${url} --interval 100ms`;
-    const { stdout } = await promisify(execFile)("script", ["-qec", command, "/dev/null"], { cwd: packageRoot, env: { ...process.env, NO_COLOR: "1" } });
+    const { stdout } = await promisify(execFile)("script", ["-qec", command, "/dev/null"], {
+      cwd: packageRoot,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     expect(stdout).toContain("\u001b[H\u001b[Jcachegen monitor: ");
   });
 
   it("keeps watching while the server is down, says so, and resumes when it is back", async () => {
     const own = await SpawnedRedis.start();
     try {
-      const live = startCli(packageRoot, ["monitor", "--redis", `redis://127.0.0.1:${own.port}`, "--interval", "100ms"]);
+      const live = startCli(packageRoot, [
+        "monitor",
+        "--redis",
+        `redis://127.0.0.1:${own.port}`,
+        "--interval",
+        "100ms",
+      ]);
       let output = "";
       live.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => live.on("exit", resolve));
       await until(() => output.includes("Entity "), 20_000, 20);
       await own.kill();
       await until(() => output.includes("Trying again every 100ms (Ctrl-C to stop)."), 20_000, 20);
-      expect(output).toMatch(/cachegen monitor: (cannot reach redis:\/\/127\.0\.0\.1:\d+: .*start Redis there|redis:\/\/127\.0\.0\.1:\d+: Connection is closed\.)/);
+      expect(output).toMatch(
+        /cachegen monitor: (cannot reach redis:\/\/127\.0\.0\.1:\d+: .*start Redis there|redis:\/\/127\.0\.0\.1:\d+: Connection is closed\.)/,
+      );
       const framesBefore = output.split("\nEntity ").length;
       await own.startProcess();
       await until(() => output.split("\nEntity ").length > framesBefore, 20_000, 20);
@@ -169,21 +205,37 @@ describe("cachegen monitor --once on one server", () => {
   });
 
   it("exits 1 when Redis is unreachable, saying what to do", async () => {
-    const { code, stderr } = await runCli(packageRoot, ["monitor", "--once", "--redis", `redis://127.0.0.1:${await freePort()}`]);
+    const { code, stderr } = await runCli(packageRoot, [
+      "monitor",
+      "--once",
+      "--redis",
+      `redis://127.0.0.1:${await freePort()}`,
+    ]);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^cachegen monitor: cannot reach redis:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED .*; start Redis there, or pass --redis URL \(or set REDIS_URL\)\n$/);
+    expect(stderr).toMatch(
+      /^cachegen monitor: cannot reach redis:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED .*; start Redis there, or pass --redis URL \(or set REDIS_URL\)\n$/,
+    );
     const live = await runCli(packageRoot, ["monitor", "--redis", `redis://127.0.0.1:${await freePort()}`]);
     expect(live.code).toBe(1);
   });
 
   it("exits 1 with advice when the user may not SCAN (the application's own user), and 2 for a bad --interval", async () => {
     const { password } = await createAppUser(admin, packageRoot, "app-user");
-    const { code, stderr } = await runCli(packageRoot, ["monitor", "--once", "--redis", url.replace("redis://", `redis://app-user:${password}@`)]);
+    const { code, stderr } = await runCli(packageRoot, [
+      "monitor",
+      "--once",
+      "--redis",
+      url.replace("redis://", `redis://app-user:${password}@`),
+    ]);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^cachegen monitor: redis:\/\/app-user:\*\*\*@127\.0\.0\.1:\d+ failed: NOPERM .*'scan'.*; monitor needs INFO, SCAN, XLEN and XPENDING .*run it as an operator's user\n$/);
+    expect(stderr).toMatch(
+      /^cachegen monitor: redis:\/\/app-user:\*\*\*@127\.0\.0\.1:\d+ failed: NOPERM .*'scan'.*; monitor needs INFO, SCAN, XLEN and XPENDING .*run it as an operator's user\n$/,
+    );
     const interval = await runCli(packageRoot, ["monitor", "--interval", "10ms"]);
     expect(interval.code).toBe(2);
-    expect(interval.stderr).toContain('--interval "10ms": give a duration of at least 100ms, e.g. --interval 1s or --interval 500ms');
+    expect(interval.stderr).toContain(
+      '--interval "10ms": give a duration of at least 100ms, e.g. --interval 1s or --interval 500ms',
+    );
   });
 });
 
@@ -200,7 +252,12 @@ describe("cachegen monitor --once on a cluster", () => {
     await cluster.quit();
 
     // Connected to a node that may not hold the Order queue: figures follow the slot to its owner.
-    const { code, stdout, stderr } = await runCli(packageRoot, ["monitor", "--once", "--redis", `redis://127.0.0.1:${servers[1]!.port}`]);
+    const { code, stdout, stderr } = await runCli(packageRoot, [
+      "monitor",
+      "--once",
+      "--redis",
+      `redis://127.0.0.1:${servers[1]!.port}`,
+    ]);
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout.split("\n")[0]).toMatch(/, 3 cluster primaries, key prefix "app:"$/);

@@ -8,7 +8,9 @@ describe("redacting Redis URLs", () => {
     expect(redactUrl("redis://app:p@ss:w0rd@cache:notaport")).toBe("redis://app:***@cache:notaport");
     expect(redactUrl("http://app:s3cret@cache")).toBe("http://app:***@cache");
     expect(redactUrl("app:s3cret@cache:6379")).toBe("app:***@cache:6379");
-    expect(redactUrl("rediss://cache:6380?db=2&password=s3cret&tls=true")).toBe("rediss://cache:6380?db=2&password=***&tls=true");
+    expect(redactUrl("rediss://cache:6380?db=2&password=s3cret&tls=true")).toBe(
+      "rediss://cache:6380?db=2&password=***&tls=true",
+    );
     expect(redactUrl("redis://cache?token=abc&apiKey=def&pwd=ghi")).toBe("redis://cache?token=***&apiKey=***&pwd=***");
   });
 
@@ -24,6 +26,8 @@ describe("redacting Redis URLs", () => {
     expect(secretsIn("--redis")).toEqual([]);
     const secrets = secretsIn("redis://app:pass word@cache");
     expect(redactSecrets("Unexpected argument 'redis://app:pass word@cache'", secrets)).not.toContain("pass word");
-    expect(redactSecrets("cannot reach redis://cache:1?password=s3cret: connect ECONNREFUSED", [])).toBe("cannot reach redis://cache:1?password=***: connect ECONNREFUSED");
+    expect(redactSecrets("cannot reach redis://cache:1?password=s3cret: connect ECONNREFUSED", [])).toBe(
+      "cannot reach redis://cache:1?password=***: connect ECONNREFUSED",
+    );
   });
 });

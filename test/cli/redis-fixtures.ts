@@ -9,8 +9,16 @@ import { until } from "../support/wait.js";
  * on it. The servers go into `servers` as they start, for the caller to stop.
  */
 export async function startCluster(servers: SpawnedRedis[]): Promise<Cluster> {
-  for (let i = 0; i < 3; i++) servers.push(await SpawnedRedis.start(["--cluster-enabled", "yes", "--cluster-config-file", `nodes-${i}.conf`]));
-  await promisify(execFile)("redis-cli", ["--cluster", "create", ...servers.map((s) => `127.0.0.1:${s.port}`), "--cluster-replicas", "0", "--cluster-yes"]);
+  for (let i = 0; i < 3; i++)
+    servers.push(await SpawnedRedis.start(["--cluster-enabled", "yes", "--cluster-config-file", `nodes-${i}.conf`]));
+  await promisify(execFile)("redis-cli", [
+    "--cluster",
+    "create",
+    ...servers.map((s) => `127.0.0.1:${s.port}`),
+    "--cluster-replicas",
+    "0",
+    "--cluster-yes",
+  ]);
   for (const server of servers) {
     const node = new Redis({ host: "127.0.0.1", port: server.port });
     await until(async () => String(await node.cluster("INFO")).includes("cluster_state:ok"), 10_000, 50);

@@ -83,9 +83,13 @@ describe("a Redis URL's password is never printed", () => {
   it("in connection errors: nothing listens there", async () => {
     const free = await freePort();
     for (const url of [`redis://ops:${SECRET}@127.0.0.1:${free}`, `redis://127.0.0.1:${free}?password=${SECRET}`]) {
-      for (const { code, stdout, stderr } of await Promise.all(redisCommands.map((command) => run([command, "--redis", url, ...(command === "monitor" ? ["--once"] : [])])))) {
+      for (const { code, stdout, stderr } of await Promise.all(
+        redisCommands.map((command) => run([command, "--redis", url, ...(command === "monitor" ? ["--once"] : [])])),
+      )) {
         expect(code, url).toBe(1);
-        expect(`${stdout}${stderr}`).toMatch(/cannot reach redis:\/\/(ops:\*\*\*@)?127\.0\.0\.1:\d+(\?password=\*\*\*)?: connect ECONNREFUSED/);
+        expect(`${stdout}${stderr}`).toMatch(
+          /cannot reach redis:\/\/(ops:\*\*\*@)?127\.0\.0\.1:\d+(\?password=\*\*\*)?: connect ECONNREFUSED/,
+        );
       }
     }
   });
@@ -93,9 +97,13 @@ describe("a Redis URL's password is never printed", () => {
   it("in authentication errors: a user the server does not know, a wrong password in the query", async () => {
     const urls = [`redis://nobody:${SECRET}@127.0.0.1:${port}`, `redis://127.0.0.1:${port}?password=${SECRET}-old`];
     for (const url of urls) {
-      for (const { code, stdout, stderr } of await Promise.all(redisCommands.map((command) => run([command, "--redis", url, ...(command === "monitor" ? ["--once"] : [])])))) {
+      for (const { code, stdout, stderr } of await Promise.all(
+        redisCommands.map((command) => run([command, "--redis", url, ...(command === "monitor" ? ["--once"] : [])])),
+      )) {
         expect(code, url).toBe(1);
-        expect(`${stdout}${stderr}`).toMatch(/authentication failed at redis:\/\/(nobody:\*\*\*@)?127\.0\.0\.1:\d+(\?password=\*\*\*)? as (nobody|default): WRONGPASS/);
+        expect(`${stdout}${stderr}`).toMatch(
+          /authentication failed at redis:\/\/(nobody:\*\*\*@)?127\.0\.0\.1:\d+(\?password=\*\*\*)? as (nobody|default): WRONGPASS/,
+        );
       }
     }
   });
@@ -104,13 +112,17 @@ describe("a Redis URL's password is never printed", () => {
     for (const url of [`redis://ops:${SECRET}@127.0.0.1:${port}`, `redis://127.0.0.1:${port}?password=${SECRET}`]) {
       const doctor = await run(["doctor", "--redis", url]);
       expect(doctor.code, url).toBe(0);
-      expect(doctor.stdout).toMatch(/^connection: ok: connected to redis:\/\/(ops:\*\*\*@)?127\.0\.0\.1:\d+(\?password=\*\*\*)?$/m);
+      expect(doctor.stdout).toMatch(
+        /^connection: ok: connected to redis:\/\/(ops:\*\*\*@)?127\.0\.0\.1:\d+(\?password=\*\*\*)?$/m,
+      );
       expect(doctor.stdout).toMatch(/^auth: ok: authenticated as (ops|default)$/m);
       const inspect = await run(["inspect", "--redis", url]);
       expect(inspect.code, url).toBe(0);
       const monitor = await run(["monitor", "--once", "--redis", url]);
       expect(monitor.code, url).toBe(0);
-      expect(monitor.stdout.split("\n")[0]).toMatch(/^cachegen monitor: redis:\/\/(ops:\*\*\*@)?127\.0\.0\.1:\d+(\?password=\*\*\*)?, 1 node/);
+      expect(monitor.stdout.split("\n")[0]).toMatch(
+        /^cachegen monitor: redis:\/\/(ops:\*\*\*@)?127\.0\.0\.1:\d+(\?password=\*\*\*)?, 1 node/,
+      );
     }
     const acl = await runCli(packageRoot, ["acl", "--redis", `redis://ops:${SECRET}@127.0.0.1:${port}/2`]);
     expect(acl.code).toBe(0);

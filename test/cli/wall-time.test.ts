@@ -12,7 +12,11 @@ const slowStart = `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 
 
 describe("the time generate prints", () => {
   it("is the wall time of the command, its start included", async () => {
-    const cwd = await project({ "cachegen.config.json": config, "schemas/team.yaml": teamSchema, "slow-start.mjs": slowStart });
+    const cwd = await project({
+      "cachegen.config.json": config,
+      "schemas/team.yaml": teamSchema,
+      "slow-start.mjs": slowStart,
+    });
     const preload = `--import=${pathToFileURL(join(cwd, "slow-start.mjs")).href}`;
     for (const args of [["generate"], ["generate"], ["generate", "--dry-run"]]) {
       const started = performance.now();

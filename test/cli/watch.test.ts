@@ -25,7 +25,8 @@ describe("generate --watch", () => {
     const waitFor = async (condition: () => boolean, what: string) => {
       const deadline = Date.now() + 15_000;
       while (!condition()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for ${what}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     };

@@ -1,7 +1,8 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +12,7 @@ import { typescriptBlockAfter } from "../support/markdown.js";
 requireBuiltCli();
 const run = promisify(execFile);
 const packageRoot = fileURLToPath(new URL("../..", import.meta.url));
+const npmFlags = ["--prefer-offline", "--no-audit", "--no-fund"];
 
 /** Runs a command in `cwd`; on failure the error carries stdout and stderr for the report. */
 async function sh(cwd: string, command: string, args: string[]) {
@@ -20,43 +22,122 @@ async function sh(cwd: string, command: string, args: string[]) {
 /** Every file under `folder`, relative to it. */
 async function filesUnder(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name).slice(folder.length + 1));
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name).slice(folder.length + 1));
 }
 
-describe("a new user's project with the packed tarball, following README's own-project steps", () => {
+async function readJson<T>(path: string): Promise<T> {
+  return JSON.parse(await readFile(path, "utf8")) as T;
+}
+
+interface Manifest {
+  version: string;
+  scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+
+/** A package-lock.json: every installed package by its path. */
+interface Lockfile {
+  packages: Record<string, { resolved?: string; dev?: boolean }>;
+}
+
+/** The tools that only generate code: none of them may reach a production install. */
+const generatorOnly = ["@cachegen/generator", "prettier", "handlebars", "yaml"];
+
+describe("a new user's project with the packed tarballs, following README's own-project steps", () => {
+  let root: string;
   let project: string;
-  let tarball: string;
-  let install: { stdout: string; stderr: string };
+  let tarballs: { runtime: string; generator: string };
+  let install: string;
 
   beforeAll(async () => {
-    project = await mkdtemp(join(tmpdir(), "cachegen-new-project-"));
-    // dist/ is fresh (test/global-setup.ts); without --ignore-scripts, prepack would rebuild it under the running tests.
-    await sh(packageRoot, "npm", ["pack", "--ignore-scripts", "--pack-destination", project, "--silent"]);
-    tarball = (await readdir(project)).find((name) => name.endsWith(".tgz")) ?? "";
-    if (!tarball) throw new Error("npm pack produced no tarball");
+    // `<root>/cachegen/` holds the tarballs as `npm run pack` leaves them in a checkout, so README's
+    // `../cachegen/<tarball>` paths are the ones installed from `<root>/app`.
+    root = await mkdtemp(join(tmpdir(), "cachegen-new-project-"));
+    const checkout = join(root, "cachegen");
+    project = join(root, "app");
+    await mkdir(checkout);
+    await mkdir(project);
+    // Both dist/ folders are fresh (test/global-setup.ts); without --ignore-scripts, prepack would
+    // rebuild them under the running tests.
+    await sh(packageRoot, "npm", [
+      "pack",
+      "--workspaces",
+      "--include-workspace-root",
+      "--ignore-scripts",
+      "--pack-destination",
+      checkout,
+      "--silent",
+    ]);
+    const version = (await readJson<Manifest>(join(packageRoot, "package.json"))).version;
+    tarballs = { runtime: `cachegen-${version}.tgz`, generator: `cachegen-generator-${version}.tgz` };
+    expect((await readdir(checkout)).sort()).toEqual([tarballs.runtime, tarballs.generator]);
+
     await sh(project, "npm", ["init", "-y"]);
     await sh(project, "npm", ["pkg", "set", "type=module"]);
-    install = await sh(project, "npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", `./${tarball}`, "ioredis@^6"]);
-    await sh(project, "npm", ["install", "-D", "--prefer-offline", "--no-audit", "--no-fund", "typescript@~6.0.3", "@types/node@^20", "vitest@^4.1"]);
+    const runtime = await sh(project, "npm", ["install", ...npmFlags, `../cachegen/${tarballs.runtime}`, "ioredis@^6"]);
+    const generator = await sh(project, "npm", [
+      "install",
+      "-D",
+      ...npmFlags,
+      `../cachegen/${tarballs.generator}`,
+      "typescript@~6.0.3",
+      "@types/node@^20",
+      "vitest@^4.1",
+    ]);
+    install = runtime.stdout + runtime.stderr + generator.stdout + generator.stderr;
     await sh(project, "npx", ["tsc", "--init", "--types", "node"]);
   }, 240_000);
 
   afterAll(async () => {
-    if (project) await rm(project, { recursive: true, force: true });
+    if (root) await rm(root, { recursive: true, force: true });
   });
 
-  it("installs without running or announcing a script of cachegen's, and ships no source maps but its LICENSE", async () => {
-    expect(install.stdout + install.stderr).not.toMatch(/cachegen@[^\n]*\((preinstall|install|postinstall|prepare):/);
-    const installed = join(project, "node_modules", "cachegen");
-    const manifest = JSON.parse(await readFile(join(installed, "package.json"), "utf8")) as { scripts?: Record<string, string> };
-    for (const script of ["preinstall", "install", "postinstall", "prepare"]) expect(manifest.scripts ?? {}).not.toHaveProperty(script);
+  it("installs the two tarballs with README's commands", async () => {
+    const readme = await readFile(join(packageRoot, "README.md"), "utf8");
+    expect(readme).toContain(`npm install ../cachegen/${tarballs.runtime} ioredis\n`);
+    expect(readme).toContain(`npm install -D ../cachegen/${tarballs.generator} typescript @types/node vitest\n`);
+  });
 
-    const files = await filesUnder(installed);
-    expect(files).toContain("LICENSE");
-    expect(files.filter((file) => file.endsWith(".map"))).toEqual([]);
-    expect(files.filter((file) => file.startsWith("src/"))).toEqual([]);
-    for (const file of files.filter((name) => name.endsWith(".js"))) {
-      expect(await readFile(join(installed, file), "utf8"), file).not.toContain("sourceMappingURL");
+  it("depends on the runtime, develops with the generator, and never asks a registry for cachegen", async () => {
+    const manifest = await readJson<Manifest>(join(project, "package.json"));
+    expect(manifest.dependencies).toEqual({
+      cachegen: `file:../cachegen/${tarballs.runtime}`,
+      ioredis: expect.any(String),
+    });
+    expect(manifest.devDependencies).toHaveProperty("@cachegen/generator", `file:../cachegen/${tarballs.generator}`);
+
+    // The generator's optional peer `cachegen` is the runtime tarball, not a package of that name
+    // from the registry (another `cachegen` may exist there).
+    const lockfile = await readJson<Lockfile>(join(project, "package-lock.json"));
+    const installedRuntimes = Object.entries(lockfile.packages).filter(([path]) =>
+      /(^|\/)node_modules\/cachegen$/.test(path),
+    );
+    expect(installedRuntimes).toEqual([
+      ["node_modules/cachegen", expect.objectContaining({ resolved: `file:../cachegen/${tarballs.runtime}` })],
+    ]);
+  });
+
+  it("installs without running or announcing a script of either package, which ship no source maps but their LICENSE", async () => {
+    expect(install).not.toMatch(/cachegen(\/generator)?@[^\n]*\((preinstall|install|postinstall|prepare):/);
+    for (const installed of [
+      join(project, "node_modules", "cachegen"),
+      join(project, "node_modules", "@cachegen", "generator"),
+    ]) {
+      const manifest = await readJson<Manifest>(join(installed, "package.json"));
+      for (const script of ["preinstall", "install", "postinstall", "prepare"]) {
+        expect(manifest.scripts ?? {}, installed).not.toHaveProperty(script);
+      }
+
+      const files = await filesUnder(installed);
+      expect(files).toContain("LICENSE");
+      expect(files.filter((file) => file.endsWith(".map"))).toEqual([]);
+      expect(files.filter((file) => file.startsWith("src/"))).toEqual([]);
+      for (const file of files.filter((name) => name.endsWith(".js"))) {
+        expect(await readFile(join(installed, file), "utf8"), file).not.toContain("sourceMappingURL");
+      }
     }
   });
 
@@ -64,9 +145,16 @@ describe("a new user's project with the packed tarball, following README's own-p
     const init = await sh(project, "npx", ["cachegen", "init"]);
     expect(init.stdout).toMatch(/cachegen\.config\.json/);
     expect(init.stdout).toMatch(/schemas\/example\.yaml/);
+    // The editor schemas init points at are where the installed generator has them.
+    const config = await readJson<{ $schema: string }>(join(project, "cachegen.config.json"));
+    expect(existsSync(resolve(project, config.$schema)), config.$schema).toBe(true);
+    const example = await readFile(join(project, "schemas", "example.yaml"), "utf8");
+    const entitySchema = /^# yaml-language-server: \$schema=(.+)$/m.exec(example)?.[1] ?? "";
+    expect(existsSync(resolve(project, "schemas", entitySchema)), entitySchema).toBe(true);
 
     const generate = await sh(project, "npx", ["cachegen", "generate"]);
     expect(generate.stdout).toMatch(/written/);
+    expect(generate.stderr).toBe("");
     const generated = await readdir(join(project, "generated"));
     expect(generated).toEqual(expect.arrayContaining(["index.ts", "README.md", "cachegen.manifest.json"]));
     expect(generated.some((name) => name.endsWith(".test.ts"))).toBe(true);
@@ -83,5 +171,28 @@ describe("a new user's project with the packed tarball, following README's own-p
 
     const check = await sh(project, "npx", ["cachegen", "check"]);
     expect(check.stdout).toMatch(/up to date/);
+  }, 240_000);
+
+  it("installs for production (npm ci --omit=dev) the runtime alone, and the compiled app runs on it", async () => {
+    // A copy of the app as a deploy sees it: its manifest, lockfile and compiled code, at the same
+    // depth so the lockfile's `../cachegen/` tarball paths hold.
+    const production = join(root, "production");
+    await mkdir(production);
+    for (const file of ["package.json", "package-lock.json"])
+      await copyFile(join(project, file), join(production, file));
+    await copyFile(join(project, "quick-start.js"), join(production, "quick-start.js"));
+    await cp(join(project, "generated"), join(production, "generated"), {
+      recursive: true,
+      filter: (source) => !source.endsWith(".ts"),
+    });
+
+    await sh(production, "npm", ["ci", "--omit=dev", ...npmFlags]);
+    const installed = await readdir(join(production, "node_modules"));
+    expect(installed).toEqual(expect.arrayContaining(["cachegen", "ioredis", "zod", "msgpackr"]));
+    for (const name of generatorOnly) expect(existsSync(join(production, "node_modules", name)), name).toBe(false);
+    expect(existsSync(join(production, "node_modules", ".bin", "cachegen"))).toBe(false);
+
+    const quickStart = await sh(production, "node", ["quick-start.js"]);
+    expect(quickStart.stdout).toMatch(/^Ada Ada Ada /);
   }, 240_000);
 });

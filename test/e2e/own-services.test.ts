@@ -12,13 +12,16 @@ const vitest = join(packageRoot, "node_modules", "vitest", "vitest.mjs");
 /** Runs part of this suite in a vitest of its own, as `npm test` would on another machine. */
 function runSuite(files: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
   // Without the variables of the vitest running this test, the child is a run of its own.
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("VITEST") && name !== "TEST"));
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("VITEST") && name !== "TEST"),
+  );
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [vitest, "run", ...files],
       { cwd: packageRoot, env: { ...inherited, NO_COLOR: "1", ...env }, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ code: typeof error?.code === "number" ? error.code : 0, output: stdout + stderr }),
+      (error, stdout, stderr) =>
+        resolve({ code: typeof error?.code === "number" ? error.code : 0, output: stdout + stderr }),
     );
   });
 }
@@ -39,7 +42,11 @@ describe("npm test on a machine where no Redis or PostgreSQL is running", () => 
       },
     );
     expect(code, output).toBe(0);
-    expect(output).toMatch(new RegExp(`no Redis answered at redis://127\\.0\\.0\\.1:${closed.redis}: started redis-server on 127\\.0\\.0\\.1:\\d+`));
+    expect(output).toMatch(
+      new RegExp(
+        `no Redis answered at redis://127\\.0\\.0\\.1:${closed.redis}: started redis-server on 127\\.0\\.0\\.1:\\d+`,
+      ),
+    );
     expect(output).toMatch(/started an embedded PostgreSQL \(PGlite\)/);
     expect(output).toMatch(/Test Files +3 passed \(3\)/);
   }, 180_000);
@@ -48,7 +55,10 @@ describe("npm test on a machine where no Redis or PostgreSQL is running", () => 
     const bin = await mkdtemp(join(tmpdir(), "cachegen-path-"));
     folders.push(bin);
     await symlink(process.execPath, join(bin, "node"));
-    const { code, output } = await runSuite(["test/runtime/codec.test.ts"], { PATH: bin, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    const { code, output } = await runSuite(["test/runtime/codec.test.ts"], {
+      PATH: bin,
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+    });
     expect(code).toBe(1);
     const lines = output.split("\n").filter((line) => line.trim() !== "" && !/^ RUN /.test(line));
     expect(lines).toEqual([

@@ -47,14 +47,17 @@ describe("README.md", () => {
     expect(blocks.length).toBeGreaterThan(0);
 
     // README's "own project" steps: an ESM package, `tsc --init --types node`, `cachegen init`, `cachegen generate`;
-    // the installed packages are this checkout's (cachegen itself through its package.json exports).
+    // the installed packages are this checkout's: the runtime `cachegen` is its workspace link (to
+    // packages/runtime, through that package's exports), `@cachegen/generator` the checkout itself.
     app = await mkdtemp(join(tmpdir(), "cachegen-readme-"));
     await writeFile(join(app, "package.json"), JSON.stringify({ name: "readme-app", private: true, type: "module" }));
     await mkdir(join(app, "node_modules"));
     for (const entry of await readdir(join(packageRoot, "node_modules"))) {
-      if (!entry.startsWith(".")) await symlink(join(packageRoot, "node_modules", entry), join(app, "node_modules", entry));
+      if (!entry.startsWith("."))
+        await symlink(join(packageRoot, "node_modules", entry), join(app, "node_modules", entry));
     }
-    await symlink(packageRoot, join(app, "node_modules", "cachegen"));
+    await mkdir(join(app, "node_modules", "@cachegen"));
+    await symlink(packageRoot, join(app, "node_modules", "@cachegen", "generator"));
     await run(process.execPath, [tsc, "--init", "--types", "node"], { cwd: app });
     for (const command of ["init", "generate"]) {
       const result = await runCli(app, [command]);
@@ -67,8 +70,9 @@ describe("README.md", () => {
       () => "",
       (error: { stdout: string }) => error.stdout,
     );
-    const errors = compiled.replace(/^readme-(\d+)\.ts\((\d+),(\d+)\)/gm, (_, start: string, row: string, column: string) =>
-      `README.md:${Number(start) + Number(row) - 1}:${column}`,
+    const errors = compiled.replace(
+      /^readme-(\d+)\.ts\((\d+),(\d+)\)/gm,
+      (_, start: string, row: string, column: string) => `README.md:${Number(start) + Number(row) - 1}:${column}`,
     );
     expect(errors).toBe("");
   }, 120_000);

@@ -10,10 +10,7 @@ const packageRoot = fileURLToPath(new URL("../..", import.meta.url));
  * folder inside this repository, so `vitest` and `ioredis` resolve from its node_modules.
  * Returns the diagnostics of the generated files, one line each (`file:line: message`); none is a pass.
  */
-export function compileGenerated(
-  files: ReadonlyMap<string, string>,
-  folder: string,
-): string[] {
+export function compileGenerated(files: ReadonlyMap<string, string>, folder: string): string[] {
   const project = new Project({
     skipAddingFilesFromTsConfig: true,
     compilerOptions: {

@@ -84,9 +84,7 @@ describe("formatting one file through the cache", () => {
     const root = await projectRoot(true);
     await mkdir(cacheFolder(root), { recursive: true });
     await writeFile(join(cacheFolder(root), packName), "{ not json");
-    expect(await formatOne(`const y = {b:2}`, openFormatCache(root, new Map()))).toBe(
-      "const y = { b: 2 };\n",
-    );
+    expect(await formatOne(`const y = {b:2}`, openFormatCache(root, new Map()))).toBe("const y = { b: 2 };\n");
     expect(Object.keys((await readPack(root)).entries)).toEqual([formatKey(`const y = {b:2}`, "typescript")]);
   });
 });

@@ -105,7 +105,8 @@ describe("fields named like members of every object, at run time", () => {
     // Inside the package, so `cachegen/runtime` and zod resolve; the entity files only, no tests.
     const folder = mkdtempSync(join(packageRoot, "test", "generator", ".names-"));
     folders.push(folder);
-    for (const [path, content] of generated.files) if (!path.endsWith(".test.ts")) writeFileSync(join(folder, path), content);
+    for (const [path, content] of generated.files)
+      if (!path.endsWith(".test.ts")) writeFileSync(join(folder, path), content);
     const module = (await import(join(folder, "thing.ts"))) as {
       ThingRepository: new (options: object) => ThingRepository;
     };

@@ -28,10 +28,14 @@ async function closedPort(): Promise<number> {
 /** Runs vitest on one folder as a child process; resolves to its exit code and output. */
 function runVitest(folder: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(packageRoot, "node_modules/vitest/vitest.mjs"), "run", "--config", join(folder, "vitest.config.mjs")], {
-      cwd: folder,
-      env: { ...process.env, ...env, NO_COLOR: "1", FORCE_COLOR: "0" },
-    });
+    const child = spawn(
+      process.execPath,
+      [join(packageRoot, "node_modules/vitest/vitest.mjs"), "run", "--config", join(folder, "vitest.config.mjs")],
+      {
+        cwd: folder,
+        env: { ...process.env, ...env, NO_COLOR: "1", FORCE_COLOR: "0" },
+      },
+    );
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -41,7 +45,11 @@ function runVitest(folder: string, env: Record<string, string>): Promise<{ code:
 
 it("a generated test file without a reachable Redis fails at once, with one line naming the URL and the fixes", async () => {
   const schema = "entity: Note\nkey: id\nfields:\n  id: uuid\n  body: string\nstrategy: read-through\nttl: 1h\n";
-  const { files } = await generate({ files: [{ path: "schemas/note.yaml", text: schema }], keyPrefix: "app", tests: true });
+  const { files } = await generate({
+    files: [{ path: "schemas/note.yaml", text: schema }],
+    keyPrefix: "app",
+    tests: true,
+  });
   // Inside the package, so the generated file resolves vitest and ioredis from its node_modules.
   const folder = await mkdtemp(join(packageRoot, "test", "generator", ".without-redis-"));
   folders.push(folder);
@@ -58,7 +66,9 @@ it("a generated test file without a reachable Redis fails at once, with one line
   expect(code).not.toBe(0);
   const reasons = output.split("\n").filter((line) => line.startsWith("Error: "));
   expect(reasons).toHaveLength(1);
-  expect(reasons[0]).toContain(`cannot reach Redis at redis://127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port})`);
+  expect(reasons[0]).toContain(
+    `cannot reach Redis at redis://127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port})`,
+  );
   expect(reasons[0]).toContain('set REDIS_URL to yours, or set "tests": false in cachegen.config.json');
   expect(output).not.toContain("secret");
   expect(output).not.toMatch(/Unhandled error event|timed out/i);

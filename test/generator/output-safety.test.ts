@@ -41,10 +41,14 @@ describe("generate never touches files it did not write", () => {
   });
 
   it("refuses an output folder that holds other sources unless the configuration allows it", async () => {
-    const cwd = await project({ "cachegen.config.json": JSON.stringify({ out: "lib" }), "lib/app.ts": "app\n", ...schemas });
+    const cwd = await project({
+      "cachegen.config.json": JSON.stringify({ out: "lib" }),
+      "lib/app.ts": "app\n",
+      ...schemas,
+    });
     const refused = await runCli(cwd, ["generate"]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('lib/ holds files cachegen did not write (app.ts)');
+    expect(refused.stderr).toContain("lib/ holds files cachegen did not write (app.ts)");
     expect(refused.stderr).toContain('"allowOtherFilesInOut": true');
     expect(await readdir(join(cwd, "lib"))).toEqual(["app.ts"]);
 

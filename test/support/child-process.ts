@@ -60,7 +60,8 @@ export class TsChild<TIn extends Message, TOut extends Message> {
     for (;;) {
       const index = this.inbox.findIndex((m) => m.type === type);
       if (index >= 0) return this.inbox.splice(index, 1)[0] as Extract<TOut, { type: T }>;
-      if (this.exit !== undefined) throw new Error(`child ${this.pid} exited (${this.exit}) before sending "${type}"\n${this.stderr}`);
+      if (this.exit !== undefined)
+        throw new Error(`child ${this.pid} exited (${this.exit}) before sending "${type}"\n${this.stderr}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`child ${this.pid} sent no "${type}" within ${timeoutMs} ms\n${this.stderr}`);
       await new Promise<void>((resolve) => {

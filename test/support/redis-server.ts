@@ -1,10 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import { freePort } from "./free-port.js";
 import { killOnExit } from "./kill-on-exit.js";
+import type { KeyPair, TestCertificates } from "./tls-certificates.js";
 import { until } from "./wait.js";
 
 /**
@@ -15,6 +16,15 @@ export function resilientClient(port: number, options: Record<string, unknown> =
   const redis = new Redis({ host: "127.0.0.1", port, retryStrategy: () => 50, maxRetriesPerRequest: 1, ...options });
   redis.on("error", () => undefined);
   return redis;
+}
+
+/** A server that speaks TLS only (`--port 0 --tls-port P`): the certificate it shows, and whether clients must show one. */
+export interface ServerTls {
+  readonly certificates: TestCertificates;
+  /** Default: `certificates.server`. */
+  readonly serverCertificate?: KeyPair;
+  /** `--tls-auth-clients`: `yes` refuses clients without a certificate the CA signed. */
+  readonly authClients: "yes" | "optional" | "no";
 }
 
 /** `redis-server` is not on PATH: what to install, in one line. */
@@ -39,40 +49,90 @@ export class SpawnedRedis {
   private readonly dir = mkdtempSync(join(tmpdir(), "cgtest-redis-"));
   port = 0;
   private extraArgs: string[] = [];
+  private tls: ServerTls | undefined;
 
-  static async start(extraArgs: string[] = []): Promise<SpawnedRedis> {
+  static async start(extraArgs: string[] = [], tls?: ServerTls): Promise<SpawnedRedis> {
     const server = new SpawnedRedis();
     server.port = await freePort();
     server.extraArgs = extraArgs;
+    server.tls = tls;
     await server.startProcess();
     return server;
+  }
+
+  /** Connection options for a client of this server: host, port and, for a TLS server, the CA and the client certificate. */
+  clientOptions(): RedisOptions {
+    if (!this.tls) return { host: "127.0.0.1", port: this.port };
+    const { ca, client } = this.tls.certificates;
+    return {
+      host: "127.0.0.1",
+      port: this.port,
+      tls: { ca, cert: readFileSync(client.certFile), key: readFileSync(client.keyFile) },
+    };
+  }
+
+  private listenArgs(): string[] {
+    if (!this.tls) return ["--port", String(this.port)];
+    const { certificates, serverCertificate = certificates.server, authClients } = this.tls;
+    return [
+      ...["--port", "0", "--tls-port", String(this.port)],
+      ...["--tls-cert-file", serverCertificate.certFile, "--tls-key-file", serverCertificate.keyFile],
+      ...["--tls-ca-cert-file", certificates.caFile, "--tls-auth-clients", authClients],
+    ];
   }
 
   /** Starts (again, after `kill`) an empty server on the same port; resolves once it answers PING. */
   async startProcess(): Promise<void> {
     const child = spawn(
       "redis-server",
-      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir, "--protected-mode", "yes", ...this.extraArgs],
+      [
+        ...this.listenArgs(),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        this.dir,
+        "--protected-mode",
+        "yes",
+        ...this.extraArgs,
+      ],
       { stdio: "ignore" },
     );
     this.child = child;
     killOnExit(child);
     // No redis-server binary (ENOENT): fail at once, with the reason.
     const failed = new Promise<never>((_, reject) =>
-      child.once("error", (error: NodeJS.ErrnoException) => reject(error.code === "ENOENT" ? new RedisServerMissing() : error)),
+      child.once("error", (error: NodeJS.ErrnoException) =>
+        reject(error.code === "ENOENT" ? new RedisServerMissing() : error),
+      ),
     );
     failed.catch(() => undefined);
-    const probe = new Redis({ host: "127.0.0.1", port: this.port, lazyConnect: true, retryStrategy: () => 20, maxRetriesPerRequest: 0 });
+    // The probe asks only whether the server answers: it trusts whatever certificate the server shows.
+    const { tls } = this.clientOptions();
+    const probe = new Redis({
+      ...this.clientOptions(),
+      ...(tls && { tls: { ...tls, rejectUnauthorized: false } }),
+      lazyConnect: true,
+      retryStrategy: () => 20,
+      maxRetriesPerRequest: 0,
+    });
     probe.on("error", () => undefined);
     try {
-      const answered = until(async () => {
-        try {
-          if (probe.status === "wait") await probe.connect();
-          return (await probe.ping()) === "PONG";
-        } catch {
-          return false;
-        }
-      }, 5000, 20);
+      const answered = until(
+        async () => {
+          try {
+            if (probe.status === "wait") await probe.connect();
+            return (await probe.ping()) === "PONG";
+          } catch {
+            return false;
+          }
+        },
+        5000,
+        20,
+      );
       await Promise.race([answered, failed]);
     } finally {
       probe.disconnect();

@@ -46,7 +46,10 @@ export class TcpProxy {
   }
 
   private forward(client: Socket, upstream: Socket): void {
-    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       this.sockets.add(from);
       if (this.hanging) from.pause();
       from.on("data", (chunk) => to.write(chunk));

@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import pg from "pg";
+import { redactUrl } from "../../src/cli/redaction.js";
 import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { SpawnedRedis } from "./redis-server.js";
 
@@ -20,7 +21,7 @@ export async function redisForTests(url = DEFAULT_REDIS_URL): Promise<TestServic
   const server = await SpawnedRedis.start();
   return {
     url: `redis://127.0.0.1:${server.port}`,
-    note: `no Redis answered at ${url}: started redis-server on 127.0.0.1:${server.port} for this run`,
+    note: `no Redis answered at ${redactUrl(url)}: started redis-server on 127.0.0.1:${server.port} for this run`,
     stop: () => server.stop(),
   };
 }
@@ -31,13 +32,18 @@ export async function postgresForTests(url = DEFAULT_DATABASE_URL): Promise<Test
   const embedded = await startEmbeddedPostgres();
   return {
     url: embedded.url,
-    note: `no PostgreSQL answered at ${url}: started an embedded PostgreSQL (PGlite) at ${embedded.url} for this run`,
+    note: `no PostgreSQL answered at ${redactUrl(url)}: started an embedded PostgreSQL (PGlite) at ${embedded.url} for this run`,
     stop: () => embedded.stop(),
   };
 }
 
 async function redisAnswers(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   redis.on("error", () => undefined);
   try {
     await redis.connect();
