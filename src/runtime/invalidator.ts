@@ -82,7 +82,8 @@ export class Invalidator<TEntity, TKey> {
 
   /** Resolves once the discards in flight for these keys are done (a lease taken before would find the invalid value). */
   async discarded(ks: readonly ResolvedKey<TKey>[]): Promise<void> {
-    if (this.discards.size) await Promise.all(ks.map((k) => this.discards.get(k.valueKey)));
+    if (!this.discards.size) return;
+    await Promise.all(ks.flatMap((k) => this.discards.get(k.valueKey) ?? []));
   }
 
   // ------------------------------------------------------------------------------------ revoke

@@ -132,8 +132,7 @@ export class ReadPath<TEntity, TKey> {
       return loaded;
     }
     const mark = l1?.mark();
-    let promise: Promise<TEntity | null> | undefined;
-    promise = new Promise<TEntity | null>((resolve, reject) => {
+    const promise: Promise<TEntity | null> = new Promise<TEntity | null>((resolve, reject) => {
       this.parts.redis.read(valueKey, (raw, failure) => {
         try {
           if (raw) {

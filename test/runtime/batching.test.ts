@@ -3,7 +3,7 @@
 // write-through puts issued in the same tick go out as one script call. Exact counts come from INFO
 // commandstats on a redis-server of our own.
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
+import { type Redis } from "ioredis";
 import { commandStats, diffStats, resilientClient, SpawnedRedis } from "../support/redis-server.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_BATCH } from "../../src/runtime/batcher.js";

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CachegenError, deleteByPrefix } from "cachegen/runtime";
 import { TeamRepository, type Team } from "../fixtures/valid/full-featured-read-through/expected/team.js";
 import { userEntity, UserRepository, type User } from "./fixtures/user.js";
-import { collectEvents, connect, encryptionKeys, makeUser, uniquePrefix, UserRepo, userVariant, UserStore } from "./helpers.js";
+import { connect, encryptionKeys, makeUser, uniquePrefix, UserRepo, userVariant, UserStore } from "./helpers.js";
 import { sleep } from "../support/wait.js";
 
 let redis: Redis;

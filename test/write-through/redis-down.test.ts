@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { type Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defineEntity, Repository } from "cachegen/runtime";
 import { createShopDatabase, type ShopDatabase } from "../../examples/shop/database.js";

@@ -47,7 +47,7 @@ const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length
 describe("guarantee 1: no stale set", () => {
   it("guarantee 1 (no stale set): 8 readers and 2 writers, 10 000 operations over 50 keys with random source latency: after quiescence no cached value differs from the source", async ({ annotate }) => {
     const table = new TeamTable();
-    const ids = Array.from({ length: KEYS }, (_, i) => {
+    const ids = Array.from({ length: KEYS }, () => {
       const team: Team = { id: randomUUID(), name: "v0" };
       table.rows.set(team.id, team);
       return team.id;

@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { type Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CacheUnavailableError } from "cachegen/runtime";
 import { encryptionKeys, makeUser, uniquePrefix } from "../../runtime/helpers.js";

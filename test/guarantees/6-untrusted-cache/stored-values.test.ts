@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { pack, unpack } from "msgpackr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defineEntity, deleteByPrefix, z } from "cachegen/runtime";
+import { deleteByPrefix } from "cachegen/runtime";
 import { MetricRepository } from "../../runtime/fixtures/metric.js";
 import { UserRepository, type User } from "../../runtime/fixtures/user.js";
 import { collectEvents, connect, encryptionKeys, makeUser, uniquePrefix, UserRepo, userVariant, UserStore } from "../../runtime/helpers.js";
