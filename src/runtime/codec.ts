@@ -11,7 +11,8 @@ export type Decoded<TEntity> =
   | { readonly kind: "negative"; readonly freshUntil: number }
   | { readonly kind: "invalid"; readonly reason: string };
 
-export type Encoded = { readonly ok: true; readonly stored: StoredValue } | { readonly ok: false; readonly reason: string };
+export type Encoded =
+  { readonly ok: true; readonly stored: StoredValue } | { readonly ok: false; readonly reason: string };
 
 interface Serializer {
   serialize(stored: unknown): Buffer;
@@ -81,7 +82,9 @@ export class Codec<TEntity> {
     this.decodePlan = buildDecodePlan(definition.schema, definition.dateFields, definition.keySchema);
     this.serializer = definition.serializer === "msgpack" ? msgpackSerializer : jsonSerializer;
     this.encrypted = definition.encryptedFields;
-    this.cipher = this.encrypted.length ? new FieldCipher(definition.name, this.encrypted, options.encryptionKeys) : undefined;
+    this.cipher = this.encrypted.length
+      ? new FieldCipher(definition.name, this.encrypted, options.encryptionKeys)
+      : undefined;
     this.maxValueBytes = options.maxValueBytes;
   }
 
@@ -102,13 +105,17 @@ export class Codec<TEntity> {
   encode(entity: TEntity, enc: string, freshUntil: number): Encoded {
     const parsed = this.definition.schema.safeParse(entity);
     if (!parsed.success) {
-      return { ok: false, reason: `does not match the ${this.definition.name} schema: ${parsed.error.issues[0]?.message ?? "invalid"}` };
+      return {
+        ok: false,
+        reason: `does not match the ${this.definition.name} schema: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+      };
     }
     let value = this.plan ? encodeStored(parsed.data, this.plan) : parsed.data;
     if (this.cipher && typeof value === "object" && value !== null) {
       const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
       for (const field of this.encrypted) {
-        if (copy[field] !== undefined) copy[field] = this.cipher.encrypt(JSON.stringify(copy[field]), this.aad(field, enc));
+        if (copy[field] !== undefined)
+          copy[field] = this.cipher.encrypt(JSON.stringify(copy[field]), this.aad(field, enc));
       }
       value = copy;
     }
@@ -128,7 +135,8 @@ export class Codec<TEntity> {
     } catch (error) {
       return { ok: false, reason: `cannot be serialized: ${(error as Error).message}` };
     }
-    if (size > this.maxValueBytes) return { ok: false, reason: `is larger than maxValueBytes (${size} > ${this.maxValueBytes})` };
+    if (size > this.maxValueBytes)
+      return { ok: false, reason: `is larger than maxValueBytes (${size} > ${this.maxValueBytes})` };
     return { ok: true, stored };
   }
 
@@ -145,11 +153,14 @@ export class Codec<TEntity> {
   }
 
   private decodeUnsafe(raw: Buffer, enc: string, key: unknown): Decoded<TEntity> {
-    if (raw.length > this.maxValueBytes) return { kind: "invalid", reason: `larger than maxValueBytes (${raw.length})` };
+    if (raw.length > this.maxValueBytes)
+      return { kind: "invalid", reason: `larger than maxValueBytes (${raw.length})` };
     const header = readHeader(raw);
     if (!header) return { kind: "invalid", reason: "bad header" };
     if (header.kind === "n") {
-      return raw.length > header.offset ? { kind: "invalid", reason: "not-found marker with a payload" } : { kind: "negative", freshUntil: header.freshUntil };
+      return raw.length > header.offset
+        ? { kind: "invalid", reason: "not-found marker with a payload" }
+        : { kind: "negative", freshUntil: header.freshUntil };
     }
     let value: unknown;
     try {
@@ -158,7 +169,8 @@ export class Codec<TEntity> {
       return { kind: "invalid", reason: `malformed payload: ${(error as Error).message}` };
     }
     if (this.cipher) {
-      if (typeof value !== "object" || value === null || Array.isArray(value)) return { kind: "invalid", reason: "not an object" };
+      if (typeof value !== "object" || value === null || Array.isArray(value))
+        return { kind: "invalid", reason: "not an object" };
       const record = value as Record<string, unknown>;
       for (const field of this.encrypted) {
         if (!Object.hasOwn(record, field) || record[field] === undefined) continue;
@@ -175,13 +187,17 @@ export class Codec<TEntity> {
     if (this.decodePlan) {
       // One pass; it never mutates `value`, so on INVALID the plain path below judges the same value.
       const entity = this.decodePlan(value, key);
-      if (entity !== INVALID) return { kind: "value", entity: entity as TEntity, freshUntil: header.freshUntil, version: header.version };
+      if (entity !== INVALID)
+        return { kind: "value", entity: entity as TEntity, freshUntil: header.freshUntil, version: header.version };
     }
     if (this.plan) value = decodeStored(value, this.plan);
     const parsed = this.definition.schema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return { kind: "invalid", reason: `wrong shape at ${issue?.path.map(String).join(".") || "(root)"}: ${issue?.message ?? "invalid"}` };
+      return {
+        kind: "invalid",
+        reason: `wrong shape at ${issue?.path.map(String).join(".") || "(root)"}: ${issue?.message ?? "invalid"}`,
+      };
     }
     return { kind: "value", entity: parsed.data, freshUntil: header.freshUntil, version: header.version };
   }
@@ -190,4 +206,3 @@ export class Codec<TEntity> {
     return `${this.definition.name}\u0000${field}\u0000${enc}`;
   }
 }
-

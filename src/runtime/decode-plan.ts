@@ -108,7 +108,10 @@ export function isoDateValue(s: string): number {
 
 /** The `$Zod*` (core) traits of a schema, sorted and joined: identifies the construct exactly. */
 function coreTraits(schema: ZodInternals): string {
-  return [...schema._zod.traits].filter((t) => t.startsWith("$")).sort().join(",");
+  return [...schema._zod.traits]
+    .filter((t) => t.startsWith("$"))
+    .sort()
+    .join(",");
 }
 
 const T = {
@@ -135,7 +138,11 @@ class NoPlan extends Error {}
  * schema uses something the plan cannot reproduce exactly, or code generation is not allowed
  * (the codec then keeps the plain path). `dateFields` and `keySchema` as in the definition.
  */
-export function buildDecodePlan(schema: z.ZodType, dateFields: readonly string[] = [], keySchema?: z.ZodType): DecodeNode | undefined {
+export function buildDecodePlan(
+  schema: z.ZodType,
+  dateFields: readonly string[] = [],
+  keySchema?: z.ZodType,
+): DecodeNode | undefined {
   const root = schema as unknown as ZodInternals;
   if (!root?._zod?.traits || !root._zod.def) return undefined;
   const keyShape = (keySchema as unknown as ZodInternals | undefined)?._zod?.def?.shape;
@@ -150,7 +157,16 @@ export function buildDecodePlan(schema: z.ZodType, dateFields: readonly string[]
     throw error;
   }
   try {
-    const factory = new Function("INVALID", "ext", "ISO_DATETIME", "ISO_DATE", "DECIMAL", "isoDateTimeValue", "isoDateValue", body) as (...args: unknown[]) => DecodeNode;
+    const factory = new Function(
+      "INVALID",
+      "ext",
+      "ISO_DATETIME",
+      "ISO_DATE",
+      "DECIMAL",
+      "isoDateTimeValue",
+      "isoDateValue",
+      body,
+    ) as (...args: unknown[]) => DecodeNode;
     return factory(INVALID, gen.externals, ISO_DATETIME, ISO_DATE, DECIMAL, isoDateTimeValue, isoDateValue);
   } catch {
     return undefined; // e.g. --disallow-code-generation-from-strings
@@ -206,7 +222,11 @@ class Generator {
         }
         const test = `${this.external(pattern)}.test(${input})`;
         const known = this.keyField(schema, path);
-        this.fail(known ? `typeof ${input} !== "string" || (${input} !== ${known} && !${test})` : `typeof ${input} !== "string" || !${test}`);
+        this.fail(
+          known
+            ? `typeof ${input} !== "string" || (${input} !== ${known} && !${test})`
+            : `typeof ${input} !== "string" || !${test}`,
+        );
         return input;
       }
       case T.number:
@@ -242,7 +262,9 @@ class Generator {
       case T.enum: {
         const values = schema._zod.values;
         if (!(values instanceof Set) || values.size === 0) return this.delegate(schema, input, required);
-        const literals = [...values].every((v) => typeof v === "string" || (typeof v === "number" && Number.isFinite(v)));
+        const literals = [...values].every(
+          (v) => typeof v === "string" || (typeof v === "number" && Number.isFinite(v)),
+        );
         if (literals && values.size <= 8) {
           this.fail([...values].map((v) => `${input} !== ${JSON.stringify(v)}`).join(" && "));
         } else {
@@ -300,7 +322,10 @@ class Generator {
     const item = this.variable();
     const out = this.variable();
     const start = this.lines.length;
-    this.lines.push(`for (let ${index} = 0; ${index} < ${input}.length; ${index}++) {`, `const ${item} = ${input}[${index}];`);
+    this.lines.push(
+      `for (let ${index} = 0; ${index} < ${input}.length; ${index}++) {`,
+      `const ${item} = ${input}[${index}];`,
+    );
     const result = this.emit(element, item, `${path}[]`, false);
     if (result === item) {
       // Items are used as they are (strings, numbers...): check them, and keep the array; it was
@@ -349,7 +374,8 @@ class Generator {
     }
     this.lines.push(`const ${out} = {};`);
     for (const e of entries) {
-      if (e.optional) this.lines.push(`if (${e.value} !== undefined || ${e.key} in ${input}) ${out}[${e.key}] = ${e.value};`);
+      if (e.optional)
+        this.lines.push(`if (${e.value} !== undefined || ${e.key} in ${input}) ${out}[${e.key}] = ${e.value};`);
       else this.lines.push(`${out}[${e.key}] = ${e.value};`);
     }
     return out;

@@ -23,16 +23,7 @@ export interface WriteBehindSettings {
 export const WRITE_BEHIND_DEFAULTS: WriteBehindSettings = { batchSize: 100, flushIntervalMs: 1_000, maxAttempts: 5 };
 
 /** How a key part is validated and turned into text for the Redis key. */
-export type KeyPartType =
-  | "string"
-  | "uuid"
-  | "int"
-  | "float"
-  | "boolean"
-  | "bigint"
-  | "datetime"
-  | "date"
-  | "enum";
+export type KeyPartType = "string" | "uuid" | "int" | "float" | "boolean" | "bigint" | "datetime" | "date" | "enum";
 
 export interface IndexDefinition {
   /** Entity fields the index is keyed by, in argument order. */

@@ -4,7 +4,15 @@ import type { KeySpace, ResolvedKey } from "./keys.js";
 import { L1Cache } from "./l1.js";
 import type { GuardResult, RedisGuard } from "./redis-guard.js";
 import { runScript, type ScriptInput, type ScriptReply, type TypedScript } from "./scripts/define-script.js";
-import { ACQUIRE, DELETE_IF_SAME, FILL, INDEX_GET, RELEASE, type LeaseMode, type LeaseOutcome } from "./scripts/read-scripts.js";
+import {
+  ACQUIRE,
+  DELETE_IF_SAME,
+  FILL,
+  INDEX_GET,
+  RELEASE,
+  type LeaseMode,
+  type LeaseOutcome,
+} from "./scripts/read-scripts.js";
 import { ScriptBatcher, unexpected } from "./scripts/script-batcher.js";
 import { ENQUEUE, PENDING_VALUE, QUEUE_OP } from "./scripts/write-behind-scripts.js";
 import { INVALIDATE, INVALIDATE_TAG, MARK_WRITER, PUT } from "./scripts/write-scripts.js";
@@ -62,8 +70,12 @@ export class EntityRedis<TEntity, TKey> {
    * with the positions of its keys (`count` from `from`); resolves once every reply was handed
    * over. Takes `valueKeys` over (a single MGET sends the array itself).
    */
-  readMany(valueKeys: string[], done: (from: number, count: number, reply: GuardResult<(Buffer | null)[]>) => void): Promise<unknown> {
-    if (valueKeys.length <= MAX_BATCH) return this.guard.run("mget", (c) => c.mgetBuffer(valueKeys)).then((reply) => done(0, valueKeys.length, reply));
+  readMany(
+    valueKeys: string[],
+    done: (from: number, count: number, reply: GuardResult<(Buffer | null)[]>) => void,
+  ): Promise<unknown> {
+    if (valueKeys.length <= MAX_BATCH)
+      return this.guard.run("mget", (c) => c.mgetBuffer(valueKeys)).then((reply) => done(0, valueKeys.length, reply));
     const calls: Promise<void>[] = [];
     for (let from = 0; from < valueKeys.length; from += MAX_BATCH) {
       const chunk = valueKeys.slice(from, from + MAX_BATCH);
@@ -80,13 +92,20 @@ export class EntityRedis<TEntity, TKey> {
   /** Deletes an invalid value unless it changed since it was read (UNLINK when oversized: not worth hashing). */
   discardIfUnchanged(valueKey: string, raw: Buffer, oversized: boolean): Promise<GuardResult<unknown>> {
     if (oversized) return this.guard.run("unlink", (c) => c.call("UNLINK", valueKey));
-    return this.run("delete-invalid", DELETE_IF_SAME, { value: valueKey, sha: createHash("sha1").update(raw).digest("hex") });
+    return this.run("delete-invalid", DELETE_IF_SAME, {
+      value: valueKey,
+      sha: createHash("sha1").update(raw).digest("hex"),
+    });
   }
 
   // ------------------------------------------------------------------------------------ leases
 
   /** Asks for the leases of `ks` under `tokens` (one per key). */
-  acquire(ks: readonly ResolvedKey<TKey>[], tokens: readonly string[], mode: LeaseMode): Promise<GuardResult<LeaseOutcome[]>> {
+  acquire(
+    ks: readonly ResolvedKey<TKey>[],
+    tokens: readonly string[],
+    mode: LeaseMode,
+  ): Promise<GuardResult<LeaseOutcome[]>> {
     const entries = ks.map((k, i) => ({ value: k.valueKey, lease: k.leaseKey, token: tokens[i]! }));
     return this.run("acquire", ACQUIRE, { epoch: this.keys.epochKey, leaseTtlMs: this.leaseTtlMs, mode, entries });
   }
@@ -116,7 +135,9 @@ export class EntityRedis<TEntity, TKey> {
   // ------------------------------------------------------------------------------------ indexes
 
   /** An index entry and the value it points to (null: no entry). */
-  readIndex(indexKey: string): Promise<GuardResult<{ readonly pointer: string; readonly stored: Buffer | undefined } | null>> {
+  readIndex(
+    indexKey: string,
+  ): Promise<GuardResult<{ readonly pointer: string; readonly stored: Buffer | undefined } | null>> {
     return this.run("index-get", INDEX_GET, { index: indexKey, valuePrefix: this.keys.valuePrefix });
   }
 
@@ -131,8 +152,15 @@ export class EntityRedis<TEntity, TKey> {
    * Deletes values with their leases (revoking fills in flight), and `indexEntries`. `ks` may be
    * keys of another entity (what `invalidates` names): `op` says which. Answers the values deleted.
    */
-  revoke(ks: readonly ResolvedKey<unknown>[], indexEntries: readonly string[], op = "invalidate"): Promise<GuardResult<(Buffer | undefined)[]>> {
-    return this.run(op, INVALIDATE, { entries: ks.map((k) => ({ value: k.valueKey, lease: k.leaseKey })), indexEntries });
+  revoke(
+    ks: readonly ResolvedKey<unknown>[],
+    indexEntries: readonly string[],
+    op = "invalidate",
+  ): Promise<GuardResult<(Buffer | undefined)[]>> {
+    return this.run(op, INVALIDATE, {
+      entries: ks.map((k) => ({ value: k.valueKey, lease: k.leaseKey })),
+      indexEntries,
+    });
   }
 
   /** Bumps the tag epoch (revoking every fill in flight) and deletes the tag sets' members with their leases; answers the value keys deleted. */
@@ -161,7 +189,11 @@ export class EntityRedis<TEntity, TKey> {
 
   /** Registers a writer of `k` in flight (without versionField; see `put`). */
   markWriter(k: ResolvedKey<TKey>, writer: string): Promise<GuardResult<true>> {
-    return this.run("mark-writer", MARK_WRITER, { writers: this.keys.writersKeyOfEnc(k.enc), writer, ttlMs: WRITERS_TTL_MS });
+    return this.run("mark-writer", MARK_WRITER, {
+      writers: this.keys.writersKeyOfEnc(k.enc),
+      writer,
+      ttlMs: WRITERS_TTL_MS,
+    });
   }
 
   unmarkWriter(k: ResolvedKey<TKey>, writer: string): Promise<GuardResult<unknown>> {
@@ -169,7 +201,11 @@ export class EntityRedis<TEntity, TKey> {
   }
 
   /** Writes a value the source just took (batched per tick); see the put script. */
-  put(k: ResolvedKey<TKey>, entity: TEntity, value: { stored: StoredValue; pttl: number; version: string; writer: string; returnOld: boolean }) {
+  put(
+    k: ResolvedKey<TKey>,
+    entity: TEntity,
+    value: { stored: StoredValue; pttl: number; version: string; writer: string; returnOld: boolean },
+  ) {
     return this.puts.run({
       value: k.valueKey,
       lease: k.leaseKey,
@@ -188,7 +224,11 @@ export class EntityRedis<TEntity, TKey> {
   // ------------------------------------------------------------------------------------ write-behind
 
   /** Writes a value (or tombstone) and its queue entry together (batched per tick); see the enqueue script. */
-  enqueue(k: ResolvedKey<TKey>, entity: TEntity | undefined, write: { stored: StoredValue; version: string; keepPrevious: boolean; tagTtlMs: number; returnOld: boolean }) {
+  enqueue(
+    k: ResolvedKey<TKey>,
+    entity: TEntity | undefined,
+    write: { stored: StoredValue; version: string; keepPrevious: boolean; tagTtlMs: number; returnOld: boolean },
+  ) {
     return this.enqueues.run({
       value: k.valueKey,
       lease: k.leaseKey,
@@ -214,17 +254,21 @@ export class EntityRedis<TEntity, TKey> {
 
   /** Queue entries not yet acknowledged (queued or in flight). */
   queueLength(): Promise<GuardResult<number>> {
-    return this.guard.run("xlen", (c) => c.call("XLEN", this.keys.streamKey)).then((r) => (r.ok ? { ok: true, value: Number(r.value) } : r));
+    return this.guard
+      .run("xlen", (c) => c.call("XLEN", this.keys.streamKey))
+      .then((r) => (r.ok ? { ok: true, value: Number(r.value) } : r));
   }
 
   private run<TInput, TReply>(op: string, s: TypedScript<TInput, TReply>, input: TInput): Promise<GuardResult<TReply>> {
     this.puts.flush();
     this.enqueues.flush();
     const { keys, args } = s.encode(input);
-    return this.guard.run(op, (c) => runScript(c, s, keys, args)).then((r) => {
-      if (!r.ok) return r;
-      const value = s.decode(r.value);
-      return value === undefined ? unexpected(s) : { ok: true, value };
-    });
+    return this.guard
+      .run(op, (c) => runScript(c, s, keys, args))
+      .then((r) => {
+        if (!r.ok) return r;
+        const value = s.decode(r.value);
+        return value === undefined ? unexpected(s) : { ok: true, value };
+      });
   }
 }

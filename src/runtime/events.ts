@@ -1,13 +1,29 @@
 import type { CacheEvent, CacheEventType, CacheStats } from "./types.js";
 
 /** The member of CacheEvent whose `type` includes T. */
-type EventOf<T extends CacheEventType, E extends CacheEvent = CacheEvent> = E extends unknown ? (T extends E["type"] ? E : never) : never;
+type EventOf<T extends CacheEventType, E extends CacheEvent = CacheEvent> = E extends unknown
+  ? T extends E["type"]
+    ? E
+    : never
+  : never;
 type DetailsOf<T extends CacheEventType> = Omit<EventOf<T>, "type" | "entity" | "key">;
 
 function emptyStats(): CacheStats {
   return {
-    hits: 0, misses: 0, loads: 0, staleHits: 0, coalesced: 0, leaseWaits: 0, negativeHits: 0,
-    invalidValues: 0, redisErrors: 0, breakerOpens: 0, queued: 0, flushed: 0, failed: 0, deadLettered: 0,
+    hits: 0,
+    misses: 0,
+    loads: 0,
+    staleHits: 0,
+    coalesced: 0,
+    leaseWaits: 0,
+    negativeHits: 0,
+    invalidValues: 0,
+    redisErrors: 0,
+    breakerOpens: 0,
+    queued: 0,
+    flushed: 0,
+    failed: 0,
+    deadLettered: 0,
   };
 }
 
@@ -30,7 +46,10 @@ export class Events {
   record<T extends CacheEventType>(type: T, key: EventOf<T>["key"], details?: DetailsOf<T>, times = 1): void {
     this.count(type, times);
     if (!this.listener) return;
-    const event: { type: T; entity: string; key?: string; error?: unknown; detail?: string } = { type, entity: this.entity };
+    const event: { type: T; entity: string; key?: string; error?: unknown; detail?: string } = {
+      type,
+      entity: this.entity,
+    };
     const { error, detail } = (details ?? {}) as { error?: unknown; detail?: string };
     if (key !== undefined) event.key = key;
     if (error !== undefined) event.error = error;
@@ -102,7 +121,8 @@ export class Events {
   private tell(event: CacheEvent): void {
     try {
       const result: unknown = this.listener!(event);
-      if (result && typeof (result as Promise<unknown>).then === "function") (result as Promise<unknown>).then(undefined, () => undefined);
+      if (result && typeof (result as Promise<unknown>).then === "function")
+        (result as Promise<unknown>).then(undefined, () => undefined);
     } catch {
       // a listener's error is its own
     }

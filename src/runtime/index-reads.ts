@@ -45,7 +45,11 @@ export class IndexReads<TEntity, TKey> {
         // a revocation of this value is still pending: do not trust it
       } else if (decoded.kind === "invalid") {
         invalidator.discardInvalid(valueKey, raw, decoded.reason);
-      } else if (decoded.kind === "value" && keys.indexKeyOfEntity(index, decoded.entity) === indexKey && keys.encOfEntity(decoded.entity) === pointer) {
+      } else if (
+        decoded.kind === "value" &&
+        keys.indexKeyOfEntity(index, decoded.entity) === indexKey &&
+        keys.encOfEntity(decoded.entity) === pointer
+      ) {
         if (Date.now() < decoded.freshUntil) {
           events.record("hit", valueKey);
           return decoded.entity;
@@ -73,7 +77,11 @@ export class IndexReads<TEntity, TKey> {
   }
 
   /** Loads with the index loader; a queued write of the row's key is newer than the source's row, so it wins. */
-  private async loadMiss(index: string, indexKey: string, load: () => Promise<TEntity | null>): Promise<TEntity | null> {
+  private async loadMiss(
+    index: string,
+    indexKey: string,
+    load: () => Promise<TEntity | null>,
+  ): Promise<TEntity | null> {
     const entity = await load();
     const { queuedValue, keys } = this.parts;
     if (entity === null || !queuedValue) return entity;

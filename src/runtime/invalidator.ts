@@ -117,7 +117,8 @@ export class Invalidator<TEntity, TKey> {
   async revokeTag(tag: object): Promise<void> {
     const { definition, keys, redis, l1 } = this.parts;
     const name = definition.name;
-    if (typeof tag !== "object" || tag === null) throw new InvalidKeyError(`${name} tag: expected an object, got ${describeValue(tag)}`);
+    if (typeof tag !== "object" || tag === null)
+      throw new InvalidKeyError(`${name} tag: expected an object, got ${describeValue(tag)}`);
     const tags = keys.tagsMatching(tag);
     if (!tags.length) {
       const declared = Object.values(definition.tags).map((t) => t.pattern);

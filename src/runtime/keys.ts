@@ -19,7 +19,9 @@ export interface ResolvedKey<TKey> {
 /** Normalizes a key prefix: ends with ":" (unless empty), never contains "{" or "}". */
 export function normalizePrefix(prefix: string): string {
   if (prefix.includes("{") || prefix.includes("}")) {
-    throw new TypeError(`cachegen: keyPrefix ${JSON.stringify(prefix)} must not contain "{" or "}" (they would change the cluster hash tag)`);
+    throw new TypeError(
+      `cachegen: keyPrefix ${JSON.stringify(prefix)} must not contain "{" or "}" (they would change the cluster hash tag)`,
+    );
   }
   if (prefix === "") return "";
   return prefix.endsWith(":") ? prefix : `${prefix}:`;
@@ -99,7 +101,10 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
    * resolving is a pure function of the input string. Bounded: cleared when it reaches
    * BARE_KEY_CACHE entries.
    */
-  private readonly bareKeys = new Map<string, { readonly value: unknown; readonly enc: string; readonly valueKey: string; readonly leaseKey: string }>();
+  private readonly bareKeys = new Map<
+    string,
+    { readonly value: unknown; readonly enc: string; readonly valueKey: string; readonly leaseKey: string }
+  >();
 
   constructor(
     readonly definition: EntityDefinition<TEntity, TKey>,
@@ -146,7 +151,8 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
   private resolveUncached(input: unknown): ResolvedKey<TKey> {
     const name = this.definition.name;
     let object: unknown = input;
-    const isPlainObject = typeof input === "object" && input !== null && !(input instanceof Date) && !Array.isArray(input);
+    const isPlainObject =
+      typeof input === "object" && input !== null && !(input instanceof Date) && !Array.isArray(input);
     if (!isPlainObject) {
       if (this.fields.length !== 1) {
         const names = this.fields.map(([f]) => f).join(", ");
@@ -159,7 +165,9 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
       const issue = parsed.error.issues[0];
       const field = issue?.path.length ? issue.path.map(String).join(".") : "(key)";
       const got = issue?.path.length ? (object as Record<string, unknown>)[String(issue.path[0])] : object;
-      throw new InvalidKeyError(`${name} key field "${field}": ${issue?.message ?? "invalid"} (got ${describeValue(got)})`);
+      throw new InvalidKeyError(
+        `${name} key field "${field}": ${issue?.message ?? "invalid"} (got ${describeValue(got)})`,
+      );
     }
     const key = parsed.data;
     const parts: string[] = [];
@@ -167,7 +175,9 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
       const value = (key as Record<string, unknown>)[field];
       const result = partText(type, value);
       if ("problem" in result) {
-        throw new InvalidKeyError(`${name} key field "${field}" (${type}) ${result.problem}, got ${describeValue(value)}`);
+        throw new InvalidKeyError(
+          `${name} key field "${field}" (${type}) ${result.problem}, got ${describeValue(value)}`,
+        );
       }
       parts.push(encodePart(result.text));
     }
@@ -220,7 +230,9 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
   parse(enc: string): ResolvedKey<TKey> {
     const texts = enc.split(":");
     if (texts.length !== this.fields.length) {
-      throw new InvalidKeyError(`${this.definition.name}: encoded key ${JSON.stringify(enc)} has ${texts.length} part(s), expected ${this.fields.length}`);
+      throw new InvalidKeyError(
+        `${this.definition.name}: encoded key ${JSON.stringify(enc)} has ${texts.length} part(s), expected ${this.fields.length}`,
+      );
     }
     const object: Record<string, unknown> = {};
     this.fields.forEach(([field, type], i) => {
@@ -233,7 +245,8 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
       object[field] = partValue(type, text);
     });
     const resolved = this.resolve(object);
-    if (resolved.enc !== enc) throw new InvalidKeyError(`${this.definition.name}: ${JSON.stringify(enc)} is not a canonical encoded key`);
+    if (resolved.enc !== enc)
+      throw new InvalidKeyError(`${this.definition.name}: ${JSON.stringify(enc)} is not a canonical encoded key`);
     return resolved;
   }
 
@@ -243,9 +256,13 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
     const name = this.definition.name;
     if (!def) throw new InvalidKeyError(`${name}: unknown index "${index}"`);
     if (values.length !== def.fields.length) {
-      throw new InvalidKeyError(`${name} index "${index}": expected ${def.fields.length} value(s) (${def.fields.join(", ")}), got ${values.length}`);
+      throw new InvalidKeyError(
+        `${name} index "${index}": expected ${def.fields.length} value(s) (${def.fields.join(", ")}), got ${values.length}`,
+      );
     }
-    const parts = def.fields.map((field, i) => this.checkedValue(`index "${index}" field "${field}"`, field, values[i], true));
+    const parts = def.fields.map((field, i) =>
+      this.checkedValue(`index "${index}" field "${field}"`, field, values[i], true),
+    );
     return `${this.base}i:${encodePart(index)}:${parts.join(":")}`;
   }
 
@@ -270,7 +287,9 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
   tagKey(tag: string, values: Readonly<Record<string, unknown>>): string {
     const def = this.definition.tags[tag];
     if (!def) throw new InvalidKeyError(`${this.definition.name}: unknown tag "${tag}"`);
-    const parts = def.fields.map((field) => this.checkedValue(`tag "${def.pattern}" field "${field}"`, field, values[field], true));
+    const parts = def.fields.map((field) =>
+      this.checkedValue(`tag "${def.pattern}" field "${field}"`, field, values[field], true),
+    );
     return `${this.base}t:${encodePart(tag)}:${parts.join(":")}`;
   }
 
@@ -310,11 +329,14 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
     if (checkSchema && schema) {
       const parsed = schema.safeParse(value);
       if (!parsed.success) {
-        throw new InvalidKeyError(`${name} ${what}: ${parsed.error.issues[0]?.message ?? "invalid"} (got ${describeValue(value)})`);
+        throw new InvalidKeyError(
+          `${name} ${what}: ${parsed.error.issues[0]?.message ?? "invalid"} (got ${describeValue(value)})`,
+        );
       }
     }
     const result = valueText(value, this.dateFields.has(field));
-    if ("problem" in result) throw new InvalidKeyError(`${name} ${what} ${result.problem}, got ${describeValue(value)}`);
+    if ("problem" in result)
+      throw new InvalidKeyError(`${name} ${what} ${result.problem}, got ${describeValue(value)}`);
     return encodePart(result.text);
   }
 }

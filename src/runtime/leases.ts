@@ -29,7 +29,9 @@ export interface LeaseParts<TEntity, TKey> extends EntityParts<TEntity, TKey> {
 }
 
 /** `acquire`'s answer: the outcome per key under the tokens sent, or the values when they were loaded without knowing. */
-type Acquired<TEntity> = { readonly tokens: readonly string[]; readonly outcomes: readonly LeaseOutcome[] } | { readonly loaded: (TEntity | null)[] };
+type Acquired<TEntity> =
+  | { readonly tokens: readonly string[]; readonly outcomes: readonly LeaseOutcome[] }
+  | { readonly loaded: (TEntity | null)[] };
 
 /**
  * The lease protocol (the memcache lease idea), guarantees 1 and 2:
@@ -55,7 +57,10 @@ export class Leases<TEntity, TKey> {
    * source call where the source batches) and fills them (one script), and waits for the keys
    * another process is filling. Values in the order of `ks`.
    */
-  async resolveMisses(ks: readonly ResolvedKey<TKey>[], loader: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
+  async resolveMisses(
+    ks: readonly ResolvedKey<TKey>[],
+    loader: Loader<TEntity, TKey> | undefined,
+  ): Promise<(TEntity | null)[]> {
     const mark = this.parts.l1?.mark();
     await this.parts.invalidator.discarded(ks);
     const acquired = await this.acquire(ks, "read", loader);
@@ -127,7 +132,11 @@ export class Leases<TEntity, TKey> {
    * background under the tokens sent, so other processes do not wait out a lease TTL for a fill
    * that would never come (a lease that is not ours rejects it, as any fill).
    */
-  private async acquire(ks: readonly ResolvedKey<TKey>[], mode: LeaseMode, loader: Loader<TEntity, TKey> | undefined): Promise<Acquired<TEntity> | undefined> {
+  private async acquire(
+    ks: readonly ResolvedKey<TKey>[],
+    mode: LeaseMode,
+    loader: Loader<TEntity, TKey> | undefined,
+  ): Promise<Acquired<TEntity> | undefined> {
     const tokens = ks.map(() => newToken());
     const r = await this.parts.redis.acquire(ks, tokens, mode);
     if (r.ok) return { tokens, outcomes: r.value };
@@ -141,7 +150,11 @@ export class Leases<TEntity, TKey> {
   }
 
   /** Loads keys whose leases this process holds; on a source error releases the leases, then rethrows. */
-  private async loadHolding(ks: readonly ResolvedKey<TKey>[], tokens: readonly string[], loader: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
+  private async loadHolding(
+    ks: readonly ResolvedKey<TKey>[],
+    tokens: readonly string[],
+    loader: Loader<TEntity, TKey> | undefined,
+  ): Promise<(TEntity | null)[]> {
     try {
       return await this.parts.source.load(ks, loader);
     } catch (error) {
@@ -196,7 +209,10 @@ export class Leases<TEntity, TKey> {
    * is cached is deleted (a refresh found nothing). A value that fails the schema is not cached and
    * its lease released. `mark` (an L1 generation) lets L1 keep what was filled.
    */
-  private async fill(entries: readonly { k: ResolvedKey<TKey>; token: string; value: TEntity | null }[], mark: number | undefined): Promise<void> {
+  private async fill(
+    entries: readonly { k: ResolvedKey<TKey>; token: string; value: TEntity | null }[],
+    mark: number | undefined,
+  ): Promise<void> {
     const { redis, codec, ttl, events, l1 } = this.parts;
     const fills: FillEntry<TEntity, TKey>[] = [];
     const sent: { k: ResolvedKey<TKey>; value: TEntity | null; freshUntil: number }[] = [];
@@ -205,7 +221,13 @@ export class Leases<TEntity, TKey> {
     for (const { k, token, value } of entries) {
       if (value === null) {
         const notFoundMs = ttl.notFound();
-        fills.push({ k, token, stored: notFoundMs === undefined ? "" : storedNotFound(now + notFoundMs), pttl: notFoundMs ?? 1, entity: undefined });
+        fills.push({
+          k,
+          token,
+          stored: notFoundMs === undefined ? "" : storedNotFound(now + notFoundMs),
+          pttl: notFoundMs ?? 1,
+          entity: undefined,
+        });
         sent.push({ k, value, freshUntil: notFoundMs === undefined ? 0 : now + notFoundMs });
         continue;
       }
@@ -224,7 +246,8 @@ export class Leases<TEntity, TKey> {
       if (r.ok) {
         r.value.forEach((filled, i) => {
           const entry = sent[i]!;
-          if (!filled) events.record("fill-rejected", entry.k.valueKey, { detail: "lease revoked by a write or invalidation" });
+          if (!filled)
+            events.record("fill-rejected", entry.k.valueKey, { detail: "lease revoked by a write or invalidation" });
           else if (mark !== undefined) l1?.set(entry.k.valueKey, entry.value, entry.freshUntil, mark);
         });
       }

@@ -199,8 +199,18 @@ export class ReadPath<TEntity, TKey> {
     );
     if (!misses.length && !bypass.length) return values;
     const [leased, loaded] = await Promise.all([
-      misses.length ? this.parts.leases.resolveMisses(misses.map((j) => ks[j]!), undefined) : [],
-      bypass.length ? this.parts.source.load(bypass.map((j) => ks[j]!), undefined) : [],
+      misses.length
+        ? this.parts.leases.resolveMisses(
+            misses.map((j) => ks[j]!),
+            undefined,
+          )
+        : [],
+      bypass.length
+        ? this.parts.source.load(
+            bypass.map((j) => ks[j]!),
+            undefined,
+          )
+        : [],
     ]);
     misses.forEach((j, i) => (values[j] = leased[i] ?? null));
     bypass.forEach((j, i) => (values[j] = loaded[i] ?? null));
@@ -208,7 +218,11 @@ export class ReadPath<TEntity, TKey> {
   }
 
   /** A read found nothing usable (or Redis was not read): through the leases, or straight from the source. */
-  private afterMiss(k: ResolvedKey<TKey>, redisRead: boolean, loader: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
+  private afterMiss(
+    k: ResolvedKey<TKey>,
+    redisRead: boolean,
+    loader: Loader<TEntity, TKey> | undefined,
+  ): Promise<TEntity | null> {
     this.parts.events.record("miss", k.valueKey);
     if (!redisRead) return this.parts.source.loadOne(k, loader);
     return this.parts.leases.resolveMisses([k], loader).then(([value]) => value ?? null);
@@ -220,7 +234,13 @@ export class ReadPath<TEntity, TKey> {
    * served while it is revalidated, an invalid one is discarded. The value (null: a remembered
    * not-found), or MISS.
    */
-  private lookup(k: ResolvedKey<TKey>, raw: Buffer, loader: Loader<TEntity, TKey> | undefined, mark: number | undefined, now: number): TEntity | null | typeof MISS {
+  private lookup(
+    k: ResolvedKey<TKey>,
+    raw: Buffer,
+    loader: Loader<TEntity, TKey> | undefined,
+    mark: number | undefined,
+    now: number,
+  ): TEntity | null | typeof MISS {
     const decoded = this.parts.codec.decode(raw, k.enc, k.key);
     if (decoded.kind === "invalid") {
       this.parts.invalidator.discardInvalid(k.valueKey, raw, decoded.reason);

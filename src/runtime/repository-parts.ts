@@ -93,7 +93,13 @@ export function assembleRepository<TEntity, TKey>(
   const leases = new Leases({ ...entity, invalidator, l1, leaseTtlMs });
   const writes = writeStrategyFor({ ...entity, invalidator, client, rawSource: options.source });
   const reads = new ReadPath({ ...entity, leases, invalidator, l1, inFlight: valueReads });
-  const indexReads = new IndexReads({ ...entity, leases, invalidator, inFlight: indexReadsInFlight, queuedValue: writes.queuedValue });
+  const indexReads = new IndexReads({
+    ...entity,
+    leases,
+    invalidator,
+    inFlight: indexReadsInFlight,
+    queuedValue: writes.queuedValue,
+  });
   return { keys, events, l1, reads, indexReads, invalidator, writes };
 }
 
@@ -105,7 +111,8 @@ function checkOptions<TEntity, TKey>(
     throw new TypeError(`cachegen: ${definition?.name ?? "repository"} needs options.redis (an ioredis client)`);
   }
   if (!(definition.ttlMs > 0)) throw new TypeError(`cachegen: ${definition.name} ttlMs must be > 0`);
-  if (!(definition.jitter >= 0 && definition.jitter < 1)) throw new TypeError(`cachegen: ${definition.name} jitter must be in [0, 1)`);
+  if (!(definition.jitter >= 0 && definition.jitter < 1))
+    throw new TypeError(`cachegen: ${definition.name} jitter must be in [0, 1)`);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!(timeoutMs > 0)) throw new TypeError(`cachegen: ${definition.name} timeoutMs must be > 0`);
   const leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;

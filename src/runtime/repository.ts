@@ -12,7 +12,9 @@ import type { WriteStrategy } from "./write-strategy.js";
 const writeStrategies = new WeakMap<object, WriteStrategy<unknown, unknown>>();
 
 /** The write strategy a repository was built with: how WriteBehindRepository reaches its queue (not public API). */
-export function writeStrategyOf<TEntity, TKey>(repository: Repository<TEntity, TKey, never, unknown>): WriteStrategy<TEntity, TKey> {
+export function writeStrategyOf<TEntity, TKey>(
+  repository: Repository<TEntity, TKey, never, unknown>,
+): WriteStrategy<TEntity, TKey> {
   return writeStrategies.get(repository) as WriteStrategy<TEntity, TKey>;
 }
 
@@ -42,7 +44,10 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * @param options `redis` (an ioredis client or Cluster), `source`, and optionally `keyPrefix`,
    *   `timeoutMs` (bound on each Redis call, default 100), `onEvent`, `encryptionKeys`, `breaker`.
    */
-  constructor(definition: EntityDefinition<TEntity, TKey>, options: RepositoryOptions<TSource> | CacheAsideRepositoryOptions<TSource>) {
+  constructor(
+    definition: EntityDefinition<TEntity, TKey>,
+    options: RepositoryOptions<TSource> | CacheAsideRepositoryOptions<TSource>,
+  ) {
     const parts = assembleRepository(definition, options);
     this.definition = definition;
     this.keys = parts.keys;

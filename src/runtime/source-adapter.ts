@@ -22,7 +22,8 @@ export class SourceAdapter<TEntity, TKey> {
   /** The source method `method`, bound to the source; throws a CachegenError naming it when the source lacks it. */
   require(method: string): (...args: unknown[]) => Promise<unknown> {
     const fn = (this.source as Record<string, unknown> | undefined)?.[method];
-    if (typeof fn === "function") return (...args) => (fn as (...args: unknown[]) => Promise<unknown>).apply(this.source, args);
+    if (typeof fn === "function")
+      return (...args) => (fn as (...args: unknown[]) => Promise<unknown>).apply(this.source, args);
     const name = this.definition.name;
     if (!this.source) {
       throw new CachegenError(
@@ -31,7 +32,9 @@ export class SourceAdapter<TEntity, TKey> {
           : `${name}: no source: give the repository a source implementing ${name}Source.${method}`,
       );
     }
-    throw new CachegenError(`${name}: source.${method} is not implemented; implement ${name}Source.${method}() to use ${this.methodNeeding(method)} (strategy ${this.definition.strategy})`);
+    throw new CachegenError(
+      `${name}: source.${method} is not implemented; implement ${name}Source.${method}() to use ${this.methodNeeding(method)} (strategy ${this.definition.strategy})`,
+    );
   }
 
   /** Loads one key (with `loader` when given). */

@@ -9,18 +9,20 @@ import type { WriteBehind } from "./write-behind.js";
  * in this process or another) writes them to the source later, at least once, in order per key.
  * A value whose write is still queued is never expired, replaced by a source load, or invalidated.
  */
-export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSource<TEntity, TKey>, TTag = never> extends Repository<
+export class WriteBehindRepository<
   TEntity,
   TKey,
-  TSource,
-  TTag
-> {
+  TSource extends WriteBehindSource<TEntity, TKey>,
+  TTag = never,
+> extends Repository<TEntity, TKey, TSource, TTag> {
   private readonly queue: WriteBehind<TEntity, TKey>;
 
   constructor(definition: EntityDefinition<TEntity, TKey>, options: RepositoryOptions<TSource>) {
     super(definition, options);
     if (definition.strategy !== "write-behind") {
-      throw new TypeError(`cachegen: ${definition.name} has strategy ${definition.strategy}; WriteBehindRepository is for write-behind entities (use Repository)`);
+      throw new TypeError(
+        `cachegen: ${definition.name} has strategy ${definition.strategy}; WriteBehindRepository is for write-behind entities (use Repository)`,
+      );
     }
     this.queue = writeStrategyOf(this) as WriteBehind<TEntity, TKey>;
   }

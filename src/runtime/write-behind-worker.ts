@@ -76,12 +76,18 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     this.minIdleMs = options.minIdleMs ?? 30_000;
     this.pollMs = options.pollMs ?? 1_000;
     this.retryBaseMs = options.retryBaseMs ?? 200;
-    for (const [option, value] of [["minIdleMs", this.minIdleMs], ["pollMs", this.pollMs], ["retryBaseMs", this.retryBaseMs]] as const) {
+    for (const [option, value] of [
+      ["minIdleMs", this.minIdleMs],
+      ["pollMs", this.pollMs],
+      ["retryBaseMs", this.retryBaseMs],
+    ] as const) {
       if (!(value > 0)) throw new TypeError(`cachegen: ${name} startWorker: ${option} must be > 0 (got ${value})`);
     }
     this.retryMaxMs = Math.max(this.retryBaseMs, Math.floor(this.minIdleMs / 2));
     this.connection = host.client.duplicate();
-    this.connection.on("error", (error) => host.events.record("redis-error", undefined, { error, detail: "write-behind worker connection" }));
+    this.connection.on("error", (error) =>
+      host.events.record("redis-error", undefined, { error, detail: "write-behind worker connection" }),
+    );
     this.running = this.run();
   }
 
@@ -117,7 +123,19 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     const add = (entries: readonly StreamEntry[]): void => entries.forEach((entry) => found.set(entry.id, entry));
     if (this.needsGroup) await this.joinGroup();
     if (this.recoverOwn) {
-      const own = entriesOfRead(await this.connection.callBuffer("XREADGROUP", "GROUP", CONSUMER_GROUP, this.consumer, "COUNT", batchSize, "STREAMS", this.stream, "0"));
+      const own = entriesOfRead(
+        await this.connection.callBuffer(
+          "XREADGROUP",
+          "GROUP",
+          CONSUMER_GROUP,
+          this.consumer,
+          "COUNT",
+          batchSize,
+          "STREAMS",
+          this.stream,
+          "0",
+        ),
+      );
       this.recoverOwn = own.length >= batchSize;
       add(own);
     }
@@ -125,13 +143,35 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     const now = Date.now();
     const due = [...this.retries.values()].some((retry) => retry.dueAt <= now);
     const block = found.size || due ? [] : ["BLOCK", this.blockMs(now)];
-    add(entriesOfRead(await this.connection.callBuffer("XREADGROUP", "GROUP", CONSUMER_GROUP, this.consumer, "COUNT", batchSize, ...block, "STREAMS", this.stream, ">")));
+    add(
+      entriesOfRead(
+        await this.connection.callBuffer(
+          "XREADGROUP",
+          "GROUP",
+          CONSUMER_GROUP,
+          this.consumer,
+          "COUNT",
+          batchSize,
+          ...block,
+          "STREAMS",
+          this.stream,
+          ">",
+        ),
+      ),
+    );
 
     // Failed entries go again when due, and at once with a newer entry of their key (the newest wins).
     const keysInBatch = new Set([...found.values()].map(groupKeyOf));
-    const again = [...this.retries].filter(([, retry]) => retry.dueAt <= Date.now() || keysInBatch.has(retry.groupKey)).map(([id]) => id);
+    const again = [...this.retries]
+      .filter(([, retry]) => retry.dueAt <= Date.now() || keysInBatch.has(retry.groupKey))
+      .map(([id]) => id);
     for (const id of again) this.retries.delete(id);
-    if (again.length) add(entriesOfList(await this.connection.callBuffer("XCLAIM", this.stream, CONSUMER_GROUP, this.consumer, 0, ...again)));
+    if (again.length)
+      add(
+        entriesOfList(
+          await this.connection.callBuffer("XCLAIM", this.stream, CONSUMER_GROUP, this.consumer, 0, ...again),
+        ),
+      );
     return [...found.values()];
   }
 
@@ -147,7 +187,14 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   /** Entries another consumer has held longer than minIdleMs: its worker died or hangs. */
   private async claimAbandoned(): Promise<StreamEntry[]> {
     const reply = await this.connection.callBuffer(
-      "XAUTOCLAIM", this.stream, CONSUMER_GROUP, this.consumer, this.minIdleMs, this.claimCursor, "COUNT", this.host.settings.batchSize,
+      "XAUTOCLAIM",
+      this.stream,
+      CONSUMER_GROUP,
+      this.consumer,
+      this.minIdleMs,
+      this.claimCursor,
+      "COUNT",
+      this.host.settings.batchSize,
     );
     const [next, list] = Array.isArray(reply) ? reply : [];
     this.claimCursor = next === undefined ? "0-0" : Buffer.isBuffer(next) ? next.toString("latin1") : String(next);
@@ -182,11 +229,32 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     const entries = groups.map((group) => {
       const { fresh, pttl, negative } = this.host.landingTtl();
       const { valueKey, leaseKey, pendingKey, indexKeys, tagKeys, ids, writtenSha } = group;
-      return { value: valueKey, lease: leaseKey, pending: pendingKey, indexes: indexKeys, tags: tagKeys, ids, sha: writtenSha, fresh, ttl: pttl, negativeTtl: negative };
+      return {
+        value: valueKey,
+        lease: leaseKey,
+        pending: pendingKey,
+        indexes: indexKeys,
+        tags: tagKeys,
+        ids,
+        sha: writtenSha,
+        fresh,
+        ttl: pttl,
+        negativeTtl: negative,
+      };
     });
-    await runTypedScript(this.connection, ACKNOWLEDGE, { stream: this.stream, group: CONSUMER_GROUP, now: Date.now(), entries });
+    await runTypedScript(this.connection, ACKNOWLEDGE, {
+      stream: this.stream,
+      group: CONSUMER_GROUP,
+      now: Date.now(),
+      entries,
+    });
     for (const group of groups) {
-      this.host.events.record("flushed", group.valueKey, { detail: `${group.ids.length} queued write(s) reached the source` }, group.ids.length);
+      this.host.events.record(
+        "flushed",
+        group.valueKey,
+        { detail: `${group.ids.length} queued write(s) reached the source` },
+        group.ids.length,
+      );
     }
     await this.host.landed(groups.flatMap((group) => group.values));
   }
@@ -198,16 +266,39 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     const entries = groups.map((group) => {
       const limit = group.write.op === "unreadable" && group.write.malformed ? 0 : maxAttempts;
       const { valueKey, leaseKey, pendingKey, indexKeys, ids, written, writtenSha } = group;
-      return { value: valueKey, lease: leaseKey, pending: pendingKey, indexes: indexKeys, ids, written: written.id, sha: writtenSha, error: errorText(failures.get(group)), limit };
+      return {
+        value: valueKey,
+        lease: leaseKey,
+        pending: pendingKey,
+        indexes: indexKeys,
+        ids,
+        written: written.id,
+        sha: writtenSha,
+        error: errorText(failures.get(group)),
+        limit,
+      };
     });
-    const outcomes = await runTypedScript(this.connection, FAIL, { stream: this.stream, deadLetters: this.host.keys.deadLetterKey, group: CONSUMER_GROUP, entries });
+    const outcomes = await runTypedScript(this.connection, FAIL, {
+      stream: this.stream,
+      deadLetters: this.host.keys.deadLetterKey,
+      group: CONSUMER_GROUP,
+      entries,
+    });
     const events = this.host.events;
     groups.forEach((group, i) => {
       const error = failures.get(group);
       const attempts = outcomes[i] ?? -1;
-      events.record("write-failed", group.valueKey, { error, detail: `source write of ${group.ids.length} queued write(s) failed` }, group.ids.length);
+      events.record(
+        "write-failed",
+        group.valueKey,
+        { error, detail: `source write of ${group.ids.length} queued write(s) failed` },
+        group.ids.length,
+      );
       if (attempts === 0) {
-        events.record("dead-letter", group.valueKey, { error, detail: `moved to ${this.host.keys.deadLetterKey}: ${errorText(error)}` });
+        events.record("dead-letter", group.valueKey, {
+          error,
+          detail: `moved to ${this.host.keys.deadLetterKey}: ${errorText(error)}`,
+        });
       } else if (attempts > 0) {
         const dueAt = Date.now() + Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempts - 1));
         const groupKey = groupKeyOf(group.written);
@@ -233,7 +324,11 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   /** Leaves the group when holding nothing, and closes the connection. */
   private async leave(): Promise<void> {
     try {
-      await runTypedScript(this.connection, LEAVE_GROUP, { stream: this.stream, group: CONSUMER_GROUP, consumer: this.consumer });
+      await runTypedScript(this.connection, LEAVE_GROUP, {
+        stream: this.stream,
+        group: CONSUMER_GROUP,
+        consumer: this.consumer,
+      });
     } catch {
       // The consumer stays listed in the group; harmless.
     }

@@ -50,7 +50,10 @@ export class WriteBehind<TEntity, TKey> implements WriteStrategy<TEntity, TKey> 
 
   startWorker(options?: WorkerOptions): WriteBehindWorker {
     const { definition, keys, codec, events, client, rawSource, ttl, invalidator } = this.parts;
-    if (!rawSource) throw new CachegenError(`${definition.name}: startWorker needs a source implementing ${definition.name}Source.save and .delete`);
+    if (!rawSource)
+      throw new CachegenError(
+        `${definition.name}: startWorker needs a source implementing ${definition.name}Source.save and .delete`,
+      );
     return new QueueWorker<TEntity, TKey>(
       {
         definition,
@@ -87,7 +90,10 @@ export class WriteBehind<TEntity, TKey> implements WriteStrategy<TEntity, TKey> 
 
   async pending(): Promise<number> {
     const r = await this.parts.redis.queueLength();
-    if (!r.ok) throw new CacheUnavailableError(`${this.parts.definition.name}: cannot count queued writes: Redis unavailable (${(r.error as Error).message})`);
+    if (!r.ok)
+      throw new CacheUnavailableError(
+        `${this.parts.definition.name}: cannot count queued writes: Redis unavailable (${(r.error as Error).message})`,
+      );
     return r.value;
   }
 

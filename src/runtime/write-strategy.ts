@@ -37,6 +37,8 @@ export function writeStrategyFor<TEntity, TKey>(parts: WriteParts<TEntity, TKey>
     case "write-behind":
       return new WriteBehind(parts);
     default:
-      throw new TypeError(`cachegen: ${parts.definition.name} has an unknown strategy ${JSON.stringify(strategy satisfies never)}`);
+      throw new TypeError(
+        `cachegen: ${parts.definition.name} has an unknown strategy ${JSON.stringify(strategy satisfies never)}`,
+      );
   }
 }

@@ -46,7 +46,13 @@ export class WriteThrough<TEntity, TKey> extends InvalidateAfterWrite<TEntity, T
       await invalidator.revoke(k, [entity]);
       return;
     }
-    const r = await redis.put(k, entity, { stored: encoded.stored, pttl, version: codec.versionOf(entity), writer, returnOld: invalidator.needsOldValue });
+    const r = await redis.put(k, entity, {
+      stored: encoded.stored,
+      pttl,
+      version: codec.versionOf(entity),
+      writer,
+      returnOld: invalidator.needsOldValue,
+    });
     if (!r.ok) await invalidator.revokeLater(k, [entity]);
     else await invalidator.afterReplace(k, r.value.old, entity);
   }

@@ -9,11 +9,23 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_BATCH } from "../../src/runtime/batcher.js";
 import { chunkSize, MIN_CHUNK, SPLIT } from "../../src/runtime/chunking.js";
 import { MAX_SCRIPT_BATCH } from "../../src/runtime/scripts/script-batcher.js";
-import { OrderLineRepository, type OrderLine, type OrderLineSource } from "../fixtures/valid/composite-key-write-through/expected/order-line.js";
+import {
+  OrderLineRepository,
+  type OrderLine,
+  type OrderLineSource,
+} from "../fixtures/valid/composite-key-write-through/expected/order-line.js";
 import { TeamRepository, type Team } from "../fixtures/valid/full-featured-read-through/expected/team.js";
 import type { RepositoryOptions } from "cachegen/runtime";
 import { UserRepository, type User, type UserSource } from "./fixtures/user.js";
-import { collectEvents, encryptionKeys, makeUser, recordCommands, UserRepo, UserStore, userVariant } from "./helpers.js";
+import {
+  collectEvents,
+  encryptionKeys,
+  makeUser,
+  recordCommands,
+  UserRepo,
+  UserStore,
+  userVariant,
+} from "./helpers.js";
 import { sleep, until } from "../support/wait.js";
 
 let server: SpawnedRedis;
@@ -108,10 +120,19 @@ describe("read batching", () => {
     const team: Team = { id: randomUUID(), name: "t" };
     const team2: Team = { id: randomUUID(), name: "u" };
     teams.set(team.id, team).set(team2.id, team2);
-    const teamRepo = new TeamRepository({ redis, keyPrefix: prefix, source: { load: async ({ id }) => teams.get(id) ?? null } });
+    const teamRepo = new TeamRepository({
+      redis,
+      keyPrefix: prefix,
+      source: { load: async ({ id }) => teams.get(id) ?? null },
+    });
     await teamRepo.getMany([team.id, team2.id]);
     const commands = recordCommands(redis);
-    const results = await Promise.all([repo.get(users[0]!.id), teamRepo.get(team.id), repo.get(users[1]!.id), teamRepo.get(team2.id)]);
+    const results = await Promise.all([
+      repo.get(users[0]!.id),
+      teamRepo.get(team.id),
+      repo.get(users[1]!.id),
+      teamRepo.get(team2.id),
+    ]);
     expect(results).toEqual([users[0], team, users[1], team2]);
     expect(commands.names).toEqual(["mget", "mget"]);
   });
@@ -208,7 +229,14 @@ describe("write batching (write-through puts)", () => {
     },
     delete: async () => undefined,
   });
-  const line = (): OrderLine => ({ orderId: randomUUID(), lineNo: 1, sku: "s-1", quantity: 2, unitPrice: 9.5, updatedAt: new Date("2024-01-02T03:04:05.000Z") });
+  const line = (): OrderLine => ({
+    orderId: randomUUID(),
+    lineNo: 1,
+    sku: "s-1",
+    quantity: 2,
+    unitPrice: 9.5,
+    updatedAt: new Date("2024-01-02T03:04:05.000Z"),
+  });
   const keyOf = ({ orderId, lineNo }: OrderLine) => ({ orderId, lineNo });
 
   it("saves issued in the same tick are ONE script call; every value is cached as a lone save would cache it", async () => {

@@ -44,7 +44,10 @@ function arbitrary(schema: z.ZodType, path: string, dates: ReadonlySet<string>):
     case "string":
       if (def.format === "uuid") return fc.uuid();
       if (def.format === "url") return fc.webUrl();
-      if (def.format === "email") return fc.tuple(fc.stringMatching(/^[a-z]{1,8}$/), fc.stringMatching(/^[a-z]{1,8}$/)).map(([a, b]) => `${a}@${b}.com`);
+      if (def.format === "email")
+        return fc
+          .tuple(fc.stringMatching(/^[a-z]{1,8}$/), fc.stringMatching(/^[a-z]{1,8}$/))
+          .map(([a, b]) => `${a}@${b}.com`);
       return fc.string({ maxLength: 12 });
     case "number":
       return def.format === "safeint" ? fc.maxSafeInteger() : fc.double({ noNaN: true, noDefaultInfinity: true });
@@ -54,7 +57,9 @@ function arbitrary(schema: z.ZodType, path: string, dates: ReadonlySet<string>):
       return fc.bigInt({ min: -(2n ** 80n), max: 2n ** 80n });
     case "date":
       return dates.has(path)
-        ? fc.date({ min: new Date("0001-01-01T00:00:00Z"), max: new Date("9999-12-31T00:00:00Z"), noInvalidDate: true }).map((d) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())))
+        ? fc
+            .date({ min: new Date("0001-01-01T00:00:00Z"), max: new Date("9999-12-31T00:00:00Z"), noInvalidDate: true })
+            .map((d) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())))
         : fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true });
     case "enum":
       return fc.constantFrom(...(schema as unknown as { options: unknown[] }).options);
@@ -66,7 +71,9 @@ function arbitrary(schema: z.ZodType, path: string, dates: ReadonlySet<string>):
       return fc.option(arbitrary(def.innerType!, path, dates), { nil: null });
     case "object": {
       const shape = def.shape!;
-      const fields = Object.fromEntries(Object.entries(shape).map(([k, s]) => [k, arbitrary(s, path === "" ? k : `${path}.${k}`, dates)]));
+      const fields = Object.fromEntries(
+        Object.entries(shape).map(([k, s]) => [k, arbitrary(s, path === "" ? k : `${path}.${k}`, dates)]),
+      );
       const required = Object.keys(shape).filter((k) => defOf(shape[k]!).type !== "optional");
       return fc.record(fields, { requiredKeys: required });
     }
@@ -78,7 +85,11 @@ function arbitrary(schema: z.ZodType, path: string, dates: ReadonlySet<string>):
 }
 
 /** Every path (keys and indices) inside a stored value. */
-function paths(value: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+function paths(
+  value: unknown,
+  prefix: (string | number)[] = [],
+  out: (string | number)[][] = [],
+): (string | number)[][] {
   if (typeof value === "object" && value !== null) {
     for (const [k, v] of Object.entries(value)) {
       const p = [...prefix, Array.isArray(value) ? Number(k) : k];
@@ -91,10 +102,32 @@ function paths(value: unknown, prefix: (string | number)[] = [], out: (string | 
 
 const odd = fc.oneof(
   fc.jsonValue({ maxDepth: 1 }),
-  fc.constantFrom("2023-02-30T00:00:00.000Z", "2023-13-01T00:00:00.000Z", "2024-01-01T24:00:00.000Z", "0099-01-01T00:00:00.000Z", "+010000-01-01T00:00:00.000Z", "2024-02-31", "0000-01-01", "-1", "01", "1e3", "", 1.5, -0, 2 ** 53, null, [], {}),
+  fc.constantFrom(
+    "2023-02-30T00:00:00.000Z",
+    "2023-13-01T00:00:00.000Z",
+    "2024-01-01T24:00:00.000Z",
+    "0099-01-01T00:00:00.000Z",
+    "+010000-01-01T00:00:00.000Z",
+    "2024-02-31",
+    "0000-01-01",
+    "-1",
+    "01",
+    "1e3",
+    "",
+    1.5,
+    -0,
+    2 ** 53,
+    null,
+    [],
+    {},
+  ),
 );
 type Mutation = { kind: "delete" | "replace" | "extra"; at: number; value: unknown };
-const mutation: fc.Arbitrary<Mutation> = fc.record({ kind: fc.constantFrom("delete", "replace", "extra"), at: fc.nat(), value: odd });
+const mutation: fc.Arbitrary<Mutation> = fc.record({
+  kind: fc.constantFrom("delete", "replace", "extra"),
+  at: fc.nat(),
+  value: odd,
+});
 
 function mutate(stored: unknown, m: Mutation): void {
   const all = paths(stored);
@@ -127,8 +160,14 @@ describe("decode plan", () => {
     expect(buildDecodePlan(z.strictObject({ a: z.string() }))).toBeUndefined();
     expect(buildDecodePlan(z.object({ a: z.union([z.date(), z.string()]) }))).toBeUndefined();
     // A construct it does not compile but that holds no Date/bigint is checked by its own zod schema.
-    const plan = buildDecodePlan(z.object({ a: z.string().min(3), b: z.union([z.string(), z.number()]), at: z.date() }))!;
-    expect(plan({ a: "abcd", b: 1, at: "2024-01-01T00:00:00.000Z" })).toEqual({ a: "abcd", b: 1, at: new Date("2024-01-01T00:00:00.000Z") });
+    const plan = buildDecodePlan(
+      z.object({ a: z.string().min(3), b: z.union([z.string(), z.number()]), at: z.date() }),
+    )!;
+    expect(plan({ a: "abcd", b: 1, at: "2024-01-01T00:00:00.000Z" })).toEqual({
+      a: "abcd",
+      b: 1,
+      at: new Date("2024-01-01T00:00:00.000Z"),
+    });
     expect(plan({ a: "ab", b: 1, at: "2024-01-01T00:00:00.000Z" })).toBe(INVALID);
   });
 
@@ -153,26 +192,34 @@ describe("decode plan", () => {
       const keyFields = Object.keys((definition.keySchema as unknown as { shape: Record<string, unknown> }).shape);
       const roundTrip = (value: unknown): unknown => {
         const stored = storedPlan ? encodeStored(value, storedPlan) : value;
-        return definition.serializer === "msgpack" ? packr.unpack(packr.pack(stored)) : JSON.parse(JSON.stringify(stored));
+        return definition.serializer === "msgpack"
+          ? packr.unpack(packr.pack(stored))
+          : JSON.parse(JSON.stringify(stored));
       };
       fc.assert(
-        fc.property(arbitrary(definition.schema, "", dates), fc.array(mutation, { maxLength: 3 }), (entity, mutations) => {
-          fc.pre(definition.schema.safeParse(entity).success);
-          const stored = roundTrip(entity);
-          // the key it is read under: the entity's own, checked by the key schema (mutations may make them differ)
-          const key = definition.keySchema.safeParse(Object.fromEntries(keyFields.map((f) => [f, (entity as Record<string, unknown>)[f]])));
-          for (const m of mutations) mutate(stored, m);
-          const snapshot = structuredClone(stored);
-          const fast = decode(stored);
-          expect(stored).toEqual(snapshot); // the plan never mutates its input
-          if (key.success) expect(decode(stored, key.data)).toStrictEqual(fast);
-          const reference = plain(definition, structuredClone(stored));
-          if (fast !== INVALID) {
-            expect(reference.ok).toBe(true);
-            expect(fast).toStrictEqual((reference as { value: unknown }).value);
-          }
-          if (mutations.length === 0) expect(fast).not.toBe(INVALID);
-        }),
+        fc.property(
+          arbitrary(definition.schema, "", dates),
+          fc.array(mutation, { maxLength: 3 }),
+          (entity, mutations) => {
+            fc.pre(definition.schema.safeParse(entity).success);
+            const stored = roundTrip(entity);
+            // the key it is read under: the entity's own, checked by the key schema (mutations may make them differ)
+            const key = definition.keySchema.safeParse(
+              Object.fromEntries(keyFields.map((f) => [f, (entity as Record<string, unknown>)[f]])),
+            );
+            for (const m of mutations) mutate(stored, m);
+            const snapshot = structuredClone(stored);
+            const fast = decode(stored);
+            expect(stored).toEqual(snapshot); // the plan never mutates its input
+            if (key.success) expect(decode(stored, key.data)).toStrictEqual(fast);
+            const reference = plain(definition, structuredClone(stored));
+            if (fast !== INVALID) {
+              expect(reference.ok).toBe(true);
+              expect(fast).toStrictEqual((reference as { value: unknown }).value);
+            }
+            if (mutations.length === 0) expect(fast).not.toBe(INVALID);
+          },
+        ),
         { numRuns: 300 },
       );
     });
@@ -182,23 +229,50 @@ describe("decode plan", () => {
 describe("fast date conversions", () => {
   const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, "0"));
   const isoLike = fc
-    .tuple(fc.integer({ min: 0, max: 9999 }), two(19), two(39), two(29), two(69), two(69), fc.integer({ min: 0, max: 999 }))
-    .map(([y, mo, d, h, mi, s, ms]) => `${String(y).padStart(4, "0")}-${mo}-${d}T${h}:${mi}:${s}.${String(ms).padStart(3, "0")}Z`);
+    .tuple(
+      fc.integer({ min: 0, max: 9999 }),
+      two(19),
+      two(39),
+      two(29),
+      two(69),
+      two(69),
+      fc.integer({ min: 0, max: 999 }),
+    )
+    .map(
+      ([y, mo, d, h, mi, s, ms]) =>
+        `${String(y).padStart(4, "0")}-${mo}-${d}T${h}:${mi}:${s}.${String(ms).padStart(3, "0")}Z`,
+    );
 
   it("isoDateTimeValue is new Date(s).getTime() for every string of the stored datetime shape", () => {
-    fc.assert(fc.property(isoLike, (s) => void expect(isoDateTimeValue(s)).toBe(new Date(s).getTime())), { numRuns: 5000 });
-    for (const s of ["+010000-01-01T00:00:00.000Z", "-000001-12-31T23:59:59.999Z", "2024-02-29T24:00:00.000Z", "1000-01-01T00:00:00.000Z"]) {
+    fc.assert(
+      fc.property(isoLike, (s) => void expect(isoDateTimeValue(s)).toBe(new Date(s).getTime())),
+      { numRuns: 5000 },
+    );
+    for (const s of [
+      "+010000-01-01T00:00:00.000Z",
+      "-000001-12-31T23:59:59.999Z",
+      "2024-02-29T24:00:00.000Z",
+      "1000-01-01T00:00:00.000Z",
+    ]) {
       expect(isoDateTimeValue(s)).toBe(new Date(s).getTime());
     }
   });
 
   it("isoDateValue is new Date(`${s}T00:00:00.000Z`).getTime() for every string of the stored date shape", () => {
-    const dateLike = fc.tuple(fc.integer({ min: 0, max: 9999 }), two(19), two(39)).map(([y, mo, d]) => `${String(y).padStart(4, "0")}-${mo}-${d}`);
-    fc.assert(fc.property(dateLike, (s) => void expect(isoDateValue(s)).toBe(new Date(`${s}T00:00:00.000Z`).getTime())), { numRuns: 3000 });
+    const dateLike = fc
+      .tuple(fc.integer({ min: 0, max: 9999 }), two(19), two(39))
+      .map(([y, mo, d]) => `${String(y).padStart(4, "0")}-${mo}-${d}`);
+    fc.assert(
+      fc.property(dateLike, (s) => void expect(isoDateValue(s)).toBe(new Date(`${s}T00:00:00.000Z`).getTime())),
+      { numRuns: 3000 },
+    );
   });
 
   it("isoDateTime is Date#toISOString, extended years and invalid dates included", () => {
-    fc.assert(fc.property(fc.date({ noInvalidDate: true }), (d) => void expect(isoDateTime(d)).toBe(d.toISOString())), { numRuns: 5000 });
+    fc.assert(
+      fc.property(fc.date({ noInvalidDate: true }), (d) => void expect(isoDateTime(d)).toBe(d.toISOString())),
+      { numRuns: 5000 },
+    );
     expect(() => isoDateTime(new Date(Number.NaN))).toThrow(RangeError);
   });
 });

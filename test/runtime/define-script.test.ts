@@ -37,7 +37,10 @@ for i, e in ipairs(entries) do
   es[i] = { value = e.value, token = e.token, ttl = e.ttl, fresh = e.fresh, indexes = e.indexes, ids = e.ids }
 end
 return cjson.encode({ first = first, count = count, label = label, keyList = keyList, entries = es, last = last, payload = payload, done = done })`,
-  reply: (raw): unknown => (Buffer.isBuffer(raw) ? JSON.parse(raw.toString(), (_, value: unknown) => (isEmptyObject(value) ? [] : value)) : undefined),
+  reply: (raw): unknown =>
+    Buffer.isBuffer(raw)
+      ? JSON.parse(raw.toString(), (_, value: unknown) => (isEmptyObject(value) ? [] : value))
+      : undefined,
 });
 
 /** Lua's cjson encodes an empty table as `{}`: in this echo, every empty object is an empty list. */
@@ -55,7 +58,17 @@ describe("defineScript", () => {
       count: fc.integer({ min: -1e9, max: 1e9 }),
       label: text,
       keyList: texts,
-      entries: fc.array(fc.record({ value: text, token: text, ttl: fc.integer({ min: 0, max: 1e9 }), fresh: fc.boolean(), indexes: texts, ids: texts }), { maxLength: 4 }),
+      entries: fc.array(
+        fc.record({
+          value: text,
+          token: text,
+          ttl: fc.integer({ min: 0, max: 1e9 }),
+          fresh: fc.boolean(),
+          indexes: texts,
+          ids: texts,
+        }),
+        { maxLength: 4 },
+      ),
       last: text,
       payload: text,
       done: fc.boolean(),
@@ -69,8 +82,10 @@ describe("defineScript", () => {
   });
 
   it("refuses input names Lua cannot bind (not camelCase, or a keyword)", () => {
-    const define = (name: string) => () => defineScript({ name: "test-bad", input: { [name]: "key" }, lua: "return 1", reply: () => 1 });
-    for (const bad of ["end", "local", "_k", "Value", "with-dash"]) expect(define(bad), bad).toThrow(/camelCase Lua name/);
+    const define = (name: string) => () =>
+      defineScript({ name: "test-bad", input: { [name]: "key" }, lua: "return 1", reply: () => 1 });
+    for (const bad of ["end", "local", "_k", "Value", "with-dash"])
+      expect(define(bad), bad).toThrow(/camelCase Lua name/);
     expect(define("value")).not.toThrow();
   });
 });

@@ -39,7 +39,9 @@ describe("write path", () => {
     const source = { load: async () => null, loadByEmail: async () => null };
     const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys });
     await expect(repo.save(makeUser())).rejects.toThrow(CachegenError);
-    await expect(repo.save(makeUser())).rejects.toThrow(/source\.save is not implemented; implement UserSource\.save\(\)/);
+    await expect(repo.save(makeUser())).rejects.toThrow(
+      /source\.save is not implemented; implement UserSource\.save\(\)/,
+    );
     await expect(repo.delete(randomUUID())).rejects.toThrow(/source\.delete is not implemented/);
   });
 
@@ -69,7 +71,9 @@ describe("write path", () => {
     await repo.invalidateTeam(teamA);
     expect(await redis.exists(repo.keyOf(a1.id), repo.keyOf(a2.id))).toBe(0);
     expect(await redis.exists(repo.keyOf(b1.id))).toBe(1);
-    await expect(repo.invalidateTag({ nope: 1 } as never)).rejects.toThrow(/no tag has exactly the fields \{ nope \}; declared tags: team:\{teamId\}/);
+    await expect(repo.invalidateTag({ nope: 1 } as never)).rejects.toThrow(
+      /no tag has exactly the fields \{ nope \}; declared tags: team:\{teamId\}/,
+    );
   });
 
   it("invalidateTag revokes a fill in flight for a member of the tag", async () => {
@@ -115,7 +119,11 @@ describe("write path", () => {
     const oldTeam: Team = { id: randomUUID(), name: "old" };
     const newTeam: Team = { id: randomUUID(), name: "new" };
     teams.set(oldTeam.id, oldTeam).set(newTeam.id, newTeam);
-    const teamRepo = new TeamRepository({ redis, keyPrefix: prefix, source: { load: async ({ id }) => teams.get(id) ?? null } });
+    const teamRepo = new TeamRepository({
+      redis,
+      keyPrefix: prefix,
+      source: { load: async ({ id }) => teams.get(id) ?? null },
+    });
     const source = new UserStore();
     const user = source.put(makeUser({ teamId: oldTeam.id }));
     const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys });
@@ -207,7 +215,11 @@ describe("invalidation graph on the write-through put", () => {
     const oldTeam: Team = { id: randomUUID(), name: "old" };
     const newTeam: Team = { id: randomUUID(), name: "new" };
     teams.set(oldTeam.id, oldTeam).set(newTeam.id, newTeam);
-    const teamRepo = new TeamRepository({ redis, keyPrefix: prefix, source: { load: async ({ id }) => teams.get(id) ?? null } });
+    const teamRepo = new TeamRepository({
+      redis,
+      keyPrefix: prefix,
+      source: { load: async ({ id }) => teams.get(id) ?? null },
+    });
     const source = new UserStore();
     const user = source.put(makeUser({ email: "wt-before@example.com", teamId: oldTeam.id }));
     const repo = new UserRepo(writeThrough, { redis, source, keyPrefix: prefix, encryptionKeys });
@@ -215,7 +227,12 @@ describe("invalidation graph on the write-through put", () => {
     await repo.get(user.id);
     await teamRepo.getMany([oldTeam.id, newTeam.id]);
 
-    const moved = { ...user, email: "wt-after@example.com", teamId: newTeam.id, updatedAt: new Date(user.updatedAt.getTime() + 1) };
+    const moved = {
+      ...user,
+      email: "wt-after@example.com",
+      teamId: newTeam.id,
+      updatedAt: new Date(user.updatedAt.getTime() + 1),
+    };
     await repo.save(moved);
     expect(await redis.exists(teamRepo.keyOf(oldTeam.id), teamRepo.keyOf(newTeam.id))).toBe(0);
     expect(await redis.exists(`${prefix}{User}:${userEntity.namespace}:i:byEmail:wt-before%40example.com`)).toBe(0);

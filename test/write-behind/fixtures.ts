@@ -28,7 +28,10 @@ export interface WriteBehindUserSource extends WriteBehindSource<User, UserKey> 
 }
 
 export class WriteBehindUserRepository extends WriteBehindRepository<User, UserKey, WriteBehindUserSource, UserTag> {
-  constructor(options: RepositoryOptions<WriteBehindUserSource>, definition: EntityDefinition<User, UserKey> = writeBehindUser) {
+  constructor(
+    options: RepositoryOptions<WriteBehindUserSource>,
+    definition: EntityDefinition<User, UserKey> = writeBehindUser,
+  ) {
     super(definition, options);
   }
 
@@ -112,7 +115,6 @@ export class UserTable implements WriteBehindUserSource {
   }
 }
 
-
 /**
  * A test file's connection, and `setup()`: a repository under a prefix of its own (so its own
  * queue) over a fresh table, whose `start()` starts a worker with short polls. Workers stop and
@@ -134,7 +136,13 @@ export function writeBehindSuite(label: string) {
     const table = new UserTable();
     const events = collectEvents();
     const keyPrefix = `${prefix}${randomUUID()}:`;
-    const repo = new WriteBehindUserRepository({ redis: client, source: table, keyPrefix, encryptionKeys, onEvent: events.onEvent });
+    const repo = new WriteBehindUserRepository({
+      redis: client,
+      source: table,
+      keyPrefix,
+      encryptionKeys,
+      onEvent: events.onEvent,
+    });
     const start = (options = {}) => {
       const worker = repo.startWorker({ pollMs: 50, retryBaseMs: 20, ...options });
       workers.push(worker);
@@ -153,4 +161,8 @@ export function writeBehindSuite(label: string) {
 }
 
 /** `user` changed by `changes`, its version `ms` later. */
-export const later = (user: User, ms: number, changes: Partial<User> = {}): User => ({ ...user, ...changes, updatedAt: new Date(user.updatedAt.getTime() + ms) });
+export const later = (user: User, ms: number, changes: Partial<User> = {}): User => ({
+  ...user,
+  ...changes,
+  updatedAt: new Date(user.updatedAt.getTime() + ms),
+});

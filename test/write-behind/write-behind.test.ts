@@ -69,7 +69,9 @@ describe("write-behind: save and delete", () => {
 
   it("a value that fails the schema is refused before Redis is touched", async () => {
     const { repo } = setup();
-    await expect(repo.save({ ...makeUser(), roles: "admin" } as never)).rejects.toThrow(/User: save not queued: the value does not match the User schema/);
+    await expect(repo.save({ ...makeUser(), roles: "admin" } as never)).rejects.toThrow(
+      /User: save not queued: the value does not match the User schema/,
+    );
     expect(await repo.pending()).toBe(0);
   });
 });
@@ -150,7 +152,9 @@ describe("write-behind worker", () => {
   it("flush() rejects with a clear error when no worker drains the queue", async () => {
     const { repo } = setup();
     await repo.save(makeUser());
-    await expect(repo.flush(100)).rejects.toThrow(/User: flush timed out after 100 ms with 1 write\(s\) still queued in .*; is a worker running \(startWorker\(\)\)\?/);
+    await expect(repo.flush(100)).rejects.toThrow(
+      /User: flush timed out after 100 ms with 1 write\(s\) still queued in .*; is a worker running \(startWorker\(\)\)\?/,
+    );
   });
 
   it("what `invalidates` names is dropped again when the write lands (old and new Team)", async () => {
@@ -159,7 +163,11 @@ describe("write-behind worker", () => {
     const newTeam: Team = { id: randomUUID(), name: "new" };
     teams.set(oldTeam.id, oldTeam).set(newTeam.id, newTeam);
     const { table, repo, start, keyPrefix } = setup();
-    const teamRepo = new TeamRepository({ redis: suite.redis, keyPrefix, source: { load: async ({ id }) => teams.get(id) ?? null } });
+    const teamRepo = new TeamRepository({
+      redis: suite.redis,
+      keyPrefix,
+      source: { load: async ({ id }) => teams.get(id) ?? null },
+    });
     const user = table.put(makeUser({ teamId: oldTeam.id }));
     await repo.get(user.id);
     await repo.save(later(user, 10, { teamId: newTeam.id }));
@@ -167,7 +175,10 @@ describe("write-behind worker", () => {
     expect(await suite.redis.exists(teamRepo.keyOf(oldTeam.id), teamRepo.keyOf(newTeam.id))).toBe(2);
     start();
     await repo.flush(5_000);
-    await until(async () => (await suite.redis.exists(teamRepo.keyOf(oldTeam.id), teamRepo.keyOf(newTeam.id))) === 0, 2_000);
+    await until(
+      async () => (await suite.redis.exists(teamRepo.keyOf(oldTeam.id), teamRepo.keyOf(newTeam.id))) === 0,
+      2_000,
+    );
   });
 
   it("works on an ioredis 6 client (RESP3)", async () => {

@@ -57,7 +57,9 @@ export function script(name: string, source: string): Script {
 }
 
 const LUA_KEYWORDS = new Set(
-  "and break do else elseif end false for function goto if in local nil not or repeat return then true until while".split(" "),
+  "and break do else elseif end false for function goto if in local nil not or repeat return then true until while".split(
+    " ",
+  ),
 );
 
 /**
@@ -97,7 +99,9 @@ interface Step {
 function planOf(script: string, fields: Fields): Step[] {
   return Object.entries(fields).map(([name, kind]) => {
     if (!/^[a-z][A-Za-z0-9]*$/.test(name) || LUA_KEYWORDS.has(name)) {
-      throw new TypeError(`cachegen: script ${script}: input field "${name}" must be a camelCase Lua name (not a keyword)`);
+      throw new TypeError(
+        `cachegen: script ${script}: input field "${name}" must be a camelCase Lua name (not a keyword)`,
+      );
     }
     return typeof kind === "string" ? { name, kind } : { name, kind: "each", each: planOf(script, kind.each) };
   });
@@ -124,10 +128,14 @@ function bindings(plan: readonly Step[], declare: string, owner: string, depth: 
         lines.push(`_a = _a + 1 ${assign} ARGV[_a] == '1'`);
         break;
       case "keys":
-        lines.push(`_a = _a + 1 ${assign} {} for _j = 1, tonumber(ARGV[_a]) do _k = _k + 1 ${target}[_j] = KEYS[_k] end`);
+        lines.push(
+          `_a = _a + 1 ${assign} {} for _j = 1, tonumber(ARGV[_a]) do _k = _k + 1 ${target}[_j] = KEYS[_k] end`,
+        );
         break;
       case "texts":
-        lines.push(`_a = _a + 1 ${assign} {} for _j = 1, tonumber(ARGV[_a]) do _a = _a + 1 ${target}[_j] = ARGV[_a] end`);
+        lines.push(
+          `_a = _a + 1 ${assign} {} for _j = 1, tonumber(ARGV[_a]) do _a = _a + 1 ${target}[_j] = ARGV[_a] end`,
+        );
         break;
       case "each":
         lines.push(`_a = _a + 1 ${assign} {}`, `for _i${depth} = 1, tonumber(ARGV[_a]) do`, `local _e${depth} = {}`);
@@ -175,7 +183,12 @@ function isNoScript(error: unknown): boolean {
 }
 
 /** EVALSHA, falling back to EVAL (which also loads the script) on NOSCRIPT. Replies as Buffers. */
-export async function runScript(client: CommandClient, s: Script, keys: readonly string[], args: readonly ScriptArgument[]): Promise<unknown> {
+export async function runScript(
+  client: CommandClient,
+  s: Script,
+  keys: readonly string[],
+  args: readonly ScriptArgument[],
+): Promise<unknown> {
   try {
     return await client.callBuffer("EVALSHA", s.sha, keys.length, ...keys, ...args);
   } catch (error) {
@@ -185,7 +198,11 @@ export async function runScript(client: CommandClient, s: Script, keys: readonly
 }
 
 /** Runs a typed script on `client` (unguarded: the caller handles errors); rejects on a reply the script does not give. */
-export async function runTypedScript<TInput, TReply>(client: CommandClient, s: TypedScript<TInput, TReply>, input: TInput): Promise<TReply> {
+export async function runTypedScript<TInput, TReply>(
+  client: CommandClient,
+  s: TypedScript<TInput, TReply>,
+  input: TInput,
+): Promise<TReply> {
   const { keys, args } = s.encode(input);
   const reply = s.decode(await runScript(client, s, keys, args));
   if (reply === undefined) throw new Error(`cachegen: script ${s.name} gave an unexpected reply`);

@@ -9,7 +9,8 @@ export interface LuaFunction {
 }
 
 export function luaFunction(name: string, source: string, uses: readonly LuaFunction[] = []): LuaFunction {
-  if (!new RegExp(`^\\s*local function ${name}\\(`).test(source)) throw new TypeError(`cachegen: Lua function ${name} must be declared as \`local function ${name}(...)\``);
+  if (!new RegExp(`^\\s*local function ${name}\\(`).test(source))
+    throw new TypeError(`cachegen: Lua function ${name} must be declared as \`local function ${name}(...)\``);
   return { name, source: source.trim(), uses };
 }
 

@@ -35,7 +35,12 @@ function leaseOutcome(reply: unknown): LeaseOutcome {
 
 export const ACQUIRE = defineScript({
   name: "acquire",
-  input: { epoch: "key", leaseTtlMs: "number", mode: "text", entries: { each: { value: "key", lease: "key", token: "text" } } },
+  input: {
+    epoch: "key",
+    leaseTtlMs: "number",
+    mode: "text",
+    entries: { each: { value: "key", lease: "key", token: "text" } },
+  },
   lua: `
 local current = redis.call('GET', epoch) or '0'
 local out = {}
@@ -69,7 +74,16 @@ export const FILL = defineScript({
   input: {
     epoch: "key",
     entries: {
-      each: { value: "key", lease: "key", indexes: "keys", tags: "keys", token: "text", payload: "stored", pttl: "number", pointer: "text" },
+      each: {
+        value: "key",
+        lease: "key",
+        indexes: "keys",
+        tags: "keys",
+        token: "text",
+        payload: "stored",
+        pttl: "number",
+        pointer: "text",
+      },
     },
   },
   uses: [LUA_JOIN_TAG_SETS],

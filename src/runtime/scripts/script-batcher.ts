@@ -94,14 +94,22 @@ export class ScriptBatcher<TInput, TReply> {
     this.scheduled = false;
     if (calls.length === 1) {
       const call = calls[0]!;
-      this.guard.call(this.single.name, (c) => runScript(c, this.single, call.keys, call.args), (r) => call.resolve(this.decoded(r)));
+      this.guard.call(
+        this.single.name,
+        (c) => runScript(c, this.single, call.keys, call.args),
+        (r) => call.resolve(this.decoded(r)),
+      );
       return;
     }
     const size = chunkSize(calls.length, this.maxBatch);
     for (let start = 0; start < calls.length; start += size) {
       const chunk = calls.slice(start, start + size);
       const { keys, args } = batchArguments(chunk);
-      this.guard.call(this.batched.name, (c) => runScript(c, this.batched, keys, args), (r) => this.answer(chunk, r));
+      this.guard.call(
+        this.batched.name,
+        (c) => runScript(c, this.batched, keys, args),
+        (r) => this.answer(chunk, r),
+      );
     }
   }
 
@@ -115,7 +123,11 @@ export class ScriptBatcher<TInput, TReply> {
     const replies = r.value as unknown[];
     calls.forEach((call, i) => {
       const reply = replies[i];
-      call.resolve(reply instanceof Error ? { ok: false, error: reply, skipped: false } : this.decoded({ ok: true, value: reply === false ? null : reply }));
+      call.resolve(
+        reply instanceof Error
+          ? { ok: false, error: reply, skipped: false }
+          : this.decoded({ ok: true, value: reply === false ? null : reply }),
+      );
     });
   }
 

@@ -83,7 +83,10 @@ end
 local id = redis.call('XADD', stream, '*', unpack(fields))
 if returnOld then return {1, old, id} end
 return {1, '', id}`,
-  reply: (raw): { readonly status: "queued"; readonly old: Buffer | undefined } | { readonly status: "kept-newer" } | undefined => {
+  reply: (
+    raw,
+  ):
+    { readonly status: "queued"; readonly old: Buffer | undefined } | { readonly status: "kept-newer" } | undefined => {
     if (!Array.isArray(raw)) return undefined;
     return Number(raw[0]) === 1 ? { status: "queued", old: replyBytes(raw[1]) } : { status: "kept-newer" };
   },
@@ -105,7 +108,18 @@ export const ACKNOWLEDGE = defineScript({
     group: "text",
     now: "number",
     entries: {
-      each: { value: "key", lease: "key", pending: "key", indexes: "keys", tags: "keys", ids: "texts", sha: "text", fresh: "number", ttl: "number", negativeTtl: "number" },
+      each: {
+        value: "key",
+        lease: "key",
+        pending: "key",
+        indexes: "keys",
+        tags: "keys",
+        ids: "texts",
+        sha: "text",
+        fresh: "number",
+        ttl: "number",
+        negativeTtl: "number",
+      },
     },
   },
   uses: [LUA_ACKNOWLEDGE_ENTRIES, LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL, LUA_JOIN_TAG_SETS],
@@ -153,7 +167,19 @@ export const FAIL = defineScript({
     stream: "key",
     deadLetters: "key",
     group: "text",
-    entries: { each: { value: "key", lease: "key", pending: "key", indexes: "keys", ids: "texts", written: "text", sha: "text", error: "text", limit: "number" } },
+    entries: {
+      each: {
+        value: "key",
+        lease: "key",
+        pending: "key",
+        indexes: "keys",
+        ids: "texts",
+        written: "text",
+        sha: "text",
+        error: "text",
+        limit: "number",
+      },
+    },
   },
   uses: [LUA_ACKNOWLEDGE_ENTRIES],
   lua: `

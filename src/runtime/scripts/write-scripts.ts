@@ -47,7 +47,14 @@ return out`,
  */
 export const INVALIDATE_TAG = defineScript({
   name: "invalidate-tag",
-  input: { epoch: "key", sets: "keys", valuePrefix: "text", leasePrefix: "text", startEpoch: "text", epochTtlMs: "number" },
+  input: {
+    epoch: "key",
+    sets: "keys",
+    valuePrefix: "text",
+    leasePrefix: "text",
+    startEpoch: "text",
+    epochTtlMs: "number",
+  },
   lua: `
 if redis.call('INCR', epoch) == 1 then redis.call('SET', epoch, startEpoch) end
 redis.call('PEXPIRE', epoch, epochTtlMs)

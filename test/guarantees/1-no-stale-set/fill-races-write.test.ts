@@ -47,7 +47,9 @@ describe("guarantee 1: no stale set", () => {
     const ids = Array.from({ length: 50 }, () => source.put(makeUser()).id);
     const clients = await Promise.all(Array.from({ length: 4 }, () => connect()));
     try {
-      const repos = clients.map((client) => new UserRepository({ redis: client, source, keyPrefix: prefix, encryptionKeys }));
+      const repos = clients.map(
+        (client) => new UserRepository({ redis: client, source, keyPrefix: prefix, encryptionKeys }),
+      );
       let version = 0;
       source.beforeReturn = () => sleep(Math.random() * 3);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
@@ -60,7 +62,11 @@ describe("guarantee 1: no stale set", () => {
           const row = source.rows.get(id)!;
           version += 1;
           await sleep(Math.random() * 2);
-          await pick(repos).save({ ...row, name: `n${version}`, updatedAt: new Date(row.updatedAt.getTime() + version) });
+          await pick(repos).save({
+            ...row,
+            name: `n${version}`,
+            updatedAt: new Date(row.updatedAt.getTime() + version),
+          });
         }
       });
       await Promise.all([...readers, ...writers]);

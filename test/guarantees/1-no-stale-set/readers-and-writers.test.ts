@@ -5,7 +5,12 @@ import { isDeepStrictEqual } from "node:util";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix, Repository } from "cachegen/runtime";
-import { teamEntity, type Team, type TeamKey, type TeamSource } from "../../fixtures/valid/full-featured-read-through/expected/team.js";
+import {
+  teamEntity,
+  type Team,
+  type TeamKey,
+  type TeamSource,
+} from "../../fixtures/valid/full-featured-read-through/expected/team.js";
 import { collectEvents, connect, uniquePrefix } from "../../runtime/helpers.js";
 import { sleep } from "../../support/wait.js";
 
@@ -45,7 +50,9 @@ class TeamTable implements TeamSource {
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
 
 describe("guarantee 1: no stale set", () => {
-  it("guarantee 1 (no stale set): 8 readers and 2 writers, 10 000 operations over 50 keys with random source latency: after quiescence no cached value differs from the source", async ({ annotate }) => {
+  it("guarantee 1 (no stale set): 8 readers and 2 writers, 10 000 operations over 50 keys with random source latency: after quiescence no cached value differs from the source", async ({
+    annotate,
+  }) => {
     const table = new TeamTable();
     const ids = Array.from({ length: KEYS }, () => {
       const team: Team = { id: randomUUID(), name: "v0" };
@@ -54,7 +61,9 @@ describe("guarantee 1: no stale set", () => {
     });
     const events = collectEvents();
     // One repository per connection, like separate processes.
-    const repositories = clients.map((redis) => new Repository(teamEntity, { redis, source: table, keyPrefix: prefix, onEvent: events.onEvent }));
+    const repositories = clients.map(
+      (redis) => new Repository(teamEntity, { redis, source: table, keyPrefix: prefix, onEvent: events.onEvent }),
+    );
     // The workers share one budget of operations, so readers and writers run until the same end.
     let budget = OPERATIONS;
     let reads = 0;
@@ -85,7 +94,9 @@ describe("guarantee 1: no stale set", () => {
       if (!isDeepStrictEqual(await reader.get(id), table.rows.get(id))) divergent.push(id);
     }
     const fillsRejected = events.of("fill-rejected").length;
-    await annotate(`${divergent.length} divergent of ${cached} cached keys; ${fillsRejected} fills rejected (revoked leases); ${reads} reads and ${writes} writes in ${wallMs} ms`);
+    await annotate(
+      `${divergent.length} divergent of ${cached} cached keys; ${fillsRejected} fills rejected (revoked leases); ${reads} reads and ${writes} writes in ${wallMs} ms`,
+    );
     expect(fillsRejected).toBeGreaterThan(0); // the run did race fills against writes
     expect(cached).toBeGreaterThan(0);
     expect(divergent).toEqual([]);

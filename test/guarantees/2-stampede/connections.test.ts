@@ -25,11 +25,18 @@ describe("guarantee 2: stampede", () => {
     const user = source.put(makeUser());
     const clients = await Promise.all([connect(), connect(), connect(), connect()]);
     try {
-      const repos = clients.map((client) => new UserRepository({ redis: client, source, keyPrefix: prefix, encryptionKeys }));
+      const repos = clients.map(
+        (client) => new UserRepository({ redis: client, source, keyPrefix: prefix, encryptionKeys }),
+      );
       const results = await Promise.all(repos.flatMap((repo) => Array.from({ length: 25 }, () => repo.get(user.id))));
       expect(results.every((r) => r?.id === user.id)).toBe(true);
       expect(source.loads).toBe(1);
-      const total = repos.map((r) => r.stats()).reduce((a, s) => ({ loads: a.loads + s.loads, waits: a.waits + s.leaseWaits + s.coalesced }), { loads: 0, waits: 0 });
+      const total = repos
+        .map((r) => r.stats())
+        .reduce((a, s) => ({ loads: a.loads + s.loads, waits: a.waits + s.leaseWaits + s.coalesced }), {
+          loads: 0,
+          waits: 0,
+        });
       expect(total).toEqual({ loads: 1, waits: 99 });
     } finally {
       await Promise.all(clients.map((c) => c.quit()));

@@ -8,7 +8,12 @@ import { teamEntity, type Team } from "../../fixtures/valid/full-featured-read-t
 import { connect, REDIS_PORT, uniquePrefix } from "../../runtime/helpers.js";
 import { Children } from "../../support/child-process.js";
 import { sleep } from "../../support/wait.js";
-import { teamReaderProgram, type FromReader, type FromTest, type TeamReaderInput } from "../children/team-reader-protocol.js";
+import {
+  teamReaderProgram,
+  type FromReader,
+  type FromTest,
+  type TeamReaderInput,
+} from "../children/team-reader-protocol.js";
 
 const PROCESSES = 4;
 const GETS_PER_PROCESS = 250;
@@ -67,7 +72,9 @@ function delayScriptReplies(client: Redis, ms: number): void {
 }
 
 describe("guarantee 2: stampede", () => {
-  it("guarantee 2 (stampede): 4 processes x 250 concurrent gets of one missing key cost one load; the other 999 coalesce or wait for the fill", async ({ annotate }) => {
+  it("guarantee 2 (stampede): 4 processes x 250 concurrent gets of one missing key cost one load; the other 999 coalesce or wait for the fill", async ({
+    annotate,
+  }) => {
     const input = readerInput(randomUUID());
     const processes = Array.from({ length: PROCESSES }, () => readers.start(input));
     await Promise.all(processes.map((p) => p.next("ready")));
@@ -86,11 +93,18 @@ describe("guarantee 2: stampede", () => {
     const loads = sum(stats, "loads");
     const coalesced = sum(stats, "coalesced");
     const leaseWaits = sum(stats, "leaseWaits");
-    expect({ loads, coalescedOrWaited: coalesced + leaseWaits }).toEqual({ loads: 1, coalescedOrWaited: PROCESSES * GETS_PER_PROCESS - 1 }); // ... and one across all
-    await annotate(`loads ${loads}, coalesced ${coalesced}, lease waits ${leaseWaits}, wall ${wallMs} ms (load ${LOAD_MS} ms)`);
+    expect({ loads, coalescedOrWaited: coalesced + leaseWaits }).toEqual({
+      loads: 1,
+      coalescedOrWaited: PROCESSES * GETS_PER_PROCESS - 1,
+    }); // ... and one across all
+    await annotate(
+      `loads ${loads}, coalesced ${coalesced}, lease waits ${leaseWaits}, wall ${wallMs} ms (load ${LOAD_MS} ms)`,
+    );
   });
 
-  it("guarantee 2 (stampede): when the lease holder is SIGKILLed mid-load, the waiting processes finish within lease TTL + load time, with at most 2 loads", async ({ annotate }) => {
+  it("guarantee 2 (stampede): when the lease holder is SIGKILLed mid-load, the waiting processes finish within lease TTL + load time, with at most 2 loads", async ({
+    annotate,
+  }) => {
     const leaseTtlMs = 1_000;
     const slackMs = 300; // two poll intervals (50 ms each), the fill, and 4 processes scheduled on a busy machine
     const id = randomUUID();
@@ -111,7 +125,9 @@ describe("guarantee 2: stampede", () => {
     const finishedMs = reports.map((r) => r.finishedAt - leaseTaken.at);
     for (const report of reports) expect(report.names).toEqual([`load ${loads}`]);
     expect(Math.max(...finishedMs)).toBeLessThanOrEqual(leaseTtlMs + LOAD_MS + slackMs);
-    await annotate(`loads ${loads}; waiters done ${finishedMs.join(", ")} ms after the lease was taken (bound ${leaseTtlMs} + ${LOAD_MS} + ${slackMs} ms)`);
+    await annotate(
+      `loads ${loads}; waiters done ${finishedMs.join(", ")} ms after the lease was taken (bound ${leaseTtlMs} + ${LOAD_MS} + ${slackMs} ms)`,
+    );
   });
 
   it("guarantee 2 (stampede): when the reply to a reader's lease comes too late (timeout), its load still fills under the lease: a reader on another connection gets that value without waiting out the lease TTL, with one load", async () => {

@@ -7,7 +7,14 @@ import { deleteByPrefix, Repository } from "cachegen/runtime";
 import { connect, REDIS_PORT, uniquePrefix } from "../../runtime/helpers.js";
 import { Children } from "../../support/child-process.js";
 import { sleep, until } from "../../support/wait.js";
-import { loadedTeam, teamDefinition, teamReaderProgram, type FromReader, type FromTest, type TeamReaderInput } from "../children/team-reader-protocol.js";
+import {
+  loadedTeam,
+  teamDefinition,
+  teamReaderProgram,
+  type FromReader,
+  type FromTest,
+  type TeamReaderInput,
+} from "../children/team-reader-protocol.js";
 
 const TTL_MS = 100;
 const LOAD_MS = 300;
@@ -29,7 +36,9 @@ afterAll(async () => {
 });
 
 describe("stale-while-revalidate", () => {
-  it("stale-while-revalidate: two processes serve a stale value at once while exactly one refresh runs", async ({ annotate }) => {
+  it("stale-while-revalidate: two processes serve a stale value at once while exactly one refresh runs", async ({
+    annotate,
+  }) => {
     const id = randomUUID();
     const input: TeamReaderInput = {
       redisPort: REDIS_PORT,
@@ -41,7 +50,7 @@ describe("stale-while-revalidate", () => {
       loadMs: LOAD_MS,
       hangInLoad: false,
       leaseTtlMs: 5_000,
-    timeoutMs: 2_000,
+      timeoutMs: 2_000,
       ttlMs: TTL_MS,
       staleWhileRevalidateMs: 60_000,
     };
@@ -49,7 +58,11 @@ describe("stale-while-revalidate", () => {
     await Promise.all(processes.map((p) => p.next("ready")));
 
     // An earlier deployment cached "load 0"; it is stale TTL_MS later, still within the window.
-    const filler = new Repository(teamDefinition(input), { redis, keyPrefix: prefix, source: { load: async () => loadedTeam(id, 0) } });
+    const filler = new Repository(teamDefinition(input), {
+      redis,
+      keyPrefix: prefix,
+      source: { load: async () => loadedTeam(id, 0) },
+    });
     await filler.get(id);
     await sleep(TTL_MS + 20);
 
@@ -66,6 +79,8 @@ describe("stale-while-revalidate", () => {
     await sleep(LOAD_MS); // a second refresh, if one had started, would have loaded by now
     expect(Number(await redis.get(input.loadCounterKey))).toBe(1);
     expect(reports.reduce((loads, r) => loads + r.stats.loads, 0)).toBe(1);
-    await annotate(`slowest stale get ${Math.max(...reports.map((r) => r.slowestGetMs)).toFixed(1)} ms (refresh load ${LOAD_MS} ms); loads ${await redis.get(input.loadCounterKey)}`);
+    await annotate(
+      `slowest stale get ${Math.max(...reports.map((r) => r.slowestGetMs)).toFixed(1)} ms (refresh load ${LOAD_MS} ms); loads ${await redis.get(input.loadCounterKey)}`,
+    );
   });
 });

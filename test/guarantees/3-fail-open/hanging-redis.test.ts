@@ -5,7 +5,11 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Repository, type CacheEvent } from "cachegen/runtime";
-import { teamEntity, type Team, type TeamSource } from "../../fixtures/valid/full-featured-read-through/expected/team.js";
+import {
+  teamEntity,
+  type Team,
+  type TeamSource,
+} from "../../fixtures/valid/full-featured-read-through/expected/team.js";
 import { collectEvents } from "../../runtime/helpers.js";
 import { SpawnedRedis } from "../../support/redis-server.js";
 import { timeWithStalls } from "../../support/stalls.js";
@@ -100,15 +104,20 @@ function timedRepository(redis: Redis, source: SlowSource, onEvent: (event: Cach
   return { repository, timedGet };
 }
 
-const slowest = (calls: readonly TimedGet[], part: "ms" | "redisMs" | "stallMs"): number => Math.max(...calls.map((call) => call[part]));
+const slowest = (calls: readonly TimedGet[], part: "ms" | "redisMs" | "stallMs"): number =>
+  Math.max(...calls.map((call) => call[part]));
 
 /** The calls whose Redis part took longer than `boundMs` + SLACK_MS + their stall, described for the failure message. */
 function overBound(calls: readonly TimedGet[], boundMs: number): string[] {
-  return calls.filter((call) => call.redisMs > boundMs + SLACK_MS + call.stallMs).map((call) => `${call.redisMs.toFixed(1)} ms (stalled ${call.stallMs.toFixed(1)} ms)`);
+  return calls
+    .filter((call) => call.redisMs > boundMs + SLACK_MS + call.stallMs)
+    .map((call) => `${call.redisMs.toFixed(1)} ms (stalled ${call.stallMs.toFixed(1)} ms)`);
 }
 
 describe("guarantee 3: fail-open with Redis hanging behind a proxy", () => {
-  it("guarantee 3 (fail-open): with Redis hanging behind a proxy, gets return the source's value within timeoutMs + load time, the breaker then skips Redis, and hits resume when it answers again", async ({ annotate }) => {
+  it("guarantee 3 (fail-open): with Redis hanging behind a proxy, gets return the source's value within timeoutMs + load time, the breaker then skips Redis, and hits resume when it answers again", async ({
+    annotate,
+  }) => {
     const redis = clientThroughProxy();
     await until(() => redis.status === "ready", 5000);
     const team: Team = { id: randomUUID(), name: "from the source" };
@@ -157,15 +166,22 @@ describe("guarantee 3: fail-open with Redis hanging behind a proxy", () => {
     const [probed, skipped] = [rest.filter((call) => call.probe), rest.filter((call) => !call.probe)];
     expect(overBound(skipped, 0)).toEqual([]);
     expect(probed.length).toBeGreaterThanOrEqual(2); // each timed out and opened the breaker again
-    expect(repository.stats()).toMatchObject({ breakerOpens: 1 + probed.length, redisErrors: FAILURE_THRESHOLD + probed.length });
+    expect(repository.stats()).toMatchObject({
+      breakerOpens: 1 + probed.length,
+      redisErrors: FAILURE_THRESHOLD + probed.length,
+    });
     expect(source.loads).toBe(1 + calls.length);
 
     proxy.resume(); // the same client and repository: no restart
     const resumed = performance.now();
-    await until(async () => {
-      await repository.get(team.id);
-      return repository.stats().hits > 1;
-    }, 5000, 20);
+    await until(
+      async () => {
+        await repository.get(team.id);
+        return repository.stats().hits > 1;
+      },
+      5000,
+      20,
+    );
     const recoveredMs = performance.now() - resumed;
     expect(breaker).toBe("closed");
     expect(events.of("breaker-open")).toHaveLength(1 + probed.length);

@@ -37,7 +37,14 @@ describe("guarantee 3: fail-open with Redis down, restarted, stopped, not ready 
     const events = collectEvents();
     const source = new UserStore();
     const user = source.put(makeUser());
-    const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys, onEvent: events.onEvent, breaker: { failureThreshold: 3, cooldownMs: 200 } });
+    const repo = new UserRepository({
+      redis,
+      source,
+      keyPrefix: prefix,
+      encryptionKeys,
+      onEvent: events.onEvent,
+      breaker: { failureThreshold: 3, cooldownMs: 200 },
+    });
     // A second repository on the same client shares the breaker.
     const other = new UserRepository({ redis, source, keyPrefix: `${prefix}other:`, encryptionKeys });
     await repo.get(user.id);
@@ -55,10 +62,14 @@ describe("guarantee 3: fail-open with Redis down, restarted, stopped, not ready 
     await own.server.startProcess(); // empty, like a restarted cache
     await ready(redis);
     await sleep(250); // cool-down, then the next call is the half-open probe
-    await until(async () => {
-      await repo.get(user.id);
-      return repo.stats().hits > 0;
-    }, 5000, 50);
+    await until(
+      async () => {
+        await repo.get(user.id);
+        return repo.stats().hits > 0;
+      },
+      5000,
+      50,
+    );
     expect(events.of("breaker-half-open").length).toBeGreaterThanOrEqual(1);
     expect(events.of("breaker-closed").length).toBeGreaterThanOrEqual(1);
     redis.disconnect();
@@ -70,7 +81,14 @@ describe("guarantee 3: fail-open with Redis down, restarted, stopped, not ready 
     const source = new UserStore();
     const user = source.put(makeUser());
     const timeoutMs = 50;
-    const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys, timeoutMs, breaker: { failureThreshold: 2, cooldownMs: 300 } });
+    const repo = new UserRepository({
+      redis,
+      source,
+      keyPrefix: prefix,
+      encryptionKeys,
+      timeoutMs,
+      breaker: { failureThreshold: 2, cooldownMs: 300 },
+    });
     await repo.get(user.id);
     own.server.signal("SIGSTOP");
     try {
@@ -88,10 +106,14 @@ describe("guarantee 3: fail-open with Redis down, restarted, stopped, not ready 
       own.server.signal("SIGCONT");
     }
     await sleep(350);
-    await until(async () => {
-      await repo.get(user.id);
-      return repo.stats().hits > 0;
-    }, 5000, 50);
+    await until(
+      async () => {
+        await repo.get(user.id);
+        return repo.stats().hits > 0;
+      },
+      5000,
+      50,
+    );
     redis.disconnect();
   });
 
@@ -100,7 +122,13 @@ describe("guarantee 3: fail-open with Redis down, restarted, stopped, not ready 
     await ready(redis);
     const source = new UserStore();
     const user = source.put(makeUser());
-    const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys, breaker: { failureThreshold: 1000 } });
+    const repo = new UserRepository({
+      redis,
+      source,
+      keyPrefix: prefix,
+      encryptionKeys,
+      breaker: { failureThreshold: 1000 },
+    });
     await own.admin.config("SET", "maxmemory-policy", "noeviction");
     await own.admin.config("SET", "maxmemory", "1");
     try {
@@ -121,7 +149,14 @@ describe("guarantee 3: fail-open with Redis down, restarted, stopped, not ready 
     const events = collectEvents();
     const source = new UserStore();
     const user = source.put(makeUser({ name: "v1" }));
-    const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys, onEvent: events.onEvent, breaker: { failureThreshold: 100 } });
+    const repo = new UserRepository({
+      redis,
+      source,
+      keyPrefix: prefix,
+      encryptionKeys,
+      onEvent: events.onEvent,
+      breaker: { failureThreshold: 100 },
+    });
     await repo.get(user.id);
     // Scripts fail (NOPERM) while plain GETs still work: the stale v1 stays in Redis.
     await own.admin.call("ACL", "SETUSER", "default", "-eval", "-evalsha");

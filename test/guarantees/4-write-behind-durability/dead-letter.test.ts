@@ -34,7 +34,12 @@ describe("guarantee 4: dead letters", () => {
   it("guarantee 4 (dead letter): a write PostgreSQL keeps rejecting reaches the dead-letter stream after maxAttempts, while the rest keep flowing", async () => {
     const keyPrefix = `${prefix}${randomUUID()}:`;
     const events = collectEvents();
-    const orders = new OrderRepository({ redis, keyPrefix, source: createShopSources(db.pool).order, onEvent: events.onEvent });
+    const orders = new OrderRepository({
+      redis,
+      keyPrefix,
+      source: createShopSources(db.pool).order,
+      onEvent: events.onEvent,
+    });
     const poison = order(randomUUID(), randomUUID(), 1); // no such customer: the foreign key rejects it
     const first = Array.from({ length: 20 }, () => order(randomUUID(), customerId, 1));
     for (const o of [...first.slice(0, 10), poison, ...first.slice(10)]) await orders.save(o);
@@ -52,7 +57,9 @@ describe("guarantee 4: dead letters", () => {
       await worker.stop(); // its counters are final once it stopped
 
       const deadLetters = await redis.xrange(`${keyPrefix}{Order}:dlq`, "-", "+");
-      const fields = Object.fromEntries(deadLetters.flatMap(([, flat]) => flat.flatMap((v, i) => (i % 2 ? [] : [[v, flat[i + 1]]]))));
+      const fields = Object.fromEntries(
+        deadLetters.flatMap(([, flat]) => flat.flatMap((v, i) => (i % 2 ? [] : [[v, flat[i + 1]]]))),
+      );
       console.log(
         `[write-behind dead letter] 40 good orders landed (the 20 saved after the poison ${secondLandedMs} ms in, while it was being retried); ` +
           `poison dead-lettered after ${fields.attempts} attempts at ${deadLetteredMs} ms with: ${fields.error}`,
@@ -62,7 +69,11 @@ describe("guarantee 4: dead letters", () => {
       expect(fields).toMatchObject({ op: "s", key: poison.id, attempts: String(orderEntity.writeBehind!.maxAttempts) });
       expect(fields.error).toMatch(/foreign key/);
       expect(events.of("dead-letter")).toHaveLength(1);
-      expect(orders.stats()).toMatchObject({ deadLettered: 1, flushed: 40, failed: orderEntity.writeBehind!.maxAttempts });
+      expect(orders.stats()).toMatchObject({
+        deadLettered: 1,
+        flushed: 40,
+        failed: orderEntity.writeBehind!.maxAttempts,
+      });
       // The poison never reached the source: the cache does not keep serving it.
       expect(await orders.get(poison.id)).toBeNull();
       expect(await landed([...first, ...second].map((o) => o.id))).toBe(40);

@@ -72,7 +72,9 @@ describe("guarantee 4: a save that cannot be made durable is never acknowledged"
     try {
       const { repo, streamKey } = await repository(client(proxy.port), 100);
       proxy.hang();
-      await expect(repo.save(makeUser())).rejects.toThrow(/not acknowledged: .*timed out after 100 ms\. If Redis applied it before failing it is queued anyway; retrying is safe/);
+      await expect(repo.save(makeUser())).rejects.toThrow(
+        /not acknowledged: .*timed out after 100 ms\. If Redis applied it before failing it is queued anyway; retrying is safe/,
+      );
       proxy.resume();
       await until(async () => (await admin.xlen(streamKey)) === 1, 5_000);
     } finally {
@@ -88,14 +90,18 @@ describe("guarantee 4: a save that cannot be made durable is never acknowledged"
       await repo.flush(5_000);
       await server.restart(); // no persistence: stream and group are gone
       const user = makeUser();
-      await until(async () => {
-        try {
-          await repo.save(user);
-          return true;
-        } catch {
-          return false; // the client is still reconnecting
-        }
-      }, 5_000, 50);
+      await until(
+        async () => {
+          try {
+            await repo.save(user);
+            return true;
+          } catch {
+            return false; // the client is still reconnecting
+          }
+        },
+        5_000,
+        50,
+      );
       await repo.flush(10_000);
       expect(table.rows.get(user.id)).toEqual(user);
     } finally {

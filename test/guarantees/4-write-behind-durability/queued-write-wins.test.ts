@@ -19,7 +19,12 @@ describe("guarantee 4: a key with a write queued is never expired or served from
     expect(await repo.refresh(row.id)).toEqual(queued);
     // A read-through repository over the same keys refreshes under a lease and loads the row: its
     // fill must not replace the queued value.
-    const readThrough = new Repository(defineEntity({ ...writeBehindUser, strategy: "read-through" }), { redis: suite.redis, source: table, keyPrefix, encryptionKeys });
+    const readThrough = new Repository(defineEntity({ ...writeBehindUser, strategy: "read-through" }), {
+      redis: suite.redis,
+      source: table,
+      keyPrefix,
+      encryptionKeys,
+    });
     expect(readThrough.keyOf(row.id)).toBe(repo.keyOf(row.id));
     expect((await readThrough.refresh(row.id))?.name).toBe("row");
     await repo.invalidate(row.id);

@@ -54,7 +54,10 @@ async function heldBy(streamKey: string, consumer: string): Promise<number> {
 }
 
 /** Every acknowledgement the app sends until it reports all saves done: newest revision per order. */
-async function collectAcks(app: TsChild<{ type: string }, FromApp>, into: Map<string, number>): Promise<{ count: number; retries: number }> {
+async function collectAcks(
+  app: TsChild<{ type: string }, FromApp>,
+  into: Map<string, number>,
+): Promise<{ count: number; retries: number }> {
   let count = 0;
   void (async () => {
     for (;;) {
@@ -82,7 +85,13 @@ describe("guarantee 4: write-behind durability (real processes, PostgreSQL)", ()
     await app.kill("SIGKILL");
     const killedAt = Date.now();
     const [queued, heldByKilledWorker] = await Promise.all([redis.xlen(streamKey), heldBy(streamKey, "app")]);
-    const drainer = workerProcesses.start({ ...input, consumer: "drainer", minIdleMs: 1_000, pollMs: 100, hang: false });
+    const drainer = workerProcesses.start({
+      ...input,
+      consumer: "drainer",
+      minIdleMs: 1_000,
+      pollMs: 100,
+      hang: false,
+    });
     await drainer.next("started");
     await until(async () => (await redis.xlen(streamKey)) === 0, 30_000, 20);
     const drainMs = Date.now() - killedAt;
@@ -133,7 +142,9 @@ describe("guarantee 4: write-behind durability (real processes, PostgreSQL)", ()
     workers.push(rescuer.startWorker({ consumer: "rescuer", minIdleMs, pollMs }));
     await rescuer.flush(10_000);
     const claimMs = claimedAt - killedAt;
-    console.log(`[write-behind claim] 100 entries of a killed worker claimed ${claimMs} ms after the kill (bound: minIdle ${minIdleMs} + 2 polls x ${pollMs} = ${minIdleMs + 2 * pollMs} ms); rows: ${(await rows(ids)).size}`);
+    console.log(
+      `[write-behind claim] 100 entries of a killed worker claimed ${claimMs} ms after the kill (bound: minIdle ${minIdleMs} + 2 polls x ${pollMs} = ${minIdleMs + 2 * pollMs} ms); rows: ${(await rows(ids)).size}`,
+    );
     expect(claimedAt).toBeGreaterThan(0);
     expect(claimMs).toBeLessThanOrEqual(minIdleMs + 2 * pollMs);
     expect((await rows(ids)).size).toBe(100);
@@ -152,7 +163,9 @@ describe("guarantee 4: write-behind durability (real processes, PostgreSQL)", ()
     await stuck.kill("SIGKILL"); // revision 1 is now redelivered to the second worker, late
     await orders.flush(10_000);
     const revision = (await rows([id])).get(id);
-    console.log(`[write-behind redelivery] revision 1 redelivered after revision 2 landed: row at revision ${revision}, cached revision ${(await orders.get(id))?.revision}`);
+    console.log(
+      `[write-behind redelivery] revision 1 redelivered after revision 2 landed: row at revision ${revision}, cached revision ${(await orders.get(id))?.revision}`,
+    );
     expect(revision).toBe(2);
     expect((await orders.get(id))?.revision).toBe(2);
     expect(await redis.pttl(orders.keyOf(id))).toBeGreaterThan(0);

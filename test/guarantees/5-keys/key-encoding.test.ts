@@ -30,7 +30,11 @@ const pairEntity = defineEntity<Pair, Pair>({
   invalidates: [],
 });
 
-const nasty = fc.string({ unit: fc.constantFrom(":", "{", "}", "*", "?", "[", "]", "\\", " ", "%", "a", "é", "😀", "\u0000", "/", "|"), minLength: 1, maxLength: 8 });
+const nasty = fc.string({
+  unit: fc.constantFrom(":", "{", "}", "*", "?", "[", "]", "\\", " ", "%", "a", "é", "😀", "\u0000", "/", "|"),
+  minLength: 1,
+  maxLength: 8,
+});
 
 function hashTag(key: string): string {
   const open = key.indexOf("{");
@@ -77,7 +81,16 @@ describe("guarantee 5: keys", () => {
     fc.assert(
       fc.property(fc.uuid({ version: 4 }), (id) => {
         const k = space.resolve(id);
-        const keys = [k.valueKey, k.leaseKey, space.indexKey("byEmail", [`u${id.slice(0, 8)}@example.com`]), space.tagKey("team", { teamId: id }), space.epochKey, space.streamKey, space.deadLetterKey, space.writersKeyOfEnc(k.enc)];
+        const keys = [
+          k.valueKey,
+          k.leaseKey,
+          space.indexKey("byEmail", [`u${id.slice(0, 8)}@example.com`]),
+          space.tagKey("team", { teamId: id }),
+          space.epochKey,
+          space.streamKey,
+          space.deadLetterKey,
+          space.writersKeyOfEnc(k.enc),
+        ];
         for (const key of keys) expect(hashTag(key)).toBe("User");
       }),
       { numRuns: 200 },
@@ -94,7 +107,11 @@ describe("guarantee 5: keys", () => {
 
   it("SCAN MATCH with a key (glob-escaped) matches exactly that key", async () => {
     const repo = new Repository(pairEntity, { redis, keyPrefix: prefix });
-    const keys = [{ a: "x*", b: "y" }, { a: "x", b: "y" }, { a: "x?", b: "[y]" }];
+    const keys = [
+      { a: "x*", b: "y" },
+      { a: "x", b: "y" },
+      { a: "x?", b: "[y]" },
+    ];
     for (const k of keys) await repo.get(k, async () => k);
     for (const k of keys) {
       const found: string[] = [];
@@ -112,9 +129,13 @@ describe("guarantee 5: keys", () => {
     expect(normalizePrefix("app")).toBe("app:");
     expect(normalizePrefix("app:")).toBe("app:");
     expect(new KeySpace(userEntity, "svc").valuePrefix).toBe("svc:{User}:1.5e0c9b2a:v:");
-    expect(() => new UserRepository({ redis, source: new UserStore(), keyPrefix: "a{b}", encryptionKeys })).toThrow(TypeError);
+    expect(() => new UserRepository({ redis, source: new UserStore(), keyPrefix: "a{b}", encryptionKeys })).toThrow(
+      TypeError,
+    );
     const prefixed = new Redis({ lazyConnect: true, keyPrefix: "own:" });
-    expect(() => new UserRepository({ redis: prefixed, source: new UserStore(), encryptionKeys })).toThrow(/has its own keyPrefix/);
+    expect(() => new UserRepository({ redis: prefixed, source: new UserStore(), encryptionKeys })).toThrow(
+      /has its own keyPrefix/,
+    );
   });
 
   it("InvalidKeyError names the entity, the field and the problem, before any Redis or source call", async () => {
@@ -127,11 +148,22 @@ describe("guarantee 5: keys", () => {
     await expect(users.get(42 as never)).rejects.toThrow(InvalidKeyError);
     await expect(users.get(42 as never)).rejects.toThrow(/User key field "id": .*got 42 \(number\)/);
     await expect(users.get("not-a-uuid")).rejects.toThrow(/User key field "id"/);
-    await expect(lines.get({ orderId: "", lineNo: 1 }, load)).rejects.toThrow(/OrderLine key field "orderId" \(string\) must not be empty/);
-    await expect(lines.get({ orderId: "a\uD800b", lineNo: 1 }, load)).rejects.toThrow(/OrderLine key field "orderId" \(string\) contains an unpaired UTF-16 surrogate/);
+    await expect(lines.get({ orderId: "", lineNo: 1 }, load)).rejects.toThrow(
+      /OrderLine key field "orderId" \(string\) must not be empty/,
+    );
+    await expect(lines.get({ orderId: "a\uD800b", lineNo: 1 }, load)).rejects.toThrow(
+      /OrderLine key field "orderId" \(string\) contains an unpaired UTF-16 surrogate/,
+    );
     await expect(lines.get({ orderId: "a", lineNo: 1.5 }, load)).rejects.toThrow(/OrderLine key field "lineNo"/);
-    await expect(lines.get("a" as never, load)).rejects.toThrow(/OrderLine key: expected a key object \{ orderId, lineNo \}/);
-    await expect(lines.getMany([{ orderId: "a", lineNo: 1 }, { orderId: "", lineNo: 2 }])).rejects.toThrow(InvalidKeyError);
+    await expect(lines.get("a" as never, load)).rejects.toThrow(
+      /OrderLine key: expected a key object \{ orderId, lineNo \}/,
+    );
+    await expect(
+      lines.getMany([
+        { orderId: "a", lineNo: 1 },
+        { orderId: "", lineNo: 2 },
+      ]),
+    ).rejects.toThrow(InvalidKeyError);
     await expect(users.getByEmail("not an email")).rejects.toThrow(/User index "byEmail" field "email"/);
     await expect(users.invalidateTeam("nope")).rejects.toThrow(/User tag "team:\{teamId\}" field "teamId"/);
     expect(() => users.keyOf("x")).toThrow(InvalidKeyError);

@@ -62,7 +62,9 @@ describe("guarantee 5: keys", () => {
   it(`guarantee 5 (keys): nothing in ${SCANNED.join("/, ")}/ sends KEYS`, () => {
     const files = SCANNED.flatMap(filesUnder);
     expect(files.length).toBeGreaterThan(50);
-    const offenders = files.filter((file) => sendsKeys(readFileSync(file, "utf8"))).map((file) => relative(repositoryRoot, file));
+    const offenders = files
+      .filter((file) => sendsKeys(readFileSync(file, "utf8")))
+      .map((file) => relative(repositoryRoot, file));
     expect(offenders).toEqual([]);
   });
 

@@ -5,7 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix } from "cachegen/runtime";
 import { MetricRepository } from "../../runtime/fixtures/metric.js";
 import { UserRepository, type User } from "../../runtime/fixtures/user.js";
-import { collectEvents, connect, encryptionKeys, makeUser, uniquePrefix, UserRepo, userVariant, UserStore } from "../../runtime/helpers.js";
+import {
+  collectEvents,
+  connect,
+  encryptionKeys,
+  makeUser,
+  uniquePrefix,
+  UserRepo,
+  userVariant,
+  UserStore,
+} from "../../runtime/helpers.js";
 
 let redis: Redis;
 const prefix = uniquePrefix("untrusted");
@@ -41,10 +50,20 @@ describe("guarantee 6: the cache is untrusted input", () => {
     ["a bad date", (valid) => valid.replace("1990-12-31", "1990-13-45")],
     ["a bad bigint", (valid) => valid.replace('"123456789012345678901234567890"', '"12e5"')],
     ["a top-level __proto__ payload", (valid) => valid.replace('{"id":', '{"__proto__":{"polluted":true},"id":')],
-    ["a nested __proto__ in a json field", (valid) => valid.replace('"meta":{', '"meta":{"__proto__":{"polluted":true},')],
+    [
+      "a nested __proto__ in a json field",
+      (valid) => valid.replace('"meta":{', '"meta":{"__proto__":{"polluted":true},'),
+    ],
     ["an escaped __proto__ key", (valid) => valid.replace('"meta":{', '"meta":{"\\u005f_proto__":{"polluted":true},')],
     ["a plaintext value in an encrypted field", (valid) => valid.replace(/"ssn":"[^"]*"/, '"ssn":"123-45-6789"')],
-    ["a tampered ciphertext", (valid) => valid.replace(/("ssn":"enc:v1:k2:[^:]*:[^:]*:)(.)/, (_, head: string, c: string) => head + (c === "A" ? "B" : "A"))],
+    [
+      "a tampered ciphertext",
+      (valid) =>
+        valid.replace(
+          /("ssn":"enc:v1:k2:[^:]*:[^:]*:)(.)/,
+          (_, head: string, c: string) => head + (c === "A" ? "B" : "A"),
+        ),
+    ],
     ["a ciphertext under an unknown key id", (valid) => valid.replace('"ssn":"enc:v1:k2:', '"ssn":"enc:v1:k9:')],
     ["a not-found marker with a payload", () => `n|${FUTURE}||{"x":1}`],
     ["a huge value", (valid) => valid.replace('"name":"Ada"', `"name":"${"x".repeat(5 * 1024 * 1024)}"`)],
@@ -76,7 +95,12 @@ describe("guarantee 6: the cache is untrusted input", () => {
 
   it("guarantee 6 (untrusted cache): an invalid value is deleted even when the source has nothing to fill", async () => {
     const source = new UserStore();
-    const repo = new UserRepo(userVariant({ negativeTtlMs: undefined } as never), { redis, source, keyPrefix: prefix, encryptionKeys });
+    const repo = new UserRepo(userVariant({ negativeTtlMs: undefined } as never), {
+      redis,
+      source,
+      keyPrefix: prefix,
+      encryptionKeys,
+    });
     const id = randomUUID();
     await redis.set(repo.keyOf(id), "garbage");
     expect(await repo.get(id)).toBeNull();
@@ -99,7 +123,12 @@ describe("guarantee 6: the cache is untrusted input", () => {
   it("guarantee 6 (untrusted cache): msgpack garbage and a msgpack __proto__ map are misses", async () => {
     const events = collectEvents();
     const metric = { name: "m", total: 1n, at: new Date(0), samples: [], day: new Date(0) };
-    const repo = new MetricRepository({ redis, keyPrefix: prefix, onEvent: events.onEvent, source: { load: async () => structuredClone(metric) } });
+    const repo = new MetricRepository({
+      redis,
+      keyPrefix: prefix,
+      onEvent: events.onEvent,
+      source: { load: async () => structuredClone(metric) },
+    });
     const key = repo.keyOf("m");
     await redis.set(key, Buffer.concat([Buffer.from(`v|${FUTURE}||`), Buffer.from([0xc1, 0xff, 0x00])]));
     expect(await repo.get("m")).toEqual(metric);

@@ -30,9 +30,18 @@ describe("guarantee 7: deploy safety", () => {
       age?: string | undefined;
     }
     const shapeV2 = (v1.definition.schema as unknown as z.ZodObject).extend({ age: z.string().optional() });
-    const defV2 = defineEntity<UserV2, { id: string }>({ ...(v1.definition as never as object), namespace: "1.77aa33ff", schema: shapeV2 } as never);
+    const defV2 = defineEntity<UserV2, { id: string }>({
+      ...(v1.definition as never as object),
+      namespace: "1.77aa33ff",
+      schema: shapeV2,
+    } as never);
     let loads = 0;
-    const v2 = new Repository(defV2, { redis, keyPrefix: prefix, encryptionKeys, source: { load: async () => (loads++, { ...user, age: "forty" }) } });
+    const v2 = new Repository(defV2, {
+      redis,
+      keyPrefix: prefix,
+      encryptionKeys,
+      source: { load: async () => (loads++, { ...user, age: "forty" }) },
+    });
     expect(v2.keyOf(user.id)).not.toBe(v1.keyOf(user.id));
     expect((await v2.get(user.id))?.age).toBe("forty");
     expect(loads).toBe(1);
@@ -47,7 +56,12 @@ describe("guarantee 7: deploy safety", () => {
     await v1.get(user.id);
     const shapeV2 = (v1.definition.schema as unknown as z.ZodObject).extend({ age: z.string() });
     const defV2 = defineEntity({ ...(v1.definition as never as object), schema: shapeV2 } as never);
-    const v2 = new Repository(defV2, { redis, keyPrefix: prefix, encryptionKeys, source: { load: async () => ({ ...user, age: "forty" }) } });
+    const v2 = new Repository(defV2, {
+      redis,
+      keyPrefix: prefix,
+      encryptionKeys,
+      source: { load: async () => ({ ...user, age: "forty" }) },
+    });
     expect(((await v2.get(user.id)) as { age: string }).age).toBe("forty");
     expect(v2.stats().invalidValues).toBe(1);
   });

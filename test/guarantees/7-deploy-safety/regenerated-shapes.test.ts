@@ -6,7 +6,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteByPrefix, type CacheEvent, type CacheStats, type EntityDefinition, type RepositoryOptions } from "cachegen/runtime";
+import {
+  deleteByPrefix,
+  type CacheEvent,
+  type CacheStats,
+  type EntityDefinition,
+  type RepositoryOptions,
+} from "cachegen/runtime";
 import { generate } from "../../../src/generate.js";
 import { collectEvents, connect, uniquePrefix } from "../../runtime/helpers.js";
 
@@ -38,7 +44,11 @@ let v1: GeneratedPlayer;
 
 /** Runs the generator on one schema, writes its output to a fresh folder and imports `player.ts`. */
 async function generatePlayer(schema: string): Promise<GeneratedPlayer> {
-  const result = await generate({ files: [{ path: "schemas/player.yaml", text: schema }], keyPrefix: "app", tests: false });
+  const result = await generate({
+    files: [{ path: "schemas/player.yaml", text: schema }],
+    keyPrefix: "app",
+    tests: false,
+  });
   expect(result.diagnostics).toEqual([]);
   const dir = join(outDir, `generation-${++generations}`);
   mkdirSync(dir);
@@ -47,12 +57,23 @@ async function generatePlayer(schema: string): Promise<GeneratedPlayer> {
 }
 
 /** A repository of one generated version, over a source that holds `player(id)` for every id. */
-function repositoryOf(version: GeneratedPlayer, player: (id: string) => Player, onEvent: (event: CacheEvent) => void = () => undefined): PlayerRepository {
-  return new version.PlayerRepository({ redis, keyPrefix: prefix, source: { load: async ({ id }) => player(id) }, onEvent });
+function repositoryOf(
+  version: GeneratedPlayer,
+  player: (id: string) => Player,
+  onEvent: (event: CacheEvent) => void = () => undefined,
+): PlayerRepository {
+  return new version.PlayerRepository({
+    redis,
+    keyPrefix: prefix,
+    source: { load: async ({ id }) => player(id) },
+    onEvent,
+  });
 }
 
 /** The old deployment fills `count` entries; returns their ids and stored bytes. */
-async function fillWithV1(count: number): Promise<{ ids: string[]; stored: Map<string, Buffer | null>; old: PlayerRepository }> {
+async function fillWithV1(
+  count: number,
+): Promise<{ ids: string[]; stored: Map<string, Buffer | null>; old: PlayerRepository }> {
   const old = repositoryOf(v1, (id) => ({ id, name: "old", score: 7 }));
   const ids = Array.from({ length: count }, () => randomUUID());
   for (const id of ids) await old.get(id);
@@ -75,9 +96,21 @@ afterAll(async () => {
 
 describe("guarantee 7: deploy safety", () => {
   const shapeChanges: { change: string; schema: string; player: (id: string) => Player }[] = [
-    { change: "a field's type changes (score: int -> string)", schema: PLAYER_V1.replace("score: int", "score: string"), player: (id) => ({ id, name: "new", score: "seven" }) },
-    { change: "a field is added", schema: PLAYER_V1.replace("score: int", "score: int\n  rank: int"), player: (id) => ({ id, name: "new", score: 8, rank: 1 }) },
-    { change: "the serializer changes (json -> msgpack)", schema: `${PLAYER_V1}serializer: msgpack\n`, player: (id) => ({ id, name: "new", score: 8 }) },
+    {
+      change: "a field's type changes (score: int -> string)",
+      schema: PLAYER_V1.replace("score: int", "score: string"),
+      player: (id) => ({ id, name: "new", score: "seven" }),
+    },
+    {
+      change: "a field is added",
+      schema: PLAYER_V1.replace("score: int", "score: int\n  rank: int"),
+      player: (id) => ({ id, name: "new", score: 8, rank: 1 }),
+    },
+    {
+      change: "the serializer changes (json -> msgpack)",
+      schema: `${PLAYER_V1}serializer: msgpack\n`,
+      player: (id) => ({ id, name: "new", score: 8 }),
+    },
   ];
 
   for (const { change, schema, player } of shapeChanges) {

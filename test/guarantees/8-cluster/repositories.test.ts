@@ -29,7 +29,12 @@ describe("guarantee 8: cluster", () => {
     const teams = new Map<string, Team>();
     const team: Team = { id: randomUUID(), name: "t" };
     teams.set(team.id, team);
-    const teamRepo = new TeamRepository({ redis, keyPrefix: prefix, onEvent: events.onEvent, source: { load: async ({ id }) => teams.get(id) ?? null } });
+    const teamRepo = new TeamRepository({
+      redis,
+      keyPrefix: prefix,
+      onEvent: events.onEvent,
+      source: { load: async ({ id }) => teams.get(id) ?? null },
+    });
     const users = Array.from({ length: 20 }, () => source.put(makeUser({ teamId: team.id })));
     const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys, onEvent: events.onEvent });
 

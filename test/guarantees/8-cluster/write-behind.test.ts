@@ -26,9 +26,20 @@ describe("guarantee 8 (cluster) for write-behind", () => {
     const redis = cluster as RedisClient;
     const keyPrefix = "cgtest:wb-cluster:";
     const team: Team = { id: randomUUID(), name: "t" };
-    const teamRepo = new TeamRepository({ redis, keyPrefix, onEvent: events.onEvent, source: { load: async () => team } });
+    const teamRepo = new TeamRepository({
+      redis,
+      keyPrefix,
+      onEvent: events.onEvent,
+      source: { load: async () => team },
+    });
     const table = new UserTable();
-    const repo = new WriteBehindUserRepository({ redis, source: table, keyPrefix, encryptionKeys, onEvent: events.onEvent });
+    const repo = new WriteBehindUserRepository({
+      redis,
+      source: table,
+      keyPrefix,
+      encryptionKeys,
+      onEvent: events.onEvent,
+    });
     const users = Array.from({ length: 20 }, () => makeUser({ teamId: team.id }));
     for (const user of users) await repo.save(user);
     await teamRepo.get(team.id);

@@ -34,8 +34,11 @@ export type FromReader =
   | { type: "done"; stats: CacheStats; names: string[]; slowestGetMs: number; finishedAt: number };
 
 /** The Team entity with the TTLs a test asks for; no jitter, so freshness is exact. */
-export function teamDefinition(input: Pick<TeamReaderInput, "ttlMs" | "staleWhileRevalidateMs">): EntityDefinition<Team, TeamKey> {
-  const swr = input.staleWhileRevalidateMs === undefined ? {} : { staleWhileRevalidateMs: input.staleWhileRevalidateMs };
+export function teamDefinition(
+  input: Pick<TeamReaderInput, "ttlMs" | "staleWhileRevalidateMs">,
+): EntityDefinition<Team, TeamKey> {
+  const swr =
+    input.staleWhileRevalidateMs === undefined ? {} : { staleWhileRevalidateMs: input.staleWhileRevalidateMs };
   return defineEntity<Team, TeamKey>({ ...teamEntity, ttlMs: input.ttlMs, jitter: 0, ...swr });
 }
 
