@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { GetBatcher, MAX_BATCH, type ReadCallback } from "./batcher.js";
-import type { KeySpace, ResolvedKey } from "./keys.js";
+import type { KeySpace, ResolvedKey } from "./key-space.js";
 import { L1Cache } from "./l1.js";
 import type { GuardResult, RedisGuard } from "./redis-guard.js";
 import { runScript, type ScriptInput, type ScriptReply, type TypedScript } from "./scripts/define-script.js";

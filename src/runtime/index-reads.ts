@@ -1,7 +1,7 @@
 import type { Coalescer } from "./coalescer.js";
 import { InvalidKeyError } from "./errors.js";
 import type { Invalidator } from "./invalidator.js";
-import type { ResolvedKey } from "./keys.js";
+import type { ResolvedKey } from "./key-space.js";
 import type { Leases } from "./leases.js";
 import type { EntityParts } from "./repository-parts.js";
 

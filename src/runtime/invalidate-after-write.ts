@@ -1,4 +1,4 @@
-import type { ResolvedKey } from "./keys.js";
+import type { ResolvedKey } from "./key-space.js";
 import type { WriteParts, WriteStrategy } from "./write-strategy.js";
 
 /**

@@ -4,7 +4,7 @@ import type { EntityDefinition } from "./definition.js";
 import type { EntityRedis } from "./entity-redis.js";
 import { describeValue, InvalidKeyError } from "./errors.js";
 import type { Events } from "./events.js";
-import { KeySpace, type ResolvedKey } from "./keys.js";
+import { KeySpace, type ResolvedKey } from "./key-space.js";
 import type { L1Cache } from "./l1.js";
 import { RetryQueue } from "./retry-queue.js";
 import type { TtlPolicy } from "./ttl-policy.js";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { FillEntry } from "./entity-redis.js";
 import type { Invalidator } from "./invalidator.js";
-import type { ResolvedKey } from "./keys.js";
+import type { ResolvedKey } from "./key-space.js";
 import type { L1Cache } from "./l1.js";
 import type { LeaseMode, LeaseOutcome } from "./scripts/read-scripts.js";
 import { sleep } from "./sleep.js";

@@ -1,6 +1,6 @@
 import type { Coalescer } from "./coalescer.js";
 import type { Invalidator } from "./invalidator.js";
-import type { ResolvedKey } from "./keys.js";
+import type { ResolvedKey } from "./key-space.js";
 import type { L1Cache } from "./l1.js";
 import type { Leases } from "./leases.js";
 import type { EntityParts } from "./repository-parts.js";

@@ -6,7 +6,7 @@ import { EntityRedis } from "./entity-redis.js";
 import { Events } from "./events.js";
 import { IndexReads } from "./index-reads.js";
 import { Invalidator } from "./invalidator.js";
-import { KeySpace } from "./keys.js";
+import { KeySpace } from "./key-space.js";
 import { L1Cache } from "./l1.js";
 import { Leases } from "./leases.js";
 import { ReadPath } from "./read-path.js";

@@ -2,7 +2,7 @@ import type { EntityDefinition } from "./definition.js";
 import type { Events } from "./events.js";
 import type { IndexReads } from "./index-reads.js";
 import type { Invalidator } from "./invalidator.js";
-import type { KeySpace } from "./keys.js";
+import type { KeySpace } from "./key-space.js";
 import type { L1Cache } from "./l1.js";
 import type { ReadPath } from "./read-path.js";
 import { assembleRepository } from "./repository-parts.js";

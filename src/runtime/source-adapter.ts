@@ -1,7 +1,7 @@
 import type { EntityDefinition } from "./definition.js";
 import { CachegenError } from "./errors.js";
 import type { Events } from "./events.js";
-import type { ResolvedKey } from "./keys.js";
+import type { ResolvedKey } from "./key-space.js";
 import type { EntitySource } from "./types.js";
 
 /** The loader `get(key, load)` may pass for one call (the cache-aside form); it overrides `source.load`. */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Codec } from "./codec.js";
-import type { KeySpace } from "./keys.js";
+import type { KeySpace } from "./key-space.js";
 import { compareIds, type StreamEntry } from "./stream-entries.js";
 
 /** What the entries of one key come to: the newest write, or why it cannot be made. */

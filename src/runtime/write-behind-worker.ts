@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Codec } from "./codec.js";
 import type { EntityDefinition, WriteBehindSettings } from "./definition.js";
-import { KeySpace } from "./keys.js";
+import { KeySpace } from "./key-space.js";
 import type { CommandClient } from "./command-client.js";
 import { runTypedScript } from "./scripts/define-script.js";
 import { sleep } from "./sleep.js";

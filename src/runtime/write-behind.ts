@@ -1,6 +1,6 @@
 import { WRITE_BEHIND_DEFAULTS, type WriteBehindSettings } from "./definition.js";
 import { CacheUnavailableError, CachegenError } from "./errors.js";
-import type { ResolvedKey } from "./keys.js";
+import type { ResolvedKey } from "./key-space.js";
 import { sleep } from "./sleep.js";
 import { PENDING_FRESH_UNTIL, storedNotFound, type StoredValue } from "./stored-value.js";
 import type { WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";

@@ -1,7 +1,7 @@
 import type { CommandClient } from "./command-client.js";
 import { InvalidateAfterWrite } from "./invalidate-after-write.js";
 import type { Invalidator } from "./invalidator.js";
-import type { ResolvedKey } from "./keys.js";
+import type { ResolvedKey } from "./key-space.js";
 import type { EntityParts } from "./repository-parts.js";
 import type { EntitySource } from "./types.js";
 import { WriteBehind } from "./write-behind.js";

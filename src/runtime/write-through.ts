@@ -1,4 +1,4 @@
-import type { ResolvedKey } from "./keys.js";
+import type { ResolvedKey } from "./key-space.js";
 import { InvalidateAfterWrite } from "./invalidate-after-write.js";
 import { newToken } from "./leases.js";
 

@@ -12,7 +12,7 @@ import {
   type WriteBehindWorker,
 } from "cachegen/runtime";
 import { userEntity, type User, type UserKey, type UserTag } from "../runtime/fixtures/user.js";
-import { KeySpace } from "../../src/runtime/keys.js";
+import { KeySpace } from "../../src/runtime/key-space.js";
 import { collectEvents, connect, encryptionKeys, uniquePrefix } from "../runtime/helpers.js";
 import { holdPoint } from "../support/hold.js";
 
