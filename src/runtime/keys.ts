@@ -19,6 +19,9 @@ export function keyNamespace(version: number, shapeHash: string): string {
   return `${version}.${shapeHash}`;
 }
 
+/** The consumer group every write-behind worker of an entity joins on its stream. */
+export const CONSUMER_GROUP = "cachegen";
+
 /** The keys of one entity that do not depend on an entry's key. */
 export interface EntityKeyLayout {
   /** The normalized key prefix. */

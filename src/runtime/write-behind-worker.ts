@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import type { Codec } from "./codec.js";
 import type { EntityDefinition, WriteBehindSettings } from "./definition.js";
 import { KeySpace } from "./key-space.js";
+import { CONSUMER_GROUP } from "./keys.js";
 import type { CommandClient } from "./command-client.js";
 import { runTypedScript } from "./scripts/define-script.js";
 import { sleep } from "./sleep.js";
@@ -11,7 +12,7 @@ import type { Events } from "./events.js";
 import { entriesOfList, entriesOfRead, type StreamEntry } from "./stream-entries.js";
 import type { WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
 import { coalesce, type KeyGroup } from "./write-behind-batch.js";
-import { ACKNOWLEDGE, CONSUMER_GROUP, FAIL, LEAVE_GROUP } from "./scripts/write-behind-scripts.js";
+import { ACKNOWLEDGE, FAIL, LEAVE_GROUP } from "./scripts/write-behind-scripts.js";
 
 /** What a worker needs of its repository. */
 export interface WorkerHost<TEntity, TKey> {

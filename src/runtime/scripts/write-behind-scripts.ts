@@ -12,9 +12,6 @@ import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
  * (counted from the landing).
  */
 
-/** The consumer group every worker of an entity joins. */
-export const CONSUMER_GROUP = "cachegen";
-
 /** The `op` field of a queue entry (entries outlive deploys: these letters never change). */
 export const QUEUE_OP = { save: "s", delete: "d" } as const;
 
