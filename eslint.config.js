@@ -13,10 +13,6 @@ export default defineConfig(
       "test/fixtures/",
     ],
   },
-  {
-    // formatted after the runtime reshaping lands (and linted then: remove this block)
-    ignores: ["src/runtime/", "test/runtime/", "test/guarantees/", "test/write-behind/", "test/write-through/"],
-  },
   tseslint.configs.recommended,
   {
     rules: {

@@ -1,4 +1,4 @@
-import { CONSUMER_GROUP } from "../runtime/write-behind-scripts.js";
+import { CONSUMER_GROUP } from "../runtime/keys.js";
 import type { EntityKeys } from "./entity-layout.js";
 import type { KeyNodes } from "./key-nodes.js";
 

@@ -16,7 +16,7 @@ export const MAX_BATCH = 512;
  * Every `read(key)` issued while the current microtask queue drains joins one batch, flushed right
  * after it: a batch of one key is sent as a plain `GET` (a lone request waits for nothing and costs
  * exactly the command it did before), more as MGETs: one up to MIN_CHUNK keys, else a few sent
- * together (chunking.ts: Redis answers the later ones while the client decodes the first). Each
+ * together (`chunkSize`: Redis answers the later ones while the client decodes the first). Each
  * caller gets its own result, through a callback (no promise per key: the repository makes the one
  * promise its caller sees); a failed or timed-out `MGET` fails open for every key in it (each
  * caller falls back to the source on its own, exactly as it would after a failed `GET`).
@@ -65,20 +65,33 @@ export class GetBatcher {
     this.scheduled = false;
     if (keys.length === 1) {
       const done = callbacks[0]!;
-      this.guard.call("get", (c) => c.getBuffer(keys[0]!), (r) => (r.ok ? done(r.value, undefined) : done(null, r)));
+      this.guard.call(
+        "get",
+        (c) => c.getBuffer(keys[0]!),
+        (r) => (r.ok ? done(r.value, undefined) : done(null, r)),
+      );
       return;
     }
     const size = chunkSize(keys.length, MAX_BATCH);
     for (let start = 0; start < keys.length; start += size) {
       const end = Math.min(keys.length, start + size);
       const chunk = start === 0 && end === keys.length ? keys : keys.slice(start, end);
-      this.guard.call("mget", (c) => c.mgetBuffer(chunk), (r) => answer(r, callbacks, start, end));
+      this.guard.call(
+        "mget",
+        (c) => c.mgetBuffer(chunk),
+        (r) => answer(r, callbacks, start, end),
+      );
     }
   }
 }
 
 /** Hands each caller of positions [start, end) its value of one MGET reply. */
-function answer(r: GuardResult<(Buffer | null)[]>, callbacks: readonly ReadCallback[], start: number, end: number): void {
+function answer(
+  r: GuardResult<(Buffer | null)[]>,
+  callbacks: readonly ReadCallback[],
+  start: number,
+  end: number,
+): void {
   if (!r.ok) {
     for (let i = start; i < end; i++) callbacks[i]!(null, r);
     return;

@@ -2,7 +2,7 @@ import { Packr } from "msgpackr";
 import type { EntityDefinition } from "./definition.js";
 import { FieldCipher, type EncryptionKeys } from "./encryption.js";
 import { buildDecodePlan, INVALID, type DecodeNode } from "./decode-plan.js";
-import { buildEnvelope, readHeader, VERSION_TEXT } from "./envelope.js";
+import { readHeader, storedBytes, storedText, VERSION_TEXT, type StoredValue } from "./stored-value.js";
 import { buildPlan, decodeStored, encodeStored, type Plan } from "./stored-form.js";
 
 /** A stored value after reading: every path out of here has been validated. */
@@ -11,14 +11,8 @@ export type Decoded<TEntity> =
   | { readonly kind: "negative"; readonly freshUntil: number }
   | { readonly kind: "invalid"; readonly reason: string };
 
-/**
- * A value as sent to Redis: a string for JSON (ioredis then writes the whole command as one string;
- * a Buffer argument switches it to assembling the command piece by piece, a measurable share of a
- * write), bytes for msgpack. Redis stores the same bytes either way.
- */
-export type StoredValue = string | Buffer;
-
-export type Encoded = { readonly ok: true; readonly stored: StoredValue } | { readonly ok: false; readonly reason: string };
+export type Encoded =
+  { readonly ok: true; readonly stored: StoredValue } | { readonly ok: false; readonly reason: string };
 
 interface Serializer {
   serialize(stored: unknown): Buffer;
@@ -68,12 +62,12 @@ export interface CodecOptions {
 }
 
 /**
- * Entity <-> stored bytes: stored form (plan), encrypted fields, serializer, envelope header.
+ * Entity <-> stored bytes: stored form (plan), encrypted fields, serializer, the stored-value header.
  * Reading validates everything with the zod schema; anything that does not fit is "invalid".
  */
 export class Codec<TEntity> {
   private readonly plan: Plan | null;
-  /** Stored form -> validated application form in one pass (decode-plan.ts); undefined: plain path only. */
+  /** Stored form -> validated application form in one pass (buildDecodePlan); undefined: plain path only. */
   private readonly decodePlan: DecodeNode | undefined;
   private readonly serializer: Serializer;
   private readonly cipher: FieldCipher | undefined;
@@ -88,7 +82,9 @@ export class Codec<TEntity> {
     this.decodePlan = buildDecodePlan(definition.schema, definition.dateFields, definition.keySchema);
     this.serializer = definition.serializer === "msgpack" ? msgpackSerializer : jsonSerializer;
     this.encrypted = definition.encryptedFields;
-    this.cipher = this.encrypted.length ? new FieldCipher(definition.name, this.encrypted, options.encryptionKeys) : undefined;
+    this.cipher = this.encrypted.length
+      ? new FieldCipher(definition.name, this.encrypted, options.encryptionKeys)
+      : undefined;
     this.maxValueBytes = options.maxValueBytes;
   }
 
@@ -109,13 +105,17 @@ export class Codec<TEntity> {
   encode(entity: TEntity, enc: string, freshUntil: number): Encoded {
     const parsed = this.definition.schema.safeParse(entity);
     if (!parsed.success) {
-      return { ok: false, reason: `does not match the ${this.definition.name} schema: ${parsed.error.issues[0]?.message ?? "invalid"}` };
+      return {
+        ok: false,
+        reason: `does not match the ${this.definition.name} schema: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+      };
     }
     let value = this.plan ? encodeStored(parsed.data, this.plan) : parsed.data;
     if (this.cipher && typeof value === "object" && value !== null) {
       const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
       for (const field of this.encrypted) {
-        if (copy[field] !== undefined) copy[field] = this.cipher.encrypt(JSON.stringify(copy[field]), this.aad(field, enc));
+        if (copy[field] !== undefined)
+          copy[field] = this.cipher.encrypt(JSON.stringify(copy[field]), this.aad(field, enc));
       }
       value = copy;
     }
@@ -125,22 +125,19 @@ export class Codec<TEntity> {
       if (this.serializer === jsonSerializer) {
         const text: unknown = JSON.stringify(value);
         if (typeof text !== "string") throw new TypeError(`JSON.stringify returned ${typeof text}`);
-        stored = `v|${Math.floor(freshUntil)}|${this.versionOf(parsed.data)}|${text}`;
+        stored = storedText(freshUntil, this.versionOf(parsed.data), text);
         // UTF-8 is at most 3 bytes per UTF-16 unit: count the bytes only when that could matter.
         size = stored.length * 3 <= this.maxValueBytes ? stored.length : Buffer.byteLength(stored);
       } else {
-        stored = buildEnvelope("v", freshUntil, this.versionOf(parsed.data), this.serializer.serialize(value));
+        stored = storedBytes(freshUntil, this.versionOf(parsed.data), this.serializer.serialize(value));
         size = stored.length;
       }
     } catch (error) {
       return { ok: false, reason: `cannot be serialized: ${(error as Error).message}` };
     }
-    if (size > this.maxValueBytes) return { ok: false, reason: `is larger than maxValueBytes (${size} > ${this.maxValueBytes})` };
+    if (size > this.maxValueBytes)
+      return { ok: false, reason: `is larger than maxValueBytes (${size} > ${this.maxValueBytes})` };
     return { ok: true, stored };
-  }
-
-  encodeNegative(freshUntil: number): string {
-    return `n|${Math.floor(freshUntil)}||`;
   }
 
   /**
@@ -156,20 +153,24 @@ export class Codec<TEntity> {
   }
 
   private decodeUnsafe(raw: Buffer, enc: string, key: unknown): Decoded<TEntity> {
-    if (raw.length > this.maxValueBytes) return { kind: "invalid", reason: `larger than maxValueBytes (${raw.length})` };
-    const envelope = readHeader(raw);
-    if (!envelope) return { kind: "invalid", reason: "bad header" };
-    if (envelope.kind === "n") {
-      return raw.length > envelope.offset ? { kind: "invalid", reason: "not-found marker with a payload" } : { kind: "negative", freshUntil: envelope.freshUntil };
+    if (raw.length > this.maxValueBytes)
+      return { kind: "invalid", reason: `larger than maxValueBytes (${raw.length})` };
+    const header = readHeader(raw);
+    if (!header) return { kind: "invalid", reason: "bad header" };
+    if (header.kind === "n") {
+      return raw.length > header.offset
+        ? { kind: "invalid", reason: "not-found marker with a payload" }
+        : { kind: "negative", freshUntil: header.freshUntil };
     }
     let value: unknown;
     try {
-      value = this.serializer.deserialize(raw, envelope.offset);
+      value = this.serializer.deserialize(raw, header.offset);
     } catch (error) {
       return { kind: "invalid", reason: `malformed payload: ${(error as Error).message}` };
     }
     if (this.cipher) {
-      if (typeof value !== "object" || value === null || Array.isArray(value)) return { kind: "invalid", reason: "not an object" };
+      if (typeof value !== "object" || value === null || Array.isArray(value))
+        return { kind: "invalid", reason: "not an object" };
       const record = value as Record<string, unknown>;
       for (const field of this.encrypted) {
         if (!Object.hasOwn(record, field) || record[field] === undefined) continue;
@@ -186,19 +187,22 @@ export class Codec<TEntity> {
     if (this.decodePlan) {
       // One pass; it never mutates `value`, so on INVALID the plain path below judges the same value.
       const entity = this.decodePlan(value, key);
-      if (entity !== INVALID) return { kind: "value", entity: entity as TEntity, freshUntil: envelope.freshUntil, version: envelope.version };
+      if (entity !== INVALID)
+        return { kind: "value", entity: entity as TEntity, freshUntil: header.freshUntil, version: header.version };
     }
     if (this.plan) value = decodeStored(value, this.plan);
     const parsed = this.definition.schema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return { kind: "invalid", reason: `wrong shape at ${issue?.path.map(String).join(".") || "(root)"}: ${issue?.message ?? "invalid"}` };
+      return {
+        kind: "invalid",
+        reason: `wrong shape at ${issue?.path.map(String).join(".") || "(root)"}: ${issue?.message ?? "invalid"}`,
+      };
     }
-    return { kind: "value", entity: parsed.data, freshUntil: envelope.freshUntil, version: envelope.version };
+    return { kind: "value", entity: parsed.data, freshUntil: header.freshUntil, version: header.version };
   }
 
   private aad(field: string, enc: string): string {
     return `${this.definition.name}\u0000${field}\u0000${enc}`;
   }
 }
-

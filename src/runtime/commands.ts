@@ -3,9 +3,9 @@
  * `cachegen acl` (the application user's least-privilege rule) and `cachegen doctor` (the oldest
  * Redis that can run the declared strategies).
  *
- * When runtime code starts sending a command, list it here in the same change:
- * test/runtime/commands.test.ts reads the runtime's source (ioredis calls and `redis.call` in Lua)
- * and fails on any command missing from this file, and on any listed here that nothing sends.
+ * When runtime code starts sending a command, list it here in the same change: a test reads the
+ * runtime's source (ioredis calls and `redis.call` in Lua) and fails on any command missing from
+ * this file, and on any listed here that nothing sends.
  * Redis checks ACL rules for each `redis.call` inside a script as well, so a script's inner
  * commands are listed under the feature that runs the script, by script name; export every
  * script (`{ name, source, sha }`) from its module, so the test can read its source.

@@ -4,7 +4,7 @@ import { buildPlan } from "./stored-form.js";
 /**
  * A precompiled read plan: stored form -> application form, validated, in ONE pass.
  *
- * The plain read path is two passes over every value (stored-form.ts `decodeStored` revives Dates
+ * The plain read path is two passes over every value (`decodeStored` revives Dates
  * and bigints, then the zod schema checks the whole value and copies it). A decode plan is built
  * once per definition by walking the same zod schema and compiling it to one straight-line function
  * (`new Function`, as zod itself does for objects) that does both at once: each field is checked
@@ -18,8 +18,8 @@ import { buildPlan } from "./stored-form.js";
  * traits, with no extra checks): the ones `cachegen generate` emits (object, string, uuid, email,
  * int, number, boolean, bigint, date, enum, array, optional, nullable). A subtree it does not know
  * and that holds no Date/bigint (e.g. `z.json()`) is checked by its own zod schema; anything else
- * means no plan at all (the codec keeps the plain path). test/runtime/decode-plan.test.ts checks
- * plan and zod against each other on valid, mutated and random values.
+ * means no plan at all (the codec keeps the plain path). A test checks plan and zod against each
+ * other on valid, mutated and random values.
  */
 
 export const INVALID: unique symbol = Symbol("cachegen.invalid");
@@ -66,7 +66,7 @@ function d2(s: string, i: number): number {
  * The time value of an ISO datetime that matched ISO_DATETIME; NaN when invalid. Exactly
  * `new Date(s).getTime()`, but without the generic string parser for the common case (4-digit
  * year from 1000, day 1 to 28, hour 0 to 23: no rollover or 24:00 rules involved); everything else
- * is left to `new Date`. test/runtime/decode-plan.test.ts compares the two.
+ * is left to `new Date`. A test compares the two.
  */
 export function isoDateTimeValue(s: string): number {
   if (s.length !== 24) return new Date(s).getTime();
@@ -108,7 +108,10 @@ export function isoDateValue(s: string): number {
 
 /** The `$Zod*` (core) traits of a schema, sorted and joined: identifies the construct exactly. */
 function coreTraits(schema: ZodInternals): string {
-  return [...schema._zod.traits].filter((t) => t.startsWith("$")).sort().join(",");
+  return [...schema._zod.traits]
+    .filter((t) => t.startsWith("$"))
+    .sort()
+    .join(",");
 }
 
 const T = {
@@ -135,7 +138,11 @@ class NoPlan extends Error {}
  * schema uses something the plan cannot reproduce exactly, or code generation is not allowed
  * (the codec then keeps the plain path). `dateFields` and `keySchema` as in the definition.
  */
-export function buildDecodePlan(schema: z.ZodType, dateFields: readonly string[] = [], keySchema?: z.ZodType): DecodeNode | undefined {
+export function buildDecodePlan(
+  schema: z.ZodType,
+  dateFields: readonly string[] = [],
+  keySchema?: z.ZodType,
+): DecodeNode | undefined {
   const root = schema as unknown as ZodInternals;
   if (!root?._zod?.traits || !root._zod.def) return undefined;
   const keyShape = (keySchema as unknown as ZodInternals | undefined)?._zod?.def?.shape;
@@ -150,7 +157,16 @@ export function buildDecodePlan(schema: z.ZodType, dateFields: readonly string[]
     throw error;
   }
   try {
-    const factory = new Function("INVALID", "ext", "ISO_DATETIME", "ISO_DATE", "DECIMAL", "isoDateTimeValue", "isoDateValue", body) as (...args: unknown[]) => DecodeNode;
+    const factory = new Function(
+      "INVALID",
+      "ext",
+      "ISO_DATETIME",
+      "ISO_DATE",
+      "DECIMAL",
+      "isoDateTimeValue",
+      "isoDateValue",
+      body,
+    ) as (...args: unknown[]) => DecodeNode;
     return factory(INVALID, gen.externals, ISO_DATETIME, ISO_DATE, DECIMAL, isoDateTimeValue, isoDateValue);
   } catch {
     return undefined; // e.g. --disallow-code-generation-from-strings
@@ -206,7 +222,11 @@ class Generator {
         }
         const test = `${this.external(pattern)}.test(${input})`;
         const known = this.keyField(schema, path);
-        this.fail(known ? `typeof ${input} !== "string" || (${input} !== ${known} && !${test})` : `typeof ${input} !== "string" || !${test}`);
+        this.fail(
+          known
+            ? `typeof ${input} !== "string" || (${input} !== ${known} && !${test})`
+            : `typeof ${input} !== "string" || !${test}`,
+        );
         return input;
       }
       case T.number:
@@ -242,7 +262,9 @@ class Generator {
       case T.enum: {
         const values = schema._zod.values;
         if (!(values instanceof Set) || values.size === 0) return this.delegate(schema, input, required);
-        const literals = [...values].every((v) => typeof v === "string" || (typeof v === "number" && Number.isFinite(v)));
+        const literals = [...values].every(
+          (v) => typeof v === "string" || (typeof v === "number" && Number.isFinite(v)),
+        );
         if (literals && values.size <= 8) {
           this.fail([...values].map((v) => `${input} !== ${JSON.stringify(v)}`).join(" && "));
         } else {
@@ -300,7 +322,10 @@ class Generator {
     const item = this.variable();
     const out = this.variable();
     const start = this.lines.length;
-    this.lines.push(`for (let ${index} = 0; ${index} < ${input}.length; ${index}++) {`, `const ${item} = ${input}[${index}];`);
+    this.lines.push(
+      `for (let ${index} = 0; ${index} < ${input}.length; ${index}++) {`,
+      `const ${item} = ${input}[${index}];`,
+    );
     const result = this.emit(element, item, `${path}[]`, false);
     if (result === item) {
       // Items are used as they are (strings, numbers...): check them, and keep the array; it was
@@ -349,7 +374,8 @@ class Generator {
     }
     this.lines.push(`const ${out} = {};`);
     for (const e of entries) {
-      if (e.optional) this.lines.push(`if (${e.value} !== undefined || ${e.key} in ${input}) ${out}[${e.key}] = ${e.value};`);
+      if (e.optional)
+        this.lines.push(`if (${e.value} !== undefined || ${e.key} in ${input}) ${out}[${e.key}] = ${e.value};`);
       else this.lines.push(`${out}[${e.key}] = ${e.value};`);
     }
     return out;

@@ -5,19 +5,25 @@ import type { z } from "zod";
  * every behaviour lives in the runtime, so a runtime fix never needs regeneration.
  */
 
-export type Strategy = "cache-aside" | "read-through" | "write-through" | "write-behind";
+/** How writes reach the source and the cache; the schema's `strategy`. */
+export const STRATEGIES = ["cache-aside", "read-through", "write-through", "write-behind"] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** A write-behind entity's queue settings. */
+export interface WriteBehindSettings {
+  /** Queue entries written to the source per batch. */
+  readonly batchSize: number;
+  /** How long a worker waits for more entries before it writes a batch. */
+  readonly flushIntervalMs: number;
+  /** Attempts before an entry moves to the dead-letter stream. */
+  readonly maxAttempts: number;
+}
+
+/** The settings of a write-behind entity whose schema leaves them out. */
+export const WRITE_BEHIND_DEFAULTS: WriteBehindSettings = { batchSize: 100, flushIntervalMs: 1_000, maxAttempts: 5 };
 
 /** How a key part is validated and turned into text for the Redis key. */
-export type KeyPartType =
-  | "string"
-  | "uuid"
-  | "int"
-  | "float"
-  | "boolean"
-  | "bigint"
-  | "datetime"
-  | "date"
-  | "enum";
+export type KeyPartType = "string" | "uuid" | "int" | "float" | "boolean" | "bigint" | "datetime" | "date" | "enum";
 
 export interface IndexDefinition {
   /** Entity fields the index is keyed by, in argument order. */
@@ -39,7 +45,9 @@ export interface InvalidatesDefinition<TEntity> {
   readonly key: (entity: TEntity) => Record<string, unknown>;
 }
 
+/** What the schema declared about one entity, as generated code hands it to the runtime. */
 export interface EntityDefinition<TEntity, TKey> {
+  /** The entity's name (PascalCase), in keys, messages and events. */
   readonly name: string;
   /** `schemas/user.yaml`: for messages. */
   readonly schemaFile: string;
@@ -54,10 +62,15 @@ export interface EntityDefinition<TEntity, TKey> {
   /** The entity as the application sees it (Date for datetime, bigint for bigint). */
   readonly schema: z.ZodType<TEntity>;
   readonly strategy: Strategy;
+  /** How long a cached value is fresh, at most (jitter takes up to `jitter` of it off). */
   readonly ttlMs: number;
+  /** The share of the TTL taken off at random, in [0, 1), so entries cached together expire apart. */
   readonly jitter: number;
+  /** How long a not-found is remembered; not at all when absent. */
   readonly negativeTtlMs?: number;
+  /** How long past its TTL a value may be served stale while one refresh runs. */
   readonly staleWhileRevalidateMs?: number;
+  /** A monotonic field (a revision, a timestamp): an older write never replaces a newer cached value. */
   readonly versionField?: string;
   readonly serializer: "json" | "msgpack";
   /**
@@ -66,16 +79,18 @@ export interface EntityDefinition<TEntity, TKey> {
    * record items `[]`: `birthday`, `settings.since`, `history[].on`. Omitted when there are none.
    */
   readonly dateFields?: readonly string[];
+  /** Top-level fields stored as AES-256-GCM ciphertext. */
   readonly encryptedFields: readonly string[];
+  /** The in-process tier in front of Redis, when declared. */
   readonly l1?: { readonly ttlMs: number; readonly maxEntries: number };
+  /** Unique lookups by other fields, by name (`byEmail`). */
   readonly indexes: Readonly<Record<string, IndexDefinition>>;
+  /** Invalidation groups, by name. */
   readonly tags: Readonly<Record<string, TagDefinition>>;
+  /** Entities a write to this one invalidates. */
   readonly invalidates: readonly InvalidatesDefinition<TEntity>[];
-  readonly writeBehind?: {
-    readonly batchSize: number;
-    readonly flushIntervalMs: number;
-    readonly maxAttempts: number;
-  };
+  /** Queue settings of a write-behind entity (WRITE_BEHIND_DEFAULTS where the schema leaves them out). */
+  readonly writeBehind?: WriteBehindSettings;
 }
 
 /** Identity at run time; pins the generic types for generated code. */

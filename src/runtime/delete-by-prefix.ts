@@ -11,13 +11,17 @@ interface ScanNode {
  * master of a Cluster) and `UNLINK`. Never KEYS. On a Cluster keys are unlinked one per command
  * (they may live in different slots). Returns the number of keys removed.
  */
-export async function deleteByPrefix(redis: RedisClient, prefix: string, options: { count?: number } = {}): Promise<number> {
+export async function deleteByPrefix(
+  redis: RedisClient,
+  prefix: string,
+  options: { count?: number } = {},
+): Promise<number> {
   if (prefix === "") throw new TypeError("cachegen: deleteByPrefix needs a non-empty prefix");
   const match = `${escapeGlob(prefix)}*`;
   const count = options.count ?? 500;
   const cluster = (redis as { isCluster?: boolean }).isCluster === true;
   const nodes: ScanNode[] = cluster
-    ? ((redis as unknown as { nodes(role: string): ScanNode[] }).nodes("master"))
+    ? (redis as unknown as { nodes(role: string): ScanNode[] }).nodes("master")
     : [redis as unknown as ScanNode];
   let removed = 0;
   for (const node of nodes) {

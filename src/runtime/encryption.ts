@@ -26,14 +26,19 @@ export class FieldCipher {
       );
     }
     for (const [id, key] of Object.entries(options.keys)) {
-      if (!KEY_ID.test(id)) throw new CachegenError(`${entity}: encryption key id ${JSON.stringify(id)} must match ${KEY_ID}`);
+      if (!KEY_ID.test(id))
+        throw new CachegenError(`${entity}: encryption key id ${JSON.stringify(id)} must match ${KEY_ID}`);
       if (!(key instanceof Uint8Array) || key.length !== 32) {
-        throw new CachegenError(`${entity}: encryption key "${id}" must be 32 bytes (AES-256), got ${key instanceof Uint8Array ? key.length : typeof key}`);
+        throw new CachegenError(
+          `${entity}: encryption key "${id}" must be 32 bytes (AES-256), got ${key instanceof Uint8Array ? key.length : typeof key}`,
+        );
       }
       this.keys.set(id, Buffer.from(key));
     }
     if (!this.keys.has(options.current)) {
-      throw new CachegenError(`${entity}: encryptionKeys.current "${options.current}" is not among encryptionKeys.keys`);
+      throw new CachegenError(
+        `${entity}: encryptionKeys.current "${options.current}" is not among encryptionKeys.keys`,
+      );
     }
     this.current = options.current;
   }

@@ -11,6 +11,7 @@ export type {
   KeyPartType,
   Strategy,
   TagDefinition,
+  WriteBehindSettings,
 } from "./definition.js";
 export type {
   BareKey,

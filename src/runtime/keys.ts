@@ -1,25 +1,14 @@
-import type { z } from "zod";
-import type { EntityDefinition, KeyPartType } from "./definition.js";
-import { describeValue, InvalidKeyError } from "./errors.js";
-import { encodePart, partText, partValue, valueText } from "./key-encoding.js";
-import { objectShape } from "./stored-form.js";
-
-/** How many bare string keys a KeySpace remembers resolved (see `KeySpace.resolve`). */
-const BARE_KEY_CACHE = 4096;
-
-/** A validated key: the parsed key object plus its encoded form and Redis keys. */
-export interface ResolvedKey<TKey> {
-  readonly key: TKey;
-  /** The encoded key parts joined by `:` (the `<key>` of every Redis key of this entry). */
-  readonly enc: string;
-  readonly valueKey: string;
-  readonly leaseKey: string;
-}
+/*
+ * The key layout of an entity: its prefix, namespace and the keys that do not depend on an entry.
+ * The keys of each entry, index and tag set are the KeySpace's.
+ */
 
 /** Normalizes a key prefix: ends with ":" (unless empty), never contains "{" or "}". */
 export function normalizePrefix(prefix: string): string {
   if (prefix.includes("{") || prefix.includes("}")) {
-    throw new TypeError(`cachegen: keyPrefix ${JSON.stringify(prefix)} must not contain "{" or "}" (they would change the cluster hash tag)`);
+    throw new TypeError(
+      `cachegen: keyPrefix ${JSON.stringify(prefix)} must not contain "{" or "}" (they would change the cluster hash tag)`,
+    );
   }
   if (prefix === "") return "";
   return prefix.endsWith(":") ? prefix : `${prefix}:`;
@@ -30,7 +19,10 @@ export function keyNamespace(version: number, shapeHash: string): string {
   return `${version}.${shapeHash}`;
 }
 
-/** The keys of one entity that do not depend on an entry's key (architecture.md, "Redis layout"). */
+/** The consumer group every write-behind worker of an entity joins on its stream. */
+export const CONSUMER_GROUP = "cachegen";
+
+/** The keys of one entity that do not depend on an entry's key. */
 export interface EntityKeyLayout {
   /** The normalized key prefix. */
   readonly prefix: string;
@@ -74,247 +66,4 @@ export function entityKeyLayout(prefix: string, name: string, namespace: string)
     streamKey: `${tagged}q`,
     deadLetterKey: `${tagged}dlq`,
   };
-}
-
-/**
- * The Redis key layout of one entity (architecture.md, "Redis layout"):
- * `<prefix>{<Entity>}:<ns>:v:<key>` and friends. All keys share the hash tag `{<Entity>}`.
- */
-export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
-  readonly prefix: string;
-  readonly tagged: string;
-  readonly base: string;
-  readonly valuePrefix: string;
-  readonly leasePrefix: string;
-  readonly epochKey: string;
-  readonly channel: string;
-  readonly streamKey: string;
-  readonly deadLetterKey: string;
-
-  private readonly fields: readonly (readonly [string, KeyPartType])[];
-  private readonly fieldSchemas: Readonly<Record<string, z.ZodType>> | undefined;
-  private readonly dateFields: ReadonlySet<string>;
-  /**
-   * Bare string keys resolved lately (one-field keys only), so a hot key skips zod and encoding:
-   * resolving is a pure function of the input string. Bounded: cleared when it reaches
-   * BARE_KEY_CACHE entries.
-   */
-  private readonly bareKeys = new Map<string, { readonly value: unknown; readonly enc: string; readonly valueKey: string; readonly leaseKey: string }>();
-
-  constructor(
-    readonly definition: EntityDefinition<TEntity, TKey>,
-    prefix: string,
-  ) {
-    const layout = entityKeyLayout(prefix, definition.name, definition.namespace);
-    this.prefix = layout.prefix;
-    this.tagged = layout.tagged;
-    this.base = layout.base;
-    this.valuePrefix = layout.valuePrefix;
-    this.leasePrefix = layout.leasePrefix;
-    this.epochKey = layout.epochKey;
-    this.channel = layout.channel;
-    this.streamKey = layout.streamKey;
-    this.deadLetterKey = layout.deadLetterKey;
-    this.fields = Object.entries(definition.key);
-    if (this.fields.length === 0) throw new TypeError(`cachegen: ${definition.name} has no key fields`);
-    this.fieldSchemas = objectShape(definition.schema);
-    this.dateFields = new Set(definition.dateFields ?? []);
-  }
-
-  get entity(): string {
-    return this.definition.name;
-  }
-
-  /** Validates a key (object or bare value) and encodes it. Throws InvalidKeyError. */
-  resolve(input: unknown): ResolvedKey<TKey> {
-    if (typeof input === "string") {
-      const known = this.bareKeys.get(input);
-      if (known) {
-        const key: Record<string, unknown> = {};
-        key[this.fields[0]![0]] = known.value;
-        return { key: key as TKey, enc: known.enc, valueKey: known.valueKey, leaseKey: known.leaseKey };
-      }
-      const resolved = this.resolveUncached(input);
-      if (this.bareKeys.size >= BARE_KEY_CACHE) this.bareKeys.clear();
-      const value = (resolved.key as Record<string, unknown>)[this.fields[0]![0]];
-      this.bareKeys.set(input, { value, enc: resolved.enc, valueKey: resolved.valueKey, leaseKey: resolved.leaseKey });
-      return resolved;
-    }
-    return this.resolveUncached(input);
-  }
-
-  private resolveUncached(input: unknown): ResolvedKey<TKey> {
-    const name = this.definition.name;
-    let object: unknown = input;
-    const isPlainObject = typeof input === "object" && input !== null && !(input instanceof Date) && !Array.isArray(input);
-    if (!isPlainObject) {
-      if (this.fields.length !== 1) {
-        const names = this.fields.map(([f]) => f).join(", ");
-        throw new InvalidKeyError(`${name} key: expected a key object { ${names} }, got ${describeValue(input)}`);
-      }
-      object = { [this.fields[0]![0]]: input };
-    }
-    const parsed = this.definition.keySchema.safeParse(object);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue?.path.length ? issue.path.map(String).join(".") : "(key)";
-      const got = issue?.path.length ? (object as Record<string, unknown>)[String(issue.path[0])] : object;
-      throw new InvalidKeyError(`${name} key field "${field}": ${issue?.message ?? "invalid"} (got ${describeValue(got)})`);
-    }
-    const key = parsed.data;
-    const parts: string[] = [];
-    for (const [field, type] of this.fields) {
-      const value = (key as Record<string, unknown>)[field];
-      const result = partText(type, value);
-      if ("problem" in result) {
-        throw new InvalidKeyError(`${name} key field "${field}" (${type}) ${result.problem}, got ${describeValue(value)}`);
-      }
-      parts.push(encodePart(result.text));
-    }
-    const enc = parts.join(":");
-    return { key, enc, valueKey: this.valuePrefix + enc, leaseKey: this.leasePrefix + enc };
-  }
-
-  /** The key of an entity value (its key fields). Throws InvalidKeyError. */
-  fromEntity(entity: TEntity): ResolvedKey<TKey> {
-    if (typeof entity !== "object" || entity === null) {
-      throw new InvalidKeyError(`${this.definition.name}: expected an entity object, got ${describeValue(entity)}`);
-    }
-    if (this.fields.length === 1) {
-      const value = (entity as Record<string, unknown>)[this.fields[0]![0]];
-      if (typeof value === "string") return this.resolve(value); // the bare form: same key, cached
-    }
-    const object: Record<string, unknown> = {};
-    for (const [field] of this.fields) object[field] = (entity as Record<string, unknown>)[field];
-    return this.resolve(object);
-  }
-
-  /** The encoded key of an entity, or undefined when its key fields are not valid. */
-  encOfEntity(entity: TEntity): string | undefined {
-    try {
-      return this.fromEntity(entity).enc;
-    } catch {
-      return undefined;
-    }
-  }
-
-  valueKeyOfEnc(enc: string): string {
-    return this.valuePrefix + enc;
-  }
-
-  leaseKeyOfEnc(enc: string): string {
-    return this.leasePrefix + enc;
-  }
-
-  /** Set of in-flight write-through writers of one key (for racing writes without versionField). */
-  writersKeyOfEnc(enc: string): string {
-    return `${this.base}w:${enc}`;
-  }
-
-  /** Count of write-behind queue entries of one key not yet written to the source. */
-  pendingKeyOfEnc(enc: string): string {
-    return `${this.base}p:${enc}`;
-  }
-
-  /** The inverse of `resolve(...).enc`: the key an encoded key stands for. Throws InvalidKeyError. */
-  parse(enc: string): ResolvedKey<TKey> {
-    const texts = enc.split(":");
-    if (texts.length !== this.fields.length) {
-      throw new InvalidKeyError(`${this.definition.name}: encoded key ${JSON.stringify(enc)} has ${texts.length} part(s), expected ${this.fields.length}`);
-    }
-    const object: Record<string, unknown> = {};
-    this.fields.forEach(([field, type], i) => {
-      let text: string;
-      try {
-        text = decodeURIComponent(texts[i]!);
-      } catch {
-        throw new InvalidKeyError(`${this.definition.name}: encoded key ${JSON.stringify(enc)} is not URI-encoded`);
-      }
-      object[field] = partValue(type, text);
-    });
-    const resolved = this.resolve(object);
-    if (resolved.enc !== enc) throw new InvalidKeyError(`${this.definition.name}: ${JSON.stringify(enc)} is not a canonical encoded key`);
-    return resolved;
-  }
-
-  /** Index entry key for explicit lookup values; validates them. Throws InvalidKeyError. */
-  indexKey(index: string, values: readonly unknown[]): string {
-    const def = this.definition.indexes[index];
-    const name = this.definition.name;
-    if (!def) throw new InvalidKeyError(`${name}: unknown index "${index}"`);
-    if (values.length !== def.fields.length) {
-      throw new InvalidKeyError(`${name} index "${index}": expected ${def.fields.length} value(s) (${def.fields.join(", ")}), got ${values.length}`);
-    }
-    const parts = def.fields.map((field, i) => this.checkedValue(`index "${index}" field "${field}"`, field, values[i], true));
-    return `${this.base}i:${encodePart(index)}:${parts.join(":")}`;
-  }
-
-  /** Index entry key of an entity, or undefined when an indexed field is absent. */
-  indexKeyOfEntity(index: string, entity: TEntity): string | undefined {
-    const def = this.definition.indexes[index];
-    if (!def) return undefined;
-    const parts = this.entityParts(def.fields, entity);
-    return parts && `${this.base}i:${encodePart(index)}:${parts.join(":")}`;
-  }
-
-  indexKeysOfEntity(entity: TEntity): string[] {
-    const out: string[] = [];
-    for (const index of Object.keys(this.definition.indexes)) {
-      const k = this.indexKeyOfEntity(index, entity);
-      if (k !== undefined) out.push(k);
-    }
-    return out;
-  }
-
-  /** Tag set key for explicit values; validates them. Throws InvalidKeyError. */
-  tagKey(tag: string, values: Readonly<Record<string, unknown>>): string {
-    const def = this.definition.tags[tag];
-    if (!def) throw new InvalidKeyError(`${this.definition.name}: unknown tag "${tag}"`);
-    const parts = def.fields.map((field) => this.checkedValue(`tag "${def.pattern}" field "${field}"`, field, values[field], true));
-    return `${this.base}t:${encodePart(tag)}:${parts.join(":")}`;
-  }
-
-  tagKeysOfEntity(entity: TEntity): string[] {
-    const out: string[] = [];
-    for (const [tag, def] of Object.entries(this.definition.tags)) {
-      const parts = this.entityParts(def.fields, entity);
-      if (parts) out.push(`${this.base}t:${encodePart(tag)}:${parts.join(":")}`);
-    }
-    return out;
-  }
-
-  /** The tags whose field set is exactly the keys of `tag`. */
-  tagsMatching(tag: object): string[] {
-    const keys = Object.keys(tag).sort();
-    return Object.entries(this.definition.tags)
-      .filter(([, def]) => {
-        const fields = [...def.fields].sort();
-        return fields.length === keys.length && fields.every((f, i) => f === keys[i]);
-      })
-      .map(([name]) => name);
-  }
-
-  private entityParts(fields: readonly string[], entity: TEntity): string[] | undefined {
-    const parts: string[] = [];
-    for (const field of fields) {
-      const result = valueText((entity as Record<string, unknown>)[field], this.dateFields.has(field));
-      if ("problem" in result) return undefined;
-      parts.push(encodePart(result.text));
-    }
-    return parts;
-  }
-
-  private checkedValue(what: string, field: string, value: unknown, checkSchema: boolean): string {
-    const name = this.definition.name;
-    const schema = this.fieldSchemas?.[field];
-    if (checkSchema && schema) {
-      const parsed = schema.safeParse(value);
-      if (!parsed.success) {
-        throw new InvalidKeyError(`${name} ${what}: ${parsed.error.issues[0]?.message ?? "invalid"} (got ${describeValue(value)})`);
-      }
-    }
-    const result = valueText(value, this.dateFields.has(field));
-    if ("problem" in result) throw new InvalidKeyError(`${name} ${what} ${result.problem}, got ${describeValue(value)}`);
-    return encodePart(result.text);
-  }
 }

@@ -1,4 +1,4 @@
-import type { CommandClient } from "./scripts.js";
+import type { CommandClient } from "./command-client.js";
 
 interface Entry<T> {
   readonly value: T | null;

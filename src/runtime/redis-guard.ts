@@ -1,5 +1,5 @@
 import { CachegenError } from "./errors.js";
-import type { CommandClient } from "./scripts.js";
+import type { CommandClient } from "./command-client.js";
 
 /** Redis was skipped or failed: not ready, breaker open, timed out, or the command failed. */
 export class RedisUnavailableError extends CachegenError {}
@@ -189,7 +189,10 @@ class GuardedCall<T> {
       void Promise.resolve().then(() => this.fail(error));
       return;
     }
-    this.timer = setTimeout(() => this.fail(new RedisUnavailableError(`redis ${this.op} timed out after ${this.guard.timeoutMs} ms`)), this.guard.timeoutMs);
+    this.timer = setTimeout(
+      () => this.fail(new RedisUnavailableError(`redis ${this.op} timed out after ${this.guard.timeoutMs} ms`)),
+      this.guard.timeoutMs,
+    );
     this.timer.unref();
     // Promise.resolve: the same promise for ioredis' own, and a thenable for any other client
     Promise.resolve(pending).then(

@@ -1,1019 +1,162 @@
-import { createHash, randomBytes } from "node:crypto";
-import { Codec, type Decoded } from "./codec.js";
 import type { EntityDefinition } from "./definition.js";
-import { CachegenError, InvalidKeyError, describeValue } from "./errors.js";
-import { KeySpace, type ResolvedKey } from "./keys.js";
-import { L1Cache } from "./l1.js";
-import { RedisGuard, type BreakerTransition, type GuardResult } from "./redis-guard.js";
-import { replyBytes, replyText } from "./replies.js";
-import { RetryQueue } from "./retry-queue.js";
-import { sleep } from "./sleep.js";
-import {
-  ACQUIRE,
-  DELETE_IF_SAME,
-  FILL,
-  INDEX_GET,
-  INVALIDATE,
-  INVALIDATE_TAG,
-  MARK_WRITER,
-  PUT,
-  RELEASE,
-  runScript,
-  type CommandClient,
-  type Script,
-} from "./scripts.js";
-import { Coalescer } from "./coalescer.js";
-import { GetBatcher, MAX_BATCH } from "./batcher.js";
-import { ScriptBatcher } from "./script-batcher.js";
-import { Telemetry } from "./stats.js";
-import type {
-  CacheAsideRepositoryOptions,
-  CacheStats,
-  EntitySource,
-  KeyInput,
-  RepositoryOptions,
-} from "./types.js";
+import type { Events } from "./events.js";
+import type { IndexReads } from "./index-reads.js";
+import type { Invalidator } from "./invalidator.js";
+import type { KeySpace } from "./key-space.js";
+import type { L1Cache } from "./l1.js";
+import type { ReadPath } from "./read-path.js";
+import { assembleRepository } from "./repository-parts.js";
+import type { BareKey, CacheAsideRepositoryOptions, CacheStats, EntitySource, RepositoryOptions } from "./types.js";
+import type { WriteStrategy } from "./write-strategy.js";
 
-const DEFAULT_TIMEOUT_MS = 100;
-const DEFAULT_LEASE_TTL_MS = 5_000;
-const DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024;
-const WRITERS_TTL_MS = 60_000;
-/** A tag epoch expires this long after its last bump (far longer than any lease). */
-const EPOCH_TTL_MS = 24 * 60 * 60 * 1000;
-/** Lease waits (waitForFill): first poll delay, backoff cap, and how long polls are a plain GET. */
-const LEASE_WAIT_FIRST_POLL_MS = 8;
-const LEASE_WAIT_MAX_POLL_MS = 100;
-const LEASE_WAIT_GET_MS = 160;
+const writeStrategies = new WeakMap<object, WriteStrategy<unknown, unknown>>();
 
-const PROCESS_ID = randomBytes(6).toString("hex");
-let tokenCounter = 0;
-/** A lease / writer token, unique across processes. */
-function newToken(): string {
-  tokenCounter = (tokenCounter + 1) % Number.MAX_SAFE_INTEGER;
-  return `${PROCESS_ID}.${tokenCounter.toString(36)}`;
+/** The write strategy a repository was built with: how WriteBehindRepository reaches its queue (not public API). */
+export function writeStrategyOf<TEntity, TKey>(
+  repository: Repository<TEntity, TKey, never, unknown>,
+): WriteStrategy<TEntity, TKey> {
+  return writeStrategies.get(repository) as WriteStrategy<TEntity, TKey>;
 }
 
-/** `lookup` found nothing usable. */
-const MISS: unique symbol = Symbol("cachegen.miss");
-
-export type Loader<TEntity, TKey> = (key: TKey) => Promise<TEntity | null>;
-
 /**
- * A typed cache repository over one entity (SPEC §5). Generated `<E>Repository` classes extend it
- * and only add `getBy<Index>` / `invalidate<Tag>` methods.
+ * A typed cache repository over one entity, in Redis through ioredis. Generated `<Entity>Repository`
+ * classes extend it and add only `getBy<Index>` and `invalidate<Tag>` methods.
  *
- * Subclasses (write-behind) may override `save` / `delete` and reuse the protected pieces:
- * `keys`, `codec`, `guard`, `telemetry`, `client`, `script()`, `resolveKey()`, `requireSource()`,
- * `putValue()`, `forgetLocal()`, `afterReplace()`, `dropAfterWrite()`, `dropTargets()`,
- * `loadFromSource()`, `loadBatch()`, `loadIndexed()`, `fillTtl()`, `dropInvalid()`, `retries`, `l1`.
- *
- * Generated subclasses add `getBy<Index>` and `invalidate<Tag>` methods: keep every other member's
- * name clear of those two shapes (src/model/naming.ts reserves the exceptions).
+ * Reads never fail because of Redis: when it is down, slow or out of memory, values come from the
+ * source. Writes follow the entity's strategy (cache-aside, read-through, write-through,
+ * write-behind).
  */
 export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKey>, TTag = never> {
+  /** The entity as its schema declared it: name, key fields, TTLs, strategy, indexes, tags. */
   readonly definition: EntityDefinition<TEntity, TKey>;
-  protected readonly source: TSource | undefined;
-  protected readonly client: CommandClient;
-  protected readonly keys: KeySpace<TEntity, TKey>;
-  protected readonly codec: Codec<TEntity>;
-  protected readonly guard: RedisGuard;
-  protected readonly telemetry: Telemetry;
-  protected readonly leaseTtlMs: number;
-  protected readonly l1: L1Cache<TEntity> | undefined;
-  protected readonly retries: RetryQueue;
-  private readonly gets = new Coalescer<TEntity | null>();
-  /** Value GETs issued in the same tick go out as one MGET (batcher.ts). */
-  private readonly reads: GetBatcher;
-  /** Write-through puts issued in the same tick go out as one script call (script-batcher.ts). */
-  private readonly puts: ScriptBatcher;
-  /** Every write batcher (a subclass adds its own): flushed before any other script is sent. */
-  protected readonly writeBatchers: ScriptBatcher[] = [];
-  /** Whether a replaced value must be decoded after a write (it has index entries or `invalidates` targets). */
-  protected readonly usesOldValue: boolean;
-  private readonly indexGets = new Coalescer<TEntity | null>();
-  private readonly refreshes = new Set<string>();
-  /** Deletions of invalid values in flight, awaited before a lease is taken for the same key. */
-  private readonly drops = new Map<string, Promise<unknown>>();
-  private readonly targetSpaces = new Map<EntityDefinition<unknown, unknown>, KeySpace<unknown, unknown>>();
+  // Generated subclasses add `getBy<Index>` and `invalidate<Tag>` methods: every other member's
+  // name stays clear of those two shapes (src/model/naming.ts reserves the exceptions).
+  private readonly keys: KeySpace<TEntity, TKey>;
+  private readonly events: Events;
+  private readonly l1: L1Cache<TEntity> | undefined;
+  private readonly reads: ReadPath<TEntity, TKey>;
+  private readonly indexReads: IndexReads<TEntity, TKey>;
+  private readonly invalidator: Invalidator<TEntity, TKey>;
+  private readonly writes: WriteStrategy<TEntity, TKey>;
 
+  /**
+   * @param definition the entity's definition (generated).
+   * @param options `redis` (an ioredis client or Cluster), `source`, and optionally `keyPrefix`,
+   *   `timeoutMs` (bound on each Redis call, default 100), `onEvent`, `encryptionKeys`, `breaker`.
+   */
   constructor(
     definition: EntityDefinition<TEntity, TKey>,
     options: RepositoryOptions<TSource> | CacheAsideRepositoryOptions<TSource>,
   ) {
-    if (!options || typeof options !== "object" || !options.redis) {
-      throw new TypeError(`cachegen: ${definition?.name ?? "repository"} needs options.redis (an ioredis client)`);
-    }
-    if (!(definition.ttlMs > 0)) throw new TypeError(`cachegen: ${definition.name} ttlMs must be > 0`);
-    if (!(definition.jitter >= 0 && definition.jitter < 1)) throw new TypeError(`cachegen: ${definition.name} jitter must be in [0, 1)`);
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (!(timeoutMs > 0)) throw new TypeError(`cachegen: ${definition.name} timeoutMs must be > 0`);
-    this.leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
-    if (!(this.leaseTtlMs > 0)) throw new TypeError(`cachegen: ${definition.name} leaseTtlMs must be > 0`);
-
-    const clientPrefix = (options.redis as unknown as { options?: { keyPrefix?: unknown } }).options?.keyPrefix;
-    if (typeof clientPrefix === "string" && clientPrefix !== "") {
-      throw new TypeError(
-        `cachegen: ${definition.name}: the ioredis client has its own keyPrefix (${JSON.stringify(clientPrefix)}); use the repository's keyPrefix option instead (Lua scripts and SCAN need the full key names)`,
-      );
-    }
+    const parts = assembleRepository(definition, options);
     this.definition = definition;
-    this.source = options.source;
-    this.client = options.redis as unknown as CommandClient;
-    this.keys = new KeySpace(definition, options.keyPrefix ?? definition.keyPrefix);
-    this.codec = new Codec(definition as EntityDefinition<TEntity, unknown>, {
-      encryptionKeys: options.encryptionKeys,
-      maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
-    });
-    this.telemetry = new Telemetry(definition.name, options.onEvent);
-    this.guard = new RedisGuard(
-      this.client,
-      timeoutMs,
-      {
-        failureThreshold: options.breaker?.failureThreshold ?? 5,
-        cooldownMs: options.breaker?.cooldownMs ?? 1_000,
-      },
-      {
-        onError: (error, op) => {
-          this.telemetry.count("redisErrors");
-          this.telemetry.emit("redis-error", { error, detail: op });
-        },
-        onTransition: (transition: BreakerTransition) => {
-          if (transition === "breaker-open") this.telemetry.count("breakerOpens");
-          this.telemetry.emit(transition);
-        },
-      },
-    );
-    this.retries = new RetryQueue(() => this.guard.available());
-    this.reads = new GetBatcher(this.guard);
-    this.puts = new ScriptBatcher(this.guard, PUT);
-    this.writeBatchers.push(this.puts);
-    this.usesOldValue = Object.keys(definition.indexes).length > 0 || definition.invalidates.length > 0;
-    this.l1 = definition.l1
-      ? new L1Cache<TEntity>(this.client, this.keys.channel, definition.l1.maxEntries, definition.l1.ttlMs, (error) =>
-          this.telemetry.emit("redis-error", { error, detail: "l1-subscriber" }),
-        )
-      : undefined;
-  }
-
-  // ------------------------------------------------------------------------------------ reads
-
-  get(key: KeyInput<TKey>, load?: (key: TKey) => Promise<TEntity | null>): Promise<TEntity | null> {
-    // Not `async`: the hit path hands out the fetch's own promise (no wrapper promise, no extra
-    // ticks); anything thrown (an invalid key) still comes back as a rejection.
-    try {
-      const k = this.keys.resolve(key);
-      const cached = this.l1?.get(k.valueKey);
-      if (cached) {
-        this.countHit(k.valueKey, cached.value === null);
-        return Promise.resolve(cached.value);
-      }
-      const inflight = this.gets.get(k.valueKey);
-      if (inflight) {
-        this.telemetry.count("coalesced");
-        this.telemetry.emit("coalesced", { key: k.valueKey });
-        return inflight;
-      }
-      return this.fetch(k, load);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  async getMany(keys: readonly KeyInput<TKey>[]): Promise<(TEntity | null)[]> {
-    const n = keys.length;
-    const results = new Array<TEntity | null>(n).fill(null);
-    // Every distinct key is answered by exactly one of: L1, a read already in flight, this batch;
-    // a repeated key copies its first position's answer.
-    const first = new Map<string, number>();
-    /** [position, first position of the same key]. */
-    const repeats: [number, number][] = [];
-    const fetch: ResolvedKey<TKey>[] = [];
-    const fetchAt: number[] = [];
-    const waits: Promise<unknown>[] = [];
-    for (let i = 0; i < n; i++) {
-      const k = this.keys.resolve(keys[i]!);
-      const valueKey = k.valueKey;
-      const earlier = first.get(valueKey);
-      if (earlier !== undefined) {
-        repeats.push([i, earlier]);
-        continue;
-      }
-      first.set(valueKey, i);
-      const cached = this.l1?.get(valueKey);
-      if (cached) {
-        this.countHit(valueKey, cached.value === null);
-        results[i] = cached.value;
-        continue;
-      }
-      const inflight = this.gets.get(valueKey);
-      if (inflight) {
-        this.telemetry.count("coalesced");
-        this.telemetry.emit("coalesced", { key: valueKey });
-        waits.push(inflight.then((value) => void (results[i] = value)));
-        continue;
-      }
-      fetch.push(k);
-      fetchAt.push(i);
-    }
-    if (fetch.length) {
-      const batch = this.fetchMany(fetch);
-      // Registered at once, so concurrent gets of these keys join it.
-      this.gets.registerBatch(
-        fetch.map((k) => k.valueKey),
-        batch,
-        null,
-      );
-      waits.push(
-        batch.then((values) => {
-          for (let j = 0; j < fetchAt.length; j++) results[fetchAt[j]!] = values[j] ?? null;
-        }),
-      );
-    }
-    if (waits.length) await Promise.all(waits);
-    for (const [i, earlier] of repeats) results[i] = results[earlier] ?? null;
-    return results;
+    this.keys = parts.keys;
+    this.events = parts.events;
+    this.l1 = parts.l1;
+    this.reads = parts.reads;
+    this.indexReads = parts.indexReads;
+    this.invalidator = parts.invalidator;
+    this.writes = parts.writes;
+    writeStrategies.set(this, parts.writes as WriteStrategy<unknown, unknown>);
   }
 
   /**
-   * Reads the keys with MGETs of their own (not through the batcher: a getMany is a batch already,
-   * and merging the getManys of one tick made replies so large that ioredis' parser slowed down);
-   * misses go through leases (loadMany where given); pending invalidations bypass Redis. Answers
-   * in the order of `toFetch`.
+   * The entity with this key, or null when the source has none. A hit costs one Redis round trip
+   * (gets of the same tick share one MGET); a miss loads from the source once, however many callers
+   * and processes ask at the same time, and caches the value.
+   * @param key the key object, or the bare value of a one-field key.
+   * @param load loads the entity on a miss instead of `source.load`, for this call (cache-aside).
+   * @throws InvalidKeyError (as a rejection) for a key that does not fit the key schema.
    */
-  private async fetchMany(toFetch: readonly ResolvedKey<TKey>[]): Promise<(TEntity | null)[]> {
-    const mark = this.l1?.mark();
-    const values = new Array<TEntity | null>(toFetch.length).fill(null);
-    const read: number[] = [];
-    const misses: number[] = [];
-    const direct: number[] = [];
-    for (let j = 0; j < toFetch.length; j++) {
-      if (!this.retries.has(toFetch[j]!.valueKey)) {
-        read.push(j);
-        continue;
-      }
-      direct.push(j); // an invalidation of this key is still pending: Redis may hold the old value
-      this.telemetry.count("misses");
-    }
-    const chunks: number[][] = [];
-    for (let start = 0; start < read.length; start += MAX_BATCH) chunks.push(read.slice(start, start + MAX_BATCH));
-    await Promise.all(
-      chunks.map(async (at) => {
-        const r = await this.guard.run("mget", (c) => c.mgetBuffer(at.map((j) => toFetch[j]!.valueKey)));
-        const now = Date.now();
-        for (let i = 0; i < at.length; i++) {
-          const j = at[i]!;
-          const k = toFetch[j]!;
-          const raw = r.ok ? r.value[i] : null;
-          const found = raw ? this.lookup(k, raw, undefined, mark, now) : MISS;
-          if (found !== MISS) {
-            values[j] = found;
-            continue;
-          }
-          this.telemetry.count("misses");
-          this.telemetry.emit("miss", { key: k.valueKey });
-          (r.ok ? misses : direct).push(j);
-        }
-      }),
-    );
-    if (!misses.length && !direct.length) return values;
-    const [leased, loaded] = await Promise.all([
-      misses.length ? this.loadThroughLease(misses.map((j) => toFetch[j]!), undefined) : [],
-      direct.length ? this.loadBatch(direct.map((j) => toFetch[j]!), undefined) : [],
-    ]);
-    misses.forEach((j, i) => (values[j] = leased[i] ?? null));
-    direct.forEach((j, i) => (values[j] = loaded[i] ?? null));
-    return values;
+  get(key: TKey | BareKey<TKey>, load?: (key: TKey) => Promise<TEntity | null>): Promise<TEntity | null> {
+    return this.reads.get(key, load);
   }
 
-  /** Lookup by a declared index; generated `getBy<Index>` methods call it. */
-  protected async getByIndex(index: string, values: readonly unknown[]): Promise<TEntity | null> {
-    const indexDef = this.definition.indexes[index];
-    if (!indexDef) throw new InvalidKeyError(`${this.definition.name}: unknown index "${index}"`);
-    const indexKey = this.keys.indexKey(index, values);
-    const loader = this.requireSource(indexDef.load) as unknown as (...args: unknown[]) => Promise<TEntity | null>;
-    const { promise, joined } = this.indexGets.run(indexKey, () => this.fetchByIndex(index, indexKey, values, loader));
-    if (joined) {
-      this.telemetry.count("coalesced");
-      this.telemetry.emit("coalesced", { key: indexKey });
-    }
-    return promise;
+  /**
+   * The entities with these keys, in the same order (null where the source has none): the hits in
+   * one round trip, the misses with one `source.loadMany` where the source has it.
+   * @throws InvalidKeyError (as a rejection) when any key does not fit the key schema.
+   */
+  getMany(keys: readonly (TKey | BareKey<TKey>)[]): Promise<(TEntity | null)[]> {
+    return this.reads.getMany(keys);
   }
 
-  /** Reloads from the source under a lease (revoking any other holder) and overwrites the cache. */
-  async refresh(key: KeyInput<TKey>): Promise<TEntity | null> {
+  /**
+   * Reads by a declared unique index (generated `getBy<Index>` methods call it): one round trip on
+   * a hit; on a miss the source's `loadBy<Index>`.
+   * @param index the index name, e.g. `byEmail`.
+   * @param values the indexed fields' values, in the index's order.
+   */
+  protected getByIndex(index: string, values: readonly unknown[]): Promise<TEntity | null> {
+    return this.indexReads.get(index, values);
+  }
+
+  /**
+   * Reloads the entity from the source and overwrites the cached value (a write-behind entity with
+   * a write still queued answers the queued value instead).
+   * @throws InvalidKeyError (as a rejection) for a key that does not fit the key schema.
+   */
+  async refresh(key: TKey | BareKey<TKey>): Promise<TEntity | null> {
     const k = this.keys.resolve(key);
-    this.requireSource("load");
-    this.gets.forget(k.valueKey);
-    const acquired = await this.acquire([k], "f", undefined);
-    if (acquired === undefined) return this.loadFromSource(k, undefined);
-    if ("loaded" in acquired) return acquired.loaded[0] ?? null;
-    const token = acquired.tokens[0]!;
-    const value = await this.loadHeld([k], [token], undefined).then((v) => v[0] ?? null);
-    await this.fill([{ k, token, value }], undefined);
-    await this.publishL1([k.valueKey]);
-    return value;
+    const queued = this.writes.queuedValue ? await this.writes.queuedValue(k) : undefined;
+    if (queued !== undefined) return queued;
+    return this.reads.refresh(k);
   }
 
-  // ------------------------------------------------------------------------------------ writes
-
-  async save(entity: TEntity): Promise<void> {
-    const k = this.keys.fromEntity(entity);
-    const source = this.requireSource("save");
-    if (this.definition.strategy === "write-through") {
-      await this.saveWriteThrough(k, entity, source);
-      return;
-    }
-    this.gets.forget(k.valueKey);
-    await source.call(this.source, entity);
-    await this.dropAfterWrite(k, [entity]);
+  /**
+   * Writes the entity, as the entity's strategy says: to the source, then the cache is invalidated
+   * (cache-aside, read-through) or holds the new value (write-through); or to Redis with a durable
+   * queue entry, for a worker to write the source later (write-behind).
+   * @throws CachegenError when the source lacks `save`; CacheUnavailableError (write-behind) when
+   *   Redis cannot take the write; the source's own error otherwise.
+   */
+  save(entity: TEntity): Promise<void> {
+    return this.writes.save(entity);
   }
 
-  async delete(key: KeyInput<TKey>): Promise<void> {
-    const k = this.keys.resolve(key);
-    const source = this.requireSource("delete");
-    this.gets.forget(k.valueKey);
-    await source.call(this.source, k.key);
-    await this.dropAfterWrite(k, []);
+  /**
+   * Deletes the entity, as the entity's strategy says: from the source, then the cache is
+   * invalidated; or (write-behind) a tombstone and a durable queue entry.
+   * @throws InvalidKeyError for a key that does not fit the key schema; otherwise as `save`.
+   */
+  async delete(key: TKey | BareKey<TKey>): Promise<void> {
+    await this.writes.delete(this.keys.resolve(key));
   }
 
-  /** Drops the value, its lease, its index entries and what `invalidates` names. Never rejects for Redis. */
-  async invalidate(key: KeyInput<TKey>): Promise<void> {
-    const k = this.keys.resolve(key);
-    await this.dropAfterWrite(k, []);
+  /**
+   * Drops the cached value (and any fill in flight for it), its index entries and what
+   * `invalidates` names. Never rejects because of Redis: a failed drop is retried, and this process
+   * reads the key from the source meanwhile.
+   */
+  async invalidate(key: TKey | BareKey<TKey>): Promise<void> {
+    await this.invalidator.revoke(this.keys.resolve(key), []);
   }
 
-  /** Drops every value in the tag sets whose fields are exactly the keys of `tag`. */
+  /**
+   * Drops every cached value carrying this tag (and every fill in flight for the entity).
+   * @param tag the tag's fields, e.g. `{ teamId }` for a tag `team:{teamId}`.
+   * @throws InvalidKeyError (as a rejection) when no declared tag has exactly these fields.
+   */
   async invalidateTag(tag: TTag): Promise<void> {
-    const name = this.definition.name;
-    if (typeof tag !== "object" || tag === null) throw new InvalidKeyError(`${name} tag: expected an object, got ${describeValue(tag)}`);
-    const tags = this.keys.tagsMatching(tag);
-    if (!tags.length) {
-      const declared = Object.values(this.definition.tags).map((t) => t.pattern);
-      throw new InvalidKeyError(
-        `${name}: no tag has exactly the fields { ${Object.keys(tag).join(", ")} }; declared tags: ${declared.length ? declared.join(", ") : "none"}`,
-      );
-    }
-    const setKeys = tags.map((t) => this.keys.tagKey(t, tag as Record<string, unknown>));
-    this.gets.forgetAll();
-    const run = async (): Promise<boolean> => {
-      const r = await this.script("invalidate-tag", INVALIDATE_TAG, [this.keys.epochKey, ...setKeys], [this.keys.valuePrefix, this.keys.leasePrefix, Date.now() * 1000, EPOCH_TTL_MS]);
-      if (!r.ok) return false;
-      const members = Array.isArray(r.value) ? r.value.map(replyText) : [];
-      this.l1?.delete(members);
-      if (this.l1 && members.length) await this.publishL1(members);
-      return true;
-    };
-    if (!(await run())) this.retries.add(`tag:${setKeys.join(" ")}`, run, this.maxEntryTtl());
+    await this.invalidator.revokeTag(tag as object);
   }
 
-  /** The Redis key of the value. Throws InvalidKeyError. */
-  keyOf(key: KeyInput<TKey>): string {
+  /**
+   * The Redis key of the entity's cached value.
+   * @throws InvalidKeyError for a key that does not fit the key schema.
+   */
+  keyOf(key: TKey | BareKey<TKey>): string {
     return this.keys.resolve(key).valueKey;
   }
 
+  /** Counters since the repository was created: hits, misses, loads, stale hits, coalesced reads, Redis errors, write-behind queue figures. */
   stats(): CacheStats {
-    return this.telemetry.snapshot();
+    return this.events.snapshot();
   }
 
-  /** Closes the L1 subscriber connection and stops background retries. The client stays open. */
+  /** Stops background retries and closes the L1 subscriber connection. The Redis client stays open. */
   async close(): Promise<void> {
-    this.retries.close();
+    this.invalidator.close();
     await this.l1?.close();
-  }
-
-  // ------------------------------------------------------------------------------------ read internals
-
-  private countHit(key: string, negative: boolean): void {
-    this.telemetry.count("hits");
-    if (negative) {
-      this.telemetry.count("negativeHits");
-      this.telemetry.emit("negative-hit", { key });
-    } else if (this.telemetry.listening) {
-      this.telemetry.emit("hit", { key });
-    }
-  }
-
-  /**
-   * Reads one key through the batcher and registers the read for coalescing. The hit path makes
-   * exactly one promise (the caller's): the batcher answers through a callback, and the read
-   * leaves the coalescer as it settles rather than through a continuation of its own.
-   */
-  private fetch(k: ResolvedKey<TKey>, load: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
-    const valueKey = k.valueKey;
-    if (this.retries.has(valueKey)) {
-      void this.retries.drain();
-      this.telemetry.count("misses");
-      const loaded = this.loadFromSource(k, load);
-      this.gets.register(valueKey, loaded);
-      return loaded;
-    }
-    const mark = this.l1?.mark();
-    let promise: Promise<TEntity | null> | undefined;
-    promise = new Promise<TEntity | null>((resolve, reject) => {
-      this.reads.read(valueKey, (raw, failure) => {
-        try {
-          if (raw) {
-            const found = this.lookup(k, raw, load, mark, Date.now());
-            if (found !== MISS) {
-              this.gets.release(valueKey, promise);
-              resolve(found);
-              return;
-            }
-          }
-          const missed = this.afterReadMiss(k, failure === undefined, load);
-          missed.then(
-            () => this.gets.release(valueKey, promise),
-            () => this.gets.release(valueKey, promise),
-          );
-          resolve(missed);
-        } catch (error) {
-          this.gets.release(valueKey, promise);
-          reject(error);
-        }
-      });
-    });
-    this.gets.add(valueKey, promise);
-    return promise;
-  }
-
-  /** A read found nothing usable (or Redis was not read): load through the lease, or straight from the source. */
-  private afterReadMiss(k: ResolvedKey<TKey>, redisRead: boolean, load: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
-    this.telemetry.count("misses");
-    this.telemetry.emit("miss", { key: k.valueKey });
-    if (!redisRead) return this.loadFromSource(k, load);
-    return this.loadThroughLease([k], load).then(([value]) => value ?? null);
-  }
-
-  /**
-   * Interprets a raw value read by GET/MGET at `now` (one clock read per reply): counts hits, serves
-   * stale (starting a refresh), drops invalid. The value (null: a remembered not-found), or MISS.
-   */
-  private lookup(k: ResolvedKey<TKey>, raw: Buffer, load: Loader<TEntity, TKey> | undefined, mark: number | undefined, now: number): TEntity | null | typeof MISS {
-    const decoded = this.codec.decode(raw, k.enc, k.key);
-    if (decoded.kind === "invalid") {
-      this.dropInvalid(k.valueKey, raw, decoded.reason);
-      return MISS;
-    }
-    if (now < decoded.freshUntil) {
-      const value = decoded.kind === "value" ? decoded.entity : null;
-      this.countHit(k.valueKey, value === null);
-      if (mark !== undefined) this.l1?.set(k.valueKey, value, decoded.freshUntil, mark);
-      return value;
-    }
-    if (decoded.kind === "value" && this.definition.staleWhileRevalidateMs) {
-      this.telemetry.count("staleHits");
-      this.telemetry.emit("stale-hit", { key: k.valueKey });
-      this.backgroundRefresh(k, load);
-      return decoded.entity;
-    }
-    return MISS;
-  }
-
-  /**
-   * Miss path for a batch of keys: take leases (one script), load what we hold, fill under the
-   * lease (one script), and wait for the keys another process is filling.
-   */
-  private async loadThroughLease(ks: readonly ResolvedKey<TKey>[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
-    const mark = this.l1?.mark();
-    if (this.drops.size) await Promise.all(ks.map((k) => this.drops.get(k.valueKey)));
-    const acquired = await this.acquire(ks, "g", load);
-    if (acquired === undefined) return this.loadBatch(ks, load);
-    if ("loaded" in acquired) return acquired.loaded;
-    const { tokens, replies } = acquired;
-
-    const results: (TEntity | null)[] = new Array<TEntity | null>(ks.length).fill(null);
-    const held: number[] = [];
-    const pending: Promise<void>[] = [];
-    replies.forEach((reply: unknown, i: number) => {
-      const k = ks[i]!;
-      const [kind, raw] = Array.isArray(reply) ? reply : [];
-      const tag = kind === undefined ? "" : replyText(kind);
-      if (tag === "l") {
-        held.push(i);
-      } else if (tag === "v") {
-        const decoded = this.decodeForRead(k, replyBytes(raw));
-        if (decoded) {
-          results[i] = decoded.value;
-        } else {
-          pending.push(this.loadFromSource(k, load).then((v) => void (results[i] = v)));
-        }
-      } else {
-        pending.push(this.waitForFill(k, load).then((v) => void (results[i] = v)));
-      }
-    });
-    if (held.length) {
-      const heldKeys = held.map((i) => ks[i]!);
-      const heldTokens = held.map((i) => tokens[i]!);
-      const values = await this.loadHeld(heldKeys, heldTokens, load);
-      await this.fill(
-        heldKeys.map((k, j) => ({ k, token: heldTokens[j]!, value: values[j] ?? null })),
-        mark,
-      );
-      held.forEach((i, j) => (results[i] = values[j] ?? null));
-    }
-    await Promise.all(pending);
-    return results;
-  }
-
-  /**
-   * Asks for the leases of `ks` (mode: "g" get, "f" forced refresh, "r" stale refresh; scripts.ts
-   * ACQUIRE) under fresh tokens. Returns the replies (one per key, with the tokens sent), or
-   * undefined when Redis was not asked (skipped) or answered nonsense: the caller loads without a
-   * lease. When `acquire` was sent but failed (e.g. timed out), it may still have run and taken the
-   * leases: the keys are loaded here (`loaded`) and filled in the background under the tokens sent,
-   * so other processes do not wait out a lease TTL for a fill that would never come (a lease that
-   * is not ours rejects it, as any fill).
-   */
-  private async acquire(
-    ks: readonly ResolvedKey<TKey>[],
-    mode: "g" | "f" | "r",
-    load: Loader<TEntity, TKey> | undefined,
-  ): Promise<{ tokens: readonly string[]; replies: readonly unknown[] } | { loaded: (TEntity | null)[] } | undefined> {
-    const tokens = ks.map(() => newToken());
-    const keys = [this.keys.epochKey];
-    for (const k of ks) keys.push(k.valueKey, k.leaseKey);
-    const r = await this.script("acquire", ACQUIRE, keys, [this.leaseTtlMs, mode, ...tokens]);
-    if (!r.ok && !r.skipped) return { loaded: await this.loadAfterLostAcquire(ks, tokens, load) };
-    if (!r.ok || !Array.isArray(r.value)) return undefined;
-    return { tokens, replies: r.value };
-  }
-
-  /** Loads keys whose `acquire` reply was lost; their fill runs in the background (see `acquire`). */
-  private async loadAfterLostAcquire(ks: readonly ResolvedKey<TKey>[], tokens: readonly string[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
-    const values = await this.loadHeld(ks, tokens, load);
-    void this.fill(
-      ks.map((k, i) => ({ k, token: tokens[i]!, value: values[i] ?? null })),
-      undefined,
-    ).catch(() => undefined);
-    return values;
-  }
-
-  /** Loads keys whose leases we hold; on a source error releases the leases, then rethrows. */
-  private async loadHeld(ks: readonly ResolvedKey<TKey>[], tokens: readonly string[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
-    try {
-      return await this.loadBatch(ks, load);
-    } catch (error) {
-      await Promise.all(ks.map((k, i) => this.script("release", RELEASE, [k.leaseKey], [tokens[i]!])));
-      throw error;
-    }
-  }
-
-  /**
-   * A key someone else holds the lease for: wait for its fill, polling with backoff (8, 16, 32,
-   * 64, then every 100 ms). The first polls are a plain GET of the value (one command): a
-   * holder usually fills within a few tens of ms, so a stampede across processes costs a few
-   * commands per process, not per request. Once LEASE_WAIT_GET_MS have passed (the holder is slow,
-   * failed, or its fill was revoked) each poll is `acquire`, which also takes the lease over when
-   * it is gone (the holder died or released it).
-   */
-  private async waitForFill(k: ResolvedKey<TKey>, load: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
-    this.telemetry.count("leaseWaits");
-    this.telemetry.emit("lease-wait", { key: k.valueKey });
-    const started = Date.now();
-    const deadline = started + 2 * this.leaseTtlMs;
-    let delay = LEASE_WAIT_FIRST_POLL_MS;
-    while (Date.now() < deadline) {
-      await sleep(delay, true);
-      delay = Math.min(delay * 2, LEASE_WAIT_MAX_POLL_MS);
-      if (Date.now() - started < LEASE_WAIT_GET_MS) {
-        const r = await this.guard.run("get", (c) => c.getBuffer(k.valueKey));
-        if (!r.ok) break;
-        const decoded = this.decodeForRead(k, replyBytes(r.value));
-        if (decoded) return decoded.value;
-        continue;
-      }
-      const acquired = await this.acquire([k], "g", load);
-      if (acquired === undefined) break;
-      if ("loaded" in acquired) return acquired.loaded[0] ?? null;
-      const token = acquired.tokens[0]!;
-      const reply: unknown = acquired.replies[0];
-      const [kind, raw] = Array.isArray(reply) ? reply : [];
-      const tag = kind === undefined ? "" : replyText(kind);
-      if (tag === "v") {
-        const decoded = this.decodeForRead(k, replyBytes(raw));
-        if (decoded) return decoded.value;
-      } else if (tag === "l") {
-        const [value] = await this.loadHeld([k], [token], load);
-        await this.fill([{ k, token, value: value ?? null }], undefined);
-        return value ?? null;
-      }
-    }
-    return this.loadFromSource(k, load);
-  }
-
-  /** Decodes a value returned by a script; drops it when invalid. */
-  private decodeForRead(k: ResolvedKey<TKey>, raw: Buffer | undefined): { value: TEntity | null } | undefined {
-    if (!raw) return undefined;
-    const decoded: Decoded<TEntity> = this.codec.decode(raw, k.enc, k.key);
-    if (decoded.kind === "invalid") {
-      this.dropInvalid(k.valueKey, raw, decoded.reason);
-      return undefined;
-    }
-    return { value: decoded.kind === "value" ? decoded.entity : null };
-  }
-
-  /** Stale-while-revalidate: one background refresh per key, guarded by the lease across processes. */
-  private backgroundRefresh(k: ResolvedKey<TKey>, load: Loader<TEntity, TKey> | undefined): void {
-    if (this.refreshes.has(k.valueKey)) return;
-    this.refreshes.add(k.valueKey);
-    const run = async (): Promise<void> => {
-      const acquired = await this.acquire([k], "r", load);
-      if (acquired === undefined || "loaded" in acquired) return;
-      const token = acquired.tokens[0]!;
-      const reply: unknown = acquired.replies[0];
-      if (!Array.isArray(reply) || replyText(reply[0]) !== "l") return;
-      const [value] = await this.loadHeld([k], [token], load);
-      await this.fill([{ k, token, value: value ?? null }], undefined);
-    };
-    run()
-      .catch((error: unknown) => this.telemetry.emit("refresh-failed", { key: k.valueKey, error }))
-      .finally(() => this.refreshes.delete(k.valueKey));
-  }
-
-  private async fetchByIndex(
-    index: string,
-    indexKey: string,
-    values: readonly unknown[],
-    loader: (...args: unknown[]) => Promise<TEntity | null>,
-  ): Promise<TEntity | null> {
-    const r = await this.script("index-get", INDEX_GET, [indexKey], [this.keys.valuePrefix]);
-    if (r.ok && Array.isArray(r.value)) {
-      const pointer = replyText(r.value[0]);
-      const raw = replyBytes(r.value[1]);
-      if (raw) {
-        const decoded = this.codec.decode(raw, pointer);
-        const valueKey = this.keys.valueKeyOfEnc(pointer);
-        if (this.retries.has(valueKey)) {
-          // an invalidation of this value is still pending: do not trust it
-        } else if (decoded.kind === "invalid") {
-          this.dropInvalid(valueKey, raw, decoded.reason);
-        } else if (
-          decoded.kind === "value" &&
-          this.keys.indexKeyOfEntity(index, decoded.entity) === indexKey &&
-          this.keys.encOfEntity(decoded.entity) === pointer
-        ) {
-          const now = Date.now();
-          if (now < decoded.freshUntil) {
-            this.countHit(valueKey, false);
-            return decoded.entity;
-          }
-          if (this.definition.staleWhileRevalidateMs) {
-            this.telemetry.count("staleHits");
-            this.telemetry.emit("stale-hit", { key: valueKey });
-            try {
-              this.backgroundRefresh(this.keys.fromEntity(decoded.entity), undefined);
-            } catch {
-              // key fields invalid: nothing to refresh
-            }
-            return decoded.entity;
-          }
-        }
-      }
-    }
-    this.telemetry.count("misses");
-    this.telemetry.emit("miss", { key: indexKey });
-    this.telemetry.count("loads");
-    this.telemetry.emit("load", { key: indexKey });
-    const entity = await this.loadIndexed(index, indexKey, values, loader);
-    if (entity !== null && r.ok) {
-      const enc = this.keys.encOfEntity(entity);
-      if (enc !== undefined && this.keys.indexKeyOfEntity(index, entity) === indexKey) {
-        // The pointer only: the value was not loaded under a lease, so it is not filled here.
-        const pttl = this.fillTtl().pttl;
-        await this.guard.run("index-set", (c) => c.call("SET", indexKey, enc, "PX", pttl));
-      }
-    }
-    return entity;
-  }
-
-  // ------------------------------------------------------------------------------------ shared internals
-
-  /** Runs a Lua script through the guard (EVALSHA, EVAL on NOSCRIPT); never throws. */
-  protected script(op: string, s: Script, keys: readonly string[], args: readonly (string | Buffer | number)[]): Promise<GuardResult<unknown>> {
-    for (const batcher of this.writeBatchers) batcher.flush(); // writes issued before this script reach Redis before it
-    return this.guard.run(op, (c) => runScript(c, s, keys, args));
-  }
-
-  /** Validates a key; throws InvalidKeyError before any Redis or source call. */
-  protected resolveKey(key: KeyInput<TKey> | TKey): ResolvedKey<TKey> {
-    return this.keys.resolve(key);
-  }
-
-  /** The source method, bound-callable with `.call(this.source, ...)`, or a clear error naming it. */
-  protected requireSource(method: string): (...args: unknown[]) => Promise<unknown> {
-    const fn = (this.source as Record<string, unknown> | undefined)?.[method];
-    if (typeof fn === "function") return fn as (...args: unknown[]) => Promise<unknown>;
-    const name = this.definition.name;
-    if (!this.source) {
-      throw new CachegenError(
-        method === "load"
-          ? `${name}: no source: pass a load function to get(key, load) or give the repository a source implementing ${name}Source.load`
-          : `${name}: no source: give the repository a source implementing ${name}Source.${method}`,
-      );
-    }
-    throw new CachegenError(`${name}: source.${method} is not implemented; implement ${name}Source.${method}() to use ${this.methodFor(method)} (strategy ${this.definition.strategy})`);
-  }
-
-  private methodFor(method: string): string {
-    if (method === "save") return "save()";
-    if (method === "delete") return "delete()";
-    const index = Object.entries(this.definition.indexes).find(([, d]) => d.load === method);
-    if (index) return `getBy${index[0].replace(/^by/, "")}() (index ${index[0]})`;
-    return "get()";
-  }
-
-  /** Loads from the source (the `load` argument first), counting loads. No cache fill. */
-  protected async loadFromSource(k: ResolvedKey<TKey>, load: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
-    const [value] = await this.loadBatch([k], load);
-    return value ?? null;
-  }
-
-  /**
-   * Every source load goes through here (the `load` argument, else `loadMany` for batches, else
-   * `load` per key), counting loads. A subclass may override it (e.g. to consult pending writes).
-   */
-  protected async loadBatch(ks: readonly ResolvedKey<TKey>[], load: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
-    this.telemetry.count("loads", ks.length);
-    if (this.telemetry.listening) for (const k of ks) this.telemetry.emit("load", { key: k.valueKey });
-    if (load) return Promise.all(ks.map(async (k) => (await load(k.key)) ?? null));
-    const loadOne = this.requireSource("load") as unknown as (key: TKey) => Promise<TEntity | null>;
-    const source = this.source as TSource;
-    if (ks.length > 1 && typeof source.loadMany === "function") {
-      const values = await source.loadMany(ks.map((k) => k.key));
-      if (!Array.isArray(values) || values.length !== ks.length) {
-        throw new CachegenError(
-          `${this.definition.name}: source.loadMany returned ${Array.isArray(values) ? values.length : typeof values} results for ${ks.length} keys (it must return one per key, in order, null when absent)`,
-        );
-      }
-      return values.map((v) => v ?? null);
-    }
-    return Promise.all(ks.map(async (k) => (await loadOne.call(source, k.key)) ?? null));
-  }
-
-  /**
-   * Loads an index miss with the source's index loader. A subclass may override it (write-behind:
-   * a value whose write is still queued is newer than the source's row).
-   */
-  protected async loadIndexed(
-    _index: string,
-    _indexKey: string,
-    values: readonly unknown[],
-    loader: (...args: unknown[]) => Promise<TEntity | null>,
-  ): Promise<TEntity | null> {
-    return (await loader.call(this.source, ...values)) ?? null;
-  }
-
-  /** Fresh TTL (ttl minus jitter, so ttl is an upper bound) and Redis TTL (fresh + SWR window). */
-  protected fillTtl(): { fresh: number; pttl: number } {
-    const { ttlMs, jitter } = this.definition;
-    const fresh = Math.max(1, Math.floor(ttlMs * (1 - jitter * Math.random())));
-    return { fresh, pttl: fresh + (this.definition.staleWhileRevalidateMs ?? 0) };
-  }
-
-  private negativeTtl(): number | undefined {
-    const n = this.definition.negativeTtlMs;
-    if (!n) return undefined;
-    return Math.max(1, Math.floor(n * (1 - this.definition.jitter * Math.random())));
-  }
-
-  /** Fills values loaded under leases, in one script; entries whose lease was revoked are rejected. */
-  private async fill(entries: readonly { k: ResolvedKey<TKey>; token: string; value: TEntity | null }[], mark: number | undefined): Promise<void> {
-    const keys = [this.keys.epochKey];
-    const args: (string | Buffer | number)[] = [0];
-    const sent: { k: ResolvedKey<TKey>; value: TEntity | null; freshUntil: number }[] = [];
-    const release: { k: ResolvedKey<TKey>; token: string }[] = [];
-    const now = Date.now();
-    for (const { k, token, value } of entries) {
-      if (value === null) {
-        // Not found: remember it for negativeTtl, else drop whatever is cached (refresh, SWR).
-        const ttl = this.negativeTtl();
-        keys.push(k.valueKey, k.leaseKey);
-        args.push(token, ttl === undefined ? "" : this.codec.encodeNegative(now + ttl), ttl ?? 1, 0, 0, "");
-        sent.push({ k, value, freshUntil: ttl === undefined ? 0 : now + ttl });
-        continue;
-      }
-      const { fresh, pttl } = this.fillTtl();
-      const encoded = this.codec.encode(value, k.enc, now + fresh);
-      if (!encoded.ok) {
-        this.telemetry.count("invalidValues");
-        this.telemetry.emit("invalid-value", { key: k.valueKey, detail: `source value not cached: ${encoded.reason}` });
-        release.push({ k, token });
-        continue;
-      }
-      const indexKeys = this.keys.indexKeysOfEntity(value);
-      const tagKeys = this.keys.tagKeysOfEntity(value);
-      keys.push(k.valueKey, k.leaseKey, ...indexKeys, ...tagKeys);
-      args.push(token, encoded.stored, pttl, indexKeys.length, tagKeys.length, k.enc);
-      sent.push({ k, value, freshUntil: now + fresh });
-    }
-    args[0] = sent.length;
-    const work: Promise<unknown>[] = release.map(({ k, token }) => this.script("release", RELEASE, [k.leaseKey], [token]));
-    if (sent.length) {
-      work.push(
-        this.script("fill", FILL, keys, args).then((r) => {
-          if (!r.ok || !Array.isArray(r.value)) return;
-          r.value.forEach((status: unknown, i: number) => {
-            const entry = sent[i]!;
-            if (Number(status) === 1) {
-              if (mark !== undefined) this.l1?.set(entry.k.valueKey, entry.value, entry.freshUntil, mark);
-            } else {
-              this.telemetry.emit("fill-rejected", { key: entry.k.valueKey, detail: "lease revoked by a write or invalidation" });
-            }
-          });
-        }),
-      );
-    }
-    await Promise.all(work);
-  }
-
-  /** Counts an invalid stored value and deletes it unless it changed since it was read. */
-  protected dropInvalid(valueKey: string, raw: Buffer, reason: string): void {
-    this.telemetry.count("invalidValues");
-    this.telemetry.emit("invalid-value", { key: valueKey, detail: reason });
-    const op =
-      raw.length > this.codec.maxValueBytes
-        ? this.guard.run("unlink", (c) => c.call("UNLINK", valueKey))
-        : this.script("delete-invalid", DELETE_IF_SAME, [valueKey], [createHash("sha1").update(raw).digest("hex")]);
-    this.drops.set(valueKey, op);
-    void op.finally(() => {
-      if (this.drops.get(valueKey) === op) this.drops.delete(valueKey);
-    });
-  }
-
-  private maxEntryTtl(): number {
-    return this.definition.ttlMs + (this.definition.staleWhileRevalidateMs ?? 0);
-  }
-
-  private async publishL1(valueKeys: readonly string[]): Promise<void> {
-    if (!this.l1 || !valueKeys.length) return;
-    await this.guard.run("publish", (c) => c.publish(this.keys.channel, L1Cache.message(valueKeys)));
-  }
-
-  // ------------------------------------------------------------------------------------ write internals
-
-  private async saveWriteThrough(k: ResolvedKey<TKey>, entity: TEntity, save: (...args: unknown[]) => Promise<unknown>): Promise<void> {
-    this.gets.forget(k.valueKey);
-    let token: string | undefined = "";
-    if (!this.definition.versionField) {
-      // Without a version, overlapping writers cannot be ordered: register as a writer so a put
-      // that overlapped another write drops the value instead (falls back to invalidation).
-      token = newToken();
-      const writers = this.keys.writersKeyOfEnc(k.enc);
-      const r = await this.script("mark-writer", MARK_WRITER, [writers], [token, WRITERS_TTL_MS]);
-      if (!r.ok) token = undefined;
-    }
-    try {
-      await (save as unknown as (entity: TEntity) => Promise<void>).call(this.source, entity);
-    } catch (error) {
-      if (token) void this.guard.run("unmark-writer", (c) => c.call("SREM", this.keys.writersKeyOfEnc(k.enc), token));
-      throw error;
-    }
-    if (token === undefined) {
-      await this.dropAfterWrite(k, [entity]);
-      return;
-    }
-    await this.putValue(k, entity, token);
-  }
-
-  /**
-   * Puts a value written by this process (write-through): revokes any lease, keeps a newer version
-   * (versionField), writes index entries and tag sets, drops the old value's stale index entries
-   * and what `invalidates` names. On Redis failure the key is invalidated later (retry queue).
-   * (Write-behind writes values without expiry in its own script: write-behind-scripts.ts.)
-   */
-  protected async putValue(k: ResolvedKey<TKey>, entity: TEntity, writerToken = ""): Promise<"written" | "kept-newer" | "dropped" | "failed"> {
-    this.forgetLocal(k.valueKey);
-    const { fresh, pttl } = this.fillTtl();
-    const encoded = this.codec.encode(entity, k.enc, Date.now() + fresh);
-    if (!encoded.ok) {
-      this.telemetry.count("invalidValues");
-      this.telemetry.emit("invalid-value", { key: k.valueKey, detail: `value not cached: ${encoded.reason}` });
-      if (writerToken) void this.guard.run("unmark-writer", (c) => c.call("SREM", this.keys.writersKeyOfEnc(k.enc), writerToken));
-      await this.dropAfterWrite(k, [entity]);
-      return "dropped";
-    }
-    const indexKeys = this.keys.indexKeysOfEntity(entity);
-    const tagKeys = this.keys.tagKeysOfEntity(entity);
-    const r = await this.puts.run(
-      [k.valueKey, k.leaseKey, this.keys.writersKeyOfEnc(k.enc), ...indexKeys, ...tagKeys],
-      [encoded.stored, pttl, this.codec.versionOf(entity), writerToken, indexKeys.length, tagKeys.length, k.enc, this.usesOldValue ? 1 : ""],
-    );
-    if (!r.ok || !Array.isArray(r.value)) {
-      this.retries.add(k.valueKey, () => this.dropOnce(k, [entity]), this.maxEntryTtl());
-      await this.dropTargets([entity]);
-      return "failed";
-    }
-    const status = Number(r.value[0]);
-    await this.afterReplace(k, replyBytes(r.value[1]), entity);
-    return status === 1 ? "written" : status === 2 ? "kept-newer" : "dropped";
-  }
-
-  /** Forgets this process's copies of a key about to be written: coalesced reads, index reads, L1. */
-  protected forgetLocal(valueKey: string): void {
-    this.gets.forget(valueKey);
-    this.indexGets.forgetAll();
-    this.l1?.delete([valueKey]);
-  }
-
-  /**
-   * After a script replaced the value of `k` with `entity` (undefined: a tombstone) and returned
-   * `oldRaw`: drops the old value's index entries the new one does not have, what `invalidates`
-   * names for both, and other processes' L1 copies. Never rejects because of Redis.
-   */
-  protected async afterReplace(k: ResolvedKey<TKey>, oldRaw: Buffer | undefined, entity: TEntity | undefined): Promise<void> {
-    // Nothing to do without index entries, `invalidates` targets or L1 (the common write: no promises).
-    if (!this.usesOldValue && !this.l1) return;
-    // The old value matters only for its index entries and `invalidates` targets: without either it
-    // is not decoded (a full decode and validation per write).
-    const old = this.usesOldValue ? this.decodeOld(k, oldRaw) : undefined;
-    const current = entity === undefined ? [] : this.keys.indexKeysOfEntity(entity);
-    const stale = old ? this.keys.indexKeysOfEntity(old).filter((key) => !current.includes(key)) : [];
-    const values = [old, entity].filter((value): value is TEntity => value !== undefined);
-    const work: Promise<unknown>[] = [this.dropTargets(values), this.publishL1([k.valueKey])];
-    if (stale.length) work.push(this.deleteKeys(stale));
-    await Promise.all(work);
-  }
-
-  /**
-   * After a source write: deletes value + lease (revoking in-flight fills) and the index entries of
-   * the old and new values, then what `invalidates` names for both. Never rejects because of Redis:
-   * failures are counted, raised as events and retried when Redis is available again.
-   */
-  protected async dropAfterWrite(k: ResolvedKey<TKey>, entities: readonly TEntity[]): Promise<void> {
-    this.gets.forget(k.valueKey);
-    this.indexGets.forgetAll();
-    if (!(await this.dropOnce(k, entities))) {
-      this.retries.add(k.valueKey, () => this.dropOnce(k, entities), this.maxEntryTtl());
-      await this.dropTargets(entities);
-    }
-    this.gets.forget(k.valueKey);
-  }
-
-  private async dropOnce(k: ResolvedKey<TKey>, entities: readonly TEntity[]): Promise<boolean> {
-    this.l1?.delete([k.valueKey]);
-    const indexKeys = [...new Set(entities.flatMap((e) => this.keys.indexKeysOfEntity(e)))];
-    const r = await this.script("invalidate", INVALIDATE, [k.valueKey, k.leaseKey, ...indexKeys], [1]);
-    if (!r.ok || !Array.isArray(r.value)) return false;
-    const old = this.decodeOld(k, replyBytes(r.value[0]));
-    const stale = old ? this.keys.indexKeysOfEntity(old).filter((key) => !indexKeys.includes(key)) : [];
-    const work: Promise<unknown>[] = [this.dropTargets(old ? [old, ...entities] : entities), this.publishL1([k.valueKey])];
-    if (stale.length) work.push(this.deleteKeys(stale));
-    await Promise.all(work);
-    return true;
-  }
-
-  private decodeOld(k: ResolvedKey<TKey>, raw: Buffer | undefined): TEntity | undefined {
-    if (!raw) return undefined;
-    const decoded = this.codec.decode(raw, k.enc);
-    return decoded.kind === "value" ? decoded.entity : undefined;
-  }
-
-  /** Deletes keys of this entity (one slot); retried on failure. */
-  private async deleteKeys(keys: readonly string[]): Promise<void> {
-    const run = async (): Promise<boolean> => (await this.guard.run("del", (c) => c.call("DEL", ...keys))).ok;
-    if (!(await run())) this.retries.add(`del:${keys.join(" ")}`, run, this.maxEntryTtl());
-  }
-
-  /** Invalidates what `definition.invalidates` names for these values: one script per target entity (its own slot). */
-  protected async dropTargets(entities: readonly TEntity[]): Promise<void> {
-    if (!this.definition.invalidates.length || !entities.length) return;
-    const groups = new Map<KeySpace<unknown, unknown>, Map<string, ResolvedKey<unknown>>>();
-    for (const inv of this.definition.invalidates) {
-      const space = this.targetSpace(inv.entity());
-      for (const entity of entities) {
-        let target: ResolvedKey<unknown>;
-        try {
-          target = space.resolve(inv.key(entity));
-        } catch {
-          continue; // e.g. a null reference: nothing to invalidate
-        }
-        let group = groups.get(space);
-        if (!group) groups.set(space, (group = new Map()));
-        group.set(target.valueKey, target);
-      }
-    }
-    await Promise.all(
-      [...groups].map(async ([space, targets]) => {
-        const keys: string[] = [];
-        for (const t of targets.values()) keys.push(t.valueKey, t.leaseKey);
-        const valueKeys = [...targets.keys()];
-        const run = async (): Promise<boolean> => {
-          const r = await this.script("invalidate-target", INVALIDATE, keys, [targets.size]);
-          if (!r.ok) return false;
-          if (space.definition.l1) await this.guard.run("publish", (c) => c.publish(space.channel, L1Cache.message(valueKeys)));
-          return true;
-        };
-        if (!(await run())) this.retries.add(`target:${valueKeys.join(" ")}`, run, this.maxEntryTtl());
-      }),
-    );
-  }
-
-  private targetSpace(definition: EntityDefinition<unknown, unknown>): KeySpace<unknown, unknown> {
-    let space = this.targetSpaces.get(definition);
-    if (!space) {
-      space = new KeySpace(definition, this.keys.prefix);
-      this.targetSpaces.set(definition, space);
-    }
-    return space;
   }
 }

@@ -17,16 +17,22 @@ export async function writeToSource<TEntity, TKey>(
   const recreations: { group: KeyGroup<TEntity, TKey>; entity: TEntity; key: TKey }[] = [];
   for (const group of groups) {
     const { write } = group;
-    if (write.op === "save" && write.afterDelete !== undefined) recreations.push({ group, entity: write.entity, key: write.afterDelete });
+    if (write.op === "save" && write.afterDelete !== undefined)
+      recreations.push({ group, entity: write.entity, key: write.afterDelete });
     else if (write.op === "save") saves.push({ group, entity: write.entity });
     else if (write.op === "delete") deletes.push({ group, key: write.key });
     else failures.set(group, new Error(write.reason));
   }
   await Promise.all([
-    writeBatch(recreations, undefined, async (item) => {
-      await source.delete(item.key);
-      await source.save(item.entity);
-    }, failures),
+    writeBatch(
+      recreations,
+      undefined,
+      async (item) => {
+        await source.delete(item.key);
+        await source.save(item.entity);
+      },
+      failures,
+    ),
     writeBatch(
       saves,
       source.saveMany && ((items) => source.saveMany!(items.map((item) => item.entity))),

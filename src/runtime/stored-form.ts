@@ -43,10 +43,34 @@ export function objectShape(schema: z.ZodType): Record<string, z.ZodType> | unde
   return def.type === "object" ? def.shape : undefined;
 }
 
-const WRAPPERS = new Set(["optional", "nullable", "default", "prefault", "readonly", "nonoptional", "catch", "success"]);
+const WRAPPERS = new Set([
+  "optional",
+  "nullable",
+  "default",
+  "prefault",
+  "readonly",
+  "nonoptional",
+  "catch",
+  "success",
+]);
 const LEAVES = new Set([
-  "string", "number", "int", "boolean", "enum", "literal", "null", "undefined", "any", "unknown",
-  "never", "nan", "void", "symbol", "template_literal", "file", "custom",
+  "string",
+  "number",
+  "int",
+  "boolean",
+  "enum",
+  "literal",
+  "null",
+  "undefined",
+  "any",
+  "unknown",
+  "never",
+  "nan",
+  "void",
+  "symbol",
+  "template_literal",
+  "file",
+  "custom",
 ]);
 
 export class StoredFormError extends TypeError {}
@@ -96,23 +120,31 @@ export function buildPlan(entity: string, schema: z.ZodType, dateFields: readonl
         if (seen.has(s)) return null;
         seen.add(s);
         const inner = walk(def.getter!(), path);
-        if (inner) throw new StoredFormError(`cachegen: ${entity}.${where}: recursive schemas with Date or bigint are not supported`);
+        if (inner)
+          throw new StoredFormError(
+            `cachegen: ${entity}.${where}: recursive schemas with Date or bigint are not supported`,
+          );
         return null;
       }
       case "union": {
         const plans = (def.options ?? []).map((o) => walk(o, path));
-        if (plans.some(Boolean)) throw new StoredFormError(`cachegen: ${entity}.${where}: unions containing Date or bigint are not supported`);
+        if (plans.some(Boolean))
+          throw new StoredFormError(`cachegen: ${entity}.${where}: unions containing Date or bigint are not supported`);
         return null;
       }
       case "pipe": {
         if (walk(def.in!, path) || walk(def.out!, path)) {
-          throw new StoredFormError(`cachegen: ${entity}.${where}: pipes/transforms containing Date or bigint are not supported`);
+          throw new StoredFormError(
+            `cachegen: ${entity}.${where}: pipes/transforms containing Date or bigint are not supported`,
+          );
         }
         return null;
       }
       case "intersection": {
         if (walk(def.left!, path) || walk(def.right!, path)) {
-          throw new StoredFormError(`cachegen: ${entity}.${where}: intersections containing Date or bigint are not supported`);
+          throw new StoredFormError(
+            `cachegen: ${entity}.${where}: intersections containing Date or bigint are not supported`,
+          );
         }
         return null;
       }
@@ -123,7 +155,8 @@ export function buildPlan(entity: string, schema: z.ZodType, dateFields: readonl
 
   const plan = walk(schema, "");
   for (const path of wanted) {
-    if (!used.has(path)) throw new StoredFormError(`cachegen: ${entity}: dateFields entry "${path}" does not name a z.date() field`);
+    if (!used.has(path))
+      throw new StoredFormError(`cachegen: ${entity}: dateFields entry "${path}" does not name a z.date() field`);
   }
   return plan;
 }
@@ -139,7 +172,7 @@ function pad2(n: number): string {
 /**
  * `Date#toISOString`, without its cost for the common case (years 1000 to 9999, what every cached
  * timestamp is); anything else (extended years, an invalid Date, which throws) goes to
- * toISOString itself. test/runtime/decode-plan.test.ts compares the two.
+ * toISOString itself. A test compares the two.
  */
 export function isoDateTime(d: Date): string {
   const year = d.getUTCFullYear();

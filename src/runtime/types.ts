@@ -3,9 +3,12 @@ import type { Cluster, Redis } from "ioredis";
 /** An ioredis client: standalone or Cluster, ioredis 5 or 6. */
 export type RedisClient = Redis | Cluster;
 
+/** A value of a `json` field: what JSON can hold. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/** Options every repository takes (`createRepositories` passes them to each). */
 export interface SharedRepositoryOptions {
+  /** The ioredis client (standalone or Cluster) the repository sends its commands on; it stays open on `close()`. */
   redis: RedisClient;
   /** Overrides definition.keyPrefix; normalized to end in ":"; must not contain "{" or "}". */
   keyPrefix?: string;
@@ -13,6 +16,7 @@ export interface SharedRepositoryOptions {
   timeoutMs?: number;
   /** Lease (fill token) lifetime in ms; default 5000. Also bounds how long a waiter polls. */
   leaseTtlMs?: number;
+  /** Called for every hit, miss, load, error and write-behind event (see CacheEvent); a listener that throws never breaks a call. */
   onEvent?: (event: CacheEvent) => void;
   /** 32-byte AES-256-GCM keys by id; required iff the entity has encrypted fields. */
   encryptionKeys?: { current: string; keys: Record<string, Uint8Array> };
@@ -22,18 +26,27 @@ export interface SharedRepositoryOptions {
   maxValueBytes?: number;
 }
 
+/** The options of a repository whose entity needs a source (read-through, write-through, write-behind). */
 export interface RepositoryOptions<TSource> extends SharedRepositoryOptions {
+  /** Where the entity is loaded from on a miss (and saved to). */
   source: TSource;
 }
 
+/** The options of a cache-aside repository: the source may be left out when every `get` passes its own loader. */
 export interface CacheAsideRepositoryOptions<TSource> extends SharedRepositoryOptions {
+  /** Where the entity is loaded from on a miss, unless `get(key, load)` passes a loader (and saved to). */
   source?: TSource | undefined;
 }
 
+/** Where an entity lives: the application's database or service, as the repository calls it. */
 export interface EntitySource<TEntity, TKey> {
+  /** The entity with this key, or null when there is none. */
   load(key: TKey): Promise<TEntity | null>;
+  /** The entities with these keys, one per key in the same order (null where there is none); used for batches of misses. */
   loadMany?(keys: TKey[]): Promise<(TEntity | null)[]>;
+  /** Writes the entity (an insert or update); required for write-through and write-behind. */
   save?(entity: TEntity): Promise<void>;
+  /** Deletes the entity with this key; required for write-through and write-behind. */
   delete?(key: TKey): Promise<void>;
 }
 
@@ -51,6 +64,7 @@ export interface WriteBehindSource<TEntity, TKey> extends EntitySource<TEntity, 
   deleteMany?(keys: TKey[]): Promise<void>;
 }
 
+/** Options of `startWorker`. */
 export interface WorkerOptions {
   /** This worker's consumer name in the group; default `<host>:<pid>:<random>`. A worker restarted under the same name takes back what it held at once. */
   consumer?: string;
@@ -76,47 +90,103 @@ export type BareKey<TKey> = {
 /** `key` may be the key object, or the bare value for a one-field key. */
 export type KeyInput<TKey> = TKey | BareKey<TKey>;
 
+/** What `stats()` counts, since the repository was created; each counter counts the event of the same name. */
 export interface CacheStats {
+  /** Reads served fresh from Redis or L1 (remembered not-founds included). */
   hits: number;
+  /** Reads that found nothing usable cached. */
   misses: number;
+  /** Keys loaded from the source. */
   loads: number;
+  /** Reads served stale while a refresh ran (stale-while-revalidate). */
   staleHits: number;
+  /** Reads that joined a read of the same key already in flight in this process. */
   coalesced: number;
+  /** Reads that waited for another process to fill the key. */
   leaseWaits: number;
+  /** Hits on a remembered not-found. */
   negativeHits: number;
+  /** Cached values (or values about to be cached) that failed their checks and were dropped. */
   invalidValues: number;
+  /** Redis calls that failed, timed out or were skipped (the call went on without Redis). */
   redisErrors: number;
+  /** Times the circuit breaker opened. */
   breakerOpens: number;
+  /** Write-behind saves and deletes made durable in Redis. */
   queued: number;
+  /** Queued writes that reached the source. */
   flushed: number;
+  /** Queued writes the source refused (retried). */
   failed: number;
+  /** Queued writes moved to the dead-letter stream. */
   deadLettered: number;
 }
 
-export type CacheEventType =
-  | "hit"
-  | "miss"
-  | "stale-hit"
-  | "negative-hit"
-  | "load"
-  | "coalesced"
-  | "lease-wait"
-  | "fill-rejected"
-  | "invalid-value"
-  | "redis-error"
-  | "breaker-open"
-  | "breaker-half-open"
-  | "breaker-closed"
-  | "refresh-failed"
-  | "queued"
-  | "flushed"
-  | "write-failed"
-  | "dead-letter";
+/** What happened to one key (`key` is its Redis key). */
+export interface KeyEvent {
+  /**
+   * - `hit`: served from Redis or L1, fresh. `negative-hit`: a remembered not-found, likewise.
+   * - `stale-hit`: served stale (stale-while-revalidate) while one refresh runs.
+   * - `miss`: nothing usable cached. `load`: a source read. `coalesced`: joined a read in flight.
+   * - `lease-wait`: another process holds the key's lease; waited for its fill.
+   * - `queued`: a write-behind save or delete is durable in Redis.
+   */
+  readonly type: "hit" | "negative-hit" | "stale-hit" | "miss" | "load" | "coalesced" | "lease-wait" | "queued";
+  readonly entity: string;
+  readonly key: string;
+  readonly error?: never;
+  readonly detail?: never;
+}
 
-export type CacheEvent = {
-  type: CacheEventType;
-  entity: string;
-  key?: string;
-  error?: unknown;
-  detail?: string;
-};
+/** What happened to one key, with a word on why. */
+export interface KeyDetailEvent {
+  /**
+   * - `fill-rejected`: a value loaded under a lease was not cached (a write or invalidation revoked it).
+   * - `invalid-value`: a cached value (or one about to be cached) failed its checks; it was dropped.
+   * - `flushed`: queued writes of the key reached the source.
+   */
+  readonly type: "fill-rejected" | "invalid-value" | "flushed";
+  readonly entity: string;
+  readonly key: string;
+  readonly detail: string;
+  readonly error?: never;
+}
+
+/** Something failed for one key. */
+export interface KeyErrorEvent {
+  /**
+   * - `refresh-failed`: a background refresh (stale-while-revalidate) could not load the key.
+   * - `write-failed`: the source refused queued writes of the key; they are retried.
+   * - `dead-letter`: they kept failing and moved to the dead-letter stream.
+   */
+  readonly type: "refresh-failed" | "write-failed" | "dead-letter";
+  readonly entity: string;
+  readonly key: string;
+  readonly error: unknown;
+  readonly detail?: string;
+}
+
+/** A Redis call failed or was skipped; the call went on without Redis (reads from the source). */
+export interface RedisErrorEvent {
+  readonly type: "redis-error";
+  readonly entity: string;
+  readonly error: unknown;
+  /** Which call: `get`, `mget`, `fill`, `invalidate`, ... */
+  readonly detail: string;
+  readonly key?: never;
+}
+
+/** The circuit breaker of the Redis client changed state (shared by every repository on it). */
+export interface BreakerEvent {
+  /** `breaker-open`: Redis is skipped for a cool-down. `breaker-half-open`: one call probes it. `breaker-closed`: it answered. */
+  readonly type: "breaker-open" | "breaker-half-open" | "breaker-closed";
+  readonly entity: string;
+  readonly key?: never;
+  readonly error?: never;
+  readonly detail?: never;
+}
+
+/** What `onEvent` receives: narrow on `type`. */
+export type CacheEvent = KeyEvent | KeyDetailEvent | KeyErrorEvent | RedisErrorEvent | BreakerEvent;
+
+export type CacheEventType = CacheEvent["type"];

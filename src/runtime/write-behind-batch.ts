@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Codec } from "./codec.js";
-import type { KeySpace } from "./keys.js";
+import type { KeySpace } from "./key-space.js";
 import { compareIds, type StreamEntry } from "./stream-entries.js";
 
 /** What the entries of one key come to: the newest write, or why it cannot be made. */
@@ -46,7 +46,10 @@ const OPS = new Set(["s", "d"]);
  * order the entries as their saves were applied to the cache, and the enqueue script refuses a save
  * older than the cached version, so with a `versionField` the newest entry is also the highest version.
  */
-export function coalesce<TEntity, TKey>(entries: readonly StreamEntry[], context: CoalesceContext<TEntity, TKey>): KeyGroup<TEntity, TKey>[] {
+export function coalesce<TEntity, TKey>(
+  entries: readonly StreamEntry[],
+  context: CoalesceContext<TEntity, TKey>,
+): KeyGroup<TEntity, TKey>[] {
   const byKey = new Map<string, StreamEntry[]>();
   for (const entry of entries) {
     const op = entry.fields.get("op")?.toString("latin1");
@@ -60,7 +63,10 @@ export function coalesce<TEntity, TKey>(entries: readonly StreamEntry[], context
   return [...byKey.values()].map((list) => group(list, context));
 }
 
-function group<TEntity, TKey>(list: readonly StreamEntry[], { current, spaceOf, codec, keepValues }: CoalesceContext<TEntity, TKey>): KeyGroup<TEntity, TKey> {
+function group<TEntity, TKey>(
+  list: readonly StreamEntry[],
+  { current, spaceOf, codec, keepValues }: CoalesceContext<TEntity, TKey>,
+): KeyGroup<TEntity, TKey> {
   const sorted = [...list].sort((a, b) => compareIds(a.id, b.id));
   const written = sorted[sorted.length - 1]!;
   const op = written.fields.get("op")?.toString("latin1") ?? "";
@@ -74,7 +80,11 @@ function group<TEntity, TKey>(list: readonly StreamEntry[], { current, spaceOf, 
     pendingKey: keys.pendingKeyOfEnc(enc),
     ids: sorted.map((entry) => entry.id),
     written,
-    values: keepValues ? sorted.flatMap((entry) => [entry.fields.get("value"), entry.fields.get("prev")]).flatMap((raw) => valueOf(raw, enc, codec)) : [],
+    values: keepValues
+      ? sorted
+          .flatMap((entry) => [entry.fields.get("value"), entry.fields.get("prev")])
+          .flatMap((raw) => valueOf(raw, enc, codec))
+      : [],
   };
   const unreadable = (reason: string, malformed: boolean): KeyGroup<TEntity, TKey> => ({
     ...base,
@@ -83,7 +93,11 @@ function group<TEntity, TKey>(list: readonly StreamEntry[], { current, spaceOf, 
     writtenSha: "",
     write: { op: "unreadable", reason, malformed },
   });
-  if (!space || !OPS.has(op)) return unreadable(`malformed queue entry ${written.id} (op ${JSON.stringify(op)}, namespace ${JSON.stringify(ns)})`, true);
+  if (!space || !OPS.has(op))
+    return unreadable(
+      `malformed queue entry ${written.id} (op ${JSON.stringify(op)}, namespace ${JSON.stringify(ns)})`,
+      true,
+    );
   let key: TKey;
   try {
     key = space.parse(enc).key;
@@ -97,15 +111,23 @@ function group<TEntity, TKey>(list: readonly StreamEntry[], { current, spaceOf, 
   const decoded = codec.decode(payload, enc);
   if (decoded.kind !== "value") {
     const reason = decoded.kind === "invalid" ? decoded.reason : "not a value";
-    return unreadable(`queued value of ${base.valueKey} cannot be decoded by this deployment (${reason}); a worker running the shape that wrote it can`, false);
+    return unreadable(
+      `queued value of ${base.valueKey} cannot be decoded by this deployment (${reason}); a worker running the shape that wrote it can`,
+      false,
+    );
   }
-  if (space.encOfEntity(decoded.entity) !== enc) return unreadable(`malformed queue entry ${written.id}: its value belongs to another key`, true);
+  if (space.encOfEntity(decoded.entity) !== enc)
+    return unreadable(`malformed queue entry ${written.id}: its value belongs to another key`, true);
   return {
     ...base,
     indexKeys: space.indexKeysOfEntity(decoded.entity),
     tagKeys: space.tagKeysOfEntity(decoded.entity),
     writtenSha: createHash("sha1").update(payload).digest("hex"),
-    write: { op: "save", entity: decoded.entity, afterDelete: sorted.some((entry) => entry.fields.get("op")?.toString("latin1") === "d") ? key : undefined },
+    write: {
+      op: "save",
+      entity: decoded.entity,
+      afterDelete: sorted.some((entry) => entry.fields.get("op")?.toString("latin1") === "d") ? key : undefined,
+    },
   };
 }
 

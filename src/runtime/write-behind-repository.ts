@@ -1,186 +1,53 @@
-import type { StoredValue } from "./codec.js";
 import type { EntityDefinition } from "./definition.js";
-import { CacheUnavailableError, CachegenError } from "./errors.js";
-import type { ResolvedKey } from "./keys.js";
-import { replyBytes } from "./replies.js";
-import { Repository } from "./repository.js";
-import { ScriptBatcher } from "./script-batcher.js";
-import { sleep } from "./sleep.js";
-import type { KeyInput, RepositoryOptions, WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
-import { QueueWorker, type WriteBehindSettings } from "./write-behind-worker.js";
-import { ENQUEUE, PENDING_FRESH_UNTIL, PENDING_VALUE } from "./write-behind-scripts.js";
-
-const DEFAULT_SETTINGS: WriteBehindSettings = { batchSize: 100, flushIntervalMs: 1_000, maxAttempts: 5 };
-const DEFAULT_FLUSH_TIMEOUT_MS = 30_000;
+import { Repository, writeStrategyOf } from "./repository.js";
+import type { RepositoryOptions, WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
+import type { WriteBehind } from "./write-behind.js";
 
 /**
- * A write-behind repository (SPEC §5, guarantee 4; architecture.md, "Write-behind"). `save` and
- * `delete` write the value (or a tombstone) and a queue entry to Redis in one script and resolve
- * once both are there; a worker (`startWorker`) writes the source later, at least once.
- *
- * A value whose write is queued has no expiry and is never replaced by a source load; its TTL
- * applies once the write has landed. `invalidate(key)` and `invalidateTag` keep such a value (it is
- * newer than the source; dropping it would let the source's older row be read), and still drop
- * what they would drop for any other key.
+ * A repository of a write-behind entity: `save` and `delete` write the value (or a tombstone) and a
+ * durable queue entry to Redis together and resolve once both are there; a worker (`startWorker`,
+ * in this process or another) writes them to the source later, at least once, in order per key.
+ * A value whose write is still queued is never expired, replaced by a source load, or invalidated.
  */
-export class WriteBehindRepository<TEntity, TKey, TSource extends WriteBehindSource<TEntity, TKey>, TTag = never> extends Repository<
+export class WriteBehindRepository<
   TEntity,
   TKey,
-  TSource,
-  TTag
-> {
-  private readonly settings: WriteBehindSettings;
-  /** Saves and deletes issued in the same tick are one script call (script-batcher.ts). */
-  private readonly enqueues: ScriptBatcher;
+  TSource extends WriteBehindSource<TEntity, TKey>,
+  TTag = never,
+> extends Repository<TEntity, TKey, TSource, TTag> {
+  private readonly queue: WriteBehind<TEntity, TKey>;
 
   constructor(definition: EntityDefinition<TEntity, TKey>, options: RepositoryOptions<TSource>) {
     super(definition, options);
     if (definition.strategy !== "write-behind") {
-      throw new TypeError(`cachegen: ${definition.name} has strategy ${definition.strategy}; WriteBehindRepository is for write-behind entities (use Repository)`);
+      throw new TypeError(
+        `cachegen: ${definition.name} has strategy ${definition.strategy}; WriteBehindRepository is for write-behind entities (use Repository)`,
+      );
     }
-    this.settings = definition.writeBehind ?? DEFAULT_SETTINGS;
-    this.enqueues = new ScriptBatcher(this.guard, ENQUEUE);
-    this.writeBatchers.push(this.enqueues);
+    this.queue = writeStrategyOf(this) as WriteBehind<TEntity, TKey>;
   }
 
   /**
-   * Writes the value and its queue entry to Redis together. With a `versionField`, a value older
-   * than the cached one changes nothing (and is not queued). Rejects with CacheUnavailableError
-   * when Redis cannot take it: after a timeout it may still have been queued (at-least-once), so
-   * retrying is safe.
+   * Starts a worker that writes queued saves and deletes to the source (any number of workers may
+   * run, in any process; a dead worker's entries are taken over). Stop it with `stop()`.
    */
-  override async save(entity: TEntity): Promise<void> {
-    const k = this.keys.fromEntity(entity);
-    this.requireSource("save");
-    const encoded = this.codec.encode(entity, k.enc, PENDING_FRESH_UNTIL);
-    if (!encoded.ok) throw new CachegenError(`${this.definition.name}: save not queued: the value ${encoded.reason}`);
-    await this.enqueue(k, "s", encoded.stored, entity);
-  }
-
-  /** Writes a tombstone and its queue entry to Redis together; rejects like `save`. */
-  override async delete(key: KeyInput<TKey>): Promise<void> {
-    const k = this.keys.resolve(key);
-    this.requireSource("delete");
-    await this.enqueue(k, "d", this.codec.encodeNegative(PENDING_FRESH_UNTIL), undefined);
-  }
-
-  /** If the write of `key` is still queued, returns the queued value; otherwise reloads from the source. */
-  override async refresh(key: KeyInput<TKey>): Promise<TEntity | null> {
-    const k = this.keys.resolve(key);
-    const queued = await this.queuedValue(k);
-    if (queued !== undefined) return queued;
-    return super.refresh(key);
-  }
-
-  /** Starts a worker that writes queued entries to the source (any number of workers may run, in any process). */
   startWorker(options?: WorkerOptions): WriteBehindWorker {
-    const source = this.source;
-    if (!source) throw new CachegenError(`${this.definition.name}: startWorker needs a source implementing ${this.definition.name}Source.save and .delete`);
-    return new QueueWorker<TEntity, TKey>(
-      {
-        definition: this.definition,
-        keys: this.keys,
-        codec: this.codec,
-        telemetry: this.telemetry,
-        client: this.client,
-        source,
-        settings: this.settings,
-        landingTtl: () => ({ ...this.fillTtl(), negative: this.definition.negativeTtlMs ?? 0 }),
-        landed: (values) => this.dropTargets(values),
-      },
-      options,
-    );
+    return this.queue.startWorker(options);
   }
 
-  /** Resolves when this entity's queue is empty; rejects after `timeoutMs` (default 30 s). */
-  async flush(timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let delay = 5;
-    for (;;) {
-      const r = await this.guard.run("xlen", (c) => c.call("XLEN", this.keys.streamKey));
-      if (r.ok && Number(r.value) === 0) return;
-      if (Date.now() >= deadline) {
-        const state = r.ok ? `${Number(r.value)} write(s) still queued` : `Redis unavailable (${(r.error as Error).message})`;
-        throw new CachegenError(
-          `${this.definition.name}: flush timed out after ${timeoutMs} ms with ${state} in ${this.keys.streamKey}; is a worker running (startWorker())? A write that keeps failing moves to ${this.keys.deadLetterKey} after ${this.settings.maxAttempts} attempts`,
-        );
-      }
-      await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
-      delay = Math.min(delay * 2, 50);
-    }
+  /**
+   * Resolves when this entity's queue is empty (every queued write reached the source).
+   * @param timeoutMs rejects after this long (default 30 s), saying how many writes are left.
+   */
+  flush(timeoutMs?: number): Promise<void> {
+    return this.queue.flush(timeoutMs);
   }
 
-  /** Queue entries not yet written to the source (queued or in flight). */
-  async pending(): Promise<number> {
-    const r = await this.guard.run("xlen", (c) => c.call("XLEN", this.keys.streamKey));
-    if (!r.ok) throw new CacheUnavailableError(`${this.definition.name}: cannot count queued writes: Redis unavailable (${(r.error as Error).message})`);
-    return Number(r.value);
-  }
-
-  /** The source's row may be older than a queued write of the same key: that write wins. */
-  protected override async loadIndexed(
-    index: string,
-    indexKey: string,
-    values: readonly unknown[],
-    loader: (...args: unknown[]) => Promise<TEntity | null>,
-  ): Promise<TEntity | null> {
-    const entity = await super.loadIndexed(index, indexKey, values, loader);
-    if (entity === null) return null;
-    let k: ResolvedKey<TKey>;
-    try {
-      k = this.keys.fromEntity(entity);
-    } catch {
-      return entity; // key fields invalid: the source's problem, not a queued write
-    }
-    const queued = await this.queuedValue(k);
-    if (queued === undefined) return entity;
-    return queued !== null && this.keys.indexKeyOfEntity(index, queued) === indexKey ? queued : null;
-  }
-
-  /** The value of a key whose write is queued (null: a queued delete), or undefined when none is. */
-  private async queuedValue(k: ResolvedKey<TKey>): Promise<TEntity | null | undefined> {
-    const r = await this.script("write-behind-pending-value", PENDING_VALUE, [k.valueKey], []);
-    const raw = r.ok ? replyBytes(r.value) : undefined;
-    if (!raw) return undefined;
-    const decoded = this.codec.decode(raw, k.enc);
-    if (decoded.kind === "invalid") return undefined;
-    return decoded.kind === "value" ? decoded.entity : null;
-  }
-
-  private async enqueue(k: ResolvedKey<TKey>, op: "s" | "d", payload: StoredValue, entity: TEntity | undefined): Promise<void> {
-    this.forgetLocal(k.valueKey);
-    const indexKeys = entity === undefined ? [] : this.keys.indexKeysOfEntity(entity);
-    const tagKeys = entity === undefined ? [] : this.keys.tagKeysOfEntity(entity);
-    const r = await this.enqueues.run(
-      [k.valueKey, k.leaseKey, this.keys.pendingKeyOfEnc(k.enc), this.keys.streamKey, ...indexKeys, ...tagKeys],
-      [
-        op,
-        payload,
-        entity === undefined ? "" : this.codec.versionOf(entity),
-        k.enc,
-        this.definition.namespace,
-        this.definition.invalidates.length ? 1 : 0,
-        indexKeys.length,
-        tagKeys.length,
-        k.enc,
-        this.fillTtl().pttl,
-        this.usesOldValue ? 1 : "",
-      ],
-    );
-    const what = `${op === "s" ? "save" : "delete"} of ${k.valueKey}`;
-    if (!r.ok) {
-      const reason = (r.error as Error)?.message ?? String(r.error);
-      throw new CacheUnavailableError(
-        r.skipped
-          ? `${this.definition.name}: ${what} not queued: Redis is unavailable (${reason}); nothing was written, retry once Redis is back`
-          : `${this.definition.name}: ${what} not acknowledged: ${reason}. If Redis applied it before failing it is queued anyway; retrying is safe (writes reach the source at least once)`,
-        { cause: r.error },
-      );
-    }
-    const [status, old] = Array.isArray(r.value) ? r.value : [];
-    if (Number(status) !== 1) return;
-    this.telemetry.count("queued");
-    this.telemetry.emit("queued", { key: k.valueKey });
-    await this.afterReplace(k, replyBytes(old), entity);
+  /**
+   * Queue entries not yet written to the source (queued or in flight).
+   * @throws CacheUnavailableError (as a rejection) when Redis cannot be asked.
+   */
+  pending(): Promise<number> {
+    return this.queue.pending();
   }
 }

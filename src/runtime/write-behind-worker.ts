@@ -1,29 +1,25 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Codec } from "./codec.js";
-import type { EntityDefinition } from "./definition.js";
-import { KeySpace } from "./keys.js";
-import { runScript, type CommandClient } from "./scripts.js";
+import type { EntityDefinition, WriteBehindSettings } from "./definition.js";
+import { KeySpace } from "./key-space.js";
+import { CONSUMER_GROUP } from "./keys.js";
+import type { CommandClient } from "./command-client.js";
+import { runTypedScript } from "./scripts/define-script.js";
 import { sleep } from "./sleep.js";
 import { writeToSource } from "./source-writes.js";
-import type { Telemetry } from "./stats.js";
+import type { Events } from "./events.js";
 import { entriesOfList, entriesOfRead, type StreamEntry } from "./stream-entries.js";
 import type { WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
 import { coalesce, type KeyGroup } from "./write-behind-batch.js";
-import { ACKNOWLEDGE, CONSUMER_GROUP, FAIL, LEAVE_GROUP } from "./write-behind-scripts.js";
-
-export interface WriteBehindSettings {
-  readonly batchSize: number;
-  readonly flushIntervalMs: number;
-  readonly maxAttempts: number;
-}
+import { ACKNOWLEDGE, FAIL, LEAVE_GROUP } from "./scripts/write-behind-scripts.js";
 
 /** What a worker needs of its repository. */
 export interface WorkerHost<TEntity, TKey> {
   readonly definition: EntityDefinition<TEntity, TKey>;
   readonly keys: KeySpace<TEntity, TKey>;
   readonly codec: Codec<TEntity>;
-  readonly telemetry: Telemetry;
+  readonly events: Events;
   readonly client: CommandClient;
   readonly source: WriteBehindSource<TEntity, TKey>;
   readonly settings: WriteBehindSettings;
@@ -49,7 +45,7 @@ function groupKeyOf(entry: StreamEntry): string {
 }
 
 /**
- * Drains one entity's write-behind stream into its source (architecture.md, "Write-behind"): reads
+ * Drains one entity's write-behind stream into its source: reads
  * with a consumer group on a connection of its own, coalesces per key, writes the source in batches,
  * acknowledges after the source write, retries with backoff, takes over entries of dead workers
  * (XAUTOCLAIM) and moves an entry that keeps failing to the dead-letter stream.
@@ -81,12 +77,18 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     this.minIdleMs = options.minIdleMs ?? 30_000;
     this.pollMs = options.pollMs ?? 1_000;
     this.retryBaseMs = options.retryBaseMs ?? 200;
-    for (const [option, value] of [["minIdleMs", this.minIdleMs], ["pollMs", this.pollMs], ["retryBaseMs", this.retryBaseMs]] as const) {
+    for (const [option, value] of [
+      ["minIdleMs", this.minIdleMs],
+      ["pollMs", this.pollMs],
+      ["retryBaseMs", this.retryBaseMs],
+    ] as const) {
       if (!(value > 0)) throw new TypeError(`cachegen: ${name} startWorker: ${option} must be > 0 (got ${value})`);
     }
     this.retryMaxMs = Math.max(this.retryBaseMs, Math.floor(this.minIdleMs / 2));
     this.connection = host.client.duplicate();
-    this.connection.on("error", (error) => host.telemetry.emit("redis-error", { error, detail: "write-behind worker connection" }));
+    this.connection.on("error", (error) =>
+      host.events.record("redis-error", undefined, { error, detail: "write-behind worker connection" }),
+    );
     this.running = this.run();
   }
 
@@ -103,7 +105,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       } catch (error) {
         if (isNoGroup(error)) this.needsGroup = true;
         this.recoverOwn = true;
-        this.host.telemetry.emit("redis-error", { error, detail: "write-behind worker" });
+        this.host.events.record("redis-error", undefined, { error, detail: "write-behind worker" });
         if (!this.stopping) await sleep(this.pollMs);
       }
     }
@@ -122,7 +124,19 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     const add = (entries: readonly StreamEntry[]): void => entries.forEach((entry) => found.set(entry.id, entry));
     if (this.needsGroup) await this.joinGroup();
     if (this.recoverOwn) {
-      const own = entriesOfRead(await this.connection.callBuffer("XREADGROUP", "GROUP", CONSUMER_GROUP, this.consumer, "COUNT", batchSize, "STREAMS", this.stream, "0"));
+      const own = entriesOfRead(
+        await this.connection.callBuffer(
+          "XREADGROUP",
+          "GROUP",
+          CONSUMER_GROUP,
+          this.consumer,
+          "COUNT",
+          batchSize,
+          "STREAMS",
+          this.stream,
+          "0",
+        ),
+      );
       this.recoverOwn = own.length >= batchSize;
       add(own);
     }
@@ -130,13 +144,35 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     const now = Date.now();
     const due = [...this.retries.values()].some((retry) => retry.dueAt <= now);
     const block = found.size || due ? [] : ["BLOCK", this.blockMs(now)];
-    add(entriesOfRead(await this.connection.callBuffer("XREADGROUP", "GROUP", CONSUMER_GROUP, this.consumer, "COUNT", batchSize, ...block, "STREAMS", this.stream, ">")));
+    add(
+      entriesOfRead(
+        await this.connection.callBuffer(
+          "XREADGROUP",
+          "GROUP",
+          CONSUMER_GROUP,
+          this.consumer,
+          "COUNT",
+          batchSize,
+          ...block,
+          "STREAMS",
+          this.stream,
+          ">",
+        ),
+      ),
+    );
 
     // Failed entries go again when due, and at once with a newer entry of their key (the newest wins).
     const keysInBatch = new Set([...found.values()].map(groupKeyOf));
-    const again = [...this.retries].filter(([, retry]) => retry.dueAt <= Date.now() || keysInBatch.has(retry.groupKey)).map(([id]) => id);
+    const again = [...this.retries]
+      .filter(([, retry]) => retry.dueAt <= Date.now() || keysInBatch.has(retry.groupKey))
+      .map(([id]) => id);
     for (const id of again) this.retries.delete(id);
-    if (again.length) add(entriesOfList(await this.connection.callBuffer("XCLAIM", this.stream, CONSUMER_GROUP, this.consumer, 0, ...again)));
+    if (again.length)
+      add(
+        entriesOfList(
+          await this.connection.callBuffer("XCLAIM", this.stream, CONSUMER_GROUP, this.consumer, 0, ...again),
+        ),
+      );
     return [...found.values()];
   }
 
@@ -152,7 +188,14 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   /** Entries another consumer has held longer than minIdleMs: its worker died or hangs. */
   private async claimAbandoned(): Promise<StreamEntry[]> {
     const reply = await this.connection.callBuffer(
-      "XAUTOCLAIM", this.stream, CONSUMER_GROUP, this.consumer, this.minIdleMs, this.claimCursor, "COUNT", this.host.settings.batchSize,
+      "XAUTOCLAIM",
+      this.stream,
+      CONSUMER_GROUP,
+      this.consumer,
+      this.minIdleMs,
+      this.claimCursor,
+      "COUNT",
+      this.host.settings.batchSize,
     );
     const [next, list] = Array.isArray(reply) ? reply : [];
     this.claimCursor = next === undefined ? "0-0" : Buffer.isBuffer(next) ? next.toString("latin1") : String(next);
@@ -184,18 +227,35 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
 
   /** After the source write: acknowledge, then let the values land (expiry) in one script. */
   private async acknowledge(groups: readonly KeyGroup<TEntity, TKey>[]): Promise<void> {
-    const keys = [this.stream];
-    const args: (string | number)[] = [CONSUMER_GROUP, Date.now(), groups.length];
-    for (const group of groups) {
+    const entries = groups.map((group) => {
       const { fresh, pttl, negative } = this.host.landingTtl();
-      keys.push(group.valueKey, group.leaseKey, group.pendingKey, ...group.indexKeys, ...group.tagKeys);
-      args.push(group.ids.length, ...group.ids, group.writtenSha, fresh, pttl, negative, group.indexKeys.length, group.tagKeys.length);
-    }
-    await runScript(this.connection, ACKNOWLEDGE, keys, args);
-    const telemetry = this.host.telemetry;
+      const { valueKey, leaseKey, pendingKey, indexKeys, tagKeys, ids, writtenSha } = group;
+      return {
+        value: valueKey,
+        lease: leaseKey,
+        pending: pendingKey,
+        indexes: indexKeys,
+        tags: tagKeys,
+        ids,
+        sha: writtenSha,
+        fresh,
+        ttl: pttl,
+        negativeTtl: negative,
+      };
+    });
+    await runTypedScript(this.connection, ACKNOWLEDGE, {
+      stream: this.stream,
+      group: CONSUMER_GROUP,
+      now: Date.now(),
+      entries,
+    });
     for (const group of groups) {
-      telemetry.count("flushed", group.ids.length);
-      telemetry.emit("flushed", { key: group.valueKey, detail: `${group.ids.length} queued write(s) reached the source` });
+      this.host.events.record(
+        "flushed",
+        group.valueKey,
+        { detail: `${group.ids.length} queued write(s) reached the source` },
+        group.ids.length,
+      );
     }
     await this.host.landed(groups.flatMap((group) => group.values));
   }
@@ -204,24 +264,42 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   private async settleFailures(failures: ReadonlyMap<KeyGroup<TEntity, TKey>, unknown>): Promise<void> {
     const { maxAttempts } = this.host.settings;
     const groups = [...failures.keys()];
-    const keys = [this.stream, this.host.keys.deadLetterKey];
-    const args: (string | number)[] = [CONSUMER_GROUP, groups.length];
-    for (const group of groups) {
+    const entries = groups.map((group) => {
       const limit = group.write.op === "unreadable" && group.write.malformed ? 0 : maxAttempts;
-      keys.push(group.valueKey, group.leaseKey, group.pendingKey, ...group.indexKeys);
-      args.push(group.ids.length, ...group.ids, group.written.id, group.writtenSha, errorText(failures.get(group)), limit, group.indexKeys.length);
-    }
-    const reply = await runScript(this.connection, FAIL, keys, args);
-    const outcomes = Array.isArray(reply) ? reply.map(Number) : [];
-    const telemetry = this.host.telemetry;
+      const { valueKey, leaseKey, pendingKey, indexKeys, ids, written, writtenSha } = group;
+      return {
+        value: valueKey,
+        lease: leaseKey,
+        pending: pendingKey,
+        indexes: indexKeys,
+        ids,
+        written: written.id,
+        sha: writtenSha,
+        error: errorText(failures.get(group)),
+        limit,
+      };
+    });
+    const outcomes = await runTypedScript(this.connection, FAIL, {
+      stream: this.stream,
+      deadLetters: this.host.keys.deadLetterKey,
+      group: CONSUMER_GROUP,
+      entries,
+    });
+    const events = this.host.events;
     groups.forEach((group, i) => {
       const error = failures.get(group);
       const attempts = outcomes[i] ?? -1;
-      telemetry.count("failed", group.ids.length);
-      telemetry.emit("write-failed", { key: group.valueKey, error, detail: `source write of ${group.ids.length} queued write(s) failed` });
+      events.record(
+        "write-failed",
+        group.valueKey,
+        { error, detail: `source write of ${group.ids.length} queued write(s) failed` },
+        group.ids.length,
+      );
       if (attempts === 0) {
-        telemetry.count("deadLettered");
-        telemetry.emit("dead-letter", { key: group.valueKey, error, detail: `moved to ${this.host.keys.deadLetterKey}: ${errorText(error)}` });
+        events.record("dead-letter", group.valueKey, {
+          error,
+          detail: `moved to ${this.host.keys.deadLetterKey}: ${errorText(error)}`,
+        });
       } else if (attempts > 0) {
         const dueAt = Date.now() + Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempts - 1));
         const groupKey = groupKeyOf(group.written);
@@ -247,7 +325,11 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   /** Leaves the group when holding nothing, and closes the connection. */
   private async leave(): Promise<void> {
     try {
-      await runScript(this.connection, LEAVE_GROUP, [this.stream], [CONSUMER_GROUP, this.consumer]);
+      await runTypedScript(this.connection, LEAVE_GROUP, {
+        stream: this.stream,
+        group: CONSUMER_GROUP,
+        consumer: this.consumer,
+      });
     } catch {
       // The consumer stays listed in the group; harmless.
     }

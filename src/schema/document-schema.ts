@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { STRATEGIES, WRITE_BEHIND_DEFAULTS, type Strategy } from "../runtime/definition.js";
 import { indexMethodSuffix, pascalCase } from "./naming.js";
 import { DURATION_EXAMPLES, DURATION_PATTERN, parseDuration } from "./duration.js";
 import { IDENTIFIER_PATTERN, PASCAL_CASE_PATTERN, RESERVED_WORDS } from "./identifiers.js";
@@ -23,17 +24,11 @@ export const SCALAR_TYPES = [
   "bigint",
   "json",
 ] as const;
-const STRATEGIES = [
-  "cache-aside",
-  "read-through",
-  "write-through",
-  "write-behind",
-] as const;
 const SERIALIZERS = ["json", "msgpack"] as const;
 const STRING_FORMATS = ["email", "url"] as const;
 
 export type ScalarType = (typeof SCALAR_TYPES)[number];
-export type Strategy = (typeof STRATEGIES)[number];
+export type { Strategy };
 export type Serializer = (typeof SERIALIZERS)[number];
 export type StringFormat = (typeof STRING_FORMATS)[number];
 
@@ -45,7 +40,12 @@ const TYPE_NAMES = [...SHORTHAND_TYPES, "enum", "object", "array"] as const;
 export type ShorthandType = (typeof SHORTHAND_TYPES)[number];
 export type TypeName = (typeof TYPE_NAMES)[number];
 
-export const DEFAULT_WRITE_BEHIND = { batchSize: 100, flushInterval: "1s", maxAttempts: 5 } as const;
+/** The runtime's write-behind defaults, the flush interval as a schema duration (whole seconds). */
+export const DEFAULT_WRITE_BEHIND = {
+  batchSize: WRITE_BEHIND_DEFAULTS.batchSize,
+  flushInterval: `${WRITE_BEHIND_DEFAULTS.flushIntervalMs / 1000}s`,
+  maxAttempts: WRITE_BEHIND_DEFAULTS.maxAttempts,
+} as const;
 
 type RawIssue = z.core.$ZodRawIssue;
 

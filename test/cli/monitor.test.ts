@@ -8,7 +8,7 @@ import { CategoryRepository } from "../../generated/category.js";
 import { OrderRepository, type Order } from "../../generated/order.js";
 import { resolveConfig } from "../../src/config.js";
 import { projectKeys, type ProjectKeys } from "../../src/redis-checks/entity-layout.js";
-import { CONSUMER_GROUP } from "../../src/runtime/write-behind-scripts.js";
+import { CONSUMER_GROUP } from "../../src/runtime/keys.js";
 import { readProject } from "../../src/read-project.js";
 import { freePort } from "../support/free-port.js";
 import { SpawnedRedis } from "../support/redis-server.js";

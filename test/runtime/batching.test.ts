@@ -1,18 +1,31 @@
 // Read batching (src/runtime/batcher.ts): the value GETs a repository issues in the same tick go
-// out as one MGET; a lone get is still exactly one GET. Write batching (src/runtime/script-batcher.ts):
+// out as one MGET; a lone get is still exactly one GET. Write batching (src/runtime/scripts/script-batcher.ts):
 // write-through puts issued in the same tick go out as one script call. Exact counts come from INFO
 // commandstats on a redis-server of our own.
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
+import { type Redis } from "ioredis";
 import { commandStats, diffStats, resilientClient, SpawnedRedis } from "../support/redis-server.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_BATCH } from "../../src/runtime/batcher.js";
 import { chunkSize, MIN_CHUNK, SPLIT } from "../../src/runtime/chunking.js";
-import { MAX_SCRIPT_BATCH } from "../../src/runtime/script-batcher.js";
-import { teamEntity, TeamRepository, type Team, type TeamKey, type TeamSource } from "./fixtures/team.js";
-import { defineEntity, Repository, type RepositoryOptions } from "cachegen/runtime";
+import { MAX_SCRIPT_BATCH } from "../../src/runtime/scripts/script-batcher.js";
+import {
+  OrderLineRepository,
+  type OrderLine,
+  type OrderLineSource,
+} from "../fixtures/valid/composite-key-write-through/expected/order-line.js";
+import { TeamRepository, type Team } from "../fixtures/valid/full-featured-read-through/expected/team.js";
+import type { RepositoryOptions } from "cachegen/runtime";
 import { UserRepository, type User, type UserSource } from "./fixtures/user.js";
-import { collectEvents, encryptionKeys, makeUser, recordCommands, UserRepo, UserStore, userVariant } from "./helpers.js";
+import {
+  collectEvents,
+  encryptionKeys,
+  makeUser,
+  recordCommands,
+  UserRepo,
+  UserStore,
+  userVariant,
+} from "./helpers.js";
 import { sleep, until } from "../support/wait.js";
 
 let server: SpawnedRedis;
@@ -104,13 +117,22 @@ describe("read batching", () => {
   it("each repository batches its own keys: two entities on one client are two MGETs (one slot each on a Cluster)", async () => {
     const { users, repo } = await cachedUsers(2);
     const teams = new Map<string, Team>();
-    const team: Team = { id: randomUUID(), name: "t", memberCount: 1 };
-    const team2: Team = { id: randomUUID(), name: "u", memberCount: 2 };
+    const team: Team = { id: randomUUID(), name: "t" };
+    const team2: Team = { id: randomUUID(), name: "u" };
     teams.set(team.id, team).set(team2.id, team2);
-    const teamRepo = new TeamRepository({ redis, keyPrefix: prefix, source: { load: async ({ id }) => teams.get(id) ?? null } });
+    const teamRepo = new TeamRepository({
+      redis,
+      keyPrefix: prefix,
+      source: { load: async ({ id }) => teams.get(id) ?? null },
+    });
     await teamRepo.getMany([team.id, team2.id]);
     const commands = recordCommands(redis);
-    const results = await Promise.all([repo.get(users[0]!.id), teamRepo.get(team.id), repo.get(users[1]!.id), teamRepo.get(team2.id)]);
+    const results = await Promise.all([
+      repo.get(users[0]!.id),
+      teamRepo.get(team.id),
+      repo.get(users[1]!.id),
+      teamRepo.get(team2.id),
+    ]);
     expect(results).toEqual([users[0], team, users[1], team2]);
     expect(commands.names).toEqual(["mget", "mget"]);
   });
@@ -197,30 +219,38 @@ describe("read batching", () => {
 
 describe("write batching (write-through puts)", () => {
   const writeThrough = userVariant({ strategy: "write-through" });
-  // A write-through entity whose save is exactly one put (a versionField; no index, no invalidates).
-  const teamWriteThrough = defineEntity<Team, TeamKey>({ ...teamEntity, strategy: "write-through", versionField: "memberCount" });
-  const teamSource = (): TeamSource & { saves: number } => ({
+  // A write-through entity with a versionField and no `invalidates`: a save of a new line is exactly one put.
+  const lineSource = (): OrderLineSource & { saves: number } => ({
     saves: 0,
     load: async () => null,
+    loadBySku: async () => null,
     async save() {
       this.saves += 1;
     },
     delete: async () => undefined,
   });
-  const team = (): Team => ({ id: randomUUID(), name: "t", memberCount: 1 });
+  const line = (): OrderLine => ({
+    orderId: randomUUID(),
+    lineNo: 1,
+    sku: "s-1",
+    quantity: 2,
+    unitPrice: 9.5,
+    updatedAt: new Date("2024-01-02T03:04:05.000Z"),
+  });
+  const keyOf = ({ orderId, lineNo }: OrderLine) => ({ orderId, lineNo });
 
   it("saves issued in the same tick are ONE script call; every value is cached as a lone save would cache it", async () => {
-    const source = teamSource();
-    const teams = Array.from({ length: 8 }, team);
-    const repo = new Repository<Team, TeamKey, TeamSource>(teamWriteThrough, { redis, source, keyPrefix: prefix });
-    await repo.save(team()); // loads the script
+    const source = lineSource();
+    const lines = Array.from({ length: 8 }, line);
+    const repo = new OrderLineRepository({ redis, source, keyPrefix: prefix });
+    await repo.save(line()); // loads the script
     const before = await commandStats(admin);
-    await Promise.all(teams.map((t) => repo.save(t)));
+    await Promise.all(lines.map((l) => repo.save(l)));
     const delta = diffStats(before, await commandStats(admin));
     expect(delta.evalsha).toBe(1);
     expect(source.saves).toBe(9);
     const commands = recordCommands(redis);
-    expect(await Promise.all(teams.map((t) => repo.get(t.id)))).toEqual(teams);
+    expect(await Promise.all(lines.map((l) => repo.get(keyOf(l))))).toEqual(lines);
     expect(commands.names).toEqual(["mget"]);
   });
 
@@ -229,27 +259,27 @@ describe("write batching (write-through puts)", () => {
     expect(chunkSize(MIN_CHUNK + 1, MAX_SCRIPT_BATCH)).toBe(MIN_CHUNK);
     expect(chunkSize(64, MAX_SCRIPT_BATCH)).toBe(Math.max(MIN_CHUNK, 64 / SPLIT));
     expect(chunkSize(100_000, MAX_SCRIPT_BATCH)).toBe(MAX_SCRIPT_BATCH);
-    const source = teamSource();
-    const repo = new Repository<Team, TeamKey, TeamSource>(teamWriteThrough, { redis, source, keyPrefix: prefix });
-    await repo.save(team()); // loads the scripts
-    await Promise.all([team(), team()].map((t) => repo.save(t)));
-    const teams = Array.from({ length: 40 }, team);
+    const source = lineSource();
+    const repo = new OrderLineRepository({ redis, source, keyPrefix: prefix });
+    await repo.save(line()); // loads the scripts
+    await Promise.all([line(), line()].map((l) => repo.save(l)));
+    const lines = Array.from({ length: 40 }, line);
     const before = await commandStats(admin);
-    await Promise.all(teams.map((t) => repo.save(t)));
+    await Promise.all(lines.map((l) => repo.save(l)));
     expect(diffStats(before, await commandStats(admin)).evalsha).toBe(Math.ceil(40 / chunkSize(40, MAX_SCRIPT_BATCH)));
-    expect(await Promise.all(teams.map((t) => repo.get(t.id)))).toEqual(teams);
+    expect(await Promise.all(lines.map((l) => repo.get(keyOf(l))))).toEqual(lines);
   });
 
   it("a lone save is the single put script, as before", async () => {
-    const source = teamSource();
-    const repo = new Repository<Team, TeamKey, TeamSource>(teamWriteThrough, { redis, source, keyPrefix: prefix });
-    await repo.save(team()); // loads the script
-    const one = team();
+    const source = lineSource();
+    const repo = new OrderLineRepository({ redis, source, keyPrefix: prefix });
+    await repo.save(line()); // loads the script
+    const one = line();
     const commands = recordCommands(redis);
     await repo.save(one);
     expect(commands.names).toEqual(["evalsha"]);
     commands.reset();
-    expect(await repo.get(one.id)).toEqual(one);
+    expect(await repo.get(keyOf(one))).toEqual(one);
     expect(commands.names).toEqual(["get"]);
   });
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CachegenError, defineEntity, z } from "cachegen/runtime";
 import { Codec } from "../../src/runtime/codec.js";
-import { buildEnvelope, parseEnvelope } from "../../src/runtime/envelope.js";
 import { buildPlan, decodeStored, encodeStored } from "../../src/runtime/stored-form.js";
 import { metricEntity } from "./fixtures/metric.js";
 import { userEntity, UserRepository } from "./fixtures/user.js";
@@ -39,7 +38,9 @@ describe("stored form", () => {
   });
 
   it("refuses what it cannot store, and dateFields that name no date", () => {
-    expect(() => buildPlan("T", z.object({ a: z.union([z.date(), z.string()]) }))).toThrow(/unions containing Date or bigint/);
+    expect(() => buildPlan("T", z.object({ a: z.union([z.date(), z.string()]) }))).toThrow(
+      /unions containing Date or bigint/,
+    );
     expect(() => buildPlan("T", z.object({ a: z.map(z.string(), z.string()) }))).toThrow(/zod type "map"/);
     expect(() => buildPlan("T", z.object({ a: z.date() }), ["b"])).toThrow(/dateFields entry "b"/);
   });
@@ -56,15 +57,27 @@ describe("stored form", () => {
     const metric = { name: "m", total: 2n ** 64n, at: new Date(5), samples: [], day: new Date("2000-01-01T00:00:00Z") };
     const bytes = msgpack.encode(metric, "m", 99);
     expect(bytes.ok).toBe(true);
-    expect(msgpack.decode((bytes as { stored: Buffer }).stored, "m")).toEqual({ kind: "value", entity: metric, freshUntil: 99, version: "" });
+    expect(msgpack.decode((bytes as { stored: Buffer }).stored, "m")).toEqual({
+      kind: "value",
+      entity: metric,
+      freshUntil: 99,
+      version: "",
+    });
   });
 
   it("maxValueBytes counts UTF-8 bytes, not string length", () => {
     const user = makeUser({ name: "€".repeat(400) }); // 400 characters, 1200 bytes
-    const size = Buffer.byteLength((new Codec(userEntity, codecOptions).encode(user, "k", 1) as { stored: string }).stored);
+    const size = Buffer.byteLength(
+      (new Codec(userEntity, codecOptions).encode(user, "k", 1) as { stored: string }).stored,
+    );
     const limited = new Codec(userEntity, { ...codecOptions, maxValueBytes: size - 1 });
-    expect(limited.encode(user, "k", 1)).toMatchObject({ ok: false, reason: `is larger than maxValueBytes (${size} > ${size - 1})` });
-    expect(new Codec(userEntity, { ...codecOptions, maxValueBytes: size }).encode(user, "k", 1)).toMatchObject({ ok: true });
+    expect(limited.encode(user, "k", 1)).toMatchObject({
+      ok: false,
+      reason: `is larger than maxValueBytes (${size} > ${size - 1})`,
+    });
+    expect(new Codec(userEntity, { ...codecOptions, maxValueBytes: size }).encode(user, "k", 1)).toMatchObject({
+      ok: true,
+    });
   });
 
   it("does not cache a source value that fails the schema", () => {
@@ -74,36 +87,38 @@ describe("stored form", () => {
   });
 });
 
-describe("envelope", () => {
-  it("parses <kind>|<freshUntil>|<version>|<payload> and rejects anything else", () => {
-    expect(parseEnvelope(buildEnvelope("v", 123, "456", Buffer.from("{}")))).toMatchObject({ kind: "v", freshUntil: 123, version: "456" });
-    expect(parseEnvelope(buildEnvelope("n", 5, ""))).toMatchObject({ kind: "n", freshUntil: 5, version: "" });
-    for (const bad of ["", "v", "v|", "v|1|", "x|1||{}", "v|a||{}", "v|1|x|{}", "vv|1||{}", `v|${"1".repeat(100)}||{}`]) {
-      expect(parseEnvelope(Buffer.from(bad)), bad).toBeUndefined();
-    }
-  });
-});
-
 describe("encryption", () => {
   const redis = new Redis({ lazyConnect: true });
 
   it("missing or malformed keys are a clear error at construction", () => {
     const source = new UserStore();
     expect(() => new UserRepository({ redis, source })).toThrow(CachegenError);
-    expect(() => new UserRepository({ redis, source })).toThrow(/User has encrypted fields \(ssn\): pass encryptionKeys/);
-    expect(() => new UserRepository({ redis, source, encryptionKeys: { current: "a", keys: { a: new Uint8Array(16) } } })).toThrow(/must be 32 bytes/);
-    expect(() => new UserRepository({ redis, source, encryptionKeys: { current: "b", keys: { a: new Uint8Array(32) } } })).toThrow(/"b" is not among/);
+    expect(() => new UserRepository({ redis, source })).toThrow(
+      /User has encrypted fields \(ssn\): pass encryptionKeys/,
+    );
+    expect(
+      () => new UserRepository({ redis, source, encryptionKeys: { current: "a", keys: { a: new Uint8Array(16) } } }),
+    ).toThrow(/must be 32 bytes/);
+    expect(
+      () => new UserRepository({ redis, source, encryptionKeys: { current: "b", keys: { a: new Uint8Array(32) } } }),
+    ).toThrow(/"b" is not among/);
   });
 
   it("keys rotate: values written under an old key still decrypt while it is listed", () => {
     const user = makeUser();
-    const old = new Codec(userEntity, { encryptionKeys: { current: "k1", keys: { k1: encryptionKeys.keys.k1 } }, maxValueBytes: 1 << 20 });
+    const old = new Codec(userEntity, {
+      encryptionKeys: { current: "k1", keys: { k1: encryptionKeys.keys.k1 } },
+      maxValueBytes: 1 << 20,
+    });
     const encoded = old.encode(user, "id", Date.now() + 1000) as { stored: string };
     const written = { bytes: Buffer.from(encoded.stored) };
     expect(encoded.stored).toContain("enc:v1:k1:");
     const rotated = new Codec(userEntity, codecOptions); // current k2, k1 still listed
     expect(rotated.decode(written.bytes, "id")).toMatchObject({ kind: "value", entity: user });
-    const retired = new Codec(userEntity, { encryptionKeys: { current: "k2", keys: { k2: encryptionKeys.keys.k2 } }, maxValueBytes: 1 << 20 });
+    const retired = new Codec(userEntity, {
+      encryptionKeys: { current: "k2", keys: { k2: encryptionKeys.keys.k2 } },
+      maxValueBytes: 1 << 20,
+    });
     expect(retired.decode(written.bytes, "id")).toMatchObject({ kind: "invalid" });
   });
 

@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import { Node, Project, SyntaxKind, type CallExpression } from "ts-morph";
 import { describe, expect, it } from "vitest";
 import { runtimeCommands, type RuntimeFeature } from "../../src/runtime/commands.js";
-import type { Script } from "../../src/runtime/scripts.js";
+import type { Script } from "../../src/runtime/scripts/define-script.js";
 
 const packageRoot = fileURLToPath(new URL("../..", import.meta.url));
 const runtimeFolder = join(packageRoot, "src", "runtime");
@@ -20,7 +20,20 @@ const sentByIoredis = new Set(["INFO", "CLUSTER|SLOTS", "CLUSTER|INFO"]);
  * Commands whose subcommands ACL rules name one by one (`+xgroup|create`): the runtime's list names
  * the subcommands it sends, so the rule grants no others (XGROUP DESTROY, CONFIG SET, ...).
  */
-const containerCommands = new Set(["ACL", "CLIENT", "CLUSTER", "COMMAND", "CONFIG", "FUNCTION", "MEMORY", "OBJECT", "PUBSUB", "SCRIPT", "XGROUP", "XINFO"]);
+const containerCommands = new Set([
+  "ACL",
+  "CLIENT",
+  "CLUSTER",
+  "COMMAND",
+  "CONFIG",
+  "FUNCTION",
+  "MEMORY",
+  "OBJECT",
+  "PUBSUB",
+  "SCRIPT",
+  "XGROUP",
+  "XINFO",
+]);
 
 const redisCommandNames = (() => {
   const client = new Redis({ lazyConnect: true });
@@ -41,12 +54,16 @@ interface Found {
  * `CommandClient`); `call`/`callBuffer` name the command in their first argument.
  */
 function clientCalls(): Found[] {
-  const project = new Project({ tsConfigFilePath: join(packageRoot, "tsconfig.json"), skipAddingFilesFromTsConfig: true });
+  const project = new Project({
+    tsConfigFilePath: join(packageRoot, "tsconfig.json"),
+    skipAddingFilesFromTsConfig: true,
+  });
   const found: Found[] = [];
   for (const sourceFile of project.addSourceFilesAtPaths(runtimeFiles)) {
     for (const call of sourceFile.getDescendantsOfKind(SyntaxKind.CallExpression)) {
       const command = commandOfCall(call);
-      if (command !== undefined) found.push({ command, at: `${relative(packageRoot, sourceFile.getFilePath())}:${call.getStartLineNumber()}` });
+      if (command !== undefined)
+        found.push({ command, at: `${relative(packageRoot, sourceFile.getFilePath())}:${call.getStartLineNumber()}` });
     }
   }
   return found;
@@ -59,10 +76,14 @@ function commandOfCall(call: CallExpression): string | undefined {
   if (!declarations.some(isClientMethod)) return undefined;
   const method = callee.getName();
   if (method === "call" || method === "callBuffer") {
-    const [first, second] = call.getArguments().map((argument) => (Node.isStringLiteral(argument) ? argument.getLiteralValue() : undefined));
+    const [first, second] = call
+      .getArguments()
+      .map((argument) => (Node.isStringLiteral(argument) ? argument.getLiteralValue() : undefined));
     const command = first?.toUpperCase();
     if (command === undefined || (containerCommands.has(command) && second === undefined)) {
-      throw new Error(`${call.getSourceFile().getBaseName()}:${call.getStartLineNumber()}: ${method}() must name its command (and subcommand) as string literals, so the command list can be checked`);
+      throw new Error(
+        `${call.getSourceFile().getBaseName()}:${call.getStartLineNumber()}: ${method}() must name its command (and subcommand) as string literals, so the command list can be checked`,
+      );
     }
     return containerCommands.has(command) ? `${command}|${second!.toUpperCase()}` : command;
   }
@@ -98,10 +119,14 @@ function luaCallsInSource(): Found[] {
   const project = new Project({ skipAddingFilesFromTsConfig: true });
   return project.addSourceFilesAtPaths(runtimeFiles).flatMap((sourceFile) => {
     const text = sourceFile.getFullText();
-    const at = (index: number) => `${relative(packageRoot, sourceFile.getFilePath())}:${sourceFile.getLineAndColumnAtPos(index).line}`;
+    const at = (index: number) =>
+      `${relative(packageRoot, sourceFile.getFilePath())}:${sourceFile.getLineAndColumnAtPos(index).line}`;
     return [
       ...[...text.matchAll(LUA_CALL)].map((match) => ({ command: luaCommand(match), at: at(match.index) })),
-      ...[...text.matchAll(LUA_DYNAMIC_CALL)].map((match) => ({ command: "? (name the command as a literal)", at: at(match.index) })),
+      ...[...text.matchAll(LUA_DYNAMIC_CALL)].map((match) => ({
+        command: "? (name the command as a literal)",
+        at: at(match.index),
+      })),
     ];
   });
 }
@@ -125,18 +150,23 @@ function isScript(value: unknown): value is Script {
 }
 
 const features = Object.entries(runtimeCommands) as [RuntimeFeature, (typeof runtimeCommands)[RuntimeFeature]][];
-const listed = new Set(features.flatMap(([, feature]) => [...feature.direct, ...Object.values(feature.inScripts).flat()]));
+const listed = new Set(
+  features.flatMap(([, feature]) => [...feature.direct, ...Object.values(feature.inScripts).flat()]),
+);
 
 describe("src/runtime/commands.ts lists exactly the commands the runtime sends", () => {
   const sent = [...clientCalls(), ...luaCallsInSource()];
 
   it("finds the runtime's Redis calls at all (the scan itself works)", () => {
     const commands = new Set(sent.map((found) => found.command));
-    for (const command of ["GET", "MGET", "EVALSHA", "EVAL", "PUBLISH", "SUBSCRIBE", "SET", "DEL"]) expect(commands).toContain(command);
+    for (const command of ["GET", "MGET", "EVALSHA", "EVAL", "PUBLISH", "SUBSCRIBE", "SET", "DEL"])
+      expect(commands).toContain(command);
   });
 
   it("lists every command runtime code sends (add the missing ones to src/runtime/commands.ts)", () => {
-    const missing = sent.filter((found) => !listed.has(found.command as never)).map((found) => `${found.command} (${found.at})`);
+    const missing = sent
+      .filter((found) => !listed.has(found.command as never))
+      .map((found) => `${found.command} (${found.at})`);
     expect(missing).toEqual([]);
   });
 
@@ -159,7 +189,9 @@ describe("src/runtime/commands.ts lists exactly the commands the runtime sends",
     const names = scripts.map((s) => s.name);
     expect([...listedPerScript.keys()].filter((name) => !names.includes(name))).toEqual([]);
     for (const s of scripts) {
-      expect([...(listedPerScript.get(s.name) ?? [])].sort(), `script ${s.name}`).toEqual([...new Set(luaCommands(s.source))].sort());
+      expect([...(listedPerScript.get(s.name) ?? [])].sort(), `script ${s.name}`).toEqual(
+        [...new Set(luaCommands(s.source))].sort(),
+      );
     }
   });
 

@@ -37,8 +37,18 @@ describe("ioredis 6 compatibility", () => {
     await repo.invalidate(other.id);
     expect(await repo.refresh(other.id)).toEqual(other);
 
-    const metric: Metric = { name: "m", total: 5n, at: new Date(1), samples: [{ at: new Date(2), value: 3, big: 4n }], day: new Date(0) };
-    const metrics = new MetricRepository({ redis, keyPrefix: prefix, source: { load: async () => structuredClone(metric) } });
+    const metric: Metric = {
+      name: "m",
+      total: 5n,
+      at: new Date(1),
+      samples: [{ at: new Date(2), value: 3, big: 4n }],
+      day: new Date(0),
+    };
+    const metrics = new MetricRepository({
+      redis,
+      keyPrefix: prefix,
+      source: { load: async () => structuredClone(metric) },
+    });
     expect(await metrics.get("m")).toEqual(metric);
     expect(await metrics.get("m")).toEqual(metric);
     expect(metrics.stats().hits).toBe(1);

@@ -1,12 +1,57 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { defineEntity, Repository, type CacheEvent, type EntityDefinition, type RedisClient, type RepositoryOptions } from "cachegen/runtime";
+import {
+  defineEntity,
+  Repository,
+  type CacheEvent,
+  type EntityDefinition,
+  type RedisClient,
+  type RepositoryOptions,
+} from "cachegen/runtime";
+import { afterAll, beforeAll } from "vitest";
 import { holdPoint } from "../support/hold.js";
-import { sleep } from "../support/wait.js";
+import { resilientClient, SpawnedRedis } from "../support/redis-server.js";
+import { sleep, until } from "../support/wait.js";
 import { userEntity, type User, type UserKey, type UserSource, type UserTag } from "./fixtures/user.js";
 
 /** The tests' Redis: the port of REDIS_URL, which test/global-setup.ts points at one that answers. */
 export const REDIS_PORT = Number(new URL(process.env.REDIS_URL ?? "redis://127.0.0.1:6379").port || 6379);
+
+/**
+ * A redis-server of the test file's own, started before its tests and stopped after, with an
+ * `admin` connection; `client()` opens a resilient connection to it (wait for it with `ready`).
+ */
+export function ownRedisServer(): {
+  readonly server: SpawnedRedis;
+  readonly admin: Redis;
+  client(options?: Record<string, unknown>): Redis;
+} {
+  let server: SpawnedRedis | undefined;
+  let admin: Redis | undefined;
+  beforeAll(async () => {
+    server = await SpawnedRedis.start();
+    admin = resilientClient(server.port);
+    await ready(admin);
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await server?.stop();
+  });
+  return {
+    get server() {
+      return server!;
+    },
+    get admin() {
+      return admin!;
+    },
+    client: (options = {}) => resilientClient(server!.port, options),
+  };
+}
+
+/** Resolves once the client is ready (5 s at most). */
+export async function ready(redis: Redis): Promise<void> {
+  await until(() => redis.status === "ready", 5000);
+}
 
 export function uniquePrefix(label = "t"): string {
   return `cgtest:${label}:${randomBytes(4).toString("hex")}:`;
@@ -18,12 +63,13 @@ export async function connect(port = REDIS_PORT, options: Record<string, unknown
   return redis;
 }
 
-
 /** Records the command names a client sends (instrumentation of the real client, not a mock). */
 export function recordCommands(client: RedisClient): { names: string[]; args: unknown[][]; reset(): void } {
   const names: string[] = [];
   const args: unknown[][] = [];
-  const target = client as unknown as { sendCommand(cmd: { name: string; args: unknown[] }, ...rest: unknown[]): unknown };
+  const target = client as unknown as {
+    sendCommand(cmd: { name: string; args: unknown[] }, ...rest: unknown[]): unknown;
+  };
   const original = target.sendCommand.bind(target);
   target.sendCommand = (cmd, ...rest) => {
     names.push(cmd.name.toLowerCase());
@@ -40,7 +86,11 @@ export function recordCommands(client: RedisClient): { names: string[]; args: un
   };
 }
 
-export function collectEvents(): { events: CacheEvent[]; onEvent: (e: CacheEvent) => void; of(type: CacheEvent["type"]): CacheEvent[] } {
+export function collectEvents(): {
+  events: CacheEvent[];
+  onEvent: (e: CacheEvent) => void;
+  of(type: CacheEvent["type"]): CacheEvent[];
+} {
   const events: CacheEvent[] = [];
   return { events, onEvent: (e) => void events.push(e), of: (type) => events.filter((e) => e.type === type) };
 }

@@ -1,7 +1,16 @@
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix } from "cachegen/runtime";
-import { connect, encryptionKeys, makeUser, recordCommands, uniquePrefix, UserRepo, userVariant, UserStore } from "./helpers.js";
+import {
+  connect,
+  encryptionKeys,
+  makeUser,
+  recordCommands,
+  uniquePrefix,
+  UserRepo,
+  userVariant,
+  UserStore,
+} from "./helpers.js";
 import { until } from "../support/wait.js";
 
 let a: Redis;

@@ -1,11 +1,19 @@
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll } from "vitest";
 import {
   defineEntity,
+  deleteByPrefix,
   WriteBehindRepository,
   type EntityDefinition,
+  type RedisClient,
   type RepositoryOptions,
   type WriteBehindSource,
+  type WriteBehindWorker,
 } from "cachegen/runtime";
 import { userEntity, type User, type UserKey, type UserTag } from "../runtime/fixtures/user.js";
+import { KeySpace } from "../../src/runtime/key-space.js";
+import { collectEvents, connect, encryptionKeys, uniquePrefix } from "../runtime/helpers.js";
 import { holdPoint } from "../support/hold.js";
 
 /** The test User (index byEmail, tag team, invalidates Team, versionField updatedAt) as a write-behind entity. */
@@ -20,7 +28,10 @@ export interface WriteBehindUserSource extends WriteBehindSource<User, UserKey> 
 }
 
 export class WriteBehindUserRepository extends WriteBehindRepository<User, UserKey, WriteBehindUserSource, UserTag> {
-  constructor(options: RepositoryOptions<WriteBehindUserSource>, definition: EntityDefinition<User, UserKey> = writeBehindUser) {
+  constructor(
+    options: RepositoryOptions<WriteBehindUserSource>,
+    definition: EntityDefinition<User, UserKey> = writeBehindUser,
+  ) {
     super(definition, options);
   }
 
@@ -103,3 +114,55 @@ export class UserTable implements WriteBehindUserSource {
     apply();
   }
 }
+
+/**
+ * A test file's connection, and `setup()`: a repository under a prefix of its own (so its own
+ * queue) over a fresh table, whose `start()` starts a worker with short polls. Workers stop and
+ * keys are deleted after the file's tests.
+ */
+export function writeBehindSuite(label: string) {
+  let redis: Redis | undefined;
+  const prefix = uniquePrefix(label);
+  const workers: WriteBehindWorker[] = [];
+  beforeAll(async () => {
+    redis = await connect();
+  });
+  afterAll(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.stop()));
+    await deleteByPrefix(redis!, prefix);
+    await redis!.quit();
+  });
+  const setup = (client: RedisClient = redis!) => {
+    const table = new UserTable();
+    const events = collectEvents();
+    const keyPrefix = `${prefix}${randomUUID()}:`;
+    const repo = new WriteBehindUserRepository({
+      redis: client,
+      source: table,
+      keyPrefix,
+      encryptionKeys,
+      onEvent: events.onEvent,
+    });
+    const start = (options = {}) => {
+      const worker = repo.startWorker({ pollMs: 50, retryBaseMs: 20, ...options });
+      workers.push(worker);
+      return worker;
+    };
+    /** The repository's key layout, for keys its API does not name (index entries). */
+    const keys = new KeySpace(writeBehindUser, keyPrefix);
+    return { table, repo, events, start, keyPrefix, keys };
+  };
+  return {
+    get redis(): Redis {
+      return redis!;
+    },
+    setup,
+  };
+}
+
+/** `user` changed by `changes`, its version `ms` later. */
+export const later = (user: User, ms: number, changes: Partial<User> = {}): User => ({
+  ...user,
+  ...changes,
+  updatedAt: new Date(user.updatedAt.getTime() + ms),
+});

@@ -1,9 +1,14 @@
-import { Redis } from "ioredis";
+import { type Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defineEntity, Repository } from "cachegen/runtime";
 import { createShopDatabase, type ShopDatabase } from "../../examples/shop/database.js";
 import { createShopSources } from "../../examples/shop/sources.js";
-import { StockLevelRepository, stockLevelEntity, type StockLevel, type StockLevelKey } from "../../generated/stock-level.js";
+import {
+  StockLevelRepository,
+  stockLevelEntity,
+  type StockLevel,
+  type StockLevelKey,
+} from "../../generated/stock-level.js";
 import { collectEvents } from "../runtime/helpers.js";
 import { resilientClient, SpawnedRedis } from "../support/redis-server.js";
 import { until } from "../support/wait.js";
@@ -52,7 +57,10 @@ async function downWithSnapshot(whileDown: () => Promise<void>): Promise<void> {
   await until(() => admin.status === "ready", 5_000);
 }
 
-async function cachedRevision(key: StockLevelKey, repo: { keyOf(key: StockLevelKey): string }): Promise<number | undefined> {
+async function cachedRevision(
+  key: StockLevelKey,
+  repo: { keyOf(key: StockLevelKey): string },
+): Promise<number | undefined> {
   const raw = await admin.get(repo.keyOf(key));
   return raw === null ? undefined : Number(/"revision":(\d+)/.exec(raw)?.[1]);
 }
@@ -62,7 +70,12 @@ describe("write-through: a cache write that fails after the source write", () =>
     const redis = client();
     await until(() => redis.status === "ready", 5_000);
     const events = collectEvents();
-    const repo = new StockLevelRepository({ redis, source: createShopSources(db.pool).stockLevel, keyPrefix: "wt-down:", onEvent: events.onEvent });
+    const repo = new StockLevelRepository({
+      redis,
+      source: createShopSources(db.pool).stockLevel,
+      keyPrefix: "wt-down:",
+      onEvent: events.onEvent,
+    });
     const key = { warehouseId: "LON-1", sku: "RETRY" };
     await repo.save(stock(key.sku, 1));
     expect(await cachedRevision(key, repo)).toBe(1);
@@ -75,7 +88,9 @@ describe("write-through: a cache write that fails after the source write", () =>
     });
     const back = Date.now();
     await until(async () => (await cachedRevision(key, repo)) !== 1, 5_000);
-    console.log(`[write-through, Redis down] the snapshot brought revision 1 back; the queued invalidation dropped it ${Date.now() - back} ms after Redis was back`);
+    console.log(
+      `[write-through, Redis down] the snapshot brought revision 1 back; the queued invalidation dropped it ${Date.now() - back} ms after Redis was back`,
+    );
     expect(await repo.get(key)).toEqual(stock(key.sku, 2));
     await repo.close();
   });
@@ -98,13 +113,19 @@ describe("write-through: a cache write that fails after the source write", () =>
     await until(() => readerClient.status === "ready", 5_000);
     const reader = new Repository(shortLived, { redis: readerClient, source, keyPrefix: "wt-gone:" });
     const served: number[] = [];
-    await until(async () => {
-      const value = await reader.get(key);
-      served.push(value?.revision ?? 0);
-      return value?.revision === 2;
-    }, 5_000, 20);
+    await until(
+      async () => {
+        const value = await reader.get(key);
+        served.push(value?.revision ?? 0);
+        return value?.revision === 2;
+      },
+      5_000,
+      20,
+    );
     const staleUntil = Date.now() - cachedAt;
-    console.log(`[write-through, writer gone] stale revision 1 served ${served.filter((r) => r === 1).length} times, until ${staleUntil} ms after it was cached (TTL ${shortLived.ttlMs} ms)`);
+    console.log(
+      `[write-through, writer gone] stale revision 1 served ${served.filter((r) => r === 1).length} times, until ${staleUntil} ms after it was cached (TTL ${shortLived.ttlMs} ms)`,
+    );
     expect(served[0]).toBe(1); // honestly stale at first: nobody was left to invalidate it
     expect(staleUntil).toBeLessThanOrEqual(shortLived.ttlMs + 200);
   });

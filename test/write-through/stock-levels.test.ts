@@ -1,10 +1,22 @@
 import type { Redis } from "ioredis";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defineEntity, deleteByPrefix, Repository, type EntityDefinition, type RedisClient, type RepositoryOptions } from "cachegen/runtime";
+import {
+  defineEntity,
+  deleteByPrefix,
+  Repository,
+  type EntityDefinition,
+  type RedisClient,
+  type RepositoryOptions,
+} from "cachegen/runtime";
 import { createShopDatabase, sqlDate, type ShopDatabase } from "../../examples/shop/database.js";
 import { createShopSources } from "../../examples/shop/sources.js";
-import { stockLevelEntity, type StockLevel, type StockLevelKey, type StockLevelSource } from "../../generated/stock-level.js";
+import {
+  stockLevelEntity,
+  type StockLevel,
+  type StockLevelKey,
+  type StockLevelSource,
+} from "../../generated/stock-level.js";
 import { connect, uniquePrefix } from "../runtime/helpers.js";
 import { sleep } from "../support/wait.js";
 
@@ -54,7 +66,10 @@ function unfencedSource(pool: pg.Pool): StockLevelSource {
 
 type StockRepository = Repository<StockLevel, StockLevelKey, StockLevelSource>;
 
-function repository(definition: EntityDefinition<StockLevel, StockLevelKey>, options: RepositoryOptions<StockLevelSource>): StockRepository {
+function repository(
+  definition: EntityDefinition<StockLevel, StockLevelKey>,
+  options: RepositoryOptions<StockLevelSource>,
+): StockRepository {
   return new Repository(definition, options);
 }
 
@@ -113,7 +128,9 @@ async function race(definition: EntityDefinition<StockLevel, StockLevelKey>, com
 describe("write-through against PostgreSQL: concurrent writers never leave an older value cached", () => {
   it("with versionField (SQL fence on revision): 4 writers x 1000 random updates over 20 keys end with every cached value equal to its row", async () => {
     const figures = await race(stockLevelEntity, createShopSources(db.pool).stockLevel);
-    console.log(`[write-through, versionField] ${figures.updates} updates by 4 writers over 20 keys in ${figures.elapsedMs} ms; at 10 pauses, cached entries checked: ${figures.cached}/${figures.checked}; divergent from their row: ${figures.divergent}`);
+    console.log(
+      `[write-through, versionField] ${figures.updates} updates by 4 writers over 20 keys in ${figures.elapsedMs} ms; at 10 pauses, cached entries checked: ${figures.cached}/${figures.checked}; divergent from their row: ${figures.divergent}`,
+    );
     expect(figures.updates).toBe(4_000);
     expect(figures.cached).toBeGreaterThan(0);
     expect(figures.divergent).toBe(0);
@@ -123,13 +140,19 @@ describe("write-through against PostgreSQL: concurrent writers never leave an ol
     const { versionField: _dropped, ...withoutVersion } = stockLevelEntity;
     const unversioned = defineEntity<StockLevel, StockLevelKey>(withoutVersion);
     const figures = await race(unversioned, unfencedSource(db.pool));
-    console.log(`[write-through, no versionField] ${figures.updates} updates by 4 writers over 20 keys in ${figures.elapsedMs} ms; at 10 pauses, cached entries checked: ${figures.cached}/${figures.checked}; divergent from their row: ${figures.divergent}`);
+    console.log(
+      `[write-through, no versionField] ${figures.updates} updates by 4 writers over 20 keys in ${figures.elapsedMs} ms; at 10 pauses, cached entries checked: ${figures.cached}/${figures.checked}; divergent from their row: ${figures.divergent}`,
+    );
     expect(figures.updates).toBe(4_000);
     expect(figures.divergent).toBe(0);
   }, 60_000);
 
   it("a failing source write caches nothing, and the error reaches the caller", async () => {
-    const repo = repository(stockLevelEntity, { redis, source: createShopSources(db.pool).stockLevel, keyPrefix: `${prefix}fail:` });
+    const repo = repository(stockLevelEntity, {
+      redis,
+      source: createShopSources(db.pool).stockLevel,
+      keyPrefix: `${prefix}fail:`,
+    });
     const key = { warehouseId: "FAIL", sku: "SKU-1" };
     const good = stock(key, 1);
     await repo.save(good);

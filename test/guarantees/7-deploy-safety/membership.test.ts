@@ -49,7 +49,11 @@ const repositories: MemberRepository[] = [];
 let generations = 0;
 
 async function generateMember(schema: string): Promise<GeneratedMember> {
-  const result = await generate({ files: [{ path: "schemas/member.yaml", text: schema }], keyPrefix: "app", tests: false });
+  const result = await generate({
+    files: [{ path: "schemas/member.yaml", text: schema }],
+    keyPrefix: "app",
+    tests: false,
+  });
   expect(result.diagnostics).toEqual([]);
   const dir = join(outDir, `generation-${++generations}`);
   mkdirSync(dir);
@@ -102,7 +106,10 @@ describe("guarantee 7 (deploy safety): a change of what an entry belongs to", ()
     const reordered = `${MEMBER_V1}indexes:\n  byTeam: { fields: [teamId, name] }\n  byName: { fields: [name] }\n`;
     const plain = await namespaceOf(MEMBER_V1);
 
-    expect(new Set([plain, tagged, await namespaceOf(indexed), await namespaceOf(WITH_TEAM_TAG.replace("team:", "squad:"))]).size).toBe(4);
+    expect(
+      new Set([plain, tagged, await namespaceOf(indexed), await namespaceOf(WITH_TEAM_TAG.replace("team:", "squad:"))])
+        .size,
+    ).toBe(4);
     expect(await namespaceOf(indexed.replace("[teamId, name]", "[teamId]"))).not.toBe(await namespaceOf(indexed));
     expect(await namespaceOf(reordered)).toBe(await namespaceOf(indexed));
     expect(await namespaceOf(`${MEMBER_V1}tags: ["team:{teamId}", "name:{name}"]\n`)).toBe(

@@ -1,5 +1,5 @@
 import { defineEntity, type CacheStats, type EntityDefinition } from "cachegen/runtime";
-import { teamEntity, type Team, type TeamKey } from "../../runtime/fixtures/team.js";
+import { teamEntity, type Team, type TeamKey } from "../../fixtures/valid/full-featured-read-through/expected/team.js";
 
 /** The program the stampede and stale-while-revalidate tests run in each child process. */
 export const teamReaderProgram = "test/guarantees/children/team-reader.ts";
@@ -34,12 +34,15 @@ export type FromReader =
   | { type: "done"; stats: CacheStats; names: string[]; slowestGetMs: number; finishedAt: number };
 
 /** The Team entity with the TTLs a test asks for; no jitter, so freshness is exact. */
-export function teamDefinition(input: Pick<TeamReaderInput, "ttlMs" | "staleWhileRevalidateMs">): EntityDefinition<Team, TeamKey> {
-  const swr = input.staleWhileRevalidateMs === undefined ? {} : { staleWhileRevalidateMs: input.staleWhileRevalidateMs };
+export function teamDefinition(
+  input: Pick<TeamReaderInput, "ttlMs" | "staleWhileRevalidateMs">,
+): EntityDefinition<Team, TeamKey> {
+  const swr =
+    input.staleWhileRevalidateMs === undefined ? {} : { staleWhileRevalidateMs: input.staleWhileRevalidateMs };
   return defineEntity<Team, TeamKey>({ ...teamEntity, ttlMs: input.ttlMs, jitter: 0, ...swr });
 }
 
 /** What the source holds after its n-th load: the name tells which load a cached value came from. */
 export function loadedTeam(id: string, load: number): Team {
-  return { id, name: `load ${load}`, memberCount: load };
+  return { id, name: `load ${load}` };
 }

@@ -3,7 +3,7 @@
 import { performance } from "node:perf_hooks";
 import { Redis } from "ioredis";
 import { Repository } from "cachegen/runtime";
-import type { Team, TeamKey, TeamSource } from "../../runtime/fixtures/team.js";
+import type { Team, TeamKey, TeamSource } from "../../fixtures/valid/full-featured-read-through/expected/team.js";
 import { childInput, exitWithParent, tell, whenTold } from "../../support/child-side.js";
 import { sleep } from "../../support/wait.js";
 import { loadedTeam, teamDefinition, type FromReader, type TeamReaderInput } from "./team-reader-protocol.js";

@@ -22,7 +22,8 @@ export interface AppInput extends ShopProcessInput {
   readonly workerDelayMs: number;
 }
 
-export type FromApp = { type: "ready" } | { type: "acked"; saves: [id: string, revision: number][] } | { type: "saved"; retries: number };
+export type FromApp =
+  { type: "ready" } | { type: "acked"; saves: [id: string, revision: number][] } | { type: "saved"; retries: number };
 
 /** A worker process. `hang`: its source never returns, so it holds what it read until killed. */
 export interface WorkerInput extends ShopProcessInput {

@@ -1,0 +1,274 @@
+import { createHash } from "node:crypto";
+import { GetBatcher, MAX_BATCH, type ReadCallback } from "./batcher.js";
+import type { KeySpace, ResolvedKey } from "./key-space.js";
+import { L1Cache } from "./l1.js";
+import type { GuardResult, RedisGuard } from "./redis-guard.js";
+import { runScript, type ScriptInput, type ScriptReply, type TypedScript } from "./scripts/define-script.js";
+import {
+  ACQUIRE,
+  DELETE_IF_SAME,
+  FILL,
+  INDEX_GET,
+  RELEASE,
+  type LeaseMode,
+  type LeaseOutcome,
+} from "./scripts/read-scripts.js";
+import { ScriptBatcher, unexpected } from "./scripts/script-batcher.js";
+import { ENQUEUE, PENDING_VALUE, QUEUE_OP } from "./scripts/write-behind-scripts.js";
+import { INVALIDATE, INVALIDATE_TAG, MARK_WRITER, PUT } from "./scripts/write-scripts.js";
+import type { StoredValue } from "./stored-value.js";
+
+/** A write-through writer registration lives this long at most (a writer that died leaves no mark behind). */
+const WRITERS_TTL_MS = 60_000;
+/** A tag epoch expires this long after its last bump (far longer than any lease). */
+const EPOCH_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** A value loaded under a lease, ready to fill: `stored` "" deletes the value (not-found, not remembered). */
+export interface FillEntry<TEntity, TKey> {
+  readonly k: ResolvedKey<TKey>;
+  readonly token: string;
+  readonly stored: StoredValue;
+  readonly pttl: number;
+  /** The value, for its index entries and tag sets (undefined for a not-found). */
+  readonly entity: TEntity | undefined;
+}
+
+/**
+ * Every command one repository sends to Redis, named for what it does, over the guard (fail-open:
+ * nothing here rejects; each call answers a GuardResult). Which keys go together in one command or
+ * script call is decided here and in the KeySpace only: today every key of an entity shares one
+ * hash tag, so one call may hold keys of many entries.
+ *
+ * Order: the writes batched per tick (puts, enqueues) are sent before any other script, so
+ * commands reach Redis in the order they were issued, only grouped.
+ */
+export class EntityRedis<TEntity, TKey> {
+  private readonly reads: GetBatcher;
+  private readonly puts: ScriptBatcher<ScriptInput<typeof PUT>, ScriptReply<typeof PUT>>;
+  private readonly enqueues: ScriptBatcher<ScriptInput<typeof ENQUEUE>, ScriptReply<typeof ENQUEUE>>;
+
+  constructor(
+    private readonly guard: RedisGuard,
+    private readonly keys: KeySpace<TEntity, TKey>,
+    private readonly leaseTtlMs: number,
+  ) {
+    this.reads = new GetBatcher(guard);
+    this.puts = new ScriptBatcher(guard, PUT);
+    this.enqueues = new ScriptBatcher(guard, ENQUEUE);
+  }
+
+  // ------------------------------------------------------------------------------------ values
+
+  /** Reads one value in this tick's batch (GET, or MGETs with other reads); answers through `done`. */
+  read(valueKey: string, done: ReadCallback): void {
+    this.reads.read(valueKey, done);
+  }
+
+  /**
+   * Reads values now, in MGETs of their own (a getMany is a batch already; merged with the tick's
+   * other reads, replies grew large enough to slow ioredis' parser). `done` gets each MGET's reply
+   * with the positions of its keys (`count` from `from`); resolves once every reply was handed
+   * over. Takes `valueKeys` over (a single MGET sends the array itself).
+   */
+  readMany(
+    valueKeys: string[],
+    done: (from: number, count: number, reply: GuardResult<(Buffer | null)[]>) => void,
+  ): Promise<unknown> {
+    if (valueKeys.length <= MAX_BATCH)
+      return this.guard.run("mget", (c) => c.mgetBuffer(valueKeys)).then((reply) => done(0, valueKeys.length, reply));
+    const calls: Promise<void>[] = [];
+    for (let from = 0; from < valueKeys.length; from += MAX_BATCH) {
+      const chunk = valueKeys.slice(from, from + MAX_BATCH);
+      calls.push(this.guard.run("mget", (c) => c.mgetBuffer(chunk)).then((reply) => done(from, chunk.length, reply)));
+    }
+    return Promise.all(calls);
+  }
+
+  /** One value, now (a lease waiter's poll). */
+  readOne(valueKey: string): Promise<GuardResult<Buffer | null>> {
+    return this.guard.run("get", (c) => c.getBuffer(valueKey));
+  }
+
+  /** Deletes an invalid value unless it changed since it was read (UNLINK when oversized: not worth hashing). */
+  discardIfUnchanged(valueKey: string, raw: Buffer, oversized: boolean): Promise<GuardResult<unknown>> {
+    if (oversized) return this.guard.run("unlink", (c) => c.call("UNLINK", valueKey));
+    return this.run("delete-invalid", DELETE_IF_SAME, {
+      value: valueKey,
+      sha: createHash("sha1").update(raw).digest("hex"),
+    });
+  }
+
+  // ------------------------------------------------------------------------------------ leases
+
+  /** Asks for the leases of `ks` under `tokens` (one per key). */
+  acquire(
+    ks: readonly ResolvedKey<TKey>[],
+    tokens: readonly string[],
+    mode: LeaseMode,
+  ): Promise<GuardResult<LeaseOutcome[]>> {
+    const entries = ks.map((k, i) => ({ value: k.valueKey, lease: k.leaseKey, token: tokens[i]! }));
+    return this.run("acquire", ACQUIRE, { epoch: this.keys.epochKey, leaseTtlMs: this.leaseTtlMs, mode, entries });
+  }
+
+  /** Writes values loaded under leases; answers per entry whether its lease still held (else nothing was written). */
+  fill(entries: readonly FillEntry<TEntity, TKey>[]): Promise<GuardResult<boolean[]>> {
+    return this.run("fill", FILL, {
+      epoch: this.keys.epochKey,
+      entries: entries.map(({ k, token, stored, pttl, entity }) => ({
+        value: k.valueKey,
+        lease: k.leaseKey,
+        indexes: entity === undefined ? [] : this.keys.indexKeysOfEntity(entity),
+        tags: entity === undefined ? [] : this.keys.tagKeysOfEntity(entity),
+        token,
+        payload: stored,
+        pttl,
+        pointer: entity === undefined ? "" : k.enc,
+      })),
+    });
+  }
+
+  /** Gives up a lease this token still holds. */
+  release(k: ResolvedKey<TKey>, token: string): Promise<GuardResult<boolean>> {
+    return this.run("release", RELEASE, { lease: k.leaseKey, token });
+  }
+
+  // ------------------------------------------------------------------------------------ indexes
+
+  /** An index entry and the value it points to (null: no entry). */
+  readIndex(
+    indexKey: string,
+  ): Promise<GuardResult<{ readonly pointer: string; readonly stored: Buffer | undefined } | null>> {
+    return this.run("index-get", INDEX_GET, { index: indexKey, valuePrefix: this.keys.valuePrefix });
+  }
+
+  /** Writes an index entry only (its value was not loaded under a lease, so it is not filled). */
+  writeIndexPointer(indexKey: string, enc: string, pttl: number): Promise<GuardResult<unknown>> {
+    return this.guard.run("index-set", (c) => c.call("SET", indexKey, enc, "PX", pttl));
+  }
+
+  // ------------------------------------------------------------------------------------ invalidation
+
+  /**
+   * Deletes values with their leases (revoking fills in flight), and `indexEntries`. `ks` may be
+   * keys of another entity (what `invalidates` names): `op` says which. Answers the values deleted.
+   */
+  revoke(
+    ks: readonly ResolvedKey<unknown>[],
+    indexEntries: readonly string[],
+    op = "invalidate",
+  ): Promise<GuardResult<(Buffer | undefined)[]>> {
+    return this.run(op, INVALIDATE, {
+      entries: ks.map((k) => ({ value: k.valueKey, lease: k.leaseKey })),
+      indexEntries,
+    });
+  }
+
+  /** Bumps the tag epoch (revoking every fill in flight) and deletes the tag sets' members with their leases; answers the value keys deleted. */
+  revokeTags(setKeys: readonly string[]): Promise<GuardResult<string[]>> {
+    return this.run("invalidate-tag", INVALIDATE_TAG, {
+      epoch: this.keys.epochKey,
+      sets: setKeys,
+      valuePrefix: this.keys.valuePrefix,
+      leasePrefix: this.keys.leasePrefix,
+      startEpoch: String(Date.now() * 1000),
+      epochTtlMs: EPOCH_TTL_MS,
+    });
+  }
+
+  /** Deletes keys that hold no lease (stale index entries). */
+  drop(keys: readonly string[]): Promise<GuardResult<unknown>> {
+    return this.guard.run("del", (c) => c.call("DEL", ...keys));
+  }
+
+  /** Tells the L1 tiers listening on `channel` (this entity's, or a target's) to forget these values. */
+  publish(channel: string, valueKeys: readonly string[]): Promise<GuardResult<number>> {
+    return this.guard.run("publish", (c) => c.publish(channel, L1Cache.message(valueKeys)));
+  }
+
+  // ------------------------------------------------------------------------------------ write-through
+
+  /** Registers a writer of `k` in flight (without versionField; see `put`). */
+  markWriter(k: ResolvedKey<TKey>, writer: string): Promise<GuardResult<true>> {
+    return this.run("mark-writer", MARK_WRITER, {
+      writers: this.keys.writersKeyOfEnc(k.enc),
+      writer,
+      ttlMs: WRITERS_TTL_MS,
+    });
+  }
+
+  unmarkWriter(k: ResolvedKey<TKey>, writer: string): Promise<GuardResult<unknown>> {
+    return this.guard.run("unmark-writer", (c) => c.call("SREM", this.keys.writersKeyOfEnc(k.enc), writer));
+  }
+
+  /** Writes a value the source just took (batched per tick); see the put script. */
+  put(
+    k: ResolvedKey<TKey>,
+    entity: TEntity,
+    value: { stored: StoredValue; pttl: number; version: string; writer: string; returnOld: boolean },
+  ) {
+    return this.puts.run({
+      value: k.valueKey,
+      lease: k.leaseKey,
+      writers: this.keys.writersKeyOfEnc(k.enc),
+      indexes: this.keys.indexKeysOfEntity(entity),
+      tags: this.keys.tagKeysOfEntity(entity),
+      payload: value.stored,
+      pttl: value.pttl,
+      version: value.version,
+      writer: value.writer,
+      pointer: k.enc,
+      returnOld: value.returnOld,
+    });
+  }
+
+  // ------------------------------------------------------------------------------------ write-behind
+
+  /** Writes a value (or tombstone) and its queue entry together (batched per tick); see the enqueue script. */
+  enqueue(
+    k: ResolvedKey<TKey>,
+    entity: TEntity | undefined,
+    write: { stored: StoredValue; version: string; keepPrevious: boolean; tagTtlMs: number; returnOld: boolean },
+  ) {
+    return this.enqueues.run({
+      value: k.valueKey,
+      lease: k.leaseKey,
+      pending: this.keys.pendingKeyOfEnc(k.enc),
+      stream: this.keys.streamKey,
+      indexes: entity === undefined ? [] : this.keys.indexKeysOfEntity(entity),
+      tags: entity === undefined ? [] : this.keys.tagKeysOfEntity(entity),
+      op: entity === undefined ? QUEUE_OP.delete : QUEUE_OP.save,
+      payload: write.stored,
+      version: write.version,
+      encodedKey: k.enc,
+      namespace: this.keys.definition.namespace,
+      keepPrevious: write.keepPrevious,
+      tagTtlMs: write.tagTtlMs,
+      returnOld: write.returnOld,
+    });
+  }
+
+  /** The value of `k` while its write is queued (null when none is). */
+  queuedValue(k: ResolvedKey<TKey>): Promise<GuardResult<Buffer | null>> {
+    return this.run("write-behind-pending-value", PENDING_VALUE, { value: k.valueKey });
+  }
+
+  /** Queue entries not yet acknowledged (queued or in flight). */
+  queueLength(): Promise<GuardResult<number>> {
+    return this.guard
+      .run("xlen", (c) => c.call("XLEN", this.keys.streamKey))
+      .then((r) => (r.ok ? { ok: true, value: Number(r.value) } : r));
+  }
+
+  private run<TInput, TReply>(op: string, s: TypedScript<TInput, TReply>, input: TInput): Promise<GuardResult<TReply>> {
+    this.puts.flush();
+    this.enqueues.flush();
+    const { keys, args } = s.encode(input);
+    return this.guard
+      .run(op, (c) => runScript(c, s, keys, args))
+      .then((r) => {
+        if (!r.ok) return r;
+        const value = s.decode(r.value);
+        return value === undefined ? unexpected(s) : { ok: true, value };
+      });
+  }
+}

@@ -1,0 +1,252 @@
+import type { Codec } from "./codec.js";
+import type { Coalescer } from "./coalescer.js";
+import type { EntityDefinition } from "./definition.js";
+import type { EntityRedis } from "./entity-redis.js";
+import { describeValue, InvalidKeyError } from "./errors.js";
+import type { Events } from "./events.js";
+import { KeySpace, type ResolvedKey } from "./key-space.js";
+import type { L1Cache } from "./l1.js";
+import { RetryQueue } from "./retry-queue.js";
+import type { TtlPolicy } from "./ttl-policy.js";
+
+export interface InvalidatorParts<TEntity, TKey> {
+  readonly definition: EntityDefinition<TEntity, TKey>;
+  readonly keys: KeySpace<TEntity, TKey>;
+  readonly codec: Codec<TEntity>;
+  readonly redis: EntityRedis<TEntity, TKey>;
+  readonly events: Events;
+  readonly ttl: TtlPolicy;
+  readonly l1: L1Cache<TEntity> | undefined;
+  /** In-flight value reads and index reads of this process (coalesced): a write must not be answered by an older read. */
+  readonly valueReads: Coalescer<TEntity | null>;
+  readonly indexReads: Coalescer<TEntity | null>;
+  /** Whether Redis would be tried now (retries wait for it). */
+  readonly redisAvailable: () => boolean;
+}
+
+/**
+ * Every way a repository takes values out of the cache, in one vocabulary:
+ *
+ * - **revoke**: deletes values together with their leases (or, for tags, bumps the tag epoch every
+ *   lease carries), so a fill in flight for them is rejected and cannot cache an older value
+ *   (guarantee 1): `revoke`, `revokeTag`, `revokeTargets`, `revokeLater`.
+ * - **drop**: deletes keys that hold no lease: the index entries a value no longer has.
+ * - **discard**: deletes one invalid value unless it changed since it was read; leases untouched.
+ * - **forget**: this process's copies only (in-flight coalesced reads, L1); no Redis.
+ * - **publish**: tells the L1 tiers of other processes to forget values.
+ *
+ * A Redis step that fails after the source was written is retried in the background until it
+ * succeeds or the entry would have expired anyway (ttl + stale window); meanwhile reads of that key
+ * in this process bypass Redis (`isPending`). Each step names the keys it touches, so a step may
+ * later run per cluster slot.
+ */
+export class Invalidator<TEntity, TKey> {
+  /** Whether a replaced value must be decoded after a write: it has index entries or `invalidates` targets to drop. */
+  readonly needsOldValue: boolean;
+  private readonly retries: RetryQueue;
+  /** Discards of invalid values in flight, awaited before a lease is taken for the same key. */
+  private readonly discards = new Map<string, Promise<unknown>>();
+  private readonly targetSpaces = new Map<EntityDefinition<unknown, unknown>, KeySpace<unknown, unknown>>();
+
+  constructor(private readonly parts: InvalidatorParts<TEntity, TKey>) {
+    const { definition } = parts;
+    this.needsOldValue = Object.keys(definition.indexes).length > 0 || definition.invalidates.length > 0;
+    this.retries = new RetryQueue(parts.redisAvailable);
+  }
+
+  // ------------------------------------------------------------------------------------ forget (this process)
+
+  /** Later reads of the key start afresh instead of joining one in flight (which may predate a write). */
+  forgetReads(valueKey: string): void {
+    this.parts.valueReads.forget(valueKey);
+  }
+
+  /** Forgets this process's copies of a key about to be written: in-flight reads (value and index), L1. */
+  forget(valueKey: string): void {
+    this.parts.valueReads.forget(valueKey);
+    this.parts.indexReads.forgetAll();
+    this.parts.l1?.delete([valueKey]);
+  }
+
+  // ------------------------------------------------------------------------------------ pending retries
+
+  /** Whether a revocation of this value waits for a retry: Redis may still hold the old value, so reads bypass it. */
+  isPending(valueKey: string): boolean {
+    return this.retries.has(valueKey);
+  }
+
+  /** Retries what is pending now (when Redis is available). */
+  retryPending(): void {
+    void this.retries.drain();
+  }
+
+  /** Resolves once the discards in flight for these keys are done (a lease taken before would find the invalid value). */
+  async discarded(ks: readonly ResolvedKey<TKey>[]): Promise<void> {
+    if (!this.discards.size) return;
+    await Promise.all(ks.flatMap((k) => this.discards.get(k.valueKey) ?? []));
+  }
+
+  // ------------------------------------------------------------------------------------ revoke
+
+  /**
+   * After a source write (or `invalidate`): revokes the value of `k` and its lease, drops the index
+   * entries of the old value and of `values` (what was written), revokes what `invalidates` names
+   * for them, and publishes to L1. Never rejects because of Redis: a failure is retried.
+   */
+  async revoke(k: ResolvedKey<TKey>, values: readonly TEntity[]): Promise<void> {
+    this.parts.valueReads.forget(k.valueKey);
+    this.parts.indexReads.forgetAll();
+    if (!(await this.revokeOnce(k, values))) await this.revokeLater(k, values);
+    this.parts.valueReads.forget(k.valueKey);
+  }
+
+  /**
+   * A write of `k` could not reach Redis: its revocation is retried in the background (reads of it
+   * bypass Redis meanwhile), and what `invalidates` names for `values` is revoked now.
+   */
+  async revokeLater(k: ResolvedKey<TKey>, values: readonly TEntity[]): Promise<void> {
+    this.retries.add(k.valueKey, () => this.revokeOnce(k, values), this.parts.ttl.entryLifetimeMs);
+    await this.revokeTargets(values);
+  }
+
+  /**
+   * Revokes every value in the tag sets whose fields are exactly the keys of `tag`, and bumps the tag
+   * epoch (revoking the fills in flight of values whose tags are not known yet). Throws
+   * InvalidKeyError for a tag that matches no declared tag.
+   */
+  async revokeTag(tag: object): Promise<void> {
+    const { definition, keys, redis, l1 } = this.parts;
+    const name = definition.name;
+    if (typeof tag !== "object" || tag === null)
+      throw new InvalidKeyError(`${name} tag: expected an object, got ${describeValue(tag)}`);
+    const tags = keys.tagsMatching(tag);
+    if (!tags.length) {
+      const declared = Object.values(definition.tags).map((t) => t.pattern);
+      throw new InvalidKeyError(
+        `${name}: no tag has exactly the fields { ${Object.keys(tag).join(", ")} }; declared tags: ${declared.length ? declared.join(", ") : "none"}`,
+      );
+    }
+    const setKeys = tags.map((t) => keys.tagKey(t, tag as Record<string, unknown>));
+    this.parts.valueReads.forgetAll();
+    const run = async (): Promise<boolean> => {
+      const r = await redis.revokeTags(setKeys);
+      if (!r.ok) return false;
+      l1?.delete(r.value);
+      if (l1 && r.value.length) await this.publish(r.value);
+      return true;
+    };
+    if (!(await run())) this.retries.add(`tag:${setKeys.join(" ")}`, run, this.parts.ttl.entryLifetimeMs);
+  }
+
+  /** Revokes what `invalidates` names for these values: one call per target entity. */
+  async revokeTargets(values: readonly TEntity[]): Promise<void> {
+    const { definition, redis } = this.parts;
+    if (!definition.invalidates.length || !values.length) return;
+    const groups = new Map<KeySpace<unknown, unknown>, Map<string, ResolvedKey<unknown>>>();
+    for (const invalidates of definition.invalidates) {
+      const space = this.targetSpace(invalidates.entity());
+      for (const value of values) {
+        let target: ResolvedKey<unknown>;
+        try {
+          target = space.resolve(invalidates.key(value));
+        } catch {
+          continue; // e.g. a null reference: nothing to invalidate
+        }
+        let group = groups.get(space);
+        if (!group) groups.set(space, (group = new Map()));
+        group.set(target.valueKey, target);
+      }
+    }
+    await Promise.all(
+      [...groups].map(async ([space, targets]) => {
+        const valueKeys = [...targets.keys()];
+        const run = async (): Promise<boolean> => {
+          const r = await redis.revoke([...targets.values()], [], "invalidate-target");
+          if (!r.ok) return false;
+          if (space.definition.l1) await redis.publish(space.channel, valueKeys);
+          return true;
+        };
+        if (!(await run())) this.retries.add(`target:${valueKeys.join(" ")}`, run, this.parts.ttl.entryLifetimeMs);
+      }),
+    );
+  }
+
+  /**
+   * After a script replaced the value of `k` with `value` (undefined: a tombstone), revoking its
+   * lease itself, and answered the value it replaced: drops the old value's index entries the new
+   * one does not have, revokes what `invalidates` names for both, and publishes to L1.
+   */
+  async afterReplace(k: ResolvedKey<TKey>, replaced: Buffer | undefined, value: TEntity | undefined): Promise<void> {
+    // Nothing to do without index entries, `invalidates` targets or L1 (the common write: no promises).
+    if (!this.needsOldValue && !this.parts.l1) return;
+    // The old value matters only for its index entries and targets: without either it is not decoded.
+    const old = this.needsOldValue ? this.decodeOld(k, replaced) : undefined;
+    const current = value === undefined ? [] : this.parts.keys.indexKeysOfEntity(value);
+    const stale = old ? this.parts.keys.indexKeysOfEntity(old).filter((key) => !current.includes(key)) : [];
+    const values = [old, value].filter((v): v is TEntity => v !== undefined);
+    const work: Promise<unknown>[] = [this.revokeTargets(values), this.publish([k.valueKey])];
+    if (stale.length) work.push(this.dropIndexEntries(stale));
+    await Promise.all(work);
+  }
+
+  // ------------------------------------------------------------------------------------ discard, publish
+
+  /** Counts an invalid stored value (an `invalid-value` event) and discards it unless it changed since it was read. */
+  discardInvalid(valueKey: string, raw: Buffer, reason: string): void {
+    this.parts.events.record("invalid-value", valueKey, { detail: reason });
+    const op = this.parts.redis.discardIfUnchanged(valueKey, raw, raw.length > this.parts.codec.maxValueBytes);
+    this.discards.set(valueKey, op);
+    void op.finally(() => {
+      if (this.discards.get(valueKey) === op) this.discards.delete(valueKey);
+    });
+  }
+
+  /** Tells the L1 tiers of every process (this one included) to forget these values. */
+  async publish(valueKeys: readonly string[]): Promise<void> {
+    if (!this.parts.l1 || !valueKeys.length) return;
+    await this.parts.redis.publish(this.parts.keys.channel, valueKeys);
+  }
+
+  /** Stops retrying. */
+  close(): void {
+    this.retries.close();
+  }
+
+  // ------------------------------------------------------------------------------------ internals
+
+  /** One attempt at `revoke`; false when Redis did not take it. */
+  private async revokeOnce(k: ResolvedKey<TKey>, values: readonly TEntity[]): Promise<boolean> {
+    const { keys, redis, l1 } = this.parts;
+    l1?.delete([k.valueKey]);
+    const indexEntries = [...new Set(values.flatMap((v) => keys.indexKeysOfEntity(v)))];
+    const r = await redis.revoke([k], indexEntries);
+    if (!r.ok) return false;
+    const old = this.decodeOld(k, r.value[0]);
+    const stale = old ? keys.indexKeysOfEntity(old).filter((key) => !indexEntries.includes(key)) : [];
+    const work: Promise<unknown>[] = [this.revokeTargets(old ? [old, ...values] : values), this.publish([k.valueKey])];
+    if (stale.length) work.push(this.dropIndexEntries(stale));
+    await Promise.all(work);
+    return true;
+  }
+
+  /** Drops index entries of this entity (they hold no lease); retried on failure. */
+  private async dropIndexEntries(indexKeys: readonly string[]): Promise<void> {
+    const run = async (): Promise<boolean> => (await this.parts.redis.drop(indexKeys)).ok;
+    if (!(await run())) this.retries.add(`del:${indexKeys.join(" ")}`, run, this.parts.ttl.entryLifetimeMs);
+  }
+
+  private decodeOld(k: ResolvedKey<TKey>, raw: Buffer | undefined): TEntity | undefined {
+    if (!raw) return undefined;
+    const decoded = this.parts.codec.decode(raw, k.enc);
+    return decoded.kind === "value" ? decoded.entity : undefined;
+  }
+
+  private targetSpace(definition: EntityDefinition<unknown, unknown>): KeySpace<unknown, unknown> {
+    let space = this.targetSpaces.get(definition);
+    if (!space) {
+      space = new KeySpace(definition, this.parts.keys.prefix);
+      this.targetSpaces.set(definition, space);
+    }
+    return space;
+  }
+}

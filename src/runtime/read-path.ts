@@ -1,0 +1,262 @@
+import type { Coalescer } from "./coalescer.js";
+import type { Invalidator } from "./invalidator.js";
+import type { ResolvedKey } from "./key-space.js";
+import type { L1Cache } from "./l1.js";
+import type { Leases } from "./leases.js";
+import type { EntityParts } from "./repository-parts.js";
+import type { Loader } from "./source-adapter.js";
+import type { KeyInput } from "./types.js";
+
+/** `lookup` found nothing usable. */
+const MISS: unique symbol = Symbol("cachegen.miss");
+
+export interface ReadPathParts<TEntity, TKey> extends EntityParts<TEntity, TKey> {
+  readonly leases: Leases<TEntity, TKey>;
+  readonly invalidator: Invalidator<TEntity, TKey>;
+  readonly l1: L1Cache<TEntity> | undefined;
+  /** Reads in flight in this process, by value key: concurrent readers of a key share one. */
+  readonly inFlight: Coalescer<TEntity | null>;
+}
+
+/**
+ * `get` and `getMany`: L1, then a read in flight for the same key, then Redis (this tick's reads of
+ * the repository in one GET or MGET), then on a miss the lease protocol. A hit is fresh; a stale
+ * value is served while one refresh runs (stale-while-revalidate); anything invalid is discarded and
+ * missed. A key whose revocation waits for a retry is read from the source, bypassing Redis.
+ *
+ * The hit path is kept lean: one promise per get (the batcher answers through a callback), and the
+ * clock read once per GET/MGET reply.
+ */
+export class ReadPath<TEntity, TKey> {
+  constructor(private readonly parts: ReadPathParts<TEntity, TKey>) {}
+
+  /** Not `async`: a hit hands out the read's own promise (no wrapper, no extra ticks); an invalid key still comes back as a rejection. */
+  get(key: KeyInput<TKey>, loader: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
+    try {
+      const k = this.parts.keys.resolve(key);
+      const cached = this.parts.l1?.get(k.valueKey);
+      if (cached) {
+        this.recordHit(k.valueKey, cached.value === null);
+        return Promise.resolve(cached.value);
+      }
+      const inFlight = this.parts.inFlight.get(k.valueKey);
+      if (inFlight) {
+        this.parts.events.record("coalesced", k.valueKey);
+        return inFlight;
+      }
+      return this.read(k, loader);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async getMany(keys: readonly KeyInput<TKey>[]): Promise<(TEntity | null)[]> {
+    const { l1, inFlight, events } = this.parts;
+    const n = keys.length;
+    const results = new Array<TEntity | null>(n).fill(null);
+    // Every distinct key is answered by exactly one of: L1, a read already in flight, this batch;
+    // a repeated key copies its first position's answer.
+    const first = new Map<string, number>();
+    /** [position, first position of the same key]. */
+    const repeats: [number, number][] = [];
+    const toRead: ResolvedKey<TKey>[] = [];
+    const toReadAt: number[] = [];
+    const waits: Promise<unknown>[] = [];
+    for (let i = 0; i < n; i++) {
+      const k = this.parts.keys.resolve(keys[i]!);
+      const valueKey = k.valueKey;
+      const earlier = first.get(valueKey);
+      if (earlier !== undefined) {
+        repeats.push([i, earlier]);
+        continue;
+      }
+      first.set(valueKey, i);
+      const cached = l1?.get(valueKey);
+      if (cached) {
+        this.recordHit(valueKey, cached.value === null);
+        results[i] = cached.value;
+        continue;
+      }
+      const joined = inFlight.get(valueKey);
+      if (joined) {
+        events.record("coalesced", valueKey);
+        waits.push(joined.then((value) => void (results[i] = value)));
+        continue;
+      }
+      toRead.push(k);
+      toReadAt.push(i);
+    }
+    if (toRead.length) {
+      const batch = this.readMany(toRead);
+      // Registered at once, so concurrent gets of these keys join it.
+      inFlight.registerBatch(
+        toRead.map((k) => k.valueKey),
+        batch,
+        null,
+      );
+      waits.push(
+        batch.then((values) => {
+          for (let j = 0; j < toReadAt.length; j++) results[toReadAt[j]!] = values[j] ?? null;
+        }),
+      );
+    }
+    if (waits.length) await Promise.all(waits);
+    for (const [i, earlier] of repeats) results[i] = results[earlier] ?? null;
+    return results;
+  }
+
+  /** `refresh()`: reloads under a lease taken from whoever holds it, and overwrites the cache. */
+  async refresh(k: ResolvedKey<TKey>): Promise<TEntity | null> {
+    this.parts.source.require("load");
+    this.parts.invalidator.forgetReads(k.valueKey);
+    return this.parts.leases.forceRefresh(k);
+  }
+
+  private recordHit(valueKey: string, notFound: boolean): void {
+    this.parts.events.record(notFound ? "negative-hit" : "hit", valueKey);
+  }
+
+  /**
+   * Reads one key in this tick's batch and registers the read as in flight. The hit path makes
+   * exactly one promise (the caller's): the batcher answers through a callback, and the read
+   * leaves the in-flight map as it settles rather than through a continuation of its own.
+   */
+  private read(k: ResolvedKey<TKey>, loader: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
+    const { invalidator, inFlight, l1 } = this.parts;
+    const valueKey = k.valueKey;
+    if (invalidator.isPending(valueKey)) {
+      invalidator.retryPending();
+      this.parts.events.record("miss", valueKey);
+      const loaded = this.parts.source.loadOne(k, loader);
+      inFlight.register(valueKey, loaded);
+      return loaded;
+    }
+    const mark = l1?.mark();
+    const promise: Promise<TEntity | null> = new Promise<TEntity | null>((resolve, reject) => {
+      this.parts.redis.read(valueKey, (raw, failure) => {
+        try {
+          if (raw) {
+            const found = this.lookup(k, raw, loader, mark, Date.now());
+            if (found !== MISS) {
+              inFlight.release(valueKey, promise);
+              resolve(found);
+              return;
+            }
+          }
+          const missed = this.afterMiss(k, failure === undefined, loader);
+          missed.then(
+            () => inFlight.release(valueKey, promise),
+            () => inFlight.release(valueKey, promise),
+          );
+          resolve(missed);
+        } catch (error) {
+          inFlight.release(valueKey, promise);
+          reject(error);
+        }
+      });
+    });
+    inFlight.add(valueKey, promise);
+    return promise;
+  }
+
+  /**
+   * Reads keys with MGETs of their own; misses go through the leases together (one source call
+   * where the source batches); keys whose revocation is pending bypass Redis. Values in the order
+   * of `ks`.
+   */
+  private async readMany(ks: readonly ResolvedKey<TKey>[]): Promise<(TEntity | null)[]> {
+    const { invalidator, events } = this.parts;
+    const mark = this.parts.l1?.mark();
+    const values = new Array<TEntity | null>(ks.length).fill(null);
+    const read: number[] = [];
+    const misses: number[] = [];
+    const bypass: number[] = [];
+    for (let j = 0; j < ks.length; j++) {
+      if (!invalidator.isPending(ks[j]!.valueKey)) {
+        read.push(j);
+        continue;
+      }
+      bypass.push(j); // a revocation of this key is still pending: Redis may hold the old value
+      events.record("miss", ks[j]!.valueKey);
+    }
+    await this.parts.redis.readMany(
+      read.map((j) => ks[j]!.valueKey),
+      (from, count, r) => {
+        const now = Date.now();
+        for (let i = 0; i < count; i++) {
+          const j = read[from + i]!;
+          const k = ks[j]!;
+          const raw = r.ok ? r.value[i] : null;
+          const found = raw ? this.lookup(k, raw, undefined, mark, now) : MISS;
+          if (found !== MISS) {
+            values[j] = found;
+            continue;
+          }
+          events.record("miss", k.valueKey);
+          (r.ok ? misses : bypass).push(j);
+        }
+      },
+    );
+    if (!misses.length && !bypass.length) return values;
+    const [leased, loaded] = await Promise.all([
+      misses.length
+        ? this.parts.leases.resolveMisses(
+            misses.map((j) => ks[j]!),
+            undefined,
+          )
+        : [],
+      bypass.length
+        ? this.parts.source.load(
+            bypass.map((j) => ks[j]!),
+            undefined,
+          )
+        : [],
+    ]);
+    misses.forEach((j, i) => (values[j] = leased[i] ?? null));
+    bypass.forEach((j, i) => (values[j] = loaded[i] ?? null));
+    return values;
+  }
+
+  /** A read found nothing usable (or Redis was not read): through the leases, or straight from the source. */
+  private afterMiss(
+    k: ResolvedKey<TKey>,
+    redisRead: boolean,
+    loader: Loader<TEntity, TKey> | undefined,
+  ): Promise<TEntity | null> {
+    this.parts.events.record("miss", k.valueKey);
+    if (!redisRead) return this.parts.source.loadOne(k, loader);
+    return this.parts.leases.resolveMisses([k], loader).then(([value]) => value ?? null);
+  }
+
+  /**
+   * Interprets a value read by GET/MGET at `now` (one clock read per reply): a fresh one is a hit
+   * (kept in L1 when `mark` says nothing was invalidated since the read began), a stale one is
+   * served while it is revalidated, an invalid one is discarded. The value (null: a remembered
+   * not-found), or MISS.
+   */
+  private lookup(
+    k: ResolvedKey<TKey>,
+    raw: Buffer,
+    loader: Loader<TEntity, TKey> | undefined,
+    mark: number | undefined,
+    now: number,
+  ): TEntity | null | typeof MISS {
+    const decoded = this.parts.codec.decode(raw, k.enc, k.key);
+    if (decoded.kind === "invalid") {
+      this.parts.invalidator.discardInvalid(k.valueKey, raw, decoded.reason);
+      return MISS;
+    }
+    if (now < decoded.freshUntil) {
+      const value = decoded.kind === "value" ? decoded.entity : null;
+      this.recordHit(k.valueKey, value === null);
+      if (mark !== undefined) this.parts.l1?.set(k.valueKey, value, decoded.freshUntil, mark);
+      return value;
+    }
+    if (decoded.kind === "value" && this.parts.definition.staleWhileRevalidateMs) {
+      this.parts.events.record("stale-hit", k.valueKey);
+      this.parts.leases.revalidate(k, loader);
+      return decoded.entity;
+    }
+    return MISS;
+  }
+}

@@ -1,0 +1,144 @@
+import { replyBytes, replyText } from "../replies.js";
+import { defineScript } from "./define-script.js";
+import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
+
+/**
+ * Scripts of the read path: leases (acquire, fill, release), index reads, and deleting an invalid
+ * value. The lease value is `<token>|<epoch>`, where epoch is the entity's tag epoch when the
+ * lease was taken: a fill succeeds only while the lease still holds exactly that, so deleting the
+ * lease (an invalidation or write) and bumping the epoch (`invalidateTag`) both revoke it.
+ *
+ * Every value is written with an expiry except a write-behind value whose queued write has not
+ * reached the source yet: `PTTL == -1` marks a value newer than the source, which no fill replaces.
+ */
+
+/**
+ * How a lease is asked for: `read` (a miss: the value if someone filled it meanwhile, else the
+ * lease if free), `stale` (a background refresh: the lease if free), `force` (refresh(): the lease
+ * whoever holds it, revoking the holder's fill).
+ */
+export type LeaseMode = "read" | "stale" | "force";
+
+/** Per key: the value found (mode read), the lease taken, or held by someone else. */
+export type LeaseOutcome =
+  | { readonly kind: "value"; readonly stored: Buffer | undefined }
+  | { readonly kind: "leased" }
+  | { readonly kind: "held-elsewhere" };
+
+function leaseOutcome(reply: unknown): LeaseOutcome {
+  const [tag, stored] = Array.isArray(reply) ? reply : [];
+  const kind = tag === undefined ? "" : replyText(tag);
+  if (kind === "v") return { kind: "value", stored: replyBytes(stored) };
+  if (kind === "l") return { kind: "leased" };
+  return { kind: "held-elsewhere" };
+}
+
+export const ACQUIRE = defineScript({
+  name: "acquire",
+  input: {
+    epoch: "key",
+    leaseTtlMs: "number",
+    mode: "text",
+    entries: { each: { value: "key", lease: "key", token: "text" } },
+  },
+  lua: `
+local current = redis.call('GET', epoch) or '0'
+local out = {}
+for i, e in ipairs(entries) do
+  local held = e.token .. '|' .. current
+  local v = false
+  if mode == 'read' then v = redis.call('GET', e.value) end
+  if v then
+    out[i] = {'v', v}
+  elseif mode == 'force' then
+    redis.call('SET', e.lease, held, 'PX', leaseTtlMs)
+    out[i] = {'l'}
+  elseif redis.call('SET', e.lease, held, 'NX', 'PX', leaseTtlMs) then
+    out[i] = {'l'}
+  else
+    out[i] = {'w'}
+  end
+end
+return out`,
+  reply: (raw): LeaseOutcome[] | undefined => (Array.isArray(raw) ? raw.map(leaseOutcome) : undefined),
+});
+
+/**
+ * Writes each entry (value, index entries, tag sets) only while its lease is still
+ * `<token>|<current epoch>` and its value has no write pending, then deletes the lease. An empty
+ * payload deletes the value instead (a reload found nothing and not-found is not remembered).
+ * Replies per entry whether it was written.
+ */
+export const FILL = defineScript({
+  name: "fill",
+  input: {
+    epoch: "key",
+    entries: {
+      each: {
+        value: "key",
+        lease: "key",
+        indexes: "keys",
+        tags: "keys",
+        token: "text",
+        payload: "stored",
+        pttl: "number",
+        pointer: "text",
+      },
+    },
+  },
+  uses: [LUA_JOIN_TAG_SETS],
+  lua: `
+local current = redis.call('GET', epoch) or '0'
+local out = {}
+for i, e in ipairs(entries) do
+  if redis.call('GET', e.lease) == e.token .. '|' .. current and redis.call('PTTL', e.value) ~= -1 then
+    if e.payload == '' then redis.call('DEL', e.value) else redis.call('SET', e.value, e.payload, 'PX', e.pttl) end
+    redis.call('DEL', e.lease)
+    for _, index in ipairs(e.indexes) do redis.call('SET', index, e.pointer, 'PX', e.pttl) end
+    join_tag_sets(e.tags, e.value, e.pttl)
+    out[i] = 1
+  else
+    out[i] = 0
+  end
+end
+return out`,
+  reply: (raw): boolean[] | undefined => (Array.isArray(raw) ? raw.map((filled) => Number(filled) === 1) : undefined),
+});
+
+/** Releases a lease this token still holds (after a failed load). */
+export const RELEASE = defineScript({
+  name: "release",
+  input: { lease: "key", token: "text" },
+  lua: `
+local l = redis.call('GET', lease)
+if l and string.sub(l, 1, #token + 1) == token .. '|' then redis.call('DEL', lease) return 1 end
+return 0`,
+  reply: (raw): boolean => Number(raw) === 1,
+});
+
+/**
+ * Reads an index entry and the value it points to in one round trip. The pointer is an encoded
+ * key; one holding `{` or `}` (not ours: it would reach another slot) is returned without a value.
+ */
+export const INDEX_GET = defineScript({
+  name: "index-get",
+  input: { index: "key", valuePrefix: "text" },
+  lua: `
+local p = redis.call('GET', index)
+if not p then return nil end
+if string.find(p, '{', 1, true) or string.find(p, '}', 1, true) then return {p, ''} end
+return {p, redis.call('GET', valuePrefix .. p) or ''}`,
+  reply: (raw): { readonly pointer: string; readonly stored: Buffer | undefined } | null | undefined =>
+    raw === null ? null : Array.isArray(raw) ? { pointer: replyText(raw[0]), stored: replyBytes(raw[1]) } : undefined,
+});
+
+/** Deletes an invalid value unless it changed since it was read (`sha`: sha1 of the bytes read). */
+export const DELETE_IF_SAME = defineScript({
+  name: "delete-if-same",
+  input: { value: "key", sha: "text" },
+  lua: `
+local v = redis.call('GET', value)
+if v and redis.sha1hex(v) == sha then redis.call('DEL', value) return 1 end
+return 0`,
+  reply: (raw): boolean => Number(raw) === 1,
+});

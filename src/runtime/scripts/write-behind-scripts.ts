@@ -1,0 +1,235 @@
+import { replyBytes } from "../replies.js";
+import { LUA_NEWER_STORED, LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL } from "../stored-value.js";
+import { defineScript } from "./define-script.js";
+import { luaFunction } from "./lua-function.js";
+import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
+
+/**
+ * Scripts of the write-behind strategy. A value with a write queued is stored without an expiry,
+ * and its header's freshUntil is PENDING_FRESH_UNTIL: readers always take it as fresh, fills never
+ * replace it and invalidations keep it. `pending` (per key) counts the key's queue entries not yet
+ * written to the source; when the worker acknowledges the last one, the value gets its TTL
+ * (counted from the landing).
+ */
+
+/** The `op` field of a queue entry (entries outlive deploys: these letters never change). */
+export const QUEUE_OP = { save: "s", delete: "d" } as const;
+
+/**
+ * Lua `acknowledge_entries(stream, group, pending, ids)`: acknowledges and deletes queue entries and
+ * lowers the key's pending count by the entries actually acknowledged (a second acknowledgement, by
+ * another worker, changes nothing). Returns true when this left nothing pending for the key.
+ */
+const LUA_ACKNOWLEDGE_ENTRIES = luaFunction(
+  "acknowledge_entries",
+  `
+local function acknowledge_entries(stream, group, pending, ids)
+  local acked = redis.call('XACK', stream, group, unpack(ids))
+  redis.call('XDEL', stream, unpack(ids))
+  if acked == 0 then return false end
+  if redis.call('DECRBY', pending, acked) > 0 then return false end
+  redis.call('DEL', pending)
+  return true
+end`,
+);
+
+/**
+ * save/delete: with a `version`, a cached value that is newer changes nothing. Otherwise writes the
+ * value (no expiry), revokes the lease, writes its index entries (no expiry) and tag sets, counts
+ * it pending and appends the queue entry `{op, key, ns, value[, prev]}` (`prev`, the value replaced,
+ * when `keepPrevious`: the worker then drops what it named). Replies queued (with the replaced
+ * value when `returnOld`, and the entry id) or kept-newer.
+ */
+export const ENQUEUE = defineScript({
+  name: "write-behind-enqueue",
+  input: {
+    value: "key",
+    lease: "key",
+    pending: "key",
+    stream: "key",
+    indexes: "keys",
+    tags: "keys",
+    op: "text",
+    payload: "stored",
+    version: "text",
+    encodedKey: "text",
+    namespace: "text",
+    keepPrevious: "flag",
+    tagTtlMs: "number",
+    returnOld: "flag",
+  },
+  uses: [LUA_NEWER_STORED, LUA_JOIN_TAG_SETS],
+  lua: `
+local old = redis.call('GET', value) or ''
+if newer_stored(old, version) then return {2, '', ''} end
+-- SET first: Redis checks maxmemory at a script's first write, and DEL would let an OOM script through.
+redis.call('SET', value, payload)
+redis.call('DEL', lease)
+for _, index in ipairs(indexes) do redis.call('SET', index, encodedKey) end
+join_tag_sets(tags, value, tagTtlMs)
+redis.call('INCR', pending)
+local fields = {'op', op, 'key', encodedKey, 'ns', namespace}
+if op == '${QUEUE_OP.save}' then
+  fields[#fields + 1] = 'value'
+  fields[#fields + 1] = payload
+end
+if keepPrevious and old ~= '' then
+  fields[#fields + 1] = 'prev'
+  fields[#fields + 1] = old
+end
+local id = redis.call('XADD', stream, '*', unpack(fields))
+if returnOld then return {1, old, id} end
+return {1, '', id}`,
+  reply: (
+    raw,
+  ):
+    { readonly status: "queued"; readonly old: Buffer | undefined } | { readonly status: "kept-newer" } | undefined => {
+    if (!Array.isArray(raw)) return undefined;
+    return Number(raw[0]) === 1 ? { status: "queued", old: replyBytes(raw[1]) } : { status: "kept-newer" };
+  },
+});
+
+/**
+ * After the source write, per key: acknowledges and deletes its entries. When none is left pending,
+ * the value lands: it gets its expiry and its header its fresh time (a tombstone is kept only for
+ * `negativeTtl`, 0: dropped); when the value is the payload this worker wrote (`sha`), its index
+ * entries get the expiry too and it joins its tag sets again (an invalidateTag may have dropped the
+ * sets meanwhile). A value that has an expiry was filled from the source while the pending one was
+ * missing (evicted): it is dropped, so the next read loads the row just written. Replies per key
+ * whether it landed.
+ */
+export const ACKNOWLEDGE = defineScript({
+  name: "write-behind-ack",
+  input: {
+    stream: "key",
+    group: "text",
+    now: "number",
+    entries: {
+      each: {
+        value: "key",
+        lease: "key",
+        pending: "key",
+        indexes: "keys",
+        tags: "keys",
+        ids: "texts",
+        sha: "text",
+        fresh: "number",
+        ttl: "number",
+        negativeTtl: "number",
+      },
+    },
+  },
+  uses: [LUA_ACKNOWLEDGE_ENTRIES, LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL, LUA_JOIN_TAG_SETS],
+  lua: `
+local out = {}
+for g, e in ipairs(entries) do
+  local landed = acknowledge_entries(stream, group, e.pending, e.ids)
+  if landed then
+    local pttl = redis.call('PTTL', e.value)
+    if pttl == -1 then
+      local v = redis.call('GET', e.value)
+      local kind = stored_kind(v)
+      if kind == 'v' then
+        redis.call('SET', e.value, with_fresh_until(v, now + e.fresh), 'PX', e.ttl)
+        if redis.sha1hex(v) == e.sha then
+          for _, index in ipairs(e.indexes) do redis.call('PEXPIRE', index, e.ttl) end
+          join_tag_sets(e.tags, e.value, e.ttl)
+        end
+      elseif kind == 'n' and e.negativeTtl > 0 then
+        redis.call('SET', e.value, with_fresh_until(v, now + e.negativeTtl), 'PX', e.negativeTtl)
+      else
+        redis.call('DEL', e.value)
+      end
+    elseif pttl > 0 then
+      redis.call('DEL', e.value, e.lease)
+    end
+  end
+  out[g] = landed and 1 or 0
+end
+return out`,
+  reply: (raw): boolean[] | undefined => (Array.isArray(raw) ? raw.map((landed) => Number(landed) === 1) : undefined),
+});
+
+/**
+ * After a failed source write, per key: its attempts are the highest delivery count of its entries.
+ * Below `limit`, nothing changes and the attempts are returned (the worker retries later). At the
+ * limit the written entry is copied to the dead-letter stream (with the error, attempts and its
+ * original id), the entries are acknowledged and deleted, and when none is left pending the value
+ * is dropped (it will never reach the source); replies 0. Replies -1 when no entry is pending any
+ * more (another worker settled them).
+ */
+export const FAIL = defineScript({
+  name: "write-behind-fail",
+  input: {
+    stream: "key",
+    deadLetters: "key",
+    group: "text",
+    entries: {
+      each: {
+        value: "key",
+        lease: "key",
+        pending: "key",
+        indexes: "keys",
+        ids: "texts",
+        written: "text",
+        sha: "text",
+        error: "text",
+        limit: "number",
+      },
+    },
+  },
+  uses: [LUA_ACKNOWLEDGE_ENTRIES],
+  lua: `
+local out = {}
+for g, e in ipairs(entries) do
+  local attempts = -1
+  for _, id in ipairs(e.ids) do
+    local p = redis.call('XPENDING', stream, group, id, id, 1)[1]
+    if p and p[4] > attempts then attempts = p[4] end
+  end
+  if attempts >= 0 and attempts >= e.limit then
+    local entry = redis.call('XRANGE', stream, e.written, e.written)[1]
+    -- XACK first: Redis checks maxmemory at a script's first write, and a dead letter must get out.
+    local landed = acknowledge_entries(stream, group, e.pending, e.ids)
+    if entry then
+      local fields = entry[2]
+      for _, f in ipairs({'id', e.written, 'error', e.error, 'attempts', tostring(attempts)}) do fields[#fields + 1] = f end
+      redis.call('XADD', deadLetters, '*', unpack(fields))
+    end
+    if landed and redis.call('PTTL', e.value) == -1 then
+      if redis.sha1hex(redis.call('GET', e.value)) == e.sha then
+        for _, index in ipairs(e.indexes) do redis.call('DEL', index) end
+      end
+      redis.call('DEL', e.value, e.lease)
+    end
+    attempts = 0
+  end
+  out[g] = attempts
+end
+return out`,
+  reply: (raw): number[] | undefined => (Array.isArray(raw) ? raw.map(Number) : undefined),
+});
+
+/** The value when its write is still queued (no expiry), else null. */
+export const PENDING_VALUE = defineScript({
+  name: "write-behind-pending-value",
+  input: { value: "key" },
+  lua: `
+if redis.call('PTTL', value) == -1 then return redis.call('GET', value) end
+return false`,
+  reply: (raw): Buffer | null => replyBytes(raw) ?? null,
+});
+
+/**
+ * Removes a stopping worker's consumer from the group, only when it holds no entries (deleting a
+ * consumer discards its pending entries). Replies whether it was removed.
+ */
+export const LEAVE_GROUP = defineScript({
+  name: "write-behind-leave",
+  input: { stream: "key", group: "text", consumer: "text" },
+  lua: `
+if #redis.call('XPENDING', stream, group, '-', '+', 1, consumer) > 0 then return 0 end
+redis.call('XGROUP', 'DELCONSUMER', stream, group, consumer)
+return 1`,
+  reply: (raw): boolean => Number(raw) === 1,
+});

@@ -1,0 +1,80 @@
+import type { EntityDefinition } from "./definition.js";
+import { CachegenError } from "./errors.js";
+import type { Events } from "./events.js";
+import type { ResolvedKey } from "./key-space.js";
+import type { EntitySource } from "./types.js";
+
+/** The loader `get(key, load)` may pass for one call (the cache-aside form); it overrides `source.load`. */
+export type Loader<TEntity, TKey> = (key: TKey) => Promise<TEntity | null>;
+
+/**
+ * The application's source as the repository uses it: every call into the source goes through
+ * here. `load`, `loadOne` and `loadByIndex` read it (each key counted as a `load` event); a method
+ * the source lacks is an error that names it and what needs it, raised before Redis is touched.
+ */
+export class SourceAdapter<TEntity, TKey> {
+  constructor(
+    private readonly definition: EntityDefinition<TEntity, TKey>,
+    private readonly source: EntitySource<TEntity, TKey> | undefined,
+    private readonly events: Events,
+  ) {}
+
+  /** The source method `method`, bound to the source; throws a CachegenError naming it when the source lacks it. */
+  require(method: string): (...args: unknown[]) => Promise<unknown> {
+    const fn = (this.source as Record<string, unknown> | undefined)?.[method];
+    if (typeof fn === "function")
+      return (...args) => (fn as (...args: unknown[]) => Promise<unknown>).apply(this.source, args);
+    const name = this.definition.name;
+    if (!this.source) {
+      throw new CachegenError(
+        method === "load"
+          ? `${name}: no source: pass a load function to get(key, load) or give the repository a source implementing ${name}Source.load`
+          : `${name}: no source: give the repository a source implementing ${name}Source.${method}`,
+      );
+    }
+    throw new CachegenError(
+      `${name}: source.${method} is not implemented; implement ${name}Source.${method}() to use ${this.methodNeeding(method)} (strategy ${this.definition.strategy})`,
+    );
+  }
+
+  /** Loads one key (with `loader` when given). */
+  async loadOne(k: ResolvedKey<TKey>, loader: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
+    const [value] = await this.load([k], loader);
+    return value ?? null;
+  }
+
+  /** Loads keys: with `loader` per key when given, else `source.loadMany` for several where it exists, else `source.load` per key. */
+  async load(ks: readonly ResolvedKey<TKey>[], loader: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
+    for (const k of ks) this.events.record("load", k.valueKey);
+    if (loader) return Promise.all(ks.map(async (k) => (await loader(k.key)) ?? null));
+    const loadOne = this.require("load") as Loader<TEntity, TKey>;
+    const source = this.source!;
+    if (ks.length > 1 && typeof source.loadMany === "function") {
+      const values = await source.loadMany(ks.map((k) => k.key));
+      if (!Array.isArray(values) || values.length !== ks.length) {
+        throw new CachegenError(
+          `${this.definition.name}: source.loadMany returned ${Array.isArray(values) ? values.length : typeof values} results for ${ks.length} keys (it must return one per key, in order, null when absent)`,
+        );
+      }
+      return values.map((v) => v ?? null);
+    }
+    return Promise.all(ks.map(async (k) => (await loadOne(k.key)) ?? null));
+  }
+
+  /** The loader of an index (`loadBy<Index>`), checked at once; calling it counts one `load` of `indexKey`. */
+  indexLoader(index: string, indexKey: string): (values: readonly unknown[]) => Promise<TEntity | null> {
+    const load = this.require(this.definition.indexes[index]!.load);
+    return async (values) => {
+      this.events.record("load", indexKey);
+      return ((await load(...values)) as TEntity | null) ?? null;
+    };
+  }
+
+  private methodNeeding(method: string): string {
+    if (method === "save") return "save()";
+    if (method === "delete") return "delete()";
+    const index = Object.entries(this.definition.indexes).find(([, d]) => d.load === method);
+    if (index) return `getBy${index[0].replace(/^by/, "")}() (index ${index[0]})`;
+    return "get()";
+  }
+}

@@ -1,0 +1,158 @@
+// Guarantee 2 across processes: 4 child processes share one Redis. In-process coalescing is in
+// test/runtime/read-path.test.ts; repositories on separate connections: connections.test.ts.
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { deleteByPrefix, Repository, type CacheStats } from "cachegen/runtime";
+import { teamEntity, type Team } from "../../fixtures/valid/full-featured-read-through/expected/team.js";
+import { connect, REDIS_PORT, uniquePrefix } from "../../runtime/helpers.js";
+import { Children } from "../../support/child-process.js";
+import { sleep } from "../../support/wait.js";
+import {
+  teamReaderProgram,
+  type FromReader,
+  type FromTest,
+  type TeamReaderInput,
+} from "../children/team-reader-protocol.js";
+
+const PROCESSES = 4;
+const GETS_PER_PROCESS = 250;
+const LOAD_MS = 200;
+
+let redis: Redis;
+const prefix = uniquePrefix("g2");
+const readers = new Children<FromTest, FromReader>(teamReaderProgram);
+
+beforeAll(async () => {
+  redis = await connect();
+});
+
+afterEach(() => readers.killAll());
+
+afterAll(async () => {
+  await deleteByPrefix(redis, prefix);
+  await redis.quit();
+});
+
+/** Input for one reader process: `GETS_PER_PROCESS` concurrent gets of `id`. */
+function readerInput(id: string, overrides: Partial<TeamReaderInput> = {}): TeamReaderInput {
+  return {
+    redisPort: REDIS_PORT,
+    keyPrefix: prefix,
+    loadCounterKey: `${prefix}loads:${id}`,
+    id,
+    concurrentGets: GETS_PER_PROCESS,
+    rounds: 1,
+    loadMs: LOAD_MS,
+    hangInLoad: false,
+    leaseTtlMs: 5_000,
+    timeoutMs: 2_000,
+    ttlMs: 60_000,
+    ...overrides,
+  };
+}
+
+async function loadsCounted(input: TeamReaderInput): Promise<number> {
+  return Number(await redis.get(input.loadCounterKey));
+}
+
+function sum(stats: readonly CacheStats[], counter: keyof CacheStats): number {
+  return stats.reduce((total, s) => total + s[counter], 0);
+}
+
+/** Lua script replies on `client` arrive `ms` late (instrumentation of the real client): the scripts have run in Redis, their callers time out. */
+function delayScriptReplies(client: Redis, ms: number): void {
+  const target = client as unknown as { callBuffer(command: string, ...args: unknown[]): Promise<unknown> };
+  const send = target.callBuffer.bind(client);
+  target.callBuffer = async (command, ...args) => {
+    const reply = await send(command, ...args);
+    if (command === "EVALSHA" || command === "EVAL") await sleep(ms);
+    return reply;
+  };
+}
+
+describe("guarantee 2: stampede", () => {
+  it("guarantee 2 (stampede): 4 processes x 250 concurrent gets of one missing key cost one load; the other 999 coalesce or wait for the fill", async ({
+    annotate,
+  }) => {
+    const input = readerInput(randomUUID());
+    const processes = Array.from({ length: PROCESSES }, () => readers.start(input));
+    await Promise.all(processes.map((p) => p.next("ready")));
+
+    const started = Date.now();
+    for (const p of processes) p.send({ type: "go" });
+    const reports = await Promise.all(processes.map((p) => p.next("done")));
+    const wallMs = Date.now() - started;
+
+    expect(await loadsCounted(input)).toBe(1);
+    for (const report of reports) {
+      expect(report.names).toEqual(["load 1"]);
+      expect(report.stats.coalesced).toBe(GETS_PER_PROCESS - 1); // one load per process at most ...
+    }
+    const stats = reports.map((r) => r.stats);
+    const loads = sum(stats, "loads");
+    const coalesced = sum(stats, "coalesced");
+    const leaseWaits = sum(stats, "leaseWaits");
+    expect({ loads, coalescedOrWaited: coalesced + leaseWaits }).toEqual({
+      loads: 1,
+      coalescedOrWaited: PROCESSES * GETS_PER_PROCESS - 1,
+    }); // ... and one across all
+    await annotate(
+      `loads ${loads}, coalesced ${coalesced}, lease waits ${leaseWaits}, wall ${wallMs} ms (load ${LOAD_MS} ms)`,
+    );
+  });
+
+  it("guarantee 2 (stampede): when the lease holder is SIGKILLed mid-load, the waiting processes finish within lease TTL + load time, with at most 2 loads", async ({
+    annotate,
+  }) => {
+    const leaseTtlMs = 1_000;
+    const slackMs = 300; // two poll intervals (50 ms each), the fill, and 4 processes scheduled on a busy machine
+    const id = randomUUID();
+    const holder = readers.start(readerInput(id, { leaseTtlMs, hangInLoad: true, concurrentGets: 1 }));
+    const waitersInput = readerInput(id, { leaseTtlMs });
+    const waiters = Array.from({ length: PROCESSES - 1 }, () => readers.start(waitersInput));
+    await Promise.all([holder, ...waiters].map((p) => p.next("ready")));
+
+    holder.send({ type: "go" });
+    const leaseTaken = await holder.next("loading"); // the holder took the lease, then called the source
+    for (const w of waiters) w.send({ type: "go" });
+    await Promise.all(waiters.map((w) => w.next("waiting", leaseTtlMs))); // while the holder's lease lasts
+    await holder.kill("SIGKILL");
+
+    const reports = await Promise.all(waiters.map((w) => w.next("done")));
+    const loads = await loadsCounted(waitersInput);
+    expect(loads).toBeLessThanOrEqual(2);
+    const finishedMs = reports.map((r) => r.finishedAt - leaseTaken.at);
+    for (const report of reports) expect(report.names).toEqual([`load ${loads}`]);
+    expect(Math.max(...finishedMs)).toBeLessThanOrEqual(leaseTtlMs + LOAD_MS + slackMs);
+    await annotate(
+      `loads ${loads}; waiters done ${finishedMs.join(", ")} ms after the lease was taken (bound ${leaseTtlMs} + ${LOAD_MS} + ${slackMs} ms)`,
+    );
+  });
+
+  it("guarantee 2 (stampede): when the reply to a reader's lease comes too late (timeout), its load still fills under the lease: a reader on another connection gets that value without waiting out the lease TTL, with one load", async () => {
+    const timeoutMs = 100;
+    const leaseTtlMs = 2_000;
+    const team: Team = { id: randomUUID(), name: "loaded" };
+    let loads = 0;
+    const source = { load: async () => (loads++, await sleep(50), structuredClone(team)) };
+    const [late, other] = await Promise.all([connect(), connect()]);
+    try {
+      delayScriptReplies(late, 2 * timeoutMs);
+      const taker = new Repository(teamEntity, { redis: late, source, keyPrefix: prefix, timeoutMs, leaseTtlMs });
+      const reader = new Repository(teamEntity, { redis: other, source, keyPrefix: prefix, timeoutMs, leaseTtlMs });
+      const taking = taker.get(team.id); // its lease script runs at once, the reply comes after timeoutMs
+      await sleep(20);
+      const started = Date.now();
+      expect(await reader.get(team.id)).toEqual(team);
+      const waitedMs = Date.now() - started;
+      expect(await taking).toEqual(team);
+      expect(loads).toBe(1);
+      expect(reader.stats().leaseWaits).toBe(1);
+      expect(waitedMs).toBeLessThan(leaseTtlMs / 2);
+    } finally {
+      late.disconnect();
+      await other.quit();
+    }
+  });
+});

@@ -1,0 +1,175 @@
+// Guarantee 3 against a spawned redis-server: killed and restarted, stopped (SIGSTOP), never ready,
+// answering OOM, refusing scripts. A Redis that hangs behind a TCP proxy: hanging-redis.test.ts.
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { describe, expect, it } from "vitest";
+import { UserRepository } from "../../runtime/fixtures/user.js";
+import { collectEvents, encryptionKeys, makeUser, ownRedisServer, ready, UserStore } from "../../runtime/helpers.js";
+import { sleep, until } from "../../support/wait.js";
+
+const own = ownRedisServer();
+const prefix = "cgtest:failopen:";
+
+describe("guarantee 3: fail-open with Redis down, restarted, stopped, not ready or out of memory", () => {
+  it("guarantee 3 (fail-open): a client that is not ready is skipped at once; reads come from the source", async () => {
+    // Nothing listens on this port: the client keeps reconnecting and is never ready.
+    const redis = new Redis({ host: "127.0.0.1", port: 1, retryStrategy: () => 100, maxRetriesPerRequest: null });
+    redis.on("error", () => undefined);
+    try {
+      const source = new UserStore();
+      const user = source.put(makeUser());
+      const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys, timeoutMs: 1_000 });
+      const started = Date.now();
+      for (let i = 0; i < 5; i++) expect(await repo.get(user.id)).toEqual(user);
+      expect(await repo.getMany([user.id, randomUUID()])).toEqual([user, null]);
+      await repo.save({ ...user, name: "x" }); // the source write succeeds, invalidation is queued
+      expect(Date.now() - started).toBeLessThan(150); // timeoutMs is 1000: nothing waited
+      expect(source.rows.get(user.id)?.name).toBe("x");
+      expect(repo.stats().redisErrors).toBeGreaterThan(0);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it("guarantee 3 (fail-open): Redis killed and restarted: reads never reject, the breaker opens, then closes and hits resume", async () => {
+    const redis = own.client();
+    await ready(redis);
+    const events = collectEvents();
+    const source = new UserStore();
+    const user = source.put(makeUser());
+    const repo = new UserRepository({
+      redis,
+      source,
+      keyPrefix: prefix,
+      encryptionKeys,
+      onEvent: events.onEvent,
+      breaker: { failureThreshold: 3, cooldownMs: 200 },
+    });
+    // A second repository on the same client shares the breaker.
+    const other = new UserRepository({ redis, source, keyPrefix: `${prefix}other:`, encryptionKeys });
+    await repo.get(user.id);
+    expect(repo.stats().hits).toBe(0);
+
+    await own.server.kill();
+    await until(() => redis.status !== "ready");
+    for (let i = 0; i < 6; i++) expect(await repo.get(user.id)).toEqual(user);
+    expect(events.of("breaker-open")).toHaveLength(1);
+    expect(repo.stats().breakerOpens).toBe(1);
+    const t0 = Date.now();
+    expect(await other.get(user.id)).toEqual(user);
+    expect(Date.now() - t0).toBeLessThan(20);
+
+    await own.server.startProcess(); // empty, like a restarted cache
+    await ready(redis);
+    await sleep(250); // cool-down, then the next call is the half-open probe
+    await until(
+      async () => {
+        await repo.get(user.id);
+        return repo.stats().hits > 0;
+      },
+      5000,
+      50,
+    );
+    expect(events.of("breaker-half-open").length).toBeGreaterThanOrEqual(1);
+    expect(events.of("breaker-closed").length).toBeGreaterThanOrEqual(1);
+    redis.disconnect();
+  });
+
+  it("guarantee 3 (fail-open): a hanging Redis costs at most timeoutMs per call, then the breaker skips it; it recovers by itself", async () => {
+    const redis = own.client({ maxRetriesPerRequest: null });
+    await ready(redis);
+    const source = new UserStore();
+    const user = source.put(makeUser());
+    const timeoutMs = 50;
+    const repo = new UserRepository({
+      redis,
+      source,
+      keyPrefix: prefix,
+      encryptionKeys,
+      timeoutMs,
+      breaker: { failureThreshold: 2, cooldownMs: 300 },
+    });
+    await repo.get(user.id);
+    own.server.signal("SIGSTOP");
+    try {
+      const durations: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const t = Date.now();
+        expect(await repo.get(user.id)).toEqual(user);
+        durations.push(Date.now() - t);
+      }
+      // A miss while hanging: GET times out (one timeoutMs); with the breaker open: no wait at all.
+      for (const d of durations) expect(d).toBeLessThan(timeoutMs + 40);
+      expect(durations.slice(-3).every((d) => d < 15)).toBe(true);
+      expect(repo.stats().breakerOpens).toBe(1);
+    } finally {
+      own.server.signal("SIGCONT");
+    }
+    await sleep(350);
+    await until(
+      async () => {
+        await repo.get(user.id);
+        return repo.stats().hits > 0;
+      },
+      5000,
+      50,
+    );
+    redis.disconnect();
+  });
+
+  it("guarantee 3 (fail-open): Redis answering OOM: reads still succeed and errors are counted", async () => {
+    const redis = own.client();
+    await ready(redis);
+    const source = new UserStore();
+    const user = source.put(makeUser());
+    const repo = new UserRepository({
+      redis,
+      source,
+      keyPrefix: prefix,
+      encryptionKeys,
+      breaker: { failureThreshold: 1000 },
+    });
+    await own.admin.config("SET", "maxmemory-policy", "noeviction");
+    await own.admin.config("SET", "maxmemory", "1");
+    try {
+      expect(await repo.get(user.id)).toEqual(user);
+      expect(await repo.getMany([user.id, randomUUID()])).toEqual([user, null]);
+      await repo.save({ ...user, name: "oom" });
+      expect(repo.stats().redisErrors).toBeGreaterThan(0);
+    } finally {
+      await own.admin.config("SET", "maxmemory", "0");
+    }
+    expect((await repo.get(user.id))?.name).toBe("oom");
+    redis.disconnect();
+  });
+
+  it("an invalidation that fails after the source write is retried when Redis is back; reads meanwhile bypass the stale value", async () => {
+    const redis = own.client();
+    await ready(redis);
+    const events = collectEvents();
+    const source = new UserStore();
+    const user = source.put(makeUser({ name: "v1" }));
+    const repo = new UserRepository({
+      redis,
+      source,
+      keyPrefix: prefix,
+      encryptionKeys,
+      onEvent: events.onEvent,
+      breaker: { failureThreshold: 100 },
+    });
+    await repo.get(user.id);
+    // Scripts fail (NOPERM) while plain GETs still work: the stale v1 stays in Redis.
+    await own.admin.call("ACL", "SETUSER", "default", "-eval", "-evalsha");
+    try {
+      await repo.save({ ...user, name: "v2" }); // resolves: the source has it
+      expect(events.of("redis-error").some((e) => e.detail === "invalidate")).toBe(true);
+      expect(await own.admin.get(repo.keyOf(user.id))).toContain('"name":"v1"');
+      expect((await repo.get(user.id))?.name).toBe("v2"); // pending invalidation: bypass the cache
+    } finally {
+      await own.admin.call("ACL", "SETUSER", "default", "+@all");
+    }
+    await until(async () => (await own.admin.exists(repo.keyOf(user.id))) === 0, 5000, 20);
+    expect((await repo.get(user.id))?.name).toBe("v2");
+    redis.disconnect();
+  });
+});

@@ -1,0 +1,111 @@
+import { type Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { CacheUnavailableError } from "cachegen/runtime";
+import { encryptionKeys, makeUser, uniquePrefix } from "../../runtime/helpers.js";
+import { resilientClient, SpawnedRedis } from "../../support/redis-server.js";
+import { TcpProxy } from "../../support/tcp-proxy.js";
+import { until } from "../../support/wait.js";
+import { UserTable, WriteBehindUserRepository } from "../../write-behind/fixtures.js";
+
+let server: SpawnedRedis;
+let admin: Redis;
+const opened: Redis[] = [];
+
+function client(port = server.port): Redis {
+  const redis = resilientClient(port);
+  opened.push(redis);
+  return redis;
+}
+
+async function repository(redis: Redis, timeoutMs = 500) {
+  await until(() => redis.status === "ready", 5_000);
+  const table = new UserTable();
+  const keyPrefix = uniquePrefix("wb-fail");
+  const repo = new WriteBehindUserRepository({
+    redis,
+    source: table,
+    keyPrefix,
+    encryptionKeys,
+    timeoutMs,
+    breaker: { failureThreshold: 1_000 },
+  });
+  return { table, repo, streamKey: `${keyPrefix}{User}:q` };
+}
+
+beforeAll(async () => {
+  server = await SpawnedRedis.start();
+  admin = client();
+});
+
+afterEach(async () => {
+  await admin.config("SET", "maxmemory", "0");
+});
+
+afterAll(async () => {
+  for (const redis of opened) redis.disconnect();
+  await server.stop();
+});
+
+describe("guarantee 4: a save that cannot be made durable is never acknowledged", () => {
+  it("with Redis down, save and delete reject with CacheUnavailableError (nothing was written)", async () => {
+    const { repo } = await repository(client());
+    const user = makeUser();
+    await server.kill();
+    await expect(repo.save(user)).rejects.toThrow(CacheUnavailableError);
+    await expect(repo.save(user)).rejects.toThrow(/User: save of .* not (queued|acknowledged)/);
+    await expect(repo.delete(user.id)).rejects.toThrow(CacheUnavailableError);
+    await server.startProcess();
+    await until(() => admin.status === "ready", 5_000);
+  });
+
+  it("with Redis answering OOM, save rejects with CacheUnavailableError naming the cause", async () => {
+    const { repo } = await repository(client());
+    await admin.config("SET", "maxmemory", "1");
+    await expect(repo.save(makeUser())).rejects.toThrow(CacheUnavailableError);
+    await expect(repo.save(makeUser())).rejects.toThrow(/not acknowledged: .*OOM/);
+    await admin.config("SET", "maxmemory", "0");
+    expect(await repo.pending()).toBe(0);
+  });
+
+  it("a save that times out rejects with CacheUnavailableError, and may still be queued (at-least-once)", async () => {
+    const proxy = await TcpProxy.start(server.port);
+    try {
+      const { repo, streamKey } = await repository(client(proxy.port), 100);
+      proxy.hang();
+      await expect(repo.save(makeUser())).rejects.toThrow(
+        /not acknowledged: .*timed out after 100 ms\. If Redis applied it before failing it is queued anyway; retrying is safe/,
+      );
+      proxy.resume();
+      await until(async () => (await admin.xlen(streamKey)) === 1, 5_000);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("a worker outlives a Redis restart (the group is created again) and drains what is saved afterwards", async () => {
+    const { table, repo } = await repository(client());
+    const worker = repo.startWorker({ pollMs: 50 });
+    try {
+      await repo.save(makeUser());
+      await repo.flush(5_000);
+      await server.restart(); // no persistence: stream and group are gone
+      const user = makeUser();
+      await until(
+        async () => {
+          try {
+            await repo.save(user);
+            return true;
+          } catch {
+            return false; // the client is still reconnecting
+          }
+        },
+        5_000,
+        50,
+      );
+      await repo.flush(10_000);
+      expect(table.rows.get(user.id)).toEqual(user);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
