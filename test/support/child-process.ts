@@ -36,11 +36,15 @@ export class TsChild<TIn extends Message, TOut extends Message> {
     });
   }
 
-  /** Starts `program` (a path relative to the repository root) with `input`. */
-  static start<TIn extends Message, TOut extends Message>(program: string, input: unknown): TsChild<TIn, TOut> {
+  /** Starts `program` (a path relative to the repository root) with `input`, and extra Node flags (e.g. `--expose-gc`). */
+  static start<TIn extends Message, TOut extends Message>(
+    program: string,
+    input: unknown,
+    nodeFlags: readonly string[] = [],
+  ): TsChild<TIn, TOut> {
     const child = fork(program, [JSON.stringify(input)], {
       cwd: repositoryRoot,
-      execArgv: ["--import", "tsx"],
+      execArgv: ["--import", "tsx", ...nodeFlags],
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     });
     return new TsChild<TIn, TOut>(child);
@@ -75,6 +79,23 @@ export class TsChild<TIn extends Message, TOut extends Message> {
     }
   }
 
+  /**
+   * Waits up to `timeoutMs` for the process to exit on its own: how it exited (`code 0`, a signal
+   * name), or undefined if it is still running.
+   */
+  async exitedWithin(timeoutMs: number): Promise<string | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
+    return this.exit;
+  }
+
+  /** What the process wrote to stderr so far. */
+  get errorOutput(): string {
+    return this.stderr;
+  }
+
   /** Sends `signal` and waits for the process to exit. */
   async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
     if (this.exit === undefined) this.child.kill(signal);
@@ -94,8 +115,8 @@ export class Children<TIn extends Message, TOut extends Message> {
 
   constructor(private readonly program: string) {}
 
-  start(input: unknown): TsChild<TIn, TOut> {
-    const child = TsChild.start<TIn, TOut>(this.program, input);
+  start(input: unknown, nodeFlags: readonly string[] = []): TsChild<TIn, TOut> {
+    const child = TsChild.start<TIn, TOut>(this.program, input, nodeFlags);
     this.started.push(child);
     return child;
   }

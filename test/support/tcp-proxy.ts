@@ -10,6 +10,7 @@ import { freePort } from "./free-port.js";
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private hanging = false;
+  private latencyMs = 0;
 
   private constructor(
     private readonly server: Server,
@@ -40,6 +41,35 @@ export class TcpProxy {
     for (const socket of this.sockets) socket.resume();
   }
 
+  /**
+   * Delays every chunk by `ms` in each direction from now on (a slow network path or a busy
+   * server, as the client sees it). Set it while no traffic flows: chunks are not reordered
+   * within one setting.
+   */
+  setLatency(ms: number): void {
+    this.latencyMs = ms;
+  }
+
+  /**
+   * The target goes away: open connections are reset and new ones are refused (ECONNREFUSED, as
+   * while a database restarts), until `accept()`.
+   */
+  async refuse(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Accepts connections again on the same port, after `refuse()`. */
+  async accept(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(this.port, "127.0.0.1", () => {
+        this.server.off("error", reject);
+        resolve();
+      });
+    });
+  }
+
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -52,7 +82,10 @@ export class TcpProxy {
     ] as const) {
       this.sockets.add(from);
       if (this.hanging) from.pause();
-      from.on("data", (chunk) => to.write(chunk));
+      from.on("data", (chunk) => {
+        if (this.latencyMs > 0) setTimeout(() => to.write(chunk), this.latencyMs);
+        else to.write(chunk);
+      });
       from.on("close", () => {
         this.sockets.delete(from);
         to.destroy();
