@@ -23,6 +23,8 @@ export class Breaker {
   private probing = false;
   /** Set once the client has been seen ready: a client that was never ready does not trip it. */
   wasReady = false;
+  /** When a call last waited `timeoutMs` for a never-ready client in vain: calls skip Redis for a cool-down after. */
+  gaveUpWaitingAt = Number.NEGATIVE_INFINITY;
 
   constructor(readonly options: BreakerOptions) {}
 
@@ -78,6 +80,27 @@ export class Breaker {
 
 const breakers = new WeakMap<object, Breaker>();
 
+/** Statuses of an ioredis client on its way to its first `ready` (`wait`: lazyConnect, not connected yet). */
+const STARTING = new Set(["wait", "connecting", "connect", "reconnecting"]);
+
+const readiness = new WeakMap<object, Promise<void>>();
+
+/**
+ * Resolves when the client is first ready: one listener per client however many calls wait.
+ * A lazyConnect client is connected here (its connection errors are the client's to report).
+ */
+function readyOf(client: CommandClient): Promise<void> {
+  let ready = readiness.get(client);
+  if (!ready) {
+    ready = new Promise<void>((resolve) => {
+      client.once("ready", () => resolve());
+    });
+    readiness.set(client, ready);
+    if (client.status === "wait") client.connect?.().catch(() => undefined);
+  }
+  return ready;
+}
+
 /** The breaker of a client; created with the first caller's options. */
 export function breakerFor(client: object, options: BreakerOptions): Breaker {
   let breaker = breakers.get(client);
@@ -99,8 +122,10 @@ export interface GuardHooks {
 }
 
 /**
- * Fail-open wrapper around each Redis call: skip at once when the client is not ready (never use
- * ioredis' offline queue) or the breaker is open; bound each call by `timeoutMs`; feed the breaker.
+ * Fail-open wrapper around each Redis call: a client on its way to its first `ready` is waited for
+ * within the call's bound (then skipped for a cool-down if it did not come); a client that was ready
+ * and is not now is skipped at once (never ioredis' offline queue), as is every call while the breaker
+ * is open; each call is bounded by `timeoutMs` (or its own bound); outcomes feed the breaker.
  * Never throws.
  */
 export class RedisGuard {
@@ -128,8 +153,22 @@ export class RedisGuard {
    * timeout promise and a `Promise.race` made a coalesced read measurably dearer. A timer per call,
    * not one shared deadline: the shared one measured worse on getMany(100).
    */
-  call<T>(op: string, fn: (client: CommandClient) => Promise<T>, done: (result: GuardResult<T>) => void): void {
+  call<T>(
+    op: string,
+    fn: (client: CommandClient) => Promise<T>,
+    done: (result: GuardResult<T>) => void,
+    timeoutMs: number = this.timeoutMs,
+  ): void {
     const now = Date.now();
+    if (
+      this.client.status !== "ready" &&
+      !this.breaker.wasReady &&
+      STARTING.has(this.client.status) &&
+      now - this.breaker.gaveUpWaitingAt >= this.breaker.options.cooldownMs
+    ) {
+      this.callWhenReady(op, fn, done, timeoutMs, now);
+      return;
+    }
     if (this.client.status !== "ready") {
       const error = new RedisUnavailableError(`redis client is ${this.client.status}`);
       if (this.breaker.wasReady) this.transition(this.breaker.failure(false, now));
@@ -144,12 +183,43 @@ export class RedisGuard {
       done({ ok: false, error: new RedisUnavailableError("circuit breaker open"), skipped: true });
       return;
     }
-    new GuardedCall(this, op, admission.probe, done).start(fn);
+    new GuardedCall(this, op, admission.probe, done, timeoutMs).start(fn);
   }
 
-  /** `call` as a promise of the outcome (it never rejects). */
-  run<T>(op: string, fn: (client: CommandClient) => Promise<T>): Promise<GuardResult<T>> {
-    return new Promise((resolve) => this.call(op, fn, resolve));
+  /**
+   * A call made while the client has never been ready (an app's first requests, a lazyConnect
+   * client): waits for `ready` within the call's own bound instead of skipping Redis, connecting a
+   * client that waits to be connected. What is left of the bound then applies to the call.
+   */
+  private callWhenReady<T>(
+    op: string,
+    fn: (client: CommandClient) => Promise<T>,
+    done: (result: GuardResult<T>) => void,
+    timeoutMs: number,
+    startedAt: number,
+  ): void {
+    let waiting = true;
+    const timer = setTimeout(() => {
+      if (!waiting) return;
+      waiting = false;
+      // Redis did not come up within the bound: skip it at once for a cool-down, as an open breaker would.
+      this.breaker.gaveUpWaitingAt = Date.now();
+      const error = new RedisUnavailableError(`redis client is still ${this.client.status} after ${timeoutMs} ms`);
+      this.hooks.onError(error, op);
+      done({ ok: false, error, skipped: true });
+    }, timeoutMs);
+    timer.unref();
+    void readyOf(this.client).then(() => {
+      if (!waiting) return;
+      waiting = false;
+      clearTimeout(timer);
+      this.call(op, fn, done, Math.max(1, timeoutMs - (Date.now() - startedAt)));
+    });
+  }
+
+  /** `call` as a promise of the outcome (it never rejects); `timeoutMs` overrides the guard's bound for this call. */
+  run<T>(op: string, fn: (client: CommandClient) => Promise<T>, timeoutMs?: number): Promise<GuardResult<T>> {
+    return new Promise((resolve) => this.call(op, fn, resolve, timeoutMs));
   }
 
   /** A call that got its reply (for the breaker). */
@@ -178,6 +248,7 @@ class GuardedCall<T> {
     private readonly op: string,
     private readonly probe: boolean,
     private readonly done: (result: GuardResult<T>) => void,
+    private readonly timeoutMs: number,
   ) {}
 
   start(fn: (client: CommandClient) => Promise<T>): void {
@@ -190,8 +261,8 @@ class GuardedCall<T> {
       return;
     }
     this.timer = setTimeout(
-      () => this.fail(new RedisUnavailableError(`redis ${this.op} timed out after ${this.guard.timeoutMs} ms`)),
-      this.guard.timeoutMs,
+      () => this.fail(new RedisUnavailableError(`redis ${this.op} timed out after ${this.timeoutMs} ms`)),
+      this.timeoutMs,
     );
     this.timer.unref();
     // Promise.resolve: the same promise for ioredis' own, and a thenable for any other client
