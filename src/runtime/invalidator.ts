@@ -161,7 +161,7 @@ export class Invalidator<TEntity, TKey> {
       [...groups].map(async ([space, targets]) => {
         const valueKeys = [...targets.keys()];
         const run = async (): Promise<boolean> => {
-          const r = await redis.revoke([...targets.values()], [], "invalidate-target");
+          const r = await redis.revoke([...targets.values()], [], "invalidate-target", space);
           if (!r.ok) return false;
           if (space.definition.l1) await redis.publish(space.channel, valueKeys);
           return true;
@@ -172,18 +172,24 @@ export class Invalidator<TEntity, TKey> {
   }
 
   /**
-   * After a script replaced the value of `k` with `value` (undefined: a tombstone), revoking its
-   * lease itself, and answered the value it replaced: drops the old value's index entries the new
-   * one does not have, revokes what `invalidates` names for both, and publishes to L1.
+   * After a script replaced the value of `k` with `value` (undefined: a tombstone, or nothing),
+   * revoking its lease itself, and answered the value it replaced (undefined when it kept it):
+   * drops the old value's index entries the new one does not have, revokes what `invalidates`
+   * names for both and for what was `written` to the source, and publishes to L1.
    */
-  async afterReplace(k: ResolvedKey<TKey>, replaced: Buffer | undefined, value: TEntity | undefined): Promise<void> {
+  async afterReplace(
+    k: ResolvedKey<TKey>,
+    replaced: Buffer | undefined,
+    value: TEntity | undefined,
+    written: readonly TEntity[] = [],
+  ): Promise<void> {
     // Nothing to do without index entries, `invalidates` targets or L1 (the common write: no promises).
     if (!this.needsOldValue && !this.parts.l1) return;
     // The old value matters only for its index entries and targets: without either it is not decoded.
     const old = this.needsOldValue ? this.decodeOld(k, replaced) : undefined;
     const current = value === undefined ? [] : this.parts.keys.indexKeysOfEntity(value);
     const stale = old ? this.parts.keys.indexKeysOfEntity(old).filter((key) => !current.includes(key)) : [];
-    const values = [old, value].filter((v): v is TEntity => v !== undefined);
+    const values = [...new Set([old, value, ...written])].filter((v): v is TEntity => v !== undefined);
     const work: Promise<unknown>[] = [this.revokeTargets(values), this.publish([k.valueKey])];
     if (stale.length) work.push(this.dropIndexEntries(stale));
     await Promise.all(work);

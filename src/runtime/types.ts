@@ -44,8 +44,14 @@ export interface EntitySource<TEntity, TKey> {
   load(key: TKey): Promise<TEntity | null>;
   /** The entities with these keys, one per key in the same order (null where there is none); used for batches of misses. */
   loadMany?(keys: TKey[]): Promise<(TEntity | null)[]>;
-  /** Writes the entity (an insert or update); required for write-through and write-behind. */
-  save?(entity: TEntity): Promise<void>;
+  /**
+   * Writes the entity (an insert or update); required for write-through and write-behind. It may
+   * answer the row it kept (e.g. `RETURNING *` of an upsert fenced on the version, or the current
+   * row when the fence refused the write): write-through then caches that row. Without it, a
+   * versioned write is cached only over an older cached version (else the key is revoked), and an
+   * unversioned one is taken as written.
+   */
+  save?(entity: TEntity): Promise<void | TEntity>;
   /** Deletes the entity with this key; required for write-through and write-behind. */
   delete?(key: TKey): Promise<void>;
 }
@@ -56,7 +62,7 @@ export interface EntitySource<TEntity, TKey> {
  * and with a `versionField` fenced (`WHERE version < $new`) so an older write never lands last.
  */
 export interface WriteBehindSource<TEntity, TKey> extends EntitySource<TEntity, TKey> {
-  save(entity: TEntity): Promise<void>;
+  save(entity: TEntity): Promise<void | TEntity>;
   delete(key: TKey): Promise<void>;
   /** One batch of saves, at most one per key. If it throws, the worker retries each entity with `save`. */
   saveMany?(entities: TEntity[]): Promise<void>;
