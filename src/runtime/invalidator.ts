@@ -37,8 +37,10 @@ export interface InvalidatorParts<TEntity, TKey> {
  *
  * A Redis step that fails after the source was written is retried in the background until it
  * succeeds or the entry would have expired anyway (ttl + stale window); meanwhile reads of that key
- * in this process bypass Redis (`isPending`). Each step names the keys it touches, so a step may
- * later run per cluster slot.
+ * in this process bypass Redis (`isPending`). When more steps are owed than the retry queue holds,
+ * they are replaced by revoking the entity's whole namespace (and those of what `invalidates`
+ * names) once Redis answers: coarse, but nothing owed is lost (event `invalidation-overflow`).
+ * Each step names the keys it touches, so a step may later run per cluster slot.
  */
 export class Invalidator<TEntity, TKey> {
   /** Whether a replaced value must be decoded after a write: it has index entries or `invalidates` targets to drop. */
@@ -51,7 +53,13 @@ export class Invalidator<TEntity, TKey> {
   constructor(private readonly parts: InvalidatorParts<TEntity, TKey>) {
     const { definition } = parts;
     this.needsOldValue = Object.keys(definition.indexes).length > 0 || definition.invalidates.length > 0;
-    this.retries = new RetryQueue(parts.redisAvailable);
+    this.retries = new RetryQueue(parts.redisAvailable, {
+      run: () => this.revokeNamespaces(),
+      report: (replaced) =>
+        parts.events.record("invalidation-overflow", undefined, {
+          detail: `${replaced} invalidations owed while Redis was unavailable, more than the retry queue holds: the ${definition.name} namespace${definition.invalidates.length ? " and those of the entities it invalidates" : ""} will be revoked whole once Redis answers`,
+        }),
+    });
   }
 
   // ------------------------------------------------------------------------------------ forget (this process)
@@ -232,6 +240,32 @@ export class Invalidator<TEntity, TKey> {
     const work: Promise<unknown>[] = [this.revokeTargets(old ? [old, ...values] : values), this.publish([k.valueKey])];
     if (stale.length) work.push(this.dropIndexEntries(stale));
     await Promise.all(work);
+    return true;
+  }
+
+  /**
+   * Revokes every entry of this entity's namespace and of the entities `invalidates` names (the
+   * retry queue's fallback when it overflowed): bumps each tag epoch, then deletes what a SCAN finds,
+   * step by step, and forgets this process's L1. False when Redis failed midway (it starts over).
+   */
+  private async revokeNamespaces(): Promise<boolean> {
+    const { keys, definition, redis, l1 } = this.parts;
+    const spaces = [
+      keys as KeySpace<unknown, unknown>,
+      ...definition.invalidates.map((i) => this.targetSpace(i.entity())),
+    ];
+    for (const space of new Set(spaces)) {
+      let cursor = "0";
+      do {
+        const r = await redis.revokeNamespaceStep(space, cursor);
+        if (!r.ok) return false;
+        cursor = r.value.cursor;
+        if (r.value.dropped.length && space.definition.l1) await redis.publish(space.channel, r.value.dropped);
+      } while (cursor !== "0");
+      if (space === keys) l1?.clear();
+    }
+    this.parts.valueReads.forgetAll();
+    this.parts.indexReads.forgetAll();
     return true;
   }
 

@@ -118,6 +118,8 @@ export interface CacheStats {
   redisErrors: number;
   /** Times the circuit breaker opened. */
   breakerOpens: number;
+  /** Times failed invalidations overflowed the retry queue and the entity's namespace was revoked whole instead. */
+  invalidationOverflows: number;
   /** Write-behind saves and deletes made durable in Redis. */
   queued: number;
   /** Queued writes that reached the source. */
@@ -182,6 +184,20 @@ export interface RedisErrorEvent {
   readonly key?: never;
 }
 
+/**
+ * More invalidations were owed while Redis was unavailable than the retry queue holds: none is
+ * dropped; the entity's whole namespace (and those of the entities it invalidates) is revoked once
+ * Redis answers, and until then this process reads the entity past the cache. Counted in
+ * `stats().invalidationOverflows`.
+ */
+export interface InvalidationOverflowEvent {
+  readonly type: "invalidation-overflow";
+  readonly entity: string;
+  readonly detail: string;
+  readonly key?: never;
+  readonly error?: never;
+}
+
 /** The circuit breaker of the Redis client changed state (shared by every repository on it). */
 export interface BreakerEvent {
   /** `breaker-open`: Redis is skipped for a cool-down. `breaker-half-open`: one call probes it. `breaker-closed`: it answered. */
@@ -193,6 +209,7 @@ export interface BreakerEvent {
 }
 
 /** What `onEvent` receives: narrow on `type`. */
-export type CacheEvent = KeyEvent | KeyDetailEvent | KeyErrorEvent | RedisErrorEvent | BreakerEvent;
+export type CacheEvent =
+  KeyEvent | KeyDetailEvent | KeyErrorEvent | RedisErrorEvent | InvalidationOverflowEvent | BreakerEvent;
 
 export type CacheEventType = CacheEvent["type"];
