@@ -21,8 +21,9 @@ const table = stockTableSource(pool, input.table);
 const source: EntitySource<StockLevel, StockLevelKey> = {
   load: table.load,
   async save(entity) {
-    await table.save(entity);
+    const kept = input.returnKept ? await table.saveReturning(entity) : await table.save(entity);
     await sleep(Math.random() * input.replyMs);
+    return kept;
   },
   async delete(key) {
     await table.delete(key);

@@ -39,7 +39,10 @@ afterAll(async () => {
   await redis.quit();
 });
 
-describe("write-through against PostgreSQL: saves racing deletes", () => {
+describe.each([
+  ["save answers nothing", false],
+  ["save answers the row it kept", true],
+])("write-through against PostgreSQL: saves racing deletes (%s)", (label, returnKept) => {
   it(`${PROCESSES} processes x ${CONCURRENCY} concurrent random saves/deletes/gets over 20 keys: 0 divergent keys after each round`, async () => {
     const rows = stockTableSource(pool, table);
     const probe = new Repository(stockLevelEntity, { redis: redis as RedisClient, source: rows, keyPrefix });
@@ -54,8 +57,11 @@ describe("write-through against PostgreSQL: saves racing deletes", () => {
         rounds: ROUNDS,
         concurrency: CONCURRENCY,
         replyMs: 30,
+        returnKept,
       } satisfies SaveDeleteInput),
     );
+    for (const key of keys) await rows.delete(key);
+    await deleteByPrefix(redis, keyPrefix);
     let divergent = 0;
     let cached = 0;
     let errors = 0;
@@ -74,7 +80,7 @@ describe("write-through against PostgreSQL: saves racing deletes", () => {
       divergent += inRound;
     }
     console.log(
-      `[write-through save/delete stress] ${PROCESSES} processes x ${CONCURRENCY} concurrent ops x ${ROUNDS} rounds over 20 keys: cached entries checked ${cached}/${ROUNDS * keys.length}, divergent ${divergent} (per round ${divergentPerRound.join(", ")}), errors ${errors}`,
+      `[write-through save/delete stress, ${label}] ${PROCESSES} processes x ${CONCURRENCY} concurrent ops x ${ROUNDS} rounds over 20 keys: cached entries checked ${cached}/${ROUNDS * keys.length}, divergent ${divergent} (per round ${divergentPerRound.join(", ")}), errors ${errors}`,
     );
     expect(errors).toBe(0);
     expect(cached).toBeGreaterThan(0);

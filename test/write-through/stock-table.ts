@@ -11,6 +11,8 @@ export interface SaveDeleteInput {
   readonly rounds: number;
   readonly concurrency: number;
   readonly replyMs: number;
+  /** Whether save answers the row it kept (the fenced upsert's RETURNING, else the row that refused it). */
+  readonly returnKept: boolean;
 }
 
 /** `table` (id columns plus a bigint revision) as a StockLevel source: the upsert is fenced on revision, as README recommends. */
@@ -41,6 +43,22 @@ export function stockTableSource(pool: pg.Pool, table: string) {
          WHERE ${table}.revision < EXCLUDED.revision`,
         [s.warehouseId, s.sku, s.available, s.reserved, s.revision, s.countedOn.toISOString().slice(0, 10)],
       );
+    },
+    /** The same fenced upsert, answering the row the table kept (ours, or the newer one that refused it). */
+    async saveReturning(s: StockLevel): Promise<StockLevel | void> {
+      const r = await pool.query(
+        `WITH up AS (
+           INSERT INTO ${table} (warehouse_id, sku, available, reserved, revision, counted_on)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (warehouse_id, sku) DO UPDATE SET available = $3, reserved = $4, revision = $5, counted_on = $6
+           WHERE ${table}.revision < EXCLUDED.revision
+           RETURNING *)
+         SELECT * FROM up
+         UNION ALL SELECT * FROM ${table} WHERE warehouse_id = $1 AND sku = $2 AND NOT EXISTS (SELECT 1 FROM up)`,
+        [s.warehouseId, s.sku, s.available, s.reserved, s.revision, s.countedOn.toISOString().slice(0, 10)],
+      );
+      // No row: the conflicting row was committed after this statement's snapshot; answer nothing.
+      if (r.rows[0]) return toStock(r.rows[0] as Record<string, unknown>);
     },
     async delete(key: StockLevelKey): Promise<void> {
       await pool.query(`DELETE FROM ${table} WHERE warehouse_id = $1 AND sku = $2`, [key.warehouseId, key.sku]);
