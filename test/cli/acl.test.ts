@@ -292,7 +292,9 @@ describe("cachegen acl", () => {
     });
     const user = "catalog";
     const { rule, connect } = await createUserFromRule(cwd, user);
-    expect(rule).toContain(`resetchannels -@all +del +eval +evalsha +get +incr +info +mget +pexpire +pttl +scan +set +unlink`);
+    expect(rule).toContain(
+      `resetchannels -@all +del +eval +evalsha +get +incr +info +mget +pexpire +pttl +scan +set +unlink`,
+    );
     const redis = await connect();
     const watch = new Watch();
     try {

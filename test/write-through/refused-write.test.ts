@@ -22,6 +22,9 @@ afterAll(async () => {
 
 type StockRepository = Repository<StockLevel, StockLevelKey, EntitySource<StockLevel, StockLevelKey>>;
 
+const repository = (store: MemoryStock): StockRepository =>
+  new Repository(stockLevelEntity, { redis: redis as RedisClient, source: store.source, keyPrefix: prefix });
+
 const leaveCache: Record<string, (repo: StockRepository, key: StockLevelKey) => Promise<unknown>> = {
   invalidated: (repo, key) => repo.invalidate(key),
   expired: (repo, key) => redis.pexpire(repo.keyOf(key), 1).then(() => new Promise((r) => setTimeout(r, 5))),
@@ -33,13 +36,11 @@ describe("write-through with versionField: what the fenced source refused is nev
     "revision 2 saved, then %s; the older revision 1 saved after: the cache never holds revision 1 (source answers nothing)",
     async (how) => {
       const store = new MemoryStock({ fenced: true, returnKept: false });
-      const repo: StockRepository = new Repository(stockLevelEntity, {
-        redis: redis as RedisClient,
-        source: store.source,
-        keyPrefix: prefix,
-      });
+      const repo = repository(store);
       const key = stockKey();
       await repo.save(stock(key, 2));
+      expect(await repo.get(key)).toMatchObject({ revision: 2 }); // cached
+      expect(await redis.exists(repo.keyOf(key))).toBe(1);
       await leaveCache[how]!(repo, key);
       await repo.save(stock(key, 1));
 
@@ -52,13 +53,10 @@ describe("write-through with versionField: what the fenced source refused is nev
     "revision 2 saved, then %s; revision 1 saved after, the source answers the row it kept: the cache holds revision 2",
     async (how) => {
       const store = new MemoryStock({ fenced: true, returnKept: true });
-      const repo: StockRepository = new Repository(stockLevelEntity, {
-        redis: redis as RedisClient,
-        source: store.source,
-        keyPrefix: prefix,
-      });
+      const repo = repository(store);
       const key = stockKey();
       await repo.save(stock(key, 2));
+      expect(await redis.exists(repo.keyOf(key))).toBe(1);
       await leaveCache[how]!(repo, key);
       await repo.save(stock(key, 1));
 
@@ -70,11 +68,7 @@ describe("write-through with versionField: what the fenced source refused is nev
 
   it("a newer save of a cached revision is cached at once (the put can prove it is the newest)", async () => {
     const store = new MemoryStock({ fenced: true, returnKept: false });
-    const repo: StockRepository = new Repository(stockLevelEntity, {
-      redis: redis as RedisClient,
-      source: store.source,
-      keyPrefix: prefix,
-    });
+    const repo = repository(store);
     const key = stockKey();
     store.rows.set(`${key.warehouseId}/${key.sku}`, stock(key, 1));
     expect(await repo.get(key)).toMatchObject({ revision: 1 });
