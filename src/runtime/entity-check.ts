@@ -24,15 +24,16 @@ export type Checked<TEntity> = { readonly ok: true; readonly entity: TEntity } |
 
 /**
  * Checks `value` against `schema` as the cache would store it: nested at most MAX_DEPTH levels, then
- * parsed by zod (undeclared fields dropped). `fields`: the schema's top-level fields, where it is an
- * object (the depth of an undeclared column, e.g. an ORM's internals, does not matter). Never throws.
+ * parsed by zod (undeclared fields dropped). `fields`: where the schema is an object, its top-level
+ * fields that can nest without bound (only they are walked: the depth of an undeclared column, e.g.
+ * an ORM's internals, does not matter, and declared fields nest as deep as declared). Never throws.
  */
 export function checkEntity<TEntity>(
   schema: z.ZodType<TEntity>,
   value: unknown,
   fields?: readonly string[],
 ): Checked<TEntity> {
-  const deep = fields && isObject(value) ? tooDeepFields(value, fields) : tooDeep(value, 1);
+  const deep = fields && isObject(value) ? tooDeepFields(value, fields) : tooDeep(value, 1) ? "(root)" : undefined;
   if (deep !== undefined) {
     return {
       ok: false,
@@ -64,23 +65,50 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function tooDeepFields(value: Record<string, unknown>, fields: readonly string[]): string | undefined {
   for (const field of fields) {
-    if (!(field in value)) continue;
-    const found = tooDeep(value[field], 2, field);
-    if (found !== undefined) return found;
+    if (field in value && tooDeep(value[field], 2)) return field;
   }
   return undefined;
 }
 
-/** The top-level field (or `(root)`) under which `value` nests deeper than MAX_DEPTH; a cycle counts as too deep. */
-function tooDeep(value: unknown, level: number, field?: string): string | undefined {
-  if (typeof value !== "object" || value === null || value instanceof Date) return undefined;
-  if (level > MAX_DEPTH) return field ?? "(root)";
-  const children = Array.isArray(value) ? value.entries() : Object.entries(value);
-  for (const [name, child] of children) {
-    const found = tooDeep(child, level + 1, field ?? String(name));
-    if (found !== undefined) return found;
+/** Whether `value` (at `level`, the entity being 1) nests deeper than MAX_DEPTH; a cycle counts as too deep. */
+function tooDeep(value: unknown, level: number): boolean {
+  if (typeof value !== "object" || value === null || value instanceof Date) return false;
+  if (level > MAX_DEPTH) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (tooDeep(value[i], level + 1)) return true;
+    return false;
   }
-  return undefined;
+  for (const name in value) {
+    if (Object.hasOwn(value, name) && tooDeep((value as Record<string, unknown>)[name], level + 1)) return true;
+  }
+  return false;
+}
+
+interface ZodDefLike {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  [child: string]: unknown;
+}
+
+/**
+ * The top-level fields of an object schema that can nest without bound (a `json` field, or a
+ * recursive `z.lazy`); every other field nests only as deep as the schema declares.
+ */
+function unboundedFields(shape: Record<string, z.ZodType>): string[] {
+  const unbounded = (schema: unknown, seen: Set<unknown>): boolean => {
+    const def = (schema as { _zod?: { def?: ZodDefLike } } | undefined)?._zod?.def;
+    if (!def || seen.has(schema)) return false;
+    seen.add(schema);
+    if (def.type === "lazy") return true;
+    const children = [
+      ...Object.values(def.shape ?? {}),
+      ...["innerType", "element", "valueType", "keyType", "rest", "in", "out", "left", "right"].map((k) => def[k]),
+      ...((def["items"] as unknown[] | undefined) ?? []),
+      ...((def["options"] as unknown[] | undefined) ?? []),
+    ];
+    return children.some((child) => child !== undefined && child !== null && unbounded(child, seen));
+  };
+  return Object.keys(shape).filter((field) => unbounded(shape[field], new Set()));
 }
 
 /** `tags[2].name` from `["tags", 2, "name"]`. */
@@ -142,7 +170,7 @@ export class EntityCheck<TEntity, TKey> {
   ) {
     this.plan = buildPlan(definition.name, definition.schema, definition.dateFields);
     const shape = objectShape(definition.schema);
-    this.fields = shape && Object.keys(shape);
+    this.fields = shape && unboundedFields(shape);
     this.keyFields = Object.entries(definition.key);
   }
 

@@ -67,7 +67,9 @@ export class SourceAdapter<TEntity, TKey> {
       }
       const values = this.check.rows(rows, ks, "source.loadMany");
       return Promise.all(
-        values.map(async (value, i) => (value !== undefined ? value : this.one(ks[i]!, await loadOne(ks[i]!.key), "source.load"))),
+        values.map(async (value, i) =>
+          value !== undefined ? value : this.one(ks[i]!, await loadOne(ks[i]!.key), "source.load"),
+        ),
       );
     }
     return Promise.all(ks.map(async (k) => this.one(k, await loadOne(k.key), "source.load")));

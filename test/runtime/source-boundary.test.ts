@@ -11,7 +11,7 @@ import {
 import { OrderRepository, type Order } from "../fixtures/valid/write-behind-msgpack/expected/order.js";
 import {
   userEntity,
-  UserRepository,
+  type UserRepository,
   type User,
   type UserKey,
   type UserSource,
@@ -191,7 +191,13 @@ describe("source boundary: a miss returns exactly what a hit returns", () => {
     const table = new Table();
     const { repo, events } = users(table);
     const u = user();
-    table.put({ ...driverRow(u), addresses: [{ city: "Paris", zip: "75001" }, { city: 5, zip: "1" }] });
+    table.put({
+      ...driverRow(u),
+      addresses: [
+        { city: "Paris", zip: "75001" },
+        { city: 5, zip: "1" },
+      ],
+    });
     await expect(repo.get(u.id)).rejects.toMatchObject(
       invalidEntity({ entity: "User", path: "addresses[1].city", key: u.id }),
     );
@@ -300,7 +306,12 @@ describe("source boundary: rows are matched to keys by their key fields", () => 
         delete: async () => undefined,
       },
     });
-    expect(await repo.getMany([{ orderId, lineNo: 1 }, { orderId, lineNo: 2 }])).toStrictEqual(rows);
+    expect(
+      await repo.getMany([
+        { orderId, lineNo: 1 },
+        { orderId, lineNo: 2 },
+      ]),
+    ).toStrictEqual(rows);
     expect(await repo.get({ orderId, lineNo: 1 })).toStrictEqual(rows[0]);
   });
 });
