@@ -70,7 +70,8 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * and processes ask at the same time, and caches the value.
    * @param key the key object, or the bare value of a one-field key.
    * @param load loads the entity on a miss instead of `source.load`, for this call (cache-aside).
-   * @throws InvalidKeyError (as a rejection) for a key that does not fit the key schema.
+   * @throws InvalidKeyError (as a rejection) for a key that does not fit the key schema;
+   *   InvalidEntityError when the row loaded does not fit the schema or is another key's.
    */
   get(key: TKey | BareKey<TKey>, load?: (key: TKey) => Promise<TEntity | null>): Promise<TEntity | null> {
     return this.reads.get(key, load);
