@@ -11,7 +11,7 @@ import {
 import { OrderRepository, type Order } from "../fixtures/valid/write-behind-msgpack/expected/order.js";
 import {
   userEntity,
-  type UserRepository,
+  UserRepository,
   type User,
   type UserKey,
   type UserSource,
@@ -88,7 +88,7 @@ class Table implements UserSource {
     return keys.map((_, i) => found[i] ?? null);
   }
 
-  async loadByEmail(): Promise<User | null> {
+  async loadByEmail(_email: string): Promise<User | null> {
     return null;
   }
 
@@ -108,14 +108,11 @@ function users(
   strategy: "read-through" | "write-through" = "read-through",
 ): { repo: UserRepository; events: ReturnType<typeof collectEvents> } {
   const events = collectEvents();
-  const definition = strategy === "read-through" ? userEntity : defineEntity({ ...userEntity, strategy });
-  const repo = new Repository(definition, {
-    redis,
-    source: table,
-    keyPrefix: prefix,
-    encryptionKeys,
-    onEvent: events.onEvent,
-  }) as UserRepository;
+  const options = { redis, source: table, keyPrefix: prefix, encryptionKeys, onEvent: events.onEvent };
+  const repo =
+    strategy === "read-through"
+      ? new UserRepository(options)
+      : (new Repository(defineEntity({ ...userEntity, strategy }), options) as UserRepository);
   closers.push(() => repo.close());
   return { repo, events };
 }
@@ -170,6 +167,19 @@ describe("source boundary: a miss returns exactly what a hit returns", () => {
     expect(table.loads).toBe(3);
     expect(await repo.getMany([a.id, b.id])).toStrictEqual([a, b]);
     expect(table.loads).toBe(3);
+  });
+
+  it("getBy<Index>: a row from the index loader is parsed as well", async () => {
+    const table = new Table();
+    const { repo } = users(table);
+    const u = user();
+    table.put(driverRow(u));
+    table.loadByEmail = async (email) =>
+      ([...table.rows.values()].find((row) => row["email"] === email) ?? null) as User | null;
+    expect(await repo.getByEmail(u.email)).toStrictEqual(u);
+    table.put({ ...driverRow(u), age: 1.5 });
+    await redis.del(repo.keyOf(u.id));
+    await expect(repo.getByEmail(u.email)).rejects.toMatchObject(invalidEntity({ entity: "User", path: "age" }));
   });
 
   it("get(key, loader): a cache-aside loader's row is parsed and cached", async () => {
