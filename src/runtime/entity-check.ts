@@ -63,6 +63,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
+function pick(value: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of fields) if (field in value) out[field] = value[field];
+  return out;
+}
+
 function tooDeepFields(value: Record<string, unknown>, fields: readonly string[]): string | undefined {
   for (const field of fields) {
     if (field in value && tooDeep(value[field], 2)) return field;
@@ -160,6 +166,8 @@ export function sameKeyPart(type: KeyPartType, a: unknown, b: unknown): boolean 
  */
 export class EntityCheck<TEntity, TKey> {
   private readonly plan: Plan | null;
+  /** The schema's top-level fields, where it is an object. */
+  private readonly declared: readonly string[] | undefined;
   private readonly fields: readonly string[] | undefined;
   private readonly keyFields: readonly (readonly [string, KeyPartType])[];
 
@@ -170,6 +178,7 @@ export class EntityCheck<TEntity, TKey> {
   ) {
     this.plan = buildPlan(definition.name, definition.schema, definition.dateFields);
     const shape = objectShape(definition.schema);
+    this.declared = shape && Object.keys(shape);
     this.fields = shape && unboundedFields(shape);
     this.keyFields = Object.entries(definition.key);
   }
@@ -234,7 +243,9 @@ export class EntityCheck<TEntity, TKey> {
 
   /** `row` parsed; else an `invalid-value` event (about `k`, else the row's own key, else `near`) and InvalidEntityError. */
   private parse(row: unknown, k: ResolvedKey<TKey> | undefined, origin: string, near?: string): TEntity {
-    const revived = this.plan ? reviveRow(row, this.plan) : row;
+    // The declared fields only, read through getters (an ORM's model instance) into a plain object.
+    const declared = this.declared && isObject(row) ? pick(row, this.declared) : row;
+    const revived = this.plan ? reviveRow(declared, this.plan) : declared;
     const checked = checkEntity(this.definition.schema, revived, this.fields);
     if (checked.ok) return checked.entity;
     const enc = k?.enc ?? this.keys.encOfEntity(row as TEntity);

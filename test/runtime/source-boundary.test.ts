@@ -156,6 +156,24 @@ describe("source boundary: a miss returns exactly what a hit returns", () => {
     expect(await redis.get(repo.keyOf(u.id))).not.toContain("password_hash");
   });
 
+  it("get: a row that is a model instance (fields behind getters) is read through its getters", async () => {
+    const table = new Table();
+    const { repo } = users(table);
+    const u = user();
+    class Model {
+      constructor(private readonly data: Record<string, unknown>) {}
+    }
+    for (const field of Object.keys(driverRow(u)))
+      Object.defineProperty(Model.prototype, field, {
+        get(this: { data: Record<string, unknown> }) {
+          return this.data[field];
+        },
+      });
+    table.put({ id: u.id });
+    table.load = async () => new Model(driverRow(u)) as unknown as User;
+    expect(await repo.get(u.id)).toStrictEqual(u);
+  });
+
   it("getMany: rows from loadMany are parsed and cached", async () => {
     const table = new Table();
     const { repo } = users(table);
