@@ -200,7 +200,7 @@ export class EntityCheck<TEntity, TKey> {
         this.events.record("invalid-value", k.valueKey, { detail: `${origin} returned the row of another key` });
         throw this.error(
           k.enc,
-          { path: field, expected: `${describeValue(asked)} (the key asked)`, got: describeValue(got) },
+          { path: field, expected: `the key asked, ${describeValue(asked)}`, got: describeValue(got) },
           `${origin} returned the row of another key`,
         );
       }

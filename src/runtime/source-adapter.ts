@@ -55,7 +55,7 @@ export class SourceAdapter<TEntity, TKey> {
    */
   async load(ks: readonly ResolvedKey<TKey>[], loader: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
     for (const k of ks) this.events.record("load", k.valueKey);
-    if (loader) return Promise.all(ks.map(async (k) => this.one(k, await loader(k.key), "the load function")));
+    if (loader) return Promise.all(ks.map(async (k) => this.one(k, await loader(k.key), "the loader given to get()")));
     const loadOne = this.require("load") as Loader<TEntity, TKey>;
     const source = this.source!;
     if (ks.length > 1 && typeof source.loadMany === "function") {
