@@ -210,33 +210,47 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** Application form -> stored form. Never mutates `value`. */
 export function encodeStored(value: unknown, plan: Plan): unknown {
+  return copyAlong(value, plan, encodeLeaf);
+}
+
+function encodeLeaf(value: unknown, t: LeafType): unknown {
+  if (t === "bigint") return typeof value === "bigint" ? value.toString() : value;
+  if (!(value instanceof Date)) return value;
+  return t === "datetime" ? isoDateTime(value) : isoDate(value);
+}
+
+type LeafType = "datetime" | "date" | "bigint";
+
+/**
+ * A copy of `value` with `leaf` applied where the plan has a datetime, date or bigint (a new object
+ * or array on the way down to each, the rest shared). Never mutates `value`.
+ */
+function copyAlong(value: unknown, plan: Plan, leaf: (value: unknown, t: LeafType) => unknown): unknown {
   if (value === null || value === undefined) return value;
   switch (plan.t) {
     case "datetime":
-      return value instanceof Date ? isoDateTime(value) : value;
     case "date":
-      return value instanceof Date ? isoDate(value) : value;
     case "bigint":
-      return typeof value === "bigint" ? value.toString() : value;
+      return leaf(value, plan.t);
     case "object": {
       if (!isPlainObject(value)) return value;
       const copy: Record<string, unknown> = { ...value };
       for (const [name, child] of plan.fields) {
-        if (Object.hasOwn(value, name)) copy[name] = encodeStored(value[name], child);
+        if (Object.hasOwn(value, name)) copy[name] = copyAlong(value[name], child, leaf);
       }
       return copy;
     }
     case "array":
-      return Array.isArray(value) ? value.map((v) => encodeStored(v, plan.item)) : value;
+      return Array.isArray(value) ? value.map((v) => copyAlong(v, plan.item, leaf)) : value;
     case "record":
       return isPlainObject(value)
-        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encodeStored(v, plan.value)]))
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copyAlong(v, plan.value, leaf)]))
         : value;
     case "tuple":
       return Array.isArray(value)
         ? value.map((v, i) => {
             const p = i < plan.items.length ? plan.items[i] : plan.rest;
-            return p ? encodeStored(v, p) : v;
+            return p ? copyAlong(v, p, leaf) : v;
           })
         : value;
   }
@@ -320,11 +334,15 @@ function utcMidnight(d: Date): Date {
  * anything else is left for the schema to judge.
  */
 export function reviveRow(value: unknown, plan: Plan): unknown {
-  if (value === null || value === undefined) return value;
-  switch (plan.t) {
-    case "datetime":
-      if (typeof value !== "string") return value;
-      return Number.isNaN(sourceDateTimeValue(value)) ? value : new Date(sourceDateTimeValue(value));
+  return copyAlong(value, plan, reviveLeaf);
+}
+
+function reviveLeaf(value: unknown, t: LeafType): unknown {
+  switch (t) {
+    case "datetime": {
+      const time = typeof value === "string" ? sourceDateTimeValue(value) : Number.NaN;
+      return Number.isNaN(time) ? value : new Date(time);
+    }
     case "date":
       if (value instanceof Date) return utcMidnight(value);
       return typeof value === "string" && ISO_DATE.test(value) && dayExists(value)
@@ -333,26 +351,5 @@ export function reviveRow(value: unknown, plan: Plan): unknown {
     case "bigint":
       if (typeof value === "number" && Number.isSafeInteger(value)) return BigInt(value);
       return typeof value === "string" && DECIMAL.test(value) ? BigInt(value) : value;
-    case "object": {
-      if (!isPlainObject(value)) return value;
-      const copy: Record<string, unknown> = { ...value };
-      for (const [name, child] of plan.fields) {
-        if (Object.hasOwn(value, name)) copy[name] = reviveRow(value[name], child);
-      }
-      return copy;
-    }
-    case "array":
-      return Array.isArray(value) ? value.map((v) => reviveRow(v, plan.item)) : value;
-    case "record":
-      return isPlainObject(value)
-        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reviveRow(v, plan.value)]))
-        : value;
-    case "tuple":
-      return Array.isArray(value)
-        ? value.map((v, i) => {
-            const p = i < plan.items.length ? plan.items[i] : plan.rest;
-            return p ? reviveRow(v, p) : v;
-          })
-        : value;
   }
 }

@@ -18,7 +18,7 @@ import {
 } from "../fixtures/valid/full-featured-read-through/expected/user.js";
 import { invalidEntity } from "../support/decided-api.js";
 import { leaseKeyOf, streamKeyOf } from "../support/key-layout.js";
-import { collectEvents, connect, encryptionKeys, uniquePrefix } from "./helpers.js";
+import { collectEvents, connect, encryptionKeys, makeOrderLine, uniquePrefix } from "./helpers.js";
 
 let redis: Redis;
 const prefix = uniquePrefix("boundary");
@@ -314,14 +314,7 @@ describe("source boundary: rows are matched to keys by their key fields", () => 
 
   it("composite key: loadMany rows swapped between two lines of one order are realigned", async () => {
     const orderId = randomUUID();
-    const line = (lineNo: number): OrderLine => ({
-      orderId,
-      lineNo,
-      sku: `sku-${lineNo}`,
-      quantity: lineNo,
-      unitPrice: 9.5,
-      updatedAt: new Date("2024-01-01T00:00:00.000Z"),
-    });
+    const line = (lineNo: number): OrderLine => makeOrderLine(orderId, lineNo);
     const rows = [line(1), line(2)];
     const repo = new OrderLineRepository({
       redis,

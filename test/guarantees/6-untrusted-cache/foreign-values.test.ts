@@ -8,7 +8,7 @@ import {
   type OrderLine,
   type OrderLineKey,
 } from "../../fixtures/valid/composite-key-write-through/expected/order-line.js";
-import { collectEvents, connect, uniquePrefix } from "../../runtime/helpers.js";
+import { collectEvents, connect, makeOrderLine, uniquePrefix } from "../../runtime/helpers.js";
 
 let redis: Redis;
 const prefix = uniquePrefix("foreign");
@@ -77,14 +77,7 @@ describe("guarantee 6 (untrusted cache): a value whose key fields differ from th
 
   it("composite key: line 1's value stored under line 2's key is a miss", async () => {
     const orderId = randomUUID();
-    const line = (lineNo: number): OrderLine => ({
-      orderId,
-      lineNo,
-      sku: `sku-${lineNo}`,
-      quantity: lineNo,
-      unitPrice: 9.5,
-      updatedAt: new Date("2024-01-01T00:00:00.000Z"),
-    });
+    const line = (lineNo: number): OrderLine => makeOrderLine(orderId, lineNo);
     const events = collectEvents();
     const repo = new OrderLineRepository({
       redis,
