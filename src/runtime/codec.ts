@@ -78,8 +78,8 @@ export class Codec<TEntity> {
     private readonly definition: EntityDefinition<TEntity, unknown>,
     options: CodecOptions,
   ) {
-    this.plan = buildPlan(definition.name, definition.schema, definition.dateFields);
-    this.decodePlan = buildDecodePlan(definition.schema, definition.dateFields, definition.keySchema);
+    this.plan = buildPlan(definition.fieldModels);
+    this.decodePlan = buildDecodePlan(definition.fieldModels, definition.key);
     this.serializer = definition.serializer === "msgpack" ? msgpackSerializer : jsonSerializer;
     this.encrypted = definition.encryptedFields;
     this.cipher = this.encrypted.length
