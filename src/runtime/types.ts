@@ -142,7 +142,8 @@ export interface KeyEvent {
 export interface KeyDetailEvent {
   /**
    * - `fill-rejected`: a value loaded under a lease was not cached (a write or invalidation revoked it).
-   * - `invalid-value`: a cached value (or one about to be cached) failed its checks; it was dropped.
+   * - `invalid-value`: a cached value, or a row from the source, failed its checks (the schema, or
+   *   the key it was read or loaded for); it was dropped.
    * - `flushed`: queued writes of the key reached the source.
    */
   readonly type: "fill-rejected" | "invalid-value" | "flushed";
