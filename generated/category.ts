@@ -31,7 +31,7 @@ export interface CategorySource {
    */
   loadMany?(keys: CategoryKey[]): Promise<(Category | null)[]>;
   /** Writes a Category to the system of record; `save` calls it, then drops the cached entries. */
-  save?(entity: Category): Promise<void>;
+  save?(entity: Category): Promise<void | Category>;
   /**
    * Deletes the Category with this key from the system of record; `delete` calls it, then drops the
    * cached entries.

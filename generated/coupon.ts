@@ -31,8 +31,12 @@ export interface CouponSource {
    * misses with one call when this is given.
    */
   loadMany?(keys: CouponKey[]): Promise<(Coupon | null)[]>;
-  /** Writes a Coupon to the system of record; `save` calls it first, then caches the new value. */
-  save(entity: Coupon): Promise<void>;
+  /**
+   * Writes a Coupon to the system of record; `save` calls it first, then caches the row it returns
+   * (return the row you kept, e.g. `RETURNING *`; with nothing returned and a `versionField`, the
+   * value is cached only over an older revision, else the key is just dropped).
+   */
+  save(entity: Coupon): Promise<void | Coupon>;
   /**
    * Deletes the Coupon with this key from the system of record; `delete` calls it, then drops the
    * cached entries.

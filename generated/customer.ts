@@ -45,7 +45,7 @@ export interface CustomerSource {
    */
   loadByEmail(email: string): Promise<Customer | null>;
   /** Writes a Customer to the system of record; `save` calls it, then drops the cached entries. */
-  save?(entity: Customer): Promise<void>;
+  save?(entity: Customer): Promise<void | Customer>;
   /**
    * Deletes the Customer with this key from the system of record; `delete` calls it, then drops the
    * cached entries.

@@ -41,7 +41,7 @@ export interface OrderSource {
    * Writes a queued Order to the system of record: the worker calls it for each `save`, at least
    * once.
    */
-  save(entity: Order): Promise<void>;
+  save(entity: Order): Promise<void | Order>;
   /**
    * Deletes a Order from the system of record: the worker calls it for each queued `delete`, at
    * least once.

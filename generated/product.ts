@@ -44,7 +44,7 @@ export interface ProductSource {
    */
   loadBySlug(slug: string): Promise<Product | null>;
   /** Writes a Product to the system of record; `save` calls it, then drops the cached entries. */
-  save?(entity: Product): Promise<void>;
+  save?(entity: Product): Promise<void | Product>;
   /**
    * Deletes the Product with this key from the system of record; `delete` calls it, then drops the
    * cached entries.

@@ -33,7 +33,7 @@ export interface ReviewSource {
    */
   loadMany?(keys: ReviewKey[]): Promise<(Review | null)[]>;
   /** Writes a Review to the system of record; `save` calls it, then drops the cached entries. */
-  save?(entity: Review): Promise<void>;
+  save?(entity: Review): Promise<void | Review>;
   /**
    * Deletes the Review with this key from the system of record; `delete` calls it, then drops the
    * cached entries.

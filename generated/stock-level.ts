@@ -33,9 +33,11 @@ export interface StockLevelSource {
    */
   loadMany?(keys: StockLevelKey[]): Promise<(StockLevel | null)[]>;
   /**
-   * Writes a StockLevel to the system of record; `save` calls it first, then caches the new value.
+   * Writes a StockLevel to the system of record; `save` calls it first, then caches the row it
+   * returns (return the row you kept, e.g. `RETURNING *`; with nothing returned and a
+   * `versionField`, the value is cached only over an older revision, else the key is just dropped).
    */
-  save(entity: StockLevel): Promise<void>;
+  save(entity: StockLevel): Promise<void | StockLevel>;
   /**
    * Deletes the StockLevel with this key from the system of record; `delete` calls it, then drops
    * the cached entries.

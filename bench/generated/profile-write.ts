@@ -39,10 +39,11 @@ export interface ProfileWriteSource {
    */
   loadMany?(keys: ProfileWriteKey[]): Promise<(ProfileWrite | null)[]>;
   /**
-   * Writes a ProfileWrite to the system of record; `save` calls it first, then caches the new
-   * value.
+   * Writes a ProfileWrite to the system of record; `save` calls it first, then caches the row it
+   * returns (return the row you kept, e.g. `RETURNING *`; with nothing returned and a
+   * `versionField`, the value is cached only over an older revision, else the key is just dropped).
    */
-  save(entity: ProfileWrite): Promise<void>;
+  save(entity: ProfileWrite): Promise<void | ProfileWrite>;
   /**
    * Deletes the ProfileWrite with this key from the system of record; `delete` calls it, then drops
    * the cached entries.

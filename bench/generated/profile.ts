@@ -39,7 +39,7 @@ export interface ProfileSource {
    */
   loadMany?(keys: ProfileKey[]): Promise<(Profile | null)[]>;
   /** Writes a Profile to the system of record; `save` calls it, then drops the cached entries. */
-  save?(entity: Profile): Promise<void>;
+  save?(entity: Profile): Promise<void | Profile>;
   /**
    * Deletes the Profile with this key from the system of record; `delete` calls it, then drops the
    * cached entries.

@@ -173,7 +173,7 @@ const sourceWrites: Record<Strategy, { save: string; delete: string }> = {
       "Deletes the {E} with this key from the system of record; `delete` calls it, then drops the cached entries.",
   },
   "write-through": {
-    save: "Writes a {E} to the system of record; `save` calls it first, then caches the new value.",
+    save: "Writes a {E} to the system of record; `save` calls it first, then caches the row it returns (return the row you kept, e.g. `RETURNING *`; with nothing returned and a `versionField`, the value is cached only over an older revision, else the key is just dropped).",
     delete:
       "Deletes the {E} with this key from the system of record; `delete` calls it, then drops the cached entries.",
   },
