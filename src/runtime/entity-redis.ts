@@ -46,15 +46,17 @@ export class EntityRedis<TEntity, TKey> {
   private readonly reads: GetBatcher;
   private readonly puts: ScriptBatcher<ScriptInput<typeof PUT>, ScriptReply<typeof PUT>>;
   private readonly enqueues: ScriptBatcher<ScriptInput<typeof ENQUEUE>, ScriptReply<typeof ENQUEUE>>;
+  private readonly leaseTtlMs: number;
 
   constructor(
     private readonly guard: RedisGuard,
     private readonly keys: KeySpace<TEntity, TKey>,
-    private readonly leaseTtlMs: number,
+    bounds: { readonly leaseTtlMs: number; readonly writeTimeoutMs: number },
   ) {
+    this.leaseTtlMs = bounds.leaseTtlMs;
     this.reads = new GetBatcher(guard);
     this.puts = new ScriptBatcher(guard, PUT);
-    this.enqueues = new ScriptBatcher(guard, ENQUEUE);
+    this.enqueues = new ScriptBatcher(guard, ENQUEUE, { timeoutMs: bounds.writeTimeoutMs });
   }
 
   // ------------------------------------------------------------------------------------ values

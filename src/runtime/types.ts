@@ -14,6 +14,11 @@ export interface SharedRepositoryOptions {
   keyPrefix?: string;
   /** Bound on each Redis call in ms; default 100. */
   timeoutMs?: number;
+  /**
+   * Bound in ms on a write-behind save/delete's enqueue (default 1000), apart from the reads' `timeoutMs`:
+   * past it the save rejects with CacheWriteUnknownError (it may be queued).
+   */
+  writeTimeoutMs?: number;
   /** Lease (fill token) lifetime in ms; default 5000. Also bounds how long a waiter polls. */
   leaseTtlMs?: number;
   /** Called for every hit, miss, load, error and write-behind event (see CacheEvent); a listener that throws never breaks a call. */

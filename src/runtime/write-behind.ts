@@ -1,5 +1,5 @@
 import { WRITE_BEHIND_DEFAULTS, type WriteBehindSettings } from "./definition.js";
-import { CacheUnavailableError, CachegenError } from "./errors.js";
+import { CacheUnavailableError, CacheWriteUnknownError, CachegenError } from "./errors.js";
 import type { ResolvedKey } from "./key-space.js";
 import { sleep } from "./sleep.js";
 import { PENDING_FRESH_UNTIL, storedNotFound, type StoredValue } from "./stored-value.js";
@@ -8,6 +8,15 @@ import { QueueWorker } from "./write-behind-worker.js";
 import type { WriteParts, WriteStrategy } from "./write-strategy.js";
 
 const DEFAULT_FLUSH_TIMEOUT_MS = 30_000;
+
+/**
+ * An error reply from Redis (OOM, a script error): the enqueue script raised before its XADD, the
+ * last thing it does, so nothing was queued. Any other failure after sending (timeout, connection
+ * lost) leaves the outcome unknown.
+ */
+function isReplyError(error: unknown): boolean {
+  return error instanceof Error && error.name === "ReplyError";
+}
 
 /**
  * write-behind: `save` and `delete` write the value (or a tombstone) and a queue entry to Redis in
@@ -110,10 +119,18 @@ export class WriteBehind<TEntity, TKey> implements WriteStrategy<TEntity, TKey> 
     const what = `${entity === undefined ? "delete" : "save"} of ${k.valueKey}`;
     if (!r.ok) {
       const reason = (r.error as Error)?.message ?? String(r.error);
-      throw new CacheUnavailableError(
-        r.skipped
-          ? `${definition.name}: ${what} not queued: Redis is unavailable (${reason}); nothing was written, retry once Redis is back`
-          : `${definition.name}: ${what} not acknowledged: ${reason}. If Redis applied it before failing it is queued anyway; retrying is safe (writes reach the source at least once)`,
+      if (r.skipped)
+        throw new CacheUnavailableError(
+          `${definition.name}: ${what} not queued: Redis is unavailable (${reason}); nothing was written, retry once Redis is back`,
+          { cause: r.error },
+        );
+      if (isReplyError(r.error))
+        throw new CacheUnavailableError(
+          `${definition.name}: ${what} not queued: Redis refused it (${reason}); nothing was queued`,
+          { cause: r.error },
+        );
+      throw new CacheWriteUnknownError(
+        `${definition.name}: ${what} not acknowledged: ${reason}. It was sent and may be queued; retrying is safe (writes reach the source at least once)`,
         { cause: r.error },
       );
     }
