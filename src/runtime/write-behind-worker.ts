@@ -6,7 +6,6 @@ import { KeySpace } from "./key-space.js";
 import { CONSUMER_GROUP } from "./keys.js";
 import type { CommandClient } from "./command-client.js";
 import { runTypedScript } from "./scripts/define-script.js";
-import { sleep } from "./sleep.js";
 import { writeToSource } from "./source-writes.js";
 import type { Events } from "./events.js";
 import { entriesOfList, entriesOfRead, type StreamEntry } from "./stream-entries.js";
@@ -61,6 +60,12 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   private readonly retries = new Map<string, { readonly groupKey: string; readonly dueAt: number }>();
   private readonly spaces = new Map<string, KeySpace<TEntity, TKey> | undefined>();
   private stopping = false;
+  private stopped: Promise<void> | undefined;
+  private readonly stopTimeoutMs: number;
+  /** A batch is between its source write and its acknowledgement: stop() lets it finish (within the bound). */
+  private writing = false;
+  /** Ends the pause after an error at once (stop()). */
+  private wake: (() => void) | undefined;
   private needsGroup = true;
   /** Re-read the entries this consumer holds: at start (a restart under the same name) and after an error. */
   private recoverOwn = true;
@@ -77,10 +82,12 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     this.minIdleMs = options.minIdleMs ?? 30_000;
     this.pollMs = options.pollMs ?? 1_000;
     this.retryBaseMs = options.retryBaseMs ?? 200;
+    this.stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
     for (const [option, value] of [
       ["minIdleMs", this.minIdleMs],
       ["pollMs", this.pollMs],
       ["retryBaseMs", this.retryBaseMs],
+      ["stopTimeoutMs", this.stopTimeoutMs],
     ] as const) {
       if (!(value > 0)) throw new TypeError(`cachegen: ${name} startWorker: ${option} must be > 0 (got ${value})`);
     }
@@ -92,9 +99,32 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     this.running = this.run();
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    this.stopped ??= this.stopWithin();
+    return this.stopped;
+  }
+
+  /**
+   * Lets the batch in flight finish and the worker leave its group, for `stopTimeoutMs` at most:
+   * then (or at once, when no batch is in flight and the connection is down, so waiting could only
+   * wait for Redis) the connection is closed and what the worker still holds stays pending for
+   * another worker.
+   */
+  private async stopWithin(): Promise<void> {
     this.stopping = true;
-    await this.running;
+    this.wake?.();
+    if (!this.writing && this.connection.status !== "ready") {
+      // Not awaited: ioredis does not reject what its offline queue holds when closed while reconnecting.
+      this.connection.disconnect();
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<true>((resolve) => {
+      timer = setTimeout(() => resolve(true), this.stopTimeoutMs);
+    });
+    const outcome = await Promise.race([this.running.then(() => false as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome) this.connection.disconnect();
   }
 
   private async run(): Promise<void> {
@@ -105,11 +135,24 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       } catch (error) {
         if (isNoGroup(error)) this.needsGroup = true;
         this.recoverOwn = true;
-        this.host.events.record("redis-error", undefined, { error, detail: "write-behind worker" });
-        if (!this.stopping) await sleep(this.pollMs);
+        if (!this.stopping) {
+          this.host.events.record("redis-error", undefined, { error, detail: "write-behind worker" });
+          await this.pause(this.pollMs);
+        }
       }
     }
     await this.leave();
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.wake?.(), ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
   }
 
   // ------------------------------------------------------------------------------------ reading
@@ -219,10 +262,15 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       codec: this.host.codec,
       keepValues: this.host.definition.invalidates.length > 0,
     });
-    const failures = await writeToSource(this.host.source, groups);
-    const landed = groups.filter((group) => !failures.has(group));
-    if (landed.length) await this.acknowledge(landed);
-    if (failures.size) await this.settleFailures(failures);
+    this.writing = true;
+    try {
+      const failures = await writeToSource(this.host.source, groups);
+      const landed = groups.filter((group) => !failures.has(group));
+      if (landed.length) await this.acknowledge(landed);
+      if (failures.size) await this.settleFailures(failures);
+    } finally {
+      this.writing = false;
+    }
   }
 
   /** After the source write: acknowledge, then let the values land (expiry) in one script. */
@@ -324,6 +372,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
 
   /** Leaves the group when holding nothing, and closes the connection. */
   private async leave(): Promise<void> {
+    if (this.connection.status === "end") return;
     try {
       await runTypedScript(this.connection, LEAVE_GROUP, {
         stream: this.stream,
