@@ -12,6 +12,7 @@ import { entriesOfList, entriesOfRead, type StreamEntry } from "./stream-entries
 import type { WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
 import { coalesce, type KeyGroup } from "./write-behind-batch.js";
 import { ACKNOWLEDGE, FAIL, LEAVE_GROUP } from "./scripts/write-behind-scripts.js";
+import { isRetryableSourceError } from "./write-behind-retry.js";
 
 /** What a worker needs of its repository. */
 export interface WorkerHost<TEntity, TKey> {
@@ -29,6 +30,8 @@ export interface WorkerHost<TEntity, TKey> {
 }
 
 const MAX_ERROR_TEXT = 2_000;
+/** The FAIL script's limit for a write that is only retried (never dead-lettered on attempts). */
+const NO_LIMIT = 2 ** 31;
 
 function errorText(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -58,6 +61,10 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   private readonly retryMaxMs: number;
   /** Entries whose source write failed, by id: retried when due, or with a newer entry of their key. */
   private readonly retries = new Map<string, { readonly groupKey: string; readonly dueAt: number }>();
+  /** When the source was first found unreachable for a key still failing (by group key). */
+  private readonly unreachableSince = new Map<string, number>();
+  private readonly retryHorizonMs: number;
+  private readonly isRetryable: (error: unknown) => boolean;
   private readonly spaces = new Map<string, KeySpace<TEntity, TKey> | undefined>();
   private stopping = false;
   private stopped: Promise<void> | undefined;
@@ -83,11 +90,14 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     this.pollMs = options.pollMs ?? 1_000;
     this.retryBaseMs = options.retryBaseMs ?? 200;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
+    this.retryHorizonMs = options.retryHorizonMs ?? 15 * 60_000;
+    this.isRetryable = options.isRetryable ?? isRetryableSourceError;
     for (const [option, value] of [
       ["minIdleMs", this.minIdleMs],
       ["pollMs", this.pollMs],
       ["retryBaseMs", this.retryBaseMs],
       ["stopTimeoutMs", this.stopTimeoutMs],
+      ["retryHorizonMs", this.retryHorizonMs],
     ] as const) {
       if (!(value > 0)) throw new TypeError(`cachegen: ${name} startWorker: ${option} must be > 0 (got ${value})`);
     }
@@ -298,6 +308,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       entries,
     });
     for (const group of groups) {
+      this.unreachableSince.delete(groupKeyOf(group.written));
       this.host.events.record(
         "flushed",
         group.valueKey,
@@ -308,13 +319,24 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     await this.host.landed(groups.flatMap((group) => group.values));
   }
 
-  /** Schedules a retry with backoff, or at maxAttempts moves the written entry to the dead-letter stream. */
+  /**
+   * Schedules a retry with backoff. A write the source refused moves to the dead-letter stream at
+   * maxAttempts; one it could not take because it was unreachable (`isRetryable`) is retried until
+   * `retryHorizonMs` after its first such failure, its value kept cached meanwhile.
+   */
   private async settleFailures(failures: ReadonlyMap<KeyGroup<TEntity, TKey>, unknown>): Promise<void> {
     const { maxAttempts } = this.host.settings;
     const groups = [...failures.keys()];
+    const now = Date.now();
     const entries = groups.map((group) => {
-      const limit = group.write.op === "unreadable" && group.write.malformed ? 0 : maxAttempts;
-      const { valueKey, leaseKey, pendingKey, indexKeys, ids, written, writtenSha } = group;
+      const { valueKey, leaseKey, pendingKey, indexKeys, ids, written, writtenSha, write } = group;
+      const groupKey = groupKeyOf(written);
+      let limit = write.op === "unreadable" && write.malformed ? 0 : maxAttempts;
+      if (limit > 0 && this.retryable(failures.get(group))) {
+        const since = this.unreachableSince.get(groupKey) ?? now;
+        this.unreachableSince.set(groupKey, since);
+        if (now - since < this.retryHorizonMs) limit = NO_LIMIT;
+      }
       return {
         value: valueKey,
         lease: leaseKey,
@@ -337,23 +359,33 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     groups.forEach((group, i) => {
       const error = failures.get(group);
       const attempts = outcomes[i] ?? -1;
+      const groupKey = groupKeyOf(group.written);
       events.record(
         "write-failed",
         group.valueKey,
         { error, detail: `source write of ${group.ids.length} queued write(s) failed` },
         group.ids.length,
       );
+      if (attempts <= 0) this.unreachableSince.delete(groupKey);
       if (attempts === 0) {
         events.record("dead-letter", group.valueKey, {
           error,
           detail: `moved to ${this.host.keys.deadLetterKey}: ${errorText(error)}`,
         });
       } else if (attempts > 0) {
-        const dueAt = Date.now() + Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempts - 1));
-        const groupKey = groupKeyOf(group.written);
+        const dueAt = Date.now() + Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(attempts - 1, 30));
         for (const id of group.ids) this.retries.set(id, { groupKey, dueAt });
       }
     });
+  }
+
+  /** `isRetryable`, where a classifier that throws counts as "refused". */
+  private retryable(error: unknown): boolean {
+    try {
+      return this.isRetryable(error) === true;
+    } catch {
+      return false;
+    }
   }
 
   private spaceOf(ns: string): KeySpace<TEntity, TKey> | undefined {
