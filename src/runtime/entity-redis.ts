@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { GetBatcher, MAX_BATCH, type ReadCallback } from "./batcher.js";
+import type { CommandClient } from "./command-client.js";
 import type { KeySpace, ResolvedKey } from "./key-space.js";
 import { L1Cache } from "./l1.js";
 import type { GuardResult, RedisGuard } from "./redis-guard.js";
@@ -47,6 +48,7 @@ export class EntityRedis<TEntity, TKey> {
   private readonly puts: ScriptBatcher<ScriptInput<typeof PUT>, ScriptReply<typeof PUT>>;
   private readonly enqueues: ScriptBatcher<ScriptInput<typeof ENQUEUE>, ScriptReply<typeof ENQUEUE>>;
   private readonly leaseTtlMs: number;
+  private readonly writeTimeoutMs: number;
 
   constructor(
     private readonly guard: RedisGuard,
@@ -54,6 +56,7 @@ export class EntityRedis<TEntity, TKey> {
     bounds: { readonly leaseTtlMs: number; readonly writeTimeoutMs: number },
   ) {
     this.leaseTtlMs = bounds.leaseTtlMs;
+    this.writeTimeoutMs = bounds.writeTimeoutMs;
     this.reads = new GetBatcher(guard);
     this.puts = new ScriptBatcher(guard, PUT);
     this.enqueues = new ScriptBatcher(guard, ENQUEUE, { timeoutMs: bounds.writeTimeoutMs });
@@ -252,6 +255,11 @@ export class EntityRedis<TEntity, TKey> {
   /** The value of `k` while its write is queued (null when none is). */
   queuedValue(k: ResolvedKey<TKey>): Promise<GuardResult<Buffer | null>> {
     return this.run("write-behind-pending-value", PENDING_VALUE, { value: k.valueKey });
+  }
+
+  /** Calls on the write-behind streams themselves (dead letters), bounded like a save. */
+  onStreams<T>(op: string, fn: (client: CommandClient) => Promise<T>): Promise<GuardResult<T>> {
+    return this.guard.run(op, fn, this.writeTimeoutMs);
   }
 
   /** Queue entries not yet acknowledged (queued or in flight). */

@@ -4,6 +4,7 @@ import type { ResolvedKey } from "./key-space.js";
 import { sleep } from "./sleep.js";
 import { PENDING_FRESH_UNTIL, storedNotFound, type StoredValue } from "./stored-value.js";
 import type { WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
+import { replayDeadLetters } from "./write-behind-dead-letters.js";
 import { QueueWorker } from "./write-behind-worker.js";
 import type { WriteParts, WriteStrategy } from "./write-strategy.js";
 
@@ -95,6 +96,19 @@ export class WriteBehind<TEntity, TKey> implements WriteStrategy<TEntity, TKey> 
       await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
       delay = Math.min(delay * 2, 50);
     }
+  }
+
+  async replayDeadLetters(options: { limit?: number } = {}): Promise<number> {
+    const { definition, keys, redis } = this.parts;
+    const r = await redis.onStreams("write-behind-replay", (c) =>
+      replayDeadLetters(c, { prefix: keys.prefix, entity: definition.name }, options.limit),
+    );
+    if (!r.ok)
+      throw new CacheUnavailableError(
+        `${definition.name}: dead letters not replayed: Redis unavailable (${(r.error as Error).message})`,
+        { cause: r.error },
+      );
+    return r.value;
   }
 
   async pending(): Promise<number> {

@@ -43,7 +43,7 @@ describe("write-behind: retrying an unreachable source", () => {
     const user = makeUser();
     await repo.save(user);
     table.failures = 8; // plain errors: refused by default, retryable here
-    start({ retryBaseMs: 5, minIdleMs: 100, isRetryable: (error) => /unavailable/.test(String(error)) });
+    start({ retryBaseMs: 5, minIdleMs: 100, isRetryable: (error: unknown) => /unavailable/.test(String(error)) });
     await repo.flush(5_000);
     expect(events.of("dead-letter")).toHaveLength(0);
     expect(table.rows.get(user.id)).toEqual(user);

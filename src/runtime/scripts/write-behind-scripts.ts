@@ -1,5 +1,10 @@
 import { replyBytes } from "../replies.js";
-import { LUA_NEWER_STORED, LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL } from "../stored-value.js";
+import {
+  LUA_NEWER_STORED,
+  LUA_STORED_KIND,
+  LUA_STORED_VERSION,
+  LUA_WITH_FRESH_UNTIL,
+} from "../stored-value.js";
 import { defineScript } from "./define-script.js";
 import { luaFunction } from "./lua-function.js";
 import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
@@ -208,6 +213,59 @@ for g, e in ipairs(entries) do
 end
 return out`,
   reply: (raw): number[] | undefined => (Array.isArray(raw) ? raw.map(Number) : undefined),
+});
+
+/**
+ * Puts dead letters back in the queue, per entry (by its dead-letter id): unless a newer value of its
+ * key is cached (with a version; the source would refuse the older write), its value (or
+ * `tombstone`) is cached as a queued write (no expiry), its key counted pending and a queue entry
+ * `{op, key, ns[, value][, prev]}` appended after whatever is queued; the dead letter is deleted
+ * either way. An entry already gone (replayed by someone else) is skipped. Index entries and tag
+ * sets are not written again: a read by index loads from the source and prefers the queued value,
+ * and the landing joins the tag sets. Replies how many dead letters were taken.
+ */
+export const REPLAY = defineScript({
+  name: "write-behind-replay",
+  input: {
+    stream: "key",
+    deadLetters: "key",
+    tombstone: "stored",
+    entries: { each: { value: "key", lease: "key", pending: "key", id: "text" } },
+  },
+  uses: [LUA_NEWER_STORED, LUA_STORED_VERSION],
+  lua: `
+local taken = 0
+for _, e in ipairs(entries) do
+  local entry = redis.call('XRANGE', deadLetters, e.id, e.id)[1]
+  if entry then
+    local f = {}
+    local flat = entry[2]
+    for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
+    local stored = f.value or tombstone
+    local version = ''
+    if f.value then version = stored_version(f.value) or '' end
+    if not newer_stored(redis.call('GET', e.value) or '', version) then
+      -- SET first: Redis checks maxmemory at a script's first write, and XDEL would let an OOM script through.
+      redis.call('SET', e.value, stored)
+      redis.call('DEL', e.lease)
+      redis.call('INCR', e.pending)
+      local fields = {'op', f.op, 'key', f.key, 'ns', f.ns}
+      if f.value then
+        fields[#fields + 1] = 'value'
+        fields[#fields + 1] = f.value
+      end
+      if f.prev then
+        fields[#fields + 1] = 'prev'
+        fields[#fields + 1] = f.prev
+      end
+      redis.call('XADD', stream, '*', unpack(fields))
+    end
+    redis.call('XDEL', deadLetters, e.id)
+    taken = taken + 1
+  end
+end
+return taken`,
+  reply: (raw): number | undefined => (typeof raw === "number" ? raw : undefined),
 });
 
 /** The value when its write is still queued (no expiry), else null. */

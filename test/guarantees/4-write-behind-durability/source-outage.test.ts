@@ -7,7 +7,6 @@ import { openShopPool, type ShopDatabase } from "../../../examples/shop/database
 import { createShopSources } from "../../../examples/shop/sources.js";
 import { OrderRepository } from "../../../generated/order.js";
 import { collectEvents, connect, uniquePrefix } from "../../runtime/helpers.js";
-import { replayDeadLetters } from "../../support/decided-api.js";
 import { TcpProxy } from "../../support/tcp-proxy.js";
 import { sleep, until } from "../../support/wait.js";
 import { order } from "../../write-behind/children/protocol.js";
@@ -104,12 +103,12 @@ describe("guarantee 4: a source outage is retried, not dead-lettered", () => {
          VALUES ($1, 'bob@example.com', 'Bob', '{buyer}', 'gold', '{}', '+44', now(), now(), '{}')`,
         [otherCustomer],
       );
-      expect(await replayDeadLetters(orders, { limit: 10 })).toBe(1);
+      expect(await orders.replayDeadLetters({ limit: 10 })).toBe(1);
       expect(await redis.xlen(deadLetterKey)).toBe(0);
       expect(await orders.get(poison.id)).toMatchObject({ id: poison.id, revision: 1 });
       await orders.flush(10_000);
       expect(await landed([poison.id])).toBe(1);
-      expect(await replayDeadLetters(orders)).toBe(0);
+      expect(await orders.replayDeadLetters()).toBe(0);
     } finally {
       await worker.stop();
     }
