@@ -16,6 +16,8 @@ export interface KeyGroup<TEntity, TKey> {
   readonly valueKey: string;
   readonly leaseKey: string;
   readonly pendingKey: string;
+  /** Names the worker that writes this key now (per-key order across workers; see the OWN script). */
+  readonly ownerKey: string;
   /** Index entries and tag sets of the written value, in the entry's namespace. */
   readonly indexKeys: readonly string[];
   readonly tagKeys: readonly string[];
@@ -78,6 +80,7 @@ function group<TEntity, TKey>(
     valueKey: keys.valueKeyOfEnc(enc),
     leaseKey: keys.leaseKeyOfEnc(enc),
     pendingKey: keys.pendingKeyOfEnc(enc),
+    ownerKey: `${keys.base}o:${enc}`,
     ids: sorted.map((entry) => entry.id),
     written,
     values: keepValues

@@ -11,7 +11,7 @@ import type { Events } from "./events.js";
 import { entriesOfList, entriesOfRead, type StreamEntry } from "./stream-entries.js";
 import type { WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
 import { coalesce, type KeyGroup } from "./write-behind-batch.js";
-import { ACKNOWLEDGE, FAIL, LEAVE_GROUP } from "./scripts/write-behind-scripts.js";
+import { ACKNOWLEDGE, FAIL, LEAVE_GROUP, OWN, RENEW_OWNERS } from "./scripts/write-behind-scripts.js";
 import { isRetryableSourceError } from "./write-behind-retry.js";
 
 /** What a worker needs of its repository. */
@@ -76,6 +76,11 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   private needsGroup = true;
   /** Re-read the entries this consumer holds: at start (a restart under the same name) and after an error. */
   private recoverOwn = true;
+  /** Owner keys this consumer holds (it alone writes their keys), renewed while held. */
+  private readonly owned = new Set<string>();
+  private renewal: NodeJS.Timeout | undefined;
+  /** Ids of the batch being read that were taken over from a dead worker (XAUTOCLAIM). */
+  private readonly abandoned = new Set<string>();
   private claimCursor = "0-0";
   private nextClaimAt = 0;
   private readonly running: Promise<void>;
@@ -192,8 +197,12 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       );
       this.recoverOwn = own.length >= batchSize;
       add(own);
+    } else if (this.owned.size > 0) add(await this.handedOver(batchSize));
+    if (Date.now() >= this.nextClaimAt) {
+      const claimed = await this.claimAbandoned();
+      for (const entry of claimed) this.abandoned.add(entry.id);
+      add(claimed);
     }
-    if (Date.now() >= this.nextClaimAt) add(await this.claimAbandoned());
     const now = Date.now();
     const due = [...this.retries.values()].some((retry) => retry.dueAt <= now);
     const block = found.size || due ? [] : ["BLOCK", this.blockMs(now)];
@@ -238,6 +247,22 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     this.needsGroup = false;
   }
 
+  /**
+   * Entries another worker handed this one (of keys it owns, see OWN): pending to this consumer but
+   * neither in flight nor waiting for a retry. Read with XPENDING and XRANGE, which leave their
+   * delivery counts (attempts) as they are.
+   */
+  private async handedOver(count: number): Promise<StreamEntry[]> {
+    const pending = await this.connection.call("XPENDING", this.stream, CONSUMER_GROUP, "-", "+", count, this.consumer);
+    const ids = (Array.isArray(pending) ? pending : [])
+      .map((item) => (Array.isArray(item) ? String(item[0]) : ""))
+      .filter((id) => id !== "" && !this.retries.has(id));
+    const found = await Promise.all(
+      ids.map(async (id) => entriesOfList(await this.connection.callBuffer("XRANGE", this.stream, id, id))),
+    );
+    return found.flat();
+  }
+
   /** Entries another consumer has held longer than minIdleMs: its worker died or hangs. */
   private async claimAbandoned(): Promise<StreamEntry[]> {
     const reply = await this.connection.callBuffer(
@@ -266,12 +291,15 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   // ------------------------------------------------------------------------------------ writing
 
   private async process(entries: readonly StreamEntry[]): Promise<void> {
-    const groups = coalesce(entries, {
+    const all = coalesce(entries, {
       current: this.host.keys,
       spaceOf: (ns) => this.spaceOf(ns),
       codec: this.host.codec,
       keepValues: this.host.definition.invalidates.length > 0,
     });
+    const groups = await this.own(all);
+    this.abandoned.clear();
+    if (!groups.length) return;
     this.writing = true;
     try {
       const failures = await writeToSource(this.host.source, groups);
@@ -283,15 +311,72 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     }
   }
 
+  /**
+   * The groups of keys this worker may write now: those it owns (see OWN); the entries of keys
+   * another live worker owns are handed to it. Under maxmemory the owner keys cannot be written:
+   * then every group is written (draining a full Redis comes first).
+   */
+  private async own(groups: readonly KeyGroup<TEntity, TKey>[]): Promise<KeyGroup<TEntity, TKey>[]> {
+    const ownable = groups.filter((group) => group.write.op !== "unreadable");
+    if (!ownable.length) return [...groups];
+    let owns: boolean[];
+    try {
+      owns = await runTypedScript(this.connection, OWN, {
+        stream: this.stream,
+        group: CONSUMER_GROUP,
+        consumer: this.consumer,
+        ttl: this.minIdleMs,
+        ids: ownable.flatMap((group) => group.ids),
+        entries: ownable.map((group) => ({
+          owner: group.ownerKey,
+          ids: group.ids,
+          steal: group.ids.some((id) => this.abandoned.has(id)),
+        })),
+      });
+    } catch (error) {
+      if (!(error instanceof Error && error.message.startsWith("OOM"))) throw error;
+      return [...groups];
+    }
+    const handed = new Set(ownable.filter((_, i) => owns[i] !== true));
+    for (const group of ownable) {
+      if (handed.has(group)) for (const id of group.ids) this.retries.delete(id);
+      else this.owned.add(group.ownerKey);
+    }
+    this.renewOwnership();
+    return groups.filter((group) => !handed.has(group));
+  }
+
+  /** Keeps the owner keys this worker holds alive (they expire after minIdleMs, like its claim on entries). */
+  private renewOwnership(): void {
+    if (this.renewal || this.owned.size === 0) return;
+    this.renewal = setInterval(
+      () => {
+        if (this.owned.size === 0 || this.stopping) {
+          clearInterval(this.renewal);
+          this.renewal = undefined;
+          return;
+        }
+        const owners = [...this.owned];
+        runTypedScript(this.connection, RENEW_OWNERS, { owners, consumer: this.consumer, ttl: this.minIdleMs }).then(
+          (held) => owners.forEach((owner, i) => held[i] || this.owned.delete(owner)),
+          () => undefined, // the loop reports Redis errors
+        );
+      },
+      Math.max(10, Math.floor(this.minIdleMs / 3)),
+    );
+    this.renewal.unref();
+  }
+
   /** After the source write: acknowledge, then let the values land (expiry) in one script. */
   private async acknowledge(groups: readonly KeyGroup<TEntity, TKey>[]): Promise<void> {
     const entries = groups.map((group) => {
       const { fresh, pttl, negative } = this.host.landingTtl();
-      const { valueKey, leaseKey, pendingKey, indexKeys, tagKeys, ids, writtenSha } = group;
+      const { valueKey, leaseKey, pendingKey, ownerKey, indexKeys, tagKeys, ids, writtenSha } = group;
       return {
         value: valueKey,
         lease: leaseKey,
         pending: pendingKey,
+        owner: ownerKey,
         indexes: indexKeys,
         tags: tagKeys,
         ids,
@@ -301,12 +386,14 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
         negativeTtl: negative,
       };
     });
-    await runTypedScript(this.connection, ACKNOWLEDGE, {
+    const landed = await runTypedScript(this.connection, ACKNOWLEDGE, {
       stream: this.stream,
       group: CONSUMER_GROUP,
+      consumer: this.consumer,
       now: Date.now(),
       entries,
     });
+    groups.forEach((group, i) => landed[i] && this.owned.delete(group.ownerKey));
     for (const group of groups) {
       this.unreachableSince.delete(groupKeyOf(group.written));
       this.host.events.record(
@@ -329,7 +416,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     const groups = [...failures.keys()];
     const now = Date.now();
     const entries = groups.map((group) => {
-      const { valueKey, leaseKey, pendingKey, indexKeys, ids, written, writtenSha, write } = group;
+      const { valueKey, leaseKey, pendingKey, ownerKey, indexKeys, ids, written, writtenSha, write } = group;
       const groupKey = groupKeyOf(written);
       let limit = write.op === "unreadable" && write.malformed ? 0 : maxAttempts;
       if (limit > 0 && this.retryable(failures.get(group))) {
@@ -341,6 +428,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
         value: valueKey,
         lease: leaseKey,
         pending: pendingKey,
+        owner: ownerKey,
         indexes: indexKeys,
         ids,
         written: written.id,
@@ -353,6 +441,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       stream: this.stream,
       deadLetters: this.host.keys.deadLetterKey,
       group: CONSUMER_GROUP,
+      consumer: this.consumer,
       entries,
     });
     const events = this.host.events;
@@ -366,7 +455,10 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
         { error, detail: `source write of ${group.ids.length} queued write(s) failed` },
         group.ids.length,
       );
-      if (attempts <= 0) this.unreachableSince.delete(groupKey);
+      if (attempts <= 0) {
+        this.unreachableSince.delete(groupKey);
+        this.owned.delete(group.ownerKey);
+      }
       if (attempts === 0) {
         events.record("dead-letter", group.valueKey, {
           error,
@@ -404,6 +496,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
 
   /** Leaves the group when holding nothing, and closes the connection. */
   private async leave(): Promise<void> {
+    clearInterval(this.renewal);
     if (this.connection.status === "end") return;
     try {
       await runTypedScript(this.connection, LEAVE_GROUP, {

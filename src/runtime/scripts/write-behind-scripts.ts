@@ -38,6 +38,78 @@ local function acknowledge_entries(stream, group, pending, ids)
 end`,
 );
 
+/** Lua `release_owner(owner, consumer)`: the key is no longer this consumer's to write (nothing of it is queued). */
+const LUA_RELEASE_OWNER = luaFunction(
+  "release_owner",
+  `
+local function release_owner(owner, consumer)
+  if redis.call('GET', owner) == consumer then redis.call('DEL', owner) end
+end`,
+);
+
+/**
+ * Per-key order across workers: one worker at a time writes a key, the one named by its owner key.
+ * Per key of a batch: when no worker owns it, this one does, or already did, or took its entries
+ * over from a dead worker (`steal`), the owner key names this consumer (for `ttl`) and replies 1;
+ * else its entries are handed to the owner (XCLAIM to it: the owner writes them after what it holds,
+ * in order) and replies 0. The owner gives the key up once nothing of it is queued (acknowledge,
+ * dead letter), and renews it while it holds any (`RENEW_OWNERS`). The batch's entries are first
+ * claimed again by this consumer (JUSTID: delivery counts unchanged): that write makes the script
+ * dirty, so Redis lets its SETs through under maxmemory (a full queue must still drain).
+ */
+export const OWN = defineScript({
+  name: "write-behind-own",
+  input: {
+    stream: "key",
+    group: "text",
+    consumer: "text",
+    ttl: "number",
+    ids: "texts",
+    entries: { each: { owner: "key", ids: "texts", steal: "flag" } },
+  },
+  lua: `
+local function claim_for(who, list)
+  for i = 1, #list, 1000 do
+    local args = {stream, group, who, 0}
+    for j = i, math.min(i + 999, #list) do args[#args + 1] = list[j] end
+    args[#args + 1] = 'JUSTID'
+    redis.call('XCLAIM', unpack(args))
+  end
+end
+claim_for(consumer, ids)
+local out = {}
+for g, e in ipairs(entries) do
+  local current = redis.call('GET', e.owner)
+  if not current or current == consumer or e.steal then
+    redis.call('SET', e.owner, consumer, 'PX', ttl)
+    out[g] = 1
+  else
+    claim_for(current, e.ids)
+    out[g] = 0
+  end
+end
+return out`,
+  reply: (raw): boolean[] | undefined => (Array.isArray(raw) ? raw.map((owned) => Number(owned) === 1) : undefined),
+});
+
+/** Renews the owner keys this consumer still holds; replies per key whether it does. */
+export const RENEW_OWNERS = defineScript({
+  name: "write-behind-renew-owners",
+  input: { owners: "keys", consumer: "text", ttl: "number" },
+  lua: `
+local out = {}
+for i, owner in ipairs(owners) do
+  if redis.call('GET', owner) == consumer then
+    redis.call('PEXPIRE', owner, ttl)
+    out[i] = 1
+  else
+    out[i] = 0
+  end
+end
+return out`,
+  reply: (raw): boolean[] | undefined => (Array.isArray(raw) ? raw.map((held) => Number(held) === 1) : undefined),
+});
+
 /**
  * save/delete: with a `version`, a cached value that is newer changes nothing. Otherwise writes the
  * value (no expiry), revokes the lease, writes its index entries (no expiry) and tag sets, counts
@@ -108,12 +180,14 @@ export const ACKNOWLEDGE = defineScript({
   input: {
     stream: "key",
     group: "text",
+    consumer: "text",
     now: "number",
     entries: {
       each: {
         value: "key",
         lease: "key",
         pending: "key",
+        owner: "key",
         indexes: "keys",
         tags: "keys",
         ids: "texts",
@@ -124,12 +198,13 @@ export const ACKNOWLEDGE = defineScript({
       },
     },
   },
-  uses: [LUA_ACKNOWLEDGE_ENTRIES, LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL, LUA_JOIN_TAG_SETS],
+  uses: [LUA_ACKNOWLEDGE_ENTRIES, LUA_RELEASE_OWNER, LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL, LUA_JOIN_TAG_SETS],
   lua: `
 local out = {}
 for g, e in ipairs(entries) do
   local landed = acknowledge_entries(stream, group, e.pending, e.ids)
   if landed then
+    release_owner(e.owner, consumer)
     local pttl = redis.call('PTTL', e.value)
     if pttl == -1 then
       local v = redis.call('GET', e.value)
@@ -169,11 +244,13 @@ export const FAIL = defineScript({
     stream: "key",
     deadLetters: "key",
     group: "text",
+    consumer: "text",
     entries: {
       each: {
         value: "key",
         lease: "key",
         pending: "key",
+        owner: "key",
         indexes: "keys",
         ids: "texts",
         written: "text",
@@ -183,7 +260,7 @@ export const FAIL = defineScript({
       },
     },
   },
-  uses: [LUA_ACKNOWLEDGE_ENTRIES],
+  uses: [LUA_ACKNOWLEDGE_ENTRIES, LUA_RELEASE_OWNER],
   lua: `
 local out = {}
 for g, e in ipairs(entries) do
@@ -201,6 +278,7 @@ for g, e in ipairs(entries) do
       for _, f in ipairs({'id', e.written, 'error', e.error, 'attempts', tostring(attempts)}) do fields[#fields + 1] = f end
       redis.call('XADD', deadLetters, '*', unpack(fields))
     end
+    if landed then release_owner(e.owner, consumer) end
     if landed and redis.call('PTTL', e.value) == -1 then
       if redis.sha1hex(redis.call('GET', e.value)) == e.sha then
         for _, index in ipairs(e.indexes) do redis.call('DEL', index) end
