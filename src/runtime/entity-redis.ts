@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { GetBatcher, MAX_BATCH, type ReadCallback } from "./batcher.js";
 import type { CommandClient } from "./command-client.js";
 import type { KeySpace, ResolvedKey } from "./key-space.js";
+import { CONSUMER_GROUP } from "./keys.js";
 import { L1Cache } from "./l1.js";
 import type { GuardResult, RedisGuard } from "./redis-guard.js";
 import { runScript, type ScriptInput, type ScriptReply, type TypedScript } from "./scripts/define-script.js";
@@ -241,6 +242,7 @@ export class EntityRedis<TEntity, TKey> {
       stream: this.keys.streamKey,
       indexes: entity === undefined ? [] : this.keys.indexKeysOfEntity(entity),
       tags: entity === undefined ? [] : this.keys.tagKeysOfEntity(entity),
+      group: CONSUMER_GROUP,
       op: entity === undefined ? QUEUE_OP.delete : QUEUE_OP.save,
       payload: write.stored,
       version: write.version,

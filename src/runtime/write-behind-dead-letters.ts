@@ -1,5 +1,5 @@
 import type { CommandClient } from "./command-client.js";
-import { entityKeyLayout } from "./keys.js";
+import { CONSUMER_GROUP, entityKeyLayout } from "./keys.js";
 import { runTypedScript } from "./scripts/define-script.js";
 import { REPLAY } from "./scripts/write-behind-scripts.js";
 import { PENDING_FRESH_UNTIL, storedNotFound } from "./stored-value.js";
@@ -91,6 +91,7 @@ export async function replayDeadLetters(
   return runTypedScript(client, REPLAY, {
     stream,
     deadLetters,
+    group: CONSUMER_GROUP,
     tombstone: storedNotFound(PENDING_FRESH_UNTIL),
     entries,
   });

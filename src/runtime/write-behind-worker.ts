@@ -242,7 +242,9 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     try {
       await this.connection.call("XGROUP", "CREATE", this.stream, CONSUMER_GROUP, "0", "MKSTREAM");
     } catch (error) {
-      if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw error;
+      // At maxmemory Redis refuses XGROUP CREATE even when the group exists (saves create it with the
+      // stream): read anyway; NOGROUP brings the worker back here.
+      if (!(error instanceof Error && /^(BUSYGROUP|OOM)/.test(error.message))) throw error;
     }
     this.needsGroup = false;
   }
@@ -313,30 +315,23 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
 
   /**
    * The groups of keys this worker may write now: those it owns (see OWN); the entries of keys
-   * another live worker owns are handed to it. Under maxmemory the owner keys cannot be written:
-   * then every group is written (draining a full Redis comes first).
+   * another live worker owns are handed to it.
    */
   private async own(groups: readonly KeyGroup<TEntity, TKey>[]): Promise<KeyGroup<TEntity, TKey>[]> {
     const ownable = groups.filter((group) => group.write.op !== "unreadable");
     if (!ownable.length) return [...groups];
-    let owns: boolean[];
-    try {
-      owns = await runTypedScript(this.connection, OWN, {
-        stream: this.stream,
-        group: CONSUMER_GROUP,
-        consumer: this.consumer,
-        ttl: this.minIdleMs,
-        ids: ownable.flatMap((group) => group.ids),
-        entries: ownable.map((group) => ({
-          owner: group.ownerKey,
-          ids: group.ids,
-          steal: group.ids.some((id) => this.abandoned.has(id)),
-        })),
-      });
-    } catch (error) {
-      if (!(error instanceof Error && error.message.startsWith("OOM"))) throw error;
-      return [...groups];
-    }
+    const owns = await runTypedScript(this.connection, OWN, {
+      stream: this.stream,
+      group: CONSUMER_GROUP,
+      consumer: this.consumer,
+      ttl: this.minIdleMs,
+      ids: ownable.flatMap((group) => group.ids),
+      entries: ownable.map((group) => ({
+        owner: group.ownerKey,
+        ids: group.ids,
+        steal: group.ids.some((id) => this.abandoned.has(id)),
+      })),
+    });
     const handed = new Set(ownable.filter((_, i) => owns[i] !== true));
     for (const group of ownable) {
       if (handed.has(group)) for (const id of group.ids) this.retries.delete(id);

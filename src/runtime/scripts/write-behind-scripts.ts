@@ -38,6 +38,19 @@ local function acknowledge_entries(stream, group, pending, ids)
 end`,
 );
 
+/**
+ * Lua `append_entry(stream, group, fields)`: XADD, creating the stream with its consumer group when
+ * there is none, so a worker started later never has to create it (which Redis refuses at maxmemory).
+ */
+const LUA_APPEND_ENTRY = luaFunction(
+  "append_entry",
+  `
+local function append_entry(stream, group, fields)
+  if redis.call('EXISTS', stream) == 0 then redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM') end
+  return redis.call('XADD', stream, '*', unpack(fields))
+end`,
+);
+
 /** Lua `release_owner(owner, consumer)`: the key is no longer this consumer's to write (nothing of it is queued). */
 const LUA_RELEASE_OWNER = luaFunction(
   "release_owner",
@@ -126,6 +139,7 @@ export const ENQUEUE = defineScript({
     stream: "key",
     indexes: "keys",
     tags: "keys",
+    group: "text",
     op: "text",
     payload: "stored",
     version: "text",
@@ -135,7 +149,7 @@ export const ENQUEUE = defineScript({
     tagTtlMs: "number",
     returnOld: "flag",
   },
-  uses: [LUA_NEWER_STORED, LUA_JOIN_TAG_SETS],
+  uses: [LUA_NEWER_STORED, LUA_JOIN_TAG_SETS, LUA_APPEND_ENTRY],
   lua: `
 local old = redis.call('GET', value) or ''
 if newer_stored(old, version) then return {2, '', ''} end
@@ -154,7 +168,7 @@ if keepPrevious and old ~= '' then
   fields[#fields + 1] = 'prev'
   fields[#fields + 1] = old
 end
-local id = redis.call('XADD', stream, '*', unpack(fields))
+local id = append_entry(stream, group, fields)
 if returnOld then return {1, old, id} end
 return {1, '', id}`,
   reply: (
@@ -307,10 +321,11 @@ export const REPLAY = defineScript({
   input: {
     stream: "key",
     deadLetters: "key",
+    group: "text",
     tombstone: "stored",
     entries: { each: { value: "key", lease: "key", pending: "key", id: "text" } },
   },
-  uses: [LUA_NEWER_STORED, LUA_STORED_VERSION],
+  uses: [LUA_NEWER_STORED, LUA_STORED_VERSION, LUA_APPEND_ENTRY],
   lua: `
 local taken = 0
 for _, e in ipairs(entries) do
@@ -336,7 +351,7 @@ for _, e in ipairs(entries) do
         fields[#fields + 1] = 'prev'
         fields[#fields + 1] = f.prev
       end
-      redis.call('XADD', stream, '*', unpack(fields))
+      append_entry(stream, group, fields)
     end
     redis.call('XDEL', deadLetters, e.id)
     taken = taken + 1
