@@ -33,7 +33,8 @@ function streamsOf(target: DeadLetterStream): { stream: string; deadLetters: str
 }
 
 function checkLimit(limit: number): number {
-  if (!Number.isInteger(limit) || limit < 1) throw new TypeError(`cachegen: limit must be a positive integer (got ${limit})`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new TypeError(`cachegen: limit must be a positive integer (got ${limit})`);
   return limit;
 }
 
@@ -44,9 +45,7 @@ export async function readDeadLetters(
   limit = DEFAULT_LIMIT,
 ): Promise<DeadLetter[]> {
   const { deadLetters } = streamsOf(target);
-  const list = entriesOfList(
-    await client.callBuffer("XRANGE", deadLetters, "-", "+", "COUNT", checkLimit(limit)),
-  );
+  const list = entriesOfList(await client.callBuffer("XRANGE", deadLetters, "-", "+", "COUNT", checkLimit(limit)));
   return list.map(({ id, fields }) => {
     const text = (name: string): string => fields.get(name)?.toString("utf8") ?? "";
     const op = text("op");

@@ -23,7 +23,8 @@ const NETWORK_CODES = new Set([
 const SQLSTATE = /^(08...|53...|57P0[123]|40001|40P01)$/;
 
 /** What drivers say when the connection dropped or never came, without a code (pg, pg-pool). */
-const DROPPED = /connection terminated|timeout exceeded when trying to connect|connection (was )?closed|socket hang up/i;
+const DROPPED =
+  /connection terminated|timeout exceeded when trying to connect|connection (was )?closed|socket hang up/i;
 
 /**
  * The default of `WorkerOptions.isRetryable`: whether a source error means "unreachable now" (the

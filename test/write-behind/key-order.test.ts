@@ -4,7 +4,12 @@ import { defineEntity, type WriteBehindWorker } from "cachegen/runtime";
 import type { User, UserKey } from "../runtime/fixtures/user.js";
 import { encryptionKeys, makeUser } from "../runtime/helpers.js";
 import { sleep } from "../support/wait.js";
-import { writeBehindSuite, writeBehindUser, WriteBehindUserRepository, type WriteBehindUserSource } from "./fixtures.js";
+import {
+  writeBehindSuite,
+  writeBehindUser,
+  WriteBehindUserRepository,
+  type WriteBehindUserSource,
+} from "./fixtures.js";
 
 // Per-key order across any number of live workers, without a versionField (nothing in the source
 // fences an older write): a write of a key reaches the source only after every earlier write of it,

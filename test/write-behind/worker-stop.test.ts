@@ -34,7 +34,12 @@ async function runningWorker(stopTimeoutMs: number) {
   clients.push(redis);
   await ready(redis);
   const table = new UserTable();
-  const repo = new WriteBehindUserRepository({ redis, source: table, keyPrefix: uniquePrefix("wb-stop"), encryptionKeys });
+  const repo = new WriteBehindUserRepository({
+    redis,
+    source: table,
+    keyPrefix: uniquePrefix("wb-stop"),
+    encryptionKeys,
+  });
   await repo.save(makeUser());
   const worker = repo.startWorker({ pollMs: 50, stopTimeoutMs });
   await repo.flush(5_000);

@@ -87,7 +87,9 @@ describe("write-behind: a rejected save means not queued", () => {
       const { repo, keyPrefix, redis } = repository({ timeoutMs: 100 });
       await until(() => redis.status === "ready", 5_000);
       const { tally, queued } = await burst(repo, keyPrefix, 5_000);
-      console.log(`[write-behind write timeout] 5000 saves, 150 ms each way: ${JSON.stringify(tally)}, queued ${queued}`);
+      console.log(
+        `[write-behind write timeout] 5000 saves, 150 ms each way: ${JSON.stringify(tally)}, queued ${queued}`,
+      );
       expect(tally).toMatchObject({ unavailable: 0, unavailableButQueued: 0, resolvedNotQueued: 0, other: 0 });
       // A save past writeTimeoutMs (the client's own queue counts today) may be queued: said so, not "failed".
       expect(tally.resolved + tally.unknown).toBe(5_000);

@@ -1,10 +1,5 @@
 import { replyBytes } from "../replies.js";
-import {
-  LUA_NEWER_STORED,
-  LUA_STORED_KIND,
-  LUA_STORED_VERSION,
-  LUA_WITH_FRESH_UNTIL,
-} from "../stored-value.js";
+import { LUA_NEWER_STORED, LUA_STORED_KIND, LUA_STORED_VERSION, LUA_WITH_FRESH_UNTIL } from "../stored-value.js";
 import { defineScript } from "./define-script.js";
 import { luaFunction } from "./lua-function.js";
 import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
