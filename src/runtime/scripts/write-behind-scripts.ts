@@ -12,6 +12,11 @@ import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
  * (counted from the landing).
  */
 
+/** A reply of one 1/0 per entry, as booleans. */
+function perEntry(raw: unknown): boolean[] | undefined {
+  return Array.isArray(raw) ? raw.map((flag) => Number(flag) === 1) : undefined;
+}
+
 /** The `op` field of a queue entry (entries outlive deploys: these letters never change). */
 export const QUEUE_OP = { save: "s", delete: "d" } as const;
 
@@ -97,7 +102,7 @@ for g, e in ipairs(entries) do
   end
 end
 return out`,
-  reply: (raw): boolean[] | undefined => (Array.isArray(raw) ? raw.map((owned) => Number(owned) === 1) : undefined),
+  reply: perEntry,
 });
 
 /** Renews the owner keys this consumer still holds; replies per key whether it does. */
@@ -115,7 +120,7 @@ for i, owner in ipairs(owners) do
   end
 end
 return out`,
-  reply: (raw): boolean[] | undefined => (Array.isArray(raw) ? raw.map((held) => Number(held) === 1) : undefined),
+  reply: perEntry,
 });
 
 /**
@@ -236,7 +241,7 @@ for g, e in ipairs(entries) do
   out[g] = landed and 1 or 0
 end
 return out`,
-  reply: (raw): boolean[] | undefined => (Array.isArray(raw) ? raw.map((landed) => Number(landed) === 1) : undefined),
+  reply: perEntry,
 });
 
 /**

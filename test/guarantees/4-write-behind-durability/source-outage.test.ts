@@ -10,7 +10,7 @@ import { collectEvents, connect, uniquePrefix } from "../../runtime/helpers.js";
 import { TcpProxy } from "../../support/tcp-proxy.js";
 import { sleep, until } from "../../support/wait.js";
 import { order } from "../../write-behind/children/protocol.js";
-import { customerId, shopWithCustomer } from "./shop.js";
+import { customerId, ordersLanded, shopWithCustomer } from "./shop.js";
 
 // A database that is unreachable for a few seconds (PostgreSQL restarting or failing over: the
 // driver throws ECONNREFUSED) is not a poison entry: the worker retries with backoff for up to
@@ -41,10 +41,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function landed(ids: readonly string[]): Promise<number> {
-  const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM orders WHERE id = ANY($1::uuid[])", [ids]);
-  return rows[0].n as number;
-}
+const landed = (ids: readonly string[]): Promise<number> => ordersLanded(db, ids);
 
 function repository() {
   const keyPrefix = `${prefix}${randomUUID()}:`;
