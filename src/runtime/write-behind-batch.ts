@@ -80,7 +80,9 @@ function group<TEntity, TKey>(
     valueKey: keys.valueKeyOfEnc(enc),
     leaseKey: keys.leaseKeyOfEnc(enc),
     pendingKey: keys.pendingKeyOfEnc(enc),
-    ownerKey: `${keys.base}o:${enc}`,
+    // Under the pending count's prefix, which a namespace revocation keeps; `<enc>:o` has one key part
+    // more than any key of the entity, so it is never another key's pending count.
+    ownerKey: `${keys.pendingKeyOfEnc(enc)}:o`,
     ids: sorted.map((entry) => entry.id),
     written,
     values: keepValues
