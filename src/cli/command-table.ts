@@ -141,6 +141,23 @@ export const commandTable = {
     ],
     exit: "0, 1 when Redis is unreachable, 2 usage errors",
   },
+  "dead-letters": {
+    summary: "list the write-behind dead letters of each entity, or put them back in the queue (--replay)",
+    flags: {
+      replay: {
+        type: "boolean",
+        help: "queue the dead letters again, each as the newest write of its key (fix what the source refused first)",
+      },
+      redis: redisFlag,
+      "key-prefix": keyPrefixFlag,
+      ...tlsFlags,
+    },
+    arguments: "[Entity]",
+    details: [
+      "Without Entity, every write-behind entity of the schemas. Lists up to 20 dead letters per entity (id, save/delete, key, attempts, the source's error). --replay queues every dead letter again unless a newer version of its key is cached; a running worker then writes it to the source.",
+    ],
+    exit: "0, 1 when Redis is unreachable or the entity unknown or not write-behind, 2 usage errors",
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof commandTable;

@@ -1,5 +1,6 @@
 import { aclCommand } from "./acl-command.js";
 import { checkCommand } from "./check-command.js";
+import { deadLettersCommand } from "./dead-letters-command.js";
 import type { Command } from "./command.js";
 import { doctorCommand } from "./doctor-command.js";
 import { generateCommand } from "./generate-command.js";
@@ -18,4 +19,5 @@ export const commands: readonly Command[] = [
   inspectCommand,
   aclCommand,
   monitorCommand,
+  deadLettersCommand,
 ];

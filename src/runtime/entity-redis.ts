@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { GetBatcher, MAX_BATCH, type ReadCallback } from "./batcher.js";
+import type { CommandClient } from "./command-client.js";
 import type { KeySpace, ResolvedKey } from "./key-space.js";
+import { CONSUMER_GROUP } from "./keys.js";
 import { L1Cache } from "./l1.js";
 import type { GuardResult, RedisGuard } from "./redis-guard.js";
 import { runScript, type ScriptInput, type ScriptReply, type TypedScript } from "./scripts/define-script.js";
@@ -50,16 +52,20 @@ export class EntityRedis<TEntity, TKey> {
   private readonly marks: ScriptBatcher<ScriptInput<typeof MARK_WRITER>, ScriptReply<typeof MARK_WRITER>>;
   private readonly puts: ScriptBatcher<ScriptInput<typeof PUT>, ScriptReply<typeof PUT>>;
   private readonly enqueues: ScriptBatcher<ScriptInput<typeof ENQUEUE>, ScriptReply<typeof ENQUEUE>>;
+  private readonly leaseTtlMs: number;
+  private readonly writeTimeoutMs: number;
 
   constructor(
     private readonly guard: RedisGuard,
     private readonly keys: KeySpace<TEntity, TKey>,
-    private readonly leaseTtlMs: number,
+    bounds: { readonly leaseTtlMs: number; readonly writeTimeoutMs: number },
   ) {
+    this.leaseTtlMs = bounds.leaseTtlMs;
+    this.writeTimeoutMs = bounds.writeTimeoutMs;
     this.reads = new GetBatcher(guard);
     this.marks = new ScriptBatcher(guard, MARK_WRITER);
     this.puts = new ScriptBatcher(guard, PUT);
-    this.enqueues = new ScriptBatcher(guard, ENQUEUE);
+    this.enqueues = new ScriptBatcher(guard, ENQUEUE, { timeoutMs: bounds.writeTimeoutMs });
   }
 
   // ------------------------------------------------------------------------------------ values
@@ -281,6 +287,7 @@ export class EntityRedis<TEntity, TKey> {
       stream: this.keys.streamKey,
       indexes: entity === undefined ? [] : this.keys.indexKeysOfEntity(entity),
       tags: entity === undefined ? [] : this.keys.tagKeysOfEntity(entity),
+      group: CONSUMER_GROUP,
       op: entity === undefined ? QUEUE_OP.delete : QUEUE_OP.save,
       payload: write.stored,
       version: write.version,
@@ -295,6 +302,11 @@ export class EntityRedis<TEntity, TKey> {
   /** The value of `k` while its write is queued (null when none is). */
   queuedValue(k: ResolvedKey<TKey>): Promise<GuardResult<Buffer | null>> {
     return this.run("write-behind-pending-value", PENDING_VALUE, { value: k.valueKey });
+  }
+
+  /** Calls on the write-behind streams themselves (dead letters), bounded like a save. */
+  onStreams<T>(op: string, fn: (client: CommandClient) => Promise<T>): Promise<GuardResult<T>> {
+    return this.guard.run(op, fn, this.writeTimeoutMs);
   }
 
   /** Queue entries not yet acknowledged (queued or in flight). */

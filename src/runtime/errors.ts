@@ -34,8 +34,15 @@ export class InvalidEntityError extends CachegenError {
   }
 }
 
-/** A write-behind save/delete that cannot be made durable in Redis. */
+/** A write-behind save/delete that was NOT queued (Redis refused it, or it was never sent): nothing will reach the source. */
 export class CacheUnavailableError extends CachegenError {}
+
+/**
+ * A write-behind save/delete whose outcome is unknown: it was sent to Redis but no reply came within
+ * `writeTimeoutMs` (or the connection dropped), so it may be queued. Retrying is safe: queued writes
+ * reach the source at least once.
+ */
+export class CacheWriteUnknownError extends CachegenError {}
 
 /** Short, safe rendering of a value for error messages. */
 export function describeValue(value: unknown): string {

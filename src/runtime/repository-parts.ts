@@ -18,6 +18,7 @@ import type { CacheAsideRepositoryOptions, EntitySource, RepositoryOptions } fro
 import { writeStrategyFor, type WriteStrategy } from "./write-strategy.js";
 
 const DEFAULT_TIMEOUT_MS = 100;
+const DEFAULT_WRITE_TIMEOUT_MS = 1_000;
 const DEFAULT_LEASE_TTL_MS = 5_000;
 const DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024;
 
@@ -52,7 +53,7 @@ export function assembleRepository<TEntity, TKey>(
   definition: EntityDefinition<TEntity, TKey>,
   options: RepositoryOptions<EntitySource<TEntity, TKey>> | CacheAsideRepositoryOptions<EntitySource<TEntity, TKey>>,
 ): RepositoryParts<TEntity, TKey> {
-  const { timeoutMs, leaseTtlMs } = checkOptions(definition, options);
+  const { timeoutMs, writeTimeoutMs, leaseTtlMs } = checkOptions(definition, options);
   const client = options.redis as unknown as CommandClient;
   const keys = new KeySpace(definition, options.keyPrefix ?? definition.keyPrefix);
   const codec = new Codec(definition as EntityDefinition<TEntity, unknown>, {
@@ -72,7 +73,7 @@ export function assembleRepository<TEntity, TKey>(
       onTransition: (transition) => events.record(transition, undefined),
     },
   );
-  const redis = new EntityRedis(guard, keys, leaseTtlMs);
+  const redis = new EntityRedis(guard, keys, { leaseTtlMs, writeTimeoutMs });
   const l1 = definition.l1
     ? new L1Cache<TEntity>(client, keys.channel, definition.l1.maxEntries, definition.l1.ttlMs, (error) =>
         events.record("redis-error", undefined, { error, detail: "l1-subscriber" }),
@@ -109,7 +110,7 @@ export function assembleRepository<TEntity, TKey>(
 function checkOptions<TEntity, TKey>(
   definition: EntityDefinition<TEntity, TKey>,
   options: RepositoryOptions<unknown> | CacheAsideRepositoryOptions<unknown>,
-): { timeoutMs: number; leaseTtlMs: number } {
+): { timeoutMs: number; writeTimeoutMs: number; leaseTtlMs: number } {
   if (!options || typeof options !== "object" || !options.redis) {
     throw new TypeError(`cachegen: ${definition?.name ?? "repository"} needs options.redis (an ioredis client)`);
   }
@@ -118,6 +119,8 @@ function checkOptions<TEntity, TKey>(
     throw new TypeError(`cachegen: ${definition.name} jitter must be in [0, 1)`);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!(timeoutMs > 0)) throw new TypeError(`cachegen: ${definition.name} timeoutMs must be > 0`);
+  const writeTimeoutMs = options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
+  if (!(writeTimeoutMs > 0)) throw new TypeError(`cachegen: ${definition.name} writeTimeoutMs must be > 0`);
   const leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   if (!(leaseTtlMs > 0)) throw new TypeError(`cachegen: ${definition.name} leaseTtlMs must be > 0`);
   const clientPrefix = (options.redis as unknown as { options?: { keyPrefix?: unknown } }).options?.keyPrefix;
@@ -126,5 +129,5 @@ function checkOptions<TEntity, TKey>(
       `cachegen: ${definition.name}: the ioredis client has its own keyPrefix (${JSON.stringify(clientPrefix)}); use the repository's keyPrefix option instead (Lua scripts and SCAN need the full key names)`,
     );
   }
-  return { timeoutMs, leaseTtlMs };
+  return { timeoutMs, writeTimeoutMs, leaseTtlMs };
 }

@@ -14,6 +14,11 @@ export interface SharedRepositoryOptions {
   keyPrefix?: string;
   /** Bound on each Redis call in ms; default 100. */
   timeoutMs?: number;
+  /**
+   * Bound in ms on a write-behind save/delete's enqueue (default 1000), apart from the reads' `timeoutMs`:
+   * past it the save rejects with CacheWriteUnknownError (it may be queued).
+   */
+  writeTimeoutMs?: number;
   /** Lease (fill token) lifetime in ms; default 5000. Also bounds how long a waiter polls. */
   leaseTtlMs?: number;
   /** Called for every hit, miss, load, error and write-behind event (see CacheEvent); a listener that throws never breaks a call. */
@@ -80,11 +85,32 @@ export interface WorkerOptions {
   pollMs?: number;
   /** Delay before the first retry of a failed source write, doubled per attempt up to minIdleMs / 2; default 200 ms. */
   retryBaseMs?: number;
+  /**
+   * How long a write is retried while the source is unreachable (a retryable error, see `isRetryable`),
+   * counted from its first failure, before it moves to the dead-letter stream; default 15 min. Its value
+   * stays cached (and served) meanwhile.
+   */
+  retryHorizonMs?: number;
+  /**
+   * Whether a source error means "unreachable, try again" (true) or "the source rejected this write"
+   * (false: dead-lettered after `writeBehind.maxAttempts`). Default: network errors (ECONNREFUSED,
+   * ECONNRESET, ETIMEDOUT, EPIPE, ENOTFOUND, EAI_AGAIN, ...) and PostgreSQL's connection, shutdown,
+   * resource and serialization classes (08xxx, 57P01-57P03, 53xxx, 40001, 40P01) are retryable.
+   */
+  isRetryable?: (error: unknown) => boolean;
+  /**
+   * `stop()` resolves within this many ms whatever Redis does (default 5000); entries still held are
+   * then taken over by another worker (or by this consumer name when it starts again).
+   */
+  stopTimeoutMs?: number;
 }
 
 /** A running write-behind worker. */
 export interface WriteBehindWorker {
-  /** Finishes the batch in flight (source write and acknowledgement), then closes the worker's connection. */
+  /**
+   * Finishes the batch in flight (source write and acknowledgement), then closes the worker's
+   * connection; resolves within `stopTimeoutMs` (default 5 s) even when Redis is down or hangs.
+   */
   stop(): Promise<void>;
 }
 

@@ -16,6 +16,8 @@ export interface KeyGroup<TEntity, TKey> {
   readonly valueKey: string;
   readonly leaseKey: string;
   readonly pendingKey: string;
+  /** Names the worker that writes this key now (per-key order across workers; see the OWN script). */
+  readonly ownerKey: string;
   /** Index entries and tag sets of the written value, in the entry's namespace. */
   readonly indexKeys: readonly string[];
   readonly tagKeys: readonly string[];
@@ -78,6 +80,9 @@ function group<TEntity, TKey>(
     valueKey: keys.valueKeyOfEnc(enc),
     leaseKey: keys.leaseKeyOfEnc(enc),
     pendingKey: keys.pendingKeyOfEnc(enc),
+    // Under the pending count's prefix, which a namespace revocation keeps; `<enc>:o` has one key part
+    // more than any key of the entity, so it is never another key's pending count.
+    ownerKey: `${keys.pendingKeyOfEnc(enc)}:o`,
     ids: sorted.map((entry) => entry.id),
     written,
     values: keepValues

@@ -44,6 +44,18 @@ export class WriteBehindRepository<
   }
 
   /**
+   * Puts the oldest dead letters (writes the source refused, or could not take within the worker's
+   * `retryHorizonMs`) back in the queue, as the newest write of their key (unless a newer version of
+   * it is cached), for a worker to write again. Fix what made the source refuse them first.
+   * @param options.limit at most this many (default 1000).
+   * @returns how many dead letters were taken from the dead-letter stream.
+   * @throws CacheUnavailableError (as a rejection) when Redis cannot be asked.
+   */
+  replayDeadLetters(options?: { limit?: number }): Promise<number> {
+    return this.queue.replayDeadLetters(options);
+  }
+
+  /**
    * Queue entries not yet written to the source (queued or in flight).
    * @throws CacheUnavailableError (as a rejection) when Redis cannot be asked.
    */

@@ -6,13 +6,13 @@ import { KeySpace } from "./key-space.js";
 import { CONSUMER_GROUP } from "./keys.js";
 import type { CommandClient } from "./command-client.js";
 import { runTypedScript } from "./scripts/define-script.js";
-import { sleep } from "./sleep.js";
 import { writeToSource } from "./source-writes.js";
 import type { Events } from "./events.js";
 import { entriesOfList, entriesOfRead, type StreamEntry } from "./stream-entries.js";
 import type { WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
 import { coalesce, type KeyGroup } from "./write-behind-batch.js";
-import { ACKNOWLEDGE, FAIL, LEAVE_GROUP } from "./scripts/write-behind-scripts.js";
+import { ACKNOWLEDGE, FAIL, LEAVE_GROUP, OWN, RENEW_OWNERS } from "./scripts/write-behind-scripts.js";
+import { isRetryableSourceError } from "./write-behind-retry.js";
 
 /** What a worker needs of its repository. */
 export interface WorkerHost<TEntity, TKey> {
@@ -30,6 +30,8 @@ export interface WorkerHost<TEntity, TKey> {
 }
 
 const MAX_ERROR_TEXT = 2_000;
+/** The FAIL script's limit for a write that is only retried (never dead-lettered on attempts). */
+const NO_LIMIT = 2 ** 31;
 
 function errorText(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -59,11 +61,26 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   private readonly retryMaxMs: number;
   /** Entries whose source write failed, by id: retried when due, or with a newer entry of their key. */
   private readonly retries = new Map<string, { readonly groupKey: string; readonly dueAt: number }>();
+  /** When the source was first found unreachable for a key still failing (by group key). */
+  private readonly unreachableSince = new Map<string, number>();
+  private readonly retryHorizonMs: number;
+  private readonly isRetryable: (error: unknown) => boolean;
   private readonly spaces = new Map<string, KeySpace<TEntity, TKey> | undefined>();
   private stopping = false;
+  private stopped: Promise<void> | undefined;
+  private readonly stopTimeoutMs: number;
+  /** A batch is between its source write and its acknowledgement: stop() lets it finish (within the bound). */
+  private writing = false;
+  /** Ends the pause after an error at once (stop()). */
+  private wake: (() => void) | undefined;
   private needsGroup = true;
   /** Re-read the entries this consumer holds: at start (a restart under the same name) and after an error. */
   private recoverOwn = true;
+  /** Owner keys this consumer holds (it alone writes their keys), renewed while held. */
+  private readonly owned = new Set<string>();
+  private renewal: NodeJS.Timeout | undefined;
+  /** Ids of the batch being read that were taken over from a dead worker (XAUTOCLAIM). */
+  private readonly abandoned = new Set<string>();
   private claimCursor = "0-0";
   private nextClaimAt = 0;
   private readonly running: Promise<void>;
@@ -77,10 +94,15 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     this.minIdleMs = options.minIdleMs ?? 30_000;
     this.pollMs = options.pollMs ?? 1_000;
     this.retryBaseMs = options.retryBaseMs ?? 200;
+    this.stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
+    this.retryHorizonMs = options.retryHorizonMs ?? 15 * 60_000;
+    this.isRetryable = options.isRetryable ?? isRetryableSourceError;
     for (const [option, value] of [
       ["minIdleMs", this.minIdleMs],
       ["pollMs", this.pollMs],
       ["retryBaseMs", this.retryBaseMs],
+      ["stopTimeoutMs", this.stopTimeoutMs],
+      ["retryHorizonMs", this.retryHorizonMs],
     ] as const) {
       if (!(value > 0)) throw new TypeError(`cachegen: ${name} startWorker: ${option} must be > 0 (got ${value})`);
     }
@@ -92,9 +114,32 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     this.running = this.run();
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    this.stopped ??= this.stopWithin();
+    return this.stopped;
+  }
+
+  /**
+   * Lets the batch in flight finish and the worker leave its group, for `stopTimeoutMs` at most:
+   * then (or at once, when no batch is in flight and the connection is down, so waiting could only
+   * wait for Redis) the connection is closed and what the worker still holds stays pending for
+   * another worker.
+   */
+  private async stopWithin(): Promise<void> {
     this.stopping = true;
-    await this.running;
+    this.wake?.();
+    if (!this.writing && this.connection.status !== "ready") {
+      // Not awaited: ioredis does not reject what its offline queue holds when closed while reconnecting.
+      this.connection.disconnect();
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<true>((resolve) => {
+      timer = setTimeout(() => resolve(true), this.stopTimeoutMs);
+    });
+    const outcome = await Promise.race([this.running.then(() => false as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome) this.connection.disconnect();
   }
 
   private async run(): Promise<void> {
@@ -105,11 +150,24 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       } catch (error) {
         if (isNoGroup(error)) this.needsGroup = true;
         this.recoverOwn = true;
-        this.host.events.record("redis-error", undefined, { error, detail: "write-behind worker" });
-        if (!this.stopping) await sleep(this.pollMs);
+        if (!this.stopping) {
+          this.host.events.record("redis-error", undefined, { error, detail: "write-behind worker" });
+          await this.pause(this.pollMs);
+        }
       }
     }
     await this.leave();
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.wake?.(), ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
   }
 
   // ------------------------------------------------------------------------------------ reading
@@ -139,8 +197,12 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       );
       this.recoverOwn = own.length >= batchSize;
       add(own);
+    } else if (this.owned.size > 0) add(await this.handedOver(batchSize));
+    if (Date.now() >= this.nextClaimAt) {
+      const claimed = await this.claimAbandoned();
+      for (const entry of claimed) this.abandoned.add(entry.id);
+      add(claimed);
     }
-    if (Date.now() >= this.nextClaimAt) add(await this.claimAbandoned());
     const now = Date.now();
     const due = [...this.retries.values()].some((retry) => retry.dueAt <= now);
     const block = found.size || due ? [] : ["BLOCK", this.blockMs(now)];
@@ -180,9 +242,27 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     try {
       await this.connection.call("XGROUP", "CREATE", this.stream, CONSUMER_GROUP, "0", "MKSTREAM");
     } catch (error) {
-      if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw error;
+      // At maxmemory Redis refuses XGROUP CREATE even when the group exists (saves create it with the
+      // stream): read anyway; NOGROUP brings the worker back here.
+      if (!(error instanceof Error && /^(BUSYGROUP|OOM)/.test(error.message))) throw error;
     }
     this.needsGroup = false;
+  }
+
+  /**
+   * Entries another worker handed this one (of keys it owns, see OWN): pending to this consumer but
+   * neither in flight nor waiting for a retry. Read with XPENDING and XRANGE, which leave their
+   * delivery counts (attempts) as they are.
+   */
+  private async handedOver(count: number): Promise<StreamEntry[]> {
+    const pending = await this.connection.call("XPENDING", this.stream, CONSUMER_GROUP, "-", "+", count, this.consumer);
+    const ids = (Array.isArray(pending) ? pending : [])
+      .map((item) => (Array.isArray(item) ? String(item[0]) : ""))
+      .filter((id) => id !== "" && !this.retries.has(id));
+    const found = await Promise.all(
+      ids.map(async (id) => entriesOfList(await this.connection.callBuffer("XRANGE", this.stream, id, id))),
+    );
+    return found.flat();
   }
 
   /** Entries another consumer has held longer than minIdleMs: its worker died or hangs. */
@@ -213,27 +293,85 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   // ------------------------------------------------------------------------------------ writing
 
   private async process(entries: readonly StreamEntry[]): Promise<void> {
-    const groups = coalesce(entries, {
+    const all = coalesce(entries, {
       current: this.host.keys,
       spaceOf: (ns) => this.spaceOf(ns),
       codec: this.host.codec,
       keepValues: this.host.definition.invalidates.length > 0,
     });
-    const failures = await writeToSource(this.host.source, groups);
-    const landed = groups.filter((group) => !failures.has(group));
-    if (landed.length) await this.acknowledge(landed);
-    if (failures.size) await this.settleFailures(failures);
+    const groups = await this.own(all);
+    this.abandoned.clear();
+    if (!groups.length) return;
+    this.writing = true;
+    try {
+      const failures = await writeToSource(this.host.source, groups);
+      const landed = groups.filter((group) => !failures.has(group));
+      if (landed.length) await this.acknowledge(landed);
+      if (failures.size) await this.settleFailures(failures);
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /**
+   * The groups of keys this worker may write now: those it owns (see OWN); the entries of keys
+   * another live worker owns are handed to it.
+   */
+  private async own(groups: readonly KeyGroup<TEntity, TKey>[]): Promise<KeyGroup<TEntity, TKey>[]> {
+    const ownable = groups.filter((group) => group.write.op !== "unreadable");
+    if (!ownable.length) return [...groups];
+    const owns = await runTypedScript(this.connection, OWN, {
+      stream: this.stream,
+      group: CONSUMER_GROUP,
+      consumer: this.consumer,
+      ttl: this.minIdleMs,
+      ids: ownable.flatMap((group) => group.ids),
+      entries: ownable.map((group) => ({
+        owner: group.ownerKey,
+        ids: group.ids,
+        steal: group.ids.some((id) => this.abandoned.has(id)),
+      })),
+    });
+    const handed = new Set(ownable.filter((_, i) => owns[i] !== true));
+    for (const group of ownable) {
+      if (handed.has(group)) for (const id of group.ids) this.retries.delete(id);
+      else this.owned.add(group.ownerKey);
+    }
+    this.renewOwnership();
+    return groups.filter((group) => !handed.has(group));
+  }
+
+  /** Keeps the owner keys this worker holds alive (they expire after minIdleMs, like its claim on entries). */
+  private renewOwnership(): void {
+    if (this.renewal || this.owned.size === 0) return;
+    this.renewal = setInterval(
+      () => {
+        if (this.owned.size === 0 || this.stopping) {
+          clearInterval(this.renewal);
+          this.renewal = undefined;
+          return;
+        }
+        const owners = [...this.owned];
+        runTypedScript(this.connection, RENEW_OWNERS, { owners, consumer: this.consumer, ttl: this.minIdleMs }).then(
+          (held) => owners.forEach((owner, i) => held[i] || this.owned.delete(owner)),
+          () => undefined, // the loop reports Redis errors
+        );
+      },
+      Math.max(10, Math.floor(this.minIdleMs / 3)),
+    );
+    this.renewal.unref();
   }
 
   /** After the source write: acknowledge, then let the values land (expiry) in one script. */
   private async acknowledge(groups: readonly KeyGroup<TEntity, TKey>[]): Promise<void> {
     const entries = groups.map((group) => {
       const { fresh, pttl, negative } = this.host.landingTtl();
-      const { valueKey, leaseKey, pendingKey, indexKeys, tagKeys, ids, writtenSha } = group;
+      const { valueKey, leaseKey, pendingKey, ownerKey, indexKeys, tagKeys, ids, writtenSha } = group;
       return {
         value: valueKey,
         lease: leaseKey,
         pending: pendingKey,
+        owner: ownerKey,
         indexes: indexKeys,
         tags: tagKeys,
         ids,
@@ -243,13 +381,16 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
         negativeTtl: negative,
       };
     });
-    await runTypedScript(this.connection, ACKNOWLEDGE, {
+    const landed = await runTypedScript(this.connection, ACKNOWLEDGE, {
       stream: this.stream,
       group: CONSUMER_GROUP,
+      consumer: this.consumer,
       now: Date.now(),
       entries,
     });
+    groups.forEach((group, i) => landed[i] && this.owned.delete(group.ownerKey));
     for (const group of groups) {
+      this.unreachableSince.delete(groupKeyOf(group.written));
       this.host.events.record(
         "flushed",
         group.valueKey,
@@ -260,17 +401,29 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     await this.host.landed(groups.flatMap((group) => group.values));
   }
 
-  /** Schedules a retry with backoff, or at maxAttempts moves the written entry to the dead-letter stream. */
+  /**
+   * Schedules a retry with backoff. A write the source refused moves to the dead-letter stream at
+   * maxAttempts; one it could not take because it was unreachable (`isRetryable`) is retried until
+   * `retryHorizonMs` after its first such failure, its value kept cached meanwhile.
+   */
   private async settleFailures(failures: ReadonlyMap<KeyGroup<TEntity, TKey>, unknown>): Promise<void> {
     const { maxAttempts } = this.host.settings;
     const groups = [...failures.keys()];
+    const now = Date.now();
     const entries = groups.map((group) => {
-      const limit = group.write.op === "unreadable" && group.write.malformed ? 0 : maxAttempts;
-      const { valueKey, leaseKey, pendingKey, indexKeys, ids, written, writtenSha } = group;
+      const { valueKey, leaseKey, pendingKey, ownerKey, indexKeys, ids, written, writtenSha, write } = group;
+      const groupKey = groupKeyOf(written);
+      let limit = write.op === "unreadable" && write.malformed ? 0 : maxAttempts;
+      if (limit > 0 && this.retryable(failures.get(group))) {
+        const since = this.unreachableSince.get(groupKey) ?? now;
+        this.unreachableSince.set(groupKey, since);
+        if (now - since < this.retryHorizonMs) limit = NO_LIMIT;
+      }
       return {
         value: valueKey,
         lease: leaseKey,
         pending: pendingKey,
+        owner: ownerKey,
         indexes: indexKeys,
         ids,
         written: written.id,
@@ -283,29 +436,43 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       stream: this.stream,
       deadLetters: this.host.keys.deadLetterKey,
       group: CONSUMER_GROUP,
+      consumer: this.consumer,
       entries,
     });
     const events = this.host.events;
     groups.forEach((group, i) => {
       const error = failures.get(group);
       const attempts = outcomes[i] ?? -1;
+      const groupKey = groupKeyOf(group.written);
       events.record(
         "write-failed",
         group.valueKey,
         { error, detail: `source write of ${group.ids.length} queued write(s) failed` },
         group.ids.length,
       );
+      if (attempts <= 0) {
+        this.unreachableSince.delete(groupKey);
+        this.owned.delete(group.ownerKey);
+      }
       if (attempts === 0) {
         events.record("dead-letter", group.valueKey, {
           error,
           detail: `moved to ${this.host.keys.deadLetterKey}: ${errorText(error)}`,
         });
       } else if (attempts > 0) {
-        const dueAt = Date.now() + Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempts - 1));
-        const groupKey = groupKeyOf(group.written);
+        const dueAt = Date.now() + Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(attempts - 1, 30));
         for (const id of group.ids) this.retries.set(id, { groupKey, dueAt });
       }
     });
+  }
+
+  /** `isRetryable`, where a classifier that throws counts as "refused". */
+  private retryable(error: unknown): boolean {
+    try {
+      return this.isRetryable(error) === true;
+    } catch {
+      return false;
+    }
   }
 
   private spaceOf(ns: string): KeySpace<TEntity, TKey> | undefined {
@@ -324,6 +491,8 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
 
   /** Leaves the group when holding nothing, and closes the connection. */
   private async leave(): Promise<void> {
+    clearInterval(this.renewal);
+    if (this.connection.status === "end") return;
     try {
       await runTypedScript(this.connection, LEAVE_GROUP, {
         stream: this.stream,

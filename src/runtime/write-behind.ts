@@ -1,13 +1,23 @@
 import { WRITE_BEHIND_DEFAULTS, type WriteBehindSettings } from "./definition.js";
-import { CacheUnavailableError, CachegenError } from "./errors.js";
+import { CacheUnavailableError, CacheWriteUnknownError, CachegenError } from "./errors.js";
 import type { ResolvedKey } from "./key-space.js";
 import { sleep } from "./sleep.js";
 import { PENDING_FRESH_UNTIL, storedNotFound, type StoredValue } from "./stored-value.js";
 import type { WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
+import { replayDeadLetters } from "./write-behind-dead-letters.js";
 import { QueueWorker } from "./write-behind-worker.js";
 import type { WriteParts, WriteStrategy } from "./write-strategy.js";
 
 const DEFAULT_FLUSH_TIMEOUT_MS = 30_000;
+
+/**
+ * An error reply from Redis (OOM, a script error): the enqueue script raised before its XADD, the
+ * last thing it does, so nothing was queued. Any other failure after sending (timeout, connection
+ * lost) leaves the outcome unknown.
+ */
+function isReplyError(error: unknown): boolean {
+  return error instanceof Error && error.name === "ReplyError";
+}
 
 /**
  * write-behind: `save` and `delete` write the value (or a tombstone) and a queue entry to Redis in
@@ -88,6 +98,19 @@ export class WriteBehind<TEntity, TKey> implements WriteStrategy<TEntity, TKey> 
     }
   }
 
+  async replayDeadLetters(options: { limit?: number } = {}): Promise<number> {
+    const { definition, keys, redis } = this.parts;
+    const r = await redis.onStreams("write-behind-replay", (c) =>
+      replayDeadLetters(c, { prefix: keys.prefix, entity: definition.name }, options.limit),
+    );
+    if (!r.ok)
+      throw new CacheUnavailableError(
+        `${definition.name}: dead letters not replayed: Redis unavailable (${(r.error as Error).message})`,
+        { cause: r.error },
+      );
+    return r.value;
+  }
+
   async pending(): Promise<number> {
     const r = await this.parts.redis.queueLength();
     if (!r.ok)
@@ -110,10 +133,18 @@ export class WriteBehind<TEntity, TKey> implements WriteStrategy<TEntity, TKey> 
     const what = `${entity === undefined ? "delete" : "save"} of ${k.valueKey}`;
     if (!r.ok) {
       const reason = (r.error as Error)?.message ?? String(r.error);
-      throw new CacheUnavailableError(
-        r.skipped
-          ? `${definition.name}: ${what} not queued: Redis is unavailable (${reason}); nothing was written, retry once Redis is back`
-          : `${definition.name}: ${what} not acknowledged: ${reason}. If Redis applied it before failing it is queued anyway; retrying is safe (writes reach the source at least once)`,
+      if (r.skipped)
+        throw new CacheUnavailableError(
+          `${definition.name}: ${what} not queued: Redis is unavailable (${reason}); nothing was written, retry once Redis is back`,
+          { cause: r.error },
+        );
+      if (isReplyError(r.error))
+        throw new CacheUnavailableError(
+          `${definition.name}: ${what} not queued: Redis refused it (${reason}); nothing was queued`,
+          { cause: r.error },
+        );
+      throw new CacheWriteUnknownError(
+        `${definition.name}: ${what} not acknowledged: ${reason}. It was sent and may be queued; retrying is safe (writes reach the source at least once)`,
         { cause: r.error },
       );
     }

@@ -34,6 +34,7 @@ describe("exit codes", () => {
       "inspect",
       "acl",
       "monitor",
+      "dead-letters",
     ]);
   });
 

@@ -65,7 +65,7 @@ function place(entity: string) {
 async function takeOneEntry(redis: RedisClient): Promise<void> {
   for (const stream of place("Order").queueKeys) {
     if (Number(await redis.xlen(stream)) === 0) continue;
-    await redis.xgroup("CREATE", stream, CONSUMER_GROUP, "0");
+    // The save that created the stream created its consumer group too.
     await redis.xreadgroup("GROUP", CONSUMER_GROUP, "monitor-test", "COUNT", 1, "STREAMS", stream, ">");
     return;
   }

@@ -13,15 +13,8 @@ export interface DecidedRepositoryOptions {
   maxKeyLength?: number;
 }
 
-/** WorkerOptions added by the fixes (API-DECISIONS.md, "Write-behind"). */
-export interface DecidedWorkerOptions {
-  retryHorizonMs?: number;
-  isRetryable?: (error: unknown) => boolean;
-  stopTimeoutMs?: number;
-}
-
 /** `options` with the decided extra options (no excess-property error while the types lack them). */
-export function withDecided<T extends object>(options: T, extra: DecidedRepositoryOptions | DecidedWorkerOptions): T {
+export function withDecided<T extends object>(options: T, extra: DecidedRepositoryOptions): T {
   return { ...options, ...extra };
 }
 
@@ -35,15 +28,6 @@ export function invalidEntity(fields: { entity: string; path: string; key?: stri
     got: expect.any(String),
     ...(fields.key === undefined ? {} : { key: expect.stringContaining(fields.key) }),
   };
-}
-
-/** Calls `replayDeadLetters()` of a write-behind repository (rejects clearly while it does not exist). */
-export async function replayDeadLetters(repository: object, options?: { limit?: number }): Promise<number> {
-  const replay = (repository as { replayDeadLetters?: (options?: { limit?: number }) => Promise<number> })
-    .replayDeadLetters;
-  if (typeof replay !== "function")
-    throw new TypeError("repository.replayDeadLetters is not a function (API-DECISIONS.md, Write-behind)");
-  return replay.call(repository, options);
 }
 
 /** Calls `close()` on what `createRepositories` returns (rejects clearly while it does not exist). */

@@ -69,7 +69,7 @@ export class ScriptBatcher<TInput, TReply> {
   constructor(
     private readonly guard: RedisGuard,
     private readonly single: TypedScript<TInput, TReply>,
-    private readonly maxBatch = MAX_SCRIPT_BATCH,
+    private readonly bounds: { readonly maxBatch?: number; readonly timeoutMs?: number } = {},
   ) {
     this.batched = batchedScript(single);
   }
@@ -98,10 +98,11 @@ export class ScriptBatcher<TInput, TReply> {
         this.single.name,
         (c) => runScript(c, this.single, call.keys, call.args),
         (r) => call.resolve(this.decoded(r)),
+        this.bounds.timeoutMs,
       );
       return;
     }
-    const size = chunkSize(calls.length, this.maxBatch);
+    const size = chunkSize(calls.length, this.bounds.maxBatch ?? MAX_SCRIPT_BATCH);
     for (let start = 0; start < calls.length; start += size) {
       const chunk = calls.slice(start, start + size);
       const { keys, args } = batchArguments(chunk);
@@ -109,6 +110,7 @@ export class ScriptBatcher<TInput, TReply> {
         this.batched.name,
         (c) => runScript(c, this.batched, keys, args),
         (r) => this.answer(chunk, r),
+        this.bounds.timeoutMs,
       );
     }
   }

@@ -1,5 +1,5 @@
 import { replyBytes } from "../replies.js";
-import { LUA_NEWER_STORED, LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL } from "../stored-value.js";
+import { LUA_NEWER_STORED, LUA_STORED_KIND, LUA_STORED_VERSION, LUA_WITH_FRESH_UNTIL } from "../stored-value.js";
 import { defineScript } from "./define-script.js";
 import { luaFunction } from "./lua-function.js";
 import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
@@ -11,6 +11,11 @@ import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
  * written to the source; when the worker acknowledges the last one, the value gets its TTL
  * (counted from the landing).
  */
+
+/** A reply of one 1/0 per entry, as booleans. */
+function perEntry(raw: unknown): boolean[] | undefined {
+  return Array.isArray(raw) ? raw.map((flag) => Number(flag) === 1) : undefined;
+}
 
 /** The `op` field of a queue entry (entries outlive deploys: these letters never change). */
 export const QUEUE_OP = { save: "s", delete: "d" } as const;
@@ -34,6 +39,91 @@ end`,
 );
 
 /**
+ * Lua `append_entry(stream, group, fields)`: XADD, creating the stream with its consumer group when
+ * there is none, so a worker started later never has to create it (which Redis refuses at maxmemory).
+ */
+const LUA_APPEND_ENTRY = luaFunction(
+  "append_entry",
+  `
+local function append_entry(stream, group, fields)
+  if redis.call('EXISTS', stream) == 0 then redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM') end
+  return redis.call('XADD', stream, '*', unpack(fields))
+end`,
+);
+
+/** Lua `release_owner(owner, consumer)`: the key is no longer this consumer's to write (nothing of it is queued). */
+const LUA_RELEASE_OWNER = luaFunction(
+  "release_owner",
+  `
+local function release_owner(owner, consumer)
+  if redis.call('GET', owner) == consumer then redis.call('DEL', owner) end
+end`,
+);
+
+/**
+ * Per-key order across workers: one worker at a time writes a key, the one named by its owner key.
+ * Per key of a batch: when no worker owns it, this one does, or already did, or took its entries
+ * over from a dead worker (`steal`), the owner key names this consumer (for `ttl`) and replies 1;
+ * else its entries are handed to the owner (XCLAIM to it: the owner writes them after what it holds,
+ * in order) and replies 0. The owner gives the key up once nothing of it is queued (acknowledge,
+ * dead letter), and renews it while it holds any (`RENEW_OWNERS`). The batch's entries are first
+ * claimed again by this consumer (JUSTID: delivery counts unchanged): that write makes the script
+ * dirty, so Redis lets its SETs through under maxmemory (a full queue must still drain).
+ */
+export const OWN = defineScript({
+  name: "write-behind-own",
+  input: {
+    stream: "key",
+    group: "text",
+    consumer: "text",
+    ttl: "number",
+    ids: "texts",
+    entries: { each: { owner: "key", ids: "texts", steal: "flag" } },
+  },
+  lua: `
+local function claim_for(who, list)
+  for i = 1, #list, 1000 do
+    local args = {stream, group, who, 0}
+    for j = i, math.min(i + 999, #list) do args[#args + 1] = list[j] end
+    args[#args + 1] = 'JUSTID'
+    redis.call('XCLAIM', unpack(args))
+  end
+end
+claim_for(consumer, ids)
+local out = {}
+for g, e in ipairs(entries) do
+  local current = redis.call('GET', e.owner)
+  if not current or current == consumer or e.steal then
+    redis.call('SET', e.owner, consumer, 'PX', ttl)
+    out[g] = 1
+  else
+    claim_for(current, e.ids)
+    out[g] = 0
+  end
+end
+return out`,
+  reply: perEntry,
+});
+
+/** Renews the owner keys this consumer still holds; replies per key whether it does. */
+export const RENEW_OWNERS = defineScript({
+  name: "write-behind-renew-owners",
+  input: { owners: "keys", consumer: "text", ttl: "number" },
+  lua: `
+local out = {}
+for i, owner in ipairs(owners) do
+  if redis.call('GET', owner) == consumer then
+    redis.call('PEXPIRE', owner, ttl)
+    out[i] = 1
+  else
+    out[i] = 0
+  end
+end
+return out`,
+  reply: perEntry,
+});
+
+/**
  * save/delete: with a `version`, a cached value that is newer changes nothing. Otherwise writes the
  * value (no expiry), revokes the lease, writes its index entries (no expiry) and tag sets, counts
  * it pending and appends the queue entry `{op, key, ns, value[, prev]}` (`prev`, the value replaced,
@@ -49,6 +139,7 @@ export const ENQUEUE = defineScript({
     stream: "key",
     indexes: "keys",
     tags: "keys",
+    group: "text",
     op: "text",
     payload: "stored",
     version: "text",
@@ -58,7 +149,7 @@ export const ENQUEUE = defineScript({
     tagTtlMs: "number",
     returnOld: "flag",
   },
-  uses: [LUA_NEWER_STORED, LUA_JOIN_TAG_SETS],
+  uses: [LUA_NEWER_STORED, LUA_JOIN_TAG_SETS, LUA_APPEND_ENTRY],
   lua: `
 local old = redis.call('GET', value) or ''
 if newer_stored(old, version) then return {2, '', ''} end
@@ -77,7 +168,7 @@ if keepPrevious and old ~= '' then
   fields[#fields + 1] = 'prev'
   fields[#fields + 1] = old
 end
-local id = redis.call('XADD', stream, '*', unpack(fields))
+local id = append_entry(stream, group, fields)
 if returnOld then return {1, old, id} end
 return {1, '', id}`,
   reply: (
@@ -103,12 +194,14 @@ export const ACKNOWLEDGE = defineScript({
   input: {
     stream: "key",
     group: "text",
+    consumer: "text",
     now: "number",
     entries: {
       each: {
         value: "key",
         lease: "key",
         pending: "key",
+        owner: "key",
         indexes: "keys",
         tags: "keys",
         ids: "texts",
@@ -119,12 +212,13 @@ export const ACKNOWLEDGE = defineScript({
       },
     },
   },
-  uses: [LUA_ACKNOWLEDGE_ENTRIES, LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL, LUA_JOIN_TAG_SETS],
+  uses: [LUA_ACKNOWLEDGE_ENTRIES, LUA_RELEASE_OWNER, LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL, LUA_JOIN_TAG_SETS],
   lua: `
 local out = {}
 for g, e in ipairs(entries) do
   local landed = acknowledge_entries(stream, group, e.pending, e.ids)
   if landed then
+    release_owner(e.owner, consumer)
     local pttl = redis.call('PTTL', e.value)
     if pttl == -1 then
       local v = redis.call('GET', e.value)
@@ -147,7 +241,7 @@ for g, e in ipairs(entries) do
   out[g] = landed and 1 or 0
 end
 return out`,
-  reply: (raw): boolean[] | undefined => (Array.isArray(raw) ? raw.map((landed) => Number(landed) === 1) : undefined),
+  reply: perEntry,
 });
 
 /**
@@ -164,11 +258,13 @@ export const FAIL = defineScript({
     stream: "key",
     deadLetters: "key",
     group: "text",
+    consumer: "text",
     entries: {
       each: {
         value: "key",
         lease: "key",
         pending: "key",
+        owner: "key",
         indexes: "keys",
         ids: "texts",
         written: "text",
@@ -178,7 +274,7 @@ export const FAIL = defineScript({
       },
     },
   },
-  uses: [LUA_ACKNOWLEDGE_ENTRIES],
+  uses: [LUA_ACKNOWLEDGE_ENTRIES, LUA_RELEASE_OWNER],
   lua: `
 local out = {}
 for g, e in ipairs(entries) do
@@ -196,6 +292,7 @@ for g, e in ipairs(entries) do
       for _, f in ipairs({'id', e.written, 'error', e.error, 'attempts', tostring(attempts)}) do fields[#fields + 1] = f end
       redis.call('XADD', deadLetters, '*', unpack(fields))
     end
+    if landed then release_owner(e.owner, consumer) end
     if landed and redis.call('PTTL', e.value) == -1 then
       if redis.sha1hex(redis.call('GET', e.value)) == e.sha then
         for _, index in ipairs(e.indexes) do redis.call('DEL', index) end
@@ -208,6 +305,60 @@ for g, e in ipairs(entries) do
 end
 return out`,
   reply: (raw): number[] | undefined => (Array.isArray(raw) ? raw.map(Number) : undefined),
+});
+
+/**
+ * Puts dead letters back in the queue, per entry (by its dead-letter id): unless a newer value of its
+ * key is cached (with a version; the source would refuse the older write), its value (or
+ * `tombstone`) is cached as a queued write (no expiry), its key counted pending and a queue entry
+ * `{op, key, ns[, value][, prev]}` appended after whatever is queued; the dead letter is deleted
+ * either way. An entry already gone (replayed by someone else) is skipped. Index entries and tag
+ * sets are not written again: a read by index loads from the source and prefers the queued value,
+ * and the landing joins the tag sets. Replies how many dead letters were taken.
+ */
+export const REPLAY = defineScript({
+  name: "write-behind-replay",
+  input: {
+    stream: "key",
+    deadLetters: "key",
+    group: "text",
+    tombstone: "stored",
+    entries: { each: { value: "key", lease: "key", pending: "key", id: "text" } },
+  },
+  uses: [LUA_NEWER_STORED, LUA_STORED_VERSION, LUA_APPEND_ENTRY],
+  lua: `
+local taken = 0
+for _, e in ipairs(entries) do
+  local entry = redis.call('XRANGE', deadLetters, e.id, e.id)[1]
+  if entry then
+    local f = {}
+    local flat = entry[2]
+    for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
+    local stored = f.value or tombstone
+    local version = ''
+    if f.value then version = stored_version(f.value) or '' end
+    if not newer_stored(redis.call('GET', e.value) or '', version) then
+      -- SET first: Redis checks maxmemory at a script's first write, and XDEL would let an OOM script through.
+      redis.call('SET', e.value, stored)
+      redis.call('DEL', e.lease)
+      redis.call('INCR', e.pending)
+      local fields = {'op', f.op, 'key', f.key, 'ns', f.ns}
+      if f.value then
+        fields[#fields + 1] = 'value'
+        fields[#fields + 1] = f.value
+      end
+      if f.prev then
+        fields[#fields + 1] = 'prev'
+        fields[#fields + 1] = f.prev
+      end
+      append_entry(stream, group, fields)
+    end
+    redis.call('XDEL', deadLetters, e.id)
+    taken = taken + 1
+  end
+end
+return taken`,
+  reply: (raw): number | undefined => (typeof raw === "number" ? raw : undefined),
 });
 
 /** The value when its write is still queued (no expiry), else null. */

@@ -8,7 +8,7 @@ import { orderEntity, OrderRepository } from "../../../generated/order.js";
 import { collectEvents, connect, uniquePrefix } from "../../runtime/helpers.js";
 import { until } from "../../support/wait.js";
 import { order } from "../../write-behind/children/protocol.js";
-import { customerId, shopWithCustomer } from "./shop.js";
+import { customerId, ordersLanded, shopWithCustomer } from "./shop.js";
 
 const prefix = uniquePrefix("wb-dlq");
 let db: ShopDatabase;
@@ -25,10 +25,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function landed(ids: readonly string[]): Promise<number> {
-  const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM orders WHERE id = ANY($1::uuid[])", [ids]);
-  return rows[0].n as number;
-}
+const landed = (ids: readonly string[]): Promise<number> => ordersLanded(db, ids);
 
 describe("guarantee 4: dead letters", () => {
   it("guarantee 4 (dead letter): a write PostgreSQL keeps rejecting reaches the dead-letter stream after maxAttempts, while the rest keep flowing", async () => {

@@ -13,3 +13,9 @@ export async function shopWithCustomer(): Promise<ShopDatabase> {
   );
   return db;
 }
+
+/** How many of these orders are in the database. */
+export async function ordersLanded(db: ShopDatabase, ids: readonly string[]): Promise<number> {
+  const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM orders WHERE id = ANY($1::uuid[])", [ids]);
+  return rows[0].n as number;
+}

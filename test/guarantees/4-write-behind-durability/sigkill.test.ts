@@ -104,7 +104,7 @@ describe("guarantee 4: write-behind durability (real processes, PostgreSQL)", ()
     let cacheDivergent = 0;
     for (const [id, revision] of found) if ((await orders.get(id))?.revision !== revision) cacheDivergent++;
     console.log(
-      `[write-behind SIGKILL] writes acknowledged: ${acknowledged} over ${acked.size} orders (saves the app retried after CacheUnavailableError: ${retries}); at the kill ${queued} entries queued, ${heldByKilledWorker} of them in flight in the killed process's worker; rows found: ${[...acked.keys()].filter((id) => found.has(id)).length}/${acked.size}; ` +
+      `[write-behind SIGKILL] writes acknowledged: ${acknowledged} over ${acked.size} orders (saves the app retried after CacheUnavailableError or CacheWriteUnknownError: ${retries}); at the kill ${queued} entries queued, ${heldByKilledWorker} of them in flight in the killed process's worker; rows found: ${[...acked.keys()].filter((id) => found.has(id)).length}/${acked.size}; ` +
         `lost: ${lost.length}; rows at an older revision than acknowledged: ${behind.length}; cached values differing from their row: ${cacheDivergent}; ` +
         `time to drain after the kill: ${drainMs} ms (includes minIdle 1000 ms before the dead worker's entries are claimed)`,
     );

@@ -1,6 +1,6 @@
 // An application process: saves orders (write-behind) with increasing revisions per order, reports
 // every save that resolved, and runs a (slow) worker of its own. Runs until it is killed.
-import { CacheUnavailableError } from "cachegen/runtime";
+import { CacheUnavailableError, CacheWriteUnknownError } from "cachegen/runtime";
 import { OrderRepository, type Order, type OrderSource } from "../../../generated/order.js";
 import { childInput, exitWithParent, tell } from "../../support/child-side.js";
 import { sleep } from "../../support/wait.js";
@@ -28,7 +28,7 @@ setInterval(() => {
   acked = [];
 }, 10);
 
-/** What an application does with CacheUnavailableError: retry after a pause (safe: the worker writes at least once). */
+/** What an application does with CacheUnavailableError (not queued) and CacheWriteUnknownError (maybe queued): retry after a pause (safe: the worker writes at least once). */
 let retries = 0;
 async function saveUntilAcknowledged(value: Order): Promise<void> {
   for (;;) {
@@ -36,7 +36,7 @@ async function saveUntilAcknowledged(value: Order): Promise<void> {
       await repository.save(value);
       return;
     } catch (error) {
-      if (!(error instanceof CacheUnavailableError)) throw error;
+      if (!(error instanceof CacheUnavailableError || error instanceof CacheWriteUnknownError)) throw error;
       retries += 1;
       await sleep(10);
     }
