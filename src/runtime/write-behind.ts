@@ -53,7 +53,7 @@ export class WriteBehind<TEntity, TKey> implements WriteStrategy<TEntity, TKey> 
     const r = await this.parts.redis.queuedValue(k);
     const raw = r.ok ? r.value : null;
     if (!raw) return undefined;
-    const decoded = this.parts.codec.decode(raw, k.enc);
+    const decoded = this.parts.codec.decode(raw, k.enc, k.key);
     if (decoded.kind === "invalid") return undefined;
     return decoded.kind === "value" ? decoded.entity : null;
   };
