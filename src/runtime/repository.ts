@@ -1,6 +1,7 @@
 import type { EntityDefinition } from "./definition.js";
 import type { Events } from "./events.js";
 import type { IndexReads } from "./index-reads.js";
+import type { Observer, OperationName } from "./instrumentation.js";
 import type { Invalidator } from "./invalidator.js";
 import type { KeySpace } from "./key-space.js";
 import type { L1Cache } from "./l1.js";
@@ -38,11 +39,15 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   private readonly indexReads: IndexReads<TEntity, TKey>;
   private readonly invalidator: Invalidator<TEntity, TKey>;
   private readonly writes: WriteStrategy<TEntity, TKey>;
+  private readonly observer: Observer | undefined;
+  /** `byEmail` -> `getByEmail`: the operation names of the indexes, only with an observer. */
+  private readonly indexOperations: ReadonlyMap<string, OperationName> | undefined;
 
   /**
    * @param definition the entity's definition (generated).
    * @param options `redis` (an ioredis client or Cluster), `source`, and optionally `keyPrefix`,
-   *   `timeoutMs` (bound on each Redis call, default 100), `onEvent`, `encryptionKeys`, `breaker`.
+   *   `timeoutMs` (bound on each Redis call, default 100), `onEvent`, `instrumentation`,
+   *   `encryptionKeys`, `breaker`.
    */
   constructor(
     definition: EntityDefinition<TEntity, TKey>,
@@ -57,6 +62,15 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     this.indexReads = parts.indexReads;
     this.invalidator = parts.invalidator;
     this.writes = parts.writes;
+    this.observer = parts.observer;
+    this.indexOperations = parts.observer
+      ? new Map(
+          Object.keys(definition.indexes).map((index) => [
+            index,
+            `get${index.charAt(0).toUpperCase()}${index.slice(1)}` as OperationName,
+          ]),
+        )
+      : undefined;
     writeStrategies.set(this, parts.writes as WriteStrategy<unknown, unknown>);
   }
 
@@ -69,7 +83,8 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * @throws InvalidKeyError (as a rejection) for a key that does not fit the key schema.
    */
   get(key: TKey | BareKey<TKey>, load?: (key: TKey) => Promise<TEntity | null>): Promise<TEntity | null> {
-    return this.reads.get(key, load);
+    const observer = this.observer;
+    return observer ? observer.operation("get", () => this.reads.get(key, load)) : this.reads.get(key, load);
   }
 
   /**
@@ -78,7 +93,8 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * @throws InvalidKeyError (as a rejection) when any key does not fit the key schema.
    */
   getMany(keys: readonly (TKey | BareKey<TKey>)[]): Promise<(TEntity | null)[]> {
-    return this.reads.getMany(keys);
+    const observer = this.observer;
+    return observer ? observer.operation("getMany", () => this.reads.getMany(keys)) : this.reads.getMany(keys);
   }
 
   /**
@@ -88,7 +104,10 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * @param values the indexed fields' values, in the index's order.
    */
   protected getByIndex(index: string, values: readonly unknown[]): Promise<TEntity | null> {
-    return this.indexReads.get(index, values);
+    const observer = this.observer;
+    if (!observer) return this.indexReads.get(index, values);
+    const operation = this.indexOperations!.get(index) ?? "getByIndex";
+    return observer.operation(operation, () => this.indexReads.get(index, values));
   }
 
   /**
@@ -96,11 +115,13 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * a write still queued answers the queued value instead).
    * @throws InvalidKeyError (as a rejection) for a key that does not fit the key schema.
    */
-  async refresh(key: TKey | BareKey<TKey>): Promise<TEntity | null> {
-    const k = this.keys.resolve(key);
-    const queued = this.writes.queuedValue ? await this.writes.queuedValue(k) : undefined;
-    if (queued !== undefined) return queued;
-    return this.reads.refresh(k);
+  refresh(key: TKey | BareKey<TKey>): Promise<TEntity | null> {
+    return this.observed("refresh", async () => {
+      const k = this.keys.resolve(key);
+      const queued = this.writes.queuedValue ? await this.writes.queuedValue(k) : undefined;
+      if (queued !== undefined) return queued;
+      return this.reads.refresh(k);
+    });
   }
 
   /**
@@ -111,7 +132,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    *   Redis cannot take the write; the source's own error otherwise.
    */
   save(entity: TEntity): Promise<void> {
-    return this.writes.save(entity);
+    return this.observed("save", () => this.writes.save(entity));
   }
 
   /**
@@ -119,8 +140,8 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * invalidated; or (write-behind) a tombstone and a durable queue entry.
    * @throws InvalidKeyError for a key that does not fit the key schema; otherwise as `save`.
    */
-  async delete(key: TKey | BareKey<TKey>): Promise<void> {
-    await this.writes.delete(this.keys.resolve(key));
+  delete(key: TKey | BareKey<TKey>): Promise<void> {
+    return this.observed("delete", async () => this.writes.delete(this.keys.resolve(key)));
   }
 
   /**
@@ -128,8 +149,10 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * `invalidates` names. Never rejects because of Redis: a failed drop is retried, and this process
    * reads the key from the source meanwhile.
    */
-  async invalidate(key: TKey | BareKey<TKey>): Promise<void> {
-    await this.invalidator.revoke(this.keys.resolve(key), []);
+  invalidate(key: TKey | BareKey<TKey>): Promise<void> {
+    return this.observed("invalidate", async () => {
+      await this.invalidator.revoke(this.keys.resolve(key), []);
+    });
   }
 
   /**
@@ -137,8 +160,10 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * @param tag the tag's fields, e.g. `{ teamId }` for a tag `team:{teamId}`.
    * @throws InvalidKeyError (as a rejection) when no declared tag has exactly these fields.
    */
-  async invalidateTag(tag: TTag): Promise<void> {
-    await this.invalidator.revokeTag(tag as object);
+  invalidateTag(tag: TTag): Promise<void> {
+    return this.observed("invalidateTag", async () => {
+      await this.invalidator.revokeTag(tag as object);
+    });
   }
 
   /**
@@ -152,6 +177,11 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   /** Counters since the repository was created: hits, misses, loads, stale hits, coalesced reads, Redis errors, write-behind queue figures. */
   stats(): CacheStats {
     return this.events.snapshot();
+  }
+
+  /** Runs one public operation through the instrumentation, when there is one. */
+  private observed<T>(operation: OperationName, run: () => Promise<T>): Promise<T> {
+    return this.observer ? this.observer.operation(operation, run) : run();
   }
 
   /** Stops background retries and closes the L1 subscriber connection. The Redis client stays open. */
