@@ -51,6 +51,24 @@ export const STATS_OF_EVENT: { readonly [T in CacheEventType]?: readonly (keyof 
   "dead-letter": ["deadLettered"],
 };
 
+/** What each `stats()` counter counts: the help text of the adapters' counters. */
+export const STATS_HELP: Record<keyof CacheStats, string> = {
+  hits: "Reads served fresh from Redis or L1 (remembered not-founds included).",
+  negativeHits: "Reads served a remembered not-found.",
+  misses: "Reads that found nothing usable cached.",
+  loads: "Keys loaded from the source.",
+  staleHits: "Reads served stale while one refresh ran (stale-while-revalidate).",
+  coalesced: "Reads that joined a read of the same key already in flight in this process.",
+  leaseWaits: "Reads that waited for another process to fill the key.",
+  invalidValues: "Cached values (or values about to be cached) that failed their checks and were dropped.",
+  redisErrors: "Redis calls that failed, timed out or were skipped (the call went on without Redis).",
+  breakerOpens: "Times the circuit breaker of the Redis client opened.",
+  queued: "Write-behind saves and deletes made durable in Redis.",
+  flushed: "Queued writes that reached the source.",
+  failed: "Queued writes the source refused (retried).",
+  deadLettered: "Queued writes moved to the dead-letter stream.",
+};
+
 /** How a repository calls its instrumentation: both hooks present, or none at all. */
 export interface Observer {
   operation<T>(name: OperationName, run: () => Promise<T>): Promise<T>;

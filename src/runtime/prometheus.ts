@@ -5,6 +5,7 @@
  */
 import { Counter, Histogram, register as defaultRegistry, type Registry } from "prom-client";
 import {
+  STATS_HELP,
   STATS_OF_EVENT,
   type EntityInstrumentation,
   type Instrumentation,
@@ -21,22 +22,22 @@ export interface PrometheusOptions {
   buckets?: number[];
 }
 
-/** The counter of each `stats()` figure: its name after the prefix, and its help. */
-const COUNTERS: Record<keyof CacheStats, readonly [name: string, help: string]> = {
-  hits: ["hits_total", "Reads served fresh from Redis or L1 (remembered not-founds included)."],
-  negativeHits: ["negative_hits_total", "Reads served a remembered not-found."],
-  misses: ["misses_total", "Reads that found nothing usable cached."],
-  loads: ["loads_total", "Keys loaded from the source."],
-  staleHits: ["stale_hits_total", "Reads served stale while one refresh ran (stale-while-revalidate)."],
-  coalesced: ["coalesced_total", "Reads that joined a read of the same key already in flight in this process."],
-  leaseWaits: ["lease_waits_total", "Reads that waited for another process to fill the key."],
-  invalidValues: ["invalid_values_total", "Cached values (or values about to be cached) that failed their checks."],
-  redisErrors: ["redis_errors_total", "Redis calls that failed, timed out or were skipped (went on without Redis)."],
-  breakerOpens: ["breaker_opens_total", "Times the circuit breaker of the Redis client opened."],
-  queued: ["write_behind_queued_total", "Write-behind saves and deletes made durable in Redis."],
-  flushed: ["write_behind_flushed_total", "Queued writes that reached the source."],
-  failed: ["write_behind_failed_total", "Queued writes the source refused (retried)."],
-  deadLettered: ["write_behind_dead_lettered_total", "Queued writes moved to the dead-letter stream."],
+/** The counter of each `stats()` figure, by its name after the prefix. */
+const COUNTERS: Record<keyof CacheStats, string> = {
+  hits: "hits_total",
+  negativeHits: "negative_hits_total",
+  misses: "misses_total",
+  loads: "loads_total",
+  staleHits: "stale_hits_total",
+  coalesced: "coalesced_total",
+  leaseWaits: "lease_waits_total",
+  invalidValues: "invalid_values_total",
+  redisErrors: "redis_errors_total",
+  breakerOpens: "breaker_opens_total",
+  queued: "write_behind_queued_total",
+  flushed: "write_behind_flushed_total",
+  failed: "write_behind_failed_total",
+  deadLettered: "write_behind_dead_lettered_total",
 };
 
 const DEFAULT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -55,9 +56,18 @@ export function prometheusInstrumentation(options: PrometheusOptions = {}): Inst
     (registry.getSingleMetric(prefix + name) as M | undefined) ?? make(prefix + name, [registry]);
 
   const counters = new Map(
-    Object.entries(COUNTERS).map(([stat, [name, help]]) => [
+    Object.entries(COUNTERS).map(([stat, name]) => [
       stat as keyof CacheStats,
-      metric(name, (fullName, registers) => new Counter({ name: fullName, help, labelNames: ["entity"], registers })),
+      metric(
+        name,
+        (fullName, registers) =>
+          new Counter({
+            name: fullName,
+            help: STATS_HELP[stat as keyof CacheStats],
+            labelNames: ["entity"],
+            registers,
+          }),
+      ),
     ]),
   );
   const duration = metric(
