@@ -4,11 +4,13 @@
  * after the semantic conventions for database client operations: span `get User` of kind CLIENT,
  * metric `db.client.operation.duration` (seconds), attributes `db.system.name`,
  * `db.operation.name`, `db.collection.name` (the entity) and `error.type`. With no SDK registered
- * every call goes to the API's no-ops.
+ * an operation costs a look at the global tracer provider, nothing more.
  */
 import {
   context,
+  createNoopMeter,
   metrics,
+  ProxyTracerProvider,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -37,6 +39,9 @@ export interface OpenTelemetryOptions {
 
 /** The instrumentation scope's name. */
 const SCOPE = "cachegen";
+
+/** What the global tracer provider (a proxy) delegates to until an SDK registers one. */
+const NO_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
 
 /** The counter of each `stats()` figure: its name and unit. */
 const COUNTERS: Record<keyof CacheStats, readonly [name: string, unit: string]> = {
@@ -74,8 +79,16 @@ function errorType(error: unknown): string {
  * `db.system.name` and `db.collection.name`.
  */
 export function openTelemetryInstrumentation(options: OpenTelemetryOptions = {}): Instrumentation {
-  const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE);
+  const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
+  const tracer = tracerProvider.getTracer(SCOPE);
+  // The global provider is a proxy: an SDK registered later is picked up by the next operation.
+  const tracing =
+    tracerProvider instanceof ProxyTracerProvider
+      ? () => tracerProvider.getDelegate() !== NO_TRACER_PROVIDER
+      : () => true;
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE);
+  // Unlike the tracer, a meter of the API's no-op provider stays a no-op.
+  const metering = meter !== createNoopMeter();
   const system = options.dbSystemName ?? "redis";
   const duration = meter.createHistogram("db.client.operation.duration", {
     description: "Duration of database client operations: one cachegen repository operation, until it settled.",
@@ -106,21 +119,27 @@ export function openTelemetryInstrumentation(options: OpenTelemetryOptions = {})
       };
       return {
         operation<T>(name: OperationName, run: () => Promise<T>): Promise<T> {
+          const traced = tracing();
+          if (!traced && !metering) return run();
           const op = operation(name);
-          const span = tracer.startSpan(op.span, { kind: SpanKind.CLIENT, attributes: op.attributes });
+          const span = traced
+            ? tracer.startSpan(op.span, { kind: SpanKind.CLIENT, attributes: op.attributes })
+            : undefined;
           const started = performance.now();
-          // No SDK: the span is the API's invalid no-op, and there is no context worth entering.
-          const promise = trace.isSpanContextValid(span.spanContext())
-            ? context.with(trace.setSpan(context.active(), span), run)
-            : run();
+          // A span of a no-op tracer has an invalid context: nothing worth entering.
+          const promise =
+            span && trace.isSpanContextValid(span.spanContext())
+              ? context.with(trace.setSpan(context.active(), span), run)
+              : run();
           promise.then(
             () => {
               duration.record((performance.now() - started) / 1000, op.attributes);
-              span.end();
+              span?.end();
             },
             (error: unknown) => {
               const type = errorType(error);
               duration.record((performance.now() - started) / 1000, { ...op.attributes, "error.type": type });
+              if (!span) return;
               span.setAttribute("error.type", type);
               if (error instanceof Error) span.recordException(error);
               span.setStatus({
@@ -133,6 +152,7 @@ export function openTelemetryInstrumentation(options: OpenTelemetryOptions = {})
           return promise;
         },
         event(type: CacheEventType, times: number): void {
+          if (!metering) return;
           const targets = byEvent.get(type);
           if (targets) for (const counter of targets) counter.add(times, attributes);
         },

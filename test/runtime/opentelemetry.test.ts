@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { context, SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import {
   AggregationTemporality,
@@ -190,7 +190,7 @@ describe("cachegen/opentelemetry", () => {
     }
   });
 
-  it("with no SDK registered, works through the API's no-ops and enters no context", async () => {
+  it("with no SDK registered, works through the API's no-ops and enters no context; an SDK registered later is used", async () => {
     const prefix = uniquePrefix("otel-noop");
     const redis = await connect();
     const team: Team = { id: randomUUID(), name: "untraced" };
@@ -211,6 +211,20 @@ describe("cachegen/opentelemetry", () => {
       expect(await teams.get(team.id)).toEqual(team);
       expect(activeInLoad).toBeUndefined();
       expect(teams.stats()).toMatchObject({ hits: 1, misses: 1, loads: 1 });
+
+      // An SDK registered later (the global provider is a proxy) is used from the next operation on.
+      const otel = sdk();
+      trace.setGlobalTracerProvider(otel.tracerProvider);
+      try {
+        await teams.invalidate(team.id);
+        expect(await teams.get(team.id)).toEqual(team);
+        const finished = otel.spans.getFinishedSpans();
+        expect(finished.map((s) => s.name)).toEqual(["invalidate Team", "get Team"]);
+        expect((activeInLoad as Span | undefined)?.spanContext().spanId).toBe(finished[1]!.spanContext().spanId);
+      } finally {
+        trace.disable();
+        await otel.close();
+      }
     } finally {
       await teams.close();
       await deleteByPrefix(redis, prefix);
