@@ -1,6 +1,6 @@
 import { prometheusInstrumentation } from "cachegen/prometheus";
 import type { CacheStats } from "cachegen/runtime";
-import { Registry } from "prom-client";
+import { Counter, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { runInstrumentedWorkload } from "./instrumentation-workload.js";
 
@@ -71,6 +71,13 @@ describe("cachegen/prometheus", () => {
     for (const key of result.keys) expect(text).not.toContain(key);
     const labelNames = new Set([...text.matchAll(/[{,](\w+)="/g)].map((m) => m[1]));
     expect([...labelNames].sort()).toEqual(["entity", "le", "operation"]);
+  });
+
+  it("refuses a registry that has a metric of the same name of its own, naming it", () => {
+    const registry = new Registry();
+    new Counter({ name: "cachegen_hits_total", help: "the app's own", registers: [registry] });
+    expect(() => prometheusInstrumentation({ registry })).toThrow(/cachegen_hits_total.*another prefix/);
+    expect(() => prometheusInstrumentation({ registry, prefix: "shop_cache_" })).not.toThrow();
   });
 
   it("reuses the metrics of a registry it was already given (a second call does not throw)", () => {
