@@ -87,16 +87,20 @@ export function observerFor(
     Pick<EntityInstrumentation, "operation">
   >[];
   const counters = watchers.flatMap((w) => (w.event ? [w] : [])) as Required<Pick<EntityInstrumentation, "event">>[];
+  const [only] = wrappers;
   return {
-    operation<T>(name: OperationName, run: () => Promise<T>): Promise<T> {
-      let wrapped = run;
-      for (let i = wrappers.length - 1; i >= 0; i--) {
-        const inner = wrapped;
-        const watcher = wrappers[i]!;
-        wrapped = () => watcher.operation(name, inner);
-      }
-      return wrapped();
-    },
+    operation:
+      wrappers.length === 1
+        ? (name, run) => only!.operation(name, run)
+        : <T>(name: OperationName, run: () => Promise<T>): Promise<T> => {
+            let wrapped = run;
+            for (let i = wrappers.length - 1; i >= 0; i--) {
+              const inner = wrapped;
+              const watcher = wrappers[i]!;
+              wrapped = () => watcher.operation(name, inner);
+            }
+            return wrapped();
+          },
     event(type: CacheEventType, times: number): void {
       for (const counter of counters) {
         try {
