@@ -30,7 +30,8 @@ function emptyStats(): CacheStats {
 
 /**
  * Everything a repository reports, in one vocabulary: `record(type, ...)` counts the event in
- * `stats()`, hands it to `onEvent` and counts it in the instrumentation. A throwing (or rejecting) listener never breaks a call.
+ * `stats()` and in the instrumentation, and hands it to `onEvent`. A throwing (or rejecting)
+ * listener never breaks a call.
  */
 export class Events {
   private readonly counters: CacheStats = emptyStats();
