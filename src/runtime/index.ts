@@ -32,5 +32,5 @@ export type {
 export type { EntityInstrumentation, Instrumentation, OperationName } from "./instrumentation.js";
 export { Repository } from "./repository.js";
 export { WriteBehindRepository } from "./write-behind-repository.js";
-export { CachegenError, InvalidKeyError, CacheUnavailableError } from "./errors.js";
+export { CachegenError, InvalidEntityError, InvalidKeyError, CacheUnavailableError } from "./errors.js";
 export { deleteByPrefix } from "./delete-by-prefix.js";

@@ -44,6 +44,7 @@ export const STATS_OF_EVENT: { readonly [T in CacheEventType]?: readonly (keyof 
   "lease-wait": ["leaseWaits"],
   "invalid-value": ["invalidValues"],
   "redis-error": ["redisErrors"],
+  "invalidation-overflow": ["invalidationOverflows"],
   "breaker-open": ["breakerOpens"],
   queued: ["queued"],
   flushed: ["flushed"],
@@ -63,6 +64,8 @@ export const STATS_HELP: Record<keyof CacheStats, string> = {
   invalidValues: "Cached values (or values about to be cached) that failed their checks and were dropped.",
   redisErrors: "Redis calls that failed, timed out or were skipped (the call went on without Redis).",
   breakerOpens: "Times the circuit breaker of the Redis client opened.",
+  invalidationOverflows:
+    "Invalidations the retry queue could not hold: the entity's whole namespace was revoked instead.",
   queued: "Write-behind saves and deletes made durable in Redis.",
   flushed: "Queued writes that reached the source.",
   failed: "Queued writes the source refused (retried).",

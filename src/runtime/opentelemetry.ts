@@ -55,6 +55,7 @@ const COUNTERS: Record<keyof CacheStats, readonly [name: string, unit: string]> 
   invalidValues: ["cachegen.invalid_values", "{value}"],
   redisErrors: ["cachegen.redis_errors", "{error}"],
   breakerOpens: ["cachegen.breaker_opens", "{open}"],
+  invalidationOverflows: ["cachegen.invalidation_overflows", "{invalidation}"],
   queued: ["cachegen.write_behind.queued", "{write}"],
   flushed: ["cachegen.write_behind.flushed", "{write}"],
   failed: ["cachegen.write_behind.failed", "{write}"],

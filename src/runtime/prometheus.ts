@@ -34,6 +34,7 @@ const COUNTERS: Record<keyof CacheStats, string> = {
   invalidValues: "invalid_values_total",
   redisErrors: "redis_errors_total",
   breakerOpens: "breaker_opens_total",
+  invalidationOverflows: "invalidation_overflows_total",
   queued: "write_behind_queued_total",
   flushed: "write_behind_flushed_total",
   failed: "write_behind_failed_total",

@@ -2,6 +2,7 @@ import { Codec } from "./codec.js";
 import { Coalescer } from "./coalescer.js";
 import type { CommandClient } from "./command-client.js";
 import type { EntityDefinition } from "./definition.js";
+import { EntityCheck } from "./entity-check.js";
 import { EntityRedis } from "./entity-redis.js";
 import { Events } from "./events.js";
 import { IndexReads } from "./index-reads.js";
@@ -35,6 +36,7 @@ export interface EntityParts<TEntity, TKey> {
 /** The parts a repository is made of; the Repository class is a facade over them. */
 export interface RepositoryParts<TEntity, TKey> {
   readonly keys: KeySpace<TEntity, TKey>;
+  readonly check: EntityCheck<TEntity, TKey>;
   readonly events: Events;
   readonly l1: L1Cache<TEntity> | undefined;
   readonly reads: ReadPath<TEntity, TKey>;
@@ -62,7 +64,8 @@ export function assembleRepository<TEntity, TKey>(
   });
   const observer = observerFor(options.instrumentation, definition.name);
   const events = new Events(definition.name, options.onEvent, observer);
-  const source = new SourceAdapter(definition, options.source, events);
+  const check = new EntityCheck(definition, keys, events);
+  const source = new SourceAdapter(definition, options.source, events, check);
   const ttl = new TtlPolicy(definition as EntityDefinition<unknown, unknown>);
   const guard = new RedisGuard(
     client,
@@ -104,7 +107,7 @@ export function assembleRepository<TEntity, TKey>(
     inFlight: indexReadsInFlight,
     queuedValue: writes.queuedValue,
   });
-  return { keys, events, l1, reads, indexReads, invalidator, writes, observer };
+  return { keys, check, events, l1, reads, indexReads, invalidator, writes, observer };
 }
 
 function checkOptions<TEntity, TKey>(

@@ -45,6 +45,13 @@ describe("stored form", () => {
     expect(() => buildPlan("T", z.object({ a: z.date() }), ["b"])).toThrow(/dateFields entry "b"/);
   });
 
+  it("encode never throws: a value nested past the stack (a 100 000-level json field) is not cached, with a reason", () => {
+    let meta: unknown = 1;
+    for (let i = 0; i < 100_000; i++) meta = [meta];
+    const encoded = new Codec(userEntity, codecOptions).encode(makeUser({ meta: meta as never }), "k", Date.now());
+    expect(encoded).toMatchObject({ ok: false, reason: expect.stringContaining("cannot be checked") });
+  });
+
   it("msgpack and JSON codecs round-trip the same entity", () => {
     const user = makeUser({ age: 3 });
     const json = new Codec(userEntity, codecOptions);

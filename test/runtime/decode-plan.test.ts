@@ -7,7 +7,7 @@ import { Packr } from "msgpackr";
 import { describe, expect, it } from "vitest";
 import { z, type EntityDefinition } from "cachegen/runtime";
 import { buildDecodePlan, INVALID, isoDateTimeValue, isoDateValue } from "../../src/runtime/decode-plan.js";
-import { buildPlan, decodeStored, encodeStored, isoDateTime } from "../../src/runtime/stored-form.js";
+import { buildPlan, dayExists, decodeStored, encodeStored, isoDateTime } from "../../src/runtime/stored-form.js";
 import * as generated from "../../generated/index.js";
 import { profileEntity } from "../../bench/generated/index.js";
 import { metricEntity } from "./fixtures/metric.js";
@@ -243,9 +243,12 @@ describe("fast date conversions", () => {
         `${String(y).padStart(4, "0")}-${mo}-${d}T${h}:${mi}:${s}.${String(ms).padStart(3, "0")}Z`,
     );
 
-  it("isoDateTimeValue is new Date(s).getTime() for every string of the stored datetime shape", () => {
+  /** `new Date`, except that a day its month does not have (`2024-02-30`, which it rolls over to 1 March) is NaN. */
+  const reference = (s: string, iso = s): number => (dayExists(s) ? new Date(iso).getTime() : Number.NaN);
+
+  it("isoDateTimeValue is new Date(s).getTime() for every string of the stored datetime shape whose day exists", () => {
     fc.assert(
-      fc.property(isoLike, (s) => void expect(isoDateTimeValue(s)).toBe(new Date(s).getTime())),
+      fc.property(isoLike, (s) => void expect(isoDateTimeValue(s)).toBe(reference(s))),
       { numRuns: 5000 },
     );
     for (const s of [
@@ -256,16 +259,21 @@ describe("fast date conversions", () => {
     ]) {
       expect(isoDateTimeValue(s)).toBe(new Date(s).getTime());
     }
+    for (const s of ["2024-02-30T00:00:00.000Z", "2023-02-29T10:00:00.000Z", "2024-04-31T00:00:00.000Z"]) {
+      expect(isoDateTimeValue(s)).toBeNaN();
+    }
   });
 
-  it("isoDateValue is new Date(`${s}T00:00:00.000Z`).getTime() for every string of the stored date shape", () => {
+  it("isoDateValue is new Date(`${s}T00:00:00.000Z`).getTime() for every string of the stored date shape whose day exists", () => {
     const dateLike = fc
       .tuple(fc.integer({ min: 0, max: 9999 }), two(19), two(39))
       .map(([y, mo, d]) => `${String(y).padStart(4, "0")}-${mo}-${d}`);
     fc.assert(
-      fc.property(dateLike, (s) => void expect(isoDateValue(s)).toBe(new Date(`${s}T00:00:00.000Z`).getTime())),
+      fc.property(dateLike, (s) => void expect(isoDateValue(s)).toBe(reference(s, `${s}T00:00:00.000Z`))),
       { numRuns: 3000 },
     );
+    expect(isoDateValue("2024-02-29")).toBe(Date.UTC(2024, 1, 29));
+    for (const s of ["2024-02-30", "1900-02-29", "2024-06-31", "+012345-02-30"]) expect(isoDateValue(s)).toBeNaN();
   });
 
   it("isoDateTime is Date#toISOString, extended years and invalid dates included", () => {

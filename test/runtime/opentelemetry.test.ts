@@ -30,6 +30,7 @@ const COUNTER_OF: Record<keyof CacheStats, string> = {
   invalidValues: "cachegen.invalid_values",
   redisErrors: "cachegen.redis_errors",
   breakerOpens: "cachegen.breaker_opens",
+  invalidationOverflows: "cachegen.invalidation_overflows",
   queued: "cachegen.write_behind.queued",
   flushed: "cachegen.write_behind.flushed",
   failed: "cachegen.write_behind.failed",

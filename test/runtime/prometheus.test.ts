@@ -26,6 +26,7 @@ const COUNTER_OF: Record<keyof CacheStats, string> = {
   invalidValues: "cachegen_invalid_values_total",
   redisErrors: "cachegen_redis_errors_total",
   breakerOpens: "cachegen_breaker_opens_total",
+  invalidationOverflows: "cachegen_invalidation_overflows_total",
   queued: "cachegen_write_behind_queued_total",
   flushed: "cachegen_write_behind_flushed_total",
   failed: "cachegen_write_behind_failed_total",
