@@ -6,30 +6,8 @@ import {
   type User,
   type UserSource,
 } from "../fixtures/valid/full-featured-read-through/expected/user.js";
+import { goldenUser } from "./fixtures/golden-user.js";
 import { connect, encryptionKeys, uniquePrefix } from "./helpers.js";
-
-function user(): User {
-  const id = randomUUID();
-  return {
-    id,
-    email: `${id.slice(0, 8)}@example.com`,
-    name: "Ada",
-    score: 1.5,
-    active: true,
-    nickname: null,
-    roles: ["admin"],
-    teamId: randomUUID(),
-    status: "active",
-    settings: { theme: "dark" },
-    addresses: [],
-    createdAt: new Date("2024-01-02T03:04:05.000Z"),
-    updatedAt: new Date("2024-01-02T03:04:05.000Z"),
-    birthday: new Date("1990-12-31T00:00:00.000Z"),
-    balance: 1n,
-    meta: null,
-    ssn: "123-45-6789",
-  };
-}
 
 /** Records what a repository tells its instrumentation; its `event` throws, like a broken exporter. */
 function recorder(label: string, log: string[]): Instrumentation {
@@ -70,7 +48,7 @@ describe("the instrumentation option", () => {
       encryptionKeys,
       instrumentation: [recorder("outer", log), recorder("inner", log)],
     });
-    const ada = user();
+    const ada = goldenUser();
     rows.set(ada.id, ada);
     try {
       expect(await users.get(ada.id)).toEqual(ada);
