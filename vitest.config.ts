@@ -7,6 +7,7 @@ export default defineConfig({
       "cachegen/runtime": fileURLToPath(new URL("./src/runtime/index.ts", import.meta.url)),
       "cachegen/prometheus": fileURLToPath(new URL("./src/runtime/prometheus.ts", import.meta.url)),
       "cachegen/opentelemetry": fileURLToPath(new URL("./src/runtime/opentelemetry.ts", import.meta.url)),
+      "cachegen/testing": fileURLToPath(new URL("./src/testing/index.ts", import.meta.url)),
     },
   },
   test: {

@@ -81,15 +81,15 @@ export class Codec<TEntity> {
     private readonly definition: EntityDefinition<TEntity, unknown>,
     options: CodecOptions,
   ) {
-    this.plan = buildPlan(definition.name, definition.schema, definition.dateFields);
-    this.decodePlan = buildDecodePlan(definition.schema, definition.dateFields, definition.keySchema);
+    this.plan = buildPlan(definition.fieldModels);
+    this.decodePlan = buildDecodePlan(definition.fieldModels, definition.key);
     this.serializer = definition.serializer === "msgpack" ? msgpackSerializer : jsonSerializer;
     this.encrypted = definition.encryptedFields;
     this.cipher = this.encrypted.length
       ? new FieldCipher(definition.name, this.encrypted, options.encryptionKeys)
       : undefined;
     this.maxValueBytes = options.maxValueBytes;
-    this.keyFields = Object.entries(definition.key);
+    this.keyFields = Object.entries(definition.keyParts);
   }
 
   /** The `versionField` of an entity as header text (epoch ms for dates), or "". */

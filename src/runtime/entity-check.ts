@@ -4,7 +4,8 @@ import { describeValue, InvalidEntityError } from "./errors.js";
 import type { Events } from "./events.js";
 import { partText } from "./key-encoding.js";
 import type { KeySpace, ResolvedKey } from "./key-space.js";
-import { buildPlan, objectShape, reviveRow, type Plan } from "./stored-form.js";
+import { buildPlan, reviveRow, type Plan } from "./stored-form.js";
+import type { FieldModel, FieldType } from "./descriptor.js";
 
 /**
  * How deeply an entity may nest objects and arrays, the entity itself being level 1 (so a json
@@ -90,31 +91,24 @@ function tooDeep(value: unknown, level: number): boolean {
   return false;
 }
 
-interface ZodDefLike {
-  type: string;
-  shape?: Record<string, z.ZodType>;
-  [child: string]: unknown;
-}
-
 /**
- * The top-level fields of an object schema that can nest without bound (a `json` field, or a
- * recursive `z.lazy`); every other field nests only as deep as the schema declares.
+ * The top-level fields that can nest without bound (those holding a `json` value); every other
+ * field nests only as deep as the descriptor declares.
  */
-function unboundedFields(shape: Record<string, z.ZodType>): string[] {
-  const unbounded = (schema: unknown, seen: Set<unknown>): boolean => {
-    const def = (schema as { _zod?: { def?: ZodDefLike } } | undefined)?._zod?.def;
-    if (!def || seen.has(schema)) return false;
-    seen.add(schema);
-    if (def.type === "lazy") return true;
-    const children = [
-      ...Object.values(def.shape ?? {}),
-      ...["innerType", "element", "valueType", "keyType", "rest", "in", "out", "left", "right"].map((k) => def[k]),
-      ...((def["items"] as unknown[] | undefined) ?? []),
-      ...((def["options"] as unknown[] | undefined) ?? []),
-    ];
-    return children.some((child) => child !== undefined && child !== null && unbounded(child, seen));
+function unboundedFields(fields: readonly FieldModel[]): string[] {
+  const unbounded = (type: FieldType): boolean => {
+    switch (type.kind) {
+      case "scalar":
+        return type.scalar === "json";
+      case "enum":
+        return false;
+      case "object":
+        return type.fields.some((field) => unbounded(field.type));
+      case "array":
+        return unbounded(type.items);
+    }
   };
-  return Object.keys(shape).filter((field) => unbounded(shape[field], new Set()));
+  return fields.filter((field) => unbounded(field.type)).map((field) => field.name);
 }
 
 /** `tags[2].name` from `["tags", 2, "name"]`. */
@@ -176,11 +170,10 @@ export class EntityCheck<TEntity, TKey> {
     private readonly keys: KeySpace<TEntity, TKey>,
     private readonly events: Events,
   ) {
-    this.plan = buildPlan(definition.name, definition.schema, definition.dateFields);
-    const shape = objectShape(definition.schema);
-    this.declared = shape && Object.keys(shape);
-    this.fields = shape && unboundedFields(shape);
-    this.keyFields = Object.entries(definition.key);
+    this.plan = buildPlan(definition.fieldModels);
+    this.declared = definition.fieldModels.map((field) => field.name);
+    this.fields = unboundedFields(definition.fieldModels);
+    this.keyFields = Object.entries(definition.keyParts);
   }
 
   /** An entity given to `save`: its key (InvalidKeyError when its key fields do not fit), then its fields. */

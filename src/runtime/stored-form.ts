@@ -1,9 +1,9 @@
-import type { z } from "zod";
+import type { FieldModel, FieldType } from "./descriptor.js";
 
 /**
- * The stored form of an entity, derived once from its zod schema: Date -> ISO string (datetime) or
- * `YYYY-MM-DD` (fields listed in `dateFields`), bigint -> decimal string, nested through objects,
- * arrays, records, tuples, optional, nullable and default. Everything else is stored as is.
+ * The stored form of an entity, derived once from its field descriptor: Date -> ISO string
+ * (`datetime`) or `YYYY-MM-DD` (`date`), bigint -> decimal string, nested through objects and
+ * arrays. Everything else is stored as is.
  *
  * A plan only describes the paths that need converting, so encode/decode touch nothing else.
  */
@@ -12,158 +12,39 @@ export type Plan =
   | { readonly t: "date" }
   | { readonly t: "bigint" }
   | { readonly t: "object"; readonly fields: readonly (readonly [string, Plan])[] }
-  | { readonly t: "array"; readonly item: Plan }
-  | { readonly t: "record"; readonly value: Plan }
-  | { readonly t: "tuple"; readonly items: readonly (Plan | null)[]; readonly rest: Plan | null };
+  | { readonly t: "array"; readonly item: Plan };
 
-interface ZodDefLike {
-  type: string;
-  shape?: Record<string, z.ZodType>;
-  element?: z.ZodType;
-  innerType?: z.ZodType;
-  valueType?: z.ZodType;
-  items?: z.ZodType[];
-  rest?: z.ZodType | null;
-  getter?: () => z.ZodType;
-  options?: z.ZodType[];
-  in?: z.ZodType;
-  out?: z.ZodType;
-  left?: z.ZodType;
-  right?: z.ZodType;
-}
-
-function defOf(schema: z.ZodType): ZodDefLike {
-  return (schema as unknown as { _zod: { def: ZodDefLike } })._zod.def;
-}
-
-/** The shape of an object schema (through optional/nullable/readonly wrappers), if it is one. */
-export function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
-  let def = defOf(schema);
-  for (let i = 0; i < 8 && def.innerType && def.type !== "object"; i++) def = defOf(def.innerType);
-  return def.type === "object" ? def.shape : undefined;
-}
-
-const WRAPPERS = new Set([
-  "optional",
-  "nullable",
-  "default",
-  "prefault",
-  "readonly",
-  "nonoptional",
-  "catch",
-  "success",
-]);
-const LEAVES = new Set([
-  "string",
-  "number",
-  "int",
-  "boolean",
-  "enum",
-  "literal",
-  "null",
-  "undefined",
-  "any",
-  "unknown",
-  "never",
-  "nan",
-  "void",
-  "symbol",
-  "template_literal",
-  "file",
-  "custom",
-]);
-
-export class StoredFormError extends TypeError {}
-
-/** Builds the plan of `schema`. `dateFields` are paths (`birthday`, `settings.since`, `history[].on`). */
-export function buildPlan(entity: string, schema: z.ZodType, dateFields: readonly string[] = []): Plan | null {
-  const wanted = new Set(dateFields);
-  const used = new Set<string>();
-  const seen = new Set<z.ZodType>();
-
-  const walk = (s: z.ZodType, path: string): Plan | null => {
-    const def = defOf(s);
-    const where = path === "" ? "(root)" : path;
-    if (WRAPPERS.has(def.type)) return walk(def.innerType!, path);
-    if (LEAVES.has(def.type)) return null;
-    switch (def.type) {
-      case "date":
-        if (wanted.has(path)) {
-          used.add(path);
-          return { t: "date" };
-        }
-        return { t: "datetime" };
-      case "bigint":
-        return { t: "bigint" };
-      case "object": {
-        const fields: [string, Plan][] = [];
-        for (const [name, child] of Object.entries(def.shape ?? {})) {
-          const plan = walk(child, path === "" ? name : `${path}.${name}`);
-          if (plan) fields.push([name, plan]);
-        }
-        return fields.length ? { t: "object", fields } : null;
-      }
-      case "array": {
-        const item = walk(def.element!, `${path}[]`);
-        return item && { t: "array", item };
-      }
-      case "record": {
-        const value = walk(def.valueType!, `${path}[]`);
-        return value && { t: "record", value };
-      }
-      case "tuple": {
-        const items = (def.items ?? []).map((item, i) => walk(item, `${path}[${i}]`));
-        const rest = def.rest ? walk(def.rest, `${path}[]`) : null;
-        return items.some(Boolean) || rest ? { t: "tuple", items, rest } : null;
-      }
-      case "lazy": {
-        if (seen.has(s)) return null;
-        seen.add(s);
-        const inner = walk(def.getter!(), path);
-        if (inner)
-          throw new StoredFormError(
-            `cachegen: ${entity}.${where}: recursive schemas with Date or bigint are not supported`,
-          );
-        return null;
-      }
-      case "union": {
-        const plans = (def.options ?? []).map((o) => walk(o, path));
-        if (plans.some(Boolean))
-          throw new StoredFormError(`cachegen: ${entity}.${where}: unions containing Date or bigint are not supported`);
-        return null;
-      }
-      case "pipe": {
-        if (walk(def.in!, path) || walk(def.out!, path)) {
-          throw new StoredFormError(
-            `cachegen: ${entity}.${where}: pipes/transforms containing Date or bigint are not supported`,
-          );
-        }
-        return null;
-      }
-      case "intersection": {
-        if (walk(def.left!, path) || walk(def.right!, path)) {
-          throw new StoredFormError(
-            `cachegen: ${entity}.${where}: intersections containing Date or bigint are not supported`,
-          );
-        }
-        return null;
-      }
-      default:
-        throw new StoredFormError(`cachegen: ${entity}.${where}: zod type "${def.type}" cannot be stored in the cache`);
-    }
-  };
-
-  const plan = walk(schema, "");
-  for (const path of wanted) {
-    if (!used.has(path))
-      throw new StoredFormError(`cachegen: ${entity}: dateFields entry "${path}" does not name a z.date() field`);
+/** The plan of an entity with these fields; null when nothing needs converting. */
+export function buildPlan(fields: readonly FieldModel[]): Plan | null {
+  const planned: [string, Plan][] = [];
+  for (const field of fields) {
+    const plan = typePlan(field.type);
+    if (plan) planned.push([field.name, plan]);
   }
-  return plan;
+  return planned.length ? { t: "object", fields: planned } : null;
 }
 
-const ISO_DATETIME = /^(?:[+-]\d{6}|\d{4})-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-const ISO_DATE = /^(?:[+-]\d{6}|\d{4})-\d\d-\d\d$/;
-const DECIMAL = /^-?\d{1,4096}$/;
+function typePlan(type: FieldType): Plan | null {
+  switch (type.kind) {
+    case "scalar":
+      if (type.scalar === "datetime") return { t: "datetime" };
+      if (type.scalar === "date") return { t: "date" };
+      if (type.scalar === "bigint") return { t: "bigint" };
+      return null;
+    case "enum":
+      return null;
+    case "object":
+      return buildPlan(type.fields);
+    case "array": {
+      const item = typePlan(type.items);
+      return item && { t: "array", item };
+    }
+  }
+}
+
+export const ISO_DATETIME = /^(?:[+-]\d{6}|\d{4})-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+export const ISO_DATE = /^(?:[+-]\d{6}|\d{4})-\d\d-\d\d$/;
+export const DECIMAL = /^-?\d{1,4096}$/;
 
 /**
  * Whether the day of an ISO date or datetime string (`YYYY-MM-DD...` or `±YYYYYY-MM-DD...`, already
@@ -242,17 +123,6 @@ function copyAlong(value: unknown, plan: Plan, leaf: (value: unknown, t: LeafTyp
     }
     case "array":
       return Array.isArray(value) ? value.map((v) => copyAlong(v, plan.item, leaf)) : value;
-    case "record":
-      return isPlainObject(value)
-        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copyAlong(v, plan.value, leaf)]))
-        : value;
-    case "tuple":
-      return Array.isArray(value)
-        ? value.map((v, i) => {
-            const p = i < plan.items.length ? plan.items[i] : plan.rest;
-            return p ? copyAlong(v, p, leaf) : v;
-          })
-        : value;
   }
 }
 
@@ -280,19 +150,6 @@ export function decodeStored(value: unknown, plan: Plan): unknown {
       return value;
     case "array":
       if (Array.isArray(value)) for (let i = 0; i < value.length; i++) value[i] = decodeStored(value[i], plan.item);
-      return value;
-    case "record":
-      if (isPlainObject(value)) {
-        for (const k of Object.keys(value)) if (k !== "__proto__") value[k] = decodeStored(value[k], plan.value);
-      }
-      return value;
-    case "tuple":
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          const p = i < plan.items.length ? plan.items[i] : plan.rest;
-          if (p) value[i] = decodeStored(value[i], p);
-        }
-      }
       return value;
   }
 }
