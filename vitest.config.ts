@@ -5,6 +5,8 @@ export default defineConfig({
   resolve: {
     alias: {
       "cachegen/runtime": fileURLToPath(new URL("./src/runtime/index.ts", import.meta.url)),
+      "cachegen/prometheus": fileURLToPath(new URL("./src/runtime/prometheus.ts", import.meta.url)),
+      "cachegen/opentelemetry": fileURLToPath(new URL("./src/runtime/opentelemetry.ts", import.meta.url)),
       "cachegen/testing": fileURLToPath(new URL("./src/testing/index.ts", import.meta.url)),
     },
   },

@@ -1,11 +1,11 @@
 /**
- * `npm run bench`: the runtime benchmarks (hit path, getMany, stampede, write paths) and the
+ * `npm run bench`: the runtime benchmarks (hit path, instrumentation overhead, getMany, stampede, write paths) and the
  * generator benchmark (bench/generator.ts), in one run against one local Redis; writes
  * bench/results/latest.md and bench/results/latest.json. Benchmarks report; they never fail on a
  * timing (a bench that crashes is reported, and the run exits 1).
  *
  *   npm run bench                          everything (a few minutes on 2 cores)
- *   npm run bench -- --only=hit,many       some sections: hit, many, stampede, write, generator
+ *   npm run bench -- --only=hit,many       some sections: hit, instrumentation, many, stampede, write, generator
  *   npm run bench -- --rounds=15 --duration=400   (defaults: 9 rounds of 250 ms)
  *   REDIS_URL=redis://127.0.0.1:6380 DATABASE_URL=postgres://... npm run bench
  */
@@ -20,10 +20,11 @@ import { describeMachine } from "./lib/machine.js";
 import { renderMarkdown, type RunInfo } from "./lib/render.js";
 import { runGetManyBench } from "./runtime/get-many.js";
 import { runHitPathBench } from "./runtime/hit-path.js";
+import { runInstrumentationBench } from "./runtime/instrumentation.js";
 import { runStampedeBench } from "./runtime/stampede.js";
 import { runWriteBench } from "./runtime/write.js";
 
-const SECTIONS = ["hit", "many", "stampede", "write", "generator"] as const;
+const SECTIONS = ["hit", "instrumentation", "many", "stampede", "write", "generator"] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 function option(name: string): string | undefined {
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
   let failed = false;
   const benches: [SectionName, string, () => Promise<BenchSection[]>][] = [
     ["hit", "Hit path", () => runHitPathBench(ctx)],
+    ["instrumentation", "Instrumentation overhead", () => runInstrumentationBench(ctx)],
     ["many", "getMany", () => runGetManyBench(ctx)],
     ["stampede", "Stampede", () => runStampedeBench(ctx)],
     ["write", "Write paths", () => runWriteBench(ctx)],

@@ -1,3 +1,4 @@
+import type { Observer } from "./instrumentation.js";
 import type { CacheEvent, CacheEventType, CacheStats } from "./types.js";
 
 /** The member of CacheEvent whose `type` includes T. */
@@ -30,7 +31,8 @@ function emptyStats(): CacheStats {
 
 /**
  * Everything a repository reports, in one vocabulary: `record(type, ...)` counts the event in
- * `stats()` and hands it to `onEvent`. A throwing (or rejecting) listener never breaks a call.
+ * `stats()` and in the instrumentation, and hands it to `onEvent`. A throwing (or rejecting)
+ * listener never breaks a call.
  */
 export class Events {
   private readonly counters: CacheStats = emptyStats();
@@ -38,6 +40,7 @@ export class Events {
   constructor(
     readonly entity: string,
     private readonly listener: ((event: CacheEvent) => void) | undefined,
+    private readonly observer?: Observer,
   ) {}
 
   /**
@@ -46,6 +49,7 @@ export class Events {
    */
   record<T extends CacheEventType>(type: T, key: EventOf<T>["key"], details?: DetailsOf<T>, times = 1): void {
     this.count(type, times);
+    this.observer?.event(type, times);
     if (!this.listener) return;
     const event: { type: T; entity: string; key?: string; error?: unknown; detail?: string } = {
       type,

@@ -29,6 +29,7 @@ export type {
   WriteBehindSource,
   WriteBehindWorker,
 } from "./types.js";
+export type { EntityInstrumentation, Instrumentation, OperationName } from "./instrumentation.js";
 export { Repository } from "./repository.js";
 export { WriteBehindRepository } from "./write-behind-repository.js";
 export {

@@ -6,6 +6,7 @@ import { EntityCheck } from "./entity-check.js";
 import { EntityRedis } from "./entity-redis.js";
 import { Events } from "./events.js";
 import { IndexReads } from "./index-reads.js";
+import { observerFor, type Observer } from "./instrumentation.js";
 import { Invalidator } from "./invalidator.js";
 import { KeySpace } from "./key-space.js";
 import { L1Cache } from "./l1.js";
@@ -43,6 +44,8 @@ export interface RepositoryParts<TEntity, TKey> {
   readonly indexReads: IndexReads<TEntity, TKey>;
   readonly invalidator: Invalidator<TEntity, TKey>;
   readonly writes: WriteStrategy<TEntity, TKey>;
+  /** The `instrumentation` option bound to this entity; undefined (and never called) without one. */
+  readonly observer: Observer | undefined;
 }
 
 /**
@@ -60,7 +63,8 @@ export function assembleRepository<TEntity, TKey>(
     encryptionKeys: options.encryptionKeys,
     maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
   });
-  const events = new Events(definition.name, options.onEvent);
+  const observer = observerFor(options.instrumentation, definition.name);
+  const events = new Events(definition.name, options.onEvent, observer);
   const check = new EntityCheck(definition, keys, events);
   const source = new SourceAdapter(definition, options.source, events, check);
   const ttl = new TtlPolicy(definition as EntityDefinition<unknown, unknown>);
@@ -104,7 +108,7 @@ export function assembleRepository<TEntity, TKey>(
     inFlight: indexReadsInFlight,
     queuedValue: writes.queuedValue,
   });
-  return { keys, check, events, l1, reads, indexReads, invalidator, writes };
+  return { keys, check, events, l1, reads, indexReads, invalidator, writes, observer };
 }
 
 function checkOptions<TEntity, TKey>(

@@ -3,6 +3,7 @@ import type { EntityCheck } from "./entity-check.js";
 import { describeValue, InvalidKeyError } from "./errors.js";
 import type { Events } from "./events.js";
 import type { IndexReads } from "./index-reads.js";
+import type { Observer, OperationName } from "./instrumentation.js";
 import type { Invalidator } from "./invalidator.js";
 import type { KeySpace } from "./key-space.js";
 import type { L1Cache } from "./l1.js";
@@ -41,11 +42,15 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   private readonly indexReads: IndexReads<TEntity, TKey>;
   private readonly invalidator: Invalidator<TEntity, TKey>;
   private readonly writes: WriteStrategy<TEntity, TKey>;
+  private readonly observer: Observer | undefined;
+  /** `byEmail` -> `getByEmail`: the operation names of the indexes, only with an observer. */
+  private readonly indexOperations: ReadonlyMap<string, OperationName> | undefined;
 
   /**
    * @param definition the entity's definition (generated).
    * @param options `redis` (an ioredis client or Cluster), `source`, and optionally `keyPrefix`,
-   *   `timeoutMs` (bound on each Redis call, default 100), `onEvent`, `encryptionKeys`, `breaker`.
+   *   `timeoutMs` (bound on each Redis call, default 100), `onEvent`, `instrumentation`,
+   *   `encryptionKeys`, `breaker`.
    */
   constructor(
     definition: EntityDefinition<TEntity, TKey>,
@@ -61,6 +66,15 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     this.indexReads = parts.indexReads;
     this.invalidator = parts.invalidator;
     this.writes = parts.writes;
+    this.observer = parts.observer;
+    this.indexOperations = parts.observer
+      ? new Map(
+          Object.keys(definition.indexes).map((index) => [
+            index,
+            `get${index.charAt(0).toUpperCase()}${index.slice(1)}` as OperationName,
+          ]),
+        )
+      : undefined;
     writeStrategies.set(this, parts.writes as WriteStrategy<unknown, unknown>);
   }
 
@@ -74,7 +88,8 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    *   InvalidEntityError when the row loaded does not fit the schema or is another key's.
    */
   get(key: TKey | BareKey<TKey>, load?: (key: TKey) => Promise<TEntity | null>): Promise<TEntity | null> {
-    return this.reads.get(key, load);
+    const observer = this.observer;
+    return observer ? observer.operation("get", () => this.reads.get(key, load)) : this.reads.get(key, load);
   }
 
   /**
@@ -84,12 +99,14 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    *   the key schema; InvalidEntityError when a row the source returned does not fit the schema.
    */
   getMany(keys: readonly (TKey | BareKey<TKey>)[]): Promise<(TEntity | null)[]> {
-    if (!Array.isArray(keys)) {
-      return Promise.reject(
-        new InvalidKeyError(`${this.definition.name}: getMany takes an array of keys, got ${describeValue(keys)}`),
-      );
-    }
-    return this.reads.getMany(keys);
+    const run = () =>
+      Array.isArray(keys)
+        ? this.reads.getMany(keys)
+        : Promise.reject(
+            new InvalidKeyError(`${this.definition.name}: getMany takes an array of keys, got ${describeValue(keys)}`),
+          );
+    const observer = this.observer;
+    return observer ? observer.operation("getMany", run) : run();
   }
 
   /**
@@ -99,7 +116,10 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * @param values the indexed fields' values, in the index's order.
    */
   protected getByIndex(index: string, values: readonly unknown[]): Promise<TEntity | null> {
-    return this.indexReads.get(index, values);
+    const observer = this.observer;
+    if (!observer) return this.indexReads.get(index, values);
+    const operation = this.indexOperations!.get(index) ?? "getByIndex";
+    return observer.operation(operation, () => this.indexReads.get(index, values));
   }
 
   /**
@@ -107,11 +127,13 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * a write still queued answers the queued value instead).
    * @throws InvalidKeyError (as a rejection) for a key that does not fit the key schema.
    */
-  async refresh(key: TKey | BareKey<TKey>): Promise<TEntity | null> {
-    const k = this.keys.resolve(key);
-    const queued = this.writes.queuedValue ? await this.writes.queuedValue(k) : undefined;
-    if (queued !== undefined) return queued;
-    return this.reads.refresh(k);
+  refresh(key: TKey | BareKey<TKey>): Promise<TEntity | null> {
+    return this.observed("refresh", async () => {
+      const k = this.keys.resolve(key);
+      const queued = this.writes.queuedValue ? await this.writes.queuedValue(k) : undefined;
+      if (queued !== undefined) return queued;
+      return this.reads.refresh(k);
+    });
   }
 
   /**
@@ -124,12 +146,14 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    *   otherwise.
    */
   save(entity: TEntity): Promise<void> {
-    try {
-      this.check.saved(entity);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.writes.save(entity);
+    return this.observed("save", () => {
+      try {
+        this.check.saved(entity);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return this.writes.save(entity);
+    });
   }
 
   /**
@@ -137,8 +161,8 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * invalidated; or (write-behind) a tombstone and a durable queue entry.
    * @throws InvalidKeyError for a key that does not fit the key schema; otherwise as `save`.
    */
-  async delete(key: TKey | BareKey<TKey>): Promise<void> {
-    await this.writes.delete(this.keys.resolve(key));
+  delete(key: TKey | BareKey<TKey>): Promise<void> {
+    return this.observed("delete", async () => this.writes.delete(this.keys.resolve(key)));
   }
 
   /**
@@ -146,8 +170,10 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * `invalidates` names. Never rejects because of Redis: a failed drop is retried, and this process
    * reads the key from the source meanwhile.
    */
-  async invalidate(key: TKey | BareKey<TKey>): Promise<void> {
-    await this.invalidator.revoke(this.keys.resolve(key), []);
+  invalidate(key: TKey | BareKey<TKey>): Promise<void> {
+    return this.observed("invalidate", async () => {
+      await this.invalidator.revoke(this.keys.resolve(key), []);
+    });
   }
 
   /**
@@ -155,8 +181,10 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * @param tag the tag's fields, e.g. `{ teamId }` for a tag `team:{teamId}`.
    * @throws InvalidKeyError (as a rejection) when no declared tag has exactly these fields.
    */
-  async invalidateTag(tag: TTag): Promise<void> {
-    await this.invalidator.revokeTag(tag as object);
+  invalidateTag(tag: TTag): Promise<void> {
+    return this.observed("invalidateTag", async () => {
+      await this.invalidator.revokeTag(tag as object);
+    });
   }
 
   /**
@@ -170,6 +198,11 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   /** Counters since the repository was created: hits, misses, loads, stale hits, coalesced reads, Redis errors, write-behind queue figures. */
   stats(): CacheStats {
     return this.events.snapshot();
+  }
+
+  /** Runs one public operation through the instrumentation, when there is one. */
+  private observed<T>(operation: OperationName, run: () => Promise<T>): Promise<T> {
+    return this.observer ? this.observer.operation(operation, run) : run();
   }
 
   /** Stops background retries and closes the L1 subscriber connection. The Redis client stays open. */

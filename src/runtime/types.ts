@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from "ioredis";
+import type { Instrumentation } from "./instrumentation.js";
 
 /** An ioredis client: standalone or Cluster, ioredis 5 or 6. */
 export type RedisClient = Redis | Cluster;
@@ -23,6 +24,8 @@ export interface SharedRepositoryOptions {
   leaseTtlMs?: number;
   /** Called for every hit, miss, load, error and write-behind event (see CacheEvent); a listener that throws never breaks a call. */
   onEvent?: (event: CacheEvent) => void;
+  /** Metrics and tracing (`cachegen/prometheus`, `cachegen/opentelemetry`, or your own): times every public operation and counts every event. */
+  instrumentation?: Instrumentation | readonly Instrumentation[];
   /** 32-byte AES-256-GCM keys by id; required iff the entity has encrypted fields. */
   encryptionKeys?: { current: string; keys: Record<string, Uint8Array> };
   /** Shared by all repositories on one client; the first repository's settings win. */

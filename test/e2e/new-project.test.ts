@@ -191,8 +191,20 @@ describe("a new user's project with the packed tarballs, following README's own-
     expect(installed).toEqual(expect.arrayContaining(["cachegen", "ioredis", "zod", "msgpackr"]));
     for (const name of generatorOnly) expect(existsSync(join(production, "node_modules", name)), name).toBe(false);
     expect(existsSync(join(production, "node_modules", ".bin", "cachegen"))).toBe(false);
+    // The adapters' optional peers are not installed, and cachegen/runtime never loads them.
+    for (const peer of ["prom-client", "@opentelemetry/api"])
+      expect(existsSync(join(production, "node_modules", peer)), peer).toBe(false);
 
     const quickStart = await sh(production, "node", ["quick-start.js"]);
     expect(quickStart.stdout).toMatch(/^Ada Ada Ada /);
+    const adapter = await sh(production, "node", [
+      "--input-type=module",
+      "-e",
+      'await import("cachegen/prometheus")',
+    ]).then(
+      () => "",
+      (error: { stderr: string }) => error.stderr,
+    );
+    expect(adapter).toMatch(/Cannot find package 'prom-client'/);
   }, 240_000);
 });

@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { requireBuiltCli } from "../cli/cli-harness.js";
@@ -15,6 +15,7 @@ interface Manifest {
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   optionalDependencies?: Record<string, string>;
+  exports?: Record<string, string | { default: string }>;
 }
 
 const packages = [
@@ -76,6 +77,38 @@ describe("the two packages of this repository", () => {
     const runtime = await manifestOf(packages[1]!.folder);
     for (const tool of ["@cachegen/generator", "prettier", "handlebars", "yaml"]) {
       expect(runtime.dependencies ?? {}).not.toHaveProperty(tool);
+    }
+  });
+
+  it("load an adapter's optional peer only from the adapter's entry point", async () => {
+    const folder = packages[1]!.folder;
+    const runtime = await manifestOf(folder);
+    const adapters = { "./prometheus": "prom-client", "./opentelemetry": "@opentelemetry/api" };
+    for (const peer of Object.values(adapters)) {
+      expect(runtime.peerDependencies ?? {}, peer).toHaveProperty(peer);
+      expect(runtime.peerDependenciesMeta?.[peer]?.optional, peer).toBe(true);
+    }
+    /** The packages a built file loads, itself and through its relative imports. */
+    const reached = async (file: string, seen = new Set<string>()): Promise<Set<string>> => {
+      const found = new Set<string>();
+      if (seen.has(file)) return found;
+      seen.add(file);
+      const code = await readFile(file, "utf8");
+      for (const [, specifier = ""] of code.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)"([^"]+)"/g)) {
+        if (specifier.startsWith(".")) {
+          for (const name of await reached(join(dirname(file), specifier), seen)) found.add(name);
+        } else found.add(specifier);
+      }
+      return found;
+    };
+    const entry = (path: string) => {
+      const target = runtime.exports?.[path];
+      return join(folder, typeof target === "string" ? target : target!.default);
+    };
+    const core = await reached(entry("./runtime"));
+    for (const [path, peer] of Object.entries(adapters)) {
+      expect([...core], peer).not.toContain(peer);
+      expect([...(await reached(entry(path)))], path).toContain(peer);
     }
   });
 });

@@ -18,6 +18,7 @@ import {
 } from "../fixtures/valid/full-featured-read-through/expected/user.js";
 import { invalidEntity } from "../support/decided-api.js";
 import { leaseKeyOf, streamKeyOf } from "../support/key-layout.js";
+import { goldenUser } from "./fixtures/golden-user.js";
 import { collectEvents, connect, encryptionKeys, makeOrderLine, uniquePrefix } from "./helpers.js";
 
 let redis: Redis;
@@ -33,34 +34,6 @@ afterAll(async () => {
   await deleteByPrefix(redis, prefix);
   await redis.quit();
 });
-
-/** A User of the golden full-featured schema, as the application holds it. */
-function user(overrides: Partial<User> = {}): User {
-  const id = overrides.id ?? randomUUID();
-  return {
-    id,
-    email: `${id.slice(0, 8)}@example.com`,
-    name: "Ada",
-    score: 1.5,
-    active: true,
-    nickname: null,
-    roles: ["admin"],
-    teamId: "0b5e6c1a-6f1c-4c9a-9d55-3f4f2b9d1e01",
-    status: "active",
-    settings: { theme: "dark" },
-    addresses: [
-      { city: "Paris", zip: "75001" },
-      { city: "Lyon", zip: "69001" },
-    ],
-    createdAt: new Date("2024-01-02T03:04:05.678Z"),
-    updatedAt: new Date("2024-05-06T07:08:09.000Z"),
-    birthday: new Date("1990-12-31T00:00:00.000Z"),
-    balance: 123456789012345678901234567890n,
-    meta: { plan: "pro", limits: [1, 2, 3] },
-    ssn: "123-45-6789",
-    ...overrides,
-  };
-}
 
 /** A table of rows as a database driver hands them out (any shape: the point is what it returns). */
 class Table implements UserSource {
@@ -144,7 +117,7 @@ describe("source boundary: a miss returns exactly what a hit returns", () => {
   it("get: a row with undeclared columns and date/bigint strings is parsed, returned as a hit would be, and cached", async () => {
     const table = new Table();
     const { repo } = users(table);
-    const u = user();
+    const u = goldenUser();
     table.put(driverRow(u));
     const miss = await repo.get(u.id);
     expect(miss).toStrictEqual(u);
@@ -159,7 +132,7 @@ describe("source boundary: a miss returns exactly what a hit returns", () => {
   it("get: a row that is a model instance (fields behind getters) is read through its getters", async () => {
     const table = new Table();
     const { repo } = users(table);
-    const u = user();
+    const u = goldenUser();
     class Model {
       constructor(private readonly data: Record<string, unknown>) {}
     }
@@ -177,8 +150,8 @@ describe("source boundary: a miss returns exactly what a hit returns", () => {
   it("getMany: rows from loadMany are parsed and cached", async () => {
     const table = new Table();
     const { repo } = users(table);
-    const a = user();
-    const b = user();
+    const a = goldenUser();
+    const b = goldenUser();
     table.put(driverRow(a));
     table.put(driverRow(b));
     expect(await repo.getMany([a.id, b.id, randomUUID()])).toStrictEqual([a, b, null]);
@@ -190,7 +163,7 @@ describe("source boundary: a miss returns exactly what a hit returns", () => {
   it("getBy<Index>: a row from the index loader is parsed as well", async () => {
     const table = new Table();
     const { repo } = users(table);
-    const u = user();
+    const u = goldenUser();
     table.put(driverRow(u));
     table.loadByEmail = async (email) =>
       ([...table.rows.values()].find((row) => row["email"] === email) ?? null) as User | null;
@@ -218,7 +191,7 @@ describe("source boundary: a miss returns exactly what a hit returns", () => {
   it("a row that fails the schema is an InvalidEntityError naming the field; nothing is cached, no lease is left", async () => {
     const table = new Table();
     const { repo, events } = users(table);
-    const u = user();
+    const u = goldenUser();
     table.put({
       ...driverRow(u),
       addresses: [
@@ -232,7 +205,7 @@ describe("source boundary: a miss returns exactly what a hit returns", () => {
     expect(await cached(repo.keyOf(u.id))).toEqual({ value: false, lease: false });
     expect(invalidValues(events.events)).toHaveLength(1);
 
-    const v = user();
+    const v = goldenUser();
     table.put({ ...driverRow(v), createdAt: "yesterday" });
     await expect(repo.getMany([v.id, u.id])).rejects.toMatchObject({ name: "InvalidEntityError" });
     expect(await cached(repo.keyOf(v.id))).toEqual({ value: false, lease: false });
@@ -254,7 +227,7 @@ describe("source boundary: a miss returns exactly what a hit returns", () => {
   it("an impossible date from the source (2024-02-30) is rejected, not rolled over to March", async () => {
     const table = new Table();
     const { repo } = users(table);
-    const u = user();
+    const u = goldenUser();
     table.put({ ...driverRow(u), birthday: "2024-02-30" });
     await expect(repo.get(u.id)).rejects.toMatchObject(invalidEntity({ entity: "User", path: "birthday" }));
   });
@@ -265,8 +238,8 @@ describe("source boundary: rows are matched to keys by their key fields", () => 
     const table = new Table();
     table.tableOrder = true;
     const { repo } = users(table);
-    const alice = user({ name: "alice" });
-    const bob = user({ name: "bob" });
+    const alice = goldenUser({ name: "alice" });
+    const bob = goldenUser({ name: "bob" });
     table.put(alice);
     table.put(bob);
     expect(await repo.getMany([bob.id, alice.id])).toStrictEqual([bob, alice]);
@@ -278,9 +251,9 @@ describe("source boundary: rows are matched to keys by their key fields", () => 
   it("loadMany answering a row for a key not asked: not cached or served for the key at its place (invalid-value); that key is loaded alone", async () => {
     const table = new Table();
     const { repo, events } = users(table);
-    const bob = user({ name: "bob" });
-    const carol = user({ name: "carol" });
-    const alice = user({ name: "alice" });
+    const bob = goldenUser({ name: "bob" });
+    const carol = goldenUser({ name: "carol" });
+    const alice = goldenUser({ name: "alice" });
     table.put(alice);
     table.put(bob);
     table.loadMany = async (keys) => keys.map((k) => (k.id === bob.id ? carol : alice));
@@ -294,8 +267,8 @@ describe("source boundary: rows are matched to keys by their key fields", () => 
   it("load answering another key's row: InvalidEntityError naming the key field, nothing cached", async () => {
     const table = new Table();
     const { repo, events } = users(table);
-    const alice = user({ name: "alice" });
-    const bob = user({ name: "bob" });
+    const alice = goldenUser({ name: "alice" });
+    const bob = goldenUser({ name: "bob" });
     table.put(alice);
     table.load = async () => alice as User;
     await expect(repo.get(bob.id)).rejects.toMatchObject(invalidEntity({ entity: "User", path: "id", key: bob.id }));
@@ -342,7 +315,7 @@ describe("source boundary: save and delete check before the source is touched", 
     for (const strategy of ["read-through", "write-through"] as const) {
       const table = new Table();
       const { repo } = users(table, strategy);
-      const u = user();
+      const u = goldenUser();
       table.put(u);
       expect(await repo.get(u.id)).toStrictEqual(u);
       await expect(repo.save({ ...u, email: "not an email", name: "Changed" })).rejects.toMatchObject(
@@ -409,7 +382,7 @@ describe("source boundary: deep json (issue 11.9)", () => {
   it("write-through save of a 2000-level json field: InvalidEntityError before the source, the cached value stays right", async () => {
     const table = new Table();
     const { repo } = users(table, "write-through");
-    const u = user();
+    const u = goldenUser();
     table.put(u);
     expect(await repo.get(u.id)).toStrictEqual(u);
     await expect(repo.save({ ...u, name: "deep", meta: nested(2000) as User["meta"] })).rejects.toMatchObject(
@@ -422,7 +395,7 @@ describe("source boundary: deep json (issue 11.9)", () => {
   it("read-through get of a 2000-level json row: InvalidEntityError, no lease left held", async () => {
     const table = new Table();
     const { repo } = users(table);
-    const u = user();
+    const u = goldenUser();
     table.put({ ...u, meta: nested(2000) });
     await expect(repo.get(u.id)).rejects.toMatchObject(invalidEntity({ entity: "User", path: "meta", key: u.id }));
     expect(await cached(repo.keyOf(u.id))).toEqual({ value: false, lease: false });
@@ -434,7 +407,7 @@ describe("source boundary: deep json (issue 11.9)", () => {
   it("json nests up to 64 levels from the entity: 63 inside a top-level field is kept, 64 is rejected", async () => {
     const table = new Table();
     const { repo } = users(table, "write-through");
-    const u = user({ meta: nested(63) as User["meta"] });
+    const u = goldenUser({ meta: nested(63) as User["meta"] });
     await repo.save(u);
     expect(await repo.get(u.id)).toStrictEqual(u);
     await expect(repo.save({ ...u, meta: nested(64) as User["meta"] })).rejects.toMatchObject(
