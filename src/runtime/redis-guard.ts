@@ -211,7 +211,7 @@ export class RedisGuard {
   /**
    * A call made while the client has never been ready (an app's first requests, a lazyConnect
    * client): waits for `ready` within the call's own bound instead of skipping Redis, connecting a
-   * client that waits to be connected. What is left of the bound then applies to the call.
+   * client that waits to be connected. The call then has its whole bound at Redis.
    */
   private callWhenReady<T>(
     op: string,
@@ -221,21 +221,31 @@ export class RedisGuard {
     startedAt: number,
   ): void {
     let waiting = true;
-    const timer = setTimeout(() => {
+    let timer: NodeJS.Timeout;
+    const check = (): void => {
       if (!waiting) return;
       waiting = false;
       // Redis did not come up within the bound: skip it at once for a cool-down, as an open breaker would.
       this.breaker.gaveUpWaitingAt = Date.now();
-      const error = new RedisUnavailableError(`redis client is still ${this.client.status} after ${timeoutMs} ms`);
+      const error = new RedisUnavailableError(
+        `redis client is still ${this.client.status} after ${Date.now() - startedAt} ms`,
+      );
       this.hooks.onError(error, op);
       done({ ok: false, error, skipped: true });
-    }, timeoutMs);
-    timer.unref();
+    };
+    // Decided after the event loop has read what arrived (a process busy at start, e.g. issuing
+    // its first thousand calls, must not give up on a connection whose events it has not read).
+    const arm = (): void => {
+      timer = setTimeout(() => setImmediate(check), timeoutMs);
+      timer.unref();
+    };
+    arm();
     void readyOf(this.client).then(() => {
       if (!waiting) return;
       waiting = false;
       clearTimeout(timer);
-      this.call(op, fn, done, Math.max(1, timeoutMs - (Date.now() - startedAt)));
+      // The wait was this process's (its client connecting), not Redis' time: the call has its whole bound.
+      this.call(op, fn, done, timeoutMs);
     });
   }
 

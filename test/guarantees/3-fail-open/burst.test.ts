@@ -83,8 +83,12 @@ beforeAll(async () => {
     // A repository of its own: the readers below start with an empty L1.
     const filler = repository(source, () => undefined);
     const keys = ids.slice(0, burstSize[entity as keyof typeof entities]);
-    for (let i = 0; i < keys.length; i += 200) await filler.getMany(keys.slice(i, i + 200));
-    expect(source.loads).toBe(keys.length);
+    // Until a pass loads nothing: a fill the shared Redis was too busy to take in time is made again.
+    for (let pass = 0, loads = -1; loads !== source.loads; pass++) {
+      expect(pass).toBeLessThan(4);
+      loads = source.loads;
+      for (let i = 0; i < keys.length; i += 200) await filler.getMany(keys.slice(i, i + 200));
+    }
   }
 }, 180_000);
 
