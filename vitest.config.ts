@@ -5,6 +5,7 @@ export default defineConfig({
   resolve: {
     alias: {
       "cachegen/runtime": fileURLToPath(new URL("./src/runtime/index.ts", import.meta.url)),
+      "cachegen/testing": fileURLToPath(new URL("./src/testing/index.ts", import.meta.url)),
     },
   },
   test: {

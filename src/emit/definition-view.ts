@@ -1,8 +1,8 @@
 import type { EntityModel, FieldModel, FieldType, ProjectModel } from "../model/model.js";
 import { keyNamespace } from "../runtime/keys.js";
 import { humanDuration } from "./durations.js";
-import { findEntity, keyFields } from "./entity-fields.js";
-import { keyPartType, valueSchema } from "./field-types.js";
+import { findEntity } from "./entity-fields.js";
+import { fieldShape } from "./field-types.js";
 import { entityConstant, indexLoader, tagName } from "./names.js";
 import {
   numberLiteral,
@@ -20,8 +20,14 @@ export interface DefinitionView {
   readonly schemaFile: string;
   readonly keyPrefix: string;
   readonly namespace: string;
-  readonly keyParts: string;
-  readonly keySchema: string;
+  readonly key: string;
+  /** One `name: descriptor` entry per field, in declaration order. */
+  readonly fields: readonly string[];
+  /**
+   * A field named like a member of TypeScript's `Object` (`constructor`, `toString`...) would take
+   * that member's type as its contextual type, widening its descriptor to `string`: `as const` keeps it.
+   */
+  readonly fieldsAsConst: boolean;
   readonly strategy: string;
   readonly ttl: DurationView;
   readonly jitter: string;
@@ -29,9 +35,6 @@ export interface DefinitionView {
   readonly staleWhileRevalidate: DurationView | undefined;
   readonly versionField: string | undefined;
   readonly serializer: string;
-  /** Paths of `date` (not `datetime`) fields, which `z.date()` alone cannot tell apart; absent when none. */
-  readonly dateFields: string | undefined;
-  readonly encryptedFields: string;
   readonly l1: string | undefined;
   readonly indexes: string;
   readonly tags: string;
@@ -46,14 +49,14 @@ interface DurationView {
 }
 
 export function definitionView(entity: EntityModel, project: ProjectModel): DefinitionView {
-  const keys = keyFields(entity);
   return {
     name: stringLiteral(entity.name),
     schemaFile: stringLiteral(entity.sourceFile),
     keyPrefix: stringLiteral(project.keyPrefix),
     namespace: stringLiteral(keyNamespace(entity.version, entity.shapeHash)),
-    keyParts: objectLiteral(keys.map((field) => `${propertyKey(field.name)}: ${stringLiteral(keyPartType(field))}`)),
-    keySchema: `z.object(${objectLiteral(keys.map((field) => `${propertyKey(field.name)}: ${valueSchema(field.type)}`))})`,
+    key: stringArrayLiteral(entity.key),
+    fields: entity.fields.map((field) => `${propertyKey(field.name)}: ${fieldShape(field)}`),
+    fieldsAsConst: namesObjectMember(entity.fields),
     strategy: stringLiteral(entity.strategy),
     ttl: durationView(entity.ttlMs),
     jitter: String(entity.jitter),
@@ -62,8 +65,6 @@ export function definitionView(entity: EntityModel, project: ProjectModel): Defi
       entity.staleWhileRevalidateMs === undefined ? undefined : durationView(entity.staleWhileRevalidateMs),
     versionField: entity.versionField === undefined ? undefined : stringLiteral(entity.versionField),
     serializer: stringLiteral(entity.serializer),
-    dateFields: optionalList(dateFieldPaths(entity.fields)),
-    encryptedFields: stringArrayLiteral(entity.fields.filter((field) => field.encrypt).map((field) => field.name)),
     l1: entity.l1 && `{ ttlMs: ${numberLiteral(entity.l1.ttlMs)}, maxEntries: ${numberLiteral(entity.l1.maxEntries)} }`,
     indexes: objectLiteral(
       entity.indexes.map(
@@ -84,26 +85,23 @@ export function definitionView(entity: EntityModel, project: ProjectModel): Defi
   };
 }
 
-function optionalList(items: readonly string[]): string | undefined {
-  return items.length ? stringArrayLiteral(items) : undefined;
+const objectMembers = new Set([
+  "constructor",
+  "toString",
+  "toLocaleString",
+  "valueOf",
+  "hasOwnProperty",
+  "isPrototypeOf",
+  "propertyIsEnumerable",
+]);
+
+function namesObjectMember(fields: readonly FieldModel[]): boolean {
+  return fields.some((field) => objectMembers.has(field.name) || typeNamesObjectMember(field.type));
 }
 
-/** `birthday`, `settings.since`, `history[].on`: the path syntax of the runtime's `dateFields`. */
-function dateFieldPaths(fields: readonly FieldModel[], prefix = ""): string[] {
-  return fields.flatMap((field) => datePathsOfType(field.type, `${prefix}${field.name}`));
-}
-
-function datePathsOfType(type: FieldType, path: string): string[] {
-  switch (type.kind) {
-    case "scalar":
-      return type.scalar === "date" ? [path] : [];
-    case "object":
-      return dateFieldPaths(type.fields, `${path}.`);
-    case "array":
-      return datePathsOfType(type.items, `${path}[]`);
-    case "enum":
-      return [];
-  }
+function typeNamesObjectMember(type: FieldType): boolean {
+  if (type.kind === "object") return namesObjectMember(type.fields);
+  return type.kind === "array" && typeNamesObjectMember(type.items);
 }
 
 function durationView(ms: number): DurationView {

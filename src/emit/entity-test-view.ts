@@ -1,87 +1,77 @@
-import type { EntityModel, FieldModel, Strategy } from "../model/model.js";
+import type { EntityModel, FieldModel } from "../model/model.js";
 import type { KeyPartType } from "../runtime/definition.js";
-import { isDateType, keyPartType, parameterList } from "./field-types.js";
+import { keyPartType } from "./field-types.js";
 import { keyFields, lookupFields } from "./entity-fields.js";
-import { entityModule, indexGetter, indexLoader, repositoryClass } from "./names.js";
+import { entityModule, indexGetter, repositoryClass, tagInvalidator, tagName } from "./names.js";
 import { sampleFields, sampleLiteral, type SampleFields } from "./sample-values.js";
-import { objectLiteral, parameterName, propertyAccess, propertyKey } from "./typescript-syntax.js";
+import { objectLiteral, propertyAccess, propertyKey } from "./typescript-syntax.js";
 
 /**
- * Everything `templates/entity.test.ts.hbs` lays out, as finished TypeScript fragments. The test
- * file imports the entity's symbols as `Entity`, `Key`, `Source` and `Repository`, so that its
- * statements that depend on nothing else (setup and most cases) are the same text in every test
- * file: the format stage gives such repeated statements to prettier once per run
- * (`src/format/format-units.ts`).
+ * Everything `templates/entity.test.ts.hbs` lays out, as finished TypeScript fragments: the entity's
+ * sample values and its own methods (`getBy<Index>`, `invalidateBy<Tag>`), which the conformance
+ * suite of `cachegen/testing` runs its cases with. The test file imports the entity's symbols as
+ * `Entity`, `Key`, `Source` and `Repository`, so that the text that depends on nothing else is the
+ * same in every test file (the format stage formats such repeated statements once per run).
  */
 export interface EntityTestView {
   readonly sourceFile: string;
   readonly name: string;
-  readonly strategy: Strategy;
   readonly module: string;
   readonly repositoryClass: string;
   readonly sample: string;
   readonly updated: string;
-  readonly key: string;
-  readonly rowIdParts: string;
+  readonly missing: string;
   readonly indexes: readonly IndexTestView[];
-  readonly invalidatesOnSave: boolean;
-  readonly writeThrough: boolean;
-  readonly writeBehind: boolean;
+  readonly tags: readonly TagTestView[];
   readonly encrypted: boolean;
   readonly invalidKey: string;
 }
 
 interface IndexTestView {
-  readonly loader: string;
-  /** The name of a row in `matches`: `row`, unless a lookup parameter has that name. */
-  readonly row: string;
+  readonly name: string;
   readonly getter: string;
-  readonly parameters: string;
-  readonly matches: string;
   readonly sampleArguments: string;
   readonly unknownArguments: string;
+}
+
+interface TagTestView {
+  readonly name: string;
+  readonly invalidator: string;
+  readonly sampleArguments: string;
 }
 
 export function entityTestView(entity: EntityModel): EntityTestView {
   const isKey = (field: FieldModel) => entity.key.includes(field.name);
   const sample = sampleFields(entity, () => 1);
   const unknown = sampleFields(entity, () => 3);
-  const keys = keyFields(entity);
+  // `sample.x` reads best, but an optional or nullable field is typed wider than a lookup
+  // parameter, so its sample value is passed as a literal instead.
+  const sampleArgument = (field: FieldModel) =>
+    field.optional || field.nullable ? sampleOf(sample, field) : propertyAccess("sample", field.name);
   return {
     sourceFile: entity.sourceFile,
     name: entity.name,
-    strategy: entity.strategy,
     module: entityModule(entity),
     repositoryClass: repositoryClass(entity),
     sample: sampleLiteral(sample),
     updated: sampleLiteral(sampleFields(entity, (field) => (isKey(field) ? 1 : 2))),
-    key: objectLiteral(keys.map((field) => `${propertyKey(field.name)}: ${propertyAccess("sample", field.name)}`)),
-    rowIdParts: keys.map((field) => keyPartText(field)).join(", "),
+    missing: sampleLiteral(unknown),
     indexes: entity.indexes.map((index) => {
       const fields = lookupFields(entity, index.fields);
-      // `sample.x` reads best, but an optional or nullable field is typed wider than the lookup
-      // parameter, so its sample value is passed as a literal instead.
-      const storedValue = (field: FieldModel) =>
-        field.optional || field.nullable ? sampleOf(sample, field) : propertyAccess("sample", field.name);
-      const row = unusedName(
-        "row",
-        fields.map((field) => parameterName(field.name)),
-      );
       return {
-        loader: indexLoader(index),
-        row,
+        name: propertyKey(index.name),
         getter: indexGetter(index),
-        parameters: parameterList(fields),
-        matches: fields.map((field) => fieldMatches(row, field)).join(" && "),
-        sampleArguments: fields.map(storedValue).join(", "),
+        sampleArguments: fields.map(sampleArgument).join(", "),
         unknownArguments: fields.map((field) => sampleOf(unknown, field)).join(", "),
       };
     }),
-    invalidatesOnSave: entity.strategy === "cache-aside" || entity.strategy === "read-through",
-    writeThrough: entity.strategy === "write-through",
-    writeBehind: entity.strategy === "write-behind",
+    tags: entity.tags.map((tag) => ({
+      name: propertyKey(tagName(tag)),
+      invalidator: tagInvalidator(tag),
+      sampleArguments: lookupFields(entity, tag.fields).map(sampleArgument).join(", "),
+    })),
     encrypted: entity.fields.some((field) => field.encrypt),
-    invalidKey: invalidKey(keys),
+    invalidKey: invalidKey(keyFields(entity)),
   };
 }
 
@@ -91,27 +81,7 @@ function sampleOf(samples: SampleFields, field: FieldModel): string {
   return value;
 }
 
-/** A key part as text for the in-memory source's row id. */
-function keyPartText(field: FieldModel): string {
-  const value = propertyAccess("key", field.name);
-  return isDateType(field.type) ? `${value}.toISOString()` : `String(${value})`;
-}
-
-/** `name`, or `name_`, `name__`... : the first not in `taken`. */
-function unusedName(name: string, taken: readonly string[]): string {
-  return taken.includes(name) ? unusedName(`${name}_`, taken) : name;
-}
-
-/** `row.email === email`; dates compare by time. */
-function fieldMatches(row: string, field: FieldModel): string {
-  const stored = propertyAccess(row, field.name);
-  const wanted = parameterName(field.name);
-  if (!isDateType(field.type)) return `${stored} === ${wanted}`;
-  const optionalChain = field.optional || field.nullable ? "?." : ".";
-  return `${stored}${optionalChain}getTime() === ${wanted}.getTime()`;
-}
-
-/** Values the key schema rejects but the key type admits, so the test needs no cast. */
+/** Values the key schema rejects. */
 const typedInvalidValues: Partial<Record<KeyPartType, string>> = {
   string: `""`,
   uuid: `"not-a-uuid"`,
@@ -121,13 +91,16 @@ const typedInvalidValues: Partial<Record<KeyPartType, string>> = {
   date: "new Date(Number.NaN)",
 };
 
-/** The key with one part made invalid: a typed invalid value where one exists, else a wrong type. */
+/** The sample's key with one part made invalid: a value of the part's own type where one exists, else a wrong type. */
 function invalidKey(keys: readonly FieldModel[]): string {
-  for (const field of keys) {
-    const value = typedInvalidValues[keyPartType(field)];
-    if (value !== undefined) return `{ ...sampleKey, ${propertyKey(field.name)}: ${value} }`;
-  }
-  const [first] = keys;
-  if (!first) throw new Error("cachegen bug: an entity without key fields");
-  return `{ ...sampleKey, ${propertyKey(first.name)}: "not-a-valid-key-part" } as unknown as Key`;
+  const invalid = keys.find((field) => typedInvalidValues[keyPartType(field)] !== undefined) ?? keys[0];
+  if (!invalid) throw new Error("cachegen bug: an entity without key fields");
+  const value = typedInvalidValues[keyPartType(invalid)] ?? `"not-a-valid-key-part"`;
+  return objectLiteral(
+    keys.map((field) =>
+      field === invalid
+        ? `${propertyKey(field.name)}: ${value}`
+        : `${propertyKey(field.name)}: ${propertyAccess("sample", field.name)}`,
+    ),
+  );
 }

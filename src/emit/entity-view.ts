@@ -1,7 +1,7 @@
 import type { EntityModel, FieldModel, ProjectModel, Strategy } from "../model/model.js";
 import { definitionView, type DefinitionView } from "./definition-view.js";
 import { findEntity, keyFields, lookupFields } from "./entity-fields.js";
-import { fieldSchema, fieldSignature, parameterList, usesJson, valueType } from "./field-types.js";
+import { fieldSignature, parameterList, usesJson, valueType } from "./field-types.js";
 import { humanDuration, percentage } from "./durations.js";
 import {
   entityConstant,
@@ -36,7 +36,7 @@ export interface EntityView {
   readonly repositoryClass: string;
   readonly runtimeImports: string;
   readonly entityImports: readonly { constant: string; module: string }[];
-  readonly fields: readonly { key: string; signature: string; schema: string; comment: string }[];
+  readonly fields: readonly { signature: string; comment: string }[];
   readonly keyFields: readonly { signature: string }[];
   readonly sourceDoc: string;
   readonly writesRequired: boolean;
@@ -130,12 +130,7 @@ export function entityView(entity: EntityModel, project: ProjectModel): EntityVi
       constant: entityConstant(target),
       module: entityModule(target),
     })),
-    fields: entity.fields.map((field) => ({
-      key: propertyKey(field.name),
-      signature: fieldSignature(field),
-      schema: fieldSchema(field),
-      comment: fieldComment(field),
-    })),
+    fields: entity.fields.map((field) => ({ signature: fieldSignature(field), comment: fieldComment(field) })),
     keyFields: keyFields(entity).map((field) => ({ signature: fieldSignature(field) })),
     sourceDoc: docComment(
       "",
@@ -269,7 +264,7 @@ function versionFenceDoc(entity: EntityModel): string[] {
 }
 
 function runtimeImports(entity: EntityModel): string {
-  const values = ["defineEntity", repositoryBase(entity.strategy), "z"];
+  const values = ["defineEntity", repositoryBase(entity.strategy)];
   const types = [
     ...(entity.fields.some((field) => usesJson(field.type)) ? ["JsonValue"] : []),
     optionsType(entity.strategy),

@@ -1,4 +1,4 @@
-import type { KeyPartType } from "../runtime/definition.js";
+import { keyPartType as runtimeKeyPartType, type KeyPartType } from "../runtime/descriptor.js";
 import type { FieldModel, FieldType, ScalarType } from "../model/model.js";
 import { objectLiteral, parameterName, propertyKey, stringArrayLiteral, stringLiteral } from "./typescript-syntax.js";
 
@@ -12,18 +12,6 @@ const scalarTypes: Record<ScalarType, string> = {
   date: "Date",
   bigint: "bigint",
   json: "JsonValue",
-};
-
-const scalarSchemas: Record<ScalarType, string> = {
-  string: "z.string()",
-  int: "z.int()",
-  float: "z.number()",
-  boolean: "z.boolean()",
-  uuid: "z.uuid()",
-  datetime: "z.date()",
-  date: "z.date()",
-  bigint: "z.bigint()",
-  json: "z.json()",
 };
 
 /** The application-side TypeScript type of a value, without the field's optional/nullable modifiers. */
@@ -59,23 +47,50 @@ export function parameterList(fields: readonly FieldModel[]): string {
   return fields.map((field) => `${parameterName(field.name)}: ${valueType(field.type)}`).join(", ");
 }
 
-/** The zod expression that checks a value, without the field's modifiers. */
-export function valueSchema(type: FieldType): string {
-  switch (type.kind) {
-    case "scalar":
-      if (type.scalar === "string" && type.format) return `z.${type.format}()`;
-      return scalarSchemas[type.scalar];
-    case "enum":
-      return `z.enum(${stringArrayLiteral(type.values)})`;
-    case "object":
-      return `z.object(${objectLiteral(type.fields.map((field) => `${propertyKey(field.name)}: ${fieldSchema(field)}`))})`;
-    case "array":
-      return `z.array(${valueSchema(type.items)})`;
-  }
+/** The field's descriptor as `defineEntity` takes it: `"uuid"`, `"string[]"`, or the object form. */
+export function fieldShape(field: FieldModel): string {
+  const modifiers = [
+    field.optional ? "optional: true" : "",
+    field.nullable ? "nullable: true" : "",
+    field.encrypt ? "encrypt: true" : "",
+  ].filter(Boolean);
+  return typeShape(field.type, modifiers);
 }
 
-export function fieldSchema(field: FieldModel): string {
-  return `${valueSchema(field.type)}${field.nullable ? ".nullable()" : ""}${field.optional ? ".optional()" : ""}`;
+/** `{ a: "uuid", b: { type: "int", optional: true } }`: the descriptor of these fields. */
+export function fieldShapes(fields: readonly FieldModel[]): string {
+  return objectLiteral(fields.map((field) => `${propertyKey(field.name)}: ${fieldShape(field)}`));
+}
+
+function typeShape(type: FieldType, modifiers: readonly string[]): string {
+  const shorthand = shorthandType(type);
+  if (shorthand !== undefined && modifiers.length === 0) return stringLiteral(shorthand);
+  const properties = ((): string[] => {
+    switch (type.kind) {
+      case "scalar":
+        return [
+          `type: ${stringLiteral(type.scalar)}`,
+          ...(type.format ? [`format: ${stringLiteral(type.format)}`] : []),
+        ];
+      case "enum":
+        return [`type: "enum"`, `values: ${stringArrayLiteral(type.values)}`];
+      case "object":
+        return [`type: "object"`, `fields: ${fieldShapes(type.fields)}`];
+      case "array":
+        return shorthand === undefined
+          ? [`type: "array"`, `items: ${typeShape(type.items, [])}`]
+          : [`type: ${stringLiteral(shorthand)}`];
+    }
+  })();
+  return objectLiteral([...properties, ...modifiers]);
+}
+
+/** `uuid`, `string[]`: the type as a plain string, where it has one. */
+function shorthandType(type: FieldType): string | undefined {
+  if (type.kind === "scalar") return type.format === undefined ? type.scalar : undefined;
+  if (type.kind === "array" && type.items.kind === "scalar" && type.items.format === undefined)
+    return `${type.items.scalar}[]`;
+  return undefined;
 }
 
 /** Whether a `JsonValue` appears anywhere in the type, so the file must import it. */
@@ -94,10 +109,9 @@ export function usesJson(type: FieldType): boolean {
 
 /** How the runtime validates and encodes a key part of this type. */
 export function keyPartType(field: FieldModel): KeyPartType {
-  const { type } = field;
-  if (type.kind === "enum") return "enum";
-  if (type.kind === "scalar" && type.scalar !== "json") return type.scalar;
-  throw new Error(`cachegen bug: key field ${field.name} has a type that cannot be a key part`);
+  const part = runtimeKeyPartType(field.type);
+  if (part === undefined) throw new Error(`cachegen bug: key field ${field.name} has a type that cannot be a key part`);
+  return part;
 }
 
 export function isDateType(type: FieldType): boolean {

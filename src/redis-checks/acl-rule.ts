@@ -41,7 +41,7 @@ export function aclRuleLines(model: ProjectModel, keys: ProjectKeys, { user, db 
       : "not granted: +select, needed when the app's URL names a database (redis://host:6379/2): without it every connection is refused NOPERM; print the rule with --redis <the app's URL> or --db <n> to grant it",
     "+eval lets this user run scripts of its own, but Redis checks this rule on every redis.call inside a script, so a script reaches no command or key the rule does not grant; what it adds is server time (a slow script blocks Redis for every client until it ends, or an admin sends SCRIPT KILL once busy-reply-threshold, 5 s by default, has passed). The runtime sends EVALSHA and falls back to EVAL when the server lacks the script (after a restart or failover: the script cache is not persisted), so EVALSHA alone would leave the app uncached until an admin loaded every script again",
     `not granted: ${grants(commandsOfFeature("cluster-connection"))}, needed on a Redis Cluster: ${runtimeCommands["cluster-connection"].why}`,
-    `not granted: ${grants(commandsOfFeature("maintenance").filter((command) => !commands.includes(command)))}: ${runtimeCommands.maintenance.why}; run it as an admin user`,
+    ...maintenanceNote(commands),
     "not granted: CLIENT SETINFO, which ioredis sends on connect and ignores when refused (ioredis option disableClientInfo: true stops it)",
     "the password goes to the server in AUTH on every connect: off loopback, connect over TLS (rediss://user:password@host:port; ioredis option tls: { ca } when a CA of your own signed the server's certificate), and check it with `cachegen doctor --redis rediss://... --tls-ca FILE`",
   ];
@@ -72,4 +72,11 @@ function grants(commands: readonly string[]): string {
 
 function quoteForShell(argument: string): string {
   return /^[\w@+.:-]+$/.test(argument) ? argument : `"${argument}"`;
+}
+
+/** What the rule says of the operator's tools: not granted (run them as an admin), unless the runtime's own features grant them already. */
+function maintenanceNote(commands: readonly string[]): string[] {
+  const missing = commandsOfFeature("maintenance").filter((command) => !commands.includes(command));
+  const why = runtimeCommands.maintenance.why;
+  return missing.length ? [`not granted: ${grants(missing)}: ${why}; run it as an admin user`] : [];
 }

@@ -17,7 +17,7 @@ const neededBy: Readonly<
   invalidate: () => true,
   tags: (entity) => entity.tags.length > 0,
   "write-through": (entity) => entity.strategy === "write-through",
-  "write-through-writers": (entity) => entity.strategy === "write-through" && entity.versionField === undefined,
+  "write-through-writers": (entity) => entity.strategy === "write-through",
   l1: (entity) => entity.l1 !== undefined,
   "write-behind": (entity) => entity.strategy === "write-behind",
 };

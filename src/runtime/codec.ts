@@ -1,5 +1,7 @@
 import { Packr } from "msgpackr";
-import type { EntityDefinition } from "./definition.js";
+import type { EntityDefinition, KeyPartType } from "./definition.js";
+import { sameKeyPart } from "./entity-check.js";
+import { describeValue } from "./errors.js";
 import { FieldCipher, type EncryptionKeys } from "./encryption.js";
 import { buildDecodePlan, INVALID, type DecodeNode } from "./decode-plan.js";
 import { readHeader, storedBytes, storedText, VERSION_TEXT, type StoredValue } from "./stored-value.js";
@@ -72,20 +74,22 @@ export class Codec<TEntity> {
   private readonly serializer: Serializer;
   private readonly cipher: FieldCipher | undefined;
   private readonly encrypted: readonly string[];
+  private readonly keyFields: readonly (readonly [string, KeyPartType])[];
   readonly maxValueBytes: number;
 
   constructor(
     private readonly definition: EntityDefinition<TEntity, unknown>,
     options: CodecOptions,
   ) {
-    this.plan = buildPlan(definition.name, definition.schema, definition.dateFields);
-    this.decodePlan = buildDecodePlan(definition.schema, definition.dateFields, definition.keySchema);
+    this.plan = buildPlan(definition.fieldModels);
+    this.decodePlan = buildDecodePlan(definition.fieldModels, definition.key);
     this.serializer = definition.serializer === "msgpack" ? msgpackSerializer : jsonSerializer;
     this.encrypted = definition.encryptedFields;
     this.cipher = this.encrypted.length
       ? new FieldCipher(definition.name, this.encrypted, options.encryptionKeys)
       : undefined;
     this.maxValueBytes = options.maxValueBytes;
+    this.keyFields = Object.entries(definition.keyParts);
   }
 
   /** The `versionField` of an entity as header text (epoch ms for dates), or "". */
@@ -103,7 +107,13 @@ export class Codec<TEntity> {
 
   /** Validates the entity and returns the stored bytes. `enc` is the encoded key (bound into ciphertexts). */
   encode(entity: TEntity, enc: string, freshUntil: number): Encoded {
-    const parsed = this.definition.schema.safeParse(entity);
+    let parsed: ReturnType<typeof this.definition.schema.safeParse>;
+    try {
+      parsed = this.definition.schema.safeParse(entity);
+    } catch (error) {
+      // e.g. a stack overflow on absurd nesting: never an exception on the way to Redis
+      return { ok: false, reason: `cannot be checked: ${(error as Error)?.message ?? String(error)}` };
+    }
     if (!parsed.success) {
       return {
         ok: false,
@@ -142,14 +152,24 @@ export class Codec<TEntity> {
 
   /**
    * Never throws: anything unexpected (even a stack overflow on absurd nesting) is "invalid".
-   * `key`: the resolved key it was read under, where known (spares re-checking its key fields).
+   * `key`: the resolved key it was read under, where known: a value whose key fields differ from it
+   * (another entry's value, copied or written under the wrong key) is "invalid" too.
    */
   decode(raw: Buffer, enc: string, key?: unknown): Decoded<TEntity> {
+    let decoded: Decoded<TEntity>;
     try {
-      return this.decodeUnsafe(raw, enc, key);
+      decoded = this.decodeUnsafe(raw, enc, key);
     } catch (error) {
       return { kind: "invalid", reason: `cannot be decoded: ${(error as Error)?.message ?? String(error)}` };
     }
+    if (decoded.kind === "value" && key !== undefined) {
+      for (const [field, type] of this.keyFields) {
+        const stored = (decoded.entity as Record<string, unknown>)[field];
+        if (!sameKeyPart(type, (key as Record<string, unknown>)[field], stored))
+          return { kind: "invalid", reason: `key field "${field}" is ${describeValue(stored)}, not the key read` };
+      }
+    }
+    return decoded;
   }
 
   private decodeUnsafe(raw: Buffer, enc: string, key: unknown): Decoded<TEntity> {

@@ -100,9 +100,12 @@ export const runtimeCommands: Readonly<Record<RuntimeFeature, FeatureCommands>> 
     },
   },
   invalidate: {
-    why: "invalidate(), and save()/delete() after the source write, drop value, lease and index entries together (script invalidate), also those of the entities `invalidates` names",
+    why: "invalidate(), and save()/delete() after the source write, drop value, lease and index entries together (script invalidate), also those of the entities `invalidates` names; when the retry queue of failed invalidations overflows, the entity's namespace is revoked step by step (script invalidate-namespace: SCAN inside the script)",
     direct: ["DEL", ...SCRIPT_RUNNERS],
-    inScripts: { invalidate: ["PTTL", "GET", "DEL"] },
+    inScripts: {
+      invalidate: ["PTTL", "GET", "DEL"],
+      "invalidate-namespace": ["INCR", "SET", "PEXPIRE", "SCAN", "PTTL", "DEL"],
+    },
   },
   tags: {
     why: "writes add the value to its tag sets and extend their expiry; invalidateTag() bumps the tag epoch and deletes the members and the sets",
@@ -119,11 +122,13 @@ export const runtimeCommands: Readonly<Record<RuntimeFeature, FeatureCommands>> 
     inScripts: { put: ["DEL", "GET", "SET"] },
   },
   "write-through-writers": {
-    why: "without versionField, writers register in a per-key set, so a put that overlapped another writer drops the value instead",
+    why: "writers register in a per-key set (with the tag epoch) before the source write; a put that overlapped another writer, a delete or an invalidation (which mark the set) drops the value instead",
     direct: ["SREM", ...SCRIPT_RUNNERS],
     inScripts: {
-      "mark-writer": ["SADD", "PEXPIRE"],
-      put: ["SREM", "SCARD", "SISMEMBER", "SADD"],
+      "mark-writer": ["SADD", "PEXPIRE", "GET"],
+      put: ["SREM", "SCARD", "SISMEMBER", "SADD", "GET"],
+      invalidate: ["SCARD", "SADD"],
+      "invalidate-namespace": ["SCARD", "SADD"],
     },
   },
   l1: {

@@ -1,4 +1,6 @@
-import type { z } from "zod";
+import { z } from "zod";
+import { fieldModels, keyPartType, type EntityFields, type FieldModel, type KeyPartType } from "./descriptor.js";
+import { fieldSchemas, keySchema } from "./entity-schema.js";
 
 /**
  * What generated code tells the runtime about one entity. Everything entity-specific lives here;
@@ -22,8 +24,7 @@ export interface WriteBehindSettings {
 /** The settings of a write-behind entity whose schema leaves them out. */
 export const WRITE_BEHIND_DEFAULTS: WriteBehindSettings = { batchSize: 100, flushIntervalMs: 1_000, maxAttempts: 5 };
 
-/** How a key part is validated and turned into text for the Redis key. */
-export type KeyPartType = "string" | "uuid" | "int" | "float" | "boolean" | "bigint" | "datetime" | "date" | "enum";
+export type { KeyPartType };
 
 export interface IndexDefinition {
   /** Entity fields the index is keyed by, in argument order. */
@@ -45,8 +46,8 @@ export interface InvalidatesDefinition<TEntity> {
   readonly key: (entity: TEntity) => Record<string, unknown>;
 }
 
-/** What the schema declared about one entity, as generated code hands it to the runtime. */
-export interface EntityDefinition<TEntity, TKey> {
+/** What the schema declared about one entity, as generated code hands it to `defineEntity`. */
+export interface EntityDeclaration<TEntity> {
   /** The entity's name (PascalCase), in keys, messages and events. */
   readonly name: string;
   /** `schemas/user.yaml`: for messages. */
@@ -55,12 +56,10 @@ export interface EntityDefinition<TEntity, TKey> {
   readonly keyPrefix: string;
   /** `<version>.<shapeHash>`: part of every key, so a changed shape never reads old entries. */
   readonly namespace: string;
-  /** Key fields in order, with the type that validates and encodes each. */
-  readonly key: Readonly<Record<string, KeyPartType>>;
-  /** Validates (and, for enum parts, constrains) a key before Redis is touched. */
-  readonly keySchema: z.ZodType<TKey>;
-  /** The entity as the application sees it (Date for datetime, bigint for bigint). */
-  readonly schema: z.ZodType<TEntity>;
+  /** Key fields in order. */
+  readonly key: readonly string[];
+  /** The entity's one shape description; everything about values and keys is derived from it. */
+  readonly fields: EntityFields;
   readonly strategy: Strategy;
   /** How long a cached value is fresh, at most (jitter takes up to `jitter` of it off). */
   readonly ttlMs: number;
@@ -73,14 +72,6 @@ export interface EntityDefinition<TEntity, TKey> {
   /** A monotonic field (a revision, a timestamp): an older write never replaces a newer cached value. */
   readonly versionField?: string;
   readonly serializer: "json" | "msgpack";
-  /**
-   * Paths of `z.date()` fields declared as `date` (stored as `YYYY-MM-DD`, decoded as UTC midnight);
-   * every other `z.date()` is a `datetime` (stored as an ISO string). Nested fields use `.`, array and
-   * record items `[]`: `birthday`, `settings.since`, `history[].on`. Omitted when there are none.
-   */
-  readonly dateFields?: readonly string[];
-  /** Top-level fields stored as AES-256-GCM ciphertext. */
-  readonly encryptedFields: readonly string[];
   /** The in-process tier in front of Redis, when declared. */
   readonly l1?: { readonly ttlMs: number; readonly maxEntries: number };
   /** Unique lookups by other fields, by name (`byEmail`). */
@@ -93,9 +84,43 @@ export interface EntityDefinition<TEntity, TKey> {
   readonly writeBehind?: WriteBehindSettings;
 }
 
-/** Identity at run time; pins the generic types for generated code. */
-export function defineEntity<TEntity, TKey>(
-  definition: EntityDefinition<TEntity, TKey>,
-): EntityDefinition<TEntity, TKey> {
-  return Object.freeze(definition);
+/** A declaration with what the runtime derives from its `fields`, once per entity. */
+export interface EntityDefinition<TEntity, TKey> extends EntityDeclaration<TEntity> {
+  /** `fields` in normalized form, in declaration order. */
+  readonly fieldModels: readonly FieldModel[];
+  /** Each top-level field's schema (index and tag values are checked with these). */
+  readonly fieldSchemas: Readonly<Record<string, z.ZodType>>;
+  /** The entity as the application sees it (Date for datetime and date, bigint for bigint). */
+  readonly schema: z.ZodType<TEntity>;
+  /** Key fields in order, with the type that validates and encodes each. */
+  readonly keyParts: Readonly<Record<string, KeyPartType>>;
+  /** Validates (and, for enum parts, constrains) a key before Redis is touched. */
+  readonly keySchema: z.ZodType<TKey>;
+  /** Top-level fields stored as AES-256-GCM ciphertext. */
+  readonly encryptedFields: readonly string[];
+}
+
+/**
+ * Derives the schemas and key parts from `declaration.fields`. A definition may be spread into a
+ * new declaration (`defineEntity({ ...userEntity, ttlMs })`): what it derived is derived again.
+ */
+export function defineEntity<TEntity, TKey>(declaration: EntityDeclaration<TEntity>): EntityDefinition<TEntity, TKey> {
+  const models = fieldModels(declaration.fields);
+  const byName = new Map(models.map((field) => [field.name, field]));
+  const keyFields = declaration.key.map((name) => {
+    const field = byName.get(name);
+    if (!field || keyPartType(field.type) === undefined)
+      throw new TypeError(`cachegen: ${declaration.name} key field "${name}" is not a field that can be a key part`);
+    return field;
+  });
+  const schemas = fieldSchemas(models);
+  return Object.freeze({
+    ...declaration,
+    fieldModels: models,
+    fieldSchemas: schemas,
+    schema: z.object(schemas) as unknown as z.ZodType<TEntity>,
+    keyParts: Object.fromEntries(keyFields.map((field) => [field.name, keyPartType(field.type)!])),
+    keySchema: keySchema(keyFields) as z.ZodType<TKey>,
+    encryptedFields: models.filter((field) => field.encrypt).map((field) => field.name),
+  });
 }

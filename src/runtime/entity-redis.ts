@@ -15,13 +15,16 @@ import {
 } from "./scripts/read-scripts.js";
 import { ScriptBatcher, unexpected } from "./scripts/script-batcher.js";
 import { ENQUEUE, PENDING_VALUE, QUEUE_OP } from "./scripts/write-behind-scripts.js";
-import { INVALIDATE, INVALIDATE_TAG, MARK_WRITER, PUT } from "./scripts/write-scripts.js";
+import { escapeGlob } from "./key-encoding.js";
+import { INVALIDATE, INVALIDATE_NAMESPACE, INVALIDATE_TAG, MARK_WRITER, PUT } from "./scripts/write-scripts.js";
 import type { StoredValue } from "./stored-value.js";
 
 /** A write-through writer registration lives this long at most (a writer that died leaves no mark behind). */
 const WRITERS_TTL_MS = 60_000;
 /** A tag epoch expires this long after its last bump (far longer than any lease). */
 const EPOCH_TTL_MS = 24 * 60 * 60 * 1000;
+/** Keys one step of a namespace revocation scans (each step is one short script). */
+const NAMESPACE_SCAN_COUNT = 500;
 
 /** A value loaded under a lease, ready to fill: `stored` "" deletes the value (not-found, not remembered). */
 export interface FillEntry<TEntity, TKey> {
@@ -39,11 +42,12 @@ export interface FillEntry<TEntity, TKey> {
  * script call is decided here and in the KeySpace only: today every key of an entity shares one
  * hash tag, so one call may hold keys of many entries.
  *
- * Order: the writes batched per tick (puts, enqueues) are sent before any other script, so
+ * Order: the writes batched per tick (writer marks, puts, enqueues) are sent before any other script, so
  * commands reach Redis in the order they were issued, only grouped.
  */
 export class EntityRedis<TEntity, TKey> {
   private readonly reads: GetBatcher;
+  private readonly marks: ScriptBatcher<ScriptInput<typeof MARK_WRITER>, ScriptReply<typeof MARK_WRITER>>;
   private readonly puts: ScriptBatcher<ScriptInput<typeof PUT>, ScriptReply<typeof PUT>>;
   private readonly enqueues: ScriptBatcher<ScriptInput<typeof ENQUEUE>, ScriptReply<typeof ENQUEUE>>;
 
@@ -53,6 +57,7 @@ export class EntityRedis<TEntity, TKey> {
     private readonly leaseTtlMs: number,
   ) {
     this.reads = new GetBatcher(guard);
+    this.marks = new ScriptBatcher(guard, MARK_WRITER);
     this.puts = new ScriptBatcher(guard, PUT);
     this.enqueues = new ScriptBatcher(guard, ENQUEUE);
   }
@@ -164,17 +169,45 @@ export class EntityRedis<TEntity, TKey> {
   // ------------------------------------------------------------------------------------ invalidation
 
   /**
-   * Deletes values with their leases (revoking fills in flight), and `indexEntries`. `ks` may be
-   * keys of another entity (what `invalidates` names): `op` says which. Answers the values deleted.
+   * Deletes values with their leases (revoking fills in flight), marks their write-through writers
+   * in flight as overlapped, and deletes `indexEntries`. `ks` may be keys of another entity (what
+   * `invalidates` names, in `space`): `op` says which. Answers the values deleted.
    */
   revoke(
     ks: readonly ResolvedKey<unknown>[],
     indexEntries: readonly string[],
     op = "invalidate",
+    space: KeySpace<unknown, unknown> = this.keys as KeySpace<unknown, unknown>,
   ): Promise<GuardResult<(Buffer | undefined)[]>> {
     return this.run(op, INVALIDATE, {
-      entries: ks.map((k) => ({ value: k.valueKey, lease: k.leaseKey })),
+      entries: ks.map((k) => ({ value: k.valueKey, lease: k.leaseKey, writers: space.writersKeyOfEnc(k.enc) })),
       indexEntries,
+      markWriters: space.definition.strategy === "write-through",
+    });
+  }
+
+  /**
+   * One step of revoking every entry of `space`'s namespace (see the invalidate-namespace script):
+   * `cursor` "0" starts (and bumps the tag epoch); answers the next cursor ("0": done) and the value
+   * keys deleted.
+   */
+  revokeNamespaceStep(
+    space: KeySpace<unknown, unknown>,
+    cursor: string,
+  ): Promise<GuardResult<{ readonly cursor: string; readonly dropped: string[] }>> {
+    return this.run("invalidate-namespace", INVALIDATE_NAMESPACE, {
+      epoch: space.epochKey,
+      bump: cursor === "0",
+      markWriters: space.definition.strategy === "write-through",
+      startEpoch: String(Date.now() * 1000),
+      epochTtlMs: EPOCH_TTL_MS,
+      cursor,
+      match: `${escapeGlob(space.base)}*`,
+      count: NAMESPACE_SCAN_COUNT,
+      base: space.base,
+      valuePrefix: space.valuePrefix,
+      writersPrefix: space.writersKeyOfEnc(""),
+      pendingPrefix: space.pendingKeyOfEnc(""),
     });
   }
 
@@ -202,10 +235,11 @@ export class EntityRedis<TEntity, TKey> {
 
   // ------------------------------------------------------------------------------------ write-through
 
-  /** Registers a writer of `k` in flight (without versionField; see `put`). */
-  markWriter(k: ResolvedKey<TKey>, writer: string): Promise<GuardResult<true>> {
-    return this.run("mark-writer", MARK_WRITER, {
+  /** Registers a writer of `k` in flight, before its source write (see `put`); answers the tag epoch now. */
+  markWriter(k: ResolvedKey<TKey>, writer: string): Promise<GuardResult<string>> {
+    return this.marks.run({
       writers: this.keys.writersKeyOfEnc(k.enc),
+      epoch: this.keys.epochKey,
       writer,
       ttlMs: WRITERS_TTL_MS,
     });
@@ -215,22 +249,33 @@ export class EntityRedis<TEntity, TKey> {
     return this.guard.run("unmark-writer", (c) => c.call("SREM", this.keys.writersKeyOfEnc(k.enc), writer));
   }
 
-  /** Writes a value the source just took (batched per tick); see the put script. */
+  /** Writes a value the source just took, or revokes it when it cannot tell (batched per tick); see the put script. */
   put(
     k: ResolvedKey<TKey>,
     entity: TEntity,
-    value: { stored: StoredValue; pttl: number; version: string; writer: string; returnOld: boolean },
+    value: {
+      stored: StoredValue;
+      pttl: number;
+      version: string;
+      writer: string;
+      writerEpoch: string;
+      proven: boolean;
+      returnOld: boolean;
+    },
   ) {
     return this.puts.run({
       value: k.valueKey,
       lease: k.leaseKey,
       writers: this.keys.writersKeyOfEnc(k.enc),
+      epoch: this.keys.epochKey,
       indexes: this.keys.indexKeysOfEntity(entity),
       tags: this.keys.tagKeysOfEntity(entity),
       payload: value.stored,
       pttl: value.pttl,
       version: value.version,
       writer: value.writer,
+      writerEpoch: value.writerEpoch,
+      proven: value.proven,
       pointer: k.enc,
       returnOld: value.returnOld,
     });
@@ -275,6 +320,7 @@ export class EntityRedis<TEntity, TKey> {
   }
 
   private run<TInput, TReply>(op: string, s: TypedScript<TInput, TReply>, input: TInput): Promise<GuardResult<TReply>> {
+    this.marks.flush();
     this.puts.flush();
     this.enqueues.flush();
     const { keys, args } = s.encode(input);

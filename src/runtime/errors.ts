@@ -9,6 +9,31 @@ export class CachegenError extends Error {
 /** A key (or index / tag value) that cannot be encoded. Thrown before any Redis or source call. */
 export class InvalidKeyError extends CachegenError {}
 
+/**
+ * An entity that does not fit its schema: one given to `save`, or a row the source returned (which
+ * is then neither returned nor cached). Thrown before the source (save) or Redis (load) is touched.
+ */
+export class InvalidEntityError extends CachegenError {
+  constructor(
+    /** The entity's name, e.g. `User`. */
+    readonly entity: string,
+    /** The encoded key of the entity, or undefined when its key fields do not give one. */
+    readonly key: string | undefined,
+    /** The field that does not fit, e.g. `createdAt` or `tags[2].name` (`(root)`: the value itself). */
+    readonly path: string,
+    /** What the schema wants there, e.g. `date`. */
+    readonly expected: string,
+    /** What was there, rendered short and safe. */
+    readonly got: string,
+    /** Where the entity came from, e.g. `save` or `source.load`. */
+    origin: string,
+  ) {
+    super(
+      `${entity}${key === undefined ? "" : ` ${JSON.stringify(key)}`}: ${origin}: field "${path}": expected ${expected}, got ${got}`,
+    );
+  }
+}
+
 /** A write-behind save/delete that cannot be made durable in Redis. */
 export class CacheUnavailableError extends CachegenError {}
 

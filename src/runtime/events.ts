@@ -20,6 +20,7 @@ function emptyStats(): CacheStats {
     invalidValues: 0,
     redisErrors: 0,
     breakerOpens: 0,
+    invalidationOverflows: 0,
     queued: 0,
     flushed: 0,
     failed: 0,
@@ -91,6 +92,9 @@ export class Events {
         break;
       case "breaker-open":
         c.breakerOpens += times;
+        break;
+      case "invalidation-overflow":
+        c.invalidationOverflows += times;
         break;
       case "queued":
         c.queued += times;

@@ -31,5 +31,5 @@ export type {
 } from "./types.js";
 export { Repository } from "./repository.js";
 export { WriteBehindRepository } from "./write-behind-repository.js";
-export { CachegenError, InvalidKeyError, CacheUnavailableError } from "./errors.js";
+export { CachegenError, InvalidEntityError, InvalidKeyError, CacheUnavailableError } from "./errors.js";
 export { deleteByPrefix } from "./delete-by-prefix.js";

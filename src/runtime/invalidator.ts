@@ -37,8 +37,10 @@ export interface InvalidatorParts<TEntity, TKey> {
  *
  * A Redis step that fails after the source was written is retried in the background until it
  * succeeds or the entry would have expired anyway (ttl + stale window); meanwhile reads of that key
- * in this process bypass Redis (`isPending`). Each step names the keys it touches, so a step may
- * later run per cluster slot.
+ * in this process bypass Redis (`isPending`). When more steps are owed than the retry queue holds,
+ * they are replaced by revoking the entity's whole namespace (and those of what `invalidates`
+ * names) once Redis answers: coarse, but nothing owed is lost (event `invalidation-overflow`).
+ * Each step names the keys it touches, so a step may later run per cluster slot.
  */
 export class Invalidator<TEntity, TKey> {
   /** Whether a replaced value must be decoded after a write: it has index entries or `invalidates` targets to drop. */
@@ -51,7 +53,13 @@ export class Invalidator<TEntity, TKey> {
   constructor(private readonly parts: InvalidatorParts<TEntity, TKey>) {
     const { definition } = parts;
     this.needsOldValue = Object.keys(definition.indexes).length > 0 || definition.invalidates.length > 0;
-    this.retries = new RetryQueue(parts.redisAvailable);
+    this.retries = new RetryQueue(parts.redisAvailable, {
+      run: () => this.revokeNamespaces(),
+      report: (replaced) =>
+        parts.events.record("invalidation-overflow", undefined, {
+          detail: `${replaced} invalidations owed while Redis was unavailable, more than the retry queue holds: the ${definition.name} namespace${definition.invalidates.length ? " and those of the entities it invalidates" : ""} will be revoked whole once Redis answers`,
+        }),
+    });
   }
 
   // ------------------------------------------------------------------------------------ forget (this process)
@@ -161,7 +169,7 @@ export class Invalidator<TEntity, TKey> {
       [...groups].map(async ([space, targets]) => {
         const valueKeys = [...targets.keys()];
         const run = async (): Promise<boolean> => {
-          const r = await redis.revoke([...targets.values()], [], "invalidate-target");
+          const r = await redis.revoke([...targets.values()], [], "invalidate-target", space);
           if (!r.ok) return false;
           if (space.definition.l1) await redis.publish(space.channel, valueKeys);
           return true;
@@ -172,18 +180,24 @@ export class Invalidator<TEntity, TKey> {
   }
 
   /**
-   * After a script replaced the value of `k` with `value` (undefined: a tombstone), revoking its
-   * lease itself, and answered the value it replaced: drops the old value's index entries the new
-   * one does not have, revokes what `invalidates` names for both, and publishes to L1.
+   * After a script replaced the value of `k` with `value` (undefined: a tombstone, or nothing),
+   * revoking its lease itself, and answered the value it replaced (undefined when it kept it):
+   * drops the old value's index entries the new one does not have, revokes what `invalidates`
+   * names for both and for what was `written` to the source, and publishes to L1.
    */
-  async afterReplace(k: ResolvedKey<TKey>, replaced: Buffer | undefined, value: TEntity | undefined): Promise<void> {
+  async afterReplace(
+    k: ResolvedKey<TKey>,
+    replaced: Buffer | undefined,
+    value: TEntity | undefined,
+    written: readonly TEntity[] = [],
+  ): Promise<void> {
     // Nothing to do without index entries, `invalidates` targets or L1 (the common write: no promises).
     if (!this.needsOldValue && !this.parts.l1) return;
     // The old value matters only for its index entries and targets: without either it is not decoded.
     const old = this.needsOldValue ? this.decodeOld(k, replaced) : undefined;
     const current = value === undefined ? [] : this.parts.keys.indexKeysOfEntity(value);
     const stale = old ? this.parts.keys.indexKeysOfEntity(old).filter((key) => !current.includes(key)) : [];
-    const values = [old, value].filter((v): v is TEntity => v !== undefined);
+    const values = [...new Set([old, value, ...written])].filter((v): v is TEntity => v !== undefined);
     const work: Promise<unknown>[] = [this.revokeTargets(values), this.publish([k.valueKey])];
     if (stale.length) work.push(this.dropIndexEntries(stale));
     await Promise.all(work);
@@ -226,6 +240,32 @@ export class Invalidator<TEntity, TKey> {
     const work: Promise<unknown>[] = [this.revokeTargets(old ? [old, ...values] : values), this.publish([k.valueKey])];
     if (stale.length) work.push(this.dropIndexEntries(stale));
     await Promise.all(work);
+    return true;
+  }
+
+  /**
+   * Revokes every entry of this entity's namespace and of the entities `invalidates` names (the
+   * retry queue's fallback when it overflowed): bumps each tag epoch, then deletes what a SCAN finds,
+   * step by step, and forgets this process's L1. False when Redis failed midway (it starts over).
+   */
+  private async revokeNamespaces(): Promise<boolean> {
+    const { keys, definition, redis, l1 } = this.parts;
+    const spaces = [
+      keys as KeySpace<unknown, unknown>,
+      ...definition.invalidates.map((i) => this.targetSpace(i.entity())),
+    ];
+    for (const space of new Set(spaces)) {
+      let cursor = "0";
+      do {
+        const r = await redis.revokeNamespaceStep(space, cursor);
+        if (!r.ok) return false;
+        cursor = r.value.cursor;
+        if (r.value.dropped.length && space.definition.l1) await redis.publish(space.channel, r.value.dropped);
+      } while (cursor !== "0");
+      if (space === keys) l1?.clear();
+    }
+    this.parts.valueReads.forgetAll();
+    this.parts.indexReads.forgetAll();
     return true;
   }
 

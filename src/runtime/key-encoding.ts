@@ -1,4 +1,4 @@
-import type { KeyPartType } from "./definition.js";
+import type { KeyPartType } from "./descriptor.js";
 import { isoDate } from "./stored-form.js";
 
 /**

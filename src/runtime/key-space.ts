@@ -3,7 +3,7 @@ import type { EntityDefinition, KeyPartType } from "./definition.js";
 import { describeValue, InvalidKeyError } from "./errors.js";
 import { encodePart, partText, partValue, valueText } from "./key-encoding.js";
 import { entityKeyLayout, type EntityKeyLayout } from "./keys.js";
-import { objectShape } from "./stored-form.js";
+import { isDateOnly } from "./descriptor.js";
 
 /** How many bare string keys a KeySpace remembers resolved (see `KeySpace.resolve`), and in how many characters at most. */
 const BARE_KEY_CACHE = 4096;
@@ -37,7 +37,7 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
   readonly deadLetterKey: string;
 
   private readonly fields: readonly (readonly [string, KeyPartType])[];
-  private readonly fieldSchemas: Readonly<Record<string, z.ZodType>> | undefined;
+  private readonly fieldSchemas: Readonly<Record<string, z.ZodType>>;
   private readonly dateFields: ReadonlySet<string>;
   /**
    * Bare string keys resolved lately (one-field keys only), so a hot key skips zod and encoding:
@@ -66,10 +66,12 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
     this.channel = layout.channel;
     this.streamKey = layout.streamKey;
     this.deadLetterKey = layout.deadLetterKey;
-    this.fields = Object.entries(definition.key);
+    this.fields = Object.entries(definition.keyParts);
     if (this.fields.length === 0) throw new TypeError(`cachegen: ${definition.name} has no key fields`);
-    this.fieldSchemas = objectShape(definition.schema);
-    this.dateFields = new Set(definition.dateFields ?? []);
+    this.fieldSchemas = definition.fieldSchemas;
+    this.dateFields = new Set(
+      definition.fieldModels.filter((field) => isDateOnly(field.type)).map((field) => field.name),
+    );
   }
 
   get entity(): string {
@@ -289,7 +291,7 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
 
   private checkedValue(what: string, field: string, value: unknown, checkSchema: boolean): string {
     const name = this.definition.name;
-    const schema = this.fieldSchemas?.[field];
+    const schema = this.fieldSchemas[field];
     if (checkSchema && schema) {
       const parsed = schema.safeParse(value);
       if (!parsed.success) {

@@ -2,6 +2,7 @@ import { Codec } from "./codec.js";
 import { Coalescer } from "./coalescer.js";
 import type { CommandClient } from "./command-client.js";
 import type { EntityDefinition } from "./definition.js";
+import { EntityCheck } from "./entity-check.js";
 import { EntityRedis } from "./entity-redis.js";
 import { Events } from "./events.js";
 import { IndexReads } from "./index-reads.js";
@@ -34,6 +35,7 @@ export interface EntityParts<TEntity, TKey> {
 /** The parts a repository is made of; the Repository class is a facade over them. */
 export interface RepositoryParts<TEntity, TKey> {
   readonly keys: KeySpace<TEntity, TKey>;
+  readonly check: EntityCheck<TEntity, TKey>;
   readonly events: Events;
   readonly l1: L1Cache<TEntity> | undefined;
   readonly reads: ReadPath<TEntity, TKey>;
@@ -58,7 +60,8 @@ export function assembleRepository<TEntity, TKey>(
     maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
   });
   const events = new Events(definition.name, options.onEvent);
-  const source = new SourceAdapter(definition, options.source, events);
+  const check = new EntityCheck(definition, keys, events);
+  const source = new SourceAdapter(definition, options.source, events, check);
   const ttl = new TtlPolicy(definition as EntityDefinition<unknown, unknown>);
   const guard = new RedisGuard(
     client,
@@ -100,7 +103,7 @@ export function assembleRepository<TEntity, TKey>(
     inFlight: indexReadsInFlight,
     queuedValue: writes.queuedValue,
   });
-  return { keys, events, l1, reads, indexReads, invalidator, writes };
+  return { keys, check, events, l1, reads, indexReads, invalidator, writes };
 }
 
 function checkOptions<TEntity, TKey>(

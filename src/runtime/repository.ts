@@ -1,4 +1,6 @@
 import type { EntityDefinition } from "./definition.js";
+import type { EntityCheck } from "./entity-check.js";
+import { describeValue, InvalidKeyError } from "./errors.js";
 import type { Events } from "./events.js";
 import type { IndexReads } from "./index-reads.js";
 import type { Invalidator } from "./invalidator.js";
@@ -32,6 +34,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   // Generated subclasses add `getBy<Index>` and `invalidate<Tag>` methods: every other member's
   // name stays clear of those two shapes (src/model/naming.ts reserves the exceptions).
   private readonly keys: KeySpace<TEntity, TKey>;
+  private readonly check: EntityCheck<TEntity, TKey>;
   private readonly events: Events;
   private readonly l1: L1Cache<TEntity> | undefined;
   private readonly reads: ReadPath<TEntity, TKey>;
@@ -51,6 +54,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     const parts = assembleRepository(definition, options);
     this.definition = definition;
     this.keys = parts.keys;
+    this.check = parts.check;
     this.events = parts.events;
     this.l1 = parts.l1;
     this.reads = parts.reads;
@@ -66,7 +70,8 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * and processes ask at the same time, and caches the value.
    * @param key the key object, or the bare value of a one-field key.
    * @param load loads the entity on a miss instead of `source.load`, for this call (cache-aside).
-   * @throws InvalidKeyError (as a rejection) for a key that does not fit the key schema.
+   * @throws InvalidKeyError (as a rejection) for a key that does not fit the key schema;
+   *   InvalidEntityError when the row loaded does not fit the schema or is another key's.
    */
   get(key: TKey | BareKey<TKey>, load?: (key: TKey) => Promise<TEntity | null>): Promise<TEntity | null> {
     return this.reads.get(key, load);
@@ -75,9 +80,15 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   /**
    * The entities with these keys, in the same order (null where the source has none): the hits in
    * one round trip, the misses with one `source.loadMany` where the source has it.
-   * @throws InvalidKeyError (as a rejection) when any key does not fit the key schema.
+   * @throws InvalidKeyError (as a rejection) when `keys` is not an array or any key does not fit
+   *   the key schema; InvalidEntityError when a row the source returned does not fit the schema.
    */
   getMany(keys: readonly (TKey | BareKey<TKey>)[]): Promise<(TEntity | null)[]> {
+    if (!Array.isArray(keys)) {
+      return Promise.reject(
+        new InvalidKeyError(`${this.definition.name}: getMany takes an array of keys, got ${describeValue(keys)}`),
+      );
+    }
     return this.reads.getMany(keys);
   }
 
@@ -107,10 +118,17 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * Writes the entity, as the entity's strategy says: to the source, then the cache is invalidated
    * (cache-aside, read-through) or holds the new value (write-through); or to Redis with a durable
    * queue entry, for a worker to write the source later (write-behind).
-   * @throws CachegenError when the source lacks `save`; CacheUnavailableError (write-behind) when
-   *   Redis cannot take the write; the source's own error otherwise.
+   * @throws InvalidKeyError or InvalidEntityError when the entity does not fit the schema (before
+   *   the source or Redis is touched); CachegenError when the source lacks `save`;
+   *   CacheUnavailableError (write-behind) when Redis cannot take the write; the source's own error
+   *   otherwise.
    */
   save(entity: TEntity): Promise<void> {
+    try {
+      this.check.saved(entity);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.writes.save(entity);
   }
 

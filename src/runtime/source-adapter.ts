@@ -1,4 +1,5 @@
 import type { EntityDefinition } from "./definition.js";
+import type { EntityCheck } from "./entity-check.js";
 import { CachegenError } from "./errors.js";
 import type { Events } from "./events.js";
 import type { ResolvedKey } from "./key-space.js";
@@ -11,12 +12,17 @@ export type Loader<TEntity, TKey> = (key: TKey) => Promise<TEntity | null>;
  * The application's source as the repository uses it: every call into the source goes through
  * here. `load`, `loadOne` and `loadByIndex` read it (each key counted as a `load` event); a method
  * the source lacks is an error that names it and what needs it, raised before Redis is touched.
+ *
+ * Every row read is parsed into what a hit would return, and matched to the key it answers (see
+ * EntityCheck): a row that does not fit, or that `load` returned for another key, is an
+ * InvalidEntityError; `loadMany`'s rows are matched to the keys by their key fields.
  */
 export class SourceAdapter<TEntity, TKey> {
   constructor(
     private readonly definition: EntityDefinition<TEntity, TKey>,
     private readonly source: EntitySource<TEntity, TKey> | undefined,
     private readonly events: Events,
+    private readonly check: EntityCheck<TEntity, TKey>,
   ) {}
 
   /** The source method `method`, bound to the source; throws a CachegenError naming it when the source lacks it. */
@@ -43,31 +49,45 @@ export class SourceAdapter<TEntity, TKey> {
     return value ?? null;
   }
 
-  /** Loads keys: with `loader` per key when given, else `source.loadMany` for several where it exists, else `source.load` per key. */
+  /**
+   * Loads keys: with `loader` per key when given, else `source.loadMany` for several where it
+   * exists, else `source.load` per key. Parsed rows, in the order of `ks`.
+   */
   async load(ks: readonly ResolvedKey<TKey>[], loader: Loader<TEntity, TKey> | undefined): Promise<(TEntity | null)[]> {
     for (const k of ks) this.events.record("load", k.valueKey);
-    if (loader) return Promise.all(ks.map(async (k) => (await loader(k.key)) ?? null));
+    if (loader) return Promise.all(ks.map(async (k) => this.one(k, await loader(k.key), "the loader given to get()")));
     const loadOne = this.require("load") as Loader<TEntity, TKey>;
     const source = this.source!;
     if (ks.length > 1 && typeof source.loadMany === "function") {
-      const values = await source.loadMany(ks.map((k) => k.key));
-      if (!Array.isArray(values) || values.length !== ks.length) {
+      const rows: unknown = await source.loadMany(ks.map((k) => k.key));
+      if (!Array.isArray(rows) || rows.length !== ks.length) {
         throw new CachegenError(
-          `${this.definition.name}: source.loadMany returned ${Array.isArray(values) ? values.length : typeof values} results for ${ks.length} keys (it must return one per key, in order, null when absent)`,
+          `${this.definition.name}: source.loadMany returned ${Array.isArray(rows) ? rows.length : typeof rows} results for ${ks.length} keys (it must return one per key, null when absent)`,
         );
       }
-      return values.map((v) => v ?? null);
+      const values = this.check.rows(rows, ks, "source.loadMany");
+      return Promise.all(
+        values.map(async (value, i) =>
+          value !== undefined ? value : this.one(ks[i]!, await loadOne(ks[i]!.key), "source.load"),
+        ),
+      );
     }
-    return Promise.all(ks.map(async (k) => (await loadOne(k.key)) ?? null));
+    return Promise.all(ks.map(async (k) => this.one(k, await loadOne(k.key), "source.load")));
   }
 
   /** The loader of an index (`loadBy<Index>`), checked at once; calling it counts one `load` of `indexKey`. */
   indexLoader(index: string, indexKey: string): (values: readonly unknown[]) => Promise<TEntity | null> {
-    const load = this.require(this.definition.indexes[index]!.load);
+    const method = this.definition.indexes[index]!.load;
+    const load = this.require(method);
     return async (values) => {
       this.events.record("load", indexKey);
-      return ((await load(...values)) as TEntity | null) ?? null;
+      const row = await load(...values);
+      return row === null || row === undefined ? null : this.check.indexRow(row, indexKey, `source.${method}`);
     };
+  }
+
+  private one(k: ResolvedKey<TKey>, row: unknown, origin: string): TEntity | null {
+    return row === null || row === undefined ? null : this.check.row(row, k, origin);
   }
 
   private methodNeeding(method: string): string {

@@ -52,7 +52,7 @@ export async function writeToSource<TEntity, TKey>(
 async function writeBatch<TGroup, TItem extends { group: TGroup }>(
   items: readonly TItem[],
   many: ((items: readonly TItem[]) => Promise<void>) | undefined,
-  one: (item: TItem) => Promise<void>,
+  one: (item: TItem) => Promise<unknown>,
   failures: Map<TGroup, unknown>,
 ): Promise<void> {
   if (!items.length) return;

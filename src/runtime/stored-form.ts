@@ -1,9 +1,9 @@
-import type { z } from "zod";
+import type { FieldModel, FieldType } from "./descriptor.js";
 
 /**
- * The stored form of an entity, derived once from its zod schema: Date -> ISO string (datetime) or
- * `YYYY-MM-DD` (fields listed in `dateFields`), bigint -> decimal string, nested through objects,
- * arrays, records, tuples, optional, nullable and default. Everything else is stored as is.
+ * The stored form of an entity, derived once from its field descriptor: Date -> ISO string
+ * (`datetime`) or `YYYY-MM-DD` (`date`), bigint -> decimal string, nested through objects and
+ * arrays. Everything else is stored as is.
  *
  * A plan only describes the paths that need converting, so encode/decode touch nothing else.
  */
@@ -12,158 +12,56 @@ export type Plan =
   | { readonly t: "date" }
   | { readonly t: "bigint" }
   | { readonly t: "object"; readonly fields: readonly (readonly [string, Plan])[] }
-  | { readonly t: "array"; readonly item: Plan }
-  | { readonly t: "record"; readonly value: Plan }
-  | { readonly t: "tuple"; readonly items: readonly (Plan | null)[]; readonly rest: Plan | null };
+  | { readonly t: "array"; readonly item: Plan };
 
-interface ZodDefLike {
-  type: string;
-  shape?: Record<string, z.ZodType>;
-  element?: z.ZodType;
-  innerType?: z.ZodType;
-  valueType?: z.ZodType;
-  items?: z.ZodType[];
-  rest?: z.ZodType | null;
-  getter?: () => z.ZodType;
-  options?: z.ZodType[];
-  in?: z.ZodType;
-  out?: z.ZodType;
-  left?: z.ZodType;
-  right?: z.ZodType;
-}
-
-function defOf(schema: z.ZodType): ZodDefLike {
-  return (schema as unknown as { _zod: { def: ZodDefLike } })._zod.def;
-}
-
-/** The shape of an object schema (through optional/nullable/readonly wrappers), if it is one. */
-export function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
-  let def = defOf(schema);
-  for (let i = 0; i < 8 && def.innerType && def.type !== "object"; i++) def = defOf(def.innerType);
-  return def.type === "object" ? def.shape : undefined;
-}
-
-const WRAPPERS = new Set([
-  "optional",
-  "nullable",
-  "default",
-  "prefault",
-  "readonly",
-  "nonoptional",
-  "catch",
-  "success",
-]);
-const LEAVES = new Set([
-  "string",
-  "number",
-  "int",
-  "boolean",
-  "enum",
-  "literal",
-  "null",
-  "undefined",
-  "any",
-  "unknown",
-  "never",
-  "nan",
-  "void",
-  "symbol",
-  "template_literal",
-  "file",
-  "custom",
-]);
-
-export class StoredFormError extends TypeError {}
-
-/** Builds the plan of `schema`. `dateFields` are paths (`birthday`, `settings.since`, `history[].on`). */
-export function buildPlan(entity: string, schema: z.ZodType, dateFields: readonly string[] = []): Plan | null {
-  const wanted = new Set(dateFields);
-  const used = new Set<string>();
-  const seen = new Set<z.ZodType>();
-
-  const walk = (s: z.ZodType, path: string): Plan | null => {
-    const def = defOf(s);
-    const where = path === "" ? "(root)" : path;
-    if (WRAPPERS.has(def.type)) return walk(def.innerType!, path);
-    if (LEAVES.has(def.type)) return null;
-    switch (def.type) {
-      case "date":
-        if (wanted.has(path)) {
-          used.add(path);
-          return { t: "date" };
-        }
-        return { t: "datetime" };
-      case "bigint":
-        return { t: "bigint" };
-      case "object": {
-        const fields: [string, Plan][] = [];
-        for (const [name, child] of Object.entries(def.shape ?? {})) {
-          const plan = walk(child, path === "" ? name : `${path}.${name}`);
-          if (plan) fields.push([name, plan]);
-        }
-        return fields.length ? { t: "object", fields } : null;
-      }
-      case "array": {
-        const item = walk(def.element!, `${path}[]`);
-        return item && { t: "array", item };
-      }
-      case "record": {
-        const value = walk(def.valueType!, `${path}[]`);
-        return value && { t: "record", value };
-      }
-      case "tuple": {
-        const items = (def.items ?? []).map((item, i) => walk(item, `${path}[${i}]`));
-        const rest = def.rest ? walk(def.rest, `${path}[]`) : null;
-        return items.some(Boolean) || rest ? { t: "tuple", items, rest } : null;
-      }
-      case "lazy": {
-        if (seen.has(s)) return null;
-        seen.add(s);
-        const inner = walk(def.getter!(), path);
-        if (inner)
-          throw new StoredFormError(
-            `cachegen: ${entity}.${where}: recursive schemas with Date or bigint are not supported`,
-          );
-        return null;
-      }
-      case "union": {
-        const plans = (def.options ?? []).map((o) => walk(o, path));
-        if (plans.some(Boolean))
-          throw new StoredFormError(`cachegen: ${entity}.${where}: unions containing Date or bigint are not supported`);
-        return null;
-      }
-      case "pipe": {
-        if (walk(def.in!, path) || walk(def.out!, path)) {
-          throw new StoredFormError(
-            `cachegen: ${entity}.${where}: pipes/transforms containing Date or bigint are not supported`,
-          );
-        }
-        return null;
-      }
-      case "intersection": {
-        if (walk(def.left!, path) || walk(def.right!, path)) {
-          throw new StoredFormError(
-            `cachegen: ${entity}.${where}: intersections containing Date or bigint are not supported`,
-          );
-        }
-        return null;
-      }
-      default:
-        throw new StoredFormError(`cachegen: ${entity}.${where}: zod type "${def.type}" cannot be stored in the cache`);
-    }
-  };
-
-  const plan = walk(schema, "");
-  for (const path of wanted) {
-    if (!used.has(path))
-      throw new StoredFormError(`cachegen: ${entity}: dateFields entry "${path}" does not name a z.date() field`);
+/** The plan of an entity with these fields; null when nothing needs converting. */
+export function buildPlan(fields: readonly FieldModel[]): Plan | null {
+  const planned: [string, Plan][] = [];
+  for (const field of fields) {
+    const plan = typePlan(field.type);
+    if (plan) planned.push([field.name, plan]);
   }
-  return plan;
+  return planned.length ? { t: "object", fields: planned } : null;
 }
 
-const ISO_DATETIME = /^(?:[+-]\d{6}|\d{4})-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-const ISO_DATE = /^(?:[+-]\d{6}|\d{4})-\d\d-\d\d$/;
-const DECIMAL = /^-?\d{1,4096}$/;
+function typePlan(type: FieldType): Plan | null {
+  switch (type.kind) {
+    case "scalar":
+      if (type.scalar === "datetime") return { t: "datetime" };
+      if (type.scalar === "date") return { t: "date" };
+      if (type.scalar === "bigint") return { t: "bigint" };
+      return null;
+    case "enum":
+      return null;
+    case "object":
+      return buildPlan(type.fields);
+    case "array": {
+      const item = typePlan(type.items);
+      return item && { t: "array", item };
+    }
+  }
+}
+
+export const ISO_DATETIME = /^(?:[+-]\d{6}|\d{4})-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+export const ISO_DATE = /^(?:[+-]\d{6}|\d{4})-\d\d-\d\d$/;
+export const DECIMAL = /^-?\d{1,4096}$/;
+
+/**
+ * Whether the day of an ISO date or datetime string (`YYYY-MM-DD...` or `±YYYYYY-MM-DD...`, already
+ * matched against its pattern) exists in its month: `new Date` rolls `2024-02-30` over to 1 March.
+ */
+export function dayExists(s: string): boolean {
+  const first = s.charCodeAt(0);
+  const at = first === 43 || first === 45 ? 7 : 4; // `+` or `-`: an extended year
+  const month = Number(s.slice(at + 1, at + 3));
+  const day = Number(s.slice(at + 4, at + 6));
+  return day >= 1 && day <= daysInMonth(Number(s.slice(0, at)), month);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
 
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : `${n}`;
@@ -193,35 +91,38 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** Application form -> stored form. Never mutates `value`. */
 export function encodeStored(value: unknown, plan: Plan): unknown {
+  return copyAlong(value, plan, encodeLeaf);
+}
+
+function encodeLeaf(value: unknown, t: LeafType): unknown {
+  if (t === "bigint") return typeof value === "bigint" ? value.toString() : value;
+  if (!(value instanceof Date)) return value;
+  return t === "datetime" ? isoDateTime(value) : isoDate(value);
+}
+
+type LeafType = "datetime" | "date" | "bigint";
+
+/**
+ * A copy of `value` with `leaf` applied where the plan has a datetime, date or bigint (a new object
+ * or array on the way down to each, the rest shared). Never mutates `value`.
+ */
+function copyAlong(value: unknown, plan: Plan, leaf: (value: unknown, t: LeafType) => unknown): unknown {
   if (value === null || value === undefined) return value;
   switch (plan.t) {
     case "datetime":
-      return value instanceof Date ? isoDateTime(value) : value;
     case "date":
-      return value instanceof Date ? isoDate(value) : value;
     case "bigint":
-      return typeof value === "bigint" ? value.toString() : value;
+      return leaf(value, plan.t);
     case "object": {
       if (!isPlainObject(value)) return value;
       const copy: Record<string, unknown> = { ...value };
       for (const [name, child] of plan.fields) {
-        if (Object.hasOwn(value, name)) copy[name] = encodeStored(value[name], child);
+        if (Object.hasOwn(value, name)) copy[name] = copyAlong(value[name], child, leaf);
       }
       return copy;
     }
     case "array":
-      return Array.isArray(value) ? value.map((v) => encodeStored(v, plan.item)) : value;
-    case "record":
-      return isPlainObject(value)
-        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encodeStored(v, plan.value)]))
-        : value;
-    case "tuple":
-      return Array.isArray(value)
-        ? value.map((v, i) => {
-            const p = i < plan.items.length ? plan.items[i] : plan.rest;
-            return p ? encodeStored(v, p) : v;
-          })
-        : value;
+      return Array.isArray(value) ? value.map((v) => copyAlong(v, plan.item, leaf)) : value;
   }
 }
 
@@ -233,9 +134,11 @@ export function decodeStored(value: unknown, plan: Plan): unknown {
   if (value === null || value === undefined) return value;
   switch (plan.t) {
     case "datetime":
-      return typeof value === "string" && ISO_DATETIME.test(value) ? new Date(value) : value;
+      return typeof value === "string" && ISO_DATETIME.test(value) && dayExists(value) ? new Date(value) : value;
     case "date":
-      return typeof value === "string" && ISO_DATE.test(value) ? new Date(`${value}T00:00:00.000Z`) : value;
+      return typeof value === "string" && ISO_DATE.test(value) && dayExists(value)
+        ? new Date(`${value}T00:00:00.000Z`)
+        : value;
     case "bigint":
       return typeof value === "string" && DECIMAL.test(value) ? BigInt(value) : value;
     case "object":
@@ -248,18 +151,62 @@ export function decodeStored(value: unknown, plan: Plan): unknown {
     case "array":
       if (Array.isArray(value)) for (let i = 0; i < value.length; i++) value[i] = decodeStored(value[i], plan.item);
       return value;
-    case "record":
-      if (isPlainObject(value)) {
-        for (const k of Object.keys(value)) if (k !== "__proto__") value[k] = decodeStored(value[k], plan.value);
-      }
-      return value;
-    case "tuple":
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          const p = i < plan.items.length ? plan.items[i] : plan.rest;
-          if (p) value[i] = decodeStored(value[i], p);
-        }
-      }
-      return value;
+  }
+}
+
+/**
+ * An ISO 8601 date-time as databases and JSON APIs hand them out: `T` or a space, seconds and
+ * fractions optional, a zone (`Z`, `+02`, `+0200`, `+02:00`) required, since a time without one
+ * means a different instant in every process; a date alone is UTC midnight.
+ */
+const SOURCE_DATETIME =
+  /^([+-]\d{6}|\d{4})-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)? ?(?:([Zz])|([+-])(\d\d)(?::?(\d\d))?))?$/;
+
+/** The time value of a SOURCE_DATETIME string; NaN when it does not match or names no real instant. */
+function sourceDateTimeValue(s: string): number {
+  const m = SOURCE_DATETIME.exec(s);
+  if (!m || !dayExists(s)) return Number.NaN;
+  const [, year, month, day, hour = "0", minute = "0", second = "0", fraction = "0", , sign, offH = "0", offM = "0"] =
+    m;
+  if (Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) return Number.NaN;
+  if (Number(offH) > 23 || Number(offM) > 59) return Number.NaN;
+  const d = new Date(0);
+  d.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
+  d.setUTCHours(Number(hour), Number(minute), Number(second), Number(fraction.slice(0, 3).padEnd(3, "0")));
+  const offset = (Number(offH) * 60 + Number(offM)) * 60_000;
+  const time = d.getTime() + (sign === "-" ? offset : sign === "+" ? -offset : 0);
+  return Math.abs(time) <= 8.64e15 ? time : Number.NaN;
+}
+
+/** The UTC midnight of a Date's UTC day: how a `date` field is stored, so how a hit reads it. */
+function utcMidnight(d: Date): Date {
+  const time = d.getTime();
+  return Number.isNaN(time) ? d : new Date(time - (((time % 86_400_000) + 86_400_000) % 86_400_000));
+}
+
+/**
+ * A row from the source -> the application form a hit would give, before the schema checks it: a
+ * date-time string (SOURCE_DATETIME) becomes a Date, a `date` field's `YYYY-MM-DD` or Date its UTC
+ * midnight, a decimal string or safe integer a bigint. Never mutates `value` (the source's row);
+ * anything else is left for the schema to judge.
+ */
+export function reviveRow(value: unknown, plan: Plan): unknown {
+  return copyAlong(value, plan, reviveLeaf);
+}
+
+function reviveLeaf(value: unknown, t: LeafType): unknown {
+  switch (t) {
+    case "datetime": {
+      const time = typeof value === "string" ? sourceDateTimeValue(value) : Number.NaN;
+      return Number.isNaN(time) ? value : new Date(time);
+    }
+    case "date":
+      if (value instanceof Date) return utcMidnight(value);
+      return typeof value === "string" && ISO_DATE.test(value) && dayExists(value)
+        ? new Date(`${value}T00:00:00.000Z`)
+        : value;
+    case "bigint":
+      if (typeof value === "number" && Number.isSafeInteger(value)) return BigInt(value);
+      return typeof value === "string" && DECIMAL.test(value) ? BigInt(value) : value;
   }
 }

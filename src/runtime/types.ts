@@ -46,8 +46,14 @@ export interface EntitySource<TEntity, TKey> {
   load(key: TKey): Promise<TEntity | null>;
   /** The entities with these keys, one per key in the same order (null where there is none); used for batches of misses. */
   loadMany?(keys: TKey[]): Promise<(TEntity | null)[]>;
-  /** Writes the entity (an insert or update); required for write-through and write-behind. */
-  save?(entity: TEntity): Promise<void>;
+  /**
+   * Writes the entity (an insert or update); required for write-through and write-behind. It may
+   * answer the row it kept (e.g. `RETURNING *` of an upsert fenced on the version, or the current
+   * row when the fence refused the write): write-through then caches that row. Without it, a
+   * versioned write is cached only over an older cached version (else the key is revoked), and an
+   * unversioned one is taken as written.
+   */
+  save?(entity: TEntity): Promise<void | TEntity>;
   /** Deletes the entity with this key; required for write-through and write-behind. */
   delete?(key: TKey): Promise<void>;
 }
@@ -58,7 +64,7 @@ export interface EntitySource<TEntity, TKey> {
  * and with a `versionField` fenced (`WHERE version < $new`) so an older write never lands last.
  */
 export interface WriteBehindSource<TEntity, TKey> extends EntitySource<TEntity, TKey> {
-  save(entity: TEntity): Promise<void>;
+  save(entity: TEntity): Promise<void | TEntity>;
   delete(key: TKey): Promise<void>;
   /** One batch of saves, at most one per key. If it throws, the worker retries each entity with `save`. */
   saveMany?(entities: TEntity[]): Promise<void>;
@@ -114,6 +120,8 @@ export interface CacheStats {
   redisErrors: number;
   /** Times the circuit breaker opened. */
   breakerOpens: number;
+  /** Times failed invalidations overflowed the retry queue and the entity's namespace was revoked whole instead. */
+  invalidationOverflows: number;
   /** Write-behind saves and deletes made durable in Redis. */
   queued: number;
   /** Queued writes that reached the source. */
@@ -144,7 +152,8 @@ export interface KeyEvent {
 export interface KeyDetailEvent {
   /**
    * - `fill-rejected`: a value loaded under a lease was not cached (a write or invalidation revoked it).
-   * - `invalid-value`: a cached value (or one about to be cached) failed its checks; it was dropped.
+   * - `invalid-value`: a cached value, or a row from the source, failed its checks (the schema, or
+   *   the key it was read or loaded for); it was dropped.
    * - `flushed`: queued writes of the key reached the source.
    */
   readonly type: "fill-rejected" | "invalid-value" | "flushed";
@@ -178,6 +187,20 @@ export interface RedisErrorEvent {
   readonly key?: never;
 }
 
+/**
+ * More invalidations were owed while Redis was unavailable than the retry queue holds: none is
+ * dropped; the entity's whole namespace (and those of the entities it invalidates) is revoked once
+ * Redis answers, and until then this process reads the entity past the cache. Counted in
+ * `stats().invalidationOverflows`.
+ */
+export interface InvalidationOverflowEvent {
+  readonly type: "invalidation-overflow";
+  readonly entity: string;
+  readonly detail: string;
+  readonly key?: never;
+  readonly error?: never;
+}
+
 /** The circuit breaker of the Redis client changed state (shared by every repository on it). */
 export interface BreakerEvent {
   /** `breaker-open`: Redis is skipped for a cool-down. `breaker-half-open`: one call probes it. `breaker-closed`: it answered. */
@@ -189,6 +212,7 @@ export interface BreakerEvent {
 }
 
 /** What `onEvent` receives: narrow on `type`. */
-export type CacheEvent = KeyEvent | KeyDetailEvent | KeyErrorEvent | RedisErrorEvent | BreakerEvent;
+export type CacheEvent =
+  KeyEvent | KeyDetailEvent | KeyErrorEvent | RedisErrorEvent | InvalidationOverflowEvent | BreakerEvent;
 
 export type CacheEventType = CacheEvent["type"];

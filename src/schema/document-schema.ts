@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { STRATEGIES, WRITE_BEHIND_DEFAULTS, type Strategy } from "../runtime/definition.js";
+import { SCALAR_TYPES, STRING_FORMATS, type ScalarType, type StringFormat } from "../runtime/descriptor.js";
 import { indexMethodSuffix, pascalCase } from "./naming.js";
 import { DURATION_EXAMPLES, DURATION_PATTERN, parseDuration } from "./duration.js";
 import { IDENTIFIER_PATTERN, PASCAL_CASE_PATTERN, RESERVED_WORDS } from "./identifiers.js";
@@ -13,24 +14,11 @@ import { listNames, showValue } from "../wording.js";
  * editors use, so everything a JSON Schema can say (enums, patterns, defaults) is said in zod.
  */
 
-export const SCALAR_TYPES = [
-  "string",
-  "int",
-  "float",
-  "boolean",
-  "uuid",
-  "datetime",
-  "date",
-  "bigint",
-  "json",
-] as const;
 const SERIALIZERS = ["json", "msgpack"] as const;
-const STRING_FORMATS = ["email", "url"] as const;
 
-export type ScalarType = (typeof SCALAR_TYPES)[number];
-export type { Strategy };
+export { SCALAR_TYPES };
+export type { ScalarType, Strategy, StringFormat };
 export type Serializer = (typeof SERIALIZERS)[number];
-export type StringFormat = (typeof STRING_FORMATS)[number];
 
 /** `string`, `int[]`: the types a field can name as a plain string. */
 const SHORTHAND_TYPES = [...SCALAR_TYPES, ...SCALAR_TYPES.map((scalar) => `${scalar}[]` as const)];

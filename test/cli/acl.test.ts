@@ -234,7 +234,7 @@ describe("cachegen acl", () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^# read \(every entity\): .*: \+del \+eval \+evalsha \+get \+mget \+pttl \+set \+unlink$/m);
     expect(stdout).toMatch(/^# l1 \(Customer\): /m);
-    expect(stdout).toMatch(/^# write-through-writers \(Coupon\): /m);
+    expect(stdout).toMatch(/^# write-through-writers \(Coupon, StockLevel\): /m);
     expect(stdout).toMatch(/^# write-behind \(Order\): /m);
     expect(stdout).toContain(
       `ACL SETUSER cachegen on resetpass ">${PASSWORD_PLACEHOLDER}" resetkeys "~app:*" resetchannels "&app:{Customer}:*:l1" -@all +`,
@@ -292,7 +292,9 @@ describe("cachegen acl", () => {
     });
     const user = "catalog";
     const { rule, connect } = await createUserFromRule(cwd, user);
-    expect(rule).toContain(`resetchannels -@all +del +eval +evalsha +get +info +mget +pttl +set +unlink`);
+    expect(rule).toContain(
+      `resetchannels -@all +del +eval +evalsha +get +incr +info +mget +pexpire +pttl +scan +set +unlink`,
+    );
     const redis = await connect();
     const watch = new Watch();
     try {

@@ -154,9 +154,11 @@ describe("cachegen inspect on one server", () => {
     );
   });
 
-  it("exits 1 with advice when the user may not SCAN (the application's own user)", async () => {
+  it("exits 1 with advice when the user may not SCAN (the application's own user, its +scan taken away)", async () => {
     const admin = new Redis(url);
     const { password } = await createAppUser(admin, cwd, "shop");
+    // The app's rule grants SCAN inside a script (the namespace revocation after a retry-queue overflow).
+    await admin.call("ACL", "SETUSER", "shop", "-scan");
     await admin.quit();
     const { code, stderr } = await runCli(cwd, [
       "inspect",

@@ -219,8 +219,10 @@ describe("cachegen monitor --once on one server", () => {
     expect(live.code).toBe(1);
   });
 
-  it("exits 1 with advice when the user may not SCAN (the application's own user), and 2 for a bad --interval", async () => {
+  it("exits 1 with advice when the user may not SCAN (the application's own user, its +scan taken away), and 2 for a bad --interval", async () => {
     const { password } = await createAppUser(admin, packageRoot, "app-user");
+    // The app's rule grants SCAN inside a script (the namespace revocation after a retry-queue overflow).
+    await admin.call("ACL", "SETUSER", "app-user", "-scan");
     const { code, stderr } = await runCli(packageRoot, [
       "monitor",
       "--once",

@@ -26,7 +26,10 @@ export function compileGenerated(files: ReadonlyMap<string, string>, folder: str
       noPropertyAccessFromIndexSignature: true,
       skipLibCheck: true,
       noEmit: true,
-      paths: { "cachegen/runtime": [join(packageRoot, "src", "runtime", "index.ts")] },
+      paths: {
+        "cachegen/runtime": [join(packageRoot, "src", "runtime", "index.ts")],
+        "cachegen/testing": [join(packageRoot, "src", "testing", "index.ts")],
+      },
     },
   });
   const generated = [...files]

@@ -3,16 +3,24 @@ import { humanDuration } from "../../src/emit/durations.js";
 import { emitProject } from "../../src/emit/emit-project.js";
 import { entityTestView } from "../../src/emit/entity-test-view.js";
 import { entityView } from "../../src/emit/entity-view.js";
-import { fieldSchema, fieldType } from "../../src/emit/field-types.js";
+import { fieldShape, fieldType } from "../../src/emit/field-types.js";
+import { fieldModel, type FieldModel } from "../../src/runtime/descriptor.js";
 import { sampleFields } from "../../src/emit/sample-values.js";
 import { numberLiteral, parameterName } from "../../src/emit/typescript-syntax.js";
 import { entity, field, project, scalar, team, user } from "./models.js";
 
+/** The field the runtime reads from the descriptor the generator writes for `model`. */
+function readBack(model: FieldModel): FieldModel {
+  return fieldModel(model.name, new Function(`return ${fieldShape(model)};`)() as never);
+}
+
 describe("field types", () => {
-  it("maps modifiers to both the TypeScript type and the zod schema", () => {
+  it("maps modifiers to both the TypeScript type and the field descriptor", () => {
     const both = field("age", scalar("int"), { optional: true, nullable: true });
     expect(fieldType(both)).toBe("number | null | undefined");
-    expect(fieldSchema(both)).toBe("z.int().nullable().optional()");
+    expect(fieldShape(both)).toBe(`{ type: "int", optional: true, nullable: true }`);
+    expect(fieldShape(field("roles", { kind: "array", items: scalar("string") }))).toBe(`"string[]"`);
+    expect(readBack(both)).toEqual(both);
   });
 
   it("nests objects, arrays and enums", () => {
@@ -21,15 +29,22 @@ describe("field types", () => {
       items: { kind: "object", fields: [field("state", { kind: "enum", values: ["open", "closed"] })] },
     });
     expect(fieldType(nested)).toBe(`{ state: "open" | "closed" }[]`);
-    expect(fieldSchema(nested)).toBe(`z.array(z.object({ state: z.enum(["open", "closed"]) }))`);
+    expect(fieldShape(nested)).toBe(
+      `{ type: "array", items: { type: "object", fields: { state: { type: "enum", values: ["open", "closed"] } } } }`,
+    );
+    expect(readBack(nested)).toEqual(nested);
     const states = field("states", { kind: "array", items: { kind: "enum", values: ["a", "b"] } });
     expect(fieldType(states)).toBe(`("a" | "b")[]`);
   });
 
-  it("gives datetime and date fields the Date type and string formats their zod checks", () => {
+  it("gives datetime and date fields the Date type, and string formats and encryption their descriptor", () => {
     expect(fieldType(field("at", scalar("date")))).toBe("Date");
-    expect(fieldSchema(field("email", { kind: "scalar", scalar: "string", format: "email" }))).toBe("z.email()");
-    expect(fieldSchema(field("site", { kind: "scalar", scalar: "string", format: "url" }))).toBe("z.url()");
+    const email = field("email", { kind: "scalar", scalar: "string", format: "email" }, { encrypt: true });
+    expect(fieldShape(email)).toBe(`{ type: "string", format: "email", encrypt: true }`);
+    expect(readBack(email)).toEqual(email);
+    expect(fieldShape(field("site", { kind: "scalar", scalar: "string", format: "url" }))).toBe(
+      `{ type: "string", format: "url" }`,
+    );
   });
 });
 
@@ -109,14 +124,18 @@ describe("test samples", () => {
     expect(first.get("teamId")).toBe(`"00000000-0000-4000-8000-000000010002"`);
   });
 
-  it("looks indexes up with stored and unknown values, and breaks the key with a typed invalid value", () => {
+  it("looks indexes up with stored and unknown values, and breaks the key with an invalid value of the part's type where one exists", () => {
     const view = entityTestView(user);
     expect(view.indexes[0]).toMatchObject({
       sampleArguments: "sample.email",
       unknownArguments: `"user3@example.com"`,
     });
-    expect(view.invalidKey).toBe(`{ ...sampleKey, id: "not-a-uuid" }`);
-    const flagged = entity({ name: "Flag", key: ["on"], fields: [field("on", scalar("boolean"))] });
-    expect(entityTestView(flagged).invalidKey).toBe(`{ ...sampleKey, on: "not-a-valid-key-part" } as unknown as Key`);
+    expect(view.invalidKey).toBe(`{ id: "not-a-uuid" }`);
+    const flagged = entity({
+      name: "Flag",
+      key: ["kind", "on"],
+      fields: [field("kind", { kind: "enum", values: ["a"] }), field("on", scalar("boolean"))],
+    });
+    expect(entityTestView(flagged).invalidKey).toBe(`{ kind: "not-a-valid-key-part", on: sample.on }`);
   });
 });

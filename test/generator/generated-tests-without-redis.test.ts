@@ -57,7 +57,7 @@ it("a generated test file without a reachable Redis fails at once, with one line
   for (const [path, content] of files) await writeFile(join(folder, path.replace(/\.test\.ts$/, ".check.ts")), content);
   await writeFile(
     join(folder, "vitest.config.mjs"),
-    `export default { resolve: { alias: { "cachegen/runtime": ${JSON.stringify(join(packageRoot, "src/runtime/index.ts"))} } }, test: { root: ${JSON.stringify(folder)}, include: ["*.check.ts"] } };\n`,
+    `export default { resolve: { alias: { "cachegen/runtime": ${JSON.stringify(join(packageRoot, "src/runtime/index.ts"))}, "cachegen/testing": ${JSON.stringify(join(packageRoot, "src/testing/index.ts"))} } }, test: { root: ${JSON.stringify(folder)}, include: ["*.check.ts"] } };\n`,
   );
   const port = await closedPort();
 

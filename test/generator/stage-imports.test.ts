@@ -7,7 +7,9 @@ import { expect, it } from "vitest";
  * The generator's stages run config -> load/validate (`schema/`) -> model -> emit -> format ->
  * write; each may import only from itself, from earlier stages, from the runtime (whose types
  * generated code targets) and from the shared helpers at the root of `src/`. The orchestrators
- * (`generate.ts`, `read-project.ts`, ...) and the commands may import anything.
+ * (`generate.ts`, `read-project.ts`, ...) and the commands may import anything. The runtime package
+ * (`runtime/`, and `testing/`, its conformance suite) imports nothing of the generator, and the
+ * runtime nothing of the suite (only `cachegen/testing` may load vitest).
  */
 const src = fileURLToPath(new URL("../../src/", import.meta.url));
 
@@ -30,18 +32,21 @@ const shared = new Set([
   "wording.ts",
 ]);
 
-/** The stage a file under `src/` belongs to: a rank, "shared", "runtime" or undefined (free to import). */
-function placeOf(file: string): number | "shared" | "runtime" | undefined {
+type Place = number | "shared" | "runtime" | "testing";
+
+/** The stage a file under `src/` belongs to: a rank, "shared", "runtime", "testing" or undefined (free to import). */
+function placeOf(file: string): Place | undefined {
   const [top = ""] = file.split("/");
-  if (top === "runtime") return "runtime";
+  if (top === "runtime" || top === "testing") return top;
   if (shared.has(file)) return "shared";
   return stageRank[top];
 }
 
-function mayImport(from: number | "shared" | "runtime", to: number | "shared" | "runtime" | undefined): boolean {
+function mayImport(from: Place, to: Place | undefined): boolean {
   if (from === "runtime") return to === "runtime";
+  if (from === "testing") return to === "runtime" || to === "testing";
   if (from === "shared") return to === "shared";
-  return to === "shared" || to === "runtime" || (to !== undefined && to <= from);
+  return to === "shared" || to === "runtime" || (typeof to === "number" && to <= from);
 }
 
 function sourceFiles(folder: string): string[] {

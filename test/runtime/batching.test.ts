@@ -10,13 +10,13 @@ import { MAX_BATCH } from "../../src/runtime/batcher.js";
 import { chunkSize, MIN_CHUNK, SPLIT } from "../../src/runtime/chunking.js";
 import { MAX_SCRIPT_BATCH } from "../../src/runtime/scripts/script-batcher.js";
 import {
-  OrderLineRepository,
+  orderLineEntity,
   type OrderLine,
-  type OrderLineSource,
+  type OrderLineKey,
 } from "../fixtures/valid/composite-key-write-through/expected/order-line.js";
 import { TeamRepository, type Team } from "../fixtures/valid/full-featured-read-through/expected/team.js";
-import type { RepositoryOptions } from "cachegen/runtime";
-import { UserRepository, type User, type UserSource } from "./fixtures/user.js";
+import { defineEntity, Repository, type EntitySource, type RepositoryOptions } from "cachegen/runtime";
+import { UserRepository, type User, type UserKey, type UserSource } from "./fixtures/user.js";
 import {
   collectEvents,
   encryptionKeys,
@@ -223,16 +223,19 @@ describe("read batching", () => {
 
 describe("write batching (write-through puts)", () => {
   const writeThrough = userVariant({ strategy: "write-through" });
-  // A write-through entity with a versionField and no `invalidates`: a save of a new line is exactly one put.
-  const lineSource = (): OrderLineSource & { saves: number } => ({
+  // A write-through entity with a versionField and no `invalidates`, whose source answers the row it
+  // kept: a save of a new line is one writer mark (before the source write) and one put, each batched per tick.
+  const lineSource = (): EntitySource<OrderLine, OrderLineKey> & { saves: number } => ({
     saves: 0,
     load: async () => null,
-    loadBySku: async () => null,
-    async save() {
+    async save(line) {
       this.saves += 1;
+      return line;
     },
     delete: async () => undefined,
   });
+  const lineRepository = (source: EntitySource<OrderLine, OrderLineKey>) =>
+    new Repository(orderLineEntity, { redis, source, keyPrefix: prefix });
   const line = (): OrderLine => ({
     orderId: randomUUID(),
     lineNo: 1,
@@ -246,12 +249,12 @@ describe("write batching (write-through puts)", () => {
   it("saves issued in the same tick are ONE script call; every value is cached as a lone save would cache it", async () => {
     const source = lineSource();
     const lines = Array.from({ length: 8 }, line);
-    const repo = new OrderLineRepository({ redis, source, keyPrefix: prefix });
+    const repo = lineRepository(source);
     await repo.save(line()); // loads the script
     const before = await commandStats(admin);
     await Promise.all(lines.map((l) => repo.save(l)));
     const delta = diffStats(before, await commandStats(admin));
-    expect(delta.evalsha).toBe(1);
+    expect(delta.evalsha).toBe(2);
     expect(source.saves).toBe(9);
     const commands = recordCommands(redis);
     expect(await Promise.all(lines.map((l) => repo.get(keyOf(l))))).toEqual(lines);
@@ -264,24 +267,26 @@ describe("write batching (write-through puts)", () => {
     expect(chunkSize(64, MAX_SCRIPT_BATCH)).toBe(Math.max(MIN_CHUNK, 64 / SPLIT));
     expect(chunkSize(100_000, MAX_SCRIPT_BATCH)).toBe(MAX_SCRIPT_BATCH);
     const source = lineSource();
-    const repo = new OrderLineRepository({ redis, source, keyPrefix: prefix });
+    const repo = lineRepository(source);
     await repo.save(line()); // loads the scripts
     await Promise.all([line(), line()].map((l) => repo.save(l)));
     const lines = Array.from({ length: 40 }, line);
     const before = await commandStats(admin);
     await Promise.all(lines.map((l) => repo.save(l)));
-    expect(diffStats(before, await commandStats(admin)).evalsha).toBe(Math.ceil(40 / chunkSize(40, MAX_SCRIPT_BATCH)));
+    expect(diffStats(before, await commandStats(admin)).evalsha).toBe(
+      2 * Math.ceil(40 / chunkSize(40, MAX_SCRIPT_BATCH)),
+    );
     expect(await Promise.all(lines.map((l) => repo.get(keyOf(l))))).toEqual(lines);
   });
 
-  it("a lone save is the single put script, as before", async () => {
+  it("a lone save is two scripts: the writer mark, then the put", async () => {
     const source = lineSource();
-    const repo = new OrderLineRepository({ redis, source, keyPrefix: prefix });
+    const repo = lineRepository(source);
     await repo.save(line()); // loads the script
     const one = line();
     const commands = recordCommands(redis);
     await repo.save(one);
-    expect(commands.names).toEqual(["evalsha"]);
+    expect(commands.names).toEqual(["evalsha", "evalsha"]);
     commands.reset();
     expect(await repo.get(keyOf(one))).toEqual(one);
     expect(commands.names).toEqual(["get"]);
@@ -290,7 +295,14 @@ describe("write batching (write-through puts)", () => {
   it("an entry that fails in the batch fails alone: the others are written, and the failed key is invalidated later", async () => {
     const source = new UserStore();
     const users = Array.from({ length: 4 }, () => makeUser());
-    const repo = new UserRepo(writeThrough, { redis, source, keyPrefix: prefix, encryptionKeys });
+    // Without versionField the value written is what the source holds: each put can cache it.
+    const { versionField: _dropped, ...unversioned } = userVariant({ strategy: "write-through" });
+    const repo = new UserRepo(defineEntity<User, UserKey>(unversioned), {
+      redis,
+      source,
+      keyPrefix: prefix,
+      encryptionKeys,
+    });
     const broken = repo.keyOf(users[1]!.id);
     await redis.hset(broken, "not", "a string"); // GET inside the put script raises WRONGTYPE
     await Promise.all(users.map((u) => repo.save(u)));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CachegenError, defineEntity, z } from "cachegen/runtime";
+import { CachegenError, defineEntity } from "cachegen/runtime";
+import { fieldModels } from "../../src/runtime/descriptor.js";
 import { Codec } from "../../src/runtime/codec.js";
 import { buildPlan, decodeStored, encodeStored } from "../../src/runtime/stored-form.js";
 import { metricEntity } from "./fixtures/metric.js";
@@ -10,39 +11,51 @@ import { Redis } from "ioredis";
 const codecOptions = { encryptionKeys, maxValueBytes: 1 << 22 };
 
 describe("stored form", () => {
-  it("is derived from the schema: datetime, date (dateFields), bigint, nested in objects, arrays, records, optional and nullable", () => {
-    const schema = z.object({
-      at: z.date(),
-      day: z.date().nullable(),
-      n: z.bigint().optional(),
-      list: z.array(z.object({ at: z.date(), tags: z.record(z.string(), z.bigint()) })),
-      plain: z.string(),
+  it("is derived from the field descriptor: datetime, date, bigint, nested in objects and arrays, optional and nullable", () => {
+    const definition = defineEntity<unknown, unknown>({
+      ...metricEntity,
+      invalidates: [],
+      key: ["plain"],
+      fields: {
+        at: "datetime",
+        day: { type: "date", nullable: true },
+        n: { type: "bigint", optional: true },
+        list: { type: "array", items: { type: "object", fields: { at: "datetime", counts: "bigint[]" } } },
+        plain: "string",
+      },
     });
-    const plan = buildPlan("T", schema, ["day"])!;
+    const plan = buildPlan(definition.fieldModels)!;
     const value = {
       at: new Date("2024-01-01T10:00:00.123Z"),
       day: new Date("2024-02-29T00:00:00.000Z"),
-      list: [{ at: new Date(0), tags: { a: 1n, b: -2n } }],
+      list: [{ at: new Date(0), counts: [1n, -2n] }],
       plain: "x",
     };
     const stored = encodeStored(value, plan);
     expect(stored).toEqual({
       at: "2024-01-01T10:00:00.123Z",
       day: "2024-02-29",
-      list: [{ at: "1970-01-01T00:00:00.000Z", tags: { a: "1", b: "-2" } }],
+      list: [{ at: "1970-01-01T00:00:00.000Z", counts: ["1", "-2"] }],
       plain: "x",
     });
     expect(value.at).toBeInstanceOf(Date); // encode never mutates
-    expect(schema.parse(decodeStored(JSON.parse(JSON.stringify(stored)), plan))).toEqual(value);
-    expect(buildPlan("T", z.object({ a: z.string(), b: z.json() }))).toBeNull();
+    expect(definition.schema.parse(decodeStored(JSON.parse(JSON.stringify(stored)), plan))).toEqual(value);
+    expect(buildPlan(fieldModels({ a: "string", b: "json", c: { type: "enum", values: ["x"] } }))).toBeNull();
   });
 
-  it("refuses what it cannot store, and dateFields that name no date", () => {
-    expect(() => buildPlan("T", z.object({ a: z.union([z.date(), z.string()]) }))).toThrow(
-      /unions containing Date or bigint/,
+  it("refuses a definition whose key names no field that can be a key part", () => {
+    expect(() => defineEntity({ ...metricEntity, key: ["missing"] })).toThrow(/key field "missing"/);
+    expect(() => defineEntity({ ...metricEntity, key: ["samples"] })).toThrow(/key field "samples"/);
+    expect(() => defineEntity({ ...metricEntity, fields: { name: { type: "enum" } } })).toThrow(
+      /field "name" has no enum values/,
     );
-    expect(() => buildPlan("T", z.object({ a: z.map(z.string(), z.string()) }))).toThrow(/zod type "map"/);
-    expect(() => buildPlan("T", z.object({ a: z.date() }), ["b"])).toThrow(/dateFields entry "b"/);
+  });
+
+  it("encode never throws: a value nested past the stack (a 100 000-level json field) is not cached, with a reason", () => {
+    let meta: unknown = 1;
+    for (let i = 0; i < 100_000; i++) meta = [meta];
+    const encoded = new Codec(userEntity, codecOptions).encode(makeUser({ meta: meta as never }), "k", Date.now());
+    expect(encoded).toMatchObject({ ok: false, reason: expect.stringContaining("cannot be checked") });
   });
 
   it("msgpack and JSON codecs round-trip the same entity", () => {

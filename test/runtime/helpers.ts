@@ -12,6 +12,7 @@ import { afterAll, beforeAll } from "vitest";
 import { holdPoint } from "../support/hold.js";
 import { resilientClient, SpawnedRedis } from "../support/redis-server.js";
 import { sleep, until } from "../support/wait.js";
+import type { OrderLine } from "../fixtures/valid/composite-key-write-through/expected/order-line.js";
 import { userEntity, type User, type UserKey, type UserSource, type UserTag } from "./fixtures/user.js";
 
 /** The tests' Redis: the port of REDIS_URL, which test/global-setup.ts points at one that answers. */
@@ -199,4 +200,16 @@ export class UserRepo extends Repository<User, UserKey, UserSource, UserTag> {
 
 export function userVariant(overrides: Partial<EntityDefinition<User, UserKey>>): EntityDefinition<User, UserKey> {
   return defineEntity<User, UserKey>({ ...userEntity, ...overrides });
+}
+
+/** Line `lineNo` of order `orderId` (the golden composite-key OrderLine). */
+export function makeOrderLine(orderId: string, lineNo: number): OrderLine {
+  return {
+    orderId,
+    lineNo,
+    sku: `sku-${lineNo}`,
+    quantity: lineNo,
+    unitPrice: 9.5,
+    updatedAt: new Date("2024-01-01T00:00:00.000Z"),
+  };
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CachegenError, deleteByPrefix } from "cachegen/runtime";
+import { CachegenError, deleteByPrefix, type EntitySource } from "cachegen/runtime";
 import { TeamRepository, type Team } from "../fixtures/valid/full-featured-read-through/expected/team.js";
-import { userEntity, UserRepository, type User } from "./fixtures/user.js";
+import { userEntity, UserRepository, type User, type UserKey } from "./fixtures/user.js";
 import { connect, encryptionKeys, makeUser, uniquePrefix, UserRepo, userVariant, UserStore } from "./helpers.js";
 import { sleep } from "../support/wait.js";
 
@@ -144,14 +144,37 @@ describe("write path", () => {
 describe("write-through", () => {
   const writeThrough = userVariant({ strategy: "write-through" });
 
-  it("save writes the source, then the cache holds the new value (no load)", async () => {
+  it("save writes the source, then the cache holds the new value over the older one cached (no load)", async () => {
+    const source = new UserStore();
+    const repo = new UserRepo(writeThrough, { redis, source, keyPrefix: prefix, encryptionKeys });
+    const user = source.put(makeUser());
+    expect(await repo.get(user.id)).toEqual(user);
+    const renamed = { ...user, name: "Grace", updatedAt: new Date(user.updatedAt.getTime() + 1) };
+    await repo.save(renamed);
+    expect(source.rows.get(user.id)).toEqual(renamed);
+    expect(await repo.get(user.id)).toEqual(renamed);
+    expect(source.loads).toBe(1);
+  });
+
+  it("a source whose save answers the row it kept: the cache holds that row (no load)", async () => {
+    const source = new UserStore();
+    const kept: EntitySource<User, UserKey> = source;
+    kept.save = async (user: User) => source.put(structuredClone(user));
+    const repo = new UserRepo(writeThrough, { redis, source, keyPrefix: prefix, encryptionKeys });
+    const user = makeUser();
+    await repo.save(user);
+    expect(await repo.get(user.id)).toEqual(user);
+    expect(source.loads).toBe(0);
+  });
+
+  it("with versionField, a first save whose source answers nothing only revokes (it cannot tell the source took it)", async () => {
     const source = new UserStore();
     const repo = new UserRepo(writeThrough, { redis, source, keyPrefix: prefix, encryptionKeys });
     const user = makeUser();
     await repo.save(user);
-    expect(source.rows.get(user.id)).toEqual(user);
+    expect(await redis.exists(repo.keyOf(user.id))).toBe(0);
     expect(await repo.get(user.id)).toEqual(user);
-    expect(source.loads).toBe(0);
+    expect(source.loads).toBe(1);
   });
 
   it("a failing source write caches nothing and reaches the caller", async () => {
@@ -165,7 +188,7 @@ describe("write-through", () => {
     expect(await redis.exists(repo.keyOf(user.id))).toBe(0);
   });
 
-  it("with versionField, racing saves keep the newer version", async () => {
+  it("with versionField, racing saves never leave the older version cached", async () => {
     const source = new UserStore();
     // The database fences on the version, like `WHERE version < $new`.
     source.save = async (u: User) => {
@@ -178,10 +201,10 @@ describe("write-through", () => {
     const base = makeUser();
     const older = { ...base, name: "older", updatedAt: new Date(1_000) };
     const newer = { ...base, name: "newer", updatedAt: new Date(2_000) };
-    await Promise.all([repoA.save(older), repoB.save(newer)]); // newer's put lands first
+    await Promise.all([repoA.save(older), repoB.save(newer)]); // newer's put lands first; they overlapped
     expect(source.rows.get(base.id)?.name).toBe("newer");
     expect((await repoA.get(base.id))?.name).toBe("newer");
-    expect(source.loads).toBe(0);
+    expect((await repoB.get(base.id))?.name).toBe("newer");
   });
 
   it("without versionField, overlapping saves fall back to invalidation", async () => {

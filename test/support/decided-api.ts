@@ -4,7 +4,6 @@
  * with the direct call or import and delete it here.
  */
 import { expect } from "vitest";
-import type { CacheEvent } from "cachegen/runtime";
 
 /** RepositoryOptions added by the fixes (API-DECISIONS.md, "Options"). */
 export interface DecidedRepositoryOptions {
@@ -53,9 +52,4 @@ export async function closeRepositories(repositories: object): Promise<void> {
   if (typeof close !== "function")
     throw new TypeError("createRepositories(...).close is not a function (API-DECISIONS.md, close())");
   await close.call(repositories);
-}
-
-/** Events of a type the CacheEventType union may not list yet (e.g. `invalidation-overflow`). */
-export function eventsOfType(events: readonly CacheEvent[], type: string): CacheEvent[] {
-  return events.filter((event) => (event.type as string) === type);
 }

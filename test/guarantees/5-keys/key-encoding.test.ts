@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defineEntity, deleteByPrefix, InvalidKeyError, Repository, z } from "cachegen/runtime";
+import { defineEntity, deleteByPrefix, InvalidKeyError, Repository } from "cachegen/runtime";
 import { normalizePrefix } from "../../../src/runtime/keys.js";
 import { KeySpace } from "../../../src/runtime/key-space.js";
 import { escapeGlob } from "../../../src/runtime/key-encoding.js";
@@ -18,14 +18,12 @@ const pairEntity = defineEntity<Pair, Pair>({
   schemaFile: "schemas/pair.yaml",
   keyPrefix: "app",
   namespace: "1.abcdef01",
-  key: { a: "string", b: "string" },
-  keySchema: z.object({ a: z.string(), b: z.string() }),
-  schema: z.object({ a: z.string(), b: z.string() }),
+  key: ["a", "b"],
+  fields: { a: "string", b: "string" },
   strategy: "cache-aside",
   ttlMs: 1000,
   jitter: 0,
   serializer: "json",
-  encryptedFields: [],
   indexes: {},
   tags: {},
   invalidates: [],

@@ -48,6 +48,11 @@ describe("guarantee 6: the cache is untrusted input", () => {
     ["the wrong shape", () => `v|${FUTURE}||{"id":1,"email":[]}`],
     ["a wrong field type deep inside", (valid) => valid.replace('"theme":"dark"', '"theme":42')],
     ["a bad date", (valid) => valid.replace("1990-12-31", "1990-13-45")],
+    ["an impossible date (30 February)", (valid) => valid.replace("1990-12-31", "2024-02-30")],
+    [
+      "an impossible datetime (31 April)",
+      (valid) => valid.replace("2024-01-02T03:04:05.678Z", "2024-04-31T03:04:05.678Z"),
+    ],
     ["a bad bigint", (valid) => valid.replace('"123456789012345678901234567890"', '"12e5"')],
     ["a top-level __proto__ payload", (valid) => valid.replace('{"id":', '{"__proto__":{"polluted":true},"id":')],
     [

@@ -3,7 +3,7 @@
 // regenerated-shapes.test.ts.)
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defineEntity, deleteByPrefix, Repository, z } from "cachegen/runtime";
+import { defineEntity, deleteByPrefix, Repository } from "cachegen/runtime";
 import { UserRepository, type User } from "../../runtime/fixtures/user.js";
 import { connect, encryptionKeys, makeUser, uniquePrefix, UserStore } from "../../runtime/helpers.js";
 
@@ -29,12 +29,12 @@ describe("guarantee 7: deploy safety", () => {
     interface UserV2 extends Omit<User, "age"> {
       age?: string | undefined;
     }
-    const shapeV2 = (v1.definition.schema as unknown as z.ZodObject).extend({ age: z.string().optional() });
     const defV2 = defineEntity<UserV2, { id: string }>({
-      ...(v1.definition as never as object),
+      ...v1.definition,
+      invalidates: [],
       namespace: "1.77aa33ff",
-      schema: shapeV2,
-    } as never);
+      fields: { ...v1.definition.fields, age: { type: "string", optional: true } },
+    });
     let loads = 0;
     const v2 = new Repository(defV2, {
       redis,
@@ -54,8 +54,11 @@ describe("guarantee 7: deploy safety", () => {
     const user = source.put(makeUser({ age: 40 }));
     const v1 = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys });
     await v1.get(user.id);
-    const shapeV2 = (v1.definition.schema as unknown as z.ZodObject).extend({ age: z.string() });
-    const defV2 = defineEntity({ ...(v1.definition as never as object), schema: shapeV2 } as never);
+    const defV2 = defineEntity<Omit<User, "age"> & { age: string }, { id: string }>({
+      ...v1.definition,
+      invalidates: [],
+      fields: { ...v1.definition.fields, age: "string" },
+    });
     const v2 = new Repository(defV2, {
       redis,
       keyPrefix: prefix,

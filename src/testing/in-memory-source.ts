@@ -1,0 +1,81 @@
+import type { EntityDefinition } from "../runtime/index.js";
+
+type Row = Record<string, unknown>;
+
+/** A key field's value as text: dates by their instant, everything else by String. */
+function partText(value: unknown): string {
+  return value instanceof Date ? value.toISOString() : String(value);
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
+}
+
+/**
+ * The source the conformance suite gives a repository: rows in a Map, every call counted. It has
+ * every method a source may have (`loadMany`, `saveMany` and `deleteMany` included), and one
+ * `loadBy<Index>` per declared index, added by `bind` once the repository (and so its definition)
+ * exists: the repository looks its source's methods up when it calls them.
+ */
+export class InMemorySource<TEntity> {
+  readonly rows = new Map<string, TEntity>();
+  /** Keys and index lookups loaded, one per key (`loadMany` counts each of its keys). */
+  loads = 0;
+  loadManyCalls = 0;
+  private definition: EntityDefinition<TEntity, unknown> | undefined;
+
+  bind(definition: EntityDefinition<TEntity, unknown>): void {
+    this.definition = definition;
+    for (const index of Object.values(definition.indexes)) {
+      (this as unknown as Record<string, unknown>)[index.load] = async (...values: unknown[]) => {
+        this.loads += 1;
+        return (
+          [...this.rows.values()].find((row) =>
+            index.fields.every((field, i) => sameValue((row as Row)[field], values[i])),
+          ) ?? null
+        );
+      };
+    }
+  }
+
+  /** The row id of a key or an entity (its key fields). */
+  rowId(key: unknown): string {
+    if (!this.definition) throw new Error("cachegen/testing: InMemorySource used before bind()");
+    return JSON.stringify(this.definition.key.map((field) => partText((key as Row)[field])));
+  }
+
+  put(entity: TEntity): void {
+    this.rows.set(this.rowId(entity), entity);
+  }
+
+  get(key: unknown): TEntity | undefined {
+    return this.rows.get(this.rowId(key));
+  }
+
+  async load(key: unknown): Promise<TEntity | null> {
+    this.loads += 1;
+    return this.get(key) ?? null;
+  }
+
+  async loadMany(keys: readonly unknown[]): Promise<(TEntity | null)[]> {
+    this.loadManyCalls += 1;
+    this.loads += keys.length;
+    return keys.map((key) => this.get(key) ?? null);
+  }
+
+  async save(entity: TEntity): Promise<void> {
+    this.put(entity);
+  }
+
+  async delete(key: unknown): Promise<void> {
+    this.rows.delete(this.rowId(key));
+  }
+
+  async saveMany(entities: readonly TEntity[]): Promise<void> {
+    for (const entity of entities) this.put(entity);
+  }
+
+  async deleteMany(keys: readonly unknown[]): Promise<void> {
+    for (const key of keys) this.rows.delete(this.rowId(key));
+  }
+}
