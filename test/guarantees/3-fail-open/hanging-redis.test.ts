@@ -200,9 +200,13 @@ describe("guarantee 3: fail-open with Redis hanging behind a proxy", () => {
   it("guarantee 3 (fail-open): a burst while Redis hangs sends it no more than the client's window of calls (and one per timeout until the breaker opens); the calls waiting behind are skipped once the breaker opens, and every get answers from the source", async () => {
     const redis = clientThroughProxy();
     await until(() => redis.status === "ready", 5000);
-    const team: Team = { id: randomUUID(), name: "from the source" };
-    const source = new SlowSource(team);
-    const { repository } = timedRepository(redis, source);
+    const repository = new Repository(teamEntity, {
+      redis,
+      source: { load: async ({ id }) => ({ id, name: "from the source" }) },
+      keyPrefix: "cgtest:g3:",
+      timeoutMs: TIMEOUT_MS,
+      breaker: { failureThreshold: FAILURE_THRESHOLD, cooldownMs: COOLDOWN_MS },
+    });
     const commands = recordCommands(redis);
     proxy.hang();
     // 40 MGETs: 20 getMany of 600 distinct keys, each read as two MGETs of its own.
