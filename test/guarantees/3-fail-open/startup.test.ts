@@ -4,8 +4,8 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix } from "cachegen/runtime";
-import { OrderRepository, type OrderKey } from "../../fixtures/valid/write-behind-msgpack/expected/order.js";
-import { order, type StartupInput, type StartupReport } from "../children/startup-protocol.js";
+import { OrderRepository } from "../../fixtures/valid/write-behind-msgpack/expected/order.js";
+import { countingOrders, order, type StartupInput, type StartupReport } from "../children/startup-protocol.js";
 import { connect, uniquePrefix } from "../../runtime/helpers.js";
 import { Children, type Message } from "../../support/child-process.js";
 
@@ -26,24 +26,8 @@ afterAll(async () => {
 
 /** A repository of the test's own, counting its loads. */
 function orders(): { repository: OrderRepository; loads: () => number } {
-  let loads = 0;
-  const repository = new OrderRepository({
-    redis,
-    keyPrefix,
-    source: {
-      load: async ({ id }: OrderKey) => {
-        loads += 1;
-        return order(id);
-      },
-      loadMany: async (keys: OrderKey[]) => {
-        loads += keys.length;
-        return keys.map(({ id }) => order(id));
-      },
-      save: async () => undefined,
-      delete: async () => undefined,
-    },
-  });
-  return { repository, loads: () => loads };
+  const source = countingOrders();
+  return { repository: new OrderRepository({ redis, keyPrefix, source }), loads: () => source.loads };
 }
 
 describe("guarantee 3: a new process's first calls", () => {

@@ -4,12 +4,11 @@
 import { Redis } from "ioredis";
 import type { CacheEvent } from "cachegen/runtime";
 import { createRepositories } from "../../fixtures/valid/write-behind-msgpack/expected/index.js";
-import type { OrderKey } from "../../fixtures/valid/write-behind-msgpack/expected/order.js";
 import { childInput, tell } from "../../support/child-side.js";
-import { order, type StartupInput, type StartupReport } from "./startup-protocol.js";
+import { countingOrders, order, type StartupInput, type StartupReport } from "./startup-protocol.js";
 
 const input = childInput<StartupInput>();
-let loads = 0;
+const source = countingOrders();
 const redisErrors: string[] = [];
 const redis = new Redis(input.redisUrl);
 const repositories = createRepositories({
@@ -18,20 +17,7 @@ const repositories = createRepositories({
   onEvent: (event: CacheEvent) => {
     if (event.type === "redis-error") redisErrors.push(`${event.detail}: ${String(event.error)}`);
   },
-  sources: {
-    order: {
-      load: async ({ id }: OrderKey) => {
-        loads += 1;
-        return order(id);
-      },
-      loadMany: async (keys: OrderKey[]) => {
-        loads += keys.length;
-        return keys.map(({ id }) => order(id));
-      },
-      save: async () => undefined,
-      delete: async () => undefined,
-    },
-  },
+  sources: { order: source },
 });
 
 const errors: string[] = [];
@@ -48,7 +34,7 @@ for (const outcome of await Promise.allSettled(calls)) {
 }
 const report: StartupReport = {
   type: "done",
-  loads,
+  loads: source.loads,
   errors: errors.slice(0, 3),
   redisErrors: redisErrors.slice(0, 3),
   wrongValues,

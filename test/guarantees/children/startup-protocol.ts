@@ -1,5 +1,5 @@
 // What the startup test and its child (startup-app.ts) exchange.
-import type { Order } from "../../fixtures/valid/write-behind-msgpack/expected/order.js";
+import type { Order, OrderKey, OrderSource } from "../../fixtures/valid/write-behind-msgpack/expected/order.js";
 
 export interface StartupInput {
   readonly redisUrl: string;
@@ -26,5 +26,22 @@ export function order(id: string, revision = 1): Order {
     placedAt: new Date("2024-01-02T03:04:05.000Z"),
     revision,
     note: null,
+  };
+}
+
+/** A source where every order exists (revision 1); `loads` counts the keys loaded. */
+export function countingOrders(): OrderSource & { loads: number } {
+  return {
+    loads: 0,
+    async load({ id }: OrderKey) {
+      this.loads += 1;
+      return order(id);
+    },
+    async loadMany(keys: OrderKey[]) {
+      this.loads += keys.length;
+      return keys.map(({ id }) => order(id));
+    },
+    save: async () => undefined,
+    delete: async () => undefined,
   };
 }
