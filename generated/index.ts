@@ -50,6 +50,8 @@ export interface Repositories {
   review: ReviewRepository;
   /** The cache of StockLevel. */
   stockLevel: StockLevelRepository;
+  /** Closes every repository: their timers, retries, L1 subscriptions and the workers started from them stop; `redis` stays open. */
+  close(): Promise<void>;
 }
 
 /** One repository per entity, all sharing `redis` and the other options. */
@@ -57,7 +59,7 @@ export function createRepositories(
   options: SharedRepositoryOptions & { sources: Sources },
 ): Repositories {
   const { sources, ...shared } = options;
-  return {
+  const repositories = {
     category: new CategoryRepository({ ...shared, source: sources.category }),
     coupon: new CouponRepository({ ...shared, source: sources.coupon }),
     customer: new CustomerRepository({ ...shared, source: sources.customer }),
@@ -65,5 +67,11 @@ export function createRepositories(
     product: new ProductRepository({ ...shared, source: sources.product }),
     review: new ReviewRepository({ ...shared, source: sources.review }),
     stockLevel: new StockLevelRepository({ ...shared, source: sources.stockLevel }),
+  };
+  return {
+    ...repositories,
+    close: async () => {
+      await Promise.all(Object.values(repositories).map((repository) => repository.close()));
+    },
   };
 }

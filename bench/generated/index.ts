@@ -20,6 +20,8 @@ export interface Repositories {
   profile: ProfileRepository;
   /** The cache of ProfileWrite. */
   profileWrite: ProfileWriteRepository;
+  /** Closes every repository: their timers, retries, L1 subscriptions and the workers started from them stop; `redis` stays open. */
+  close(): Promise<void>;
 }
 
 /** One repository per entity, all sharing `redis` and the other options. */
@@ -27,8 +29,14 @@ export function createRepositories(
   options: SharedRepositoryOptions & { sources: Sources },
 ): Repositories {
   const { sources, ...shared } = options;
-  return {
+  const repositories = {
     profile: new ProfileRepository({ ...shared, source: sources.profile }),
     profileWrite: new ProfileWriteRepository({ ...shared, source: sources.profileWrite }),
+  };
+  return {
+    ...repositories,
+    close: async () => {
+      await Promise.all(Object.values(repositories).map((repository) => repository.close()));
+    },
   };
 }

@@ -78,21 +78,36 @@ export class EntityRedis<TEntity, TKey> {
   /**
    * Reads values now, in MGETs of their own (a getMany is a batch already; merged with the tick's
    * other reads, replies grew large enough to slow ioredis' parser). `done` gets each MGET's reply
-   * with the positions of its keys (`count` from `from`); resolves once every reply was handed
-   * over. Takes `valueKeys` over (a single MGET sends the array itself).
+   * with the positions of its keys (`count` from `from`), as the reply comes (so the next call's
+   * time at Redis starts once it is handled); resolves once every reply was handed over, rejects
+   * with what `done` threw. Takes `valueKeys` over (a single MGET sends the array itself).
    */
   readMany(
     valueKeys: string[],
     done: (from: number, count: number, reply: GuardResult<(Buffer | null)[]>) => void,
-  ): Promise<unknown> {
-    if (valueKeys.length <= MAX_BATCH)
-      return this.guard.run("mget", (c) => c.mgetBuffer(valueKeys)).then((reply) => done(0, valueKeys.length, reply));
-    const calls: Promise<void>[] = [];
-    for (let from = 0; from < valueKeys.length; from += MAX_BATCH) {
-      const chunk = valueKeys.slice(from, from + MAX_BATCH);
-      calls.push(this.guard.run("mget", (c) => c.mgetBuffer(chunk)).then((reply) => done(from, chunk.length, reply)));
-    }
-    return Promise.all(calls);
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let left = Math.ceil(valueKeys.length / MAX_BATCH);
+      let thrown: { error: unknown } | undefined;
+      for (let from = 0; from < valueKeys.length; from += MAX_BATCH) {
+        const chunk = valueKeys.length <= MAX_BATCH ? valueKeys : valueKeys.slice(from, from + MAX_BATCH);
+        this.guard.call(
+          "mget",
+          (c) => c.mgetBuffer(chunk),
+          (reply) => {
+            try {
+              if (!thrown) done(from, chunk.length, reply);
+            } catch (error) {
+              thrown = { error };
+            }
+            if (--left > 0) return;
+            if (thrown) reject(thrown.error);
+            else resolve();
+          },
+        );
+      }
+      if (left === 0) resolve();
+    });
   }
 
   /** One value, now (a lease waiter's poll). */

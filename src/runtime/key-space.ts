@@ -5,8 +5,12 @@ import { encodePart, partText, partValue, valueText } from "./key-encoding.js";
 import { entityKeyLayout, type EntityKeyLayout } from "./keys.js";
 import { isDateOnly } from "./descriptor.js";
 
-/** How many bare string keys a KeySpace remembers resolved (see `KeySpace.resolve`). */
+/** How many bare string keys a KeySpace remembers resolved (see `KeySpace.resolve`), and in how many characters at most. */
 const BARE_KEY_CACHE = 4096;
+const BARE_KEY_CACHE_CHARS = 1 << 20;
+
+/** The longest encoded key (`<key>` of every Redis key of an entry) a repository takes, by default. */
+export const DEFAULT_MAX_KEY_LENGTH = 1024;
 
 /** A validated key: the parsed key object plus its encoded form and Redis keys. */
 export interface ResolvedKey<TKey> {
@@ -38,16 +42,19 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
   /**
    * Bare string keys resolved lately (one-field keys only), so a hot key skips zod and encoding:
    * resolving is a pure function of the input string. Bounded: cleared when it reaches
-   * BARE_KEY_CACHE entries.
+   * BARE_KEY_CACHE entries or BARE_KEY_CACHE_CHARS characters (keys are untrusted input).
    */
   private readonly bareKeys = new Map<
     string,
     { readonly value: unknown; readonly enc: string; readonly valueKey: string; readonly leaseKey: string }
   >();
+  private bareKeyChars = 0;
 
+  /** `maxKeyLength`: the longest encoded key taken (InvalidKeyError beyond it). */
   constructor(
     readonly definition: EntityDefinition<TEntity, TKey>,
     prefix: string,
+    readonly maxKeyLength = DEFAULT_MAX_KEY_LENGTH,
   ) {
     const layout = entityKeyLayout(prefix, definition.name, definition.namespace);
     this.prefix = layout.prefix;
@@ -81,9 +88,14 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
         return { key: key as TKey, enc: known.enc, valueKey: known.valueKey, leaseKey: known.leaseKey };
       }
       const resolved = this.resolveUncached(input);
-      if (this.bareKeys.size >= BARE_KEY_CACHE) this.bareKeys.clear();
+      const chars = input.length + resolved.enc.length + resolved.valueKey.length + resolved.leaseKey.length;
+      if (this.bareKeys.size >= BARE_KEY_CACHE || this.bareKeyChars + chars > BARE_KEY_CACHE_CHARS) {
+        this.bareKeys.clear();
+        this.bareKeyChars = 0;
+      }
       const value = (resolved.key as Record<string, unknown>)[this.fields[0]![0]];
       this.bareKeys.set(input, { value, enc: resolved.enc, valueKey: resolved.valueKey, leaseKey: resolved.leaseKey });
+      this.bareKeyChars += chars;
       return resolved;
     }
     return this.resolveUncached(input);
@@ -100,6 +112,12 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
         throw new InvalidKeyError(`${name} key: expected a key object { ${names} }, got ${describeValue(input)}`);
       }
       object = { [this.fields[0]![0]]: input };
+    }
+    for (const [field] of this.fields) {
+      // Encoding never shortens a part: a part this long cannot fit, and is not worth encoding.
+      const value = (object as Record<string, unknown>)[field];
+      if (typeof value === "string" && value.length > this.maxKeyLength)
+        this.tooLong(`field "${field}" is`, value.length);
     }
     const parsed = this.definition.keySchema.safeParse(object);
     if (!parsed.success) {
@@ -123,7 +141,14 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
       parts.push(encodePart(result.text));
     }
     const enc = parts.join(":");
+    if (enc.length > this.maxKeyLength) this.tooLong("encoded key is", enc.length);
     return { key, enc, valueKey: this.valuePrefix + enc, leaseKey: this.leasePrefix + enc };
+  }
+
+  private tooLong(what: string, length: number): never {
+    throw new InvalidKeyError(
+      `${this.definition.name} key ${what} ${length} characters, longer than maxKeyLength (${this.maxKeyLength})`,
+    );
   }
 
   /** The key of an entity value (its key fields). Throws InvalidKeyError. */

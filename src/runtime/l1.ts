@@ -3,7 +3,12 @@ import type { CommandClient } from "./command-client.js";
 interface Entry<T> {
   readonly value: T | null;
   readonly expires: number;
+  /** What it counts against the byte budget: its stored size plus its key. */
+  readonly bytes: number;
 }
+
+/** The most an L1 tier holds, in bytes of the values' stored form (plus their keys), whatever `maxEntries` says. */
+export const L1_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
  * In-process LRU tier in front of Redis, invalidated across processes by pub/sub. It serves only
@@ -14,6 +19,7 @@ interface Entry<T> {
  */
 export class L1Cache<T> {
   private readonly entries = new Map<string, Entry<T>>();
+  private bytes = 0;
   private subscriber: CommandClient | undefined;
   private live = false;
   private closed = false;
@@ -25,6 +31,7 @@ export class L1Cache<T> {
     private readonly maxEntries: number,
     private readonly ttlMs: number,
     private readonly onError: (error: unknown) => void,
+    private readonly maxBytes = L1_MAX_BYTES,
   ) {}
 
   /** A token to pass to `set`: the set is dropped if any invalidation arrived in between. */
@@ -38,7 +45,7 @@ export class L1Cache<T> {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (entry.expires <= Date.now()) {
-      this.entries.delete(key);
+      this.remove(key);
       return undefined;
     }
     this.entries.delete(key);
@@ -46,28 +53,45 @@ export class L1Cache<T> {
     return { value: entry.value === null ? null : structuredClone(entry.value) };
   }
 
-  set(key: string, value: T | null, freshUntil: number, mark: number): void {
+  /** Keeps a value read or filled; `storedBytes` is the size of its stored form (what it weighs). */
+  set(key: string, value: T | null, freshUntil: number, mark: number, storedBytes: number): void {
     if (!this.live || mark !== this.generation) return;
     const expires = Math.min(Date.now() + this.ttlMs, freshUntil);
     if (expires <= Date.now()) return;
-    this.entries.delete(key);
-    this.entries.set(key, { value: value === null ? null : structuredClone(value), expires });
-    while (this.entries.size > this.maxEntries) {
+    const bytes = storedBytes + 2 * key.length;
+    this.remove(key);
+    if (bytes > this.maxBytes / 16) return; // one value never takes a large part of the tier
+    this.entries.set(key, { value: value === null ? null : structuredClone(value), expires, bytes });
+    this.bytes += bytes;
+    while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
       const oldest = this.entries.keys().next();
       if (oldest.done) break;
-      this.entries.delete(oldest.value);
+      this.remove(oldest.value);
     }
   }
 
   /** Local invalidation (the caller also publishes). */
   delete(keys: readonly string[]): void {
     this.generation += 1;
-    for (const key of keys) this.entries.delete(key);
+    for (const key of keys) this.remove(key);
   }
 
   clear(): void {
     this.generation += 1;
     this.entries.clear();
+    this.bytes = 0;
+  }
+
+  /** Bytes held (for tests). */
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.entries.size, bytes: this.bytes };
+  }
+
+  private remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.bytes -= entry.bytes;
   }
 
   /** Message format: value keys separated by "\n", or "*" for all. */
@@ -123,6 +147,7 @@ export class L1Cache<T> {
     this.closed = true;
     this.live = false;
     this.entries.clear();
+    this.bytes = 0;
     const sub = this.subscriber;
     this.subscriber = undefined;
     if (!sub) return;

@@ -215,7 +215,7 @@ export class Leases<TEntity, TKey> {
   ): Promise<void> {
     const { redis, codec, ttl, events, l1 } = this.parts;
     const fills: FillEntry<TEntity, TKey>[] = [];
-    const sent: { k: ResolvedKey<TKey>; value: TEntity | null; freshUntil: number }[] = [];
+    const sent: { k: ResolvedKey<TKey>; value: TEntity | null; freshUntil: number; bytes: number }[] = [];
     const releases: Promise<unknown>[] = [];
     const now = Date.now();
     for (const { k, token, value } of entries) {
@@ -228,7 +228,7 @@ export class Leases<TEntity, TKey> {
           pttl: notFoundMs ?? 1,
           entity: undefined,
         });
-        sent.push({ k, value, freshUntil: notFoundMs === undefined ? 0 : now + notFoundMs });
+        sent.push({ k, value, freshUntil: notFoundMs === undefined ? 0 : now + notFoundMs, bytes: 0 });
         continue;
       }
       const { fresh, pttl } = ttl.value();
@@ -239,7 +239,7 @@ export class Leases<TEntity, TKey> {
         continue;
       }
       fills.push({ k, token, stored: encoded.stored, pttl, entity: value });
-      sent.push({ k, value, freshUntil: now + fresh });
+      sent.push({ k, value, freshUntil: now + fresh, bytes: encoded.stored.length });
     }
     if (sent.length) {
       const r = await redis.fill(fills);
@@ -248,7 +248,7 @@ export class Leases<TEntity, TKey> {
           const entry = sent[i]!;
           if (!filled)
             events.record("fill-rejected", entry.k.valueKey, { detail: "lease revoked by a write or invalidation" });
-          else if (mark !== undefined) l1?.set(entry.k.valueKey, entry.value, entry.freshUntil, mark);
+          else if (mark !== undefined) l1?.set(entry.k.valueKey, entry.value, entry.freshUntil, mark, entry.bytes);
         });
       }
     }

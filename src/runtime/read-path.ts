@@ -1,4 +1,5 @@
 import type { Coalescer } from "./coalescer.js";
+import { describeValue, InvalidKeyError } from "./errors.js";
 import type { Invalidator } from "./invalidator.js";
 import type { ResolvedKey } from "./key-space.js";
 import type { L1Cache } from "./l1.js";
@@ -51,6 +52,10 @@ export class ReadPath<TEntity, TKey> {
   }
 
   async getMany(keys: readonly KeyInput<TKey>[]): Promise<(TEntity | null)[]> {
+    if (!Array.isArray(keys))
+      throw new InvalidKeyError(
+        `${this.parts.definition.name} getMany: expected an array of keys, got ${describeValue(keys)}`,
+      );
     const { l1, inFlight, events } = this.parts;
     const n = keys.length;
     const results = new Array<TEntity | null>(n).fill(null);
@@ -249,7 +254,7 @@ export class ReadPath<TEntity, TKey> {
     if (now < decoded.freshUntil) {
       const value = decoded.kind === "value" ? decoded.entity : null;
       this.recordHit(k.valueKey, value === null);
-      if (mark !== undefined) this.parts.l1?.set(k.valueKey, value, decoded.freshUntil, mark);
+      if (mark !== undefined) this.parts.l1?.set(k.valueKey, value, decoded.freshUntil, mark, raw.length);
       return value;
     }
     if (decoded.kind === "value" && this.parts.definition.staleWhileRevalidateMs) {

@@ -1,5 +1,6 @@
 import { CachegenError } from "./errors.js";
 import type { CommandClient } from "./command-client.js";
+import { laneOf, MAX_IN_FLIGHT, type Lane, type SentCall, type WaitingCall } from "./lane.js";
 
 /** Redis was skipped or failed: not ready, breaker open, timed out, or the command failed. */
 export class RedisUnavailableError extends CachegenError {}
@@ -125,11 +126,16 @@ export interface GuardHooks {
  * Fail-open wrapper around each Redis call: a client on its way to its first `ready` is waited for
  * within the call's bound (then skipped for a cool-down if it did not come); a client that was ready
  * and is not now is skipped at once (never ioredis' offline queue), as is every call while the breaker
- * is open; each call is bounded by `timeoutMs` (or its own bound); outcomes feed the breaker.
- * Never throws.
+ * is open; a client has at most MAX_IN_FLIGHT calls sent and unanswered, the others wait in order;
+ * each call sent is bounded by `timeoutMs` (or its own bound) of Redis' time, not this process's
+ * (see Lane); outcomes feed the breaker. Never throws.
+ *
+ * A failure with `skipped: true` was never sent: Redis did nothing. `skipped: false` was sent: it
+ * failed, or it timed out (then it may still run).
  */
 export class RedisGuard {
   readonly breaker: Breaker;
+  readonly lane: Lane;
 
   constructor(
     readonly client: CommandClient,
@@ -138,6 +144,7 @@ export class RedisGuard {
     private readonly hooks: GuardHooks,
   ) {
     this.breaker = breakerFor(client, breakerOptions);
+    this.lane = laneOf(client);
   }
 
   /** Whether a call would be attempted now. */
@@ -169,6 +176,21 @@ export class RedisGuard {
       this.callWhenReady(op, fn, done, timeoutMs, now);
       return;
     }
+    if (this.client.status === "ready" && !this.lane.hasRoom() && this.breaker.wouldAdmit(now)) {
+      new QueuedCall(this, op, fn, done, timeoutMs).wait();
+      return;
+    }
+    this.send(op, fn, done, timeoutMs, now);
+  }
+
+  /** Sends a call that has room in the window, or skips it (client not ready, breaker open). */
+  send<T>(
+    op: string,
+    fn: (client: CommandClient) => Promise<T>,
+    done: (result: GuardResult<T>) => void,
+    timeoutMs: number,
+    now: number,
+  ): void {
     if (this.client.status !== "ready") {
       const error = new RedisUnavailableError(`redis client is ${this.client.status}`);
       if (this.breaker.wasReady) this.transition(this.breaker.failure(false, now));
@@ -189,7 +211,7 @@ export class RedisGuard {
   /**
    * A call made while the client has never been ready (an app's first requests, a lazyConnect
    * client): waits for `ready` within the call's own bound instead of skipping Redis, connecting a
-   * client that waits to be connected. What is left of the bound then applies to the call.
+   * client that waits to be connected. The call then has its whole bound at Redis.
    */
   private callWhenReady<T>(
     op: string,
@@ -199,21 +221,31 @@ export class RedisGuard {
     startedAt: number,
   ): void {
     let waiting = true;
-    const timer = setTimeout(() => {
+    let timer: NodeJS.Timeout;
+    const check = (): void => {
       if (!waiting) return;
       waiting = false;
       // Redis did not come up within the bound: skip it at once for a cool-down, as an open breaker would.
       this.breaker.gaveUpWaitingAt = Date.now();
-      const error = new RedisUnavailableError(`redis client is still ${this.client.status} after ${timeoutMs} ms`);
+      const error = new RedisUnavailableError(
+        `redis client is still ${this.client.status} after ${Date.now() - startedAt} ms`,
+      );
       this.hooks.onError(error, op);
       done({ ok: false, error, skipped: true });
-    }, timeoutMs);
-    timer.unref();
+    };
+    // Decided after the event loop has read what arrived (a process busy at start, e.g. issuing
+    // its first thousand calls, must not give up on a connection whose events it has not read).
+    const arm = (): void => {
+      timer = setTimeout(() => setImmediate(check), timeoutMs);
+      timer.unref();
+    };
+    arm();
     void readyOf(this.client).then(() => {
       if (!waiting) return;
       waiting = false;
       clearTimeout(timer);
-      this.call(op, fn, done, Math.max(1, timeoutMs - (Date.now() - startedAt)));
+      // The wait was this process's (its client connecting), not Redis' time: the call has its whole bound.
+      this.call(op, fn, done, timeoutMs);
     });
   }
 
@@ -227,9 +259,14 @@ export class RedisGuard {
     this.transition(this.breaker.success(probe));
   }
 
-  /** A call that failed or timed out (for the breaker and the hooks). */
+  /** A call that failed or timed out (for the breaker and the hooks; before the window makes room, so once this opens the breaker, the calls waiting are skipped, not sent). */
   failed(op: string, probe: boolean, error: unknown): void {
     this.transition(this.breaker.failure(probe, Date.now()));
+    this.hooks.onError(error, op);
+  }
+
+  /** A call that waited for room and gave up, never sent (the calls sent report Redis to the breaker). */
+  gaveUp(op: string, error: unknown): void {
     this.hooks.onError(error, op);
   }
 
@@ -238,33 +275,93 @@ export class RedisGuard {
   }
 }
 
-/** One call in flight: whichever of reply, error and timeout comes first answers; the rest are ignored. */
-class GuardedCall<T> {
+/**
+ * A call waiting for room in the window: sent once calls before it were answered, unless Redis
+ * answered nothing on the client for its whole bound meanwhile (then it fails, never sent). Like a
+ * sent call's timeout, each check first lets the event loop read what arrived.
+ */
+class QueuedCall<T> implements WaitingCall {
   private timer: NodeJS.Timeout | undefined;
-  private answered = false;
+  private settled = false;
+  private readonly since = Date.now();
+
+  constructor(
+    private readonly guard: RedisGuard,
+    private readonly op: string,
+    private readonly fn: (client: CommandClient) => Promise<T>,
+    private readonly done: (result: GuardResult<T>) => void,
+    private readonly timeoutMs: number,
+  ) {}
+
+  wait(): void {
+    this.guard.lane.wait(this);
+    this.arm(this.timeoutMs);
+  }
+
+  send(): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.guard.send(this.op, this.fn, this.done, this.timeoutMs, Date.now());
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(() => setImmediate(() => this.check()), ms);
+    this.timer.unref();
+  }
+
+  private check(): void {
+    if (this.settled) return;
+    const now = Date.now();
+    const silentMs = now - Math.max(this.guard.lane.answeredAt, this.since);
+    if (silentMs < this.timeoutMs) {
+      this.arm(this.timeoutMs - silentMs);
+      return;
+    }
+    this.settled = true;
+    const error = new RedisUnavailableError(
+      `redis ${this.op} not sent: Redis answered nothing on this client for ${this.timeoutMs} ms while it waited for room (${MAX_IN_FLIGHT} calls in flight)`,
+    );
+    this.guard.gaveUp(this.op, error);
+    this.done({ ok: false, error, skipped: true });
+  }
+}
+
+/**
+ * One call sent: whichever of reply, error and timeout comes first answers; the rest are ignored.
+ * The lane decides when its time is up; on a Cluster it is timed here, from when it was sent (one
+ * timer per call, and a `setImmediate` after it so a reply that arrived while the process was busy
+ * is read first).
+ */
+class GuardedCall<T> implements SentCall {
+  private timer: NodeJS.Timeout | undefined;
+  settled = false;
 
   constructor(
     private readonly guard: RedisGuard,
     private readonly op: string,
     private readonly probe: boolean,
     private readonly done: (result: GuardResult<T>) => void,
-    private readonly timeoutMs: number,
+    readonly timeoutMs: number,
   ) {}
 
   start(fn: (client: CommandClient) => Promise<T>): void {
     let pending: Promise<T>;
+    const lane = this.guard.lane;
     try {
       pending = fn(this.guard.client);
     } catch (error) {
+      lane.add(this);
       // answered as a rejection would be: after this call has returned
       void Promise.resolve().then(() => this.fail(error));
       return;
     }
-    this.timer = setTimeout(
-      () => this.fail(new RedisUnavailableError(`redis ${this.op} timed out after ${this.timeoutMs} ms`)),
-      this.timeoutMs,
-    );
-    this.timer.unref();
+    // Timed from here: the command is written (serializing a large one is this process's time).
+    lane.add(this);
+    if (!lane.inOrder) {
+      this.timer = setTimeout(() => setImmediate(this.timedOutAlone), this.timeoutMs);
+      this.timer.unref();
+    }
     // Promise.resolve: the same promise for ioredis' own, and a thenable for any other client
     Promise.resolve(pending).then(
       (value) => this.succeed(value),
@@ -272,19 +369,36 @@ class GuardedCall<T> {
     );
   }
 
+  timeOut(reason: string): void {
+    this.fail(new RedisUnavailableError(`redis ${this.op} ${reason}`));
+  }
+
+  private readonly timedOutAlone = (): void => this.timeOut(`timed out after ${this.timeoutMs} ms`);
+
+  // The lane hears of the outcome after `done` has handled it: the next call's turn begins once
+  // this reply is decoded (that is this process's time, not Redis').
+
   private succeed(value: T): void {
-    if (this.answered) return;
-    this.answered = true;
+    if (this.settled) return;
+    this.settled = true;
     clearTimeout(this.timer);
     this.guard.succeeded(this.probe);
-    this.done({ ok: true, value });
+    try {
+      this.done({ ok: true, value });
+    } finally {
+      this.guard.lane.settle(true);
+    }
   }
 
   private fail(error: unknown): void {
-    if (this.answered) return;
-    this.answered = true;
+    if (this.settled) return;
+    this.settled = true;
     clearTimeout(this.timer);
     this.guard.failed(this.op, this.probe, error);
-    this.done({ ok: false, error, skipped: false });
+    try {
+      this.done({ ok: false, error, skipped: false });
+    } finally {
+      this.guard.lane.settle(false);
+    }
   }
 }

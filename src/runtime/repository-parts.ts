@@ -8,7 +8,7 @@ import { Events } from "./events.js";
 import { IndexReads } from "./index-reads.js";
 import { observerFor, type Observer } from "./instrumentation.js";
 import { Invalidator } from "./invalidator.js";
-import { KeySpace } from "./key-space.js";
+import { DEFAULT_MAX_KEY_LENGTH, KeySpace } from "./key-space.js";
 import { L1Cache } from "./l1.js";
 import { Leases } from "./leases.js";
 import { ReadPath } from "./read-path.js";
@@ -56,9 +56,9 @@ export function assembleRepository<TEntity, TKey>(
   definition: EntityDefinition<TEntity, TKey>,
   options: RepositoryOptions<EntitySource<TEntity, TKey>> | CacheAsideRepositoryOptions<EntitySource<TEntity, TKey>>,
 ): RepositoryParts<TEntity, TKey> {
-  const { timeoutMs, writeTimeoutMs, leaseTtlMs } = checkOptions(definition, options);
+  const { timeoutMs, writeTimeoutMs, leaseTtlMs, maxKeyLength } = checkOptions(definition, options);
   const client = options.redis as unknown as CommandClient;
-  const keys = new KeySpace(definition, options.keyPrefix ?? definition.keyPrefix);
+  const keys = new KeySpace(definition, options.keyPrefix ?? definition.keyPrefix, maxKeyLength);
   const codec = new Codec(definition as EntityDefinition<TEntity, unknown>, {
     encryptionKeys: options.encryptionKeys,
     maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
@@ -114,7 +114,7 @@ export function assembleRepository<TEntity, TKey>(
 function checkOptions<TEntity, TKey>(
   definition: EntityDefinition<TEntity, TKey>,
   options: RepositoryOptions<unknown> | CacheAsideRepositoryOptions<unknown>,
-): { timeoutMs: number; writeTimeoutMs: number; leaseTtlMs: number } {
+): { timeoutMs: number; writeTimeoutMs: number; leaseTtlMs: number; maxKeyLength: number } {
   if (!options || typeof options !== "object" || !options.redis) {
     throw new TypeError(`cachegen: ${definition?.name ?? "repository"} needs options.redis (an ioredis client)`);
   }
@@ -127,11 +127,14 @@ function checkOptions<TEntity, TKey>(
   if (!(writeTimeoutMs > 0)) throw new TypeError(`cachegen: ${definition.name} writeTimeoutMs must be > 0`);
   const leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   if (!(leaseTtlMs > 0)) throw new TypeError(`cachegen: ${definition.name} leaseTtlMs must be > 0`);
+  const maxKeyLength = options.maxKeyLength ?? DEFAULT_MAX_KEY_LENGTH;
+  if (!(Number.isSafeInteger(maxKeyLength) && maxKeyLength > 0))
+    throw new TypeError(`cachegen: ${definition.name} maxKeyLength must be a positive integer`);
   const clientPrefix = (options.redis as unknown as { options?: { keyPrefix?: unknown } }).options?.keyPrefix;
   if (typeof clientPrefix === "string" && clientPrefix !== "") {
     throw new TypeError(
       `cachegen: ${definition.name}: the ioredis client has its own keyPrefix (${JSON.stringify(clientPrefix)}); use the repository's keyPrefix option instead (Lua scripts and SCAN need the full key names)`,
     );
   }
-  return { timeoutMs, writeTimeoutMs, leaseTtlMs };
+  return { timeoutMs, writeTimeoutMs, leaseTtlMs, maxKeyLength };
 }

@@ -32,6 +32,8 @@ export interface SharedRepositoryOptions {
   breaker?: { failureThreshold?: number; cooldownMs?: number };
   /** Stored values larger than this are treated as invalid (miss, deleted); default 4 MiB. */
   maxValueBytes?: number;
+  /** Longest key taken, in characters of its encoded form; a longer key is an InvalidKeyError before Redis or the source is touched. Default 1024. */
+  maxKeyLength?: number;
 }
 
 /** The options of a repository whose entity needs a source (read-through, write-through, write-behind). */

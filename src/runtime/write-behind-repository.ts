@@ -16,6 +16,8 @@ export class WriteBehindRepository<
   TTag = never,
 > extends Repository<TEntity, TKey, TSource, TTag> {
   private readonly queue: WriteBehind<TEntity, TKey>;
+  /** Workers started here and not stopped: `close()` stops them. */
+  private readonly workers = new Set<WriteBehindWorker>();
 
   constructor(definition: EntityDefinition<TEntity, TKey>, options: RepositoryOptions<TSource>) {
     super(definition, options);
@@ -32,7 +34,21 @@ export class WriteBehindRepository<
    * run, in any process; a dead worker's entries are taken over). Stop it with `stop()`.
    */
   startWorker(options?: WorkerOptions): WriteBehindWorker {
-    return this.queue.startWorker(options);
+    const worker = this.queue.startWorker(options);
+    const started: WriteBehindWorker = {
+      stop: async () => {
+        this.workers.delete(started);
+        await worker.stop();
+      },
+    };
+    this.workers.add(started);
+    return started;
+  }
+
+  /** Stops the workers started here (each finishes its batch in flight), then closes as every repository does. */
+  override async close(): Promise<void> {
+    await Promise.all([...this.workers].map((worker) => worker.stop()));
+    await super.close();
   }
 
   /**

@@ -10,7 +10,8 @@ import {
   type Team,
   type TeamSource,
 } from "../../fixtures/valid/full-featured-read-through/expected/team.js";
-import { collectEvents } from "../../runtime/helpers.js";
+import { collectEvents, recordCommands } from "../../runtime/helpers.js";
+import { MAX_IN_FLIGHT } from "../../../src/runtime/lane.js";
 import { SpawnedRedis } from "../../support/redis-server.js";
 import { timeWithStalls } from "../../support/stalls.js";
 import { TcpProxy } from "../../support/tcp-proxy.js";
@@ -194,6 +195,29 @@ describe("guarantee 3: fail-open with Redis hanging behind a proxy", () => {
         `(Redis part ${slowest(first, "redisMs").toFixed(1)} ms); once open ${slowest(skipped, "ms").toFixed(1)} ms (Redis part ${slowest(skipped, "redisMs").toFixed(1)} ms), ` +
         `probes ${slowest(probed, "ms").toFixed(1)} ms; longest stall of the test process ${slowest(calls, "stallMs").toFixed(1)} ms; hits back ${recoveredMs.toFixed(0)} ms after the proxy resumed`,
     );
+  });
+
+  it("guarantee 3 (fail-open): a burst while Redis hangs sends it no more than the client's window of calls (and one per timeout until the breaker opens); the calls waiting behind are skipped once the breaker opens, and every get answers from the source", async () => {
+    const redis = clientThroughProxy();
+    await until(() => redis.status === "ready", 5000);
+    const repository = new Repository(teamEntity, {
+      redis,
+      source: { load: async ({ id }) => ({ id, name: "from the source" }) },
+      keyPrefix: "cgtest:g3:",
+      timeoutMs: TIMEOUT_MS,
+      breaker: { failureThreshold: FAILURE_THRESHOLD, cooldownMs: COOLDOWN_MS },
+    });
+    const commands = recordCommands(redis);
+    proxy.hang();
+    // 40 MGETs: 20 getMany of 600 distinct keys, each read as two MGETs of its own.
+    const bursts = Array.from({ length: 20 }, () => Array.from({ length: 600 }, () => randomUUID()));
+    const results = await Promise.all(bursts.map((ids) => repository.getMany(ids)));
+    expect(results.flat()).toHaveLength(20 * 600);
+    expect(results.flat().every((value) => value?.name === "from the source")).toBe(true);
+    const sent = commands.names.filter((name) => name === "mget").length;
+    expect(sent).toBeGreaterThan(0);
+    // The window, and one more call each time a timeout made room, until the breaker opened.
+    expect(sent).toBeLessThanOrEqual(MAX_IN_FLIGHT + FAILURE_THRESHOLD - 1);
   });
 
   it("guarantee 3 (fail-open): a client connecting while Redis hangs is never ready: the first get waits timeoutMs for it, later gets skip Redis for the cool-down; it becomes ready and serves hits when Redis answers", async () => {
