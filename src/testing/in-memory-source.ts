@@ -7,6 +7,11 @@ function partText(value: unknown): string {
   return value instanceof Date ? value.toISOString() : String(value);
 }
 
+function isNewer(entity: unknown, held: unknown, versionField: string): boolean {
+  const version = (row: unknown) => (row as Row)[versionField] as number | bigint | Date;
+  return version(entity) > version(held);
+}
+
 function sameValue(a: unknown, b: unknown): boolean {
   return a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
 }
@@ -44,8 +49,21 @@ export class InMemorySource<TEntity> {
     return JSON.stringify(this.definition.key.map((field) => partText((key as Row)[field])));
   }
 
+  /** Stores `entity` as is (the suite's own setup). */
   put(entity: TEntity): void {
     this.rows.set(this.rowId(entity), entity);
+  }
+
+  /**
+   * What a save stores: `entity`, unless the row held has a version at least as new (fenced on
+   * the `versionField`, as README advises for real sources). Returns the row kept.
+   */
+  private keep(entity: TEntity): TEntity {
+    const held = this.get(entity);
+    const versionField = this.definition?.versionField;
+    if (held !== undefined && versionField !== undefined && !isNewer(entity, held, versionField)) return held;
+    this.put(entity);
+    return entity;
   }
 
   get(key: unknown): TEntity | undefined {
@@ -63,8 +81,9 @@ export class InMemorySource<TEntity> {
     return keys.map((key) => this.get(key) ?? null);
   }
 
-  async save(entity: TEntity): Promise<void> {
-    this.put(entity);
+  /** Answers the row it kept, as a fenced upsert with `RETURNING *` does. */
+  async save(entity: TEntity): Promise<TEntity> {
+    return this.keep(entity);
   }
 
   async delete(key: unknown): Promise<void> {
@@ -72,7 +91,7 @@ export class InMemorySource<TEntity> {
   }
 
   async saveMany(entities: readonly TEntity[]): Promise<void> {
-    for (const entity of entities) this.put(entity);
+    for (const entity of entities) this.keep(entity);
   }
 
   async deleteMany(keys: readonly unknown[]): Promise<void> {
