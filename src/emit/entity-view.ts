@@ -1,7 +1,8 @@
 import type { EntityModel, FieldModel, ProjectModel, Strategy } from "../model/model.js";
 import { definitionView, type DefinitionView } from "./definition-view.js";
 import { findEntity, keyFields, lookupFields } from "./entity-fields.js";
-import { fieldSignature, parameterList, usesJson, valueType } from "./field-types.js";
+import { holdsJson } from "../runtime/descriptor.js";
+import { fieldSignature, parameterList, valueType } from "./field-types.js";
 import { humanDuration, percentage } from "./durations.js";
 import {
   entityConstant,
@@ -266,7 +267,7 @@ function versionFenceDoc(entity: EntityModel): string[] {
 function runtimeImports(entity: EntityModel): string {
   const values = ["defineEntity", repositoryBase(entity.strategy)];
   const types = [
-    ...(entity.fields.some((field) => usesJson(field.type)) ? ["JsonValue"] : []),
+    ...(entity.fields.some((field) => holdsJson(field.type)) ? ["JsonValue"] : []),
     optionsType(entity.strategy),
   ];
   return [...values, ...types.map((type) => `type ${type}`)].join(", ");

@@ -93,20 +93,6 @@ function shorthandType(type: FieldType): string | undefined {
   return undefined;
 }
 
-/** Whether a `JsonValue` appears anywhere in the type, so the file must import it. */
-export function usesJson(type: FieldType): boolean {
-  switch (type.kind) {
-    case "scalar":
-      return type.scalar === "json";
-    case "enum":
-      return false;
-    case "object":
-      return type.fields.some((field) => usesJson(field.type));
-    case "array":
-      return usesJson(type.items);
-  }
-}
-
 /** How the runtime validates and encodes a key part of this type. */
 export function keyPartType(field: FieldModel): KeyPartType {
   const part = runtimeKeyPartType(field.type);

@@ -59,6 +59,20 @@ export interface FieldModel {
   readonly encrypt: boolean;
 }
 
+/** Whether a `json` value appears anywhere in the type (the one kind of value that nests without bound). */
+export function holdsJson(type: FieldType): boolean {
+  switch (type.kind) {
+    case "scalar":
+      return type.scalar === "json";
+    case "enum":
+      return false;
+    case "object":
+      return type.fields.some((field) => holdsJson(field.type));
+    case "array":
+      return holdsJson(type.items);
+  }
+}
+
 /** How a key part is validated and turned into text for the Redis key. */
 export type KeyPartType = "string" | "uuid" | "int" | "float" | "boolean" | "bigint" | "datetime" | "date" | "enum";
 

@@ -5,7 +5,7 @@ import type { Events } from "./events.js";
 import { partText } from "./key-encoding.js";
 import type { KeySpace, ResolvedKey } from "./key-space.js";
 import { buildPlan, reviveRow, type Plan } from "./stored-form.js";
-import type { FieldModel, FieldType } from "./descriptor.js";
+import { holdsJson, type FieldModel } from "./descriptor.js";
 
 /**
  * How deeply an entity may nest objects and arrays, the entity itself being level 1 (so a json
@@ -96,19 +96,7 @@ function tooDeep(value: unknown, level: number): boolean {
  * field nests only as deep as the descriptor declares.
  */
 function unboundedFields(fields: readonly FieldModel[]): string[] {
-  const unbounded = (type: FieldType): boolean => {
-    switch (type.kind) {
-      case "scalar":
-        return type.scalar === "json";
-      case "enum":
-        return false;
-      case "object":
-        return type.fields.some((field) => unbounded(field.type));
-      case "array":
-        return unbounded(type.items);
-    }
-  };
-  return fields.filter((field) => unbounded(field.type)).map((field) => field.name);
+  return fields.filter((field) => holdsJson(field.type)).map((field) => field.name);
 }
 
 /** `tags[2].name` from `["tags", 2, "name"]`. */
