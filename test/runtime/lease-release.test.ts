@@ -11,6 +11,7 @@ import {
 } from "../fixtures/valid/full-featured-read-through/expected/user.js";
 import { collectEvents, connect, encryptionKeys, makeUser as makeRuntimeUser, uniquePrefix } from "./helpers.js";
 import { leaseKeyOf } from "../support/key-layout.js";
+import { until } from "../support/wait.js";
 
 let redis: Redis;
 const prefix = uniquePrefix("lease-release");
@@ -135,6 +136,42 @@ describe("a read that fails after taking a lease releases it at once", () => {
       expect(other.events.of("lease-wait")).toEqual([]);
       expect(source.indexLoads).toBe(2);
     });
+
+    it("the stale-while-revalidate refresh", async () => {
+      const source = new FailingStore();
+      const user = source.put(makeUser());
+      const { repo } = repository(source);
+      await repo.get(user.id);
+      // Make the cached value stale: its freshUntil (the stored form's 2nd field) in the past.
+      const valueKey = repo.keyOf(user.id);
+      const stored = (await redis.get(valueKey))!;
+      await redis.set(valueKey, stored.replace(/^v\|\d+\|/, "v|1|"), "PX", 60_000);
+      const error = failure();
+      source.failures.push(error);
+      const other = repository(source);
+      expect(await other.repo.get(user.id)).toEqual(user); // stale hit: the refresh throws in the background
+      await until(() => other.events.of("refresh-failed").length === 1, 5_000);
+      expect(other.events.of("refresh-failed")[0]!.error).toBe(error);
+      expect(await redis.pttl(leaseOf(repo, user))).toBe(-2);
+    });
+  });
+
+  it("an onEvent listener that throws on every event changes nothing (get misses, loads, fills)", async () => {
+    const source = new FailingStore();
+    const user = source.put(makeUser());
+    const repo = new UserRepository({
+      redis,
+      source,
+      keyPrefix: prefix,
+      encryptionKeys,
+      leaseTtlMs: LEASE_TTL_MS,
+      onEvent: () => {
+        throw new Error("listener bug");
+      },
+    });
+    expect(await repo.get(user.id)).toEqual(user);
+    expect(await redis.pttl(leaseOf(repo, user))).toBe(-2);
+    expect(await redis.exists(repo.keyOf(user.id))).toBe(1);
   });
 
   it("getMany whose fill script fails part-way (a foreign key of the wrong type in Redis) releases the leases it did not fill", async () => {
