@@ -86,11 +86,7 @@ export class Leases<TEntity, TKey> {
     if (held.length) {
       const heldKeys = held.map((i) => ks[i]!);
       const heldTokens = held.map((i) => tokens[i]!);
-      const values = await this.loadHolding(heldKeys, heldTokens, loader);
-      await this.fill(
-        heldKeys.map((k, j) => ({ k, token: heldTokens[j]!, value: values[j] ?? null })),
-        mark,
-      );
+      const values = await this.loadAndFill(heldKeys, heldTokens, loader, mark);
       held.forEach((i, j) => (results[i] = values[j] ?? null));
     }
     await Promise.all(pending);
@@ -102,9 +98,7 @@ export class Leases<TEntity, TKey> {
     const acquired = await this.acquire([k], "force", undefined);
     if (acquired === undefined) return this.parts.source.loadOne(k, undefined);
     if ("loaded" in acquired) return acquired.loaded[0] ?? null;
-    const token = acquired.tokens[0]!;
-    const [value] = await this.loadHolding([k], [token], undefined);
-    await this.fill([{ k, token, value: value ?? null }], undefined);
+    const [value] = await this.loadAndFill([k], acquired.tokens, undefined, undefined);
     await this.parts.invalidator.publish([k.valueKey]);
     return value ?? null;
   }
@@ -116,9 +110,7 @@ export class Leases<TEntity, TKey> {
     const run = async (): Promise<void> => {
       const acquired = await this.acquire([k], "stale", loader);
       if (acquired === undefined || "loaded" in acquired || acquired.outcomes[0]?.kind !== "leased") return;
-      const token = acquired.tokens[0]!;
-      const [value] = await this.loadHolding([k], [token], loader);
-      await this.fill([{ k, token, value: value ?? null }], undefined);
+      await this.loadAndFill([k], acquired.tokens, loader, undefined);
     };
     run()
       .catch((error: unknown) => this.parts.events.record("refresh-failed", k.valueKey, { error }))
@@ -142,10 +134,7 @@ export class Leases<TEntity, TKey> {
     if (r.ok) return { tokens, outcomes: r.value };
     if (r.skipped) return undefined;
     const values = await this.loadHolding(ks, tokens, loader);
-    void this.fill(
-      ks.map((k, i) => ({ k, token: tokens[i]!, value: values[i] ?? null })),
-      undefined,
-    ).catch(() => undefined);
+    void this.fillOrRelease(ks, tokens, values, undefined).catch(() => undefined);
     return { loaded: values };
   }
 
@@ -158,9 +147,48 @@ export class Leases<TEntity, TKey> {
     try {
       return await this.parts.source.load(ks, loader);
     } catch (error) {
-      await Promise.all(ks.map((k, i) => this.parts.redis.release(k, tokens[i]!)));
+      await this.release(ks, tokens);
       throw error;
     }
+  }
+
+  /** Loads keys whose leases this process holds and fills them: `loadHolding`, then `fillOrRelease`. */
+  private async loadAndFill(
+    ks: readonly ResolvedKey<TKey>[],
+    tokens: readonly string[],
+    loader: Loader<TEntity, TKey> | undefined,
+    mark: number | undefined,
+  ): Promise<(TEntity | null)[]> {
+    const values = await this.loadHolding(ks, tokens, loader);
+    await this.fillOrRelease(ks, tokens, values, mark);
+    return values;
+  }
+
+  /**
+   * Fills values loaded under the leases `tokens`; when the fill did not answer (it failed, e.g.
+   * part-way on a key of the wrong type, or threw) the leases are released before this settles,
+   * so the next reader loads at once instead of waiting out leaseTtlMs. A release is token-checked:
+   * a lease the fill consumed or someone else took since is left alone.
+   */
+  private async fillOrRelease(
+    ks: readonly ResolvedKey<TKey>[],
+    tokens: readonly string[],
+    values: readonly (TEntity | null)[],
+    mark: number | undefined,
+  ): Promise<void> {
+    let answered = false;
+    try {
+      answered = await this.fill(
+        ks.map((k, i) => ({ k, token: tokens[i]!, value: values[i] ?? null })),
+        mark,
+      );
+    } finally {
+      if (!answered) await this.release(ks, tokens);
+    }
+  }
+
+  private async release(ks: readonly ResolvedKey<TKey>[], tokens: readonly string[]): Promise<void> {
+    await Promise.all(ks.map((k, i) => this.parts.redis.release(k, tokens[i]!)));
   }
 
   /**
@@ -194,9 +222,7 @@ export class Leases<TEntity, TKey> {
         const decoded = this.decode(k, outcome.stored);
         if (decoded) return decoded.value;
       } else if (outcome?.kind === "leased") {
-        const token = acquired.tokens[0]!;
-        const [value] = await this.loadHolding([k], [token], loader);
-        await this.fill([{ k, token, value: value ?? null }], undefined);
+        const [value] = await this.loadAndFill([k], acquired.tokens, loader, undefined);
         return value ?? null;
       }
     }
@@ -207,12 +233,13 @@ export class Leases<TEntity, TKey> {
    * Fills values loaded under leases, in one script; an entry whose lease was revoked meanwhile is
    * not written (a `fill-rejected` event). A not-found is remembered for negativeTtl, else whatever
    * is cached is deleted (a refresh found nothing). A value that fails the schema is not cached and
-   * its lease released. `mark` (an L1 generation) lets L1 keep what was filled.
+   * its lease released. `mark` (an L1 generation) lets L1 keep what was filled. False when the fill
+   * script was sent but did not answer (the leases it should have consumed may still be held).
    */
   private async fill(
     entries: readonly { k: ResolvedKey<TKey>; token: string; value: TEntity | null }[],
     mark: number | undefined,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { redis, codec, ttl, events, l1 } = this.parts;
     const fills: FillEntry<TEntity, TKey>[] = [];
     const sent: { k: ResolvedKey<TKey>; value: TEntity | null; freshUntil: number; bytes: number }[] = [];
@@ -241,8 +268,10 @@ export class Leases<TEntity, TKey> {
       fills.push({ k, token, stored: encoded.stored, pttl, entity: value });
       sent.push({ k, value, freshUntil: now + fresh, bytes: encoded.stored.length });
     }
+    let answered = true;
     if (sent.length) {
       const r = await redis.fill(fills);
+      answered = r.ok;
       if (r.ok) {
         r.value.forEach((filled, i) => {
           const entry = sent[i]!;
@@ -253,6 +282,7 @@ export class Leases<TEntity, TKey> {
       }
     }
     await Promise.all(releases);
+    return answered;
   }
 
   /** Decodes a value a script or poll returned; an invalid one is discarded (undefined). */
