@@ -42,6 +42,22 @@ describe("write-behind with versionField: what the fenced source refused is neve
       },
     );
 
+  it("older revisions drained in one saveMany batch (which answers nothing) are not cached either", async () => {
+    const { table, repo, start } = setup();
+    table.returnKept = true;
+    const olds = [makeUser({ name: "v1" }), makeUser({ name: "v1" })];
+    for (const v1 of olds) table.put(later(v1, 10, { name: "v2" }));
+    await Promise.all(olds.map((v1) => repo.save(v1)));
+    const worker = start();
+    await repo.flush(5_000);
+    await worker.stop();
+    expect(table.batches).toContain(2);
+    for (const v1 of olds) {
+      expect(table.rows.get(v1.id)?.name).toBe("v2");
+      expect((await repo.get(v1.id))?.name).toBe("v2");
+    }
+  });
+
   it("a queued save over an older cached revision is cached once it lands (it can be proven the newest)", async () => {
     const { table, repo, start } = setup();
     const v1 = table.put(makeUser({ name: "v1" }));
