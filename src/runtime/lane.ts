@@ -3,7 +3,7 @@
  * values), so a burst's replies stay what the process reads and decodes in a short while, and
  * enough commands are in flight to keep a Redis across a network busy.
  */
-export const MAX_IN_FLIGHT = 16;
+export const MAX_IN_FLIGHT = 64;
 
 /** A call sent on the client, as the lane sees it. */
 export interface SentCall {
