@@ -5,13 +5,18 @@ import type { KeyGroup } from "./write-behind-batch.js";
  * Writes each group's coalesced write to the source: `saveMany` / `deleteMany` for a batch where the
  * source has them, else `save` / `delete` per entity. A batch that fails is retried entity by entity,
  * so one bad row fails alone and the rest land. A save that follows a delete of its key is written
- * alone, after the delete. Returns the error of every group that did not land.
+ * alone, after the delete. Returns the error of every group that did not land, and the row `save`
+ * answered (the row the source kept) for each group it answered one for (`saveMany` answers none).
  */
 export async function writeToSource<TEntity, TKey>(
   source: WriteBehindSource<TEntity, TKey>,
   groups: readonly KeyGroup<TEntity, TKey>[],
-): Promise<Map<KeyGroup<TEntity, TKey>, unknown>> {
+): Promise<{ failures: Map<KeyGroup<TEntity, TKey>, unknown>; kept: Map<KeyGroup<TEntity, TKey>, unknown> }> {
   const failures = new Map<KeyGroup<TEntity, TKey>, unknown>();
+  const kept = new Map<KeyGroup<TEntity, TKey>, unknown>();
+  const answered = (group: KeyGroup<TEntity, TKey>, row: unknown): void => {
+    if (row !== undefined && row !== null) kept.set(group, row);
+  };
   const saves: { group: KeyGroup<TEntity, TKey>; entity: TEntity }[] = [];
   const deletes: { group: KeyGroup<TEntity, TKey>; key: TKey }[] = [];
   const recreations: { group: KeyGroup<TEntity, TKey>; entity: TEntity; key: TKey }[] = [];
@@ -29,14 +34,14 @@ export async function writeToSource<TEntity, TKey>(
       undefined,
       async (item) => {
         await source.delete(item.key);
-        await source.save(item.entity);
+        answered(item.group, await source.save(item.entity));
       },
       failures,
     ),
     writeBatch(
       saves,
       source.saveMany && ((items) => source.saveMany!(items.map((item) => item.entity))),
-      (item) => source.save(item.entity),
+      async (item) => answered(item.group, await source.save(item.entity)),
       failures,
     ),
     writeBatch(
@@ -46,7 +51,7 @@ export async function writeToSource<TEntity, TKey>(
       failures,
     ),
   ]);
-  return failures;
+  return { failures, kept };
 }
 
 async function writeBatch<TGroup, TItem extends { group: TGroup }>(

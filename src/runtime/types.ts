@@ -57,9 +57,9 @@ export interface EntitySource<TEntity, TKey> {
   /**
    * Writes the entity (an insert or update); required for write-through and write-behind. It may
    * answer the row it kept (e.g. `RETURNING *` of an upsert fenced on the version, or the current
-   * row when the fence refused the write): write-through then caches that row. Without it, a
-   * versioned write is cached only over an older cached version (else the key is revoked), and an
-   * unversioned one is taken as written.
+   * row when the fence refused the write): write-through, and the write-behind worker once the write
+   * lands, then cache that row. Without it, a versioned write is cached only over an older cached
+   * version (else the key is revoked), and an unversioned one is taken as written.
    */
   save?(entity: TEntity): Promise<void | TEntity>;
   /** Deletes the entity with this key; required for write-through and write-behind. */
@@ -74,7 +74,10 @@ export interface EntitySource<TEntity, TKey> {
 export interface WriteBehindSource<TEntity, TKey> extends EntitySource<TEntity, TKey> {
   save(entity: TEntity): Promise<void | TEntity>;
   delete(key: TKey): Promise<void>;
-  /** One batch of saves, at most one per key. If it throws, the worker retries each entity with `save`. */
+  /**
+   * One batch of saves, at most one per key. If it throws, the worker retries each entity with `save`.
+   * It answers no rows: its versioned writes are treated as a `save` that answered nothing.
+   */
   saveMany?(entities: TEntity[]): Promise<void>;
   /** One batch of deletes, at most one per key. If it throws, the worker retries each key with `delete`. */
   deleteMany?(keys: TKey[]): Promise<void>;

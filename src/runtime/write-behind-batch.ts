@@ -27,6 +27,8 @@ export interface KeyGroup<TEntity, TKey> {
   /** sha1 of the written payload as stored in Redis ("" for a delete). */
   readonly writtenSha: string;
   readonly write: CoalescedWrite<TEntity, TKey>;
+  /** The written save replaced a cached value of an older version (its queue entry's `over`): with a versionField, the proof it is the newest when the source answers nothing. */
+  readonly proven: boolean;
   /** Every value the entries carry (saved and previous): what `invalidates` names is dropped for each once the write lands. */
   readonly values: readonly TEntity[];
 }
@@ -85,6 +87,7 @@ function group<TEntity, TKey>(
     ownerKey: `${keys.pendingKeyOfEnc(enc)}:o`,
     ids: sorted.map((entry) => entry.id),
     written,
+    proven: written.fields.get("over")?.toString("latin1") === "1",
     values: keepValues
       ? sorted
           .flatMap((entry) => [entry.fields.get("value"), entry.fields.get("prev")])

@@ -304,9 +304,9 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     if (!groups.length) return;
     this.writing = true;
     try {
-      const failures = await writeToSource(this.host.source, groups);
+      const { failures, kept } = await writeToSource(this.host.source, groups);
       const landed = groups.filter((group) => !failures.has(group));
-      if (landed.length) await this.acknowledge(landed);
+      if (landed.length) await this.acknowledge(landed, kept);
       if (failures.size) await this.settleFailures(failures);
     } finally {
       this.writing = false;
@@ -363,11 +363,15 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   }
 
   /** After the source write: acknowledge, then let the values land (expiry) in one script. */
-  private async acknowledge(groups: readonly KeyGroup<TEntity, TKey>[]): Promise<void> {
+  private async acknowledge(
+    groups: readonly KeyGroup<TEntity, TKey>[],
+    kept: ReadonlyMap<KeyGroup<TEntity, TKey>, unknown>,
+  ): Promise<void> {
     const entries = groups.map((group) => {
       const { fresh, pttl, negative } = this.host.landingTtl();
       const { valueKey, leaseKey, pendingKey, ownerKey, indexKeys, tagKeys, ids, writtenSha } = group;
       return {
+        ...this.landing(group, kept.get(group), fresh),
         value: valueKey,
         lease: leaseKey,
         pending: pendingKey,
@@ -398,7 +402,41 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
         group.ids.length,
       );
     }
-    await this.host.landed(groups.flatMap((group) => group.values));
+    const answered = this.host.definition.invalidates.length ? [...kept.values()] : [];
+    await this.host.landed([...groups.flatMap((group) => group.values), ...(answered as TEntity[])]);
+  }
+
+  /**
+   * How a landed save is cached (see ACKNOWLEDGE): the row the source answered in its place; with a
+   * versionField and no answer, only when the save replaced an older cached version (a fenced source
+   * may have refused it: the newer value may have left the cache), else it is revoked.
+   */
+  private landing(
+    group: KeyGroup<TEntity, TKey>,
+    kept: unknown,
+    fresh: number,
+  ): { mode: number; kept: string | Buffer; keptIndexes: string[]; keptTags: string[]; encodedKey: string } {
+    const enc = group.written.fields.get("key")?.toString("latin1") ?? "";
+    const as = (mode: number) => ({ mode, kept: "", keptIndexes: [], keptTags: [], encodedKey: enc });
+    if (group.write.op !== "save") return as(0);
+    if (kept === undefined) return as(this.host.definition.versionField && !group.proven ? 1 : 0);
+    const space = this.spaceOf(group.written.fields.get("ns")?.toString("latin1") ?? "") ?? this.host.keys;
+    const row = kept as TEntity;
+    const encoded =
+      space.encOfEntity(row) === enc
+        ? this.host.codec.encode(row, enc, Date.now() + fresh)
+        : ({ ok: false, reason: "source.save returned a row of another key" } as const);
+    if (!encoded.ok) {
+      this.host.events.record("invalid-value", group.valueKey, { detail: `value not cached: ${encoded.reason}` });
+      return as(1);
+    }
+    return {
+      mode: 2,
+      kept: encoded.stored,
+      keptIndexes: space.indexKeysOfEntity(row),
+      keptTags: space.tagKeysOfEntity(row),
+      encodedKey: enc,
+    };
   }
 
   /**

@@ -57,6 +57,8 @@ export class UserTable implements WriteBehindUserSource {
   saves = 0;
   deletes = 0;
   failures = 0;
+  /** `save` answers the row it kept (`EntitySource.save` may); `saveMany` answers nothing. */
+  returnKept = false;
   private readonly holds: (() => Promise<void>)[] = [];
 
   put(user: User): User {
@@ -85,9 +87,10 @@ export class UserTable implements WriteBehindUserSource {
     return null;
   }
 
-  async save(user: User): Promise<void> {
+  async save(user: User): Promise<User | void> {
     this.saves += 1;
     await this.write(() => this.upsert(user));
+    if (this.returnKept) return structuredClone(this.rows.get(user.id));
   }
 
   async saveMany(users: User[]): Promise<void> {

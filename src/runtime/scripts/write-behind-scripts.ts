@@ -1,5 +1,11 @@
 import { replyBytes } from "../replies.js";
-import { LUA_NEWER_STORED, LUA_STORED_KIND, LUA_STORED_VERSION, LUA_WITH_FRESH_UNTIL } from "../stored-value.js";
+import {
+  LUA_NEWER,
+  LUA_NEWER_STORED,
+  LUA_STORED_KIND,
+  LUA_STORED_VERSION,
+  LUA_WITH_FRESH_UNTIL,
+} from "../stored-value.js";
 import { defineScript } from "./define-script.js";
 import { luaFunction } from "./lua-function.js";
 import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
@@ -126,9 +132,11 @@ return out`,
 /**
  * save/delete: with a `version`, a cached value that is newer changes nothing. Otherwise writes the
  * value (no expiry), revokes the lease, writes its index entries (no expiry) and tag sets, counts
- * it pending and appends the queue entry `{op, key, ns, value[, prev]}` (`prev`, the value replaced,
- * when `keepPrevious`: the worker then drops what it named). Replies queued (with the replaced
- * value when `returnOld`, and the entry id) or kept-newer.
+ * it pending and appends the queue entry `{op, key, ns, value[, over][, prev]}` (`over`: a versioned
+ * save replaced a cached value of an older version, the proof that lets it stay cached once it lands
+ * when the source answers nothing; `prev`, the value replaced, when `keepPrevious`: the worker then
+ * drops what it named). Replies queued (with the replaced value when `returnOld`, and the entry id)
+ * or kept-newer.
  */
 export const ENQUEUE = defineScript({
   name: "write-behind-enqueue",
@@ -149,10 +157,12 @@ export const ENQUEUE = defineScript({
     tagTtlMs: "number",
     returnOld: "flag",
   },
-  uses: [LUA_NEWER_STORED, LUA_JOIN_TAG_SETS, LUA_APPEND_ENTRY],
+  uses: [LUA_NEWER, LUA_STORED_VERSION, LUA_NEWER_STORED, LUA_JOIN_TAG_SETS, LUA_APPEND_ENTRY],
   lua: `
 local old = redis.call('GET', value) or ''
 if newer_stored(old, version) then return {2, '', ''} end
+local current = old ~= '' and stored_version(old) or nil
+local over = version ~= '' and current ~= nil and current ~= '' and newer(version, current)
 -- SET first: Redis checks maxmemory at a script's first write, and DEL would let an OOM script through.
 redis.call('SET', value, payload)
 redis.call('DEL', lease)
@@ -163,6 +173,10 @@ local fields = {'op', op, 'key', encodedKey, 'ns', namespace}
 if op == '${QUEUE_OP.save}' then
   fields[#fields + 1] = 'value'
   fields[#fields + 1] = payload
+  if over then
+    fields[#fields + 1] = 'over'
+    fields[#fields + 1] = '1'
+  end
 end
 if keepPrevious and old ~= '' then
   fields[#fields + 1] = 'prev'
@@ -186,8 +200,11 @@ return {1, '', id}`,
  * `negativeTtl`, 0: dropped); when the value is the payload this worker wrote (`sha`), its index
  * entries get the expiry too and it joins its tag sets again (an invalidateTag may have dropped the
  * sets meanwhile). A value that has an expiry was filled from the source while the pending one was
- * missing (evicted): it is dropped, so the next read loads the row just written. Replies per key
- * whether it landed.
+ * missing (evicted): it is dropped, so the next read loads the row just written. A saved value
+ * lands by `mode`: 0 as above; 1 revoked instead (its index entries with it: a versioned write the
+ * source may have refused, see the worker); 2 replaced by `kept`, the row the source answered
+ * (stored with its expiry, with its index entries `keptIndexes` pointing at `encodedKey` and its
+ * tag sets `keptTags`). Replies per key whether it landed.
  */
 export const ACKNOWLEDGE = defineScript({
   name: "write-behind-ack",
@@ -209,6 +226,11 @@ export const ACKNOWLEDGE = defineScript({
         fresh: "number",
         ttl: "number",
         negativeTtl: "number",
+        mode: "number",
+        kept: "stored",
+        keptIndexes: "keys",
+        keptTags: "keys",
+        encodedKey: "text",
       },
     },
   },
@@ -223,9 +245,22 @@ for g, e in ipairs(entries) do
     if pttl == -1 then
       local v = redis.call('GET', e.value)
       local kind = stored_kind(v)
-      if kind == 'v' then
+      local written = kind == 'v' and redis.sha1hex(v) == e.sha
+      if kind == 'v' and e.mode == 1 then
+        redis.call('DEL', e.value, e.lease)
+        if written then
+          for _, index in ipairs(e.indexes) do redis.call('DEL', index) end
+        end
+      elseif kind == 'v' and e.mode == 2 then
+        if written then
+          for _, index in ipairs(e.indexes) do redis.call('PEXPIRE', index, e.ttl) end
+        end
+        redis.call('SET', e.value, e.kept, 'PX', e.ttl)
+        for _, index in ipairs(e.keptIndexes) do redis.call('SET', index, e.encodedKey, 'PX', e.ttl) end
+        join_tag_sets(e.keptTags, e.value, e.ttl)
+      elseif kind == 'v' then
         redis.call('SET', e.value, with_fresh_until(v, now + e.fresh), 'PX', e.ttl)
-        if redis.sha1hex(v) == e.sha then
+        if written then
           for _, index in ipairs(e.indexes) do redis.call('PEXPIRE', index, e.ttl) end
           join_tag_sets(e.tags, e.value, e.ttl)
         end
