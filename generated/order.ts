@@ -39,7 +39,8 @@ export interface OrderSource {
   loadMany?(keys: OrderKey[]): Promise<(Order | null)[]>;
   /**
    * Writes a queued Order to the system of record: the worker calls it for each `save`, at least
-   * once.
+   * once, then caches the row it returns (return the row you kept; with nothing returned and a
+   * `versionField`, a landed value that may be older is dropped from the cache).
    */
   save(entity: Order): Promise<void | Order>;
   /**

@@ -179,7 +179,7 @@ const sourceWrites: Record<Strategy, { save: string; delete: string }> = {
       "Deletes the {E} with this key from the system of record; `delete` calls it, then drops the cached entries.",
   },
   "write-behind": {
-    save: "Writes a queued {E} to the system of record: the worker calls it for each `save`, at least once.",
+    save: "Writes a queued {E} to the system of record: the worker calls it for each `save`, at least once, then caches the row it returns (return the row you kept; with nothing returned and a `versionField`, a landed value that may be older is dropped from the cache).",
     delete: "Deletes a {E} from the system of record: the worker calls it for each queued `delete`, at least once.",
   },
 };
