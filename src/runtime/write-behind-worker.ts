@@ -11,8 +11,10 @@ import type { Events } from "./events.js";
 import { entriesOfList, entriesOfRead, type StreamEntry } from "./stream-entries.js";
 import type { WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
 import { coalesce, type KeyGroup } from "./write-behind-batch.js";
-import { ACKNOWLEDGE, FAIL, LEAVE_GROUP, OWN, RENEW_OWNERS } from "./scripts/write-behind-scripts.js";
+import { ACKNOWLEDGE, FAIL, LEAVE_GROUP } from "./scripts/write-behind-scripts.js";
 import { isRetryableSourceError } from "./write-behind-retry.js";
+import { KeyOwners } from "./write-behind-key-owners.js";
+import { RetrySchedule } from "./write-behind-retry-schedule.js";
 
 /** What a worker needs of its repository. */
 export interface WorkerHost<TEntity, TKey> {
@@ -30,8 +32,6 @@ export interface WorkerHost<TEntity, TKey> {
 }
 
 const MAX_ERROR_TEXT = 2_000;
-/** The FAIL script's limit for a write that is only retried (never dead-lettered on attempts). */
-const NO_LIMIT = 2 ** 31;
 
 function errorText(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -57,14 +57,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   private readonly consumer: string;
   private readonly minIdleMs: number;
   private readonly pollMs: number;
-  private readonly retryBaseMs: number;
-  private readonly retryMaxMs: number;
-  /** Entries whose source write failed, by id: retried when due, or with a newer entry of their key. */
-  private readonly retries = new Map<string, { readonly groupKey: string; readonly dueAt: number }>();
-  /** When the source was first found unreachable for a key still failing (by group key). */
-  private readonly unreachableSince = new Map<string, number>();
-  private readonly retryHorizonMs: number;
-  private readonly isRetryable: (error: unknown) => boolean;
+  private readonly retries: RetrySchedule;
   private readonly spaces = new Map<string, KeySpace<TEntity, TKey> | undefined>();
   private stopping = false;
   private stopped: Promise<void> | undefined;
@@ -76,9 +69,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   private needsGroup = true;
   /** Re-read the entries this consumer holds: at start (a restart under the same name) and after an error. */
   private recoverOwn = true;
-  /** Owner keys this consumer holds (it alone writes their keys), renewed while held. */
-  private readonly owned = new Set<string>();
-  private renewal: NodeJS.Timeout | undefined;
+  private readonly owners: KeyOwners;
   /** Ids of the batch being read that were taken over from a dead worker (XAUTOCLAIM). */
   private readonly abandoned = new Set<string>();
   private claimCursor = "0-0";
@@ -93,21 +84,30 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     this.consumer = options.consumer ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
     this.minIdleMs = options.minIdleMs ?? 30_000;
     this.pollMs = options.pollMs ?? 1_000;
-    this.retryBaseMs = options.retryBaseMs ?? 200;
+    const retryBaseMs = options.retryBaseMs ?? 200;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
-    this.retryHorizonMs = options.retryHorizonMs ?? 15 * 60_000;
-    this.isRetryable = options.isRetryable ?? isRetryableSourceError;
+    const retryHorizonMs = options.retryHorizonMs ?? 15 * 60_000;
     for (const [option, value] of [
       ["minIdleMs", this.minIdleMs],
       ["pollMs", this.pollMs],
-      ["retryBaseMs", this.retryBaseMs],
+      ["retryBaseMs", retryBaseMs],
       ["stopTimeoutMs", this.stopTimeoutMs],
-      ["retryHorizonMs", this.retryHorizonMs],
+      ["retryHorizonMs", retryHorizonMs],
     ] as const) {
       if (!(value > 0)) throw new TypeError(`cachegen: ${name} startWorker: ${option} must be > 0 (got ${value})`);
     }
-    this.retryMaxMs = Math.max(this.retryBaseMs, Math.floor(this.minIdleMs / 2));
+    this.retries = new RetrySchedule({
+      baseMs: retryBaseMs,
+      maxMs: Math.max(retryBaseMs, Math.floor(this.minIdleMs / 2)),
+      horizonMs: retryHorizonMs,
+      isRetryable: options.isRetryable ?? isRetryableSourceError,
+    });
     this.connection = host.client.duplicate();
+    this.owners = new KeyOwners(
+      this.connection,
+      { stream: host.keys.streamKey, consumer: this.consumer, ttlMs: this.minIdleMs },
+      () => this.stopping,
+    );
     this.connection.on("error", (error) =>
       host.events.record("redis-error", undefined, { error, detail: "write-behind worker connection" }),
     );
@@ -197,14 +197,14 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       );
       this.recoverOwn = own.length >= batchSize;
       add(own);
-    } else if (this.owned.size > 0) add(await this.handedOver(batchSize));
+    } else if (this.owners.holdsAny) add(await this.handedOver(batchSize));
     if (Date.now() >= this.nextClaimAt) {
       const claimed = await this.claimAbandoned();
       for (const entry of claimed) this.abandoned.add(entry.id);
       add(claimed);
     }
     const now = Date.now();
-    const due = [...this.retries.values()].some((retry) => retry.dueAt <= now);
+    const due = this.retries.anyDue(now);
     const block = found.size || due ? [] : ["BLOCK", this.blockMs(now)];
     add(
       entriesOfRead(
@@ -225,10 +225,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
 
     // Failed entries go again when due, and at once with a newer entry of their key (the newest wins).
     const keysInBatch = new Set([...found.values()].map(groupKeyOf));
-    const again = [...this.retries]
-      .filter(([, retry]) => retry.dueAt <= Date.now() || keysInBatch.has(retry.groupKey))
-      .map(([id]) => id);
-    for (const id of again) this.retries.delete(id);
+    const again = this.retries.takeDue(Date.now(), keysInBatch);
     if (again.length)
       add(
         entriesOfList(
@@ -285,9 +282,8 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   }
 
   private blockMs(now: number): number {
-    let until = Math.min(now + this.host.settings.flushIntervalMs, this.nextClaimAt);
-    for (const retry of this.retries.values()) until = Math.min(until, retry.dueAt);
-    return Math.max(1, until - now);
+    const until = Math.min(now + this.host.settings.flushIntervalMs, this.nextClaimAt);
+    return Math.max(1, this.retries.nextDueBefore(until) - now);
   }
 
   // ------------------------------------------------------------------------------------ writing
@@ -320,46 +316,9 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   private async own(groups: readonly KeyGroup<TEntity, TKey>[]): Promise<KeyGroup<TEntity, TKey>[]> {
     const ownable = groups.filter((group) => group.write.op !== "unreadable");
     if (!ownable.length) return [...groups];
-    const owns = await runTypedScript(this.connection, OWN, {
-      stream: this.stream,
-      group: CONSUMER_GROUP,
-      consumer: this.consumer,
-      ttl: this.minIdleMs,
-      ids: ownable.flatMap((group) => group.ids),
-      entries: ownable.map((group) => ({
-        owner: group.ownerKey,
-        ids: group.ids,
-        steal: group.ids.some((id) => this.abandoned.has(id)),
-      })),
-    });
-    const handed = new Set(ownable.filter((_, i) => owns[i] !== true));
-    for (const group of ownable) {
-      if (handed.has(group)) for (const id of group.ids) this.retries.delete(id);
-      else this.owned.add(group.ownerKey);
-    }
-    this.renewOwnership();
+    const handed = await this.owners.own(ownable, this.abandoned);
+    for (const group of handed) this.retries.forget(group.ids);
     return groups.filter((group) => !handed.has(group));
-  }
-
-  /** Keeps the owner keys this worker holds alive (they expire after minIdleMs, like its claim on entries). */
-  private renewOwnership(): void {
-    if (this.renewal || this.owned.size === 0) return;
-    this.renewal = setInterval(
-      () => {
-        if (this.owned.size === 0 || this.stopping) {
-          clearInterval(this.renewal);
-          this.renewal = undefined;
-          return;
-        }
-        const owners = [...this.owned];
-        runTypedScript(this.connection, RENEW_OWNERS, { owners, consumer: this.consumer, ttl: this.minIdleMs }).then(
-          (held) => owners.forEach((owner, i) => held[i] || this.owned.delete(owner)),
-          () => undefined, // the loop reports Redis errors
-        );
-      },
-      Math.max(10, Math.floor(this.minIdleMs / 3)),
-    );
-    this.renewal.unref();
   }
 
   /** After the source write: acknowledge, then let the values land (expiry) in one script. */
@@ -392,9 +351,9 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       now: Date.now(),
       entries,
     });
-    groups.forEach((group, i) => landed[i] && this.owned.delete(group.ownerKey));
+    groups.forEach((group, i) => landed[i] && this.owners.released(group.ownerKey));
     for (const group of groups) {
-      this.unreachableSince.delete(groupKeyOf(group.written));
+      this.retries.landed(groupKeyOf(group.written));
       this.host.events.record(
         "flushed",
         group.valueKey,
@@ -451,12 +410,12 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     const entries = groups.map((group) => {
       const { valueKey, leaseKey, pendingKey, ownerKey, indexKeys, ids, written, writtenSha, write } = group;
       const groupKey = groupKeyOf(written);
-      let limit = write.op === "unreadable" && write.malformed ? 0 : maxAttempts;
-      if (limit > 0 && this.retryable(failures.get(group))) {
-        const since = this.unreachableSince.get(groupKey) ?? now;
-        this.unreachableSince.set(groupKey, since);
-        if (now - since < this.retryHorizonMs) limit = NO_LIMIT;
-      }
+      const limit = this.retries.attemptLimit(
+        groupKey,
+        failures.get(group),
+        write.op === "unreadable" && write.malformed ? 0 : maxAttempts,
+        now,
+      );
       return {
         value: valueKey,
         lease: leaseKey,
@@ -488,29 +447,15 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
         { error, detail: `source write of ${group.ids.length} queued write(s) failed` },
         group.ids.length,
       );
-      if (attempts <= 0) {
-        this.unreachableSince.delete(groupKey);
-        this.owned.delete(group.ownerKey);
-      }
+      this.retries.settled(groupKey, group.ids, attempts);
+      if (attempts <= 0) this.owners.released(group.ownerKey);
       if (attempts === 0) {
         events.record("dead-letter", group.valueKey, {
           error,
           detail: `moved to ${this.host.keys.deadLetterKey}: ${errorText(error)}`,
         });
-      } else if (attempts > 0) {
-        const dueAt = Date.now() + Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(attempts - 1, 30));
-        for (const id of group.ids) this.retries.set(id, { groupKey, dueAt });
       }
     });
-  }
-
-  /** `isRetryable`, where a classifier that throws counts as "refused". */
-  private retryable(error: unknown): boolean {
-    try {
-      return this.isRetryable(error) === true;
-    } catch {
-      return false;
-    }
   }
 
   private spaceOf(ns: string): KeySpace<TEntity, TKey> | undefined {
@@ -529,7 +474,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
 
   /** Leaves the group when holding nothing, and closes the connection. */
   private async leave(): Promise<void> {
-    clearInterval(this.renewal);
+    this.owners.stop();
     if (this.connection.status === "end") return;
     try {
       await runTypedScript(this.connection, LEAVE_GROUP, {

@@ -1,0 +1,83 @@
+import type { CommandClient } from "./command-client.js";
+import { CONSUMER_GROUP } from "./keys.js";
+import { runTypedScript } from "./scripts/define-script.js";
+import { OWN, RENEW_OWNERS } from "./scripts/write-behind-scripts.js";
+import type { KeyGroup } from "./write-behind-batch.js";
+
+/**
+ * Per-key order across live workers: one worker at a time owns a key (its owner key, see OWN);
+ * entries of a key another worker owns are handed to that worker. The owner keys held are renewed
+ * while held (they expire after `ttlMs`, like a worker's claim on its entries).
+ */
+export class KeyOwners {
+  private readonly owned = new Set<string>();
+  private renewal: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly connection: CommandClient,
+    private readonly place: { readonly stream: string; readonly consumer: string; readonly ttlMs: number },
+    private readonly isStopping: () => boolean,
+  ) {}
+
+  /** Whether this worker holds any key (entries may have been handed to it). */
+  get holdsAny(): boolean {
+    return this.owned.size > 0;
+  }
+
+  /**
+   * Takes ownership of the groups' keys; returns the groups whose key another live worker owns
+   * (their entries are now that worker's). `abandoned`: ids claimed from a dead worker (taken over).
+   */
+  async own<TEntity, TKey>(
+    groups: readonly KeyGroup<TEntity, TKey>[],
+    abandoned: ReadonlySet<string>,
+  ): Promise<Set<KeyGroup<TEntity, TKey>>> {
+    const { stream, consumer, ttlMs } = this.place;
+    const owns = await runTypedScript(this.connection, OWN, {
+      stream,
+      group: CONSUMER_GROUP,
+      consumer,
+      ttl: ttlMs,
+      ids: groups.flatMap((group) => group.ids),
+      entries: groups.map((group) => ({
+        owner: group.ownerKey,
+        ids: group.ids,
+        steal: group.ids.some((id) => abandoned.has(id)),
+      })),
+    });
+    const handed = new Set(groups.filter((_, i) => owns[i] !== true));
+    for (const group of groups) if (!handed.has(group)) this.owned.add(group.ownerKey);
+    this.renew();
+    return handed;
+  }
+
+  /** The key's owner key was given up (by ACKNOWLEDGE or FAIL, once nothing of it is queued). */
+  released(ownerKey: string): void {
+    this.owned.delete(ownerKey);
+  }
+
+  stop(): void {
+    clearInterval(this.renewal);
+  }
+
+  private renew(): void {
+    if (this.renewal || this.owned.size === 0) return;
+    const { consumer, ttlMs } = this.place;
+    this.renewal = setInterval(
+      () => {
+        if (this.owned.size === 0 || this.isStopping()) {
+          clearInterval(this.renewal);
+          this.renewal = undefined;
+          return;
+        }
+        const owners = [...this.owned];
+        runTypedScript(this.connection, RENEW_OWNERS, { owners, consumer, ttl: ttlMs }).then(
+          (held) => owners.forEach((owner, i) => held[i] || this.owned.delete(owner)),
+          () => undefined, // the worker's loop reports Redis errors
+        );
+      },
+      Math.max(10, Math.floor(ttlMs / 3)),
+    );
+    this.renewal.unref();
+  }
+}
