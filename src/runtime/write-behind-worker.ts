@@ -14,6 +14,7 @@ import { coalesce, type KeyGroup } from "./write-behind-batch.js";
 import { ACKNOWLEDGE, FAIL, LEAVE_GROUP } from "./scripts/write-behind-scripts.js";
 import { isRetryableSourceError } from "./write-behind-retry.js";
 import { KeyOwners } from "./write-behind-key-owners.js";
+import { landingOf, type LandingParts } from "./write-behind-landing.js";
 import { RetrySchedule } from "./write-behind-retry-schedule.js";
 
 /** What a worker needs of its repository. */
@@ -70,6 +71,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   /** Re-read the entries this consumer holds: at start (a restart under the same name) and after an error. */
   private recoverOwn = true;
   private readonly owners: KeyOwners;
+  private readonly landingParts: LandingParts<TEntity, TKey>;
   /** Ids of the batch being read that were taken over from a dead worker (XAUTOCLAIM). */
   private readonly abandoned = new Set<string>();
   private claimCursor = "0-0";
@@ -103,6 +105,13 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       isRetryable: options.isRetryable ?? isRetryableSourceError,
     });
     this.connection = host.client.duplicate();
+    this.landingParts = {
+      definition: host.definition,
+      keys: host.keys,
+      codec: host.codec,
+      events: host.events,
+      spaceOf: (ns) => this.spaceOf(ns),
+    };
     this.owners = new KeyOwners(
       this.connection,
       { stream: host.keys.streamKey, consumer: this.consumer, ttlMs: this.minIdleMs },
@@ -330,7 +339,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       const { fresh, pttl, negative } = this.host.landingTtl();
       const { valueKey, leaseKey, pendingKey, ownerKey, indexKeys, tagKeys, ids, writtenSha } = group;
       return {
-        ...this.landing(group, kept.get(group), fresh),
+        ...landingOf(group, kept.get(group), fresh, this.landingParts),
         value: valueKey,
         lease: leaseKey,
         pending: pendingKey,
@@ -363,39 +372,6 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     }
     const answered = this.host.definition.invalidates.length ? [...kept.values()] : [];
     await this.host.landed([...groups.flatMap((group) => group.values), ...(answered as TEntity[])]);
-  }
-
-  /**
-   * How a landed save is cached (see ACKNOWLEDGE): the row the source answered in its place; with a
-   * versionField and no answer, only when the save replaced an older cached version (a fenced source
-   * may have refused it: the newer value may have left the cache), else it is revoked.
-   */
-  private landing(
-    group: KeyGroup<TEntity, TKey>,
-    kept: unknown,
-    fresh: number,
-  ): { mode: number; kept: string | Buffer; keptIndexes: string[]; keptTags: string[]; encodedKey: string } {
-    const enc = group.written.fields.get("key")?.toString("latin1") ?? "";
-    const as = (mode: number) => ({ mode, kept: "", keptIndexes: [], keptTags: [], encodedKey: enc });
-    if (group.write.op !== "save") return as(0);
-    if (kept === undefined) return as(this.host.definition.versionField && !group.proven ? 1 : 0);
-    const space = this.spaceOf(group.written.fields.get("ns")?.toString("latin1") ?? "") ?? this.host.keys;
-    const row = kept as TEntity;
-    const encoded =
-      space.encOfEntity(row) === enc
-        ? this.host.codec.encode(row, enc, Date.now() + fresh)
-        : ({ ok: false, reason: "source.save returned a row of another key" } as const);
-    if (!encoded.ok) {
-      this.host.events.record("invalid-value", group.valueKey, { detail: `value not cached: ${encoded.reason}` });
-      return as(1);
-    }
-    return {
-      mode: 2,
-      kept: encoded.stored,
-      keptIndexes: space.indexKeysOfEntity(row),
-      keptTags: space.tagKeysOfEntity(row),
-      encodedKey: enc,
-    };
   }
 
   /**
