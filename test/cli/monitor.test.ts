@@ -167,7 +167,7 @@ describe("cachegen monitor --once on one server", () => {
 
     // `script` gives the command a terminal: each frame starts by going home and clearing the screen.
     const bin = fileURLToPath(new URL("../../bin/cachegen.js", import.meta.url));
-    const command = `timeout --preserve-status -s INT 3 ${process.execPath} ${bin} monitor --redis ${url} --interval 100ms`;
+    const command = `timeout --preserve-status -s INT 6 ${process.execPath} ${bin} monitor --redis ${url} --interval 100ms`;
     const { stdout } = await promisify(execFile)("script", ["-qec", command, "/dev/null"], {
       cwd: packageRoot,
       env: { ...process.env, NO_COLOR: "1" },
