@@ -15,6 +15,7 @@ import {
   type LeaseMode,
   type LeaseOutcome,
 } from "./scripts/read-scripts.js";
+import { LIST_DROP_IF_SAME, LIST_FILL, LIST_READ } from "./scripts/list-scripts.js";
 import { ScriptBatcher, unexpected } from "./scripts/script-batcher.js";
 import { ENQUEUE, PENDING_VALUE, QUEUE_OP } from "./scripts/write-behind-scripts.js";
 import { escapeGlob } from "./key-encoding.js";
@@ -170,6 +171,29 @@ export class EntityRedis<TEntity, TKey> {
   /** Writes an index entry only (its value was not loaded under a lease, so it is not filled). */
   writeIndexPointer(indexKey: string, enc: string, pttl: number): Promise<GuardResult<unknown>> {
     return this.guard.run("index-set", (c) => c.call("SET", indexKey, enc, "PX", pttl));
+  }
+
+  // ------------------------------------------------------------------------------------ lists
+
+  /** A list's members or another reader's lease, as stored; null when it was absent and `lease` now holds it. */
+  readList(listKey: string, lease: string): Promise<GuardResult<string | null>> {
+    return this.run("list-read", LIST_READ, { list: listKey, lease, leaseTtlMs: this.leaseTtlMs });
+  }
+
+  /** Writes a list's members while `lease` still holds its key; answers whether it did. */
+  fillList(listKey: string, lease: string, members: string, pttl: number): Promise<GuardResult<boolean>> {
+    return this.run("list-fill", LIST_FILL, { list: listKey, lease, members, pttl });
+  }
+
+  /** Deletes a list key still holding exactly `expected` (a lease given back, members found stale). */
+  dropListIfSame(listKey: string, expected: string): Promise<GuardResult<boolean>> {
+    return this.run("list-drop", LIST_DROP_IF_SAME, { list: listKey, expected });
+  }
+
+  /** Deletes list keys (their members and any fill's lease), one DEL per key: each may live in a slot of its own. */
+  async dropLists(listKeys: readonly string[]): Promise<boolean> {
+    const results = await Promise.all(listKeys.map((key) => this.guard.run("list-del", (c) => c.call("DEL", key))));
+    return results.every((r) => r.ok);
   }
 
   // ------------------------------------------------------------------------------------ invalidation

@@ -9,6 +9,7 @@ export type {
   IndexDefinition,
   InvalidatesDefinition,
   KeyPartType,
+  ListDefinition,
   Strategy,
   TagDefinition,
   WriteBehindSettings,
