@@ -38,6 +38,19 @@ export interface RepositorySamples<TEntity, TRepository> {
       }
     >
   >;
+  /**
+   * One entry per declared list: its `listBy<List>` called with `sample`'s values (`found`) and
+   * with `missing`'s (`missed`).
+   */
+  readonly lists?: Readonly<
+    Record<
+      string,
+      {
+        readonly found: (repository: TRepository) => Promise<TEntity[]>;
+        readonly missed: (repository: TRepository) => Promise<TEntity[]>;
+      }
+    >
+  >;
   /** One entry per declared tag: its `invalidateBy<Tag>` called with `sample`'s values. */
   readonly tags?: Readonly<Record<string, (repository: TRepository) => Promise<void>>>;
 }
@@ -199,6 +212,26 @@ export function describeRepository<
         expect(lookups, `samples.indexes.${index}`).toBeDefined();
         expect(await lookups!.found(repository), index).toEqual(sample);
         expect(await lookups!.missed(repository), index).toBeNull();
+      }
+    });
+
+    it("listBy<List> (each declared list): lists the stored value, from the cache once cached, and follows a save", async () => {
+      const { source, repository, definition } = setup();
+      const space = new KeySpace(definition, prefixOf(repository));
+      for (const list of Object.keys(definition.lists ?? {})) {
+        const lookups = samples.lists?.[list];
+        expect(lookups, `samples.lists.${list}`).toBeDefined();
+        expect(await lookups!.found(repository), list).toEqual([sample]);
+        expect(await lookups!.missed(repository), list).toEqual([]);
+        const loads = source.loads;
+        expect(await lookups!.found(repository), list).toEqual([sample]);
+        expect(source.loads - loads, `${list}: members filled on the first cached read`).toBeLessThanOrEqual(1);
+        const sameList = space.listKeyOfEntity(list, sample) === space.listKeyOfEntity(list, updated);
+        await repository.save(updated);
+        expect(await lookups!.found(repository), `${list} after a save`).toEqual(sameList ? [updated] : []);
+        await flushed(repository);
+        source.put(sample); // back, for the next list
+        await repository.invalidate(keyOf(repository, sample));
       }
     });
 
