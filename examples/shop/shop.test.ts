@@ -132,6 +132,28 @@ describe("the shop example: generated repositories over PostgreSQL", () => {
     expect(rows[0]).toEqual({ total_cents: "900", revision: 1 });
   });
 
+  it("lists: a product's reviews are cached as keys, served as entries, and a new review joins the list", async () => {
+    const review = (customerId: string, stars: number, postedAt: string) => ({
+      productSku: "TEA-1",
+      customerId,
+      stars,
+      body: null,
+      helpfulVotes: 0n,
+      postedAt: new Date(postedAt),
+    });
+    const first = review("11111111-1111-4111-8111-111111111111", 5, "2024-03-01T00:00:00.000Z");
+    await repos.review.save(first);
+    expect(await repos.review.listByProduct("TEA-1")).toEqual([first]);
+    const loads = repos.review.stats().loads;
+    expect(await repos.review.listByProduct("TEA-1")).toEqual([first]);
+    expect(await repos.review.listByProduct("TEA-1")).toEqual([first]);
+    expect(repos.review.stats().loads - loads).toBe(1); // the member's own entry, once; then all hits
+
+    const second = review("22222222-2222-4222-8222-222222222222", 4, "2024-03-02T00:00:00.000Z");
+    await repos.review.save(second); // drops the product's list
+    expect(await repos.review.listByProduct("TEA-1")).toEqual([second, first]);
+  });
+
   it("a write to one entity drops what it invalidates in another", async () => {
     await repos.category.get(1);
     expect(await redis.exists(repos.category.keyOf(1))).toBe(1);
