@@ -16,6 +16,7 @@ import {
   type LeaseOutcome,
 } from "./scripts/read-scripts.js";
 import { LIST_DROP_IF_SAME, LIST_FILL, LIST_READ } from "./scripts/list-scripts.js";
+import { PRIME, type PrimeOutcome } from "./scripts/prime-scripts.js";
 import { ScriptBatcher, unexpected } from "./scripts/script-batcher.js";
 import { ENQUEUE, PENDING_VALUE, QUEUE_OP } from "./scripts/write-behind-scripts.js";
 import { escapeGlob } from "./key-encoding.js";
@@ -171,6 +172,27 @@ export class EntityRedis<TEntity, TKey> {
   /** Writes an index entry only (its value was not loaded under a lease, so it is not filled). */
   writeIndexPointer(indexKey: string, enc: string, pttl: number): Promise<GuardResult<unknown>> {
     return this.guard.run("index-set", (c) => c.call("SET", indexKey, enc, "PX", pttl));
+  }
+
+  // ------------------------------------------------------------------------------------ warm-up
+
+  /** Writes values the application holds where a fill would (see the prime script); answers per entry. */
+  prime(
+    entries: readonly { k: ResolvedKey<TKey>; entity: TEntity; stored: StoredValue; pttl: number; version: string }[],
+  ): Promise<GuardResult<PrimeOutcome[]>> {
+    return this.run("prime", PRIME, {
+      entries: entries.map(({ k, entity, stored, pttl, version }) => ({
+        value: k.valueKey,
+        lease: k.leaseKey,
+        writers: this.keys.writersKeyOfEnc(k.enc),
+        indexes: this.keys.indexKeysOfEntity(entity),
+        tags: this.keys.tagKeysOfEntity(entity),
+        payload: stored,
+        pttl,
+        version,
+        pointer: k.enc,
+      })),
+    });
   }
 
   // ------------------------------------------------------------------------------------ lists

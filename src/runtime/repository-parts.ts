@@ -12,6 +12,7 @@ import { DEFAULT_MAX_KEY_LENGTH, KeySpace } from "./key-space.js";
 import { L1Cache } from "./l1.js";
 import { ListReads } from "./list-reads.js";
 import { Leases } from "./leases.js";
+import { Primer } from "./prime.js";
 import { ReadPath } from "./read-path.js";
 import { RedisGuard } from "./redis-guard.js";
 import { SourceAdapter } from "./source-adapter.js";
@@ -44,6 +45,7 @@ export interface RepositoryParts<TEntity, TKey> {
   readonly reads: ReadPath<TEntity, TKey>;
   readonly indexReads: IndexReads<TEntity, TKey>;
   readonly listReads: ListReads<TEntity, TKey>;
+  readonly primer: Primer<TEntity, TKey>;
   readonly invalidator: Invalidator<TEntity, TKey>;
   readonly writes: WriteStrategy<TEntity, TKey>;
   /** The `instrumentation` option bound to this entity; undefined (and never called) without one. */
@@ -120,7 +122,8 @@ export function assembleRepository<TEntity, TKey>(
     queuedValue: writes.queuedValue,
     leaseTtlMs,
   });
-  return { keys, check, events, l1, reads, indexReads, listReads, invalidator, writes, observer };
+  const primer = new Primer({ ...entity, check, invalidator });
+  return { keys, check, events, l1, reads, indexReads, listReads, primer, invalidator, writes, observer };
 }
 
 function checkOptions<TEntity, TKey>(

@@ -8,6 +8,7 @@ import type { Invalidator } from "./invalidator.js";
 import type { KeySpace } from "./key-space.js";
 import type { L1Cache } from "./l1.js";
 import type { ListReads } from "./list-reads.js";
+import type { Primer, PrimeResult } from "./prime.js";
 import type { ReadPath } from "./read-path.js";
 import { assembleRepository } from "./repository-parts.js";
 import type { BareKey, CacheAsideRepositoryOptions, CacheStats, EntitySource, RepositoryOptions } from "./types.js";
@@ -42,6 +43,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   private readonly reads: ReadPath<TEntity, TKey>;
   private readonly indexReads: IndexReads<TEntity, TKey>;
   private readonly listReads: ListReads<TEntity, TKey>;
+  private readonly primer: Primer<TEntity, TKey>;
   private readonly invalidator: Invalidator<TEntity, TKey>;
   private readonly writes: WriteStrategy<TEntity, TKey>;
   private readonly observer: Observer | undefined;
@@ -67,6 +69,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     this.reads = parts.reads;
     this.indexReads = parts.indexReads;
     this.listReads = parts.listReads;
+    this.primer = parts.primer;
     this.invalidator = parts.invalidator;
     this.writes = parts.writes;
     this.observer = parts.observer;
@@ -179,6 +182,27 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    */
   delete(key: TKey | BareKey<TKey>): Promise<void> {
     return this.observed("delete", async () => this.writes.delete(this.keys.resolve(key)));
+  }
+
+  /**
+   * Puts an entity the application already holds into the cache, without the source (warm-up), as
+   * a fill would: never over a newer version, a queued write-behind write, a cached value it cannot
+   * tell is older, or while someone holds the key's lease (a fill or a write in flight).
+   * @returns whether it was written (false: the cache keeps what it had).
+   * @throws InvalidKeyError or InvalidEntityError when the entity does not fit the schema (before
+   *   Redis is touched); CacheUnavailableError when Redis did not take it.
+   */
+  prime(entity: TEntity): Promise<boolean> {
+    return this.observed("prime", async () => (await this.primer.primeMany([entity])).primed === 1);
+  }
+
+  /**
+   * `prime` for many entities: one script per batch of 100 (a page of a warm-up).
+   * @returns how many were written (`primed`) and left as the cache had them (`skipped`).
+   * @throws as `prime`; an invalid entity rejects the whole call before Redis is touched.
+   */
+  primeMany(entities: readonly TEntity[]): Promise<PrimeResult> {
+    return this.observed("primeMany", () => this.primer.primeMany(entities));
   }
 
   /**
