@@ -199,7 +199,7 @@ const toCategory = (row: any): Category => ({
   productCount: row.product_count,
 });
 
-const toCustomer = (row: any): Customer => ({
+export const toCustomer = (row: any): Customer => ({
   id: row.id,
   email: row.email,
   name: row.name,
@@ -215,7 +215,7 @@ const toCustomer = (row: any): Customer => ({
   meta: row.meta,
 });
 
-const toProduct = (row: any): Product => ({
+export const toProduct = (row: any): Product => ({
   sku: row.sku,
   slug: row.slug,
   title: row.title,

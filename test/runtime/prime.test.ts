@@ -190,4 +190,20 @@ describe("warm", () => {
     expect(result.primed).toBe(24);
     expect(most).toBe(3);
   });
+
+  it("draws a one-line progress bar on stderr when asked (the default on a terminal), ending with a newline", async () => {
+    const { repo } = setup();
+    const written: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      await warm(repo, [[makeUser(), makeUser()]], { progressBar: true });
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(written.at(-1)).toBe("\r\u001b[2Kwarm User: 2 entities, 2 primed, 0 skipped, 0 failed\n");
+  });
 });
