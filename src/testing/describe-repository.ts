@@ -59,8 +59,8 @@ export interface RepositorySamples<TEntity, TRepository> {
 export type ConformanceOptions<TSource> = RepositoryOptions<TSource>;
 
 /**
- * The conformance suite of a generated repository (vitest): get, getMany, save and delete as the
- * entity's strategy says, invalidate, tags, `invalidates`, negativeTtl, versionField, TTL and
+ * The conformance suite of a generated repository (vitest): get, getMany, prime, save and delete as
+ * the entity's strategy says, invalidate, tags, indexes, lists, `invalidates`, negativeTtl, versionField, TTL and
  * jitter, a corrupt cached value and an invalid key. It runs against REDIS_URL (default
  * redis://127.0.0.1:6379) under a random key prefix, deleted afterwards, and fails at once, with
  * one message, when no Redis answers there. `create` makes a repository from the options given
@@ -144,6 +144,16 @@ export function describeRepository<
       expect(await repository.get(key)).toEqual(sample);
       expect(await repository.get(key)).toEqual(sample);
       expect(source.loads).toBe(1);
+    });
+
+    it("prime: a primed value is served without the source; a cached value is kept", async () => {
+      const { source, repository } = setup();
+      expect(await repository.prime(missing)).toBe(true);
+      expect(await repository.get(keyOf(repository, missing))).toEqual(missing);
+      expect(source.loads).toBe(0);
+      await repository.get(keyOf(repository, sample));
+      expect(await repository.primeMany([sample])).toEqual({ primed: 0, skipped: 1 });
+      expect(await repository.get(keyOf(repository, sample))).toEqual(sample);
     });
 
     it("getMany: in order, null for a key stored nowhere, the misses loaded with one loadMany", async () => {
