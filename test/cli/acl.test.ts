@@ -190,6 +190,7 @@ async function exerciseCatalog(redis: Redis, watch: Watch): Promise<void> {
   await stockRepository.save({ ...example.stockLevel, available: 11, revision: 2 });
   expect(await stockRepository.get(stockKey)).toMatchObject({ revision: 2 });
   await stockRepository.delete(stockKey);
+  expect(await couponRepository.prime(example.coupon)).toBe(true); // warm-up, write-through writers checked
   await couponRepository.save(example.coupon);
   expect(await couponRepository.get(example.coupon.code)).toEqual(example.coupon);
   expect(await couponRepository.refresh(example.coupon.code)).toEqual(example.coupon);

@@ -39,7 +39,9 @@ export const PRIME = defineScript({
 local out = {}
 for i, e in ipairs(entries) do
   local old = redis.call('GET', e.value)
-  local write = redis.call('EXISTS', e.lease) == 0 and redis.call('SCARD', e.writers) == 0
+  -- PTTL -2: no such key (no write-through writer in flight); GET and PTTL only, so priming needs
+  -- no command the read path does not already send (cachegen acl).
+  local write = not redis.call('GET', e.lease) and redis.call('PTTL', e.writers) == -2
   if write and old then
     local current = stored_version(old)
     write = redis.call('PTTL', e.value) ~= -1 and e.version ~= '' and current ~= nil and current ~= ''
