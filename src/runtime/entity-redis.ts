@@ -176,8 +176,33 @@ export class EntityRedis<TEntity, TKey> {
 
   // ------------------------------------------------------------------------------------ warm-up
 
-  /** Writes values the application holds where a fill would (see the prime script); answers per entry. */
-  prime(
+  /**
+   * Writes values the application holds where a fill would (see the prime script); answers per
+   * entry. One script per hash tag of the values (a cluster slot group), sent together; a failure
+   * of any is the answer (the others may have primed: priming again is harmless).
+   */
+  async prime(
+    entries: readonly { k: ResolvedKey<TKey>; entity: TEntity; stored: StoredValue; pttl: number; version: string }[],
+  ): Promise<GuardResult<PrimeOutcome[]>> {
+    const groups = new Map<string, number[]>();
+    entries.forEach(({ k }, i) => {
+      const tag = hashTagOf(k.valueKey);
+      const group = groups.get(tag);
+      if (group) group.push(i);
+      else groups.set(tag, [i]);
+    });
+    const outcomes = new Array<PrimeOutcome>(entries.length);
+    const replies = await Promise.all(
+      [...groups.values()].map(async (at) => {
+        const r = await this.primeGroup(at.map((i) => entries[i]!));
+        if (r.ok) r.value.forEach((outcome, j) => (outcomes[at[j]!] = outcome));
+        return r;
+      }),
+    );
+    return replies.find((r) => !r.ok) ?? { ok: true, value: outcomes };
+  }
+
+  private primeGroup(
     entries: readonly { k: ResolvedKey<TKey>; entity: TEntity; stored: StoredValue; pttl: number; version: string }[],
   ): Promise<GuardResult<PrimeOutcome[]>> {
     return this.run("prime", PRIME, {
@@ -390,4 +415,11 @@ export class EntityRedis<TEntity, TKey> {
         return value === undefined ? unexpected(s) : { ok: true, value };
       });
   }
+}
+
+/** The part of a key Redis Cluster hashes: the text between the first `{` and the next `}`, when not empty. */
+function hashTagOf(key: string): string {
+  const open = key.indexOf("{");
+  const close = open < 0 ? -1 : key.indexOf("}", open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : key;
 }
