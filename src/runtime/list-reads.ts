@@ -80,6 +80,13 @@ export class ListReads<TEntity, TKey> {
       await redis.dropListIfSame(listKey, r.value);
       return this.afterStale(list, listKey, load);
     }
+    if (!r.value.startsWith(LEASE)) {
+      // not a list this runtime wrote (the cache is untrusted input): drop it unless it changed
+      events.record("invalid-value", listKey, { detail: "not a cached list; dropped" });
+      events.record("miss", listKey);
+      await redis.dropListIfSame(listKey, r.value);
+      return this.afterStale(list, listKey, load);
+    }
     return this.waitForFill(list, listKey, load);
   }
 

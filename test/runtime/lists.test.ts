@@ -125,6 +125,20 @@ describe("listBy<List>", () => {
     expect(events.of("list-too-large")[0]).toMatchObject({ detail: expect.stringContaining("maxItems (2)") });
   });
 
+  it("a list key holding something else (untrusted cache) is dropped and loaded again at once", async () => {
+    const { source, repo, events } = setup();
+    source.put(makeUser({ name: "a1", teamId: TEAM_A }));
+    await repo.listByTeam(TEAM_A);
+    const listKey = `${repo.keyOf(TEAM_A).split(":v:")[0]}:m:byTeam:${TEAM_A}`;
+    expect(await redis.exists(listKey)).toBe(1);
+    await redis.set(listKey, "garbage", "PX", 60_000);
+    const started = Date.now();
+    expect(names(await repo.listByTeam(TEAM_A))).toEqual(["a1"]);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(events.of("invalid-value").map((e) => e.key)).toEqual([listKey]);
+    expect(await redis.get(listKey)).toMatch(/^M\|/);
+  });
+
   it("coalesces concurrent reads of one list in a process", async () => {
     const { source, repo } = setup();
     source.put(makeUser({ name: "a1", teamId: TEAM_A }));
