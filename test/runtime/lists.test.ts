@@ -12,7 +12,7 @@ import {
   type WriteBehindSource,
 } from "cachegen/runtime";
 import type { User, UserKey } from "./fixtures/user.js";
-import { collectEvents, connect, encryptionKeys, makeUser, uniquePrefix } from "./helpers.js";
+import { collectEvents, connect, encryptionKeys, makeUser, recordCommands, uniquePrefix } from "./helpers.js";
 import { TEAM_A, TEAM_B, TeamListRepo, TeamStore, usersWithTeamList } from "./list-fixtures.js";
 import { until } from "../support/wait.js";
 
@@ -61,6 +61,16 @@ describe("listBy<List>", () => {
     expect(source.loads).toBe(loads);
     expect(await repo.listByTeam(TEAM_B)).toHaveLength(1);
     expect(await repo.listByTeam("0b5e6c1a-6f1c-4c9a-9d55-3f4f2b9d1eff")).toEqual([]);
+  });
+
+  it("a cached list costs two round trips: the list (one script) and its members (one MGET)", async () => {
+    const { source, repo } = setup();
+    for (const name of ["a1", "a2", "a3"]) source.put(makeUser({ name, teamId: TEAM_A }));
+    await repo.listByTeam(TEAM_A);
+    await repo.listByTeam(TEAM_A); // members filled
+    const commands = recordCommands(redis);
+    expect(await repo.listByTeam(TEAM_A)).toHaveLength(3);
+    expect(commands.names).toEqual(["evalsha", "mget"]);
   });
 
   it("never returns a member whose list field no longer matches, and reloads the list", async () => {
