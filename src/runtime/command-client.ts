@@ -15,4 +15,17 @@ export interface CommandClient {
   quit(): Promise<unknown>;
   connect?(): Promise<void>;
   disconnect(): void;
+  /** Commands sent together; on a Cluster, to the node of their keys' slot (keyless ones go along). */
+  pipeline?(): ClientPipeline;
+}
+
+/** Sends what was queued (no command of its own: no MULTI was queued); each reply with its error. */
+interface PipelineSend {
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
+/** The part of an ioredis pipeline the runtime uses. */
+export interface ClientPipeline extends PipelineSend {
+  pttl(key: string): ClientPipeline;
+  call(command: string, ...args: (string | Buffer | number)[]): ClientPipeline;
 }
