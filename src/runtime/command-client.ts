@@ -14,7 +14,8 @@ export interface CommandClient {
   subscribe(...channels: string[]): Promise<unknown>;
   quit(): Promise<unknown>;
   connect?(): Promise<void>;
-  disconnect(): void;
+  /** `reconnect`: ioredis connects again at once (to the primary the sentinels name now, for a Sentinel client). */
+  disconnect(reconnect?: boolean): void;
   /** Commands sent together; on a Cluster, to the node of their keys' slot (keyless ones go along). */
   pipeline?(): ClientPipeline;
 }

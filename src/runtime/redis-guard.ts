@@ -1,5 +1,6 @@
 import { CachegenError } from "./errors.js";
 import type { CommandClient } from "./command-client.js";
+import { reconnectIfDemoted } from "./demoted-primary.js";
 import { schemeHint, watchSchemeOf } from "./scheme-hint.js";
 import { laneOf, MAX_IN_FLIGHT, type Lane, type SentCall, type WaitingCall } from "./lane.js";
 
@@ -270,6 +271,7 @@ export class RedisGuard {
   failed(op: string, probe: boolean, error: unknown): void {
     this.transition(this.breaker.failure(probe, Date.now()));
     this.hooks.onError(error, op);
+    reconnectIfDemoted(this.client, error);
   }
 
   /** A call that waited for room and gave up, never sent (the calls sent report Redis to the breaker). */
