@@ -63,7 +63,8 @@ export class SentinelSet {
 
   /**
    * Starts again whichever server was killed (empty; the sentinels turn it into a replica of the
-   * primary they name) and resolves once that primary has a replica in sync.
+   * primary they name) and resolves once that primary has a replica in sync and every sentinel
+   * knows the other two again.
    */
   async healed(): Promise<void> {
     for (const server of [this.servers.primary, ...this.servers.replicas]) {
@@ -88,6 +89,7 @@ export class SentinelSet {
       30_000,
       100,
     );
+    await this.discovered();
   }
 
   private async startSentinel(index: number, downAfterMs: number): Promise<void> {

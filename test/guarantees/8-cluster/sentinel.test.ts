@@ -1,9 +1,11 @@
+import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CacheUnavailableError, CacheWriteUnknownError } from "cachegen/runtime";
 import { CategoryRepository, type Category } from "../../../generated/category.js";
 import { OrderRepository, type Order } from "../../../generated/order.js";
 import { MemorySource } from "../../cli/example-entities.js";
+import { requireBuiltCli, runCli } from "../../cli/cli-harness.js";
 import { collectEvents, uniquePrefix } from "../../runtime/helpers.js";
 import { replicationInfo } from "../../support/replicated-redis.js";
 import { SENTINEL_MASTER_NAME, SentinelSet } from "../../support/sentinel-set.js";
@@ -13,6 +15,9 @@ import { sleep, until } from "../../support/wait.js";
 // client (`new Redis({ sentinels, name })`, the application's own, with ioredis' defaults). A spawned
 // primary, one replica, three sentinels (quorum 2, down after 1 s).
 
+requireBuiltCli();
+/** The example schemas (Order is write-behind). */
+const examples = fileURLToPath(new URL("../../..", import.meta.url));
 let set: SentinelSet;
 let redis: Redis;
 
@@ -186,5 +191,24 @@ describe("guarantee 8 (Sentinel): the same repositories over an ioredis Sentinel
       newPrimary.disconnect();
       await orders.close();
     }
+  }, 60_000);
+
+  it("cachegen doctor pointed at a sentinel recognises the setup and checks the primary it names", async () => {
+    await set.healed();
+    const primaryPort = await set.primaryPort();
+    const result = await runCli(examples, ["doctor", "--redis", `redis://127.0.0.1:${set.sentinelPorts[1]}`]);
+    const line = (name: string) =>
+      result.stdout.split("\n").find((candidate) => candidate.startsWith(`${name}: `)) ?? "";
+    expect(line("sentinel")).toMatch(
+      new RegExp(
+        `^sentinel: ok: connected via Sentinel 127\\.0\\.0\\.1:${set.sentinelPorts[1]}: it names 127\\.0\\.0\\.1:${primaryPort} the primary of "${SENTINEL_MASTER_NAME}" \\(1 replica\\(s\\), 3 sentinel\\(s\\), status ok\\)`,
+      ),
+    );
+    expect(line("sentinel")).toContain(`name: "${SENTINEL_MASTER_NAME}" })`);
+    expect(line("connection")).toBe(`connection: ok: connected to redis://127.0.0.1:${primaryPort}`);
+    expect(line("replication")).toMatch(
+      /^replication: ok: primary with 1 replica\(s\), 1 online, lag \d+ s at most; replication is asynchronous: write-behind saves are acknowledged by the primary alone unless the repositories get durability: \{ replicas: 1 \}/,
+    );
+    expect(line("cluster")).toBe("cluster: ok: standalone (not a cluster)");
   }, 60_000);
 });
