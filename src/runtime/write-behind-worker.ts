@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { reconnectIfDemoted } from "./demoted-primary.js";
 import { hostname } from "node:os";
 import type { Codec } from "./codec.js";
 import type { EntityDefinition, WriteBehindSettings } from "./definition.js";
+import { reconnectIfDemoted } from "./demoted-primary.js";
 import { KeySpace } from "./key-space.js";
 import { CONSUMER_GROUP } from "./keys.js";
 import type { CommandClient } from "./command-client.js";
