@@ -114,6 +114,7 @@ export class Events {
         break;
       case "fill-rejected":
       case "list-too-large":
+      case "durability-not-met":
       case "refresh-failed":
       case "breaker-half-open":
       case "breaker-closed":

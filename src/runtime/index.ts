@@ -20,6 +20,7 @@ export type {
   CacheEvent,
   CacheEventType,
   CacheStats,
+  DurabilityOptions,
   EntitySource,
   JsonValue,
   KeyInput,

@@ -2,6 +2,7 @@ import { Codec } from "./codec.js";
 import { Coalescer } from "./coalescer.js";
 import type { CommandClient } from "./command-client.js";
 import type { EntityDefinition } from "./definition.js";
+import { checkDurability } from "./durability.js";
 import { EntityCheck } from "./entity-check.js";
 import { EntityRedis } from "./entity-redis.js";
 import { Events } from "./events.js";
@@ -105,7 +106,8 @@ export function assembleRepository<TEntity, TKey>(
   });
   const entity: EntityParts<TEntity, TKey> = { definition, keys, codec, redis, source, ttl, events };
   const leases = new Leases({ ...entity, invalidator, l1, leaseTtlMs });
-  const writes = writeStrategyFor({ ...entity, invalidator, client, rawSource: options.source });
+  const durability = checkDurability(definition.name, options.durability);
+  const writes = writeStrategyFor({ ...entity, invalidator, client, rawSource: options.source, durability });
   const reads = new ReadPath({ ...entity, leases, invalidator, l1, inFlight: valueReads });
   const indexReads = new IndexReads({
     ...entity,
