@@ -8,7 +8,7 @@
  * always breaks.
  */
 
-export type Doc = string | Doc[] | Group | Indent | Line | IfBreak | LineSuffix;
+export type Doc = string | Doc[] | Group | Indent | Line | IfBreak | LineSuffix | Verbatim;
 
 export interface Group {
   readonly kind: "group";
@@ -41,6 +41,13 @@ interface LineSuffix {
   readonly contents: string;
 }
 
+/** A comment on a line of its own: printed as it is, and never made to fit. */
+interface Verbatim {
+  readonly kind: "verbatim";
+  readonly text: string;
+}
+
+export const verbatim = (text: string): Verbatim => ({ kind: "verbatim", text });
 export const group = (contents: Doc, mustBreak = false): Group => ({ kind: "group", contents, break: mustBreak });
 export const indent = (contents: Doc): Indent => ({ kind: "indent", contents });
 export const line: Line = { kind: "line", soft: false, hard: false };
@@ -68,6 +75,7 @@ export function propagateBreaks(doc: Doc): boolean {
     case "if-break":
       return propagateBreaks(doc.broken);
     case "line-suffix":
+    case "verbatim":
       return false;
   }
 }
@@ -113,6 +121,9 @@ function fits(next: Command, rest: readonly Command[], width: number): boolean {
           break;
         case "line-suffix":
           break;
+        case "verbatim":
+          remaining -= doc.text.length;
+          break;
       }
     }
   }
@@ -129,6 +140,7 @@ export function printDoc(doc: Doc, width: number): { text: string; fits: boolean
   let suffixes: string[] = [];
   let widest = 0;
   let columnBeforeSuffixes: number | undefined;
+  let verbatimLine = false;
   const commands: Command[] = [{ indentation: 0, mode: "break", doc }];
   for (let command = commands.pop(); command !== undefined; command = commands.pop()) {
     const { indentation, mode, doc: current } = command;
@@ -157,6 +169,11 @@ export function printDoc(doc: Doc, width: number): { text: string; fits: boolean
         case "line-suffix":
           suffixes.push(current.contents);
           break;
+        case "verbatim":
+          out.push(current.text);
+          column += current.text.length;
+          verbatimLine = true;
+          break;
         case "line":
           if (mode === "flat" && !current.hard) {
             if (!current.soft) {
@@ -172,8 +189,9 @@ export function printDoc(doc: Doc, width: number): { text: string; fits: boolean
             suffixes = [];
             break;
           }
-          widest = Math.max(widest, columnBeforeSuffixes ?? column);
+          if (!verbatimLine) widest = Math.max(widest, columnBeforeSuffixes ?? column);
           columnBeforeSuffixes = undefined;
+          verbatimLine = false;
           trimTrailingSpaces(out);
           out.push(`\n${" ".repeat(indentation)}`);
           column = indentation;
@@ -181,7 +199,7 @@ export function printDoc(doc: Doc, width: number): { text: string; fits: boolean
       }
     }
   }
-  widest = Math.max(widest, column);
+  if (!verbatimLine) widest = Math.max(widest, column);
   out.push(...suffixes);
   return { text: out.join(""), fits: widest <= width };
 }

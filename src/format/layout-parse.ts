@@ -1,3 +1,6 @@
+import { importText, interfaceMembers, type Member, ownLineComment, typeText } from "./layout-types.js";
+import { Cursor, fail, keywordValues, reservedWords, type Token, tokenize, Unsupported } from "./layout-tokens.js";
+
 /**
  * The syntax `layout-print.ts` lays out without prettier: a statement group of `const`
  * declarations and call statements whose values are object and array literals, plain strings and
@@ -34,77 +37,24 @@ export interface Statement {
   readonly leadingComments: readonly Comment[];
   /** `export const name: Type = ` or `const name = `; empty for a call statement. */
   readonly head: string;
-  readonly value: Expression;
+  readonly value: Expression | Declaration;
   /** Blank line(s) between this statement and the previous one (or its last comment). */
   readonly blankBefore: boolean;
+}
+
+/**
+ * An import, type alias or interface (`text`, then `members` in braces when there are any),
+ * printed flat but for the interface's members, one a line.
+ */
+export interface Declaration {
+  readonly kind: "declaration";
+  readonly text: string;
+  readonly members: readonly Member[];
 }
 
 export interface Comment {
   readonly text: string;
   readonly blankBefore: boolean;
-}
-
-interface Token {
-  readonly kind: "word" | "number" | "string" | "punctuation" | "comment";
-  readonly text: string;
-  /** Line breaks between the previous token and this one. */
-  readonly breaksBefore: number;
-}
-
-class Unsupported extends Error {}
-
-const fail = (): never => {
-  throw new Unsupported();
-};
-
-/** Plain integers and decimals as prettier prints them (no exponent, no trailing zero, no prefix). */
-const numberPattern = /^(?:0|[1-9][0-9_]*)(?:\.[0-9]*[1-9])?n?$/;
-const wordPattern = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-const keywordValues = new Set(["true", "false", "null", "undefined", "this"]);
-/** Words that start syntax this parser does not know, or that change how prettier prints. */
-const reservedWords = new Set([
-  "as",
-  "async",
-  "await",
-  "class",
-  "function",
-  "import",
-  "satisfies",
-  "typeof",
-  "void",
-  "yield",
-]);
-
-function tokenize(text: string): Token[] {
-  // Prettier measures width in columns, which differ from UTF-16 length outside ASCII; tabs too.
-  if (/[^\x20-\x7e\n]/.test(text)) fail();
-  const tokens: Token[] = [];
-  const pattern =
-    /(\n)|( +)|(\/\/[^\n]*)|(\/\*[\s\S]*?\*\/)|("[^"\\\n]*")|([A-Za-z_$][A-Za-z0-9_$]*)|([0-9][0-9_.]*n?)|(=>|\.\.\.|[{}[\]()<>,:;.=-])/y;
-  let breaks = 0;
-  while (pattern.lastIndex < text.length) {
-    const match = pattern.exec(text) ?? fail();
-    const [, newline, space, lineComment, blockComment, string, word, number, punctuation] = match;
-    if (newline !== undefined) breaks += 1;
-    if (newline !== undefined || space !== undefined) continue;
-    const [kind, tokenText] =
-      lineComment !== undefined
-        ? (["comment", lineComment] as const)
-        : blockComment !== undefined
-          ? (["comment", blockComment] as const)
-          : string !== undefined
-            ? (["string", string] as const)
-            : word !== undefined
-              ? (["word", word] as const)
-              : number !== undefined
-                ? (["number", number] as const)
-                : (["punctuation", punctuation as string] as const);
-    if (kind === "number" && !numberPattern.test(tokenText)) fail();
-    if (kind === "string" && tokenText.includes("'")) fail();
-    tokens.push({ kind, text: tokenText, breaksBefore: breaks });
-    breaks = 0;
-  }
-  return tokens;
 }
 
 /** The statements of a unit, or undefined when it holds syntax this module does not lay out. */
@@ -117,37 +67,63 @@ export function parseUnit(text: string): Statement[] | undefined {
   }
 }
 
-class Parser {
-  private index = 0;
-
-  constructor(private readonly tokens: readonly Token[]) {}
-
+class Parser extends Cursor {
   statements(): Statement[] {
     const statements: Statement[] = [];
-    while (this.index < this.tokens.length) {
+    while (!this.done) {
       const leadingComments: Comment[] = [];
       while (this.peek()?.kind === "comment") {
-        const token = this.next();
-        leadingComments.push({ text: this.ownLineComment(token), blankBefore: token.breaksBefore > 1 });
+        const blankBefore = (this.peek()?.breaksBefore ?? 0) > 1;
+        leadingComments.push({ text: ownLineComment(this, ""), blankBefore });
       }
-      const first = this.peek() ?? fail();
-      if (statements.length > 0 || leadingComments.length > 0) {
-        if (first.breaksBefore === 0) fail();
+      const first = this.peek();
+      if (first === undefined) {
+        // Comments alone (a file's header).
+        statements.push({
+          leadingComments,
+          head: "",
+          value: { kind: "declaration", text: "", members: [] },
+          blankBefore: false,
+        });
+        break;
       }
-      let head = "";
-      if (first.text === "export" || first.text === "const") {
-        if (this.accept("export")) head = "export ";
-        this.expect("const");
-        head += `const ${this.word()}`;
-        if (this.accept(":")) head += `: ${this.word()}`;
-        this.expect("=");
-        head += " = ";
-      }
-      const value = this.expression();
-      this.expect(";");
+      if ((statements.length > 0 || leadingComments.length > 0) && first.breaksBefore === 0) fail();
+      const [head, value] = this.statement();
       statements.push({ leadingComments, head, value, blankBefore: first.breaksBefore > 1 });
     }
     return statements;
+  }
+
+  private statement(): [head: string, value: Expression | Declaration] {
+    const exported = this.accept("export") ? "export " : "";
+    if (!exported && this.accept("import")) {
+      const text = importText(this);
+      this.expect(";");
+      return ["", { kind: "declaration", text: `${text};`, members: [] }];
+    }
+    if (exported && this.accept("interface")) {
+      const name = this.word();
+      this.expect("{");
+      return ["", { kind: "declaration", text: `${exported}interface ${name}`, members: interfaceMembers(this) }];
+    }
+    if (exported && this.accept("type")) {
+      const name = this.word();
+      this.expect("=");
+      const text = `${exported}type ${name} = ${typeText(this)};`;
+      this.expect(";");
+      return ["", { kind: "declaration", text, members: [] }];
+    }
+    let head = "";
+    if (exported || this.peek()?.text === "const") {
+      this.expect("const");
+      head = `${exported}const ${this.word()}`;
+      if (this.accept(":")) head += `: ${typeText(this)}`;
+      this.expect("=");
+      head += " = ";
+    }
+    const value = this.expression();
+    this.expect(";");
+    return [head, value];
   }
 
   private expression(): Expression {
@@ -255,41 +231,5 @@ class Parser {
       if ((this.peek()?.breaksBefore ?? 0) > 1) fail();
     }
     return items;
-  }
-
-  /** A comment on a line of its own before a statement: prettier keeps it as it is when it is tidy. */
-  private ownLineComment(token: Token): string {
-    if (this.index > 1 && token.breaksBefore === 0) fail();
-    const lines = token.text.split("\n");
-    if (lines.some((text) => /\s$/.test(text))) fail();
-    // A block comment's later lines are reindented unless each starts with ` *`, at column 0.
-    if (lines.slice(1).some((text) => !text.startsWith(" *"))) fail();
-    return token.text;
-  }
-
-  private word(): string {
-    const token = this.next();
-    if (token.kind !== "word" || !wordPattern.test(token.text)) fail();
-    return token.text;
-  }
-
-  private accept(text: string): boolean {
-    if (this.peek()?.text !== text || this.peek()?.kind === "string") return false;
-    this.index += 1;
-    return true;
-  }
-
-  private expect(text: string): void {
-    if (!this.accept(text)) fail();
-  }
-
-  private next(): Token {
-    const token = this.tokens[this.index] ?? fail();
-    this.index += 1;
-    return token;
-  }
-
-  private peek(): Token | undefined {
-    return this.tokens[this.index];
   }
 }

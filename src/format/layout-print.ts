@@ -9,8 +9,10 @@ import {
   printDoc,
   propagateBreaks,
   softline,
+  verbatim,
 } from "./layout-doc.js";
 import { type Expression, parseUnit, type Property, type Statement } from "./layout-parse.js";
+import type { Member } from "./layout-types.js";
 
 /**
  * Lays out a statement group of generated TypeScript as prettier does, without prettier, for the
@@ -49,11 +51,32 @@ function statementDoc(statement: Statement, first: boolean): Doc {
   };
   for (const comment of statement.leadingComments) {
     separate(comment.blankBefore);
-    parts.push(comment.text.split("\n").flatMap((text, index) => (index === 0 ? [text] : [hardline, text])));
+    parts.push(commentDoc(comment.text));
+  }
+  const { value } = statement;
+  if (value.kind === "declaration") {
+    if (value.text === "") return parts;
+    separate(statement.blankBefore);
+    parts.push(value.text);
+    if (value.members.length > 0) parts.push(" {", indent(value.members.map(memberDoc)), hardline, "}");
+    return parts;
   }
   separate(statement.blankBefore);
-  parts.push(statement.head, expressionDoc(statement.value), ";");
+  parts.push(statement.head, expressionDoc(value), ";");
   return parts;
+}
+
+function memberDoc(member: Member): Doc {
+  const comments = member.comments.map((comment) => [hardline, commentDoc(comment)]);
+  const trailing = member.trailingComment === undefined ? [] : [lineSuffix(` ${member.trailingComment}`)];
+  return [comments, hardline, member.text, ";", trailing];
+}
+
+/** A comment whose later lines keep their place: each printed at the current indentation. */
+function commentDoc(text: string): Doc {
+  return text
+    .split("\n")
+    .flatMap((part, index) => (index === 0 ? [verbatim(part)] : [hardline, verbatim(` ${part.trim()}`)]));
 }
 
 function expressionDoc(expression: Expression): Doc {
@@ -87,7 +110,7 @@ function objectDoc(properties: readonly Property[], expanded: boolean): Doc {
   let mustBreak = expanded;
   for (const [index, property] of properties.entries()) {
     if (index > 0) items.push(",", line);
-    for (const comment of property.leadingComments) items.push(comment, hardline);
+    for (const comment of property.leadingComments) items.push(verbatim(comment), hardline);
     const key = property.spread ? `...${property.key}` : property.key;
     items.push(property.value === undefined ? key : group([key, ": ", expressionDoc(property.value)]));
     if (property.trailingComment !== undefined) {
