@@ -8,11 +8,17 @@
  * always breaks.
  */
 
-export type Doc = string | Doc[] | Group | Indent | Line | IfBreak | LineSuffix | Verbatim;
+export type Doc = string | Doc[] | Group | Indent | Line | IfBreak | LineSuffix | Verbatim | BreakParent;
 
 export interface Group {
   readonly kind: "group";
   readonly contents: Doc;
+  /**
+   * A conditional group (prettier's `conditionalGroup`): `contents` is the first state; when it
+   * does not fit flat, the first later state whose text up to its first line break fits, else the
+   * last state broken. A break inside does not break it.
+   */
+  readonly states?: readonly Doc[];
   /** Must break: set by the printer for syntax prettier always breaks, or propagated from inside. */
   break: boolean;
 }
@@ -41,6 +47,11 @@ interface LineSuffix {
   readonly contents: string;
 }
 
+/** Breaks the enclosing group (prettier's `breakParent`). */
+interface BreakParent {
+  readonly kind: "break-parent";
+}
+
 /** A comment on a line of its own: printed as it is, and never made to fit. */
 interface Verbatim {
   readonly kind: "verbatim";
@@ -48,6 +59,33 @@ interface Verbatim {
 }
 
 export const verbatim = (text: string): Verbatim => ({ kind: "verbatim", text });
+export const breakParent: BreakParent = { kind: "break-parent" };
+export const conditionalGroup = (states: readonly Doc[]): Group => ({
+  kind: "group",
+  contents: states[0] ?? "",
+  states,
+  break: false,
+});
+
+/** Whether `doc` holds a forced break, before `propagateBreaks` (prettier's `willBreak`). */
+export function willBreak(doc: Doc): boolean {
+  if (typeof doc === "string") return false;
+  if (Array.isArray(doc)) return doc.some(willBreak);
+  switch (doc.kind) {
+    case "group":
+      return doc.break || willBreak(doc.contents);
+    case "indent":
+      return willBreak(doc.contents);
+    case "line":
+      return doc.hard;
+    case "if-break":
+      return willBreak(doc.broken) || willBreak(doc.flat);
+    case "break-parent":
+      return true;
+    default:
+      return false;
+  }
+}
 export const group = (contents: Doc, mustBreak = false): Group => ({ kind: "group", contents, break: mustBreak });
 export const indent = (contents: Doc): Indent => ({ kind: "indent", contents });
 export const line: Line = { kind: "line", soft: false, hard: false };
@@ -66,8 +104,14 @@ export function propagateBreaks(doc: Doc): boolean {
   }
   switch (doc.kind) {
     case "group":
+      if (doc.states !== undefined) {
+        for (const state of doc.states) propagateBreaks(state);
+        return doc.break;
+      }
       if (propagateBreaks(doc.contents)) doc.break = true;
       return doc.break;
+    case "break-parent":
+      return true;
     case "indent":
       return propagateBreaks(doc.contents);
     case "line":
@@ -106,9 +150,13 @@ function fits(next: Command, rest: readonly Command[], width: number): boolean {
       for (let index = doc.length - 1; index >= 0; index -= 1) commands.push({ ...command, doc: doc[index] as Doc });
     } else {
       switch (doc.kind) {
-        case "group":
-          commands.push({ ...command, mode: doc.break ? "break" : mode, doc: doc.contents });
+        case "group": {
+          const groupMode = doc.break ? "break" : mode;
+          const contents =
+            doc.states !== undefined && groupMode === "break" ? (doc.states.at(-1) as Doc) : doc.contents;
+          commands.push({ ...command, mode: groupMode, doc: contents });
           break;
+        }
         case "indent":
           commands.push({ ...command, doc: doc.contents });
           break;
@@ -119,10 +167,10 @@ function fits(next: Command, rest: readonly Command[], width: number): boolean {
           if (mode === "break" || doc.hard) return true;
           if (!doc.soft) remaining -= 1;
           break;
-        case "line-suffix":
-          break;
         case "verbatim":
           remaining -= doc.text.length;
+          break;
+        default:
           break;
       }
     }
@@ -153,13 +201,9 @@ export function printDoc(doc: Doc, width: number): { text: string; fits: boolean
       }
     } else {
       switch (current.kind) {
-        case "group": {
-          const flat: Command = { indentation, mode: "flat", doc: current.contents };
-          if (mode === "flat" && !current.break) commands.push(flat);
-          else if (!current.break && fits(flat, commands, width - column)) commands.push(flat);
-          else commands.push({ indentation, mode: "break", doc: current.contents });
+        case "group":
+          commands.push(groupCommand(current, command, commands, width - column));
           break;
-        }
         case "indent":
           commands.push({ indentation: indentation + 2, mode, doc: current.contents });
           break;
@@ -173,6 +217,8 @@ export function printDoc(doc: Doc, width: number): { text: string; fits: boolean
           out.push(current.text);
           column += current.text.length;
           verbatimLine = true;
+          break;
+        case "break-parent":
           break;
         case "line":
           if (mode === "flat" && !current.hard) {
@@ -202,6 +248,23 @@ export function printDoc(doc: Doc, width: number): { text: string; fits: boolean
   if (!verbatimLine) widest = Math.max(widest, column);
   out.push(...suffixes);
   return { text: out.join(""), fits: widest <= width };
+}
+
+/** How to print a group met in `command`'s mode, with `remaining` columns left on the line. */
+function groupCommand(group: Group, command: Command, rest: readonly Command[], remaining: number): Command {
+  const { indentation, mode } = command;
+  const flat: Command = { indentation, mode: "flat", doc: group.contents };
+  if (mode === "flat" && !group.break) return flat;
+  if (!group.break && fits(flat, rest, remaining)) return flat;
+  const { states } = group;
+  if (states === undefined) return { indentation, mode: "break", doc: group.contents };
+  const mostExpanded: Command = { indentation, mode: "break", doc: states.at(-1) as Doc };
+  if (group.break) return mostExpanded;
+  for (const state of states.slice(1)) {
+    const candidate: Command = { indentation, mode: "flat", doc: state };
+    if (fits(candidate, rest, remaining)) return candidate;
+  }
+  return mostExpanded;
 }
 
 function trimTrailingSpaces(out: string[]): void {

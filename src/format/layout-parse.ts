@@ -1,4 +1,5 @@
-import { importText, interfaceMembers, type Member, ownLineComment, typeText } from "./layout-types.js";
+import { classDeclaration, type ClassDeclaration } from "./layout-class.js";
+import { importParts, interfaceMembers, type Member, ownLineComment, typeText } from "./layout-types.js";
 import { Cursor, fail, keywordValues, reservedWords, type Token, tokenize, Unsupported } from "./layout-tokens.js";
 
 /**
@@ -22,7 +23,9 @@ export type Expression =
       readonly arguments: readonly Expression[];
     }
   | { readonly kind: "arrow"; readonly parameter: string | undefined; readonly body: Expression }
-  | { readonly kind: "as-const"; readonly expression: Expression };
+  | { readonly kind: "as-const"; readonly expression: Expression }
+  /** `new A(x).b(y)`: a call on the result of a call. */
+  | { readonly kind: "member-call"; readonly object: Expression; readonly call: Extract<Expression, { kind: "call" }> };
 
 export interface Property {
   /** `key: value`; a shorthand property has no value. */
@@ -37,7 +40,7 @@ export interface Statement {
   readonly leadingComments: readonly Comment[];
   /** `export const name: Type = ` or `const name = `; empty for a call statement. */
   readonly head: string;
-  readonly value: Expression | Declaration;
+  readonly value: Expression | Declaration | ClassDeclaration | Import;
   /** Blank line(s) between this statement and the previous one (or its last comment). */
   readonly blankBefore: boolean;
 }
@@ -50,6 +53,13 @@ export interface Declaration {
   readonly kind: "declaration";
   readonly text: string;
   readonly members: readonly Member[];
+}
+
+export interface Import {
+  readonly kind: "import";
+  readonly specifiers: readonly string[];
+  /** The module, a string literal. */
+  readonly source: string;
 }
 
 export interface Comment {
@@ -94,18 +104,19 @@ class Parser extends Cursor {
     return statements;
   }
 
-  private statement(): [head: string, value: Expression | Declaration] {
+  private statement(): [head: string, value: Statement["value"]] {
     const exported = this.accept("export") ? "export " : "";
     if (!exported && this.accept("import")) {
-      const text = importText(this);
+      const { specifiers, source } = importParts(this);
       this.expect(";");
-      return ["", { kind: "declaration", text: `${text};`, members: [] }];
+      return ["", { kind: "import", specifiers, source }];
     }
     if (exported && this.accept("interface")) {
       const name = this.word();
       this.expect("{");
       return ["", { kind: "declaration", text: `${exported}interface ${name}`, members: interfaceMembers(this) }];
     }
+    if (exported && this.accept("class")) return ["", classDeclaration(this, exported, () => this.expression())];
     if (exported && this.accept("type")) {
       const name = this.word();
       this.expect("=");
@@ -164,9 +175,16 @@ class Parser extends Cursor {
     }
     this.expect("(");
     const args = this.list(")", () => this.expression());
-    // A call's result read further (`a().b`) is a member chain, which prettier lays out its own way.
-    if (this.peek()?.text === "." || this.peek()?.text === "(") fail();
-    return { kind: "call", callee, typeArguments, arguments: args };
+    const call = { kind: "call", callee, typeArguments, arguments: args } as const;
+    if (this.peek()?.text === "(") fail();
+    if (!this.accept(".")) return call;
+    // One call on the result (`new A(1).b(2)`) is a short member chain, printed on one line when it
+    // fits; longer chains prettier lays out its own way.
+    const member = this.word();
+    if (this.peek()?.text !== "(") fail();
+    const next = this.call(member);
+    if (next.kind !== "call" || next.typeArguments.length > 0) return fail();
+    return { kind: "member-call", object: call, call: next };
   }
 
   private arrow(): Expression {

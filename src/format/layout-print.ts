@@ -1,4 +1,6 @@
 import {
+  breakParent,
+  conditionalGroup,
   type Doc,
   group,
   hardline,
@@ -10,8 +12,10 @@ import {
   propagateBreaks,
   softline,
   verbatim,
+  willBreak,
 } from "./layout-doc.js";
 import { type Expression, parseUnit, type Property, type Statement } from "./layout-parse.js";
+import type { ClassDeclaration } from "./layout-class.js";
 import type { Member } from "./layout-types.js";
 
 /**
@@ -54,6 +58,22 @@ function statementDoc(statement: Statement, first: boolean): Doc {
     parts.push(commentDoc(comment.text));
   }
   const { value } = statement;
+  if (value.kind === "import") {
+    separate(statement.blankBefore);
+    const { specifiers, source } = value;
+    // One specifier never breaks; several break one a line when the import does not fit.
+    const braces =
+      specifiers.length === 1
+        ? `{ ${specifiers[0]} }`
+        : group(["{", indent([line, join([",", line], specifiers)]), ifBreak(","), line, "}"]);
+    parts.push("import ", braces, ` from ${source};`);
+    return parts;
+  }
+  if (value.kind === "class") {
+    separate(statement.blankBefore);
+    parts.push(classDoc(value));
+    return parts;
+  }
   if (value.kind === "declaration") {
     if (value.text === "") return parts;
     separate(statement.blankBefore);
@@ -64,6 +84,32 @@ function statementDoc(statement: Statement, first: boolean): Doc {
   separate(statement.blankBefore);
   parts.push(statement.head, expressionDoc(value), ";");
   return parts;
+}
+
+/** Prettier breaks a class's `extends` type arguments one a line when its header does not fit. */
+function classDoc(declaration: ClassDeclaration): Doc {
+  const { typeArguments } = declaration;
+  const typeArgumentsDoc =
+    typeArguments.length === 0
+      ? ""
+      : typeArguments.length === 1
+        ? `<${typeArguments[0]}>`
+        : group(["<", indent([softline, join([",", line], typeArguments)]), softline, ">"]);
+  const members = declaration.members.map((member, index) => [
+    index > 0 && member.blankBefore ? hardline : "",
+    hardline,
+    member.comments.map((comment) => [commentDoc(comment), hardline]),
+    member.signature,
+    " {",
+    indent(member.body.map((statement) => [hardline, statement.keyword, expressionDoc(statement.value), ";"])),
+    hardline,
+    "}",
+  ]);
+  return [declaration.header, typeArgumentsDoc, " {", indent(members), hardline, "}"];
+}
+
+function join(separator: Doc[], items: readonly Doc[]): Doc[] {
+  return items.flatMap((item, index) => (index === 0 ? [item] : [...separator, item]));
 }
 
 function memberDoc(member: Member): Doc {
@@ -91,10 +137,13 @@ function expressionDoc(expression: Expression): Doc {
       return callDoc(expression);
     case "arrow": {
       const { body } = expression;
-      if (body.kind !== "object" && !isSimple(body)) throw new Unsupported();
-      const printed = body.kind === "object" ? ["(", expressionDoc(body), ")"] : expressionDoc(body);
-      return [`(${expression.parameter ?? ""}) => `, printed];
+      const parameters = `(${expression.parameter ?? ""}) =>`;
+      // An object body stays on the arrow's line; any other moves to the next line when it does not fit.
+      if (body.kind === "object") return group([parameters, " (", expressionDoc(body), ")"]);
+      return group([parameters, indent([line, expressionDoc(body)])]);
     }
+    case "member-call":
+      return group([expressionDoc(expression.object), ".", callDoc(expression.call)]);
     case "as-const":
       return [expressionDoc(expression.expression), " as const"];
   }
@@ -146,32 +195,37 @@ function arrayDoc(elements: readonly Expression[]): Doc {
 }
 
 /**
- * A call: a last argument that is a non-empty object or array is hugged (`f(a, {` ... `})`), as
- * prettier does when the other arguments are simple; other arguments are printed flat.
+ * A call's arguments as prettier's `printCallArguments` prints them: a last argument that is a
+ * non-empty object or array is hugged (`f(a, {` ... `})`) when the call does not fit on one line
+ * and its head does; else every argument goes on a line of its own.
  */
 function callDoc(call: Extract<Expression, { kind: "call" }>): Doc {
-  const typeArguments = call.typeArguments.length > 0 ? `<${call.typeArguments.join(", ")}>` : "";
+  const head = [call.callee, call.typeArguments.length > 0 ? `<${call.typeArguments.join(", ")}>` : ""];
   const args = call.arguments;
-  const last = args.at(-1);
-  const others = args.slice(0, -1);
+  if (args.length === 0) return group([head, "()"]);
+  // Several functions among the arguments (function composition) are laid out differently.
+  if (args.filter((arg) => arg.kind === "arrow").length > 1) throw new Unsupported();
+  const printed = args.map(expressionDoc);
+  const allBrokenOut = group(["(", indent([line, join([",", line], printed)]), ifBreak(","), line, ")"], true);
+  const last = args.at(-1) as Expression;
+  const penultimate = args.at(-2);
   const huggable =
-    (last?.kind === "object" && last.properties.length > 0) || (last?.kind === "array" && last.elements.length > 0);
-  if (!others.every(isSimple) || (!huggable && last !== undefined && !isSimple(last))) throw new Unsupported();
-  const printed: Doc[] = [];
-  for (const [index, arg] of args.entries()) printed.push(index > 0 ? ", " : "", expressionDoc(arg));
-  return [call.callee, typeArguments, "(", printed, ")"];
-}
-
-/** An argument prettier prints on one line whenever it fits: no object or array in it. */
-function isSimple(expression: Expression): boolean {
-  switch (expression.kind) {
-    case "text":
-      return true;
-    case "call":
-      return expression.arguments.every(isSimple);
-    case "arrow":
-      return isSimple(expression.body);
-    default:
-      return false;
+    ((last.kind === "object" && last.properties.length > 0) || (last.kind === "array" && last.elements.length > 0)) &&
+    penultimate?.kind !== last.kind &&
+    !(args.length === 2 && penultimate?.kind === "arrow" && last.kind === "array");
+  if (!huggable) {
+    const contents = ["(", indent([softline, join([",", line], printed)]), ifBreak(","), softline, ")"];
+    return group([head, group(contents, printed.some(willBreak))]);
   }
+  if (printed.slice(0, -1).some(willBreak)) return group([head, allBrokenOut]);
+  const others = printed.slice(0, -1).flatMap((doc) => [doc, ", "]);
+  return group([
+    head,
+    printed.some(willBreak) ? breakParent : "",
+    conditionalGroup([
+      ["(", join([", "], printed), ")"],
+      ["(", others, group(printed.at(-1) as Doc, true), ")"],
+      allBrokenOut,
+    ]),
+  ]);
 }

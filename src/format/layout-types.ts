@@ -133,23 +133,21 @@ export function interfaceMembers(cursor: Cursor): Member[] {
  * A comment on a line of its own at `indentation`, as prettier reprints it: it must be tidy (no
  * trailing spaces; a block comment's later lines ` *` under its opening) for the text to be kept.
  */
-export function ownLineComment(cursor: Cursor, indentation: string): string {
+export function ownLineComment(cursor: Cursor, indentation: string, blankLineBefore = indentation === ""): string {
   const token = cursor.next();
   if (token.breaksBefore === 0 && cursor.position > 1) fail();
-  if (token.breaksBefore > 1 && indentation !== "") fail();
+  if (token.breaksBefore > 1 && !blankLineBefore) fail();
   const lines = token.text.split("\n");
   if (lines.some((text) => /\s$/.test(text))) fail();
   if (lines.slice(1).some((text) => text !== `${indentation} ${text.trim()}` || !text.trim().startsWith("*"))) fail();
   return token.text;
 }
 
-/** `import { a, type B, c as d } from "module";` after `import`. */
-export function importText(cursor: Cursor): string {
+/** `import { a, type B, c as d } from "module"` after `import` (prettier never keeps it broken as written). */
+export function importParts(cursor: Cursor): { specifiers: string[]; source: string } {
   cursor.expect("{");
   const specifiers: string[] = [];
   while (!cursor.accept("}")) {
-    // Whether prettier keeps an import written over several lines is not modelled.
-    if ((cursor.peek()?.breaksBefore ?? 0) > 0) fail();
     let specifier = cursor.word();
     if (specifier === "type" && cursor.peek()?.kind === "word" && cursor.peek()?.text !== "as") {
       specifier += ` ${cursor.word()}`;
@@ -165,5 +163,5 @@ export function importText(cursor: Cursor): string {
   cursor.expect("from");
   const source = cursor.next();
   if (source.kind !== "string") fail();
-  return `import { ${specifiers.join(", ")} } from ${source.text}`;
+  return { specifiers, source: source.text };
 }
