@@ -69,7 +69,8 @@ async function formatMisses(files: readonly EmittedFile[], pool: FormatPool): Pr
     typescript.map((index) => (files[index] as EmittedFile).text),
     (group) => layout(group) !== undefined,
   );
-  const forPrettier = [...plan.units.keys()].filter((unit) => laidOut.get(plan.units[unit] as string) === undefined);
+  // A group found more than once is a unit without `standalone` having been asked: laid out here.
+  const forPrettier = [...plan.units.keys()].filter((unit) => layout(plan.units[unit] as string) === undefined);
   const prettierUnits = forPrettier.map((unit) => plan.units[unit] as string);
   const batches = batchUnits(prettierUnits, batchChars);
   const tasks: FormatTask[] = [

@@ -1,4 +1,4 @@
-import type { Expression } from "./layout-parse.js";
+import type { BlockStatement } from "./layout-parse.js";
 import { type Cursor, fail } from "./layout-tokens.js";
 import { ownLineComment, typeText } from "./layout-types.js";
 
@@ -21,11 +21,11 @@ export interface ClassMember {
   readonly blankBefore: boolean;
   /** `name(a: A): R`, printed flat. */
   readonly signature: string;
-  readonly body: readonly { readonly keyword: "" | "return "; readonly value: Expression }[];
+  readonly body: readonly BlockStatement[];
 }
 
-/** After `class`: the rest of the declaration; `expression` reads an expression at the cursor. */
-export function classDeclaration(cursor: Cursor, exported: string, expression: () => Expression): ClassDeclaration {
+/** After `class`: the rest of the declaration; `block` reads a method's body at the cursor. */
+export function classDeclaration(cursor: Cursor, exported: string, block: () => BlockStatement[]): ClassDeclaration {
   const name = cursor.word();
   cursor.expect("extends");
   const base = cursor.word();
@@ -47,7 +47,7 @@ export function classDeclaration(cursor: Cursor, exported: string, expression: (
       comments.push(ownLineComment(cursor, "  ", true));
     }
     if (comments.length > 0 && cursor.peek()?.breaksBefore !== 1) fail();
-    members.push({ comments, blankBefore, signature: signature(cursor), body: body(cursor, expression) });
+    members.push({ comments, blankBefore, signature: signature(cursor), body: block() });
   }
   if (members.length === 0) fail();
   return { kind: "class", header: `${exported}class ${name} extends ${base}`, typeArguments, members };
@@ -69,18 +69,4 @@ function signature(cursor: Cursor): string {
   }
   const returnType = cursor.accept(":") ? `: ${typeText(cursor)}` : "";
   return `${name}(${parameters.join(", ")})${returnType}`;
-}
-
-function body(cursor: Cursor, expression: () => Expression): ClassMember["body"] {
-  cursor.expect("{");
-  const statements: { keyword: "" | "return "; value: Expression }[] = [];
-  while (!cursor.accept("}")) {
-    if (cursor.peek()?.breaksBefore !== 1) fail();
-    const keyword = cursor.accept("return") ? "return " : "";
-    const value = expression();
-    cursor.expect(";");
-    statements.push({ keyword, value });
-  }
-  if (statements.length === 0 || cursor.peek()?.breaksBefore === 0) fail();
-  return statements;
 }

@@ -67,6 +67,32 @@ export const conditionalGroup = (states: readonly Doc[]): Group => ({
   break: false,
 });
 
+/** `doc` printed flat, or undefined when it holds a forced break or a comment. */
+export function flatText(doc: Doc): string | undefined {
+  if (typeof doc === "string") return doc;
+  if (Array.isArray(doc)) {
+    let text = "";
+    for (const part of doc) {
+      const printed = flatText(part);
+      if (printed === undefined) return undefined;
+      text += printed;
+    }
+    return text;
+  }
+  switch (doc.kind) {
+    case "group":
+      return doc.break ? undefined : flatText(doc.contents);
+    case "indent":
+      return flatText(doc.contents);
+    case "line":
+      return doc.hard ? undefined : doc.soft ? "" : " ";
+    case "if-break":
+      return flatText(doc.flat);
+    default:
+      return undefined;
+  }
+}
+
 /** Whether `doc` holds a forced break, before `propagateBreaks` (prettier's `willBreak`). */
 export function willBreak(doc: Doc): boolean {
   if (typeof doc === "string") return false;

@@ -1,5 +1,5 @@
 import { classDeclaration, type ClassDeclaration } from "./layout-class.js";
-import { importParts, interfaceMembers, type Member, ownLineComment, typeText } from "./layout-types.js";
+import { importParts, parameterList, interfaceMembers, type Member, ownLineComment, typeText } from "./layout-types.js";
 import { Cursor, fail, keywordValues, reservedWords, type Token, tokenize, Unsupported } from "./layout-tokens.js";
 
 /**
@@ -24,8 +24,25 @@ export type Expression =
     }
   | { readonly kind: "arrow"; readonly parameter: string | undefined; readonly body: Expression }
   | { readonly kind: "as-const"; readonly expression: Expression }
+  /** `async () => {` ... `}`: an arrow with a block body. */
+  | { readonly kind: "block-arrow"; readonly prefix: string; readonly body: readonly BlockStatement[] }
   /** `new A(x).b(y)`: a call on the result of a call. */
   | { readonly kind: "member-call"; readonly object: Expression; readonly call: Extract<Expression, { kind: "call" }> };
+
+/** A statement in a block: `return x;`, `await x;`, `const name = x;`, `const { a, ...b } = x;`, `x;`. */
+export interface BlockStatement {
+  readonly keyword: string;
+  readonly value: Expression;
+}
+
+/** `export function name(a: A): R {` ... `}`. */
+export interface FunctionDeclaration {
+  readonly kind: "function";
+  readonly header: string;
+  readonly parameters: readonly string[];
+  readonly returnType: string;
+  readonly body: readonly BlockStatement[];
+}
 
 export interface Property {
   /** `key: value`; a shorthand property has no value. */
@@ -40,7 +57,7 @@ export interface Statement {
   readonly leadingComments: readonly Comment[];
   /** `export const name: Type = ` or `const name = `; empty for a call statement. */
   readonly head: string;
-  readonly value: Expression | Declaration | ClassDeclaration | Import;
+  readonly value: Expression | Declaration | ClassDeclaration | Import | FunctionDeclaration;
   /** Blank line(s) between this statement and the previous one (or its last comment). */
   readonly blankBefore: boolean;
 }
@@ -57,6 +74,7 @@ export interface Declaration {
 
 export interface Import {
   readonly kind: "import";
+  readonly typeOnly: boolean;
   readonly specifiers: readonly string[];
   /** The module, a string literal. */
   readonly source: string;
@@ -109,14 +127,35 @@ class Parser extends Cursor {
     if (!exported && this.accept("import")) {
       const { specifiers, source } = importParts(this);
       this.expect(";");
-      return ["", { kind: "import", specifiers, source }];
+      return ["", { kind: "import", typeOnly: false, specifiers, source }];
     }
     if (exported && this.accept("interface")) {
       const name = this.word();
       this.expect("{");
       return ["", { kind: "declaration", text: `${exported}interface ${name}`, members: interfaceMembers(this) }];
     }
-    if (exported && this.accept("class")) return ["", classDeclaration(this, exported, () => this.expression())];
+    if (exported && this.accept("class")) return ["", classDeclaration(this, exported, () => this.block())];
+    if (exported && this.accept("function")) {
+      const header = `${exported}function ${this.word()}`;
+      this.expect("(");
+      const parameters = parameterList(this);
+      this.expect(":");
+      const returnType = typeText(this);
+      return ["", { kind: "function", header, parameters, returnType, body: this.block() }];
+    }
+    if (exported && this.accept("*")) {
+      this.expect("from");
+      const source = this.next();
+      if (source.kind !== "string") fail();
+      this.expect(";");
+      return ["", { kind: "declaration", text: `export * from ${source.text};`, members: [] }];
+    }
+    if (!exported && this.peek()?.text === "import" && this.peekSecond()?.text === "type") {
+      this.index += 2;
+      const { specifiers, source } = importParts(this);
+      this.expect(";");
+      return ["", { kind: "import", typeOnly: true, specifiers, source }];
+    }
     if (exported && this.accept("type")) {
       const name = this.word();
       this.expect("=");
@@ -137,9 +176,50 @@ class Parser extends Cursor {
     return [head, value];
   }
 
+  /** `{` statements `}`, each on a line of its own; the closing brace ends its line. */
+  block(): BlockStatement[] {
+    this.expect("{");
+    const statements: BlockStatement[] = [];
+    while (!this.accept("}")) {
+      if (this.peek()?.breaksBefore !== 1) fail();
+      let keyword = "";
+      if (this.accept("return")) keyword = "return ";
+      else if (this.accept("await")) keyword = "await ";
+      else if (this.accept("const")) {
+        keyword = `const ${this.accept("{") ? this.pattern() : this.word()} = `;
+        this.expect("=");
+      }
+      statements.push({ keyword, value: this.expression() });
+      this.expect(";");
+    }
+    if (statements.length === 0 || this.peek()?.breaksBefore === 0) fail();
+    return statements;
+  }
+
+  /** `{ a, ...b }` after its `{`, written on one line (printed flat; the line check guards it). */
+  private pattern(): string {
+    const names: string[] = [];
+    while (!this.accept("}")) {
+      if ((this.peek()?.breaksBefore ?? 0) > 0) fail();
+      names.push(this.accept("...") ? `...${this.word()}` : this.word());
+      if (!this.accept(",")) {
+        this.expect("}");
+        break;
+      }
+    }
+    if (names.length === 0) fail();
+    return `{ ${names.join(", ")} }`;
+  }
+
   private expression(): Expression {
     const token = this.next();
     let expression: Expression;
+    if (token.text === "async" && this.peek()?.text === "(") {
+      this.expect("(");
+      this.expect(")");
+      this.expect("=>");
+      return { kind: "block-arrow", prefix: "async () => ", body: this.block() };
+    }
     if (token.text === "{") expression = this.object();
     else if (token.text === "[") expression = this.array();
     else if (token.text === "(") expression = this.arrow();

@@ -19,25 +19,14 @@ const numberPattern = /^(?:0|[1-9][0-9_]*)(?:\.[0-9]*[1-9])?n?$/;
 const wordPattern = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 export const keywordValues = new Set(["true", "false", "null", "undefined", "this"]);
 /** Words that start syntax this parser does not know, or that change how prettier prints. */
-export const reservedWords = new Set([
-  "as",
-  "async",
-  "await",
-  "class",
-  "function",
-  "import",
-  "satisfies",
-  "typeof",
-  "void",
-  "yield",
-]);
+export const reservedWords = new Set(["as", "class", "function", "import", "satisfies", "typeof", "void", "yield"]);
 
 export function tokenize(text: string): Token[] {
   // Prettier measures width in columns, which differ from UTF-16 length outside ASCII; tabs too.
   if (/[^\x20-\x7e\n]/.test(text)) fail();
   const tokens: Token[] = [];
   const pattern =
-    /(\n)|( +)|(\/\/[^\n]*)|(\/\*[\s\S]*?\*\/)|("[^"\\\n]*")|([A-Za-z_$][A-Za-z0-9_$]*)|([0-9][0-9_.]*n?)|(=>|\.\.\.|[{}[\]()<>,:;.=?|-])/y;
+    /(\n)|( +)|(\/\/[^\n]*)|(\/\*[\s\S]*?\*\/)|("[^"\\\n]*")|([A-Za-z_$][A-Za-z0-9_$]*)|([0-9][0-9_.]*n?)|(=>|\.\.\.|[{}[\]()<>,:;.=?|&*-])/y;
   let breaks = 0;
   while (pattern.lastIndex < text.length) {
     const match = pattern.exec(text) ?? fail();

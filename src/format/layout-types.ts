@@ -15,11 +15,30 @@ export interface Member {
   readonly trailingComment: string | undefined;
 }
 
-/** A union, or a single type. */
+/** A union, an intersection, or a single type. */
 export function typeText(cursor: Cursor): string {
-  const members = [postfixType(cursor)];
-  while (cursor.accept("|")) members.push(postfixType(cursor));
+  const members = [intersectionType(cursor)];
+  while (cursor.accept("|")) members.push(intersectionType(cursor));
   return members.join(" | ");
+}
+
+function intersectionType(cursor: Cursor): string {
+  const members = [postfixType(cursor)];
+  while (cursor.accept("&")) members.push(postfixType(cursor));
+  return members.join(" & ");
+}
+
+/** `a: A, b?: B)` after a `(`: each parameter as prettier prints it. */
+export function parameterList(cursor: Cursor): string[] {
+  const parameters: string[] = [];
+  while (!cursor.accept(")")) {
+    parameters.push(propertySignature(cursor));
+    if (!cursor.accept(",")) {
+      cursor.expect(")");
+      break;
+    }
+  }
+  return parameters;
 }
 
 function postfixType(cursor: Cursor): string {
@@ -85,14 +104,7 @@ function memberText(cursor: Cursor): string {
   const name = cursor.word();
   const optional = cursor.accept("?") ? "?" : "";
   cursor.expect("(");
-  const parameters: string[] = [];
-  while (!cursor.accept(")")) {
-    parameters.push(propertySignature(cursor));
-    if (!cursor.accept(",")) {
-      cursor.expect(")");
-      break;
-    }
-  }
+  const parameters = parameterList(cursor);
   cursor.expect(":");
   return `${name}${optional}(${parameters.join(", ")}): ${typeText(cursor)}`;
 }
