@@ -48,6 +48,7 @@ export function classDeclaration(cursor: Cursor, exported: string, block: () => 
     }
     if (comments.length > 0 && cursor.peek()?.breaksBefore !== 1) fail();
     members.push({ comments, blankBefore, signature: signature(cursor), body: block() });
+    if (cursor.peek()?.breaksBefore === 0) fail();
   }
   if (members.length === 0) fail();
   return { kind: "class", header: `${exported}class ${name} extends ${base}`, typeArguments, members };

@@ -124,6 +124,12 @@ class Parser extends Cursor {
 
   private statement(): [head: string, value: Statement["value"]] {
     const exported = this.accept("export") ? "export " : "";
+    if (!exported && this.peek()?.text === "import" && this.peekSecond()?.text === "type") {
+      this.index += 2;
+      const { specifiers, source } = importParts(this);
+      this.expect(";");
+      return ["", { kind: "import", typeOnly: true, specifiers, source }];
+    }
     if (!exported && this.accept("import")) {
       const { specifiers, source } = importParts(this);
       this.expect(";");
@@ -149,12 +155,6 @@ class Parser extends Cursor {
       if (source.kind !== "string") fail();
       this.expect(";");
       return ["", { kind: "declaration", text: `export * from ${source.text};`, members: [] }];
-    }
-    if (!exported && this.peek()?.text === "import" && this.peekSecond()?.text === "type") {
-      this.index += 2;
-      const { specifiers, source } = importParts(this);
-      this.expect(";");
-      return ["", { kind: "import", typeOnly: true, specifiers, source }];
     }
     if (exported && this.accept("type")) {
       const name = this.word();
@@ -192,7 +192,7 @@ class Parser extends Cursor {
       statements.push({ keyword, value: this.expression() });
       this.expect(";");
     }
-    if (statements.length === 0 || this.peek()?.breaksBefore === 0) fail();
+    if (statements.length === 0) fail();
     return statements;
   }
 
