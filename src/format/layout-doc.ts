@@ -152,49 +152,79 @@ export function propagateBreaks(doc: Doc): boolean {
 
 type Mode = "flat" | "break";
 
-interface Command {
-  readonly indentation: number;
-  readonly mode: Mode;
-  readonly doc: Doc;
+/**
+ * The printer's stack of what is left to print, as parallel arrays (the printer handles a few
+ * million documents for a large project: one object per entry would cost more than the printing).
+ */
+class Commands {
+  readonly indentations: number[] = [];
+  readonly modes: Mode[] = [];
+  readonly docs: Doc[] = [];
+
+  push(indentation: number, mode: Mode, doc: Doc): void {
+    this.indentations.push(indentation);
+    this.modes.push(mode);
+    this.docs.push(doc);
+  }
+
+  get size(): number {
+    return this.docs.length;
+  }
 }
 
 /**
- * Whether `next` printed flat, followed by `rest` up to its first possible line break, fits in
- * `width` columns (prettier's `fits`: groups of `rest` not yet decided count as broken).
+ * Whether `doc` printed in `mode`, followed by the `rest` stack up to its first possible line
+ * break, fits in `width` columns (prettier's `fits`: groups of `rest` not yet decided count as
+ * broken).
  */
-function fits(next: Command, rest: readonly Command[], width: number): boolean {
+function fits(doc: Doc, mode: Mode, rest: Commands, width: number): boolean {
   let remaining = width;
-  let restIndex = rest.length;
-  const commands: Command[] = [next];
+  let restIndex = rest.size;
+  const modes: Mode[] = [mode];
+  const docs: Doc[] = [doc];
   while (remaining >= 0) {
-    const command = commands.pop() ?? (restIndex > 0 ? rest[--restIndex] : undefined);
-    if (command === undefined) return true;
-    const { mode, doc } = command;
-    if (typeof doc === "string") {
-      remaining -= doc.length;
-    } else if (Array.isArray(doc)) {
-      for (let index = doc.length - 1; index >= 0; index -= 1) commands.push({ ...command, doc: doc[index] as Doc });
+    let current: Doc;
+    let currentMode: Mode;
+    if (docs.length > 0) {
+      current = docs.pop() as Doc;
+      currentMode = modes.pop() as Mode;
     } else {
-      switch (doc.kind) {
+      if (restIndex === 0) return true;
+      restIndex -= 1;
+      current = rest.docs[restIndex] as Doc;
+      currentMode = rest.modes[restIndex] as Mode;
+    }
+    if (typeof current === "string") {
+      remaining -= current.length;
+    } else if (Array.isArray(current)) {
+      for (let index = current.length - 1; index >= 0; index -= 1) {
+        docs.push(current[index] as Doc);
+        modes.push(currentMode);
+      }
+    } else {
+      switch (current.kind) {
         case "group": {
-          const groupMode = doc.break ? "break" : mode;
+          const groupMode = current.break ? "break" : currentMode;
           const contents =
-            doc.states !== undefined && groupMode === "break" ? (doc.states.at(-1) as Doc) : doc.contents;
-          commands.push({ ...command, mode: groupMode, doc: contents });
+            current.states !== undefined && groupMode === "break" ? (current.states.at(-1) as Doc) : current.contents;
+          docs.push(contents);
+          modes.push(groupMode);
           break;
         }
         case "indent":
-          commands.push({ ...command, doc: doc.contents });
+          docs.push(current.contents);
+          modes.push(currentMode);
           break;
         case "if-break":
-          commands.push({ ...command, doc: mode === "break" ? doc.broken : doc.flat });
+          docs.push(currentMode === "break" ? current.broken : current.flat);
+          modes.push(currentMode);
           break;
         case "line":
-          if (mode === "break" || doc.hard) return true;
-          if (!doc.soft) remaining -= 1;
+          if (currentMode === "break" || current.hard) return true;
+          if (!current.soft) remaining -= 1;
           break;
         case "verbatim":
-          remaining -= doc.text.length;
+          remaining -= current.text.length;
           break;
         default:
           break;
@@ -209,38 +239,43 @@ function fits(next: Command, rest: readonly Command[], width: number): boolean {
  * tells whether every line did (end-of-line comments not counted).
  */
 export function printDoc(doc: Doc, width: number): { text: string; fits: boolean } {
-  const out: string[] = [];
+  let out = "";
   let column = 0;
   let suffixes: string[] = [];
   let widest = 0;
   let columnBeforeSuffixes: number | undefined;
   let verbatimLine = false;
-  const commands: Command[] = [{ indentation: 0, mode: "break", doc }];
-  for (let command = commands.pop(); command !== undefined; command = commands.pop()) {
-    const { indentation, mode, doc: current } = command;
+  const commands = new Commands();
+  commands.push(0, "break", doc);
+  while (commands.size > 0) {
+    const indentation = commands.indentations.pop() as number;
+    const mode = commands.modes.pop() as Mode;
+    const current = commands.docs.pop() as Doc;
     if (typeof current === "string") {
-      out.push(current);
+      out += current;
       column += current.length;
     } else if (Array.isArray(current)) {
       for (let index = current.length - 1; index >= 0; index -= 1) {
-        commands.push({ ...command, doc: current[index] as Doc });
+        commands.push(indentation, mode, current[index] as Doc);
       }
     } else {
       switch (current.kind) {
-        case "group":
-          commands.push(groupCommand(current, command, commands, width - column));
+        case "group": {
+          const [groupMode, contents] = groupChoice(current, mode, commands, width - column);
+          commands.push(indentation, groupMode, contents);
           break;
+        }
         case "indent":
-          commands.push({ indentation: indentation + 2, mode, doc: current.contents });
+          commands.push(indentation + 2, mode, current.contents);
           break;
         case "if-break":
-          commands.push({ ...command, doc: mode === "break" ? current.broken : current.flat });
+          commands.push(indentation, mode, mode === "break" ? current.broken : current.flat);
           break;
         case "line-suffix":
           suffixes.push(current.contents);
           break;
         case "verbatim":
-          out.push(current.text);
+          out += current.text;
           column += current.text.length;
           verbatimLine = true;
           break;
@@ -249,7 +284,7 @@ export function printDoc(doc: Doc, width: number): { text: string; fits: boolean
         case "line":
           if (mode === "flat" && !current.hard) {
             if (!current.soft) {
-              out.push(" ");
+              out += " ";
               column += 1;
             }
             break;
@@ -257,48 +292,42 @@ export function printDoc(doc: Doc, width: number): { text: string; fits: boolean
           if (suffixes.length > 0) {
             // The end-of-line comments come first; the line break is printed after them.
             columnBeforeSuffixes = column;
-            commands.push(command, ...suffixes.reverse().map((text) => ({ indentation, mode, doc: text })));
+            commands.push(indentation, mode, current);
+            for (const text of suffixes.reverse()) commands.push(indentation, mode, text);
             suffixes = [];
             break;
           }
           if (!verbatimLine) widest = Math.max(widest, columnBeforeSuffixes ?? column);
           columnBeforeSuffixes = undefined;
           verbatimLine = false;
-          trimTrailingSpaces(out);
-          out.push(`\n${" ".repeat(indentation)}`);
+          out = withoutTrailingSpaces(out);
+          out += `\n${" ".repeat(indentation)}`;
           column = indentation;
           break;
       }
     }
   }
   if (!verbatimLine) widest = Math.max(widest, column);
-  out.push(...suffixes);
-  return { text: out.join(""), fits: widest <= width };
+  out += suffixes.join("");
+  return { text: out, fits: widest <= width };
 }
 
-/** How to print a group met in `command`'s mode, with `remaining` columns left on the line. */
-function groupCommand(group: Group, command: Command, rest: readonly Command[], remaining: number): Command {
-  const { indentation, mode } = command;
-  const flat: Command = { indentation, mode: "flat", doc: group.contents };
-  if (mode === "flat" && !group.break) return flat;
-  if (!group.break && fits(flat, rest, remaining)) return flat;
+/** How to print a group met in `mode`, with `remaining` columns left on the line: its mode and contents. */
+function groupChoice(group: Group, mode: Mode, rest: Commands, remaining: number): [Mode, Doc] {
+  if (mode === "flat" && !group.break) return ["flat", group.contents];
+  if (!group.break && fits(group.contents, "flat", rest, remaining)) return ["flat", group.contents];
   const { states } = group;
-  if (states === undefined) return { indentation, mode: "break", doc: group.contents };
-  const mostExpanded: Command = { indentation, mode: "break", doc: states.at(-1) as Doc };
-  if (group.break) return mostExpanded;
+  if (states === undefined) return ["break", group.contents];
+  const mostExpanded = states.at(-1) as Doc;
+  if (group.break) return ["break", mostExpanded];
   for (const state of states.slice(1)) {
-    const candidate: Command = { indentation, mode: "flat", doc: state };
-    if (fits(candidate, rest, remaining)) return candidate;
+    if (fits(state, "flat", rest, remaining)) return ["flat", state];
   }
-  return mostExpanded;
+  return ["break", mostExpanded];
 }
 
-function trimTrailingSpaces(out: string[]): void {
-  while (out.length > 0) {
-    const last = out[out.length - 1] as string;
-    const trimmed = last.replace(/[ \t]+$/, "");
-    out[out.length - 1] = trimmed;
-    if (trimmed !== "") return;
-    out.pop();
-  }
+function withoutTrailingSpaces(text: string): string {
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === " " || text[end - 1] === "\t")) end -= 1;
+  return end === text.length ? text : text.slice(0, end);
 }
