@@ -1,6 +1,6 @@
 import { classDeclaration, type ClassDeclaration } from "./layout-class.js";
 import { importParts, parameterList, interfaceMembers, type Member, ownLineComment, typeText } from "./layout-types.js";
-import { Cursor, fail, keywordValues, reservedWords, type Token, tokenize, Unsupported } from "./layout-tokens.js";
+import { Cursor, fail, keywordValues, reservedWords, tokenize, Unsupported } from "./layout-tokens.js";
 
 /**
  * The syntax `layout-print.ts` lays out without prettier: a statement group of `const`
