@@ -36,9 +36,9 @@ export class ReadPath<TEntity, TKey> {
     try {
       const k = this.parts.keys.resolve(key);
       const cached = this.parts.l1?.get(k.valueKey);
-      if (cached) {
-        this.recordHit(k.valueKey, cached.value === null);
-        return Promise.resolve(cached.value);
+      if (cached !== undefined) {
+        this.recordHit(k.valueKey, cached === null);
+        return Promise.resolve(cached);
       }
       const inFlight = this.parts.inFlight.get(k.valueKey);
       if (inFlight) {
@@ -94,8 +94,8 @@ export class ReadPath<TEntity, TKey> {
           results ??= new Array<TEntity | null>(n).fill(null);
           (answered ??= new Map()).set(valueKey, i);
           if (cached !== undefined) {
-            this.recordHit(valueKey, cached.value === null);
-            results[i] = cached.value;
+            this.recordHit(valueKey, cached === null);
+            results[i] = cached;
           } else {
             events.record("coalesced", valueKey);
             const out = results;
