@@ -368,7 +368,10 @@ class GuardedCall<T> implements SentCall {
     // Timed from here: the command is written (serializing a large one is this process's time).
     lane.add(this);
     if (!lane.inOrder) {
-      this.timer = setTimeout(() => setImmediate(this.timedOutAlone), this.timeoutMs);
+      this.timer = setTimeout(
+        () => setImmediate(() => this.timeOut(`timed out after ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
       this.timer.unref();
     }
     // Promise.resolve: the same promise for ioredis' own, and a thenable for any other client
@@ -381,8 +384,6 @@ class GuardedCall<T> implements SentCall {
   timeOut(reason: string): void {
     this.fail(new RedisUnavailableError(`redis ${this.op} ${reason}`));
   }
-
-  private readonly timedOutAlone = (): void => this.timeOut(`timed out after ${this.timeoutMs} ms`);
 
   // The lane hears of the outcome after `done` has handled it: the next call's turn begins once
   // this reply is decoded (that is this process's time, not Redis').

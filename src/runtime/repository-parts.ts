@@ -4,6 +4,7 @@ import type { CommandClient } from "./command-client.js";
 import type { EntityDefinition } from "./definition.js";
 import { checkDurability } from "./durability.js";
 import { EntityCheck } from "./entity-check.js";
+import { compileClone } from "./entity-clone.js";
 import { EntityRedis } from "./entity-redis.js";
 import { Events } from "./events.js";
 import { IndexReads } from "./index-reads.js";
@@ -84,8 +85,13 @@ export function assembleRepository<TEntity, TKey>(
   );
   const redis = new EntityRedis(guard, keys, { leaseTtlMs, writeTimeoutMs });
   const l1 = definition.l1
-    ? new L1Cache<TEntity>(client, keys.channel, definition.l1.maxEntries, definition.l1.ttlMs, (error) =>
-        events.record("redis-error", undefined, { error, detail: "l1-subscriber" }),
+    ? new L1Cache<TEntity>(
+        client,
+        keys.channel,
+        definition.l1.maxEntries,
+        definition.l1.ttlMs,
+        (error) => events.record("redis-error", undefined, { error, detail: "l1-subscriber" }),
+        compileClone<TEntity>(definition.fieldModels),
       )
     : undefined;
   const valueReads = new Coalescer<TEntity | null>();
