@@ -38,6 +38,12 @@ function buildEntity(
     methodSuffix: indexMethodSuffix(name),
     fields: index.fields,
   }));
+  const lists = Object.entries(document.lists ?? {}).map(([name, list]) => ({
+    name,
+    methodSuffix: indexMethodSuffix(name),
+    fields: list.fields,
+    maxItems: list.maxItems,
+  }));
   const tags = (document.tags ?? []).map(toTagModel);
   const key = keyFields(document);
   const { negativeTtl, staleWhileRevalidate, versionField, l1, writeBehind } = document;
@@ -58,6 +64,7 @@ function buildEntity(
     serializer: document.serializer,
     ...(l1 !== undefined && { l1: { ttlMs: durationMs(l1.ttl), maxEntries: l1.maxEntries } }),
     indexes,
+    lists,
     tags,
     invalidates: (document.invalidates ?? []).map((target) => ({
       entity: target.entity,
@@ -76,7 +83,7 @@ function buildEntity(
         maxAttempts: writeBehind?.maxAttempts ?? DEFAULT_WRITE_BEHIND.maxAttempts,
       },
     }),
-    shapeHash: shapeHash({ fields, key, serializer: document.serializer, indexes, tags }),
+    shapeHash: shapeHash({ fields, key, serializer: document.serializer, indexes, lists, tags }),
   };
 }
 
