@@ -57,7 +57,7 @@ export const reviewEntity = defineEntity<Review, ReviewKey>({
   name: "Review",
   schemaFile: "schemas/engagement.yaml",
   keyPrefix: "app",
-  namespace: "1.215fd782",
+  namespace: "1.cd875e6e",
   key: ["productSku", "customerId"],
   fields: {
     productSku: "string",

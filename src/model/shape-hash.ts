@@ -1,5 +1,6 @@
 import { compareCodeUnits } from "../compare-code-units.js";
 import { sha256 } from "../hash.js";
+import { KEY_LAYOUT_VERSION } from "../runtime/keys.js";
 import type { FieldModel, FieldType, IndexModel, ListModel, Serializer, TagModel } from "./model.js";
 
 /**
@@ -39,6 +40,8 @@ export function shapeHash(shape: StoredShape): string {
     .map((list) => [list.name, list.fields])
     .sort(([a], [b]) => compareCodeUnits(String(a), String(b)));
   if (lists.length > 0) canonical.push(["lists", lists]);
+  // The key layout (2: a hash tag per bucket, not per entity) is a new namespace.
+  canonical.push(["layout", KEY_LAYOUT_VERSION]);
   return sha256(JSON.stringify(canonical)).slice(0, 8);
 }
 

@@ -1,4 +1,5 @@
 import { chunkSize } from "./chunking.js";
+import { slotGroups } from "./slot-groups.js";
 import type { GuardFailure, GuardResult, RedisGuard } from "./redis-guard.js";
 
 /**
@@ -21,12 +22,8 @@ export const MAX_BATCH = 512;
  * promise its caller sees); a failed or timed-out `MGET` fails open for every key in it (each
  * caller falls back to the source on its own, exactly as it would after a failed `GET`).
  *
- * Why per repository: every key of one entity carries the hash tag `{<Entity>}`, so one
- * repository's batch is always one cluster slot, and an `MGET` of it can never be CROSSSLOT. Keys
- * of different entities are in different slots on a Cluster, so batching across repositories
- * would only help a standalone client that reads several entity types in the same tick, at the
- * price of slot bookkeeping and of mixing repositories' error accounting (each repository reports
- * its own `redis-error` events); not worth it.
+ * On a Cluster the keys of one entity spread over its buckets' slots: a batch is split per slot
+ * (an `MGET` is never CROSSSLOT).
  *
  * Scheduling: the flush is queued as a microtask that queues a `process.nextTick`, so it runs once
  * the whole current microtask queue (every promise continuation that is ready now, possibly
@@ -63,6 +60,19 @@ export class GetBatcher {
     this.keys = [];
     this.callbacks = [];
     this.scheduled = false;
+    if (this.guard.client.isCluster === true && keys.length > 1) {
+      for (const group of slotGroups(true, keys, (key) => key)) {
+        this.send(
+          group.map((i) => keys[i]!),
+          group.map((i) => callbacks[i]!),
+        );
+      }
+      return;
+    }
+    this.send(keys, callbacks);
+  }
+
+  private send(keys: string[], callbacks: ReadCallback[]): void {
     if (keys.length === 1) {
       const done = callbacks[0]!;
       this.guard.call(

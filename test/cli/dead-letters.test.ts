@@ -7,6 +7,7 @@ import { SpawnedRedis } from "../support/redis-server.js";
 import { until } from "../support/wait.js";
 import { requireBuiltCli, runCli, temporaryProjects } from "./cli-harness.js";
 import { MemorySource } from "./example-entities.js";
+import { deadLetterKeysOf, totalLength } from "../support/key-layout.js";
 
 requireBuiltCli();
 const project = temporaryProjects();
@@ -63,12 +64,13 @@ describe("cachegen dead-letters", () => {
     const worker = orders.startWorker({ retryBaseMs: 10, pollMs: 20 });
     try {
       await orders.save(order);
-      await until(async () => (await redis.xlen(`${keyPrefix}:{Order}:dlq`)) === 1, 10_000);
+      const deadLetterKeys = deadLetterKeysOf(`${keyPrefix}:`, "Order");
+      await until(async () => (await totalLength(redis, deadLetterKeys)) === 1, 10_000);
 
       const listed = await runCli(cwd, ["dead-letters", "--redis", url]);
       expect(listed.stderr).toBe("");
       expect(listed.code).toBe(0);
-      expect(listed.stdout).toContain("Order: 1 dead letter(s) in dlq:{Order}:dlq");
+      expect(listed.stdout).toContain("Order: 1 dead letter(s) in dlq:Order:{…}:dlq");
       expect(listed.stdout).toMatch(new RegExp(`save ${order.id} {2}attempts 5 {2}.*violates foreign key constraint`));
 
       table.accepting = true;
@@ -78,7 +80,7 @@ describe("cachegen dead-letters", () => {
       expect(replayed.stdout).toContain("Order: 1 of 1 dead letter(s) queued again");
       await orders.flush(10_000);
       expect(await table.load({ id: order.id })).toEqual(order);
-      expect(await redis.xlen(`${keyPrefix}:{Order}:dlq`)).toBe(0);
+      expect(await totalLength(redis, deadLetterKeys)).toBe(0);
     } finally {
       await worker.stop();
       await orders.close();

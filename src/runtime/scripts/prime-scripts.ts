@@ -1,7 +1,6 @@
 import { replyBytes } from "../replies.js";
 import { LUA_NEWER, LUA_STORED_VERSION } from "../stored-value.js";
 import { defineScript } from "./define-script.js";
-import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
 
 /** Per entry: whether it was primed, and the value it replaced (an older version), if any. */
 export interface PrimeOutcome {
@@ -15,7 +14,8 @@ export interface PrimeOutcome {
  * refresh loading it), while a write-through writer is in flight (`writers`), when its value has a
  * write-behind write queued (no expiry: newer than any source), and when a value is cached that
  * it cannot tell is older (a not-found, a value without a version, or one as new or newer). Else
- * the value is written with its index entries and tag sets. Replies per entry {1|0, replaced}.
+ * the value is written (its tag sets were joined before, its index entries are written after, as
+ * for a fill: they live in other slots). Replies per entry {1|0, replaced}.
  */
 export const PRIME = defineScript({
   name: "prime",
@@ -25,16 +25,13 @@ export const PRIME = defineScript({
         value: "key",
         lease: "key",
         writers: "key",
-        indexes: "keys",
-        tags: "keys",
         payload: "stored",
         pttl: "number",
         version: "text",
-        pointer: "text",
       },
     },
   },
-  uses: [LUA_NEWER, LUA_STORED_VERSION, LUA_JOIN_TAG_SETS],
+  uses: [LUA_NEWER, LUA_STORED_VERSION],
   lua: `
 local out = {}
 for i, e in ipairs(entries) do
@@ -49,8 +46,6 @@ for i, e in ipairs(entries) do
   end
   if write then
     redis.call('SET', e.value, e.payload, 'PX', e.pttl)
-    for _, index in ipairs(e.indexes) do redis.call('SET', index, e.pointer, 'PX', e.pttl) end
-    join_tag_sets(e.tags, e.value, e.pttl)
     out[i] = {1, old or ''}
   else
     out[i] = {0, ''}
