@@ -13,6 +13,7 @@ import {
 } from "cachegen/runtime";
 import type { User, UserKey } from "./fixtures/user.js";
 import { collectEvents, connect, encryptionKeys, makeUser, recordCommands, uniquePrefix } from "./helpers.js";
+import { KeySpace } from "../../src/runtime/key-space.js";
 import { TEAM_A, TEAM_B, TeamListRepo, TeamStore, usersWithTeamList } from "./list-fixtures.js";
 import { until } from "../support/wait.js";
 
@@ -31,14 +32,15 @@ afterAll(async () => {
 function setup(definition: EntityDefinition<User, UserKey> = usersWithTeamList()) {
   const source = new TeamStore();
   const events = collectEvents();
+  const keyPrefix = `${prefix}${Math.random().toString(36).slice(2)}:`;
   const repo = new TeamListRepo(definition, {
     redis,
     source,
-    keyPrefix: `${prefix}${Math.random().toString(36).slice(2)}:`,
+    keyPrefix,
     encryptionKeys,
     onEvent: events.onEvent,
   });
-  return { source, events, repo };
+  return { source, events, repo, keys: new KeySpace(definition, keyPrefix) };
 }
 
 const names = (users: readonly User[]) => users.map((u) => u.name).sort();
@@ -136,10 +138,10 @@ describe("listBy<List>", () => {
   });
 
   it("a list key holding something else (untrusted cache) is dropped and loaded again at once", async () => {
-    const { source, repo, events } = setup();
+    const { source, repo, events, keys } = setup();
     source.put(makeUser({ name: "a1", teamId: TEAM_A }));
     await repo.listByTeam(TEAM_A);
-    const listKey = `${repo.keyOf(TEAM_A).split(":v:")[0]}:m:byTeam:${TEAM_A}`;
+    const listKey = keys.listKey("byTeam", [TEAM_A]);
     expect(await redis.exists(listKey)).toBe(1);
     await redis.set(listKey, "garbage", "PX", 60_000);
     const started = Date.now();
