@@ -1,4 +1,5 @@
 import { chunkSize } from "./chunking.js";
+import { readAcrossNodes } from "./cluster-reads.js";
 import type { GuardFailure, GuardResult, RedisGuard } from "./redis-guard.js";
 
 /**
@@ -21,12 +22,12 @@ export const MAX_BATCH = 512;
  * promise its caller sees); a failed or timed-out `MGET` fails open for every key in it (each
  * caller falls back to the source on its own, exactly as it would after a failed `GET`).
  *
- * Why per repository: every key of one entity carries the hash tag `{<Entity>}`, so one
- * repository's batch is always one cluster slot, and an `MGET` of it can never be CROSSSLOT. Keys
- * of different entities are in different slots on a Cluster, so batching across repositories
- * would only help a standalone client that reads several entity types in the same tick, at the
- * price of slot bookkeeping and of mixing repositories' error accounting (each repository reports
- * its own `redis-error` events); not worth it.
+ * On a Cluster the batch is split by node (`readAcrossNodes`: per node one pipeline of an MGET
+ * per slot, every node at once), so an MGET never spans slots (no CROSSSLOT).
+ *
+ * Why per repository: batching across repositories would only help a client that reads several
+ * entity types in the same tick, at the price of mixing repositories' error accounting (each
+ * repository reports its own `redis-error` events); not worth it.
  *
  * Scheduling: the flush is queued as a microtask that queues a `process.nextTick`, so it runs once
  * the whole current microtask queue (every promise continuation that is ready now, possibly
@@ -72,6 +73,7 @@ export class GetBatcher {
       );
       return;
     }
+    if (readAcrossNodes(this.guard, keys, MAX_BATCH, (i, value, failure) => callbacks[i]!(value, failure))) return;
     const size = chunkSize(keys.length, MAX_BATCH);
     for (let start = 0; start < keys.length; start += size) {
       const end = Math.min(keys.length, start + size);

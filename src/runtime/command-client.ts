@@ -4,6 +4,8 @@ export interface CommandClient {
   isCluster?: boolean;
   getBuffer(key: string): Promise<Buffer | null>;
   mgetBuffer(keys: string[]): Promise<(Buffer | null)[]>;
+  /** Present on ioredis clients; on a Cluster the reads of one node's slots are pipelined (see cluster-reads). */
+  pipeline?(): CommandPipeline;
   callBuffer(command: string, ...args: (string | Buffer | number)[]): Promise<unknown>;
   call(command: string, ...args: (string | Buffer | number)[]): Promise<unknown>;
   publish(channel: string, message: string): Promise<number>;
@@ -15,4 +17,10 @@ export interface CommandClient {
   quit(): Promise<unknown>;
   connect?(): Promise<void>;
   disconnect(): void;
+}
+
+/** The part of an ioredis pipeline the runtime uses. */
+export interface CommandPipeline {
+  mgetBuffer(keys: string[]): unknown;
+  exec(): Promise<[Error | null, unknown][] | null>;
 }

@@ -4,7 +4,8 @@ import type { CommandClient } from "./command-client.js";
 import type { KeySpace, ResolvedKey } from "./key-space.js";
 import { CONSUMER_GROUP } from "./keys.js";
 import { L1Cache } from "./l1.js";
-import type { GuardResult, RedisGuard } from "./redis-guard.js";
+import { perGroup, readAcrossNodes, slotGroups } from "./cluster-reads.js";
+import type { GuardFailure, GuardResult, RedisGuard } from "./redis-guard.js";
 import { runScript, type ScriptInput, type ScriptReply, type TypedScript } from "./scripts/define-script.js";
 import {
   ACQUIRE,
@@ -41,8 +42,8 @@ export interface FillEntry<TEntity, TKey> {
 /**
  * Every command one repository sends to Redis, named for what it does, over the guard (fail-open:
  * nothing here rejects; each call answers a GuardResult). Which keys go together in one command or
- * script call is decided here and in the KeySpace only: today every key of an entity shares one
- * hash tag, so one call may hold keys of many entries.
+ * script call is decided here and in the KeySpace only. On a Cluster, reads and the lease scripts
+ * of many entries are split per slot (cluster-reads.ts), so no command spans slots.
  *
  * Order: the writes batched per tick (writer marks, puts, enqueues) are sent before any other script, so
  * commands reach Redis in the order they were issued, only grouped.
@@ -86,6 +87,7 @@ export class EntityRedis<TEntity, TKey> {
     valueKeys: string[],
     done: (from: number, count: number, reply: GuardResult<(Buffer | null)[]>) => void,
   ): Promise<void> {
+    if (this.guard.client.isCluster === true) return this.readManyAcrossNodes(valueKeys, done);
     return new Promise<void>((resolve, reject) => {
       let left = Math.ceil(valueKeys.length / MAX_BATCH);
       let thrown: { error: unknown } | undefined;
@@ -107,6 +109,48 @@ export class EntityRedis<TEntity, TKey> {
         );
       }
       if (left === 0) resolve();
+    });
+  }
+
+  /**
+   * `readMany` on a Cluster: one call per node, all sent together (see `readAcrossNodes`); once
+   * every node answered, `done` gets each run of positions with the same outcome (all of them in
+   * one call when every node answered).
+   */
+  private readManyAcrossNodes(
+    valueKeys: string[],
+    done: (from: number, count: number, reply: GuardResult<(Buffer | null)[]>) => void,
+  ): Promise<void> {
+    const values = new Array<Buffer | null>(valueKeys.length);
+    const failures = new Array<GuardFailure | undefined>(valueKeys.length);
+    return new Promise<void>((resolve, reject) => {
+      readAcrossNodes(
+        this.guard,
+        valueKeys,
+        MAX_BATCH,
+        (i, value, failure) => {
+          values[i] = value;
+          failures[i] = failure;
+        },
+        () => {
+          try {
+            for (let from = 0; from < valueKeys.length;) {
+              const failure = failures[from];
+              let to = from + 1;
+              while (to < valueKeys.length && failures[to] === failure) to++;
+              done(
+                from,
+                to - from,
+                failure ?? { ok: true, value: from === 0 && to === values.length ? values : values.slice(from, to) },
+              );
+              from = to;
+            }
+            resolve();
+          } catch (error) {
+            reject(error);
+          }
+        },
+      );
     });
   }
 
@@ -132,12 +176,23 @@ export class EntityRedis<TEntity, TKey> {
     tokens: readonly string[],
     mode: LeaseMode,
   ): Promise<GuardResult<LeaseOutcome[]>> {
+    const groups = slotGroups(this.guard.client, ks, (k) => k.valueKey);
+    if (groups)
+      return perGroup(groups, ks.length, (at) =>
+        this.acquire(
+          at.map((i) => ks[i]!),
+          at.map((i) => tokens[i]!),
+          mode,
+        ),
+      );
     const entries = ks.map((k, i) => ({ value: k.valueKey, lease: k.leaseKey, token: tokens[i]! }));
     return this.run("acquire", ACQUIRE, { epoch: this.keys.epochKey, leaseTtlMs: this.leaseTtlMs, mode, entries });
   }
 
   /** Writes values loaded under leases; answers per entry whether its lease still held (else nothing was written). */
   fill(entries: readonly FillEntry<TEntity, TKey>[]): Promise<GuardResult<boolean[]>> {
+    const groups = slotGroups(this.guard.client, entries, (e) => e.k.valueKey);
+    if (groups) return perGroup(groups, entries.length, (at) => this.fill(at.map((i) => entries[i]!)));
     return this.run("fill", FILL, {
       epoch: this.keys.epochKey,
       entries: entries.map(({ k, token, stored, pttl, entity }) => ({

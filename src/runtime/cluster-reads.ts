@@ -1,0 +1,188 @@
+import type { CommandClient } from "./command-client.js";
+import type { GuardFailure, GuardResult, RedisGuard } from "./redis-guard.js";
+
+/** How many hash slots a Redis Cluster has. */
+export const SLOT_COUNT = 16384;
+
+const CRC16_TABLE = (() => {
+  const table = new Uint16Array(256);
+  for (let i = 0; i < 256; i++) {
+    let crc = i << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    table[i] = crc;
+  }
+  return table;
+})();
+
+/** The hash slot Redis Cluster puts `key` in: CRC16 (XMODEM) of its hash tag (the first non-empty `{...}`), else of the whole key. */
+export function slotOf(key: string): number {
+  let start = 0;
+  let end = key.length;
+  const open = key.indexOf("{");
+  if (open !== -1) {
+    const close = key.indexOf("}", open + 1);
+    if (close > open + 1) {
+      start = open + 1;
+      end = close;
+    }
+  }
+  let crc = 0;
+  for (let i = start; i < end; i++) {
+    const code = key.charCodeAt(i);
+    if (code > 0x7f) return slotOfBytes(Buffer.from(key.slice(start, end), "utf8"));
+    crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ code) & 0xff]!;
+  }
+  return crc % SLOT_COUNT;
+}
+
+function slotOfBytes(bytes: Uint8Array): number {
+  let crc = 0;
+  for (const byte of bytes) crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ byte) & 0xff]!;
+  return crc % SLOT_COUNT;
+}
+
+/** What the runtime reads of an ioredis Cluster: its slot table (node keys per slot, the master first). */
+interface ClusterView {
+  readonly isCluster: true;
+  readonly slots: readonly (readonly string[] | undefined)[];
+}
+
+function asCluster(client: CommandClient): ClusterView | undefined {
+  return client.isCluster === true ? (client as unknown as ClusterView) : undefined;
+}
+
+/**
+ * Positions of `items` grouped by the slot of their key, in first-seen order; undefined when the
+ * client is not a Cluster or every item is in one slot (then one command or script holds them all,
+ * exactly as on a standalone Redis).
+ */
+export function slotGroups<T>(
+  client: CommandClient,
+  items: readonly T[],
+  keyOf: (item: T) => string,
+): number[][] | undefined {
+  if (!asCluster(client) || items.length < 2) return undefined;
+  const bySlot = new Map<number, number[]>();
+  for (let i = 0; i < items.length; i++) {
+    const slot = slotOf(keyOf(items[i]!));
+    const group = bySlot.get(slot);
+    if (group) group.push(i);
+    else bySlot.set(slot, [i]);
+  }
+  return bySlot.size > 1 ? [...bySlot.values()] : undefined;
+}
+
+/** The keys of one slot on one node, with their positions in the read. */
+interface SlotRead {
+  readonly keys: string[];
+  readonly at: number[];
+}
+
+/**
+ * Groups `keys` (positions `from`..) by the node serving their slot, as the Cluster's slot table
+ * says now (the nodes of a slot, master and replicas: the same grouping ioredis checks a pipeline
+ * against); per node the keys of each slot, at most `maxPerCommand` per MGET.
+ */
+function byNode(cluster: ClusterView, keys: readonly string[], maxPerCommand: number): SlotRead[][] {
+  const nodes = new Map<string, Map<number, SlotRead[]>>();
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const slot = slotOf(key);
+    const owners = cluster.slots[slot];
+    // A slot the table does not know yet goes alone: ioredis routes it (and follows MOVED) itself.
+    const node = owners ? owners.join(";") : `slot:${slot}`;
+    let slots = nodes.get(node);
+    if (!slots) nodes.set(node, (slots = new Map()));
+    let reads = slots.get(slot);
+    if (!reads) slots.set(slot, (reads = []));
+    let last = reads[reads.length - 1];
+    if (!last || last.keys.length >= maxPerCommand) reads.push((last = { keys: [], at: [] }));
+    last.keys.push(key);
+    last.at.push(i);
+  }
+  return [...nodes.values()].map((slots) => [...slots.values()].flat());
+}
+
+/**
+ * The values of one node's slots: one MGET when it serves one slot of the read, else a pipeline of
+ * one MGET per slot (ioredis 5.4+ and 6 send a pipeline whose keys all live on one set of nodes
+ * to that node, and route it by its first key). A slot whose MGET failed in the pipeline (MOVED or
+ * ASK while a slot migrates, a pipeline refused because the slot table changed since the grouping)
+ * is read again on its own, where ioredis follows redirections per command.
+ */
+async function readNode(client: CommandClient, reads: readonly SlotRead[]): Promise<(Buffer | null)[][]> {
+  if (reads.length === 1 || !client.pipeline) return Promise.all(reads.map((r) => client.mgetBuffer(r.keys)));
+  const pipeline = client.pipeline();
+  for (const read of reads) pipeline.mgetBuffer(read.keys);
+  const replies = await pipeline.exec().catch(() => null);
+  return Promise.all(
+    reads.map((read, i) => {
+      const reply = replies?.[i];
+      return reply && !reply[0] && Array.isArray(reply[1])
+        ? Promise.resolve(reply[1] as (Buffer | null)[])
+        : client.mgetBuffer(read.keys);
+    }),
+  );
+}
+
+/**
+ * Reads `keys` on a Cluster with one guarded call per node, all sent together: per node, one MGET
+ * per slot (pipelined). Never CROSSSLOT. Hands `done` each key's value (null: absent) or, for
+ * the keys of a node whose call failed or was skipped, that failure. Returns false (nothing sent)
+ * when the client is not a Cluster: the caller's MGETs are right there.
+ */
+export function readAcrossNodes(
+  guard: RedisGuard,
+  keys: readonly string[],
+  maxPerCommand: number,
+  done: (position: number, value: Buffer | null, failure: GuardFailure | undefined) => void,
+  allDone?: () => void,
+): boolean {
+  const cluster = asCluster(guard.client);
+  if (!cluster) return false;
+  const nodes = byNode(cluster, keys, maxPerCommand);
+  let left = nodes.length;
+  for (const reads of nodes) {
+    guard.call(
+      "mget",
+      (c) => readNode(c, reads),
+      (r: GuardResult<(Buffer | null)[][]>) => {
+        reads.forEach((read, i) => {
+          const values = r.ok ? r.value[i]! : undefined;
+          read.at.forEach((position, j) => done(position, values?.[j] ?? null, r.ok ? undefined : r));
+        });
+        if (--left === 0) allDone?.();
+      },
+    );
+  }
+  if (left === 0) allDone?.();
+  return true;
+}
+
+/**
+ * Runs one call per group of positions (each group's result in the group's order), all sent
+ * together, and puts the answers back in the order of the whole: a script of entries in many
+ * slots sent as one script per slot. Fails when any group failed (skipped only when every group
+ * was: a group that was sent may have run).
+ */
+export async function perGroup<T>(
+  groups: readonly (readonly number[])[],
+  total: number,
+  run: (positions: readonly number[]) => Promise<GuardResult<readonly T[]>>,
+): Promise<GuardResult<T[]>> {
+  const results = await Promise.all(groups.map(run));
+  const failures = results.filter((r): r is GuardFailure => !r.ok);
+  if (failures.length) {
+    return {
+      ok: false,
+      error: failures[0]!.error,
+      skipped: failures.length === results.length && failures.every((f) => f.skipped),
+    };
+  }
+  const merged = new Array<T>(total);
+  groups.forEach((positions, g) => {
+    const values = (results[g] as { readonly value: readonly T[] }).value;
+    positions.forEach((position, i) => (merged[position] = values[i]!));
+  });
+  return { ok: true, value: merged };
+}
