@@ -51,27 +51,6 @@ function asCluster(client: CommandClient): ClusterView | undefined {
   return client.isCluster === true ? (client as unknown as ClusterView) : undefined;
 }
 
-/**
- * Positions of `items` grouped by the slot of their key, in first-seen order; undefined when the
- * client is not a Cluster or every item is in one slot (then one command or script holds them all,
- * exactly as on a standalone Redis).
- */
-export function slotGroups<T>(
-  client: CommandClient,
-  items: readonly T[],
-  keyOf: (item: T) => string,
-): number[][] | undefined {
-  if (!asCluster(client) || items.length < 2) return undefined;
-  const bySlot = new Map<number, number[]>();
-  for (let i = 0; i < items.length; i++) {
-    const slot = slotOf(keyOf(items[i]!));
-    const group = bySlot.get(slot);
-    if (group) group.push(i);
-    else bySlot.set(slot, [i]);
-  }
-  return bySlot.size > 1 ? [...bySlot.values()] : undefined;
-}
-
 /** The keys of one slot on one node, with their positions in the read. */
 interface SlotRead {
   readonly keys: string[];
@@ -157,32 +136,4 @@ export function readAcrossNodes(
   }
   if (left === 0) allDone?.();
   return true;
-}
-
-/**
- * Runs one call per group of positions (each group's result in the group's order), all sent
- * together, and puts the answers back in the order of the whole: a script of entries in many
- * slots sent as one script per slot. Fails when any group failed (skipped only when every group
- * was: a group that was sent may have run).
- */
-export async function perGroup<T>(
-  groups: readonly (readonly number[])[],
-  total: number,
-  run: (positions: readonly number[]) => Promise<GuardResult<readonly T[]>>,
-): Promise<GuardResult<T[]>> {
-  const results = await Promise.all(groups.map(run));
-  const failures = results.filter((r): r is GuardFailure => !r.ok);
-  if (failures.length) {
-    return {
-      ok: false,
-      error: failures[0]!.error,
-      skipped: failures.length === results.length && failures.every((f) => f.skipped),
-    };
-  }
-  const merged = new Array<T>(total);
-  groups.forEach((positions, g) => {
-    const values = (results[g] as { readonly value: readonly T[] }).value;
-    positions.forEach((position, i) => (merged[position] = values[i]!));
-  });
-  return { ok: true, value: merged };
 }

@@ -4,7 +4,7 @@ import type { CommandClient } from "./command-client.js";
 import type { KeySpace, ResolvedKey } from "./key-space.js";
 import { CONSUMER_GROUP } from "./keys.js";
 import { L1Cache } from "./l1.js";
-import { perGroup, readAcrossNodes, slotGroups } from "./cluster-reads.js";
+import { readAcrossNodes } from "./cluster-reads.js";
 import type { GuardFailure, GuardResult, RedisGuard } from "./redis-guard.js";
 import { runScript, type ScriptInput, type ScriptReply, type TypedScript } from "./scripts/define-script.js";
 import {
@@ -42,8 +42,8 @@ export interface FillEntry<TEntity, TKey> {
 /**
  * Every command one repository sends to Redis, named for what it does, over the guard (fail-open:
  * nothing here rejects; each call answers a GuardResult). Which keys go together in one command or
- * script call is decided here and in the KeySpace only. On a Cluster, reads and the lease scripts
- * of many entries are split per slot (cluster-reads.ts), so no command spans slots.
+ * script call is decided here and in the KeySpace only. On a Cluster, reads of many keys go per
+ * node, one MGET per slot (cluster-reads.ts), so no command spans slots.
  *
  * Order: the writes batched per tick (writer marks, puts, enqueues) are sent before any other script, so
  * commands reach Redis in the order they were issued, only grouped.
@@ -176,23 +176,12 @@ export class EntityRedis<TEntity, TKey> {
     tokens: readonly string[],
     mode: LeaseMode,
   ): Promise<GuardResult<LeaseOutcome[]>> {
-    const groups = slotGroups(this.guard.client, ks, (k) => k.valueKey);
-    if (groups)
-      return perGroup(groups, ks.length, (at) =>
-        this.acquire(
-          at.map((i) => ks[i]!),
-          at.map((i) => tokens[i]!),
-          mode,
-        ),
-      );
     const entries = ks.map((k, i) => ({ value: k.valueKey, lease: k.leaseKey, token: tokens[i]! }));
     return this.run("acquire", ACQUIRE, { epoch: this.keys.epochKey, leaseTtlMs: this.leaseTtlMs, mode, entries });
   }
 
   /** Writes values loaded under leases; answers per entry whether its lease still held (else nothing was written). */
   fill(entries: readonly FillEntry<TEntity, TKey>[]): Promise<GuardResult<boolean[]>> {
-    const groups = slotGroups(this.guard.client, entries, (e) => e.k.valueKey);
-    if (groups) return perGroup(groups, entries.length, (at) => this.fill(at.map((i) => entries[i]!)));
     return this.run("fill", FILL, {
       epoch: this.keys.epochKey,
       entries: entries.map(({ k, token, stored, pttl, entity }) => ({

@@ -5,7 +5,7 @@ import { Cluster as Cluster5 } from "ioredis";
 import { Cluster as Cluster6 } from "ioredis6";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GetBatcher } from "../../src/runtime/batcher.js";
-import { perGroup, slotGroups, slotOf } from "../../src/runtime/cluster-reads.js";
+import { slotOf } from "../../src/runtime/cluster-reads.js";
 import type { CommandClient } from "../../src/runtime/command-client.js";
 import { EntityRedis } from "../../src/runtime/entity-redis.js";
 import { RedisGuard } from "../../src/runtime/redis-guard.js";
@@ -56,20 +56,6 @@ describe("slotOf", () => {
   });
 });
 
-describe("perGroup", () => {
-  it("reassembles per-group answers in the order of the whole, and fails (skipped only if every group was) when a group fails", async () => {
-    const groups = [[0, 2], [1]];
-    expect(await perGroup(groups, 3, async (at) => ({ ok: true, value: at.map((i) => i * 10) }))).toEqual({
-      ok: true,
-      value: [0, 10, 20],
-    });
-    const failed = await perGroup(groups, 3, async (at) =>
-      at.length === 1 ? { ok: false, error: new Error("down"), skipped: true } : { ok: true, value: [1, 2] },
-    );
-    expect(failed).toMatchObject({ ok: false, skipped: false });
-  });
-});
-
 describe.each([
   ["ioredis 5", (c: SpawnedCluster) => new Cluster5(c.startupNodes)],
   ["ioredis 6", (c: SpawnedCluster) => new Cluster6(c.startupNodes)],
@@ -108,14 +94,6 @@ describe.each([
     expect(values).toEqual(keys.map((key, i) => (i % 3 !== 0 ? `v:${key}` : null)));
     expect(runs).toEqual([[0, keys.length]]);
     expect(errors).toEqual([]);
-  });
-
-  it("slotGroups groups positions by slot on a Cluster only", () => {
-    const groups = slotGroups(client, keys, (k) => k)!;
-    expect(groups).toHaveLength(200);
-    for (const group of groups) expect(new Set(group.map((i) => slotOf(keys[i]!))).size).toBe(1);
-    expect(groups.flat().sort((a, b) => a - b)).toEqual(keys.map((_, i) => i));
-    expect(slotGroups({ ...client, isCluster: false } as CommandClient, keys, (k) => k)).toBeUndefined();
   });
 });
 
