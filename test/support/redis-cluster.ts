@@ -190,8 +190,12 @@ export class SpawnedCluster {
     await this.waitUntilHealthy(timeoutMs);
   }
 
-  /** Moves one slot and its keys from its master to `toPort` (CLUSTER SETSLOT IMPORTING/MIGRATING, MIGRATE, SETSLOT NODE). */
-  async migrateSlot(slot: number, toPort: number): Promise<void> {
+  /**
+   * Moves one slot and its keys from its master to `toPort` (CLUSTER SETSLOT IMPORTING/MIGRATING, MIGRATE, SETSLOT NODE).
+   * `batch` keys per MIGRATE, `pauseMs` between batches: the slot stays half-moved (keys answered with ASK) that long.
+   */
+  async migrateSlot(slot: number, toPort: number, options: { batch?: number; pauseMs?: number } = {}): Promise<void> {
+    const { batch = 100, pauseMs = 0 } = options;
     const from = await this.masterOf(slot);
     const nodes = await this.nodes();
     const to = nodes.find((n) => n.port === toPort && n.role === "master");
@@ -203,9 +207,10 @@ export class SpawnedCluster {
       await target.call("CLUSTER", "SETSLOT", slot, "IMPORTING", from.id);
       await source.call("CLUSTER", "SETSLOT", slot, "MIGRATING", to.id);
       for (;;) {
-        const keys = (await source.call("CLUSTER", "GETKEYSINSLOT", slot, 100)) as string[];
+        const keys = (await source.call("CLUSTER", "GETKEYSINSLOT", slot, batch)) as string[];
         if (!keys.length) break;
         await source.call("MIGRATE", "127.0.0.1", to.port, "", 0, 5000, "REPLACE", "KEYS", ...keys);
+        if (pauseMs) await new Promise((resolve) => setTimeout(resolve, pauseMs));
       }
       for (const node of nodes.filter((n) => n.role === "master" && !n.flags.includes("fail"))) {
         const redis = this.nodeClient(node.port);
