@@ -62,7 +62,8 @@ describe("failover under load", () => {
       expect(figures.readsMissing).toBe(0);
       expect(figures.writesFailed).toBe(0);
       expect(stale).toEqual([]);
-      expect(figures.longestReadMs).toBeLessThan(3000);
+      // a reader may wait out a lease orphaned by the failover (its holder's fill and release failed): leaseTtlMs at most
+      expect(figures.longestReadMs).toBeLessThan(6000);
     } finally {
       redis.disconnect();
       observerRedis.disconnect();

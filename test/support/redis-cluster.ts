@@ -85,6 +85,7 @@ export class SpawnedCluster {
       throw new Error(`redis-cli --cluster create failed: ${created.stdout}\n${created.stderr}`);
     }
     await cluster.waitUntilHealthy();
+    await cluster.waitUntilReplicasSynced();
     return cluster;
   }
 
@@ -155,6 +156,31 @@ export class SpawnedCluster {
           try {
             const info = (await redis.call("CLUSTER", "INFO")) as string;
             if (!/cluster_state:ok/.test(info) || !/cluster_slots_ok:16384/.test(info)) return false;
+          } catch {
+            return false;
+          } finally {
+            redis.disconnect();
+          }
+        }
+        return true;
+      },
+      timeoutMs,
+      100,
+    );
+  }
+
+  /**
+   * Resolves when every live replica has finished its sync with its master (`master_link_status:up`):
+   * before that a replica holds none of its master's keys, and a failover would lose them all.
+   */
+  async waitUntilReplicasSynced(timeoutMs = 30_000): Promise<void> {
+    const replicas = (await this.nodes()).filter((n) => n.role === "replica" && !n.flags.includes("fail"));
+    await until(
+      async () => {
+        for (const replica of replicas) {
+          const redis = this.nodeClient(replica.port);
+          try {
+            if (!/master_link_status:up/.test(String(await redis.call("INFO", "replication")))) return false;
           } catch {
             return false;
           } finally {
