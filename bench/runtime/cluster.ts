@@ -12,7 +12,7 @@ import { BENCH_TIMEOUT_MS, fmt, type BenchContext } from "../lib/context.js";
 import { pairedRounds, type Contender } from "../lib/measure.js";
 import { pairedRows } from "../lib/render.js";
 import { makeProfile } from "./fixtures.js";
-import { slotOf } from "../../src/runtime/cluster-reads.js";
+import { keySlot } from "../../src/runtime/slots.js";
 import { SpawnedCluster } from "../../test/support/redis-cluster.js";
 
 const ENTITIES = 2000;
@@ -23,7 +23,7 @@ const BATCHES = ENTITIES / BATCH;
 async function mgetPerSlot(cluster: Cluster, keys: readonly string[]): Promise<(string | null)[]> {
   const bySlot = new Map<number, number[]>();
   keys.forEach((key, i) => {
-    const slot = slotOf(key);
+    const slot = keySlot(key);
     const group = bySlot.get(slot);
     if (group) group.push(i);
     else bySlot.set(slot, [i]);
@@ -63,7 +63,7 @@ export async function runClusterBench(ctx: BenchContext): Promise<BenchSection[]
 
     const idBatches = Array.from({ length: BATCHES }, (_, b) => ids.slice(b * BATCH, (b + 1) * BATCH));
     const rawBatches = idBatches.map((batch) => batch.map((id) => `${repo.keyOf(id)}:raw`));
-    const slotsPerBatch = rawBatches.map((batch) => new Set(batch.map(slotOf)).size);
+    const slotsPerBatch = rawBatches.map((batch) => new Set(batch.map(keySlot)).size);
     const masters = (await spawned.masters()).length;
     const check = (values: readonly unknown[]): void => {
       if (values.some((v) => v === null || v === undefined)) throw new Error("bench: a cluster read missed");

@@ -7,7 +7,12 @@ import {
 } from "../redis-checks/connection.js";
 import { keyNodes, type KeyNode } from "../redis-checks/key-nodes.js";
 import type { CommandClient } from "../runtime/command-client.js";
-import { readDeadLetters, replayDeadLetters, type DeadLetterStream } from "../runtime/write-behind-dead-letters.js";
+import {
+  countDeadLetters,
+  readDeadLetters,
+  replayDeadLetters,
+  type DeadLetterStream,
+} from "../runtime/write-behind-dead-letters.js";
 import { didYouMean } from "../suggest.js";
 import { parseFlagsAndPositionals, UsageError } from "./arguments.js";
 import { flagsOf } from "./command-table.js";
@@ -57,10 +62,13 @@ export const deadLettersCommand: Command = {
     const nodes = await keyNodes(connection, target.url);
     try {
       for (const entity of entities) {
-        const stream: DeadLetterStream = { prefix: keys.prefix, entity: entity.name };
-        const deadLetterKey = keys.entities.find((k) => k.entity.name === entity.name)!.deadLetterKeys[0]!;
-        const client = (await ownerOf(nodes.nodes, deadLetterKey)) as unknown as CommandClient;
-        const total = Number(await client.call("XLEN", deadLetterKey));
+        const stream: DeadLetterStream = {
+          prefix: keys.prefix,
+          entity: entity.name,
+          ...(entity.writeBehind && { partitions: entity.writeBehind.partitions }),
+        };
+        const client = async (key: string) => (await ownerOf(nodes.nodes, key)) as unknown as CommandClient;
+        const total = await countDeadLetters(client, stream);
         if (flags.replay) {
           let replayed = 0;
           for (;;) {
@@ -68,13 +76,13 @@ export const deadLettersCommand: Command = {
             if (taken === 0) break;
             replayed += taken;
           }
-          const left = Number(await client.call("XLEN", deadLetterKey));
+          const left = await countDeadLetters(client, stream);
           terminal.out.line(
             `${entity.name}: ${replayed} of ${total} dead letter(s) queued again${left ? ` (${left} left: not entries this runtime wrote)` : ""}; a running worker writes them to the source`,
           );
           continue;
         }
-        terminal.out.line(`${entity.name}: ${total} dead letter(s) in ${deadLetterKey}`);
+        terminal.out.line(`${entity.name}: ${total} dead letter(s) in ${keys.prefix}${entity.name}:{…}:dlq`);
         for (const letter of await readDeadLetters(client, stream, SHOWN)) {
           terminal.out.line(
             `  ${letter.id}  ${letter.op} ${letter.key}  attempts ${letter.attempts}  ${letter.error.split("\n")[0]}`,

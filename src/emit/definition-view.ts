@@ -81,7 +81,7 @@ export function definitionView(entity: EntityModel, project: ProjectModel): Defi
     invalidates: `[${entity.invalidates.map((rule) => invalidatesEntry(entity, rule.entity, rule.key, project)).join(", ")}]`,
     writeBehind:
       entity.writeBehind &&
-      `{ batchSize: ${numberLiteral(entity.writeBehind.batchSize)}, flushIntervalMs: ${numberLiteral(entity.writeBehind.flushIntervalMs)}, maxAttempts: ${numberLiteral(entity.writeBehind.maxAttempts)} }`,
+      `{ batchSize: ${numberLiteral(entity.writeBehind.batchSize)}, flushIntervalMs: ${numberLiteral(entity.writeBehind.flushIntervalMs)}, maxAttempts: ${numberLiteral(entity.writeBehind.maxAttempts)}, partitions: ${numberLiteral(entity.writeBehind.partitions)} }`,
   };
 }
 

@@ -74,6 +74,7 @@ function buildEntity(
         batchSize: writeBehind?.batchSize ?? DEFAULT_WRITE_BEHIND.batchSize,
         flushIntervalMs: durationMs(writeBehind?.flushInterval ?? DEFAULT_WRITE_BEHIND.flushInterval),
         maxAttempts: writeBehind?.maxAttempts ?? DEFAULT_WRITE_BEHIND.maxAttempts,
+        partitions: writeBehind?.partitions ?? DEFAULT_WRITE_BEHIND.partitions,
       },
     }),
     shapeHash: shapeHash({ fields, key, serializer: document.serializer, indexes, tags }),

@@ -38,6 +38,8 @@ export interface WriteBehindModel {
   readonly batchSize: number;
   readonly flushIntervalMs: number;
   readonly maxAttempts: number;
+  /** Streams the queue is split into (a key always in one, on its value's slot). */
+  readonly partitions: number;
 }
 
 export interface L1Model {

@@ -1,5 +1,6 @@
 import { compareCodeUnits } from "../compare-code-units.js";
 import { sha256 } from "../hash.js";
+import { KEY_LAYOUT_VERSION } from "../runtime/keys.js";
 import type { FieldModel, FieldType, IndexModel, Serializer, TagModel } from "./model.js";
 
 /**
@@ -28,10 +29,12 @@ export function shapeHash(shape: StoredShape): string {
     .map((index) => [index.name, index.fields])
     .sort(([a], [b]) => compareCodeUnits(String(a), String(b)));
   const tags = shape.tags.map((tag) => tag.pattern).sort(compareCodeUnits);
-  const canonical = [shape.fields.map(canonicalField), shape.key, shape.serializer];
+  const canonical: unknown[] = [shape.fields.map(canonicalField), shape.key, shape.serializer];
   // An entity with neither hashes as its stored form alone: its namespace did not change when
   // membership started to count, so upgrading cachegen did not empty its cache.
   if (indexes.length > 0 || tags.length > 0) canonical.push(indexes, tags);
+  // The key layout (2: a hash tag per bucket, not per entity) is a new namespace.
+  canonical.push(["layout", KEY_LAYOUT_VERSION]);
   return sha256(JSON.stringify(canonical)).slice(0, 8);
 }
 

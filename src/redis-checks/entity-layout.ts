@@ -1,6 +1,6 @@
 import type { EntityModel, ProjectModel } from "../model/model.js";
 import { escapeGlob } from "../runtime/key-encoding.js";
-import { entityKeyLayout, keyNamespace, normalizePrefix, type EntityKeyLayout } from "../runtime/keys.js";
+import { bucketCount, entityKeyLayout, keyNamespace, normalizePrefix, type EntityKeyLayout } from "../runtime/keys.js";
 
 /**
  * Every key name the operator commands (doctor, inspect, acl, monitor) rely on, derived from the
@@ -29,9 +29,10 @@ export interface EntityKeys {
   readonly entity: EntityModel;
   /** `<version>.<shapeHash>`: where the runtime reads and writes now. */
   readonly namespace: string;
-  /** SCAN MATCH for this entity's keys alone. */
+  /** SCAN MATCH for this entity's keys alone (of the current layout; `legacyMatch`: of layout 1). */
   readonly match: string;
-  /** The write-behind streams (none without write-behind). */
+  readonly legacyMatch: string;
+  /** The write-behind streams, one per partition and the layout-1 one (none without write-behind). */
   readonly queueKeys: readonly string[];
   /** Their dead-letter streams. */
   readonly deadLetterKeys: readonly string[];
@@ -61,15 +62,17 @@ export function projectKeys(model: ProjectModel, keyPrefix: string = model.keyPr
     aclKeyPattern: `${escapeGlob(prefix)}*`,
     probeKey: `${prefix}cachegen-doctor-probe`,
     clusterSpread:
-      "each entity's keys share one hash tag, so every step is single-slot (one entity lives on one shard)",
+      "each entry's keys share the hash tag of one of its entity's buckets (64, or a write-behind entity's partitions) on evenly spaced slots, so every entity spreads over every shard; every atomic step is single-slot",
     entities,
     classify(key) {
-      const found = layouts.find(({ layout }) => key.startsWith(layout.tagged));
+      const found = layouts.find(({ layout }) => key.startsWith(layout.root) || key.startsWith(layout.legacyRoot));
       if (found === undefined) return { kind: "undeclared", label: /\{[^}]*\}/.exec(key)?.[0] ?? "(no hash tag)" };
       const { entity, layout } = found;
-      if (key === layout.streamKey) return { kind: "queue", entity: entity.name };
-      if (key === layout.deadLetterKey) return { kind: "dead-letters", entity: entity.name };
-      const rest = key.slice(layout.tagged.length);
+      if (key === layout.legacyStreamKey || layout.streamKeys.includes(key))
+        return { kind: "queue", entity: entity.name };
+      if (key === layout.legacyDeadLetterKey || layout.deadLetterKeys.includes(key))
+        return { kind: "dead-letters", entity: entity.name };
+      const rest = key.slice(key.startsWith(layout.root) ? layout.root.length : layout.legacyRoot.length);
       const namespace = rest.includes(":") ? rest.slice(0, rest.indexOf(":")) : rest;
       if (!/^[^{}\s]+$/.test(namespace)) return { kind: "undeclared", label: `{${entity.name}} (not a cachegen key)` };
       return { kind: "entry", entity: entity.name, namespace };
@@ -78,7 +81,7 @@ export function projectKeys(model: ProjectModel, keyPrefix: string = model.keyPr
 }
 
 function layoutOf(prefix: string, entity: EntityModel, namespace: string): EntityKeyLayout {
-  return entityKeyLayout(prefix, entity.name, namespace);
+  return entityKeyLayout(prefix, entity.name, namespace, bucketCount(entity.strategy, entity.writeBehind?.partitions));
 }
 
 function entityKeys(prefix: string, entity: EntityModel, current: EntityKeyLayout): EntityKeys {
@@ -86,9 +89,10 @@ function entityKeys(prefix: string, entity: EntityModel, current: EntityKeyLayou
   return {
     entity,
     namespace: keyNamespace(entity.version, entity.shapeHash),
-    match: `${escapeGlob(current.tagged)}*`,
-    queueKeys: writeBehind ? [current.streamKey] : [],
-    deadLetterKeys: writeBehind ? [current.deadLetterKey] : [],
+    match: `${escapeGlob(current.root)}*`,
+    legacyMatch: `${escapeGlob(current.legacyRoot)}*`,
+    queueKeys: writeBehind ? [...current.streamKeys, current.legacyStreamKey] : [],
+    deadLetterKeys: writeBehind ? [...current.deadLetterKeys, current.legacyDeadLetterKey] : [],
     // "*" in the namespace's place: instances still running an earlier deploy (another shape hash)
     // keep their channel during a rolling deploy.
     l1ChannelPattern: layoutOf(escapeGlob(prefix), entity, "*").channel,

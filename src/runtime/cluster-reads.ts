@@ -1,45 +1,6 @@
 import type { CommandClient } from "./command-client.js";
 import type { GuardFailure, GuardResult, RedisGuard } from "./redis-guard.js";
-
-/** How many hash slots a Redis Cluster has. */
-export const SLOT_COUNT = 16384;
-
-const CRC16_TABLE = (() => {
-  const table = new Uint16Array(256);
-  for (let i = 0; i < 256; i++) {
-    let crc = i << 8;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-    table[i] = crc;
-  }
-  return table;
-})();
-
-/** The hash slot Redis Cluster puts `key` in: CRC16 (XMODEM) of its hash tag (the first non-empty `{...}`), else of the whole key. */
-export function slotOf(key: string): number {
-  let start = 0;
-  let end = key.length;
-  const open = key.indexOf("{");
-  if (open !== -1) {
-    const close = key.indexOf("}", open + 1);
-    if (close > open + 1) {
-      start = open + 1;
-      end = close;
-    }
-  }
-  let crc = 0;
-  for (let i = start; i < end; i++) {
-    const code = key.charCodeAt(i);
-    if (code > 0x7f) return slotOfBytes(Buffer.from(key.slice(start, end), "utf8"));
-    crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ code) & 0xff]!;
-  }
-  return crc % SLOT_COUNT;
-}
-
-function slotOfBytes(bytes: Uint8Array): number {
-  let crc = 0;
-  for (const byte of bytes) crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ byte) & 0xff]!;
-  return crc % SLOT_COUNT;
-}
+import { keySlot } from "./slots.js";
 
 /** What the runtime reads of an ioredis Cluster: its slot table (node keys per slot, the master first). */
 interface ClusterView {
@@ -66,7 +27,7 @@ function byNode(cluster: ClusterView, keys: readonly string[], maxPerCommand: nu
   const nodes = new Map<string, Map<number, SlotRead[]>>();
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    const slot = slotOf(key);
+    const slot = keySlot(key);
     const owners = cluster.slots[slot];
     // A slot the table does not know yet goes alone: ioredis routes it (and follows MOVED) itself.
     const node = owners ? owners.join(";") : `slot:${slot}`;

@@ -19,6 +19,11 @@ export interface WriteBehindSettings {
   readonly flushIntervalMs: number;
   /** Attempts before an entry moves to the dead-letter stream. */
   readonly maxAttempts: number;
+  /**
+   * Streams the queue is partitioned into (a key always in the same one, beside its value's slot):
+   * DEFAULT_PARTITIONS when absent (code generated before partitions existed).
+   */
+  readonly partitions?: number;
 }
 
 /** The settings of a write-behind entity whose schema leaves them out. */

@@ -11,7 +11,7 @@ import {
   ACQUIRE,
   DELETE_IF_SAME,
   FILL,
-  INDEX_GET,
+  JOIN_TAG_SETS,
   RELEASE,
   type LeaseMode,
   type LeaseOutcome,
@@ -19,7 +19,8 @@ import {
 import { ScriptBatcher, unexpected } from "./scripts/script-batcher.js";
 import { ENQUEUE, PENDING_VALUE, QUEUE_OP } from "./scripts/write-behind-scripts.js";
 import { escapeGlob } from "./key-encoding.js";
-import { INVALIDATE, INVALIDATE_NAMESPACE, INVALIDATE_TAG, MARK_WRITER, PUT } from "./scripts/write-scripts.js";
+import { BUMP_EPOCHS, INVALIDATE, INVALIDATE_NAMESPACE, MARK_WRITER, PUT } from "./scripts/write-scripts.js";
+import { slotGroups } from "./slot-groups.js";
 import type { StoredValue } from "./stored-value.js";
 
 /** A write-through writer registration lives this long at most (a writer that died leaves no mark behind). */
@@ -42,8 +43,12 @@ export interface FillEntry<TEntity, TKey> {
 /**
  * Every command one repository sends to Redis, named for what it does, over the guard (fail-open:
  * nothing here rejects; each call answers a GuardResult). Which keys go together in one command or
- * script call is decided here and in the KeySpace only. On a Cluster, reads of many keys go per
- * node, one MGET per slot (cluster-reads.ts), so no command spans slots.
+ * script call is decided here and in the KeySpace only: the keys of one entry share its bucket's
+ * hash tag, index entries and tag sets carry their lookup value's, so on a Cluster a call of many
+ * entries is split per slot (`slotGroups`), reads of many keys go per node, one MGET per slot
+ * (cluster-reads.ts); on a standalone client it stays one call. A step that
+ * spans slots is ordered so a crash between its calls leaves nothing stale: tag sets are joined
+ * before a value is written, index entries written after it (a pointer is checked on read).
  *
  * Order: the writes batched per tick (writer marks, puts, enqueues) are sent before any other script, so
  * commands reach Redis in the order they were issued, only grouped.
@@ -55,6 +60,8 @@ export class EntityRedis<TEntity, TKey> {
   private readonly enqueues: ScriptBatcher<ScriptInput<typeof ENQUEUE>, ScriptReply<typeof ENQUEUE>>;
   private readonly leaseTtlMs: number;
   private readonly writeTimeoutMs: number;
+  /** On a Cluster: calls of many keys are split per slot. */
+  private readonly clustered: boolean;
 
   constructor(
     private readonly guard: RedisGuard,
@@ -63,6 +70,7 @@ export class EntityRedis<TEntity, TKey> {
   ) {
     this.leaseTtlMs = bounds.leaseTtlMs;
     this.writeTimeoutMs = bounds.writeTimeoutMs;
+    this.clustered = guard.client.isCluster === true;
     this.reads = new GetBatcher(guard);
     this.marks = new ScriptBatcher(guard, MARK_WRITER);
     this.puts = new ScriptBatcher(guard, PUT);
@@ -87,7 +95,7 @@ export class EntityRedis<TEntity, TKey> {
     valueKeys: string[],
     done: (from: number, count: number, reply: GuardResult<(Buffer | null)[]>) => void,
   ): Promise<void> {
-    if (this.guard.client.isCluster === true) return this.readManyAcrossNodes(valueKeys, done);
+    if (this.clustered) return this.readManyAcrossNodes(valueKeys, done);
     return new Promise<void>((resolve, reject) => {
       let left = Math.ceil(valueKeys.length / MAX_BATCH);
       let thrown: { error: unknown } | undefined;
@@ -176,25 +184,76 @@ export class EntityRedis<TEntity, TKey> {
     tokens: readonly string[],
     mode: LeaseMode,
   ): Promise<GuardResult<LeaseOutcome[]>> {
-    const entries = ks.map((k, i) => ({ value: k.valueKey, lease: k.leaseKey, token: tokens[i]! }));
-    return this.run("acquire", ACQUIRE, { epoch: this.keys.epochKey, leaseTtlMs: this.leaseTtlMs, mode, entries });
+    const entries = ks.map((k, i) => ({
+      value: k.valueKey,
+      lease: k.leaseKey,
+      epoch: this.keys.epochKeyOf(k.bucket),
+      token: tokens[i]!,
+    }));
+    return this.runPerEntry(
+      "acquire",
+      ACQUIRE,
+      entries,
+      (e) => e.value,
+      (group) => ({
+        leaseTtlMs: this.leaseTtlMs,
+        mode,
+        entries: group,
+      }),
+    );
   }
 
-  /** Writes values loaded under leases; answers per entry whether its lease still held (else nothing was written). */
-  fill(entries: readonly FillEntry<TEntity, TKey>[]): Promise<GuardResult<boolean[]>> {
-    return this.run("fill", FILL, {
-      epoch: this.keys.epochKey,
-      entries: entries.map(({ k, token, stored, pttl, entity }) => ({
+  /**
+   * Writes values loaded under leases; answers per entry whether its lease still held (else nothing
+   * was written). Tag sets are joined first (a failure there fills nothing: a value missing from its
+   * tag set could outlive an invalidateTag), index entries written after the values that were filled.
+   */
+  async fill(entries: readonly FillEntry<TEntity, TKey>[]): Promise<GuardResult<boolean[]>> {
+    const joined = await this.joinTagSets(
+      entries.flatMap(({ k, entity, pttl }) =>
+        entity === undefined
+          ? []
+          : this.keys.tagKeysOfEntity(entity).map((set) => ({ set, member: k.valueKey, ttl: pttl })),
+      ),
+    );
+    if (!joined.ok) return joined;
+    const r = await this.runPerEntry(
+      "fill",
+      FILL,
+      entries.map(({ k, token, stored, pttl }) => ({
         value: k.valueKey,
         lease: k.leaseKey,
-        indexes: entity === undefined ? [] : this.keys.indexKeysOfEntity(entity),
-        tags: entity === undefined ? [] : this.keys.tagKeysOfEntity(entity),
+        epoch: this.keys.epochKeyOf(k.bucket),
         token,
         payload: stored,
         pttl,
-        pointer: entity === undefined ? "" : k.enc,
       })),
-    });
+      (e) => e.value,
+      (group) => ({ entries: group }),
+    );
+    if (r.ok) {
+      const pointers = entries.flatMap(({ k, entity, pttl }, i) =>
+        r.value[i] && entity !== undefined
+          ? this.keys.indexKeysOfEntity(entity).map((index) => this.writeIndexPointer(index, k.enc, pttl))
+          : [],
+      );
+      await Promise.all(pointers);
+    }
+    return r;
+  }
+
+  /** Adds members to tag sets (extending each set's expiry to the member's); before the member is written. */
+  joinTagSets(
+    entries: readonly { readonly set: string; readonly member: string; readonly ttl: number }[],
+  ): Promise<GuardResult<unknown>> {
+    if (!entries.length) return Promise.resolve({ ok: true, value: 0 });
+    return this.runPerSlot(
+      "join-tag-sets",
+      JOIN_TAG_SETS,
+      entries,
+      (e) => e.set,
+      (group) => ({ entries: group }),
+    );
   }
 
   /** Gives up a lease this token still holds. */
@@ -204,78 +263,137 @@ export class EntityRedis<TEntity, TKey> {
 
   // ------------------------------------------------------------------------------------ indexes
 
-  /** An index entry and the value it points to (null: no entry). */
-  readIndex(
+  /**
+   * An index entry and the value it points to (null: no entry): two reads, as they are in different
+   * slots (the caller checks that the value still belongs under the entry). A pointer holding `{`
+   * or `}` is not one this runtime wrote: returned without a value.
+   */
+  async readIndex(
     indexKey: string,
   ): Promise<GuardResult<{ readonly pointer: string; readonly stored: Buffer | undefined } | null>> {
-    return this.run("index-get", INDEX_GET, { index: indexKey, valuePrefix: this.keys.valuePrefix });
+    const r = await this.guard.run("index-get", (c) => c.getBuffer(indexKey));
+    if (!r.ok || r.value === null) return r.ok ? { ok: true, value: null } : r;
+    const pointer = r.value.toString("utf8");
+    if (pointer === "" || /[{}]/.test(pointer)) return { ok: true, value: { pointer, stored: undefined } };
+    const value = await this.readOne(this.keys.valueKeyOfEnc(pointer));
+    if (!value.ok) return value;
+    return { ok: true, value: { pointer, stored: value.value ?? undefined } };
   }
 
-  /** Writes an index entry only (its value was not loaded under a lease, so it is not filled). */
-  writeIndexPointer(indexKey: string, enc: string, pttl: number): Promise<GuardResult<unknown>> {
-    return this.guard.run("index-set", (c) => c.call("SET", indexKey, enc, "PX", pttl));
+  /** Writes an index entry only (its value was not loaded under a lease, so it is not filled); no expiry when `pttl` is undefined. */
+  writeIndexPointer(indexKey: string, enc: string, pttl: number | undefined): Promise<GuardResult<unknown>> {
+    return this.guard.run("index-set", (c) =>
+      pttl === undefined ? c.call("SET", indexKey, enc) : c.call("SET", indexKey, enc, "PX", pttl),
+    );
+  }
+
+  /** Gives index entries an expiry (a write-behind value landed). */
+  expireIndexEntries(indexKeys: readonly string[], pttl: number): Promise<GuardResult<unknown>[]> {
+    return Promise.all(indexKeys.map((key) => this.guard.run("index-expire", (c) => c.call("PEXPIRE", key, pttl))));
   }
 
   // ------------------------------------------------------------------------------------ invalidation
 
   /**
    * Deletes values with their leases (revoking fills in flight), marks their write-through writers
-   * in flight as overlapped, and deletes `indexEntries`. `ks` may be keys of another entity (what
+   * in flight as overlapped, then deletes `indexEntries`. `ks` may be keys of another entity (what
    * `invalidates` names, in `space`): `op` says which. Answers the values deleted.
    */
-  revoke(
-    ks: readonly ResolvedKey<unknown>[],
+  async revoke(
+    ks: readonly Pick<ResolvedKey<unknown>, "enc" | "valueKey" | "leaseKey">[],
     indexEntries: readonly string[],
     op = "invalidate",
     space: KeySpace<unknown, unknown> = this.keys as KeySpace<unknown, unknown>,
   ): Promise<GuardResult<(Buffer | undefined)[]>> {
-    return this.run(op, INVALIDATE, {
-      entries: ks.map((k) => ({ value: k.valueKey, lease: k.leaseKey, writers: space.writersKeyOfEnc(k.enc) })),
-      indexEntries,
-      markWriters: space.definition.strategy === "write-through",
-    });
+    const markWriters = space.definition.strategy === "write-through";
+    const r = await this.runPerEntry(
+      op,
+      INVALIDATE,
+      ks.map((k) => ({ value: k.valueKey, lease: k.leaseKey, writers: space.writersKeyOfEnc(k.enc) })),
+      (e) => e.value,
+      (group) => ({ entries: group, markWriters }),
+    );
+    if (!r.ok || !indexEntries.length) return r;
+    const dropped = await this.drop(indexEntries);
+    return dropped.ok ? r : dropped;
+  }
+
+  /** Bumps the tag epoch of every bucket of `space` (revoking every fill in flight of the entity). */
+  bumpEpochs(
+    space: KeySpace<unknown, unknown> = this.keys as KeySpace<unknown, unknown>,
+  ): Promise<GuardResult<unknown>> {
+    const startEpoch = String(Date.now() * 1000);
+    return this.runPerSlot(
+      "bump-epochs",
+      BUMP_EPOCHS,
+      space.epochKeys,
+      (epoch) => epoch,
+      (group) => ({ epochs: group, startEpoch, epochTtlMs: EPOCH_TTL_MS }),
+    );
   }
 
   /**
-   * One step of revoking every entry of `space`'s namespace (see the invalidate-namespace script):
-   * `cursor` "0" starts (and bumps the tag epoch); answers the next cursor ("0": done) and the value
-   * keys deleted.
+   * One step of revoking every entry of `space`'s namespace on one node (see the
+   * invalidate-namespace script; the caller bumped the epochs first): `cursor` "0" starts; answers
+   * the next cursor ("0": done) and the value keys deleted. `node`: a master of a Cluster
+   * (`masters()`), the client itself on a standalone Redis.
    */
   revokeNamespaceStep(
     space: KeySpace<unknown, unknown>,
+    node: CommandClient | undefined,
     cursor: string,
   ): Promise<GuardResult<{ readonly cursor: string; readonly dropped: string[] }>> {
-    return this.run("invalidate-namespace", INVALIDATE_NAMESPACE, {
-      epoch: space.epochKey,
-      bump: cursor === "0",
+    const input = {
       markWriters: space.definition.strategy === "write-through",
-      startEpoch: String(Date.now() * 1000),
-      epochTtlMs: EPOCH_TTL_MS,
       cursor,
       match: `${escapeGlob(space.base)}*`,
       count: NAMESPACE_SCAN_COUNT,
       base: space.base,
-      valuePrefix: space.valuePrefix,
-      writersPrefix: space.writersKeyOfEnc(""),
-      pendingPrefix: space.pendingKeyOfEnc(""),
-    });
+    };
+    if (!node) return this.run("invalidate-namespace", INVALIDATE_NAMESPACE, input);
+    const { keys, args } = INVALIDATE_NAMESPACE.encode(input);
+    return this.guard
+      .run("invalidate-namespace", () => runScript(node, INVALIDATE_NAMESPACE, keys, args))
+      .then((r) => {
+        if (!r.ok) return r;
+        const value = INVALIDATE_NAMESPACE.decode(r.value);
+        return value === undefined ? unexpected(INVALIDATE_NAMESPACE) : { ok: true, value };
+      });
   }
 
-  /** Bumps the tag epoch (revoking every fill in flight) and deletes the tag sets' members with their leases; answers the value keys deleted. */
-  revokeTags(setKeys: readonly string[]): Promise<GuardResult<string[]>> {
-    return this.run("invalidate-tag", INVALIDATE_TAG, {
-      epoch: this.keys.epochKey,
-      sets: setKeys,
-      valuePrefix: this.keys.valuePrefix,
-      leasePrefix: this.keys.leasePrefix,
-      startEpoch: String(Date.now() * 1000),
-      epochTtlMs: EPOCH_TTL_MS,
-    });
+  /** The nodes a namespace revocation scans: each master of a Cluster, or [undefined] (the client itself). */
+  scanNodes(): (CommandClient | undefined)[] {
+    const client = this.guard.client as CommandClient & { nodes?: (role: string) => CommandClient[] };
+    return this.clustered && client.nodes ? client.nodes("master") : [undefined];
   }
 
-  /** Deletes keys that hold no lease (stale index entries). */
-  drop(keys: readonly string[]): Promise<GuardResult<unknown>> {
-    return this.guard.run("del", (c) => c.call("DEL", ...keys));
+  /** The members of tag sets (value keys, untrusted: the caller checks them). */
+  async tagMembers(setKeys: readonly string[]): Promise<GuardResult<string[][]>> {
+    const replies = await Promise.all(
+      setKeys.map((set) => this.guard.run("tag-members", (c) => c.call("SMEMBERS", set))),
+    );
+    const failed = replies.find((r) => !r.ok);
+    if (failed && !failed.ok) return failed;
+    return {
+      ok: true,
+      value: replies.map((r) => (r.ok && Array.isArray(r.value) ? (r.value as unknown[]).map(String) : [])),
+    };
+  }
+
+  /** Removes members from a tag set (those an invalidateTag revoked; members added since stay). */
+  leaveTagSet(setKey: string, members: readonly string[]): Promise<GuardResult<unknown>> {
+    if (!members.length) return Promise.resolve({ ok: true, value: 0 });
+    return this.guard.run("tag-leave", (c) => c.call("SREM", setKey, ...members));
+  }
+
+  /** Deletes keys that hold no lease (stale index entries): one DEL per slot on a Cluster. */
+  async drop(keys: readonly string[]): Promise<GuardResult<unknown>> {
+    const replies = await Promise.all(
+      slotGroups(this.clustered, keys, (key) => key).map((group) =>
+        this.guard.run("del", (c) => c.call("DEL", ...group.map((i) => keys[i]!))),
+      ),
+    );
+    return replies.find((r) => !r.ok) ?? { ok: true, value: replies.length };
   }
 
   /** Tells the L1 tiers listening on `channel` (this entity's, or a target's) to forget these values. */
@@ -289,7 +407,7 @@ export class EntityRedis<TEntity, TKey> {
   markWriter(k: ResolvedKey<TKey>, writer: string): Promise<GuardResult<string>> {
     return this.marks.run({
       writers: this.keys.writersKeyOfEnc(k.enc),
-      epoch: this.keys.epochKey,
+      epoch: this.keys.epochKeyOf(k.bucket),
       writer,
       ttlMs: WRITERS_TTL_MS,
     });
@@ -299,8 +417,12 @@ export class EntityRedis<TEntity, TKey> {
     return this.guard.run("unmark-writer", (c) => c.call("SREM", this.keys.writersKeyOfEnc(k.enc), writer));
   }
 
-  /** Writes a value the source just took, or revokes it when it cannot tell (batched per tick); see the put script. */
-  put(
+  /**
+   * Writes a value the source just took, or revokes it when it cannot tell (batched per tick); see
+   * the put script. Its tag sets are joined first (a failure there writes nothing: answered as a
+   * failed put, which the caller revokes later), its index entries written once it was.
+   */
+  async put(
     k: ResolvedKey<TKey>,
     entity: TEntity,
     value: {
@@ -313,39 +435,52 @@ export class EntityRedis<TEntity, TKey> {
       returnOld: boolean;
     },
   ) {
-    return this.puts.run({
+    const tags = this.keys.tagKeysOfEntity(entity);
+    if (tags.length) {
+      const joined = await this.joinTagSets(tags.map((set) => ({ set, member: k.valueKey, ttl: value.pttl })));
+      if (!joined.ok) return joined;
+    }
+    const r = await this.puts.run({
       value: k.valueKey,
       lease: k.leaseKey,
       writers: this.keys.writersKeyOfEnc(k.enc),
-      epoch: this.keys.epochKey,
-      indexes: this.keys.indexKeysOfEntity(entity),
-      tags: this.keys.tagKeysOfEntity(entity),
+      epoch: this.keys.epochKeyOf(k.bucket),
       payload: value.stored,
       pttl: value.pttl,
       version: value.version,
       writer: value.writer,
       writerEpoch: value.writerEpoch,
       proven: value.proven,
-      pointer: k.enc,
       returnOld: value.returnOld,
     });
+    if (r.ok && r.value.status === "written") {
+      await Promise.all(
+        this.keys.indexKeysOfEntity(entity).map((index) => this.writeIndexPointer(index, k.enc, value.pttl)),
+      );
+    }
+    return r;
   }
 
   // ------------------------------------------------------------------------------------ write-behind
 
-  /** Writes a value (or tombstone) and its queue entry together (batched per tick); see the enqueue script. */
-  enqueue(
+  /**
+   * Writes a value (or tombstone) and its queue entry, in the key's partition, together (batched
+   * per tick); see the enqueue script. Its tag sets are joined first (a failure there is not fatal:
+   * the landing joins them again, and invalidations keep a queued value), its index entries
+   * written (no expiry) once it was queued.
+   */
+  async enqueue(
     k: ResolvedKey<TKey>,
     entity: TEntity | undefined,
     write: { stored: StoredValue; version: string; keepPrevious: boolean; tagTtlMs: number; returnOld: boolean },
   ) {
-    return this.enqueues.run({
+    const tags = entity === undefined ? [] : this.keys.tagKeysOfEntity(entity);
+    if (tags.length) await this.joinTagSets(tags.map((set) => ({ set, member: k.valueKey, ttl: write.tagTtlMs })));
+    const r = await this.enqueues.run({
       value: k.valueKey,
       lease: k.leaseKey,
       pending: this.keys.pendingKeyOfEnc(k.enc),
-      stream: this.keys.streamKey,
-      indexes: entity === undefined ? [] : this.keys.indexKeysOfEntity(entity),
-      tags: entity === undefined ? [] : this.keys.tagKeysOfEntity(entity),
+      stream: this.keys.streamKeyOf(k.bucket),
       group: CONSUMER_GROUP,
       op: entity === undefined ? QUEUE_OP.delete : QUEUE_OP.save,
       payload: write.stored,
@@ -353,9 +488,14 @@ export class EntityRedis<TEntity, TKey> {
       encodedKey: k.enc,
       namespace: this.keys.definition.namespace,
       keepPrevious: write.keepPrevious,
-      tagTtlMs: write.tagTtlMs,
       returnOld: write.returnOld,
     });
+    if (r.ok && r.value.status === "queued" && entity !== undefined) {
+      await Promise.all(
+        this.keys.indexKeysOfEntity(entity).map((index) => this.writeIndexPointer(index, k.enc, undefined)),
+      );
+    }
+    return r;
   }
 
   /** The value of `k` while its write is queued (null when none is). */
@@ -368,11 +508,55 @@ export class EntityRedis<TEntity, TKey> {
     return this.guard.run(op, fn, this.writeTimeoutMs);
   }
 
-  /** Queue entries not yet acknowledged (queued or in flight). */
-  queueLength(): Promise<GuardResult<number>> {
-    return this.guard
-      .run("xlen", (c) => c.call("XLEN", this.keys.streamKey))
-      .then((r) => (r.ok ? { ok: true, value: Number(r.value) } : r));
+  /** Queue entries not yet acknowledged (queued or in flight), summed over the partitions and the layout-1 stream. */
+  async queueLength(): Promise<GuardResult<number>> {
+    const streams = [...this.keys.streamKeys, this.keys.legacyStreamKey];
+    const replies = await Promise.all(streams.map((stream) => this.guard.run("xlen", (c) => c.call("XLEN", stream))));
+    let total = 0;
+    for (const r of replies) {
+      if (!r.ok) return r;
+      total += Number(r.value);
+    }
+    return { ok: true, value: total };
+  }
+
+  /**
+   * Runs a script of many entries whose reply has one item per entry: one call on a standalone
+   * client, one per slot on a Cluster (`keyOf`: a key of the entry), the replies put back in entry
+   * order. Any call failing fails the whole (the caller retries or falls back as for one call).
+   */
+  private async runPerEntry<TEntry, TInput, TItem>(
+    op: string,
+    s: TypedScript<TInput, readonly TItem[]>,
+    entries: readonly TEntry[],
+    keyOf: (entry: TEntry) => string,
+    inputOf: (group: TEntry[]) => TInput,
+  ): Promise<GuardResult<TItem[]>> {
+    const out = new Array<TItem>(entries.length);
+    const replies = await Promise.all(
+      slotGroups(this.clustered, entries, keyOf).map(async (group) => {
+        const r = await this.run(op, s, inputOf(group.map((i) => entries[i]!)));
+        if (r.ok) group.forEach((position, i) => (out[position] = r.value[i]!));
+        return r;
+      }),
+    );
+    return replies.find((r) => !r.ok) ?? { ok: true, value: out };
+  }
+
+  /** Runs a script over entries, one call per slot on a Cluster (one call on a standalone client); answers the first failure, if any. */
+  private async runPerSlot<TEntry, TInput>(
+    op: string,
+    s: TypedScript<TInput, unknown>,
+    entries: readonly TEntry[],
+    keyOf: (entry: TEntry) => string,
+    inputOf: (group: TEntry[]) => TInput,
+  ): Promise<GuardResult<unknown>> {
+    const replies = await Promise.all(
+      slotGroups(this.clustered, entries, keyOf).map((group) =>
+        this.run(op, s, inputOf(group.map((i) => entries[i]!))),
+      ),
+    );
+    return replies.find((r) => !r.ok) ?? { ok: true, value: replies.length };
   }
 
   private run<TInput, TReply>(op: string, s: TypedScript<TInput, TReply>, input: TInput): Promise<GuardResult<TReply>> {

@@ -27,9 +27,9 @@ export interface InvalidatorParts<TEntity, TKey> {
 /**
  * Every way a repository takes values out of the cache, in one vocabulary:
  *
- * - **revoke**: deletes values together with their leases (or, for tags, bumps the tag epoch every
- *   lease carries), so a fill in flight for them is rejected and cannot cache an older value
- *   (guarantee 1): `revoke`, `revokeTag`, `revokeTargets`, `revokeLater`.
+ * - **revoke**: deletes values together with their leases (or, for tags, bumps the tag epochs of
+ *   every bucket, which the leases carry), so a fill in flight for them is rejected and cannot
+ *   cache an older value (guarantee 1): `revoke`, `revokeTag`, `revokeTargets`, `revokeLater`.
  * - **drop**: deletes keys that hold no lease: the index entries a value no longer has.
  * - **discard**: deletes one invalid value unless it changed since it was read; leases untouched.
  * - **forget**: this process's copies only (in-flight coalesced reads, L1); no Redis.
@@ -118,9 +118,15 @@ export class Invalidator<TEntity, TKey> {
   }
 
   /**
-   * Revokes every value in the tag sets whose fields are exactly the keys of `tag`, and bumps the tag
-   * epoch (revoking the fills in flight of values whose tags are not known yet). Throws
-   * InvalidKeyError for a tag that matches no declared tag.
+   * Revokes every value in the tag sets whose fields are exactly the keys of `tag`. Throws
+   * InvalidKeyError for a tag that matches no declared tag. In this order, each step retried as a
+   * whole until it holds (the sets and the members are in other slots than each other):
+   * 1. bump the tag epoch of every bucket: every fill in flight whose lease predates this loses;
+   * 2. read the sets' members (a fill joins its tag sets before it writes, so a fill that won
+   *    before step 1 is a member by now);
+   * 3. revoke those members (value and lease, per bucket);
+   * 4. remove exactly them from the sets (members added since stay: their fills may have won after
+   *    step 1, under a lease taken after it, with a value loaded after the source write).
    */
   async revokeTag(tag: object): Promise<void> {
     const { definition, keys, redis, l1 } = this.parts;
@@ -137,10 +143,21 @@ export class Invalidator<TEntity, TKey> {
     const setKeys = tags.map((t) => keys.tagKey(t, tag as Record<string, unknown>));
     this.parts.valueReads.forgetAll();
     const run = async (): Promise<boolean> => {
-      const r = await redis.revokeTags(setKeys);
-      if (!r.ok) return false;
-      l1?.delete(r.value);
-      if (l1 && r.value.length) await this.publish(r.value);
+      if (!(await redis.bumpEpochs()).ok) return false;
+      const members = await redis.tagMembers(setKeys);
+      if (!members.ok) return false;
+      const entries = new Map<string, { enc: string; valueKey: string; leaseKey: string }>();
+      for (const valueKey of members.value.flat()) {
+        const enc = keys.encOfValueKey(valueKey);
+        if (enc !== undefined) entries.set(valueKey, { enc, valueKey, leaseKey: keys.leaseKeyOfEnc(enc) });
+      }
+      const revoked = await redis.revoke([...entries.values()], []);
+      if (!revoked.ok) return false;
+      const left = await Promise.all(setKeys.map((set, i) => redis.leaveTagSet(set, members.value[i]!)));
+      if (left.some((r) => !r.ok)) return false;
+      const dropped = [...entries.keys()].filter((_, i) => revoked.value[i] !== undefined);
+      l1?.delete([...entries.keys()]);
+      if (l1 && dropped.length) await this.publish(dropped);
       return true;
     };
     if (!(await run())) this.retries.add(`tag:${setKeys.join(" ")}`, run, this.parts.ttl.entryLifetimeMs);
@@ -245,8 +262,9 @@ export class Invalidator<TEntity, TKey> {
 
   /**
    * Revokes every entry of this entity's namespace and of the entities `invalidates` names (the
-   * retry queue's fallback when it overflowed): bumps each tag epoch, then deletes what a SCAN finds,
-   * step by step, and forgets this process's L1. False when Redis failed midway (it starts over).
+   * retry queue's fallback when it overflowed): bumps every bucket's tag epoch, then deletes what a
+   * SCAN finds on each node (each master of a Cluster), step by step, and forgets this process's L1.
+   * False when Redis failed midway (it starts over).
    */
   private async revokeNamespaces(): Promise<boolean> {
     const { keys, definition, redis, l1 } = this.parts;
@@ -255,13 +273,16 @@ export class Invalidator<TEntity, TKey> {
       ...definition.invalidates.map((i) => this.targetSpace(i.entity())),
     ];
     for (const space of new Set(spaces)) {
-      let cursor = "0";
-      do {
-        const r = await redis.revokeNamespaceStep(space, cursor);
-        if (!r.ok) return false;
-        cursor = r.value.cursor;
-        if (r.value.dropped.length && space.definition.l1) await redis.publish(space.channel, r.value.dropped);
-      } while (cursor !== "0");
+      if (!(await redis.bumpEpochs(space)).ok) return false;
+      for (const node of redis.scanNodes()) {
+        let cursor = "0";
+        do {
+          const r = await redis.revokeNamespaceStep(space, node, cursor);
+          if (!r.ok) return false;
+          cursor = r.value.cursor;
+          if (r.value.dropped.length && space.definition.l1) await redis.publish(space.channel, r.value.dropped);
+        } while (cursor !== "0");
+      }
       if (space === keys) l1?.clear();
     }
     this.parts.valueReads.forgetAll();

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { EntityDefinition, KeyPartType } from "./definition.js";
 import { describeValue, InvalidKeyError } from "./errors.js";
 import { encodePart, partText, partValue, valueText } from "./key-encoding.js";
-import { entityKeyLayout, type EntityKeyLayout } from "./keys.js";
+import { bucketCount, bucketOf, entityKeyLayout, type EntityKeyLayout } from "./keys.js";
 import { isDateOnly } from "./descriptor.js";
 
 /** How many bare string keys a KeySpace remembers resolved (see `KeySpace.resolve`), and in how many characters at most. */
@@ -17,24 +17,43 @@ export interface ResolvedKey<TKey> {
   readonly key: TKey;
   /** The encoded key parts joined by `:` (the `<key>` of every Redis key of this entry). */
   readonly enc: string;
+  /** The entry's bucket: every key of the entry carries its hash tag. */
+  readonly bucket: number;
   readonly valueKey: string;
   readonly leaseKey: string;
 }
 
 /**
- * The Redis key layout of one entity:
- * `<prefix>{<Entity>}:<ns>:v:<key>` and friends. All keys share the hash tag `{<Entity>}`.
+ * Where a KeySpace puts an entry's keys: in the entry's bucket (`buckets`), all under the layout-1
+ * hash tag `{<Entity>}` (`legacy`), or under one given bucket tag (`entryTag`: a write-behind
+ * worker's partition, where the entries it reads were queued, whatever the bucket count then).
+ */
+export type KeyPlacement = "buckets" | "legacy" | { readonly entryTag: string };
+
+/**
+ * The Redis key layout of one entity: `<prefix><Entity>:<ns>:{<bucket tag>}:v:<key>` and friends
+ * (see keys.ts). The keys of one entry (value, lease, writer marks, pending count) share the hash
+ * tag of the entry's bucket; an index entry or a tag set carries the tag of its own lookup value.
+ * `placement` other than `buckets` is for write-behind workers (see KeyPlacement).
  */
 export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
   readonly prefix: string;
-  readonly tagged: string;
+  readonly root: string;
   readonly base: string;
-  readonly valuePrefix: string;
-  readonly leasePrefix: string;
-  readonly epochKey: string;
+  readonly buckets: number;
+  readonly bucketTags: readonly string[];
+  readonly epochKeys: readonly string[];
   readonly channel: string;
-  readonly streamKey: string;
-  readonly deadLetterKey: string;
+  readonly streamKeys: readonly string[];
+  readonly deadLetterKeys: readonly string[];
+  readonly legacyRoot: string;
+  readonly legacyStreamKey: string;
+  readonly legacyDeadLetterKey: string;
+  /** Per bucket: what every key of the bucket starts with (`<base>{<tag>}:`). */
+  private readonly bucketPrefixes: readonly string[];
+  /** Where every entry's keys are, when the placement pins them. */
+  private readonly pinnedEntryPrefix: string | undefined;
+  readonly legacy: boolean;
 
   private readonly fields: readonly (readonly [string, KeyPartType])[];
   private readonly fieldSchemas: Readonly<Record<string, z.ZodType>>;
@@ -46,7 +65,13 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
    */
   private readonly bareKeys = new Map<
     string,
-    { readonly value: unknown; readonly enc: string; readonly valueKey: string; readonly leaseKey: string }
+    {
+      readonly value: unknown;
+      readonly enc: string;
+      readonly bucket: number;
+      readonly valueKey: string;
+      readonly leaseKey: string;
+    }
   >();
   private bareKeyChars = 0;
 
@@ -55,17 +80,30 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
     readonly definition: EntityDefinition<TEntity, TKey>,
     prefix: string,
     readonly maxKeyLength = DEFAULT_MAX_KEY_LENGTH,
+    placement: KeyPlacement = "buckets",
   ) {
-    const layout = entityKeyLayout(prefix, definition.name, definition.namespace);
+    const legacy = placement === "legacy";
+    this.legacy = legacy;
+    const buckets = bucketCount(definition.strategy, definition.writeBehind?.partitions);
+    const layout = entityKeyLayout(prefix, definition.name, definition.namespace, buckets);
     this.prefix = layout.prefix;
-    this.tagged = layout.tagged;
+    this.root = layout.root;
     this.base = layout.base;
-    this.valuePrefix = layout.valuePrefix;
-    this.leasePrefix = layout.leasePrefix;
-    this.epochKey = layout.epochKey;
+    this.buckets = layout.buckets;
+    this.bucketTags = layout.bucketTags;
+    this.epochKeys = layout.epochKeys;
     this.channel = layout.channel;
-    this.streamKey = layout.streamKey;
-    this.deadLetterKey = layout.deadLetterKey;
+    this.streamKeys = layout.streamKeys;
+    this.deadLetterKeys = layout.deadLetterKeys;
+    this.legacyRoot = layout.legacyRoot;
+    this.legacyStreamKey = layout.legacyStreamKey;
+    this.legacyDeadLetterKey = layout.legacyDeadLetterKey;
+    const legacyBase = `${layout.legacyRoot}${definition.namespace}:`;
+    this.bucketPrefixes = legacy
+      ? layout.bucketTags.map(() => legacyBase)
+      : layout.bucketTags.map((tag) => `${layout.base}{${tag}}:`);
+    this.pinnedEntryPrefix =
+      typeof placement === "object" ? `${layout.base}{${placement.entryTag}}:` : legacy ? legacyBase : undefined;
     this.fields = Object.entries(definition.keyParts);
     if (this.fields.length === 0) throw new TypeError(`cachegen: ${definition.name} has no key fields`);
     this.fieldSchemas = definition.fieldSchemas;
@@ -85,7 +123,13 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
       if (known) {
         const key: Record<string, unknown> = {};
         key[this.fields[0]![0]] = known.value;
-        return { key: key as TKey, enc: known.enc, valueKey: known.valueKey, leaseKey: known.leaseKey };
+        return {
+          key: key as TKey,
+          enc: known.enc,
+          bucket: known.bucket,
+          valueKey: known.valueKey,
+          leaseKey: known.leaseKey,
+        };
       }
       const resolved = this.resolveUncached(input);
       const chars = input.length + resolved.enc.length + resolved.valueKey.length + resolved.leaseKey.length;
@@ -94,7 +138,13 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
         this.bareKeyChars = 0;
       }
       const value = (resolved.key as Record<string, unknown>)[this.fields[0]![0]];
-      this.bareKeys.set(input, { value, enc: resolved.enc, valueKey: resolved.valueKey, leaseKey: resolved.leaseKey });
+      this.bareKeys.set(input, {
+        value,
+        enc: resolved.enc,
+        bucket: resolved.bucket,
+        valueKey: resolved.valueKey,
+        leaseKey: resolved.leaseKey,
+      });
       this.bareKeyChars += chars;
       return resolved;
     }
@@ -142,7 +192,9 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
     }
     const enc = parts.join(":");
     if (enc.length > this.maxKeyLength) this.tooLong("encoded key is", enc.length);
-    return { key, enc, valueKey: this.valuePrefix + enc, leaseKey: this.leasePrefix + enc };
+    const bucket = this.bucketOfEnc(enc);
+    const at = this.pinnedEntryPrefix ?? this.bucketPrefixes[bucket]!;
+    return { key, enc, bucket, valueKey: `${at}v:${enc}`, leaseKey: `${at}l:${enc}` };
   }
 
   private tooLong(what: string, length: number): never {
@@ -174,22 +226,68 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
     }
   }
 
+  /** The bucket of an encoded key (a write-behind entity's: its queue partition). */
+  bucketOfEnc(enc: string): number {
+    return bucketOf(enc, this.buckets);
+  }
+
+  /** What every key of the entry `enc` starts with. */
+  private entryPrefix(enc: string): string {
+    return this.pinnedEntryPrefix ?? this.bucketPrefixes[this.bucketOfEnc(enc)]!;
+  }
+
+  /** What every key of bucket `bucket` starts with. */
+  bucketPrefix(bucket: number): string {
+    return this.bucketPrefixes[bucket]!;
+  }
+
+  /** The tag epoch of a bucket (layout 1: of the entity). */
+  epochKeyOf(bucket: number): string {
+    return this.legacy ? `${this.bucketPrefixes[0]!}e` : this.epochKeys[bucket]!;
+  }
+
+  /** The write-behind stream of a bucket (layout 1: the entity's single stream). */
+  streamKeyOf(bucket: number): string {
+    return this.legacy ? this.legacyStreamKey : this.streamKeys[bucket]!;
+  }
+
+  deadLetterKeyOf(bucket: number): string {
+    return this.legacy ? this.legacyDeadLetterKey : this.deadLetterKeys[bucket]!;
+  }
+
   valueKeyOfEnc(enc: string): string {
-    return this.valuePrefix + enc;
+    return `${this.entryPrefix(enc)}v:${enc}`;
   }
 
   leaseKeyOfEnc(enc: string): string {
-    return this.leasePrefix + enc;
+    return `${this.entryPrefix(enc)}l:${enc}`;
   }
 
   /** Set of in-flight write-through writers of one key (for racing writes without versionField). */
   writersKeyOfEnc(enc: string): string {
-    return `${this.base}w:${enc}`;
+    return `${this.entryPrefix(enc)}w:${enc}`;
   }
 
   /** Count of write-behind queue entries of one key not yet written to the source. */
   pendingKeyOfEnc(enc: string): string {
-    return `${this.base}p:${enc}`;
+    return `${this.entryPrefix(enc)}p:${enc}`;
+  }
+
+  /**
+   * The encoded key of a value key of this namespace, or undefined when `valueKey` is not one (a
+   * tag set member is untrusted data: it must not name another entity's or namespace's keys).
+   */
+  encOfValueKey(valueKey: string): string | undefined {
+    if (!valueKey.startsWith(this.base)) return undefined;
+    const close = valueKey.indexOf("}:v:", this.base.length);
+    if (close < 0) return undefined;
+    const enc = valueKey.slice(close + 4);
+    return enc !== "" && this.valueKeyOfEnc(enc) === valueKey ? enc : undefined;
+  }
+
+  /** Index entries and tag sets: in the bucket of their own lookup value. */
+  private lookupKey(kind: "i" | "t", rest: string): string {
+    return `${this.bucketPrefix(bucketOf(`${kind}:${rest}`, this.buckets))}${kind}:${rest}`;
   }
 
   /** The inverse of `resolve(...).enc`: the key an encoded key stands for. Throws InvalidKeyError. */
@@ -229,7 +327,7 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
     const parts = def.fields.map((field, i) =>
       this.checkedValue(`index "${index}" field "${field}"`, field, values[i], true),
     );
-    return `${this.base}i:${encodePart(index)}:${parts.join(":")}`;
+    return this.lookupKey("i", `${encodePart(index)}:${parts.join(":")}`);
   }
 
   /** Index entry key of an entity, or undefined when an indexed field is absent. */
@@ -237,7 +335,7 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
     const def = this.definition.indexes[index];
     if (!def) return undefined;
     const parts = this.entityParts(def.fields, entity);
-    return parts && `${this.base}i:${encodePart(index)}:${parts.join(":")}`;
+    return parts && this.lookupKey("i", `${encodePart(index)}:${parts.join(":")}`);
   }
 
   indexKeysOfEntity(entity: TEntity): string[] {
@@ -256,14 +354,14 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
     const parts = def.fields.map((field) =>
       this.checkedValue(`tag "${def.pattern}" field "${field}"`, field, values[field], true),
     );
-    return `${this.base}t:${encodePart(tag)}:${parts.join(":")}`;
+    return this.lookupKey("t", `${encodePart(tag)}:${parts.join(":")}`);
   }
 
   tagKeysOfEntity(entity: TEntity): string[] {
     const out: string[] = [];
     for (const [tag, def] of Object.entries(this.definition.tags)) {
       const parts = this.entityParts(def.fields, entity);
-      if (parts) out.push(`${this.base}t:${encodePart(tag)}:${parts.join(":")}`);
+      if (parts) out.push(this.lookupKey("t", `${encodePart(tag)}:${parts.join(":")}`));
     }
     return out;
   }

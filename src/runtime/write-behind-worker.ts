@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Codec } from "./codec.js";
 import type { EntityDefinition, WriteBehindSettings } from "./definition.js";
-import { KeySpace } from "./key-space.js";
+import { KeySpace, type KeyPlacement } from "./key-space.js";
 import { CONSUMER_GROUP } from "./keys.js";
 import type { CommandClient } from "./command-client.js";
 import { runTypedScript } from "./scripts/define-script.js";
@@ -11,7 +11,9 @@ import type { Events } from "./events.js";
 import { entriesOfList, entriesOfRead, type StreamEntry } from "./stream-entries.js";
 import type { WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
 import { coalesce, type KeyGroup } from "./write-behind-batch.js";
-import { ACKNOWLEDGE, FAIL, LEAVE_GROUP } from "./scripts/write-behind-scripts.js";
+import { ACKNOWLEDGE, FAIL, LEAVE_GROUP, type Landing } from "./scripts/write-behind-scripts.js";
+import { JOIN_TAG_SETS } from "./scripts/read-scripts.js";
+import { slotGroups } from "./slot-groups.js";
 import { isRetryableSourceError } from "./write-behind-retry.js";
 import { KeyOwners } from "./write-behind-key-owners.js";
 import { landingOf, type LandingParts } from "./write-behind-landing.js";
@@ -32,6 +34,15 @@ export interface WorkerHost<TEntity, TKey> {
   landed(values: readonly TEntity[]): Promise<void>;
 }
 
+/** One stream a worker drains: a partition, or the layout-1 stream (`onlyIfExists`: never created). */
+export interface QueuePlace {
+  readonly stream: string;
+  readonly deadLetters: string;
+  /** Where the keys of the entries read from this stream are (see KeyPlacement). */
+  readonly placement: KeyPlacement;
+  readonly onlyIfExists: boolean;
+}
+
 const MAX_ERROR_TEXT = 2_000;
 
 function errorText(error: unknown): string {
@@ -48,7 +59,7 @@ function groupKeyOf(entry: StreamEntry): string {
 }
 
 /**
- * Drains one entity's write-behind stream into its source: reads
+ * Drains one stream of an entity's write-behind queue (a partition) into its source: reads
  * with a consumer group on a connection of its own, coalesces per key, writes the source in batches,
  * acknowledges after the source write, retries with backoff, takes over entries of dead workers
  * (XAUTOCLAIM) and moves an entry that keeps failing to the dead-letter stream.
@@ -77,10 +88,12 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   private claimCursor = "0-0";
   private nextClaimAt = 0;
   private readonly running: Promise<void>;
+  private readonly clustered: boolean;
 
   constructor(
     private readonly host: WorkerHost<TEntity, TKey>,
     options: WorkerOptions = {},
+    private readonly place: QueuePlace,
   ) {
     const name = host.definition.name;
     this.consumer = options.consumer ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
@@ -105,6 +118,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       isRetryable: options.isRetryable ?? isRetryableSourceError,
     });
     this.connection = host.client.duplicate();
+    this.clustered = host.client.isCluster === true;
     this.landingParts = {
       definition: host.definition,
       keys: host.keys,
@@ -114,7 +128,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     };
     this.owners = new KeyOwners(
       this.connection,
-      { stream: host.keys.streamKey, consumer: this.consumer, ttlMs: this.minIdleMs },
+      { stream: place.stream, consumer: this.consumer, ttlMs: this.minIdleMs },
       () => this.stopping,
     );
     this.connection.on("error", (error) =>
@@ -152,6 +166,11 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   }
 
   private async run(): Promise<void> {
+    if (this.place.onlyIfExists && !(await this.streamExists())) {
+      this.owners.stop();
+      this.connection.disconnect();
+      return;
+    }
     while (!this.stopping) {
       try {
         const batch = await this.nextBatch();
@@ -182,7 +201,16 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   // ------------------------------------------------------------------------------------ reading
 
   private get stream(): string {
-    return this.host.keys.streamKey;
+    return this.place.stream;
+  }
+
+  /** Whether the stream is there (a layout-1 stream is drained, never created); false when Redis cannot tell. */
+  private async streamExists(): Promise<boolean> {
+    try {
+      return Number(await this.connection.call("EXISTS", this.stream)) === 1;
+    } catch {
+      return false;
+    }
   }
 
   private async nextBatch(): Promise<StreamEntry[]> {
@@ -299,7 +327,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
 
   private async process(entries: readonly StreamEntry[]): Promise<void> {
     const all = coalesce(entries, {
-      current: this.host.keys,
+      current: this.spaceOf(this.host.definition.namespace) ?? this.host.keys,
       spaceOf: (ns) => this.spaceOf(ns),
       codec: this.host.codec,
       keepValues: this.host.definition.invalidates.length > 0,
@@ -335,32 +363,42 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     groups: readonly KeyGroup<TEntity, TKey>[],
     kept: ReadonlyMap<KeyGroup<TEntity, TKey>, unknown>,
   ): Promise<void> {
-    const entries = groups.map((group) => {
-      const { fresh, pttl, negative } = this.host.landingTtl();
-      const { valueKey, leaseKey, pendingKey, ownerKey, indexKeys, tagKeys, ids, writtenSha } = group;
+    const { fresh, pttl, negative } = this.host.landingTtl();
+    const landings = groups.map((group) => landingOf(group, kept.get(group), fresh, this.landingParts));
+    // Tag sets first (other slots): a landed value is never missing from its sets.
+    await this.joinTagSets(
+      groups.flatMap((group, i) => {
+        const landing = landings[i]!;
+        const sets = landing.mode === 2 ? landing.keptTags : landing.mode === 0 ? group.tagKeys : [];
+        return sets.map((set) => ({ set, member: group.valueKey, ttl: pttl }));
+      }),
+    );
+    const entries = groups.map((group, i) => {
+      const { valueKey, leaseKey, pendingKey, ownerKey, ids, writtenSha } = group;
+      const { mode, kept: keptValue } = landings[i]!;
       return {
-        ...landingOf(group, kept.get(group), fresh, this.landingParts),
         value: valueKey,
         lease: leaseKey,
         pending: pendingKey,
         owner: ownerKey,
-        indexes: indexKeys,
-        tags: tagKeys,
         ids,
         sha: writtenSha,
         fresh,
         ttl: pttl,
         negativeTtl: negative,
+        mode,
+        kept: keptValue,
       };
     });
-    const landed = await runTypedScript(this.connection, ACKNOWLEDGE, {
+    const outcomes = await runTypedScript(this.connection, ACKNOWLEDGE, {
       stream: this.stream,
       group: CONSUMER_GROUP,
       consumer: this.consumer,
       now: Date.now(),
       entries,
     });
-    groups.forEach((group, i) => landed[i] && this.owners.released(group.ownerKey));
+    groups.forEach((group, i) => outcomes[i]?.landed && this.owners.released(group.ownerKey));
+    await this.settleIndexEntries(groups, landings, outcomes, pttl);
     for (const group of groups) {
       this.retries.landed(groupKeyOf(group.written));
       this.host.events.record(
@@ -374,6 +412,41 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     await this.host.landed([...groups.flatMap((group) => group.values), ...(answered as TEntity[])]);
   }
 
+  /** Adds landed values to their tag sets (before the landing; a failure fails the batch, retried). */
+  private async joinTagSets(entries: readonly { set: string; member: string; ttl: number }[]): Promise<void> {
+    if (entries.length)
+      await Promise.all(
+        slotChunks(entries, this.clustered, (e) => e.set).map((group) =>
+          runTypedScript(this.connection, JOIN_TAG_SETS, { entries: group }),
+        ),
+      );
+  }
+
+  /**
+   * After the landing: the index entries of the value this worker wrote get the value's expiry (or
+   * are deleted with a revoked value), those of the row the source answered point at the key.
+   * A pointer is checked against its value on read, so a crash before this leaves nothing stale.
+   */
+  private async settleIndexEntries(
+    groups: readonly KeyGroup<TEntity, TKey>[],
+    landings: readonly { mode: number; keptIndexes: string[]; encodedKey: string }[],
+    outcomes: readonly Landing[],
+    pttl: number,
+  ): Promise<void> {
+    const work: Promise<unknown>[] = [];
+    groups.forEach((group, i) => {
+      const outcome = outcomes[i];
+      const { mode, keptIndexes, encodedKey } = landings[i]!;
+      if (!outcome?.landed || !outcome.pendingValue) return;
+      for (const index of outcome.written ? group.indexKeys : []) {
+        work.push(mode === 1 ? this.connection.call("DEL", index) : this.connection.call("PEXPIRE", index, pttl));
+      }
+      if (mode === 2)
+        for (const index of keptIndexes) work.push(this.connection.call("SET", index, encodedKey, "PX", pttl));
+    });
+    await Promise.all(work);
+  }
+
   /**
    * Schedules a retry with backoff. A write the source refused moves to the dead-letter stream at
    * maxAttempts; one it could not take because it was unreachable (`isRetryable`) is retried until
@@ -384,7 +457,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     const groups = [...failures.keys()];
     const now = Date.now();
     const entries = groups.map((group) => {
-      const { valueKey, leaseKey, pendingKey, ownerKey, indexKeys, ids, written, writtenSha, write } = group;
+      const { valueKey, leaseKey, pendingKey, ownerKey, ids, written, writtenSha, write } = group;
       const groupKey = groupKeyOf(written);
       const limit = this.retries.attemptLimit(
         groupKey,
@@ -397,7 +470,6 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
         lease: leaseKey,
         pending: pendingKey,
         owner: ownerKey,
-        indexes: indexKeys,
         ids,
         written: written.id,
         sha: writtenSha,
@@ -407,15 +479,20 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     });
     const outcomes = await runTypedScript(this.connection, FAIL, {
       stream: this.stream,
-      deadLetters: this.host.keys.deadLetterKey,
+      deadLetters: this.place.deadLetters,
       group: CONSUMER_GROUP,
       consumer: this.consumer,
       entries,
     });
     const events = this.host.events;
+    await Promise.all(
+      groups.flatMap((group, i) =>
+        outcomes[i]?.dropIndexes ? group.indexKeys.map((index) => this.connection.call("DEL", index)) : [],
+      ),
+    );
     groups.forEach((group, i) => {
       const error = failures.get(group);
-      const attempts = outcomes[i] ?? -1;
+      const attempts = outcomes[i]?.attempts ?? -1;
       const groupKey = groupKeyOf(group.written);
       events.record(
         "write-failed",
@@ -428,18 +505,23 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       if (attempts === 0) {
         events.record("dead-letter", group.valueKey, {
           error,
-          detail: `moved to ${this.host.keys.deadLetterKey}: ${errorText(error)}`,
+          detail: `moved to ${this.place.deadLetters}: ${errorText(error)}`,
         });
       }
     });
   }
 
+  /** The keys of entries queued under namespace `ns` in this stream (placed as the stream's entries are). */
   private spaceOf(ns: string): KeySpace<TEntity, TKey> | undefined {
-    if (ns === this.host.definition.namespace) return this.host.keys;
     if (!this.spaces.has(ns)) {
       let space: KeySpace<TEntity, TKey> | undefined;
       try {
-        space = new KeySpace({ ...this.host.definition, namespace: ns }, this.host.keys.prefix);
+        space = new KeySpace(
+          { ...this.host.definition, namespace: ns },
+          this.host.keys.prefix,
+          this.host.keys.maxKeyLength,
+          this.place.placement,
+        );
       } catch {
         space = undefined;
       }
@@ -467,4 +549,9 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       this.connection.disconnect();
     }
   }
+}
+
+/** `items` split per slot on a Cluster (one chunk on a standalone client). */
+function slotChunks<T>(items: readonly T[], clustered: boolean, keyOf: (item: T) => string): T[][] {
+  return slotGroups(clustered, items, keyOf).map((group) => group.map((i) => items[i]!));
 }

@@ -5,7 +5,7 @@ import { sleep } from "./sleep.js";
 import { PENDING_FRESH_UNTIL, storedNotFound, type StoredValue } from "./stored-value.js";
 import type { WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
 import { replayDeadLetters } from "./write-behind-dead-letters.js";
-import { QueueWorker } from "./write-behind-worker.js";
+import { QueueWorker, type QueuePlace } from "./write-behind-worker.js";
 import type { WriteParts, WriteStrategy } from "./write-strategy.js";
 
 const DEFAULT_FLUSH_TIMEOUT_MS = 30_000;
@@ -64,20 +64,30 @@ export class WriteBehind<TEntity, TKey> implements WriteStrategy<TEntity, TKey> 
       throw new CachegenError(
         `${definition.name}: startWorker needs a source implementing ${definition.name}Source.save and .delete`,
       );
-    return new QueueWorker<TEntity, TKey>(
-      {
-        definition,
-        keys,
-        codec,
-        events,
-        client,
-        source: rawSource as WriteBehindSource<TEntity, TKey>,
-        settings: this.settings,
-        landingTtl: () => ttl.landed(),
-        landed: (values) => invalidator.revokeTargets(values),
-      },
-      options,
-    );
+    const host = {
+      definition,
+      keys,
+      codec,
+      events,
+      client,
+      source: rawSource as WriteBehindSource<TEntity, TKey>,
+      settings: this.settings,
+      landingTtl: () => ttl.landed(),
+      landed: (values: readonly TEntity[]) => invalidator.revokeTargets(values),
+    };
+    // One worker per partition (its own connection: XREADGROUP blocks it), and one for the layout-1
+    // stream while it exists (a deploy before partitions queued there).
+    const places: QueuePlace[] = [
+      ...keys.bucketTags.map((tag, i) => ({
+        stream: keys.streamKeys[i]!,
+        deadLetters: keys.deadLetterKeys[i]!,
+        placement: { entryTag: tag },
+        onlyIfExists: false,
+      })),
+      { stream: keys.legacyStreamKey, deadLetters: keys.legacyDeadLetterKey, placement: "legacy", onlyIfExists: true },
+    ];
+    const workers = places.map((place) => new QueueWorker<TEntity, TKey>(host, options, place));
+    return { stop: async () => void (await Promise.all(workers.map((worker) => worker.stop()))) };
   }
 
   async flush(timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS): Promise<void> {
@@ -90,7 +100,7 @@ export class WriteBehind<TEntity, TKey> implements WriteStrategy<TEntity, TKey> 
       if (Date.now() >= deadline) {
         const state = r.ok ? `${r.value} write(s) still queued` : `Redis unavailable (${(r.error as Error).message})`;
         throw new CachegenError(
-          `${definition.name}: flush timed out after ${timeoutMs} ms with ${state} in ${keys.streamKey}; is a worker running (startWorker())? A write that keeps failing moves to ${keys.deadLetterKey} after ${this.settings.maxAttempts} attempts`,
+          `${definition.name}: flush timed out after ${timeoutMs} ms with ${state} in ${keys.root}{…}:q (${keys.buckets} partitions); is a worker running (startWorker())? A write that keeps failing moves to its partition's dead-letter stream (${keys.root}{…}:dlq) after ${this.settings.maxAttempts} attempts`,
         );
       }
       await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
@@ -101,7 +111,7 @@ export class WriteBehind<TEntity, TKey> implements WriteStrategy<TEntity, TKey> 
   async replayDeadLetters(options: { limit?: number } = {}): Promise<number> {
     const { definition, keys, redis } = this.parts;
     const r = await redis.onStreams("write-behind-replay", (c) =>
-      replayDeadLetters(c, { prefix: keys.prefix, entity: definition.name }, options.limit),
+      replayDeadLetters(c, { prefix: keys.prefix, entity: definition.name, partitions: keys.buckets }, options.limit),
     );
     if (!r.ok)
       throw new CacheUnavailableError(

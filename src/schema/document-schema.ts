@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { STRATEGIES, WRITE_BEHIND_DEFAULTS, type Strategy } from "../runtime/definition.js";
+import { DEFAULT_PARTITIONS, MAX_PARTITIONS } from "../runtime/keys.js";
 import { SCALAR_TYPES, STRING_FORMATS, type ScalarType, type StringFormat } from "../runtime/descriptor.js";
 import { indexMethodSuffix, pascalCase } from "./naming.js";
 import { DURATION_EXAMPLES, DURATION_PATTERN, parseDuration } from "./duration.js";
@@ -33,6 +34,7 @@ export const DEFAULT_WRITE_BEHIND = {
   batchSize: WRITE_BEHIND_DEFAULTS.batchSize,
   flushInterval: `${WRITE_BEHIND_DEFAULTS.flushIntervalMs / 1000}s`,
   maxAttempts: WRITE_BEHIND_DEFAULTS.maxAttempts,
+  partitions: DEFAULT_PARTITIONS,
 } as const;
 
 type RawIssue = z.core.$ZodRawIssue;
@@ -362,8 +364,17 @@ export const entitySchema = z
           maxAttempts: positiveInt("Attempts before an entry goes to the dead-letter stream.").default(
             DEFAULT_WRITE_BEHIND.maxAttempts,
           ),
+          partitions: positiveInt(
+            `Streams the queue is partitioned into (1 to ${MAX_PARTITIONS}); a key always goes to the same one, in its value's cluster slot.`,
+          )
+            .max(MAX_PARTITIONS, {
+              error: (issue) => `${showValue(issue.input)} partitions is more than the ${MAX_PARTITIONS} allowed`,
+            })
+            .default(DEFAULT_WRITE_BEHIND.partitions),
         },
-        { error: () => closedObjectHint("`{ batchSize: 100, flushInterval: 1s, maxAttempts: 5 }`") },
+        {
+          error: () => closedObjectHint("`{ batchSize: 100, flushInterval: 1s, maxAttempts: 5, partitions: 16 }`"),
+        },
       )
       .optional()
       .meta({ description: "Tuning of the write-behind worker (write-behind entities only)." }),

@@ -5,7 +5,7 @@ import { Cluster as Cluster5 } from "ioredis";
 import { Cluster as Cluster6 } from "ioredis6";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GetBatcher } from "../../src/runtime/batcher.js";
-import { slotOf } from "../../src/runtime/cluster-reads.js";
+import { keySlot } from "../../src/runtime/slots.js";
 import type { CommandClient } from "../../src/runtime/command-client.js";
 import { EntityRedis } from "../../src/runtime/entity-redis.js";
 import { RedisGuard } from "../../src/runtime/redis-guard.js";
@@ -43,19 +43,6 @@ function readAll(batcher: GetBatcher, keys: readonly string[]): Promise<(string 
   );
 }
 
-describe("slotOf", () => {
-  it("agrees with CLUSTER KEYSLOT, hash tags and non-ASCII keys included", async () => {
-    const node = cluster.nodeClient(cluster.ports[0]!);
-    try {
-      const keys = ["a", "user:1", "{user}:1", "x{}y", "{}{a}", "a{b}c{d}", "a{b", "é{ü}", "clé:ñ", "{é}", "🙂"];
-      for (let i = 0; i < 200; i++) keys.push(`cg:{b${i}}:v:${i}`);
-      for (const key of keys) expect(slotOf(key), key).toBe(Number(await node.call("CLUSTER", "KEYSLOT", key)));
-    } finally {
-      node.disconnect();
-    }
-  });
-});
-
 describe.each([
   ["ioredis 5", (c: SpawnedCluster) => new Cluster5(c.startupNodes)],
   ["ioredis 6", (c: SpawnedCluster) => new Cluster6(c.startupNodes)],
@@ -72,7 +59,7 @@ describe.each([
   afterAll(() => client?.disconnect());
 
   it("the same-tick batcher reads 600 keys over 200 slots: one pipeline per node, values in order, no error", async () => {
-    expect(new Set(keys.map(slotOf)).size).toBe(200);
+    expect(new Set(keys.map(keySlot)).size).toBe(200);
     const { guard, errors } = guarded(client);
     const pipelines = countPipelines(client);
     const values = await readAll(new GetBatcher(guard), keys);

@@ -9,7 +9,7 @@ import { collectEvents, encryptionKeys, makeUser, uniquePrefix, UserStoreWithMan
 import { CLUSTER_OPTIONS, staleAfter, startLoad } from "../support/cluster-load.js";
 import { SpawnedCluster } from "../support/redis-cluster.js";
 import { sleep, until } from "../support/wait.js";
-import { slotOf } from "../../src/runtime/cluster-reads.js";
+import { keySlot } from "../../src/runtime/slots.js";
 
 let cluster: SpawnedCluster;
 beforeAll(async () => {
@@ -31,7 +31,7 @@ describe("failover under load", () => {
     try {
       await until(() => redis.status === "ready" && observerRedis.status === "ready", 10_000);
       await repo.getMany(ids);
-      const victim = await cluster.masterOf(slotOf(repo.keyOf(ids[0]!)));
+      const victim = await cluster.masterOf(keySlot(repo.keyOf(ids[0]!)));
 
       const load = startLoad(repo, source.rows, ids);
       await sleep(1000);

@@ -9,7 +9,7 @@ import { collectEvents, encryptionKeys, makeUser, uniquePrefix, UserStoreWithMan
 import { CLUSTER_OPTIONS, staleAfter, startLoad } from "../support/cluster-load.js";
 import { SpawnedCluster } from "../support/redis-cluster.js";
 import { sleep, until } from "../support/wait.js";
-import { slotOf } from "../../src/runtime/cluster-reads.js";
+import { keySlot } from "../../src/runtime/slots.js";
 
 let cluster: SpawnedCluster;
 beforeAll(async () => {
@@ -33,7 +33,7 @@ describe("resharding under load", () => {
       await repo.getMany(ids);
       await Promise.all(ids.slice(0, 50).map((id) => repo.getByEmail(source.rows.get(id)!.email)));
       // the slots holding the users' values (one today, several once entries spread), at most 4
-      const slots = [...new Set(ids.map((id) => slotOf(repo.keyOf(id))))].slice(0, 4);
+      const slots = [...new Set(ids.map((id) => keySlot(repo.keyOf(id))))].slice(0, 4);
 
       const load = startLoad(repo, source.rows, ids);
       await sleep(500);

@@ -242,7 +242,7 @@ describe("read path", () => {
     expect(await redis.exists(plain.keyOf(user.id))).toBe(0);
   });
 
-  it("getByIndex: one round trip on a hit; a stale pointer (indexed field changed) is a miss", async () => {
+  it("getByIndex: two GETs on a hit (pointer, then value: other slots); a stale pointer (indexed field changed) is a miss", async () => {
     const source = new UserStore();
     const user = source.put(makeUser({ email: "old@example.com" }));
     const repo = users(source);
@@ -252,7 +252,7 @@ describe("read path", () => {
     await repo.get(user.id);
     const commands = recordCommands(redis);
     expect((await repo.getByEmail("old@example.com"))?.id).toBe(user.id);
-    expect(commands.names).toEqual(["evalsha"]);
+    expect(commands.names).toEqual(["get", "get"]); // the pointer, then the value (other slots)
     expect(source.indexLoads).toBe(1);
 
     // The email changes in the database behind the cache; the cached value is refreshed.
@@ -275,7 +275,9 @@ describe("read path", () => {
     expect(await repo.get({ orderId: "o:1*", lineNo: 3 }, load)).toEqual(line);
     expect(await repo.get({ orderId: "o", lineNo: 3 }, load)).not.toEqual(line);
     expect(loads).toBe(2);
-    expect(repo.keyOf({ orderId: "o:1*", lineNo: 3 })).toBe(`${prefix}{OrderLine}:1.0a1b2c3d:v:o%3A1%2A:3`);
+    expect(repo.keyOf({ orderId: "o:1*", lineNo: 3 })).toMatch(
+      new RegExp(`^${prefix}OrderLine:1\\.0a1b2c3d:\\{[0-9a-z]+\\}:v:o%3A1%2A:3$`),
+    );
     await expect(repo.get({ orderId: "x", lineNo: 1 })).rejects.toThrow(/pass a load function to get\(key, load\)/);
   });
 

@@ -6,6 +6,7 @@ import { TeamRepository, type Team } from "../fixtures/valid/full-featured-read-
 import { userEntity, UserRepository, type User, type UserKey } from "./fixtures/user.js";
 import { connect, encryptionKeys, makeUser, uniquePrefix, UserRepo, userVariant, UserStore } from "./helpers.js";
 import { sleep } from "../support/wait.js";
+import { KeySpace } from "../../src/runtime/key-space.js";
 
 let redis: Redis;
 let writerRedis: Redis;
@@ -51,7 +52,7 @@ describe("write path", () => {
     const repo = new UserRepository({ redis, source, keyPrefix: prefix, encryptionKeys });
     await repo.getByEmail("before@example.com");
     await repo.get(user.id);
-    const oldIndexKey = `${prefix}{User}:${"1.5e0c9b2a"}:i:byEmail:before%40example.com`;
+    const oldIndexKey = new KeySpace(userEntity, prefix).indexKey("byEmail", ["before@example.com"]);
     expect(await redis.get(oldIndexKey)).toBe(user.id);
     await repo.save({ ...user, email: "after@example.com" });
     expect(await redis.exists(oldIndexKey)).toBe(0);
@@ -95,7 +96,8 @@ describe("write path", () => {
     // A prefix of its own: the epoch's first bump here is the epoch's first bump ever.
     const own = uniquePrefix("epoch");
     const repo = new UserRepository({ redis, source, keyPrefix: own, encryptionKeys });
-    const epochKey = (repo as unknown as { keys: { epochKey: string } }).keys.epochKey;
+    const keys = (repo as unknown as { keys: KeySpace<User, UserKey> }).keys;
+    const epochKey = keys.epochKeyOf(keys.resolve(user.id).bucket);
     await repo.invalidateTeam(randomUUID());
     const pttl = await redis.pttl(epochKey);
     expect(pttl).toBeGreaterThan(0);
@@ -258,7 +260,7 @@ describe("invalidation graph on the write-through put", () => {
     };
     await repo.save(moved);
     expect(await redis.exists(teamRepo.keyOf(oldTeam.id), teamRepo.keyOf(newTeam.id))).toBe(0);
-    expect(await redis.exists(`${prefix}{User}:${userEntity.namespace}:i:byEmail:wt-before%40example.com`)).toBe(0);
+    expect(await redis.exists(new KeySpace(userEntity, prefix).indexKey("byEmail", ["wt-before@example.com"]))).toBe(0);
     expect(await repo.getByEmail("wt-before@example.com")).toBeNull();
     expect(await repo.getByEmail("wt-after@example.com")).toEqual(moved);
     expect(source.loads).toBe(1); // the put holds the new value: no reload

@@ -1,9 +1,12 @@
+import { DEFAULT_PARTITIONS, entityKeyLayout } from "../../src/runtime/keys.js";
+
 /**
  * Redis keys of an entry derived from its value key (`repository.keyOf(key)`), by the layout
- * docs/architecture.md documents: `<prefix>{<Entity>}:<ns>:v:<key>` and `...:l:<key>` for its lease.
+ * docs/architecture.md documents: `<prefix><Entity>:<ns>:{<bucket tag>}:v:<key>` and `...:l:<key>`
+ * for its lease.
  */
 
-const VALUE_KEY = /^([^{]*\{[A-Za-z_][A-Za-z0-9_]*\}:[^:]+):v:/;
+const VALUE_KEY = /^([^{]*\{[^}]+\}):v:/;
 
 /** The lease key of the entry whose value key is `valueKey`. */
 export function leaseKeyOf(valueKey: string): string {
@@ -11,12 +14,12 @@ export function leaseKeyOf(valueKey: string): string {
   return valueKey.replace(VALUE_KEY, "$1:l:");
 }
 
-/** The write-behind stream of entity `name` under the normalized `keyPrefix` (ends in ":"). */
-export function streamKeyOf(keyPrefix: string, name: string): string {
-  return `${keyPrefix}{${name}}:q`;
+/** The write-behind streams (one per partition) of entity `name` under the normalized `keyPrefix` (ends in ":"). */
+export function streamKeysOf(keyPrefix: string, name: string, partitions = DEFAULT_PARTITIONS): readonly string[] {
+  return entityKeyLayout(keyPrefix, name, "0", partitions).streamKeys;
 }
 
-/** The write-behind dead-letter stream of entity `name` under the normalized `keyPrefix`. */
-export function deadLetterKeyOf(keyPrefix: string, name: string): string {
-  return `${keyPrefix}{${name}}:dlq`;
+/** The write-behind dead-letter streams (one per partition) of entity `name` under the normalized `keyPrefix`. */
+export function deadLetterKeysOf(keyPrefix: string, name: string, partitions = DEFAULT_PARTITIONS): readonly string[] {
+  return entityKeyLayout(keyPrefix, name, "0", partitions).deadLetterKeys;
 }

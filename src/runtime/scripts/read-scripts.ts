@@ -3,10 +3,11 @@ import { defineScript } from "./define-script.js";
 import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
 
 /**
- * Scripts of the read path: leases (acquire, fill, release), index reads, and deleting an invalid
- * value. The lease value is `<token>|<epoch>`, where epoch is the entity's tag epoch when the
+ * Scripts of the read path: leases (acquire, fill, release) and deleting an invalid value. The
+ * lease value is `<token>|<epoch>`, where epoch is the tag epoch of the entry's bucket when the
  * lease was taken: a fill succeeds only while the lease still holds exactly that, so deleting the
- * lease (an invalidation or write) and bumping the epoch (`invalidateTag`) both revoke it.
+ * lease (an invalidation or write) and bumping the epoch (`invalidateTag`) both revoke it. Each
+ * entry names its own bucket's epoch; every key of one entry is in the entry's bucket (one slot).
  *
  * Every value is written with an expiry except a write-behind value whose queued write has not
  * reached the source yet: `PTTL == -1` marks a value newer than the source, which no fill replaces.
@@ -36,16 +37,14 @@ function leaseOutcome(reply: unknown): LeaseOutcome {
 export const ACQUIRE = defineScript({
   name: "acquire",
   input: {
-    epoch: "key",
     leaseTtlMs: "number",
     mode: "text",
-    entries: { each: { value: "key", lease: "key", token: "text" } },
+    entries: { each: { value: "key", lease: "key", epoch: "key", token: "text" } },
   },
   lua: `
-local current = redis.call('GET', epoch) or '0'
 local out = {}
 for i, e in ipairs(entries) do
-  local held = e.token .. '|' .. current
+  local held = e.token .. '|' .. (redis.call('GET', e.epoch) or '0')
   local v = false
   if mode == 'read' then v = redis.call('GET', e.value) end
   if v then
@@ -64,38 +63,26 @@ return out`,
 });
 
 /**
- * Writes each entry (value, index entries, tag sets) only while its lease is still
- * `<token>|<current epoch>` and its value has no write pending, then deletes the lease. An empty
- * payload deletes the value instead (a reload found nothing and not-found is not remembered).
- * Replies per entry whether it was written.
+ * Writes each entry's value only while its lease is still `<token>|<current epoch of its bucket>`
+ * and its value has no write pending, then deletes the lease. An empty payload deletes the value
+ * instead (a reload found nothing and not-found is not remembered). Replies per entry whether it
+ * was written. Index entries and tag sets live in other slots: the caller joins the tag sets before
+ * (so an invalidateTag that misses the member revokes this fill through the epoch) and writes the
+ * index entries after (a pointer is checked against its value on read).
  */
 export const FILL = defineScript({
   name: "fill",
   input: {
-    epoch: "key",
     entries: {
-      each: {
-        value: "key",
-        lease: "key",
-        indexes: "keys",
-        tags: "keys",
-        token: "text",
-        payload: "stored",
-        pttl: "number",
-        pointer: "text",
-      },
+      each: { value: "key", lease: "key", epoch: "key", token: "text", payload: "stored", pttl: "number" },
     },
   },
-  uses: [LUA_JOIN_TAG_SETS],
   lua: `
-local current = redis.call('GET', epoch) or '0'
 local out = {}
 for i, e in ipairs(entries) do
-  if redis.call('GET', e.lease) == e.token .. '|' .. current and redis.call('PTTL', e.value) ~= -1 then
+  if redis.call('GET', e.lease) == e.token .. '|' .. (redis.call('GET', e.epoch) or '0') and redis.call('PTTL', e.value) ~= -1 then
     if e.payload == '' then redis.call('DEL', e.value) else redis.call('SET', e.value, e.payload, 'PX', e.pttl) end
     redis.call('DEL', e.lease)
-    for _, index in ipairs(e.indexes) do redis.call('SET', index, e.pointer, 'PX', e.pttl) end
-    join_tag_sets(e.tags, e.value, e.pttl)
     out[i] = 1
   else
     out[i] = 0
@@ -117,19 +104,17 @@ return 0`,
 });
 
 /**
- * Reads an index entry and the value it points to in one round trip. The pointer is an encoded
- * key; one holding `{` or `}` (not ours: it would reach another slot) is returned without a value.
+ * Adds each member to its tag set and extends the set's expiry to at least `ttl` ms (a set lives as
+ * long as its longest-lived member). Sent before the write that caches the member.
  */
-export const INDEX_GET = defineScript({
-  name: "index-get",
-  input: { index: "key", valuePrefix: "text" },
+export const JOIN_TAG_SETS = defineScript({
+  name: "join-tag-sets",
+  input: { entries: { each: { set: "key", member: "text", ttl: "number" } } },
+  uses: [LUA_JOIN_TAG_SETS],
   lua: `
-local p = redis.call('GET', index)
-if not p then return nil end
-if string.find(p, '{', 1, true) or string.find(p, '}', 1, true) then return {p, ''} end
-return {p, redis.call('GET', valuePrefix .. p) or ''}`,
-  reply: (raw): { readonly pointer: string; readonly stored: Buffer | undefined } | null | undefined =>
-    raw === null ? null : Array.isArray(raw) ? { pointer: replyText(raw[0]), stored: replyBytes(raw[1]) } : undefined,
+for _, e in ipairs(entries) do join_tag_sets({e.set}, e.member, e.ttl) end
+return #entries`,
+  reply: (raw): number | undefined => (typeof raw === "number" ? raw : undefined),
 });
 
 /** Deletes an invalid value unless it changed since it was read (`sha`: sha1 of the bytes read). */

@@ -1,5 +1,6 @@
 import { chunkSize } from "../chunking.js";
 import type { GuardResult, RedisGuard } from "../redis-guard.js";
+import { slotGroups } from "../slot-groups.js";
 import { runScript, script, type Script, type ScriptArgument, type TypedScript } from "./define-script.js";
 
 /** Calls of one script batched together at most (KEYS and ARGV of one EVALSHA stay bounded). */
@@ -56,8 +57,8 @@ interface Call<TReply> {
  * what it does after a failed script: e.g. write-through queues an invalidation).
  *
  * Order: `flush()` sends what is pending at once; the repository calls it before it sends any
- * other script, so commands still reach Redis in the order they were issued (one connection, or
- * on a Cluster one slot: an entity's keys share a hash tag), only grouped.
+ * other script, so commands still reach Redis in the order they were issued, only grouped. On a
+ * Cluster calls are batched per slot (the keys of one call share one), each slot's in order.
  */
 export class ScriptBatcher<TInput, TReply> {
   private calls: Call<TReply>[] = [];
@@ -92,6 +93,14 @@ export class ScriptBatcher<TInput, TReply> {
     if (!calls.length) return;
     this.calls = [];
     this.scheduled = false;
+    if (this.guard.client.isCluster === true && calls.length > 1) {
+      for (const group of slotGroups(true, calls, (call) => call.keys[0] ?? "")) this.send(group.map((i) => calls[i]!));
+      return;
+    }
+    this.send(calls);
+  }
+
+  private send(calls: readonly Call<TReply>[]): void {
     if (calls.length === 1) {
       const call = calls[0]!;
       this.guard.call(

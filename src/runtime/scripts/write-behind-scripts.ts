@@ -8,7 +8,6 @@ import {
 } from "../stored-value.js";
 import { defineScript } from "./define-script.js";
 import { luaFunction } from "./lua-function.js";
-import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
 
 /**
  * Scripts of the write-behind strategy. A value with a write queued is stored without an expiry,
@@ -131,12 +130,12 @@ return out`,
 
 /**
  * save/delete: with a `version`, a cached value that is newer changes nothing. Otherwise writes the
- * value (no expiry), revokes the lease, writes its index entries (no expiry) and tag sets, counts
- * it pending and appends the queue entry `{op, key, ns, value[, over][, prev]}` (`over`: a versioned
+ * value (no expiry), revokes the lease, counts it pending and appends the queue entry `{op, key, ns, value[, over][, prev]}` (`over`: a versioned
  * save replaced a cached value of an older version, the proof that lets it stay cached once it lands
  * when the source answers nothing; `prev`, the value replaced, when `keepPrevious`: the worker then
  * drops what it named). Replies queued (with the replaced value when `returnOld`, and the entry id)
- * or kept-newer.
+ * or kept-newer. Value, lease, pending count and stream (the key's partition) share the key's bucket
+ * slot; the caller joins the tag sets before and writes the index entries (no expiry) after.
  */
 export const ENQUEUE = defineScript({
   name: "write-behind-enqueue",
@@ -145,8 +144,6 @@ export const ENQUEUE = defineScript({
     lease: "key",
     pending: "key",
     stream: "key",
-    indexes: "keys",
-    tags: "keys",
     group: "text",
     op: "text",
     payload: "stored",
@@ -154,10 +151,9 @@ export const ENQUEUE = defineScript({
     encodedKey: "text",
     namespace: "text",
     keepPrevious: "flag",
-    tagTtlMs: "number",
     returnOld: "flag",
   },
-  uses: [LUA_NEWER, LUA_STORED_VERSION, LUA_NEWER_STORED, LUA_JOIN_TAG_SETS, LUA_APPEND_ENTRY],
+  uses: [LUA_NEWER, LUA_STORED_VERSION, LUA_NEWER_STORED, LUA_APPEND_ENTRY],
   lua: `
 local old = redis.call('GET', value) or ''
 if newer_stored(old, version) then return {2, '', ''} end
@@ -166,8 +162,6 @@ local over = version ~= '' and current ~= nil and current ~= '' and newer(versio
 -- SET first: Redis checks maxmemory at a script's first write, and DEL would let an OOM script through.
 redis.call('SET', value, payload)
 redis.call('DEL', lease)
-for _, index in ipairs(indexes) do redis.call('SET', index, encodedKey) end
-join_tag_sets(tags, value, tagTtlMs)
 redis.call('INCR', pending)
 local fields = {'op', op, 'key', encodedKey, 'ns', namespace}
 if op == '${QUEUE_OP.save}' then
@@ -194,17 +188,25 @@ return {1, '', id}`,
   },
 });
 
+/** What the acknowledgement of one key did (see ACKNOWLEDGE). */
+export interface Landing {
+  /** Nothing of the key is pending any more. */
+  readonly landed: boolean;
+  /** The pending value was still there (a value or a tombstone): it got its expiry, or `mode` applied. */
+  readonly pendingValue: boolean;
+  /** The pending value was the payload this worker wrote (`sha`): its index entries are this write's. */
+  readonly written: boolean;
+}
+
 /**
  * After the source write, per key: acknowledges and deletes its entries. When none is left pending,
  * the value lands: it gets its expiry and its header its fresh time (a tombstone is kept only for
- * `negativeTtl`, 0: dropped); when the value is the payload this worker wrote (`sha`), its index
- * entries get the expiry too and it joins its tag sets again (an invalidateTag may have dropped the
- * sets meanwhile). A value that has an expiry was filled from the source while the pending one was
- * missing (evicted): it is dropped, so the next read loads the row just written. A saved value
- * lands by `mode`: 0 as above; 1 revoked instead (its index entries with it: a versioned write the
- * source may have refused, see the worker); 2 replaced by `kept`, the row the source answered
- * (stored with its expiry, with its index entries `keptIndexes` pointing at `encodedKey` and its
- * tag sets `keptTags`). Replies per key whether it landed.
+ * `negativeTtl`, 0: dropped). A value that has an expiry was filled from the source while the
+ * pending one was missing (evicted): it is dropped, so the next read loads the row just written. A
+ * saved value lands by `mode`: 0 as above; 1 revoked instead (a versioned write the source may have
+ * refused, see the worker); 2 replaced by `kept`, the row the source answered (stored with its
+ * expiry). Index entries and tag sets are in other slots: the worker joins the tag sets before and
+ * fixes the index entries after, by what this replies per key (`Landing`).
  */
 export const ACKNOWLEDGE = defineScript({
   name: "write-behind-ack",
@@ -219,8 +221,6 @@ export const ACKNOWLEDGE = defineScript({
         lease: "key",
         pending: "key",
         owner: "key",
-        indexes: "keys",
-        tags: "keys",
         ids: "texts",
         sha: "text",
         fresh: "number",
@@ -228,42 +228,32 @@ export const ACKNOWLEDGE = defineScript({
         negativeTtl: "number",
         mode: "number",
         kept: "stored",
-        keptIndexes: "keys",
-        keptTags: "keys",
-        encodedKey: "text",
       },
     },
   },
-  uses: [LUA_ACKNOWLEDGE_ENTRIES, LUA_RELEASE_OWNER, LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL, LUA_JOIN_TAG_SETS],
+  uses: [LUA_ACKNOWLEDGE_ENTRIES, LUA_RELEASE_OWNER, LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL],
   lua: `
 local out = {}
 for g, e in ipairs(entries) do
   local landed = acknowledge_entries(stream, group, e.pending, e.ids)
+  local flags = 0
   if landed then
+    flags = 1
     release_owner(e.owner, consumer)
     local pttl = redis.call('PTTL', e.value)
     if pttl == -1 then
       local v = redis.call('GET', e.value)
       local kind = stored_kind(v)
-      local written = kind == 'v' and redis.sha1hex(v) == e.sha
+      if kind == 'v' then
+        flags = flags + 2
+        if redis.sha1hex(v) == e.sha then flags = flags + 4 end
+      end
       if kind == 'v' and e.mode == 1 then
         redis.call('DEL', e.value, e.lease)
-        if written then
-          for _, index in ipairs(e.indexes) do redis.call('DEL', index) end
-        end
       elseif kind == 'v' and e.mode == 2 then
-        if written then
-          for _, index in ipairs(e.indexes) do redis.call('PEXPIRE', index, e.ttl) end
-        end
         redis.call('SET', e.value, e.kept, 'PX', e.ttl)
-        for _, index in ipairs(e.keptIndexes) do redis.call('SET', index, e.encodedKey, 'PX', e.ttl) end
-        join_tag_sets(e.keptTags, e.value, e.ttl)
       elseif kind == 'v' then
         redis.call('SET', e.value, with_fresh_until(v, now + e.fresh), 'PX', e.ttl)
-        if written then
-          for _, index in ipairs(e.indexes) do redis.call('PEXPIRE', index, e.ttl) end
-          join_tag_sets(e.tags, e.value, e.ttl)
-        end
       elseif kind == 'n' and e.negativeTtl > 0 then
         redis.call('SET', e.value, with_fresh_until(v, now + e.negativeTtl), 'PX', e.negativeTtl)
       else
@@ -273,10 +263,16 @@ for g, e in ipairs(entries) do
       redis.call('DEL', e.value, e.lease)
     end
   end
-  out[g] = landed and 1 or 0
+  out[g] = flags
 end
 return out`,
-  reply: perEntry,
+  reply: (raw): Landing[] | undefined =>
+    Array.isArray(raw)
+      ? raw.map((flags) => {
+          const n = Number(flags);
+          return { landed: (n & 1) === 1, pendingValue: (n & 2) === 2, written: (n & 4) === 4 };
+        })
+      : undefined,
 });
 
 /**
@@ -285,7 +281,8 @@ return out`,
  * limit the written entry is copied to the dead-letter stream (with the error, attempts and its
  * original id), the entries are acknowledged and deleted, and when none is left pending the value
  * is dropped (it will never reach the source); replies 0. Replies -1 when no entry is pending any
- * more (another worker settled them).
+ * more (another worker settled them). Each reply is `{attempts, dropIndexes}`: 1 when the dropped
+ * value was the one this worker wrote, whose index entries (other slots) the worker then deletes.
  */
 export const FAIL = defineScript({
   name: "write-behind-fail",
@@ -300,7 +297,6 @@ export const FAIL = defineScript({
         lease: "key",
         pending: "key",
         owner: "key",
-        indexes: "keys",
         ids: "texts",
         written: "text",
         sha: "text",
@@ -313,6 +309,7 @@ export const FAIL = defineScript({
   lua: `
 local out = {}
 for g, e in ipairs(entries) do
+  local dropIndexes = 0
   local attempts = -1
   for _, id in ipairs(e.ids) do
     local p = redis.call('XPENDING', stream, group, id, id, 1)[1]
@@ -329,17 +326,21 @@ for g, e in ipairs(entries) do
     end
     if landed then release_owner(e.owner, consumer) end
     if landed and redis.call('PTTL', e.value) == -1 then
-      if redis.sha1hex(redis.call('GET', e.value)) == e.sha then
-        for _, index in ipairs(e.indexes) do redis.call('DEL', index) end
-      end
+      if redis.sha1hex(redis.call('GET', e.value)) == e.sha then dropIndexes = 1 end
       redis.call('DEL', e.value, e.lease)
     end
     attempts = 0
   end
-  out[g] = attempts
+  out[g] = {attempts, dropIndexes}
 end
 return out`,
-  reply: (raw): number[] | undefined => (Array.isArray(raw) ? raw.map(Number) : undefined),
+  reply: (raw): { readonly attempts: number; readonly dropIndexes: boolean }[] | undefined =>
+    Array.isArray(raw)
+      ? raw.map((pair) => ({
+          attempts: Array.isArray(pair) ? Number(pair[0]) : -1,
+          dropIndexes: Array.isArray(pair) && Number(pair[1]) === 1,
+        }))
+      : undefined,
 });
 
 /**

@@ -1,7 +1,6 @@
 import { replyBytes, replyText } from "../replies.js";
 import { LUA_NEWER, LUA_NEWER_STORED, LUA_STORED_VERSION } from "../stored-value.js";
 import { defineScript } from "./define-script.js";
-import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
 
 /**
  * Scripts that revoke and write: invalidation (of keys, of tags, of a whole namespace) and the
@@ -13,15 +12,15 @@ import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
  */
 
 /**
- * Deletes each entry's value and lease together (revoking fills in flight), marks its writers in
- * flight as overlapped (`markWriters`: the entity is write-through), then deletes `indexEntries`. Replies per entry with the value it deleted
- * (undefined if none, or kept because its write is queued).
+ * Deletes each entry's value and lease together (revoking fills in flight) and marks its writers in
+ * flight as overlapped (`markWriters`: the entity is write-through). Replies per entry with the
+ * value it deleted (undefined if none, or kept because its write is queued). Index entries are in
+ * other slots: the caller deletes them after.
  */
 export const INVALIDATE = defineScript({
   name: "invalidate",
   input: {
     entries: { each: { value: "key", lease: "key", writers: "key" } },
-    indexEntries: "keys",
     markWriters: "flag",
   },
   lua: `
@@ -36,90 +35,59 @@ for i, e in ipairs(entries) do
     redis.call('DEL', e.value, e.lease)
   end
 end
-for _, key in ipairs(indexEntries) do redis.call('DEL', key) end
 return out`,
   reply: (raw): (Buffer | undefined)[] | undefined => (Array.isArray(raw) ? raw.map(replyBytes) : undefined),
 });
 
 /**
- * Bumps the tag epoch (revoking every in-flight fill of the entity: their leases name the old
- * epoch), deletes each member value of the tag sets and its lease, then the sets. Members with a
- * write queued are kept (the write-behind worker adds them back when the write lands). Members are
- * re-checked to start with `valuePrefix`, so tampered data cannot reach other keys. Replies with
- * the value keys deleted.
- *
- * The epoch expires `epochTtlMs` after its last bump (a namespace left by an old deploy leaves no
- * key behind). A missing epoch starts from the caller's clock in µs (`startEpoch`), not from 1: an
- * epoch that expired never takes a value it had before, so a lease taken under an old value can
- * never match it again.
+ * Bumps tag epochs (revoking every in-flight fill of their buckets: their leases name the old
+ * epoch). An epoch expires `epochTtlMs` after its last bump (a namespace left by an old deploy
+ * leaves no key behind). A missing epoch starts from the caller's clock in µs (`startEpoch`), not
+ * from 1: an epoch that expired never takes a value it had before, so a lease taken under an old
+ * value can never match it again.
  */
-export const INVALIDATE_TAG = defineScript({
-  name: "invalidate-tag",
-  input: {
-    epoch: "key",
-    sets: "keys",
-    valuePrefix: "text",
-    leasePrefix: "text",
-    startEpoch: "text",
-    epochTtlMs: "number",
-  },
+export const BUMP_EPOCHS = defineScript({
+  name: "bump-epochs",
+  input: { epochs: "keys", startEpoch: "text", epochTtlMs: "number" },
   lua: `
-if redis.call('INCR', epoch) == 1 then redis.call('SET', epoch, startEpoch) end
-redis.call('PEXPIRE', epoch, epochTtlMs)
-local out = {}
-for _, set in ipairs(sets) do
-  for _, m in ipairs(redis.call('SMEMBERS', set)) do
-    if #m > #valuePrefix and string.sub(m, 1, #valuePrefix) == valuePrefix and redis.call('PTTL', m) ~= -1 then
-      redis.call('DEL', m, leasePrefix .. string.sub(m, #valuePrefix + 1))
-      out[#out + 1] = m
-    end
-  end
-  redis.call('DEL', set)
+for _, epoch in ipairs(epochs) do
+  if redis.call('INCR', epoch) == 1 then redis.call('SET', epoch, startEpoch) end
+  redis.call('PEXPIRE', epoch, epochTtlMs)
 end
-return out`,
-  reply: (raw): string[] | undefined => (Array.isArray(raw) ? raw.map(replyText) : undefined),
+return #epochs`,
+  reply: (raw): number | undefined => (typeof raw === "number" ? raw : undefined),
 });
 
 /**
- * Revokes every entry of an entity namespace, a batch per call (the fallback when the retry queue
- * cannot hold the revocations it must retry): bumps the tag epoch on the first call (`bump`,
- * revoking every fill in flight), then takes one SCAN step (`cursor`, keys matching `match`, all
- * under `base`) and deletes what it finds except the epoch, write-behind pending counts and keys
- * without expiry (queued write-behind values and their index entries); writer sets are marked
- * overlapped instead (`markWriters`: the entity is write-through). Runs on the node of the entity's hash tag (the `epoch` key), which holds every
- * key of the entity. Replies with the next cursor ("0": done) and the value keys deleted.
+ * Revokes every entry of an entity namespace on one node, a batch per call (the fallback when the
+ * retry queue cannot hold the revocations it must retry; the caller bumps every bucket epoch
+ * first): one SCAN step (`cursor`, keys matching `match`, all under `base`), deleting what it finds
+ * except epochs (`e`), write-behind pending counts (`p`) and keys without expiry (queued
+ * write-behind values and their index entries); writer sets (`w`) are marked overlapped instead
+ * (`markWriters`: the entity is write-through). Takes no KEYS: it runs on each master in turn, and
+ * touches only keys SCAN found there. Replies with the next cursor ("0": done) and the value keys
+ * deleted.
  */
 export const INVALIDATE_NAMESPACE = defineScript({
   name: "invalidate-namespace",
   input: {
-    epoch: "key",
-    bump: "flag",
     markWriters: "flag",
-    startEpoch: "text",
-    epochTtlMs: "number",
     cursor: "text",
     match: "text",
     count: "number",
     base: "text",
-    valuePrefix: "text",
-    writersPrefix: "text",
-    pendingPrefix: "text",
   },
   lua: `
-if bump then
-  if redis.call('INCR', epoch) == 1 then redis.call('SET', epoch, startEpoch) end
-  redis.call('PEXPIRE', epoch, epochTtlMs)
-end
-local function starts(s, p) return string.sub(s, 1, #p) == p end
 local step = redis.call('SCAN', cursor, 'MATCH', match, 'COUNT', count)
 local dropped = {}
 for _, key in ipairs(step[2]) do
-  if not starts(key, base) or key == epoch or starts(key, pendingPrefix) then
-  elseif starts(key, writersPrefix) then
+  local kind = string.sub(key, 1, #base) == base and string.match(key, '^{[^}]*}:(%a+)', #base + 1)
+  if not kind or kind == 'e' or kind == 'p' then
+  elseif kind == 'w' then
     if markWriters and redis.call('SCARD', key) > 0 then redis.call('SADD', key, '!') end
   elseif redis.call('PTTL', key) ~= -1 then
     redis.call('DEL', key)
-    if starts(key, valuePrefix) then dropped[#dropped + 1] = key end
+    if kind == 'v' then dropped[#dropped + 1] = key end
   end
 end
 return {step[1], dropped}`,
@@ -133,8 +101,9 @@ return {step[1], dropped}`,
 export type PutStatus = "written" | "kept-newer" | "dropped";
 
 /**
- * Write-through, after the source write: revokes the lease and writes the value, its index entries
- * and tag sets, only when it can tell the value is what the source holds. The writer leaves
+ * Write-through, after the source write: revokes the lease and writes the value (its tag sets were
+ * joined before, its index entries are written after, by the caller: other slots), only when it
+ * can tell the value is what the source holds. The writer leaves
  * `writers` (registered before the source write by MARK_WRITER, with the tag epoch then). The value
  * is dropped instead (revoked, like an invalidation) when another writer, a delete or an
  * invalidation overlapped this write (others in `writers`, or its `!` mark), when the registration
@@ -152,18 +121,15 @@ export const PUT = defineScript({
     lease: "key",
     writers: "key",
     epoch: "key",
-    indexes: "keys",
-    tags: "keys",
     payload: "stored",
     pttl: "number",
     version: "text",
     writer: "text",
     writerEpoch: "text",
     proven: "flag",
-    pointer: "text",
     returnOld: "flag",
   },
-  uses: [LUA_NEWER, LUA_STORED_VERSION, LUA_NEWER_STORED, LUA_JOIN_TAG_SETS],
+  uses: [LUA_NEWER, LUA_STORED_VERSION, LUA_NEWER_STORED],
   lua: `
 redis.call('DEL', lease)
 local old = redis.call('GET', value) or ''
@@ -194,8 +160,6 @@ if not proven then
   end
 end
 redis.call('SET', value, payload, 'PX', pttl)
-for _, index in ipairs(indexes) do redis.call('SET', index, pointer, 'PX', pttl) end
-join_tag_sets(tags, value, pttl)
 return out(1)`,
   reply: (raw): { readonly status: PutStatus; readonly old: Buffer | undefined } | undefined => {
     if (!Array.isArray(raw)) return undefined;

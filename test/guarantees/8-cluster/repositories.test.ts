@@ -6,6 +6,7 @@ import { TeamRepository, type Team } from "../../fixtures/valid/full-featured-re
 import { UserRepository } from "../../runtime/fixtures/user.js";
 import { collectEvents, encryptionKeys, makeUser, UserStoreWithMany } from "../../runtime/helpers.js";
 import { startCluster } from "../../cli/redis-fixtures.js";
+import { keySlot } from "../../../src/runtime/slots.js";
 import type { SpawnedRedis } from "../../support/redis-server.js";
 
 const servers: SpawnedRedis[] = [];
@@ -22,6 +23,12 @@ afterAll(async () => {
 });
 
 describe("guarantee 8: cluster", () => {
+  it("the runtime's keySlot agrees with CLUSTER KEYSLOT, hash tags and UTF-8 included", async () => {
+    const keys = ["", "a", "{User}:1.x:v:1", "app:User:1.x:{1bz}:v:é€", "{}x", "x{}y{z}", "{a}{b}", "123456789"];
+    for (let i = 0; i < 100; i++) keys.push(`k${i}:${String.fromCharCode(32 + ((i * 37) % 500))}`);
+    for (const key of keys) expect(keySlot(key), key).toBe(Number(await cluster.call("CLUSTER", "KEYSLOT", key)));
+  });
+
   it("guarantee 8 (cluster): every operation runs on an ioredis Cluster with zero CROSSSLOT (or any other) errors", async () => {
     const events = collectEvents();
     const redis = cluster as RedisClient;
