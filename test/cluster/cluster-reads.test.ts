@@ -9,6 +9,9 @@ import { keySlot } from "../../src/runtime/slots.js";
 import type { CommandClient } from "../../src/runtime/command-client.js";
 import { EntityRedis } from "../../src/runtime/entity-redis.js";
 import { RedisGuard } from "../../src/runtime/redis-guard.js";
+import type { RedisClient } from "cachegen/runtime";
+import { UserRepository } from "../runtime/fixtures/user.js";
+import { collectEvents, encryptionKeys, makeUser, uniquePrefix, UserStoreWithMany } from "../runtime/helpers.js";
 import { SpawnedCluster } from "../support/redis-cluster.js";
 import { until } from "../support/wait.js";
 
@@ -81,6 +84,28 @@ describe.each([
     expect(values).toEqual(keys.map((key, i) => (i % 3 !== 0 ? `v:${key}` : null)));
     expect(runs).toEqual([[0, keys.length]]);
     expect(errors).toEqual([]);
+  });
+  it("the generated repository's getMany and same-tick gets of 300 users (over every bucket's slot): no error, one pipeline per node for the hits", async () => {
+    const source = new UserStoreWithMany();
+    const users = Array.from({ length: 300 }, () => source.put(makeUser()));
+    const events = collectEvents();
+    const repo = new UserRepository({
+      redis: client as unknown as RedisClient,
+      source,
+      keyPrefix: uniquePrefix("cluster-reads"),
+      encryptionKeys,
+      onEvent: events.onEvent,
+    });
+    const ids = users.map((u) => u.id);
+    expect(new Set(ids.map((id) => keySlot(repo.keyOf(id)))).size).toBeGreaterThan(32);
+    expect(await repo.getMany(ids)).toEqual(users); // misses: leases and fills per slot
+    const pipelines = countPipelines(client);
+    expect(await repo.getMany(ids)).toEqual(users);
+    expect(pipelines.count).toBe(3);
+    expect(await Promise.all(ids.map((id) => repo.get(id)))).toEqual(users);
+    expect(pipelines.count).toBe(6);
+    expect(repo.stats()).toMatchObject({ hits: 600, redisErrors: 0 });
+    expect(events.of("redis-error")).toEqual([]);
   });
 });
 
