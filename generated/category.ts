@@ -47,7 +47,7 @@ export const categoryEntity = defineEntity<Category, CategoryKey>({
   name: "Category",
   schemaFile: "schemas/category.json",
   keyPrefix: "app",
-  namespace: "2.8fbb974d",
+  namespace: "2.20e58d1c",
   key: ["id"],
   fields: {
     id: "int",

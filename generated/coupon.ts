@@ -52,7 +52,7 @@ export const couponEntity = defineEntity<Coupon, CouponKey>({
   name: "Coupon",
   schemaFile: "schemas/engagement.yaml",
   keyPrefix: "app",
-  namespace: "1.b67331c7",
+  namespace: "1.068830da",
   key: ["code"],
   fields: {
     code: "string",

@@ -61,7 +61,7 @@ export const customerEntity = defineEntity<Customer, CustomerKey>({
   name: "Customer",
   schemaFile: "schemas/customer.yaml",
   keyPrefix: "app",
-  namespace: "1.2d435edf",
+  namespace: "1.56c01f29",
   key: ["id"],
   fields: {
     id: "uuid",

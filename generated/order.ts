@@ -62,7 +62,7 @@ export const orderEntity = defineEntity<Order, OrderKey>({
   name: "Order",
   schemaFile: "schemas/order.yaml",
   keyPrefix: "app",
-  namespace: "1.56032dcb",
+  namespace: "1.39d4dfff",
   key: ["id"],
   fields: {
     id: "uuid",
@@ -84,7 +84,7 @@ export const orderEntity = defineEntity<Order, OrderKey>({
   indexes: {},
   tags: { customer: { pattern: "customer:{customerId}", fields: ["customerId"] } },
   invalidates: [{ entity: () => customerEntity, key: (order) => ({ id: order.customerId }) }],
-  writeBehind: { batchSize: 200, flushIntervalMs: 500, maxAttempts: 5 },
+  writeBehind: { batchSize: 200, flushIntervalMs: 500, maxAttempts: 5, partitions: 16 },
 });
 
 /** Checks a Order: every value read from Redis or loaded from the source is parsed with it. */

@@ -60,7 +60,7 @@ export const productEntity = defineEntity<Product, ProductKey>({
   name: "Product",
   schemaFile: "schemas/product.yaml",
   keyPrefix: "app",
-  namespace: "1.56384bbf",
+  namespace: "1.0cf5b1df",
   key: ["sku"],
   fields: {
     sku: "string",

@@ -52,7 +52,7 @@ export const reviewEntity = defineEntity<Review, ReviewKey>({
   name: "Review",
   schemaFile: "schemas/engagement.yaml",
   keyPrefix: "app",
-  namespace: "1.8cdb4aa6",
+  namespace: "1.2d06e6dc",
   key: ["productSku", "customerId"],
   fields: {
     productSku: "string",

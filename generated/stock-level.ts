@@ -55,7 +55,7 @@ export const stockLevelEntity = defineEntity<StockLevel, StockLevelKey>({
   name: "StockLevel",
   schemaFile: "schemas/stock-level.yaml",
   keyPrefix: "app",
-  namespace: "1.9acfbf5e",
+  namespace: "1.ed5ec70f",
   key: ["warehouseId", "sku"],
   fields: {
     warehouseId: "string",

@@ -61,7 +61,7 @@ export const profileWriteEntity = defineEntity<ProfileWrite, ProfileWriteKey>({
   name: "ProfileWrite",
   schemaFile: "schemas/profile.yaml",
   keyPrefix: "cgbench",
-  namespace: "1.37bd7a4c",
+  namespace: "1.623c4354",
   key: ["id"],
   fields: {
     id: "uuid",

@@ -55,7 +55,7 @@ export const profileEntity = defineEntity<Profile, ProfileKey>({
   name: "Profile",
   schemaFile: "schemas/profile.yaml",
   keyPrefix: "cgbench",
-  namespace: "1.37bd7a4c",
+  namespace: "1.623c4354",
   key: ["id"],
   fields: {
     id: "uuid",

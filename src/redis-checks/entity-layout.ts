@@ -81,7 +81,7 @@ export function projectKeys(model: ProjectModel, keyPrefix: string = model.keyPr
 }
 
 function layoutOf(prefix: string, entity: EntityModel, namespace: string): EntityKeyLayout {
-  return entityKeyLayout(prefix, entity.name, namespace, bucketCount(entity.strategy, entity.writeBehind?.partitions));
+  return entityKeyLayout(prefix, entity.name, namespace, bucketCount(entity.writeBehind));
 }
 
 function entityKeys(prefix: string, entity: EntityModel, current: EntityKeyLayout): EntityKeys {

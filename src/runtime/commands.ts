@@ -157,6 +157,7 @@ export const runtimeCommands: Readonly<Record<RuntimeFeature, FeatureCommands>> 
     inScripts: {
       "write-behind-enqueue": ["DEL", "GET", "SET", "INCR", "EXISTS", "XGROUP|CREATE", "XADD"],
       "join-tag-sets": ["SADD", "PTTL", "PEXPIRE"],
+      "write-lookup": ["SADD", "PTTL", "PEXPIRE", "SET"],
       "write-behind-ack": ["XACK", "XDEL", "DECRBY", "DEL", "PTTL", "GET", "SET"],
       "write-behind-fail": ["XACK", "XDEL", "DECRBY", "DEL", "XPENDING", "XRANGE", "XADD", "PTTL", "GET"],
       "write-behind-pending-value": ["PTTL", "GET"],

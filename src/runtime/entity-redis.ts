@@ -13,6 +13,7 @@ import {
   FILL,
   JOIN_TAG_SETS,
   RELEASE,
+  WRITE_LOOKUP,
   type LeaseMode,
   type LeaseOutcome,
 } from "./scripts/read-scripts.js";
@@ -58,6 +59,8 @@ export class EntityRedis<TEntity, TKey> {
   private readonly marks: ScriptBatcher<ScriptInput<typeof MARK_WRITER>, ScriptReply<typeof MARK_WRITER>>;
   private readonly puts: ScriptBatcher<ScriptInput<typeof PUT>, ScriptReply<typeof PUT>>;
   private readonly enqueues: ScriptBatcher<ScriptInput<typeof ENQUEUE>, ScriptReply<typeof ENQUEUE>>;
+  /** Index entries and tag sets of queued write-behind values (many saves in a tick: one script call per slot). */
+  private readonly queuedLookups: ScriptBatcher<ScriptInput<typeof WRITE_LOOKUP>, ScriptReply<typeof WRITE_LOOKUP>>;
   private readonly leaseTtlMs: number;
   private readonly writeTimeoutMs: number;
   /** On a Cluster: calls of many keys are split per slot. */
@@ -75,6 +78,7 @@ export class EntityRedis<TEntity, TKey> {
     this.marks = new ScriptBatcher(guard, MARK_WRITER);
     this.puts = new ScriptBatcher(guard, PUT);
     this.enqueues = new ScriptBatcher(guard, ENQUEUE, { timeoutMs: bounds.writeTimeoutMs });
+    this.queuedLookups = new ScriptBatcher(guard, WRITE_LOOKUP, { timeoutMs: bounds.writeTimeoutMs });
   }
 
   // ------------------------------------------------------------------------------------ values
@@ -242,9 +246,13 @@ export class EntityRedis<TEntity, TKey> {
     return r;
   }
 
-  /** Adds members to tag sets (extending each set's expiry to the member's); before the member is written. */
+  /**
+   * Adds members to tag sets (extending each set's expiry to the member's); before the member is
+   * written. `timeoutMs`: a write-behind save's bound (writeTimeoutMs), else the reads'.
+   */
   joinTagSets(
     entries: readonly { readonly set: string; readonly member: string; readonly ttl: number }[],
+    timeoutMs?: number,
   ): Promise<GuardResult<unknown>> {
     if (!entries.length) return Promise.resolve({ ok: true, value: 0 });
     return this.runPerSlot(
@@ -253,6 +261,7 @@ export class EntityRedis<TEntity, TKey> {
       entries,
       (e) => e.set,
       (group) => ({ entries: group }),
+      timeoutMs,
     );
   }
 
@@ -280,11 +289,14 @@ export class EntityRedis<TEntity, TKey> {
     return { ok: true, value: { pointer, stored: value.value ?? undefined } };
   }
 
-  /** Writes an index entry only (its value was not loaded under a lease, so it is not filled); no expiry when `pttl` is undefined. */
+  /**
+   * Writes an index entry only (its value was not loaded under a lease, so it is not filled); no
+   * expiry when `pttl` is undefined (a write-behind value's, bounded like its save).
+   */
   writeIndexPointer(indexKey: string, enc: string, pttl: number | undefined): Promise<GuardResult<unknown>> {
-    return this.guard.run("index-set", (c) =>
-      pttl === undefined ? c.call("SET", indexKey, enc) : c.call("SET", indexKey, enc, "PX", pttl),
-    );
+    if (pttl === undefined)
+      return this.guard.run("index-set", (c) => c.call("SET", indexKey, enc), this.writeTimeoutMs);
+    return this.guard.run("index-set", (c) => c.call("SET", indexKey, enc, "PX", pttl));
   }
 
   /** Gives index entries an expiry (a write-behind value landed). */
@@ -465,17 +477,15 @@ export class EntityRedis<TEntity, TKey> {
 
   /**
    * Writes a value (or tombstone) and its queue entry, in the key's partition, together (batched
-   * per tick); see the enqueue script. Its tag sets are joined first (a failure there is not fatal:
-   * the landing joins them again, and invalidations keep a queued value), its index entries
-   * written (no expiry) once it was queued.
+   * per tick); see the enqueue script. Once it is queued, its tag sets are joined and its index
+   * entries written (no expiry): other slots. Joining after is safe here (a failure too):
+   * invalidations keep a queued value, and the landing joins the sets before the value expires.
    */
   async enqueue(
     k: ResolvedKey<TKey>,
     entity: TEntity | undefined,
     write: { stored: StoredValue; version: string; keepPrevious: boolean; tagTtlMs: number; returnOld: boolean },
   ) {
-    const tags = entity === undefined ? [] : this.keys.tagKeysOfEntity(entity);
-    if (tags.length) await this.joinTagSets(tags.map((set) => ({ set, member: k.valueKey, ttl: write.tagTtlMs })));
     const r = await this.enqueues.run({
       value: k.valueKey,
       lease: k.leaseKey,
@@ -491,9 +501,15 @@ export class EntityRedis<TEntity, TKey> {
       returnOld: write.returnOld,
     });
     if (r.ok && r.value.status === "queued" && entity !== undefined) {
-      await Promise.all(
-        this.keys.indexKeysOfEntity(entity).map((index) => this.writeIndexPointer(index, k.enc, undefined)),
-      );
+      const member = k.valueKey;
+      await Promise.all([
+        ...this.keys
+          .tagKeysOfEntity(entity)
+          .map((set) => this.queuedLookups.run({ key: set, tag: true, member, ttl: write.tagTtlMs })),
+        ...this.keys
+          .indexKeysOfEntity(entity)
+          .map((index) => this.queuedLookups.run({ key: index, tag: false, member: k.enc, ttl: 0 })),
+      ]);
     }
     return r;
   }
@@ -550,22 +566,29 @@ export class EntityRedis<TEntity, TKey> {
     entries: readonly TEntry[],
     keyOf: (entry: TEntry) => string,
     inputOf: (group: TEntry[]) => TInput,
+    timeoutMs?: number,
   ): Promise<GuardResult<unknown>> {
     const replies = await Promise.all(
       slotGroups(this.clustered, entries, keyOf).map((group) =>
-        this.run(op, s, inputOf(group.map((i) => entries[i]!))),
+        this.run(op, s, inputOf(group.map((i) => entries[i]!)), timeoutMs),
       ),
     );
     return replies.find((r) => !r.ok) ?? { ok: true, value: replies.length };
   }
 
-  private run<TInput, TReply>(op: string, s: TypedScript<TInput, TReply>, input: TInput): Promise<GuardResult<TReply>> {
+  private run<TInput, TReply>(
+    op: string,
+    s: TypedScript<TInput, TReply>,
+    input: TInput,
+    timeoutMs?: number,
+  ): Promise<GuardResult<TReply>> {
     this.marks.flush();
     this.puts.flush();
     this.enqueues.flush();
+    this.queuedLookups.flush();
     const { keys, args } = s.encode(input);
     return this.guard
-      .run(op, (c) => runScript(c, s, keys, args))
+      .run(op, (c) => runScript(c, s, keys, args), timeoutMs)
       .then((r) => {
         if (!r.ok) return r;
         const value = s.decode(r.value);

@@ -84,7 +84,7 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
   ) {
     const legacy = placement === "legacy";
     this.legacy = legacy;
-    const buckets = bucketCount(definition.strategy, definition.writeBehind?.partitions);
+    const buckets = bucketCount(definition.writeBehind);
     const layout = entityKeyLayout(prefix, definition.name, definition.namespace, buckets);
     this.prefix = layout.prefix;
     this.root = layout.root;

@@ -69,9 +69,13 @@ export function bucketOf(text: string, buckets: number): number {
   return stableHash(text) % buckets;
 }
 
-/** Buckets of an entity: its partitions when write-behind, else DEFAULT_BUCKETS. */
-export function bucketCount(strategy: string, partitions: number | undefined): number {
-  return strategy === "write-behind" ? (partitions ?? DEFAULT_PARTITIONS) : DEFAULT_BUCKETS;
+/**
+ * Buckets of an entity: its queue partitions when it has write-behind settings (a write-behind
+ * entity, or a definition spread from one: the keys must not depend on the strategy, which is not
+ * part of the namespace), else DEFAULT_BUCKETS.
+ */
+export function bucketCount(writeBehind: { readonly partitions?: number } | undefined): number {
+  return writeBehind ? (writeBehind.partitions ?? DEFAULT_PARTITIONS) : DEFAULT_BUCKETS;
 }
 
 /**

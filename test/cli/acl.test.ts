@@ -237,7 +237,7 @@ describe("cachegen acl", () => {
     expect(stdout).toMatch(/^# write-through-writers \(Coupon, StockLevel\): /m);
     expect(stdout).toMatch(/^# write-behind \(Order\): /m);
     expect(stdout).toContain(
-      `ACL SETUSER cachegen on resetpass ">${PASSWORD_PLACEHOLDER}" resetkeys "~app:*" resetchannels "&app:{Customer}:*:l1" -@all +`,
+      `ACL SETUSER cachegen on resetpass ">${PASSWORD_PLACEHOLDER}" resetkeys "~app:*" resetchannels "&app:Customer:*:l1" -@all +`,
     );
   });
 
@@ -436,7 +436,7 @@ describe("cachegen acl for the app's own connection", () => {
   it("covers the app's own keyPrefix with --key-prefix, keys and l1 channels alike", async () => {
     const user = "prefixed";
     const { rule, connect } = await createUserFromRule(packageRoot, user, ["--key-prefix", "shop"]);
-    expect(rule).toContain(`resetkeys "~shop:*" resetchannels "&shop:{Customer}:*:l1" -@all`);
+    expect(rule).toContain(`resetkeys "~shop:*" resetchannels "&shop:Customer:*:l1" -@all`);
     const redis = await connect();
     const other = await connect();
     const watch = new Watch();

@@ -17,7 +17,7 @@ import {
   type UserSource,
 } from "../fixtures/valid/full-featured-read-through/expected/user.js";
 import { invalidEntity } from "../support/decided-api.js";
-import { leaseKeyOf, streamKeyOf } from "../support/key-layout.js";
+import { leaseKeyOf, streamKeysOf } from "../support/key-layout.js";
 import { goldenUser } from "./fixtures/golden-user.js";
 import { collectEvents, connect, encryptionKeys, makeOrderLine, uniquePrefix } from "./helpers.js";
 
@@ -361,7 +361,7 @@ describe("source boundary: save and delete check before the source is touched", 
     await expect(repo.save({ ...order, status: "lost" } as unknown as Order)).rejects.toMatchObject(
       invalidEntity({ entity: "Order", path: "status" }),
     );
-    expect(await redis.exists(repo.keyOf(order.id), streamKeyOf(prefix, "Order"))).toBe(0);
+    expect(await redis.exists(repo.keyOf(order.id), ...streamKeysOf(prefix, "Order"))).toBe(0);
   });
 
   it("delete with a key that does not fit is an InvalidKeyError before the source", async () => {

@@ -23,3 +23,18 @@ export function streamKeysOf(keyPrefix: string, name: string, partitions = DEFAU
 export function deadLetterKeysOf(keyPrefix: string, name: string, partitions = DEFAULT_PARTITIONS): readonly string[] {
   return entityKeyLayout(keyPrefix, name, "0", partitions).deadLetterKeys;
 }
+
+interface StreamReader {
+  xlen(key: string): Promise<number>;
+  xrange(key: string, start: string, end: string): Promise<[string, string[]][]>;
+}
+
+/** Entries in all the streams of `keys`, summed (an entity's partitions). */
+export async function totalLength(redis: StreamReader, keys: readonly string[]): Promise<number> {
+  return (await Promise.all(keys.map((key) => redis.xlen(key)))).reduce((sum, n) => sum + n, 0);
+}
+
+/** The entries of all the streams of `keys` (an entity's partitions, one after the other). */
+export async function allEntries(redis: StreamReader, keys: readonly string[]): Promise<[string, string[]][]> {
+  return (await Promise.all(keys.map((key) => redis.xrange(key, "-", "+")))).flat();
+}

@@ -20,7 +20,9 @@ import { holdPoint } from "../support/hold.js";
 export const writeBehindUser = defineEntity<User, UserKey>({
   ...userEntity,
   strategy: "write-behind",
-  writeBehind: { batchSize: 50, flushIntervalMs: 50, maxAttempts: 3 },
+  // One partition: these tests count the worker's batches (the generated Order entity, with the
+  // default 16 partitions, covers partitioned queues).
+  writeBehind: { batchSize: 50, flushIntervalMs: 50, maxAttempts: 3, partitions: 1 },
 });
 
 export interface WriteBehindUserSource extends WriteBehindSource<User, UserKey> {

@@ -7,6 +7,7 @@ import { resilientClient } from "../support/redis-server.js";
 import { TcpProxy } from "../support/tcp-proxy.js";
 import { until } from "../support/wait.js";
 import { UserTable, WriteBehindUserRepository } from "./fixtures.js";
+import { allEntries, streamKeysOf, totalLength } from "../support/key-layout.js";
 
 // A write-behind save that rejects tells the caller its write will not happen: CacheUnavailableError
 // means not queued. A save that was sent but whose reply did not come in time may be queued: that is a
@@ -34,12 +35,12 @@ afterAll(async () => {
 async function burst(repo: WriteBehindUserRepository, keyPrefix: string, count: number) {
   const users = Array.from({ length: count }, () => makeUser());
   const outcomes = await Promise.allSettled(users.map((user) => repo.save(user)));
-  const streamKey = `${keyPrefix}{User}:q`;
+  const streamKeys = streamKeysOf(keyPrefix, "User");
   // Whatever was sent arrives (the proxy only delays): wait until the queue stops growing.
   let last = -1;
   await until(
     async () => {
-      const now = await admin.xlen(streamKey);
+      const now = await totalLength(admin, streamKeys);
       const settled = now === last;
       last = now;
       return settled;
@@ -48,7 +49,7 @@ async function burst(repo: WriteBehindUserRepository, keyPrefix: string, count: 
     500,
   );
   const queued = new Set(
-    (await admin.xrange(streamKey, "-", "+")).map(([, fields]) => fields[fields.indexOf("key") + 1]),
+    (await allEntries(admin, streamKeys)).map(([, fields]) => fields[fields.indexOf("key") + 1]),
   );
   const tally = { resolved: 0, unavailable: 0, unknown: 0, other: 0, unavailableButQueued: 0, resolvedNotQueued: 0 };
   outcomes.forEach((outcome, i) => {

@@ -117,6 +117,22 @@ return #entries`,
   reply: (raw): number | undefined => (typeof raw === "number" ? raw : undefined),
 });
 
+/**
+ * Writes one index entry (`tag` false: SET to `member`, with `ttl` ms of expiry, none when 0) or
+ * joins one tag set (`tag` true: as JOIN_TAG_SETS). One key per call, so calls batch per slot.
+ */
+export const WRITE_LOOKUP = defineScript({
+  name: "write-lookup",
+  input: { key: "key", tag: "flag", member: "text", ttl: "number" },
+  uses: [LUA_JOIN_TAG_SETS],
+  lua: `
+if tag then join_tag_sets({key}, member, ttl)
+elseif ttl > 0 then redis.call('SET', key, member, 'PX', ttl)
+else redis.call('SET', key, member) end
+return 1`,
+  reply: (raw): boolean => Number(raw) === 1,
+});
+
 /** Deletes an invalid value unless it changed since it was read (`sha`: sha1 of the bytes read). */
 export const DELETE_IF_SAME = defineScript({
   name: "delete-if-same",

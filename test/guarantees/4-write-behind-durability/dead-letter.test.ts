@@ -9,6 +9,7 @@ import { collectEvents, connect, uniquePrefix } from "../../runtime/helpers.js";
 import { until } from "../../support/wait.js";
 import { order } from "../../write-behind/children/protocol.js";
 import { customerId, ordersLanded, shopWithCustomer } from "./shop.js";
+import { allEntries, deadLetterKeysOf } from "../../support/key-layout.js";
 
 const prefix = uniquePrefix("wb-dlq");
 let db: ShopDatabase;
@@ -53,7 +54,7 @@ describe("guarantee 4: dead letters", () => {
       const deadLetteredMs = Date.now() - started;
       await worker.stop(); // its counters are final once it stopped
 
-      const deadLetters = await redis.xrange(`${keyPrefix}{Order}:dlq`, "-", "+");
+      const deadLetters = await allEntries(redis, deadLetterKeysOf(keyPrefix, "Order"));
       const fields = Object.fromEntries(
         deadLetters.flatMap(([, flat]) => flat.flatMap((v, i) => (i % 2 ? [] : [[v, flat[i + 1]]]))),
       );

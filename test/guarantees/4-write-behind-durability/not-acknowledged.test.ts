@@ -6,6 +6,7 @@ import { resilientClient, SpawnedRedis } from "../../support/redis-server.js";
 import { TcpProxy } from "../../support/tcp-proxy.js";
 import { until } from "../../support/wait.js";
 import { UserTable, WriteBehindUserRepository } from "../../write-behind/fixtures.js";
+import { streamKeysOf, totalLength } from "../../support/key-layout.js";
 
 let server: SpawnedRedis;
 let admin: Redis;
@@ -30,7 +31,7 @@ async function repository(redis: Redis, timeoutMs = 500) {
     writeTimeoutMs: timeoutMs,
     breaker: { failureThreshold: 1_000 },
   });
-  return { table, repo, streamKey: `${keyPrefix}{User}:q` };
+  return { table, repo, streamKeys: streamKeysOf(keyPrefix, "User") };
 }
 
 beforeAll(async () => {
@@ -74,7 +75,7 @@ describe("guarantee 4: a save that cannot be made durable is never acknowledged"
   it("a save that times out rejects with CacheWriteUnknownError (not CacheUnavailableError), and may still be queued (at-least-once)", async () => {
     const proxy = await TcpProxy.start(server.port);
     try {
-      const { repo, streamKey } = await repository(client(proxy.port), 100);
+      const { repo, streamKeys } = await repository(client(proxy.port), 100);
       proxy.hang();
       const saved = repo.save(makeUser());
       await expect(saved).rejects.toThrow(CacheWriteUnknownError);
@@ -82,7 +83,7 @@ describe("guarantee 4: a save that cannot be made durable is never acknowledged"
         /not acknowledged: .*timed out after 100 ms\. It was sent and may be queued; retrying is safe/,
       );
       proxy.resume();
-      await until(async () => (await admin.xlen(streamKey)) === 1, 5_000);
+      await until(async () => (await totalLength(admin, streamKeys)) === 1, 5_000);
     } finally {
       await proxy.close();
     }

@@ -11,6 +11,7 @@ import { TcpProxy } from "../../support/tcp-proxy.js";
 import { sleep, until } from "../../support/wait.js";
 import { order } from "../../write-behind/children/protocol.js";
 import { customerId, ordersLanded, shopWithCustomer } from "./shop.js";
+import { deadLetterKeysOf, totalLength } from "../../support/key-layout.js";
 
 // A database that is unreachable for a few seconds (PostgreSQL restarting or failing over: the
 // driver throws ECONNREFUSED) is not a poison entry: the worker retries with backoff for up to
@@ -52,12 +53,12 @@ function repository() {
     source: createShopSources(pool).order,
     onEvent: events.onEvent,
   });
-  return { orders, events, deadLetterKey: `${keyPrefix}{Order}:dlq` };
+  return { orders, events, deadLetterKeys: deadLetterKeysOf(keyPrefix, "Order") };
 }
 
 describe("guarantee 4: a source outage is retried, not dead-lettered", () => {
   it("PostgreSQL unreachable for 4 s (ECONNREFUSED) while 200 saves are acknowledged: 0 dead letters, 0 lost, values served meanwhile", async () => {
-    const { orders, events, deadLetterKey } = repository();
+    const { orders, events, deadLetterKeys } = repository();
     const worker = orders.startWorker({ retryBaseMs: 100, pollMs: 50 });
     try {
       await proxy.refuse();
@@ -65,13 +66,13 @@ describe("guarantee 4: a source outage is retried, not dead-lettered", () => {
       const saved = Array.from({ length: 200 }, () => order(randomUUID(), customerId, 1));
       for (const o of saved) await orders.save(o);
       await sleep(Math.max(0, 4_000 - (Date.now() - outageStarted)));
-      const deadDuringOutage = await redis.xlen(deadLetterKey);
+      const deadDuringOutage = await totalLength(redis, deadLetterKeys);
       // Served from the cache during the outage (the source has none of them, and cannot be reached).
       const served = await orders.getMany(saved.map((o) => o.id)).catch(() => []);
       const servedDuringOutage = served.filter((value, i) => value?.revision === saved[i]!.revision).length;
       await proxy.accept();
       await orders.flush(30_000);
-      const deadLetters = await redis.xlen(deadLetterKey);
+      const deadLetters = await totalLength(redis, deadLetterKeys);
       const inSource = await landed(saved.map((o) => o.id));
       console.log(
         `[write-behind source outage] 4 s ECONNREFUSED, 200 saves: dead letters ${deadLetters} (${deadDuringOutage} during the outage), in the source ${inSource}, served from cache during the outage ${servedDuringOutage}, write-failed events ${events.of("write-failed").length}`,
@@ -87,13 +88,13 @@ describe("guarantee 4: a source outage is retried, not dead-lettered", () => {
   });
 
   it("a write the source rejects (foreign key) is dead-lettered; once fixed, replayDeadLetters() queues it again and it lands", async () => {
-    const { orders, deadLetterKey } = repository();
+    const { orders, deadLetterKeys } = repository();
     const worker = orders.startWorker({ retryBaseMs: 20, pollMs: 50 });
     try {
       const otherCustomer = randomUUID();
       const poison = order(randomUUID(), otherCustomer, 1);
       await orders.save(poison);
-      await until(async () => (await redis.xlen(deadLetterKey)) === 1, 10_000);
+      await until(async () => (await totalLength(redis, deadLetterKeys)) === 1, 10_000);
       expect(await orders.get(poison.id)).toBeNull();
       await db.pool.query(
         `INSERT INTO customers (id, email, name, roles, tier, preferences, phone, created_at, updated_at, meta)
@@ -101,7 +102,7 @@ describe("guarantee 4: a source outage is retried, not dead-lettered", () => {
         [otherCustomer],
       );
       expect(await orders.replayDeadLetters({ limit: 10 })).toBe(1);
-      expect(await redis.xlen(deadLetterKey)).toBe(0);
+      expect(await totalLength(redis, deadLetterKeys)).toBe(0);
       expect(await orders.get(poison.id)).toMatchObject({ id: poison.id, revision: 1 });
       await orders.flush(10_000);
       expect(await landed([poison.id])).toBe(1);

@@ -1,5 +1,5 @@
 // A write-behind worker process for orders. With `hang`, its source never returns: it holds what it
-// read (reporting how much) until it is killed.
+// read (reporting how much in all: each queue partition hands it a batch) until it is killed.
 import { OrderRepository, type Order, type OrderSource } from "../../../generated/order.js";
 import { childInput, exitWithParent, tell, whenTold } from "../../support/child-side.js";
 import { connectShop, type FromWorker, type WorkerInput } from "./protocol.js";
@@ -9,8 +9,10 @@ const report = (message: FromWorker): void => tell(message);
 exitWithParent();
 
 const { redis, orders } = await connectShop(input);
+let held = 0;
 const hold = (batch: Order[]): Promise<void> => {
-  report({ type: "holding", count: batch.length });
+  held += batch.length;
+  report({ type: "holding", count: held });
   return new Promise(() => undefined);
 };
 const source: OrderSource = input.hang ? { ...orders, save: (one) => hold([one]), saveMany: hold } : orders;
