@@ -148,25 +148,8 @@ export class SpawnedCluster {
 
   /** Resolves when every live node reports cluster_state:ok and all 16384 slots are served. */
   async waitUntilHealthy(timeoutMs = 30_000): Promise<void> {
-    const live = this.servers.filter((s) => s.isRunning());
-    await until(
-      async () => {
-        for (const server of live) {
-          const redis = this.nodeClient(server.port);
-          try {
-            const info = (await redis.call("CLUSTER", "INFO")) as string;
-            if (!/cluster_state:ok/.test(info) || !/cluster_slots_ok:16384/.test(info)) return false;
-          } catch {
-            return false;
-          } finally {
-            redis.disconnect();
-          }
-        }
-        return true;
-      },
-      timeoutMs,
-      100,
-    );
+    const live = this.servers.filter((s) => s.isRunning()).map((s) => s.port);
+    await this.untilEveryNode(live, ["CLUSTER", "INFO"], /cluster_state:ok[\s\S]*cluster_slots_ok:16384/, timeoutMs);
   }
 
   /**
@@ -175,12 +158,27 @@ export class SpawnedCluster {
    */
   async waitUntilReplicasSynced(timeoutMs = 30_000): Promise<void> {
     const replicas = (await this.nodes()).filter((n) => n.role === "replica" && !n.flags.includes("fail"));
+    await this.untilEveryNode(
+      replicas.map((n) => n.port),
+      ["INFO", "replication"],
+      /master_link_status:up/,
+      timeoutMs,
+    );
+  }
+
+  /** Polls until `command` answers text matching `expected` on every node of `ports`. */
+  private async untilEveryNode(
+    ports: readonly number[],
+    command: readonly [string, ...string[]],
+    expected: RegExp,
+    timeoutMs: number,
+  ): Promise<void> {
     await until(
       async () => {
-        for (const replica of replicas) {
-          const redis = this.nodeClient(replica.port);
+        for (const port of ports) {
+          const redis = this.nodeClient(port);
           try {
-            if (!/master_link_status:up/.test(String(await redis.call("INFO", "replication")))) return false;
+            if (!expected.test(String(await redis.call(...command)))) return false;
           } catch {
             return false;
           } finally {
