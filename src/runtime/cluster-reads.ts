@@ -45,10 +45,11 @@ function byNode(cluster: ClusterView, keys: readonly string[], maxPerCommand: nu
 
 /**
  * The values of one node's slots: one MGET when it serves one slot of the read, else a pipeline of
- * one MGET per slot (ioredis 5.4+ and 6 send a pipeline whose keys all live on one set of nodes
+ * one MGET per slot (ioredis 5.11 and 6.0 send a pipeline whose keys all live on one set of nodes
  * to that node, and route it by its first key). A slot whose MGET failed in the pipeline (MOVED or
- * ASK while a slot migrates, a pipeline refused because the slot table changed since the grouping)
- * is read again on its own, where ioredis follows redirections per command.
+ * ASK while a slot migrates) or a pipeline refused (the slot table changed since the grouping, or
+ * an ioredis that wants one slot per pipeline) is read again on its own, where ioredis follows
+ * redirections per command.
  */
 async function readNode(client: CommandClient, reads: readonly SlotRead[]): Promise<(Buffer | null)[][]> {
   if (reads.length === 1 || !client.pipeline) return Promise.all(reads.map((r) => client.mgetBuffer(r.keys)));
