@@ -71,6 +71,26 @@ describe.each([
     expect(pipelines.count).toBe(3);
   });
 
+  it("a pipeline the client refuses (slot table changed, an ioredis wanting one slot per pipeline) is read as its MGETs one by one", async () => {
+    const { guard, errors } = guarded(client);
+    const target = client as unknown as {
+      pipeline: () => { mgetBuffer(keys: string[]): unknown; exec(): Promise<unknown> };
+    };
+    const original = target.pipeline;
+    target.pipeline = () => {
+      const pipeline = original.call(client);
+      pipeline.exec = () => Promise.reject(new Error("All keys in the pipeline should belong to the same slot"));
+      return pipeline;
+    };
+    try {
+      const values = await readAll(new GetBatcher(guard), keys);
+      expect(values).toEqual(keys.map((key, i) => (i % 3 !== 0 ? `v:${key}` : null)));
+      expect(errors).toEqual([]);
+    } finally {
+      target.pipeline = original;
+    }
+  });
+
   it("EntityRedis.readMany (getMany's read) reads 600 keys over 200 slots: values in order, one reply run, no error", async () => {
     const { guard, errors } = guarded(client);
     const redis = new EntityRedis(guard, undefined as never, { leaseTtlMs: 1000, writeTimeoutMs: 1000 });
