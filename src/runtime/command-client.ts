@@ -4,8 +4,6 @@ export interface CommandClient {
   isCluster?: boolean;
   getBuffer(key: string): Promise<Buffer | null>;
   mgetBuffer(keys: string[]): Promise<(Buffer | null)[]>;
-  /** Present on ioredis clients; on a Cluster the reads of one node's slots are pipelined (see cluster-reads). */
-  pipeline?(): CommandPipeline;
   callBuffer(command: string, ...args: (string | Buffer | number)[]): Promise<unknown>;
   call(command: string, ...args: (string | Buffer | number)[]): Promise<unknown>;
   publish(channel: string, message: string): Promise<number>;
@@ -16,11 +14,21 @@ export interface CommandClient {
   subscribe(...channels: string[]): Promise<unknown>;
   quit(): Promise<unknown>;
   connect?(): Promise<void>;
-  disconnect(): void;
+  /** `reconnect`: ioredis connects again at once (to the primary the sentinels name now, for a Sentinel client). */
+  disconnect(reconnect?: boolean): void;
+  /** Commands sent together; on a Cluster, to the node of their keys' slot (keyless ones go along). */
+  pipeline?(): ClientPipeline;
+}
+
+/** Sends what was queued (no command of its own: no MULTI was queued); each reply with its error. */
+interface PipelineSend {
+  exec(): Promise<[Error | null, unknown][] | null>;
 }
 
 /** The part of an ioredis pipeline the runtime uses. */
-export interface CommandPipeline {
-  mgetBuffer(keys: string[]): unknown;
-  exec(): Promise<[Error | null, unknown][] | null>;
+export interface ClientPipeline extends PipelineSend {
+  pttl(key: string): ClientPipeline;
+  /** On a Cluster, the reads of one node's slots (cluster-reads.ts). */
+  mgetBuffer(keys: string[]): ClientPipeline;
+  call(command: string, ...args: (string | Buffer | number)[]): ClientPipeline;
 }
