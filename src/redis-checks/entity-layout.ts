@@ -34,6 +34,8 @@ export interface EntityKeys {
   readonly legacyMatch: string;
   /** The write-behind streams, one per partition and the layout-1 one (none without write-behind). */
   readonly queueKeys: readonly string[];
+  /** The queue as an operator reads it in a message: `app:Order:{…}:q (16 partitions)`. */
+  readonly queueLabel: string | undefined;
   /** Their dead-letter streams. */
   readonly deadLetterKeys: readonly string[];
   /** The pub/sub channel of the l1 tier in every namespace, as an ACL channel pattern (`&` left out). */
@@ -92,6 +94,7 @@ function entityKeys(prefix: string, entity: EntityModel, current: EntityKeyLayou
     match: `${escapeGlob(current.root)}*`,
     legacyMatch: `${escapeGlob(current.legacyRoot)}*`,
     queueKeys: writeBehind ? [...current.streamKeys, current.legacyStreamKey] : [],
+    queueLabel: writeBehind ? `${current.root}{…}:q, ${current.buckets} partitions` : undefined,
     deadLetterKeys: writeBehind ? [...current.deadLetterKeys, current.legacyDeadLetterKey] : [],
     // "*" in the namespace's place: instances still running an earlier deploy (another shape hash)
     // keep their channel during a rolling deploy.

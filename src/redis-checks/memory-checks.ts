@@ -110,6 +110,7 @@ function byStrategy(entities: readonly EntityModel[]): [Strategy, string[]][] {
     .filter(([, names]) => names.length > 0);
 }
 
+/** The write-behind queues, one label per entity (its partitions are many keys). */
 function queueKeys(keys: ProjectKeys): string[] {
-  return keys.entities.flatMap((entity) => entity.queueKeys);
+  return keys.entities.flatMap((entity) => entity.queueLabel ?? []);
 }

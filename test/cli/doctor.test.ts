@@ -69,7 +69,7 @@ describe("cachegen doctor", () => {
     const { code, line, details, stdout } = await doctor(await spawnRedis(durable));
     expect(code).toBe(0);
     expect(line("maxmemory")).toMatch(
-      /^maxmemory: warn: not set \([\d.]+ [KM]iB used\): nothing is ever evicted, so Redis grows until the machine runs out of memory, .*the write-behind queue \(app:\{Order\}:q\) with saves not yet in the source.*: CONFIG SET maxmemory \d+mb \(half the [\d.]+ GiB this host reports; less in a container with a memory limit\), then CONFIG REWRITE to keep it$/,
+      /^maxmemory: warn: not set \([\d.]+ [KM]iB used\): nothing is ever evicted, so Redis grows until the machine runs out of memory, .*the write-behind queue \(app:Order:\{…\}:q, 16 partitions\) with saves not yet in the source.*: CONFIG SET maxmemory \d+mb \(half the [\d.]+ GiB this host reports; less in a container with a memory limit\), then CONFIG REWRITE to keep it$/,
     );
     expect(line("maxmemory-policy")).toBe(
       "maxmemory-policy: warn: noeviction (it acts once maxmemory is set): a full Redis refuses new entries instead of evicting old ones, so the cache stops caching; set volatile-lru: CONFIG SET maxmemory-policy volatile-lru",
@@ -107,7 +107,7 @@ describe("cachegen doctor", () => {
       /^maxmemory-policy: warn: allkeys-lru can evict the write-behind queue .*CONFIG SET maxmemory-policy volatile-lru$/,
     );
     expect(details("maxmemory-policy")).toContain(
-      "write-behind (Order): allkeys-lru can evict the queue (app:{Order}:q) and values whose write is still queued (neither expires): saves already acknowledged are lost before they reach the source",
+      "write-behind (Order): allkeys-lru can evict the queue (app:Order:{…}:q, 16 partitions) and values whose write is still queued (neither expires): saves already acknowledged are lost before they reach the source",
     );
     expect(details("maxmemory-policy")).toContain(
       "read-through (Category, Customer, Review): allkeys-lru evicts entries to make room; an evicted entry is a miss, loaded again from the source: fine for a cache",

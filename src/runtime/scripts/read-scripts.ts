@@ -66,7 +66,7 @@ return out`,
  * Writes each entry's value only while its lease is still `<token>|<current epoch of its bucket>`
  * and its value has no write pending, then deletes the lease. An empty payload deletes the value
  * instead (a reload found nothing and not-found is not remembered). Replies per entry whether it
- * was written. Index entries and tag sets live in other slots: the caller joins the tag sets before
+ * was written; a lease still this token's under an older epoch is released. Index entries and tag sets live in other slots: the caller joins the tag sets before
  * (so an invalidateTag that misses the member revokes this fill through the epoch) and writes the
  * index entries after (a pointer is checked against its value on read).
  */
@@ -80,11 +80,14 @@ export const FILL = defineScript({
   lua: `
 local out = {}
 for i, e in ipairs(entries) do
-  if redis.call('GET', e.lease) == e.token .. '|' .. (redis.call('GET', e.epoch) or '0') and redis.call('PTTL', e.value) ~= -1 then
+  local held = redis.call('GET', e.lease)
+  if held == e.token .. '|' .. (redis.call('GET', e.epoch) or '0') and redis.call('PTTL', e.value) ~= -1 then
     if e.payload == '' then redis.call('DEL', e.value) else redis.call('SET', e.value, e.payload, 'PX', e.pttl) end
     redis.call('DEL', e.lease)
     out[i] = 1
   else
+    -- Still ours under an older epoch (an invalidateTag revoked it): released, so readers need not wait it out.
+    if held and string.sub(held, 1, #e.token + 1) == e.token .. '|' then redis.call('DEL', e.lease) end
     out[i] = 0
   end
 end
