@@ -48,9 +48,7 @@ async function burst(repo: WriteBehindUserRepository, keyPrefix: string, count: 
     10_000,
     500,
   );
-  const queued = new Set(
-    (await allEntries(admin, streamKeys)).map(([, fields]) => fields[fields.indexOf("key") + 1]),
-  );
+  const queued = new Set((await allEntries(admin, streamKeys)).map(([, fields]) => fields[fields.indexOf("key") + 1]));
   const tally = { resolved: 0, unavailable: 0, unknown: 0, other: 0, unavailableButQueued: 0, resolvedNotQueued: 0 };
   outcomes.forEach((outcome, i) => {
     const isQueued = queued.has(users[i]!.id);
