@@ -4,9 +4,7 @@
 // the replica takes over, writes and fills resume without a restart, and no stale value is left
 // (invalidations that failed during the failover are retried from the retry queue once Redis is back).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UserRepository } from "../runtime/fixtures/user.js";
-import { collectEvents, encryptionKeys, makeUser, uniquePrefix, UserStoreWithMany } from "../runtime/helpers.js";
-import { CLUSTER_OPTIONS, staleAfter, startLoad } from "../support/cluster-load.js";
+import { cachedUsersOnCluster, staleAfter, startLoad } from "../support/cluster-load.js";
 import { SpawnedCluster } from "../support/redis-cluster.js";
 import { sleep, until } from "../support/wait.js";
 import { keySlot } from "../../src/runtime/slots.js";
@@ -19,18 +17,8 @@ afterAll(() => cluster?.stop());
 
 describe("failover under load", () => {
   it("reads never fail, writes and fills resume on the promoted replica, nothing stale after", async () => {
-    const redis = cluster.client(CLUSTER_OPTIONS);
-    const observerRedis = cluster.client(CLUSTER_OPTIONS);
-    const keyPrefix = uniquePrefix("failover");
-    const source = new UserStoreWithMany();
-    const ids = Array.from({ length: 300 }, () => source.put(makeUser()).id);
-    const events = collectEvents();
-    const options = { source, keyPrefix, encryptionKeys, timeoutMs: 200 };
-    const repo = new UserRepository({ ...options, redis, onEvent: events.onEvent });
-    const observer = new UserRepository({ ...options, redis: observerRedis });
+    const { redis, source, ids, events, repo, observer, close } = await cachedUsersOnCluster(cluster, "failover", 200);
     try {
-      await until(() => redis.status === "ready" && observerRedis.status === "ready", 10_000);
-      await repo.getMany(ids);
       const victim = await cluster.masterOf(keySlot(repo.keyOf(ids[0]!)));
 
       const load = startLoad(repo, source.rows, ids);
@@ -65,8 +53,7 @@ describe("failover under load", () => {
       // a reader may wait out a lease orphaned by the failover (its holder's fill and release failed): leaseTtlMs at most
       expect(figures.longestReadMs).toBeLessThan(6000);
     } finally {
-      redis.disconnect();
-      observerRedis.disconnect();
+      close();
     }
   }, 90_000);
 });

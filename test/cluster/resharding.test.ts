@@ -4,11 +4,9 @@
 // handled by the Cluster client (README options); a multi-key command on a half-moved slot fails
 // open (source, retry queue): zero errors surfaced to the app, zero stale values.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UserRepository } from "../runtime/fixtures/user.js";
-import { collectEvents, encryptionKeys, makeUser, uniquePrefix, UserStoreWithMany } from "../runtime/helpers.js";
-import { CLUSTER_OPTIONS, staleAfter, startLoad } from "../support/cluster-load.js";
+import { cachedUsersOnCluster, staleAfter, startLoad } from "../support/cluster-load.js";
 import { SpawnedCluster } from "../support/redis-cluster.js";
-import { sleep, until } from "../support/wait.js";
+import { sleep } from "../support/wait.js";
 import { keySlot } from "../../src/runtime/slots.js";
 
 let cluster: SpawnedCluster;
@@ -19,18 +17,8 @@ afterAll(() => cluster?.stop());
 
 describe("resharding under load", () => {
   it("slots move (keys in ASK state mid-way, MOVED after): no read or write fails, nothing stale", async () => {
-    const redis = cluster.client(CLUSTER_OPTIONS);
-    const observerRedis = cluster.client(CLUSTER_OPTIONS);
-    const keyPrefix = uniquePrefix("reshard");
-    const source = new UserStoreWithMany();
-    const ids = Array.from({ length: 300 }, () => source.put(makeUser()).id);
-    const events = collectEvents();
-    const options = { source, keyPrefix, encryptionKeys, timeoutMs: 1000 };
-    const repo = new UserRepository({ ...options, redis, onEvent: events.onEvent });
-    const observer = new UserRepository({ ...options, redis: observerRedis });
+    const { source, ids, events, repo, observer, close } = await cachedUsersOnCluster(cluster, "reshard", 1000);
     try {
-      await until(() => redis.status === "ready" && observerRedis.status === "ready", 10_000);
-      await repo.getMany(ids);
       await Promise.all(ids.slice(0, 50).map((id) => repo.getByEmail(source.rows.get(id)!.email)));
       // the slots holding the users' values (one today, several once entries spread), at most 4
       const slots = [...new Set(ids.map((id) => keySlot(repo.keyOf(id))))].slice(0, 4);
@@ -65,8 +53,7 @@ describe("resharding under load", () => {
         expect(String("error" in e ? e.error : "")).toMatch(/redirections|TRYAGAIN|ASK|MOVED/);
       expect(stale).toEqual([]);
     } finally {
-      redis.disconnect();
-      observerRedis.disconnect();
+      close();
     }
   }, 120_000);
 });

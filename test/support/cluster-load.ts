@@ -1,6 +1,8 @@
 import type { ClusterOptions } from "ioredis";
-import type { User } from "../runtime/fixtures/user.js";
-import { sleep } from "./wait.js";
+import { UserRepository, type User } from "../runtime/fixtures/user.js";
+import { collectEvents, encryptionKeys, makeUser, uniquePrefix, UserStoreWithMany } from "../runtime/helpers.js";
+import type { SpawnedCluster } from "./redis-cluster.js";
+import { sleep, until } from "./wait.js";
 
 /**
  * The Cluster client options an application would use with cachegen (README "Redis Cluster"):
@@ -124,4 +126,32 @@ export async function staleAfter(
     if (!stale.length || Date.now() > deadline) return stale;
     await sleep(250);
   }
+}
+
+/**
+ * The generated User repository over a Cluster client built with CLUSTER_OPTIONS, 300 users in its
+ * source, every one cached; and `observer`, a second repository on a client of its own (another
+ * process's view, for `staleAfter`). `close()` disconnects both clients.
+ */
+export async function cachedUsersOnCluster(cluster: SpawnedCluster, label: string, timeoutMs: number) {
+  const redis = cluster.client(CLUSTER_OPTIONS);
+  const observerRedis = cluster.client(CLUSTER_OPTIONS);
+  const source = new UserStoreWithMany();
+  const ids = Array.from({ length: 300 }, () => source.put(makeUser()).id);
+  const events = collectEvents();
+  const options = { source, keyPrefix: uniquePrefix(label), encryptionKeys, timeoutMs };
+  const repo = new UserRepository({ ...options, redis, onEvent: events.onEvent });
+  const observer = new UserRepository({ ...options, redis: observerRedis });
+  const close = (): void => {
+    redis.disconnect();
+    observerRedis.disconnect();
+  };
+  try {
+    await until(() => redis.status === "ready" && observerRedis.status === "ready", 10_000);
+    await repo.getMany(ids);
+  } catch (error) {
+    close();
+    throw error;
+  }
+  return { redis, source, ids, events, repo, observer, close };
 }
