@@ -74,10 +74,12 @@ export function projectKeys(model: ProjectModel, keyPrefix: string = model.keyPr
         return { kind: "queue", entity: entity.name };
       if (key === layout.legacyDeadLetterKey || layout.deadLetterKeys.includes(key))
         return { kind: "dead-letters", entity: entity.name };
-      const rest = key.slice(key.startsWith(layout.root) ? layout.root.length : layout.legacyRoot.length);
+      const legacy = !key.startsWith(layout.root);
+      const rest = key.slice(legacy ? layout.legacyRoot.length : layout.root.length);
       const namespace = rest.includes(":") ? rest.slice(0, rest.indexOf(":")) : rest;
       if (!/^[^{}\s]+$/.test(namespace)) return { kind: "undeclared", label: `{${entity.name}} (not a cachegen key)` };
-      return { kind: "entry", entity: entity.name, namespace };
+      // A namespace of key layout 1 is named with its hash tag (`{Customer}:1.abc`): deleteByPrefix takes that.
+      return { kind: "entry", entity: entity.name, namespace: legacy ? `{${entity.name}}:${namespace}` : namespace };
     },
   };
 }
@@ -99,6 +101,7 @@ function entityKeys(prefix: string, entity: EntityModel, current: EntityKeyLayou
     // "*" in the namespace's place: instances still running an earlier deploy (another shape hash)
     // keep their channel during a rolling deploy.
     l1ChannelPattern: layoutOf(escapeGlob(prefix), entity, "*").channel,
-    namespacePrefix: (namespace) => layoutOf(prefix, entity, namespace).base,
+    namespacePrefix: (namespace) =>
+      namespace.startsWith("{") ? `${prefix}${namespace}:` : layoutOf(prefix, entity, namespace).base,
   };
 }

@@ -59,6 +59,8 @@ export class EntityRedis<TEntity, TKey> {
   private readonly marks: ScriptBatcher<ScriptInput<typeof MARK_WRITER>, ScriptReply<typeof MARK_WRITER>>;
   private readonly puts: ScriptBatcher<ScriptInput<typeof PUT>, ScriptReply<typeof PUT>>;
   private readonly enqueues: ScriptBatcher<ScriptInput<typeof ENQUEUE>, ScriptReply<typeof ENQUEUE>>;
+  /** Index entries and tag sets of write-through values (many saves in a tick: one script call per slot). */
+  private readonly lookups: ScriptBatcher<ScriptInput<typeof WRITE_LOOKUP>, ScriptReply<typeof WRITE_LOOKUP>>;
   /** Index entries and tag sets of queued write-behind values (many saves in a tick: one script call per slot). */
   private readonly queuedLookups: ScriptBatcher<ScriptInput<typeof WRITE_LOOKUP>, ScriptReply<typeof WRITE_LOOKUP>>;
   private readonly leaseTtlMs: number;
@@ -79,6 +81,7 @@ export class EntityRedis<TEntity, TKey> {
     this.puts = new ScriptBatcher(guard, PUT);
     this.enqueues = new ScriptBatcher(guard, ENQUEUE, { timeoutMs: bounds.writeTimeoutMs });
     this.queuedLookups = new ScriptBatcher(guard, WRITE_LOOKUP, { timeoutMs: bounds.writeTimeoutMs });
+    this.lookups = new ScriptBatcher(guard, WRITE_LOOKUP);
   }
 
   // ------------------------------------------------------------------------------------ values
@@ -447,11 +450,13 @@ export class EntityRedis<TEntity, TKey> {
       returnOld: boolean;
     },
   ) {
-    const tags = this.keys.tagKeysOfEntity(entity);
-    if (tags.length) {
-      const joined = await this.joinTagSets(tags.map((set) => ({ set, member: k.valueKey, ttl: value.pttl })));
-      if (!joined.ok) return joined;
-    }
+    const joined = await Promise.all(
+      this.keys
+        .tagKeysOfEntity(entity)
+        .map((set) => this.lookups.run({ key: set, tag: true, member: k.valueKey, ttl: value.pttl })),
+    );
+    const failed = joined.find((r) => !r.ok);
+    if (failed && !failed.ok) return failed;
     const r = await this.puts.run({
       value: k.valueKey,
       lease: k.leaseKey,
@@ -467,7 +472,9 @@ export class EntityRedis<TEntity, TKey> {
     });
     if (r.ok && r.value.status === "written") {
       await Promise.all(
-        this.keys.indexKeysOfEntity(entity).map((index) => this.writeIndexPointer(index, k.enc, value.pttl)),
+        this.keys
+          .indexKeysOfEntity(entity)
+          .map((index) => this.lookups.run({ key: index, tag: false, member: k.enc, ttl: value.pttl })),
       );
     }
     return r;
@@ -586,6 +593,7 @@ export class EntityRedis<TEntity, TKey> {
     this.puts.flush();
     this.enqueues.flush();
     this.queuedLookups.flush();
+    this.lookups.flush();
     const { keys, args } = s.encode(input);
     return this.guard
       .run(op, (c) => runScript(c, s, keys, args), timeoutMs)

@@ -368,7 +368,8 @@ export const entitySchema = z
             `Streams the queue is partitioned into (1 to ${MAX_PARTITIONS}); a key always goes to the same one, in its value's cluster slot.`,
           )
             .max(MAX_PARTITIONS, {
-              error: (issue) => `${showValue(issue.input)} partitions is more than the ${MAX_PARTITIONS} allowed`,
+              error: (issue) =>
+                `${showValue(issue.input)} is more than ${MAX_PARTITIONS} (each partition is a stream every worker reads)`,
             })
             .default(DEFAULT_WRITE_BEHIND.partitions),
         },

@@ -116,7 +116,7 @@ describe("cachegen inspect on one server", () => {
 
     expect(stdout).toContain("Old namespaces, left by earlier deploys");
     expect(stdout).toMatch(
-      /^ {2}Customer 0\.deadbeef: 2 keys, \d+ B, 1 without expiry \(these never go by themselves\): deleteByPrefix\(redis, "seeded:\{Customer\}:0\.deadbeef:"\)$/m,
+      /^ {2}Customer \{Customer\}:0\.deadbeef: 2 keys, \d+ B, 1 without expiry \(these never go by themselves\): deleteByPrefix\(redis, "seeded:\{Customer\}:0\.deadbeef:"\)$/m,
     );
     expect(stdout).toMatch(/^ {2}\{Legacy\}: 1 key$/m);
     expect(stdout).toContain(
@@ -140,7 +140,7 @@ describe("cachegen inspect on one server", () => {
   it("scans only the named entity's keys", async () => {
     const { code, stdout } = await runCli(cwd, ["inspect", "--redis", url, "Category"]);
     expect(code).toBe(0);
-    expect(stdout).toContain("SCAN MATCH seeded:{Category}:* COUNT 1000");
+    expect(stdout).toContain("SCAN MATCH seeded:Category:* COUNT 1000");
     expect(tableRow(stdout, "Category")[3]).toBe("3");
     expect(tableRow(stdout, "Customer")).toEqual([]);
     expect(stdout).not.toContain("{Legacy}");
