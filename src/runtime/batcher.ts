@@ -1,5 +1,5 @@
 import { chunkSize } from "./chunking.js";
-import { slotGroups } from "./slot-groups.js";
+import { readAcrossNodes } from "./cluster-reads.js";
 import type { GuardFailure, GuardResult, RedisGuard } from "./redis-guard.js";
 
 /**
@@ -22,8 +22,12 @@ export const MAX_BATCH = 512;
  * promise its caller sees); a failed or timed-out `MGET` fails open for every key in it (each
  * caller falls back to the source on its own, exactly as it would after a failed `GET`).
  *
- * On a Cluster the keys of one entity spread over its buckets' slots: a batch is split per slot
- * (an `MGET` is never CROSSSLOT).
+ * On a Cluster the batch is split by node (`readAcrossNodes`: per node one pipeline of an MGET
+ * per slot, every node at once), so an MGET never spans slots (no CROSSSLOT).
+ *
+ * Why per repository: batching across repositories would only help a client that reads several
+ * entity types in the same tick, at the price of mixing repositories' error accounting (each
+ * repository reports its own `redis-error` events); not worth it.
  *
  * Scheduling: the flush is queued as a microtask that queues a `process.nextTick`, so it runs once
  * the whole current microtask queue (every promise continuation that is ready now, possibly
@@ -60,19 +64,6 @@ export class GetBatcher {
     this.keys = [];
     this.callbacks = [];
     this.scheduled = false;
-    if (this.guard.client.isCluster === true && keys.length > 1) {
-      for (const group of slotGroups(true, keys, (key) => key)) {
-        this.send(
-          group.map((i) => keys[i]!),
-          group.map((i) => callbacks[i]!),
-        );
-      }
-      return;
-    }
-    this.send(keys, callbacks);
-  }
-
-  private send(keys: string[], callbacks: ReadCallback[]): void {
     if (keys.length === 1) {
       const done = callbacks[0]!;
       this.guard.call(
@@ -82,6 +73,7 @@ export class GetBatcher {
       );
       return;
     }
+    if (readAcrossNodes(this.guard, keys, MAX_BATCH, (i, value, failure) => callbacks[i]!(value, failure))) return;
     const size = chunkSize(keys.length, MAX_BATCH);
     for (let start = 0; start < keys.length; start += size) {
       const end = Math.min(keys.length, start + size);

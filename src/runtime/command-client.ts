@@ -28,5 +28,7 @@ interface PipelineSend {
 /** The part of an ioredis pipeline the runtime uses. */
 export interface ClientPipeline extends PipelineSend {
   pttl(key: string): ClientPipeline;
+  /** On a Cluster, the reads of one node's slots (cluster-reads.ts). */
+  mgetBuffer(keys: string[]): ClientPipeline;
   call(command: string, ...args: (string | Buffer | number)[]): ClientPipeline;
 }

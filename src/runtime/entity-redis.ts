@@ -4,7 +4,8 @@ import type { CommandClient } from "./command-client.js";
 import type { KeySpace, ResolvedKey } from "./key-space.js";
 import { CONSUMER_GROUP } from "./keys.js";
 import { L1Cache } from "./l1.js";
-import type { GuardResult, RedisGuard } from "./redis-guard.js";
+import { readAcrossNodes } from "./cluster-reads.js";
+import type { GuardFailure, GuardResult, RedisGuard } from "./redis-guard.js";
 import { runScript, type ScriptInput, type ScriptReply, type TypedScript } from "./scripts/define-script.js";
 import {
   ACQUIRE,
@@ -47,7 +48,8 @@ export interface FillEntry<TEntity, TKey> {
  * nothing here rejects; each call answers a GuardResult). Which keys go together in one command or
  * script call is decided here and in the KeySpace only: the keys of one entry share its bucket's
  * hash tag, index entries and tag sets carry their lookup value's, so on a Cluster a call of many
- * entries is split per slot (`slotGroups`); on a standalone client it stays one call. A step that
+ * entries is split per slot (`slotGroups`), reads of many keys go per node, one MGET per slot
+ * (cluster-reads.ts); on a standalone client it stays one call. A step that
  * spans slots is ordered so a crash between its calls leaves nothing stale: tag sets are joined
  * before a value is written, index entries written after it (a pointer is checked on read).
  *
@@ -102,7 +104,7 @@ export class EntityRedis<TEntity, TKey> {
     valueKeys: string[],
     done: (from: number, count: number, reply: GuardResult<(Buffer | null)[]>) => void,
   ): Promise<void> {
-    if (this.clustered) return this.readManyPerSlot(valueKeys, done);
+    if (this.clustered) return this.readManyAcrossNodes(valueKeys, done);
     return new Promise<void>((resolve, reject) => {
       let left = Math.ceil(valueKeys.length / MAX_BATCH);
       let thrown: { error: unknown } | undefined;
@@ -127,17 +129,46 @@ export class EntityRedis<TEntity, TKey> {
     });
   }
 
-  /** `readMany` on a Cluster: one MGET per slot, each key handed over at its own position. */
-  private async readManyPerSlot(
+  /**
+   * `readMany` on a Cluster: one call per node, all sent together (see `readAcrossNodes`); once
+   * every node answered, `done` gets each run of positions with the same outcome (all of them in
+   * one call when every node answered).
+   */
+  private readManyAcrossNodes(
     valueKeys: string[],
     done: (from: number, count: number, reply: GuardResult<(Buffer | null)[]>) => void,
   ): Promise<void> {
-    await Promise.all(
-      slotGroups(true, valueKeys, (key) => key).map(async (group) => {
-        const r = await this.guard.run("mget", (c) => c.mgetBuffer(group.map((i) => valueKeys[i]!)));
-        group.forEach((position, i) => done(position, 1, r.ok ? { ok: true, value: [r.value[i] ?? null] } : r));
-      }),
-    );
+    const values = new Array<Buffer | null>(valueKeys.length);
+    const failures = new Array<GuardFailure | undefined>(valueKeys.length);
+    return new Promise<void>((resolve, reject) => {
+      readAcrossNodes(
+        this.guard,
+        valueKeys,
+        MAX_BATCH,
+        (i, value, failure) => {
+          values[i] = value;
+          failures[i] = failure;
+        },
+        () => {
+          try {
+            for (let from = 0; from < valueKeys.length;) {
+              const failure = failures[from];
+              let to = from + 1;
+              while (to < valueKeys.length && failures[to] === failure) to++;
+              done(
+                from,
+                to - from,
+                failure ?? { ok: true, value: from === 0 && to === values.length ? values : values.slice(from, to) },
+              );
+              from = to;
+            }
+            resolve();
+          } catch (error) {
+            reject(error);
+          }
+        },
+      );
+    });
   }
 
   /** One value, now (a lease waiter's poll). */

@@ -16,9 +16,20 @@ const CRC16_TABLE = (() => {
 })();
 
 /** CRC16-CCITT (XMODEM) of the UTF-8 bytes of `text`: the checksum Redis Cluster hashes keys with. */
-export function crc16(text: string): number {
+export function crc16(text: string, start = 0, end = text.length): number {
   let crc = 0;
-  for (const byte of Buffer.from(text, "utf8")) crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ byte) & 0xff]!;
+  // every read on a Cluster hashes its key: ASCII (the usual key) is hashed without encoding it
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f) return crc16Bytes(Buffer.from(text.slice(start, end), "utf8"));
+    crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ code) & 0xff]!;
+  }
+  return crc;
+}
+
+function crc16Bytes(bytes: Uint8Array): number {
+  let crc = 0;
+  for (const byte of bytes) crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ byte) & 0xff]!;
   return crc;
 }
 
@@ -27,7 +38,7 @@ export function keySlot(key: string): number {
   const open = key.indexOf("{");
   if (open >= 0) {
     const close = key.indexOf("}", open + 1);
-    if (close > open + 1) return crc16(key.slice(open + 1, close)) % SLOTS;
+    if (close > open + 1) return crc16(key, open + 1, close) % SLOTS;
   }
   return crc16(key) % SLOTS;
 }

@@ -85,6 +85,7 @@ export class SpawnedCluster {
       throw new Error(`redis-cli --cluster create failed: ${created.stdout}\n${created.stderr}`);
     }
     await cluster.waitUntilHealthy();
+    await cluster.waitUntilReplicasSynced();
     return cluster;
   }
 
@@ -147,14 +148,37 @@ export class SpawnedCluster {
 
   /** Resolves when every live node reports cluster_state:ok and all 16384 slots are served. */
   async waitUntilHealthy(timeoutMs = 30_000): Promise<void> {
-    const live = this.servers.filter((s) => s.isRunning());
+    const live = this.servers.filter((s) => s.isRunning()).map((s) => s.port);
+    await this.untilEveryNode(live, ["CLUSTER", "INFO"], /cluster_state:ok[\s\S]*cluster_slots_ok:16384/, timeoutMs);
+  }
+
+  /**
+   * Resolves when every live replica has finished its sync with its master (`master_link_status:up`):
+   * before that a replica holds none of its master's keys, and a failover would lose them all.
+   */
+  async waitUntilReplicasSynced(timeoutMs = 30_000): Promise<void> {
+    const replicas = (await this.nodes()).filter((n) => n.role === "replica" && !n.flags.includes("fail"));
+    await this.untilEveryNode(
+      replicas.map((n) => n.port),
+      ["INFO", "replication"],
+      /master_link_status:up/,
+      timeoutMs,
+    );
+  }
+
+  /** Polls until `command` answers text matching `expected` on every node of `ports`. */
+  private async untilEveryNode(
+    ports: readonly number[],
+    command: readonly [string, ...string[]],
+    expected: RegExp,
+    timeoutMs: number,
+  ): Promise<void> {
     await until(
       async () => {
-        for (const server of live) {
-          const redis = this.nodeClient(server.port);
+        for (const port of ports) {
+          const redis = this.nodeClient(port);
           try {
-            const info = (await redis.call("CLUSTER", "INFO")) as string;
-            if (!/cluster_state:ok/.test(info) || !/cluster_slots_ok:16384/.test(info)) return false;
+            if (!expected.test(String(await redis.call(...command)))) return false;
           } catch {
             return false;
           } finally {
@@ -190,8 +214,12 @@ export class SpawnedCluster {
     await this.waitUntilHealthy(timeoutMs);
   }
 
-  /** Moves one slot and its keys from its master to `toPort` (CLUSTER SETSLOT IMPORTING/MIGRATING, MIGRATE, SETSLOT NODE). */
-  async migrateSlot(slot: number, toPort: number): Promise<void> {
+  /**
+   * Moves one slot and its keys from its master to `toPort` (CLUSTER SETSLOT IMPORTING/MIGRATING, MIGRATE, SETSLOT NODE).
+   * `batch` keys per MIGRATE, `pauseMs` between batches: the slot stays half-moved (keys answered with ASK) that long.
+   */
+  async migrateSlot(slot: number, toPort: number, options: { batch?: number; pauseMs?: number } = {}): Promise<void> {
+    const { batch = 100, pauseMs = 0 } = options;
     const from = await this.masterOf(slot);
     const nodes = await this.nodes();
     const to = nodes.find((n) => n.port === toPort && n.role === "master");
@@ -203,9 +231,10 @@ export class SpawnedCluster {
       await target.call("CLUSTER", "SETSLOT", slot, "IMPORTING", from.id);
       await source.call("CLUSTER", "SETSLOT", slot, "MIGRATING", to.id);
       for (;;) {
-        const keys = (await source.call("CLUSTER", "GETKEYSINSLOT", slot, 100)) as string[];
+        const keys = (await source.call("CLUSTER", "GETKEYSINSLOT", slot, batch)) as string[];
         if (!keys.length) break;
         await source.call("MIGRATE", "127.0.0.1", to.port, "", 0, 5000, "REPLACE", "KEYS", ...keys);
+        if (pauseMs) await new Promise((resolve) => setTimeout(resolve, pauseMs));
       }
       for (const node of nodes.filter((n) => n.role === "master" && !n.flags.includes("fail"))) {
         const redis = this.nodeClient(node.port);
