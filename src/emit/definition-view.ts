@@ -34,6 +34,7 @@ export interface DefinitionView {
   readonly negativeTtl: DurationView | undefined;
   readonly staleWhileRevalidate: DurationView | undefined;
   readonly versionField: string | undefined;
+  readonly expiresAt: string | undefined;
   readonly serializer: string;
   readonly l1: string | undefined;
   readonly indexes: string;
@@ -64,6 +65,7 @@ export function definitionView(entity: EntityModel, project: ProjectModel): Defi
     staleWhileRevalidate:
       entity.staleWhileRevalidateMs === undefined ? undefined : durationView(entity.staleWhileRevalidateMs),
     versionField: entity.versionField === undefined ? undefined : stringLiteral(entity.versionField),
+    expiresAt: entity.expiresAt === undefined ? undefined : stringLiteral(entity.expiresAt),
     serializer: stringLiteral(entity.serializer),
     l1: entity.l1 && `{ ttlMs: ${numberLiteral(entity.l1.ttlMs)}, maxEntries: ${numberLiteral(entity.l1.maxEntries)} }`,
     indexes: objectLiteral(

@@ -40,7 +40,7 @@ function buildEntity(
   }));
   const tags = (document.tags ?? []).map(toTagModel);
   const key = keyFields(document);
-  const { negativeTtl, staleWhileRevalidate, versionField, l1, writeBehind } = document;
+  const { negativeTtl, staleWhileRevalidate, versionField, expiresAt, l1, writeBehind } = document;
   return {
     name: document.entity,
     propertyName: camelCase(document.entity),
@@ -54,6 +54,7 @@ function buildEntity(
     ...(negativeTtl !== undefined && { negativeTtlMs: durationMs(negativeTtl) }),
     ...(staleWhileRevalidate !== undefined && { staleWhileRevalidateMs: durationMs(staleWhileRevalidate) }),
     ...(versionField !== undefined && { versionField }),
+    ...(expiresAt !== undefined && { expiresAt }),
     version: document.version,
     serializer: document.serializer,
     ...(l1 !== undefined && { l1: { ttlMs: durationMs(l1.ttl), maxEntries: l1.maxEntries } }),

@@ -63,6 +63,8 @@ export interface EntityModel {
   readonly negativeTtlMs?: number;
   readonly staleWhileRevalidateMs?: number;
   readonly versionField?: string;
+  /** A datetime field capping each entry's TTL. */
+  readonly expiresAt?: string;
   /** Manual bump of the key namespace. */
   readonly version: number;
   readonly serializer: Serializer;

@@ -71,6 +71,8 @@ export interface EntityDeclaration<TEntity> {
   readonly staleWhileRevalidateMs?: number;
   /** A monotonic field (a revision, a timestamp): an older write never replaces a newer cached value. */
   readonly versionField?: string;
+  /** A datetime field: an entry never outlives it (its TTL is capped by it; an expired row is not cached). */
+  readonly expiresAt?: string;
   readonly serializer: "json" | "msgpack";
   /** The in-process tier in front of Redis, when declared. */
   readonly l1?: { readonly ttlMs: number; readonly maxEntries: number };

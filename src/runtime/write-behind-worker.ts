@@ -27,7 +27,7 @@ export interface WorkerHost<TEntity, TKey> {
   readonly source: WriteBehindSource<TEntity, TKey>;
   readonly settings: WriteBehindSettings;
   /** Expiry of a value whose write landed: fresh ms, Redis ttl ms, and ms a tombstone stays (0: dropped). */
-  landingTtl(): { fresh: number; pttl: number; negative: number };
+  landingTtl(entity: TEntity | undefined): { value: { fresh: number; pttl: number } | undefined; negative: number };
   /** Drops what `invalidates` names for these values (their write reached the source). Never rejects. */
   landed(values: readonly TEntity[]): Promise<void>;
 }
@@ -336,10 +336,14 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     kept: ReadonlyMap<KeyGroup<TEntity, TKey>, unknown>,
   ): Promise<void> {
     const entries = groups.map((group) => {
-      const { fresh, pttl, negative } = this.host.landingTtl();
+      const answer = kept.get(group);
+      const { value: lifetime, negative } = this.host.landingTtl(
+        (answer as TEntity | undefined) ?? (group.write.op === "save" ? group.write.entity : undefined),
+      );
+      const { fresh, pttl } = lifetime ?? { fresh: 0, pttl: 1 };
       const { valueKey, leaseKey, pendingKey, ownerKey, indexKeys, tagKeys, ids, writtenSha } = group;
       return {
-        ...landingOf(group, kept.get(group), fresh, this.landingParts),
+        ...landingOf(group, answer, lifetime, this.landingParts),
         value: valueKey,
         lease: leaseKey,
         pending: pendingKey,

@@ -73,7 +73,7 @@ export class WriteBehind<TEntity, TKey> implements WriteStrategy<TEntity, TKey> 
         client,
         source: rawSource as WriteBehindSource<TEntity, TKey>,
         settings: this.settings,
-        landingTtl: () => ttl.landed(),
+        landingTtl: (entity) => ttl.landed(entity),
         landed: (values) => invalidator.revokeTargets(values),
       },
       options,

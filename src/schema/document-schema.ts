@@ -292,6 +292,10 @@ export const entitySchema = z
     versionField: fieldReference.optional().meta({
       description: "An `int` or `datetime` field that only grows: an older write never replaces a newer one.",
     }),
+    expiresAt: fieldReference.optional().meta({
+      description:
+        "A `datetime` field: an entry never outlives it (its TTL is capped by it; a row already expired is not cached).",
+    }),
     version: positiveInt("A manual bump of the key namespace.").default(1),
     serializer: z
       .enum(SERIALIZERS, {
