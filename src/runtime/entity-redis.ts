@@ -177,18 +177,21 @@ export class EntityRedis<TEntity, TKey> {
   /**
    * Deletes values with their leases (revoking fills in flight), marks their write-through writers
    * in flight as overlapped, and deletes `indexEntries`. `ks` may be keys of another entity (what
-   * `invalidates` names, in `space`): `op` says which. Answers the values deleted.
+   * `invalidates` names, in `space`): `op` says which. Answers the values deleted. `soft`: values
+   * are marked stale instead of deleted (see the invalidate script).
    */
   revoke(
     ks: readonly ResolvedKey<unknown>[],
     indexEntries: readonly string[],
     op = "invalidate",
     space: KeySpace<unknown, unknown> = this.keys as KeySpace<unknown, unknown>,
+    soft = false,
   ): Promise<GuardResult<(Buffer | undefined)[]>> {
     return this.run(op, INVALIDATE, {
       entries: ks.map((k) => ({ value: k.valueKey, lease: k.leaseKey, writers: space.writersKeyOfEnc(k.enc) })),
       indexEntries,
       markWriters: space.definition.strategy === "write-through",
+      soft,
     });
   }
 
@@ -217,9 +220,10 @@ export class EntityRedis<TEntity, TKey> {
     });
   }
 
-  /** Bumps the tag epoch (revoking every fill in flight) and deletes the tag sets' members with their leases; answers the value keys deleted. */
-  revokeTags(setKeys: readonly string[]): Promise<GuardResult<string[]>> {
+  /** Bumps the tag epoch (revoking every fill in flight) and deletes the tag sets' members with their leases (`soft`: marks them stale); answers the value keys touched. */
+  revokeTags(setKeys: readonly string[], soft = false): Promise<GuardResult<string[]>> {
     return this.run("invalidate-tag", INVALIDATE_TAG, {
+      soft,
       epoch: this.keys.epochKey,
       sets: setKeys,
       valuePrefix: this.keys.valuePrefix,

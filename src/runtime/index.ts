@@ -20,6 +20,7 @@ export type {
   CacheEventType,
   CacheStats,
   EntitySource,
+  InvalidateOptions,
   JsonValue,
   KeyInput,
   RedisClient,

@@ -32,6 +32,9 @@ export interface InvalidatorParts<TEntity, TKey> {
  *   (guarantee 1): `revoke`, `revokeTag`, `revokeTargets`, `revokeLater`.
  * - **drop**: deletes keys that hold no lease: the index entries a value no longer has.
  * - **discard**: deletes one invalid value unless it changed since it was read; leases untouched.
+ * - **soft** (a revoke option): marks values stale instead of deleting them (freshUntil 0, TTL and
+ *   index entries kept), leases still revoked; only for an entity with a stale-while-revalidate
+ *   window (`softFor`), else it is the plain revoke.
  * - **forget**: this process's copies only (in-flight coalesced reads, L1); no Redis.
  * - **publish**: tells the L1 tiers of other processes to forget values.
  *
@@ -101,10 +104,10 @@ export class Invalidator<TEntity, TKey> {
    * entries of the old value and of `values` (what was written), revokes what `invalidates` names
    * for them, and publishes to L1. Never rejects because of Redis: a failure is retried.
    */
-  async revoke(k: ResolvedKey<TKey>, values: readonly TEntity[]): Promise<void> {
+  async revoke(k: ResolvedKey<TKey>, values: readonly TEntity[], soft = false): Promise<void> {
     this.parts.valueReads.forget(k.valueKey);
     this.parts.indexReads.forgetAll();
-    if (!(await this.revokeOnce(k, values))) await this.revokeLater(k, values);
+    if (!(await this.revokeOnce(k, values, soft))) await this.revokeLater(k, values);
     this.parts.valueReads.forget(k.valueKey);
   }
 
@@ -122,7 +125,7 @@ export class Invalidator<TEntity, TKey> {
    * epoch (revoking the fills in flight of values whose tags are not known yet). Throws
    * InvalidKeyError for a tag that matches no declared tag.
    */
-  async revokeTag(tag: object): Promise<void> {
+  async revokeTag(tag: object, soft = false): Promise<void> {
     const { definition, keys, redis, l1 } = this.parts;
     const name = definition.name;
     if (typeof tag !== "object" || tag === null)
@@ -137,7 +140,7 @@ export class Invalidator<TEntity, TKey> {
     const setKeys = tags.map((t) => keys.tagKey(t, tag as Record<string, unknown>));
     this.parts.valueReads.forgetAll();
     const run = async (): Promise<boolean> => {
-      const r = await redis.revokeTags(setKeys);
+      const r = await redis.revokeTags(setKeys, softFor(definition, soft));
       if (!r.ok) return false;
       l1?.delete(r.value);
       if (l1 && r.value.length) await this.publish(r.value);
@@ -147,7 +150,7 @@ export class Invalidator<TEntity, TKey> {
   }
 
   /** Revokes what `invalidates` names for these values: one call per target entity. */
-  async revokeTargets(values: readonly TEntity[]): Promise<void> {
+  async revokeTargets(values: readonly TEntity[], soft = false): Promise<void> {
     const { definition, redis } = this.parts;
     if (!definition.invalidates.length || !values.length) return;
     const groups = new Map<KeySpace<unknown, unknown>, Map<string, ResolvedKey<unknown>>>();
@@ -169,7 +172,13 @@ export class Invalidator<TEntity, TKey> {
       [...groups].map(async ([space, targets]) => {
         const valueKeys = [...targets.keys()];
         const run = async (): Promise<boolean> => {
-          const r = await redis.revoke([...targets.values()], [], "invalidate-target", space);
+          const r = await redis.revoke(
+            [...targets.values()],
+            [],
+            "invalidate-target",
+            space,
+            softFor(space.definition, soft),
+          );
           if (!r.ok) return false;
           if (space.definition.l1) await redis.publish(space.channel, valueKeys);
           return true;
@@ -229,15 +238,17 @@ export class Invalidator<TEntity, TKey> {
   // ------------------------------------------------------------------------------------ internals
 
   /** One attempt at `revoke`; false when Redis did not take it. */
-  private async revokeOnce(k: ResolvedKey<TKey>, values: readonly TEntity[]): Promise<boolean> {
-    const { keys, redis, l1 } = this.parts;
+  private async revokeOnce(k: ResolvedKey<TKey>, values: readonly TEntity[], soft = false): Promise<boolean> {
+    const { keys, redis, l1, definition } = this.parts;
     l1?.delete([k.valueKey]);
-    const indexEntries = [...new Set(values.flatMap((v) => keys.indexKeysOfEntity(v)))];
-    const r = await redis.revoke([k], indexEntries);
+    const stamp = softFor(definition, soft); // a stale value keeps its index entries
+    const indexEntries = stamp ? [] : [...new Set(values.flatMap((v) => keys.indexKeysOfEntity(v)))];
+    const r = await redis.revoke([k], indexEntries, "invalidate", undefined, stamp);
     if (!r.ok) return false;
     const old = this.decodeOld(k, r.value[0]);
-    const stale = old ? keys.indexKeysOfEntity(old).filter((key) => !indexEntries.includes(key)) : [];
-    const work: Promise<unknown>[] = [this.revokeTargets(old ? [old, ...values] : values), this.publish([k.valueKey])];
+    const stale = old && !stamp ? keys.indexKeysOfEntity(old).filter((key) => !indexEntries.includes(key)) : [];
+    const targets = old ? [old, ...values] : values;
+    const work: Promise<unknown>[] = [this.revokeTargets(targets, soft), this.publish([k.valueKey])];
     if (stale.length) work.push(this.dropIndexEntries(stale));
     await Promise.all(work);
     return true;
@@ -289,4 +300,9 @@ export class Invalidator<TEntity, TKey> {
     }
     return space;
   }
+}
+
+/** Whether a soft invalidation of this entity marks stale: only with a stale-while-revalidate window to serve it in. */
+function softFor(definition: { readonly staleWhileRevalidateMs?: number }, soft: boolean): boolean {
+  return soft && (definition.staleWhileRevalidateMs ?? 0) > 0;
 }

@@ -1,5 +1,11 @@
 import { replyBytes, replyText } from "../replies.js";
-import { LUA_NEWER, LUA_NEWER_STORED, LUA_STORED_VERSION } from "../stored-value.js";
+import {
+  LUA_NEWER,
+  LUA_NEWER_STORED,
+  LUA_STORED_KIND,
+  LUA_STORED_VERSION,
+  LUA_WITH_FRESH_UNTIL,
+} from "../stored-value.js";
 import { defineScript } from "./define-script.js";
 import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
 
@@ -15,7 +21,9 @@ import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
 /**
  * Deletes each entry's value and lease together (revoking fills in flight), marks its writers in
  * flight as overlapped (`markWriters`: the entity is write-through), then deletes `indexEntries`. Replies per entry with the value it deleted
- * (undefined if none, or kept because its write is queued).
+ * (undefined if none, or kept because its write is queued). `soft`: a value is marked stale instead
+ * (freshUntil 0, TTL kept: stale-while-revalidate serves it while one refresh runs), its lease still
+ * deleted; the reply is the value as it was.
  */
 export const INVALIDATE = defineScript({
   name: "invalidate",
@@ -23,7 +31,9 @@ export const INVALIDATE = defineScript({
     entries: { each: { value: "key", lease: "key", writers: "key" } },
     indexEntries: "keys",
     markWriters: "flag",
+    soft: "flag",
   },
+  uses: [LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL],
   lua: `
 local out = {}
 for i, e in ipairs(entries) do
@@ -32,8 +42,15 @@ for i, e in ipairs(entries) do
     out[i] = ''
     redis.call('DEL', e.lease)
   else
-    out[i] = redis.call('GET', e.value) or ''
-    redis.call('DEL', e.value, e.lease)
+    local v = redis.call('GET', e.value)
+    out[i] = v or ''
+    local kind = v and stored_kind(v)
+    if soft and kind and kind ~= 'n' then
+      redis.call('SET', e.value, with_fresh_until(v, 0), 'KEEPTTL')
+      redis.call('DEL', e.lease)
+    else
+      redis.call('DEL', e.value, e.lease)
+    end
   end
 end
 for _, key in ipairs(indexEntries) do redis.call('DEL', key) end
@@ -52,6 +69,9 @@ return out`,
  * key behind). A missing epoch starts from the caller's clock in µs (`startEpoch`), not from 1: an
  * epoch that expired never takes a value it had before, so a lease taken under an old value can
  * never match it again.
+ *
+ * `soft`: members that are values are marked stale instead (freshUntil 0, TTL kept), their leases
+ * still deleted, and the sets kept (a later invalidation still finds them).
  */
 export const INVALIDATE_TAG = defineScript({
   name: "invalidate-tag",
@@ -62,7 +82,9 @@ export const INVALIDATE_TAG = defineScript({
     leasePrefix: "text",
     startEpoch: "text",
     epochTtlMs: "number",
+    soft: "flag",
   },
+  uses: [LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL],
   lua: `
 if redis.call('INCR', epoch) == 1 then redis.call('SET', epoch, startEpoch) end
 redis.call('PEXPIRE', epoch, epochTtlMs)
@@ -70,11 +92,19 @@ local out = {}
 for _, set in ipairs(sets) do
   for _, m in ipairs(redis.call('SMEMBERS', set)) do
     if #m > #valuePrefix and string.sub(m, 1, #valuePrefix) == valuePrefix and redis.call('PTTL', m) ~= -1 then
-      redis.call('DEL', m, leasePrefix .. string.sub(m, #valuePrefix + 1))
+      local lease = leasePrefix .. string.sub(m, #valuePrefix + 1)
+      local v = soft and redis.call('GET', m)
+      local kind = v and stored_kind(v)
+      if kind and kind ~= 'n' then
+        redis.call('SET', m, with_fresh_until(v, 0), 'KEEPTTL')
+        redis.call('DEL', lease)
+      else
+        redis.call('DEL', m, lease)
+      end
       out[#out + 1] = m
     end
   end
-  redis.call('DEL', set)
+  if not soft then redis.call('DEL', set) end
 end
 return out`,
   reply: (raw): string[] | undefined => (Array.isArray(raw) ? raw.map(replyText) : undefined),
