@@ -51,9 +51,10 @@ export class SpawnedRedis {
   private extraArgs: string[] = [];
   private tls: ServerTls | undefined;
 
-  static async start(extraArgs: string[] = [], tls?: ServerTls): Promise<SpawnedRedis> {
+  /** `port`: a port the caller chose (a cluster node needs port + 10000 free too); default any free one. */
+  static async start(extraArgs: string[] = [], tls?: ServerTls, port?: number): Promise<SpawnedRedis> {
     const server = new SpawnedRedis();
-    server.port = await freePort();
+    server.port = port ?? (await freePort());
     server.extraArgs = extraArgs;
     server.tls = tls;
     await server.startProcess();
@@ -137,6 +138,10 @@ export class SpawnedRedis {
     } finally {
       probe.disconnect();
     }
+  }
+
+  isRunning(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   signal(signal: NodeJS.Signals): void {
