@@ -5,7 +5,7 @@
  * timing (a bench that crashes is reported, and the run exits 1).
  *
  *   npm run bench                          everything (a few minutes on 2 cores)
- *   npm run bench -- --only=hit,many       some sections: hit, instrumentation, many, stampede, write, generator
+ *   npm run bench -- --only=hit,many       some sections: hit, instrumentation, many, stampede, write, compression, generator
  *   npm run bench -- --rounds=15 --duration=400   (defaults: 9 rounds of 250 ms)
  *   REDIS_URL=redis://127.0.0.1:6380 DATABASE_URL=postgres://... npm run bench
  */
@@ -18,13 +18,14 @@ import type { BenchSection } from "./report.js";
 import { connectRedis, type BenchContext } from "./lib/context.js";
 import { describeMachine } from "./lib/machine.js";
 import { renderMarkdown, type RunInfo } from "./lib/render.js";
+import { runCompressionBench } from "./runtime/compression.js";
 import { runGetManyBench } from "./runtime/get-many.js";
 import { runHitPathBench } from "./runtime/hit-path.js";
 import { runInstrumentationBench } from "./runtime/instrumentation.js";
 import { runStampedeBench } from "./runtime/stampede.js";
 import { runWriteBench } from "./runtime/write.js";
 
-const SECTIONS = ["hit", "instrumentation", "many", "stampede", "write", "generator"] as const;
+const SECTIONS = ["hit", "instrumentation", "many", "stampede", "write", "compression", "generator"] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 function option(name: string): string | undefined {
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
     ["many", "getMany", () => runGetManyBench(ctx)],
     ["stampede", "Stampede", () => runStampedeBench(ctx)],
     ["write", "Write paths", () => runWriteBench(ctx)],
+    ["compression", "Compression", () => runCompressionBench(ctx)],
     ["generator", "Generator", generatorSections],
   ];
   try {

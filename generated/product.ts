@@ -87,6 +87,7 @@ export const productEntity = defineEntity<Product, ProductKey>({
   ttlMs: 600_000, // 10m
   jitter: 0.1,
   serializer: "msgpack",
+  compress: { overBytes: 1_024 },
   indexes: { bySlug: { fields: ["slug"], load: "loadBySlug" } },
   tags: { category: { pattern: "category:{categoryId}", fields: ["categoryId"] } },
   invalidates: [{ entity: () => categoryEntity, key: (product) => ({ id: product.categoryId }) }],

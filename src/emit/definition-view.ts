@@ -36,6 +36,7 @@ export interface DefinitionView {
   readonly versionField: string | undefined;
   readonly expiresAt: string | undefined;
   readonly serializer: string;
+  readonly compress: string | undefined;
   readonly l1: string | undefined;
   readonly indexes: string;
   readonly tags: string;
@@ -67,6 +68,8 @@ export function definitionView(entity: EntityModel, project: ProjectModel): Defi
     versionField: entity.versionField === undefined ? undefined : stringLiteral(entity.versionField),
     expiresAt: entity.expiresAt === undefined ? undefined : stringLiteral(entity.expiresAt),
     serializer: stringLiteral(entity.serializer),
+    compress:
+      entity.compressOverBytes === undefined ? undefined : `{ overBytes: ${numberLiteral(entity.compressOverBytes)} }`,
     l1: entity.l1 && `{ ttlMs: ${numberLiteral(entity.l1.ttlMs)}, maxEntries: ${numberLiteral(entity.l1.maxEntries)} }`,
     indexes: objectLiteral(
       entity.indexes.map(

@@ -68,6 +68,8 @@ export interface EntityModel {
   /** Manual bump of the key namespace. */
   readonly version: number;
   readonly serializer: Serializer;
+  /** Values whose stored form is larger than this many bytes are stored compressed. */
+  readonly compressOverBytes?: number;
   readonly l1?: L1Model;
   readonly indexes: readonly IndexModel[];
   readonly tags: readonly TagModel[];

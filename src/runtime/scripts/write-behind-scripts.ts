@@ -245,20 +245,21 @@ for g, e in ipairs(entries) do
     if pttl == -1 then
       local v = redis.call('GET', e.value)
       local kind = stored_kind(v)
-      local written = kind == 'v' and redis.sha1hex(v) == e.sha
-      if kind == 'v' and e.mode == 1 then
+      local value = kind == 'v' or kind == 'c'
+      local written = value and redis.sha1hex(v) == e.sha
+      if value and e.mode == 1 then
         redis.call('DEL', e.value, e.lease)
         if written then
           for _, index in ipairs(e.indexes) do redis.call('DEL', index) end
         end
-      elseif kind == 'v' and e.mode == 2 then
+      elseif value and e.mode == 2 then
         if written then
           for _, index in ipairs(e.indexes) do redis.call('PEXPIRE', index, e.ttl) end
         end
         redis.call('SET', e.value, e.kept, 'PX', e.ttl)
         for _, index in ipairs(e.keptIndexes) do redis.call('SET', index, e.encodedKey, 'PX', e.ttl) end
         join_tag_sets(e.keptTags, e.value, e.ttl)
-      elseif kind == 'v' then
+      elseif value then
         redis.call('SET', e.value, with_fresh_until(v, now + e.fresh), 'PX', e.ttl)
         if written then
           for _, index in ipairs(e.indexes) do redis.call('PEXPIRE', index, e.ttl) end
