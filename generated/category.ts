@@ -8,6 +8,7 @@ export interface Category {
   name: string;
   slug: string;
   productCount: number;
+  icon: Uint8Array | null;
 }
 
 /**
@@ -47,13 +48,14 @@ export const categoryEntity = defineEntity<Category, CategoryKey>({
   name: "Category",
   schemaFile: "schemas/category.json",
   keyPrefix: "app",
-  namespace: "2.8fbb974d",
+  namespace: "2.4438f0a9",
   key: ["id"],
   fields: {
     id: "int",
     name: "string",
     slug: "string",
     productCount: "int",
+    icon: { type: "bytes", nullable: true },
   },
   strategy: "read-through",
   ttlMs: 86_400_000, // 1d

@@ -81,6 +81,8 @@ class SampleWriter {
             return `${12345678901234567889n + BigInt(variant)}n`;
           case "json":
             return variant === 1 ? `{ note: "sample" }` : `{ note: "sample ${variant}" }`;
+          case "bytes":
+            return `new Uint8Array([${variant}, 0, 255])`;
         }
     }
   }

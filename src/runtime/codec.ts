@@ -89,7 +89,7 @@ export class Codec<TEntity> {
     private readonly definition: EntityDefinition<TEntity, unknown>,
     options: CodecOptions,
   ) {
-    this.plan = buildPlan(definition.fieldModels);
+    this.plan = buildPlan(definition.fieldModels, definition.serializer === "msgpack");
     this.decodePlan = buildDecodePlan(definition.fieldModels, definition.key);
     this.serializer = definition.serializer === "msgpack" ? msgpackSerializer : jsonSerializer;
     this.encrypted = definition.encryptedFields;
