@@ -8,7 +8,7 @@ export interface Category {
   name: string;
   slug: string;
   productCount: number;
-  icon: Uint8Array | null;
+  icon?: Uint8Array | null | undefined;
 }
 
 /**
@@ -48,14 +48,14 @@ export const categoryEntity = defineEntity<Category, CategoryKey>({
   name: "Category",
   schemaFile: "schemas/category.json",
   keyPrefix: "app",
-  namespace: "2.4438f0a9",
+  namespace: "2.4291a058",
   key: ["id"],
   fields: {
     id: "int",
     name: "string",
     slug: "string",
     productCount: "int",
-    icon: { type: "bytes", nullable: true },
+    icon: { type: "bytes", optional: true, nullable: true },
   },
   strategy: "read-through",
   ttlMs: 86_400_000, // 1d

@@ -1,15 +1,23 @@
-/** Keys registered together by `registerBatch`: one shared batch, a per-key promise only on demand. */
-class BatchEntry<T> {
-  constructor(
-    readonly keys: readonly string[],
-    readonly batch: Promise<readonly T[]>,
-    readonly missing: T,
-  ) {}
+/**
+ * Keys claimed together by one getMany (`claim`): one shared batch, a per-key promise only on
+ * demand. Its keys are claimed one by one while the getMany sorts its keys; the batch is started
+ * once they all are (`start`).
+ */
+export class BatchEntry<T> {
+  readonly keys: string[] = [];
+  private batch: Promise<readonly T[]> | undefined;
+
+  constructor(readonly missing: T) {}
 
   /** The promise of one key of the batch (made when a caller joins it: rare, so a linear search). */
   one(key: string): Promise<T> {
     const at = this.keys.indexOf(key);
-    return this.batch.then((values) => (at >= 0 && at < values.length ? (values[at] as T) : this.missing));
+    return this.batch!.then((values) => (at >= 0 && at < values.length ? (values[at] as T) : this.missing));
+  }
+
+  /** Sets the read of the keys claimed (values in their order). */
+  started(batch: Promise<readonly T[]>): void {
+    this.batch = batch;
   }
 }
 
@@ -59,15 +67,34 @@ export class Coalescer<T> {
   }
 
   /**
-   * Registers one batch for many keys (getMany): callers of any of them join the batch, and read
-   * their key's value from its result (values in the order of `keys`; `missing` when absent).
-   * Costs one map entry per key and one continuation per batch, not a promise per key.
+   * The entry registered for `key`, as it is: a promise, a BatchEntry (`get` makes the key's own
+   * promise of it), or undefined.
    */
-  registerBatch(keys: readonly string[], batch: Promise<readonly T[]>, missing: T): void {
-    const entry = new BatchEntry(keys, batch, missing);
-    for (const key of keys) this.set(key, entry);
-    const done = settledBatch(this, keys, entry);
-    batch.then(done, done);
+  entry(key: string): Entry<T> | undefined {
+    return this.inflight.get(key);
+  }
+
+  /**
+   * Claims `key`, which has no entry (`entry(key)` answered undefined just now), for `batch`: callers
+   * of it join the batch once it is started, and read their key's value from its result. One map
+   * write per key and one continuation per batch (`settleBatch`), not a promise per key.
+   */
+  claim(key: string, batch: BatchEntry<T>): void {
+    this.live += 1;
+    this.inflight.set(key, batch);
+    batch.keys.push(key);
+  }
+
+  /** Starts a batch whose keys were claimed: its keys are released as `read` settles. */
+  startBatch(batch: BatchEntry<T>, read: Promise<readonly T[]>): void {
+    batch.started(read);
+    const done = settledBatch(this, batch);
+    read.then(done, done);
+  }
+
+  /** Releases the keys of a batch: once its read settled, or at once when it never starts (its getMany threw). */
+  releaseBatch(batch: BatchEntry<T>): void {
+    for (const key of batch.keys) this.release(key, batch);
   }
 
   /** Later callers for `key` start afresh (after a write, so they never join an older read). */
@@ -102,8 +129,6 @@ function settled<T>(coalescer: Coalescer<T>, key: string, promise: Promise<T>): 
   return () => coalescer.release(key, promise);
 }
 
-function settledBatch<T>(coalescer: Coalescer<T>, keys: readonly string[], entry: BatchEntry<T>): () => void {
-  return () => {
-    for (const key of keys) coalescer.release(key, entry);
-  };
+function settledBatch<T>(coalescer: Coalescer<T>, entry: BatchEntry<T>): () => void {
+  return () => coalescer.releaseBatch(entry);
 }

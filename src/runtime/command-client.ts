@@ -14,5 +14,19 @@ export interface CommandClient {
   subscribe(...channels: string[]): Promise<unknown>;
   quit(): Promise<unknown>;
   connect?(): Promise<void>;
-  disconnect(): void;
+  /** `reconnect`: ioredis connects again at once (to the primary the sentinels name now, for a Sentinel client). */
+  disconnect(reconnect?: boolean): void;
+  /** Commands sent together; on a Cluster, to the node of their keys' slot (keyless ones go along). */
+  pipeline?(): ClientPipeline;
+}
+
+/** Sends what was queued (no command of its own: no MULTI was queued); each reply with its error. */
+interface PipelineSend {
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
+/** The part of an ioredis pipeline the runtime uses. */
+export interface ClientPipeline extends PipelineSend {
+  pttl(key: string): ClientPipeline;
+  call(command: string, ...args: (string | Buffer | number)[]): ClientPipeline;
 }

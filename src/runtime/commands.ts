@@ -38,6 +38,7 @@ const introducedIn = {
   SREM: "1.0.0",
   SUBSCRIBE: "2.0.0",
   UNLINK: "4.0.0",
+  WAIT: "3.0.0",
   XACK: "5.0.0",
   XADD: "5.0.0",
   XAUTOCLAIM: "6.2.0",
@@ -138,7 +139,7 @@ export const runtimeCommands: Readonly<Record<RuntimeFeature, FeatureCommands>> 
     inScripts: {},
   },
   "write-behind": {
-    why: "save()/delete() write the value (without expiry while queued) and a stream entry in one script; workers read the stream with a consumer group on a connection of their own (XREADGROUP; XAUTOCLAIM takes dead workers' entries, XCLAIM retries), one worker at a time owns a key (XCLAIM hands an owned key's entries to its owner, found with XPENDING and XRANGE), acknowledge after the source write, move failing entries to the dead-letter stream (replayDeadLetters() queues them again), and leave the group on stop(); saves create the stream with its group; flush()/pending() count the queue",
+    why: "save()/delete() write the value (without expiry while queued) and a stream entry in one script; workers read the stream with a consumer group on a connection of their own (XREADGROUP; XAUTOCLAIM takes dead workers' entries, XCLAIM retries), one worker at a time owns a key (XCLAIM hands an owned key's entries to its owner, found with XPENDING and XRANGE), acknowledge after the source write, move failing entries to the dead-letter stream (replayDeadLetters() queues them again), and leave the group on stop(); saves create the stream with its group; flush()/pending() count the queue; with the `durability` option a WAIT follows each save (on a Cluster in a pipeline with a PTTL of the saved key, which routes it to the key's node)",
     direct: [
       "XGROUP|CREATE",
       "XREADGROUP",
@@ -148,6 +149,8 @@ export const runtimeCommands: Readonly<Record<RuntimeFeature, FeatureCommands>> 
       "XRANGE",
       "XLEN",
       "QUIT",
+      "WAIT",
+      "PTTL",
       ...SCRIPT_RUNNERS,
     ],
     inScripts: {

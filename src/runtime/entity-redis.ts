@@ -323,9 +323,9 @@ export class EntityRedis<TEntity, TKey> {
     return this.run("write-behind-pending-value", PENDING_VALUE, { value: k.valueKey });
   }
 
-  /** Calls on the write-behind streams themselves (dead letters), bounded like a save. */
-  onStreams<T>(op: string, fn: (client: CommandClient) => Promise<T>): Promise<GuardResult<T>> {
-    return this.guard.run(op, fn, this.writeTimeoutMs);
+  /** Calls on the write-behind streams themselves (dead letters, WAIT), bounded like a save plus `extraMs`. */
+  onStreams<T>(op: string, fn: (client: CommandClient) => Promise<T>, extraMs = 0): Promise<GuardResult<T>> {
+    return this.guard.run(op, fn, this.writeTimeoutMs + extraMs);
   }
 
   /** Queue entries not yet acknowledged (queued or in flight). */

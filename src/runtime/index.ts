@@ -19,6 +19,7 @@ export type {
   CacheEvent,
   CacheEventType,
   CacheStats,
+  DurabilityOptions,
   EntitySource,
   InvalidateOptions,
   JsonValue,

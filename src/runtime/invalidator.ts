@@ -86,6 +86,11 @@ export class Invalidator<TEntity, TKey> {
     return this.retries.has(valueKey);
   }
 
+  /** Whether any revocation is pending (when none is, no key needs `isPending`). */
+  anyPending(): boolean {
+    return !this.retries.empty;
+  }
+
   /** Retries what is pending now (when Redis is available). */
   retryPending(): void {
     void this.retries.drain();

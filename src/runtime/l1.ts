@@ -31,6 +31,8 @@ export class L1Cache<T> {
     private readonly maxEntries: number,
     private readonly ttlMs: number,
     private readonly onError: (error: unknown) => void,
+    /** A deep copy of one value (the entity's compiled clone; see entity-clone.ts). */
+    private readonly clone: (value: T) => T = structuredClone,
     private readonly maxBytes = L1_MAX_BYTES,
   ) {}
 
@@ -40,7 +42,8 @@ export class L1Cache<T> {
     return this.generation;
   }
 
-  get(key: string): { value: T | null } | undefined {
+  /** A copy of the value held for `key` (null: a remembered not-found), or undefined when none is held. */
+  get(key: string): T | null | undefined {
     if (!this.live) return undefined;
     const entry = this.entries.get(key);
     if (!entry) return undefined;
@@ -50,7 +53,7 @@ export class L1Cache<T> {
     }
     this.entries.delete(key);
     this.entries.set(key, entry);
-    return { value: entry.value === null ? null : structuredClone(entry.value) };
+    return entry.value === null ? null : this.clone(entry.value);
   }
 
   /** Keeps a value read or filled; `storedBytes` is the size of its stored form (what it weighs). */
@@ -61,7 +64,7 @@ export class L1Cache<T> {
     const bytes = storedBytes + 2 * key.length;
     this.remove(key);
     if (bytes > this.maxBytes / 16) return; // one value never takes a large part of the tier
-    this.entries.set(key, { value: value === null ? null : structuredClone(value), expires, bytes });
+    this.entries.set(key, { value: value === null ? null : this.clone(value), expires, bytes });
     this.bytes += bytes;
     while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
       const oldest = this.entries.keys().next();

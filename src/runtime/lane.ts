@@ -92,7 +92,9 @@ export class Lane {
     if (answered) this.answeredAt = Date.now();
     if (this.inOrder) this.passSettled();
     while (this.inFlight < MAX_IN_FLIGHT && this.waitingHead < this.waiting.length) {
-      this.waiting[this.waitingHead++]!.send(); // one that gave up already sends nothing
+      const call = this.waiting[this.waitingHead]!;
+      this.waiting[this.waitingHead++] = SENT;
+      call.send(); // one that gave up already sends nothing
     }
     if (this.waitingHead === this.waiting.length) {
       this.waiting = [];
@@ -106,7 +108,14 @@ export class Lane {
   /** Moves the head past settled calls; a new head's turn begins now. */
   private passSettled(): void {
     const before = this.sentHead;
-    while (this.sentHead < this.sent.length && this.sent[this.sentHead]!.settled) this.sentHead += 1;
+    while (this.sentHead < this.sent.length && this.sent[this.sentHead]!.settled) {
+      // Let go of it now, not when the array is next compacted: a call holds its caller's reply
+      // handler, which holds what the reply was decoded into (a getMany's values). Kept until
+      // compaction (up to 1024 calls behind), they outlived young-generation collections and made
+      // getMany(100) at 8 in flight spend a third of its time in GC.
+      this.sent[this.sentHead] = SETTLED;
+      this.sentHead += 1;
+    }
     if (this.sentHead === before) return;
     this.turnSince = Date.now();
     if (this.sentHead === this.sent.length) {
@@ -160,6 +169,10 @@ export class Lane {
     }
   }
 }
+
+/** What a slot of a passed call holds (the call itself is let go). */
+const SETTLED: SentCall = { timeoutMs: 0, settled: true, timeOut: () => undefined };
+const SENT: WaitingCall = { send: () => undefined };
 
 const lanes = new WeakMap<object, Lane>();
 

@@ -1,4 +1,4 @@
-import type { Coalescer } from "./coalescer.js";
+import { BatchEntry, type Coalescer } from "./coalescer.js";
 import { describeValue, InvalidKeyError } from "./errors.js";
 import type { Invalidator } from "./invalidator.js";
 import type { ResolvedKey } from "./key-space.js";
@@ -36,9 +36,9 @@ export class ReadPath<TEntity, TKey> {
     try {
       const k = this.parts.keys.resolve(key);
       const cached = this.parts.l1?.get(k.valueKey);
-      if (cached) {
-        this.recordHit(k.valueKey, cached.value === null);
-        return Promise.resolve(cached.value);
+      if (cached !== undefined) {
+        this.recordHit(k.valueKey, cached === null);
+        return Promise.resolve(cached);
       }
       const inFlight = this.parts.inFlight.get(k.valueKey);
       if (inFlight) {
@@ -51,62 +51,91 @@ export class ReadPath<TEntity, TKey> {
     }
   }
 
-  async getMany(keys: readonly KeyInput<TKey>[]): Promise<(TEntity | null)[]> {
+  /**
+   * Not `async`: when every key is read in this call's own batch (no repeat, no L1 hit, no read of
+   * it in flight), the batch's own array of values is the answer, with no copy and no extra hop.
+   */
+  getMany(keys: readonly KeyInput<TKey>[]): Promise<(TEntity | null)[]> {
     if (!Array.isArray(keys))
-      throw new InvalidKeyError(
-        `${this.parts.definition.name} getMany: expected an array of keys, got ${describeValue(keys)}`,
+      return Promise.reject(
+        new InvalidKeyError(
+          `${this.parts.definition.name} getMany: expected an array of keys, got ${describeValue(keys)}`,
+        ),
       );
     const { l1, inFlight, events } = this.parts;
     const n = keys.length;
-    const results = new Array<TEntity | null>(n).fill(null);
-    // Every distinct key is answered by exactly one of: L1, a read already in flight, this batch;
+    // Every distinct key is answered by exactly one of: L1, a read already in flight, this batch
+    // (claimed in the in-flight map as it is met, which is also how a repeat of it is recognized);
     // a repeated key copies its first position's answer.
-    const first = new Map<string, number>();
-    /** [position, first position of the same key]. */
-    const repeats: [number, number][] = [];
+    const batch = new BatchEntry<TEntity | null>(null);
     const toRead: ResolvedKey<TKey>[] = [];
-    const toReadAt: number[] = [];
-    const waits: Promise<unknown>[] = [];
-    for (let i = 0; i < n; i++) {
-      const k = this.parts.keys.resolve(keys[i]!);
-      const valueKey = k.valueKey;
-      const earlier = first.get(valueKey);
-      if (earlier !== undefined) {
-        repeats.push([i, earlier]);
-        continue;
+    /** Positions of the keys read, when they are not simply 0..n-1. */
+    let toReadAt: number[] | undefined;
+    /** Keys answered by L1 or a read in flight, by first position (made on the first such key). */
+    let answered: Map<string, number> | undefined;
+    /** [position, first position of the same key]; a first position of -1 - j: the j-th key read. */
+    let repeats: [number, number][] | undefined;
+    let results: (TEntity | null)[] | undefined;
+    let waits: Promise<unknown>[] | undefined;
+    try {
+      for (let i = 0; i < n; i++) {
+        const k = this.parts.keys.resolve(keys[i]!);
+        const valueKey = k.valueKey;
+        const entry = inFlight.entry(valueKey);
+        const earlier = entry === batch ? -1 - batch.keys.indexOf(valueKey) : answered && answered.get(valueKey);
+        if (earlier !== undefined) {
+          toReadAt ??= toRead.map((_, j) => j);
+          (repeats ??= []).push([i, earlier]);
+          continue;
+        }
+        const cached = l1?.get(valueKey);
+        if (cached !== undefined || entry !== undefined) {
+          toReadAt ??= toRead.map((_, j) => j);
+          results ??= new Array<TEntity | null>(n).fill(null);
+          (answered ??= new Map()).set(valueKey, i);
+          if (cached !== undefined) {
+            this.recordHit(valueKey, cached === null);
+            results[i] = cached;
+          } else {
+            events.record("coalesced", valueKey);
+            const out = results;
+            (waits ??= []).push(inFlight.get(valueKey)!.then((value) => void (out[i] = value)));
+          }
+          continue;
+        }
+        // Claimed at once, so concurrent gets of these keys (and repeats in this call) join it.
+        inFlight.claim(valueKey, batch);
+        toRead.push(k);
+        toReadAt?.push(i);
       }
-      first.set(valueKey, i);
-      const cached = l1?.get(valueKey);
-      if (cached) {
-        this.recordHit(valueKey, cached.value === null);
-        results[i] = cached.value;
-        continue;
-      }
-      const joined = inFlight.get(valueKey);
-      if (joined) {
-        events.record("coalesced", valueKey);
-        waits.push(joined.then((value) => void (results[i] = value)));
-        continue;
-      }
-      toRead.push(k);
-      toReadAt.push(i);
+    } catch (error) {
+      inFlight.releaseBatch(batch);
+      return Promise.reject(error);
     }
-    if (toRead.length) {
-      const batch = this.readMany(toRead);
-      // Registered at once, so concurrent gets of these keys join it.
-      inFlight.registerBatch(
-        toRead.map((k) => k.valueKey),
-        batch,
-        null,
-      );
-      waits.push(
-        batch.then((values) => {
-          for (let j = 0; j < toReadAt.length; j++) results[toReadAt[j]!] = values[j] ?? null;
-        }),
-      );
+    const read = toRead.length ? this.readMany(toRead, batch.keys) : undefined;
+    if (read) inFlight.startBatch(batch, read);
+    if (read && !results && !repeats) return read; // every key read here, in order
+    return this.assemble(n, results, read, toReadAt, waits, repeats);
+  }
+
+  /** getMany's answer from its parts: L1 hits and joined reads in `results`, the batch's values at `toReadAt`, repeats copied. */
+  private async assemble(
+    n: number,
+    answered: (TEntity | null)[] | undefined,
+    read: Promise<(TEntity | null)[]> | undefined,
+    toReadAt: readonly number[] | undefined,
+    waits: readonly Promise<unknown>[] | undefined,
+    repeats: readonly [number, number][] | undefined,
+  ): Promise<(TEntity | null)[]> {
+    const results = answered ?? new Array<TEntity | null>(n).fill(null);
+    const values = read ? await read : [];
+    for (let j = 0; j < values.length; j++) results[toReadAt ? toReadAt[j]! : j] = values[j] ?? null;
+    if (waits) await Promise.all(waits);
+    if (repeats) {
+      for (const [i, earlier] of repeats) {
+        results[i] = earlier >= 0 ? results[earlier]! : (values[-1 - earlier] ?? null);
+      }
     }
-    if (waits.length) await Promise.all(waits);
-    for (const [i, earlier] of repeats) results[i] = results[earlier] ?? null;
     return results;
   }
 
@@ -169,39 +198,41 @@ export class ReadPath<TEntity, TKey> {
    * where the source batches); keys whose revocation is pending bypass Redis. Values in the order
    * of `ks`.
    */
-  private async readMany(ks: readonly ResolvedKey<TKey>[]): Promise<(TEntity | null)[]> {
+  private async readMany(ks: readonly ResolvedKey<TKey>[], valueKeys: string[]): Promise<(TEntity | null)[]> {
     const { invalidator, events } = this.parts;
     const mark = this.parts.l1?.mark();
     const values = new Array<TEntity | null>(ks.length).fill(null);
-    const read: number[] = [];
+    /** Positions in `ks` of the keys read from Redis; undefined: all of them, in order. */
+    let read: number[] | undefined;
     const misses: number[] = [];
     const bypass: number[] = [];
-    for (let j = 0; j < ks.length; j++) {
-      if (!invalidator.isPending(ks[j]!.valueKey)) {
-        read.push(j);
-        continue;
-      }
-      bypass.push(j); // a revocation of this key is still pending: Redis may hold the old value
-      events.record("miss", ks[j]!.valueKey);
-    }
-    await this.parts.redis.readMany(
-      read.map((j) => ks[j]!.valueKey),
-      (from, count, r) => {
-        const now = Date.now();
-        for (let i = 0; i < count; i++) {
-          const j = read[from + i]!;
-          const k = ks[j]!;
-          const raw = r.ok ? r.value[i] : null;
-          const found = raw ? this.lookup(k, raw, undefined, mark, now) : MISS;
-          if (found !== MISS) {
-            values[j] = found;
-            continue;
-          }
-          events.record("miss", k.valueKey);
-          (r.ok ? misses : bypass).push(j);
+    if (invalidator.anyPending()) {
+      read = [];
+      for (let j = 0; j < ks.length; j++) {
+        if (!invalidator.isPending(ks[j]!.valueKey)) {
+          read.push(j);
+          continue;
         }
-      },
-    );
+        bypass.push(j); // a revocation of this key is still pending: Redis may hold the old value
+        events.record("miss", ks[j]!.valueKey);
+      }
+    }
+    const readKeys = read ? read.map((j) => valueKeys[j]!) : valueKeys;
+    await this.parts.redis.readMany(readKeys, (from, count, r) => {
+      const now = Date.now();
+      for (let i = 0; i < count; i++) {
+        const j = read ? read[from + i]! : from + i;
+        const k = ks[j]!;
+        const raw = r.ok ? r.value[i] : null;
+        const found = raw ? this.lookup(k, raw, undefined, mark, now) : MISS;
+        if (found !== MISS) {
+          values[j] = found;
+          continue;
+        }
+        events.record("miss", k.valueKey);
+        (r.ok ? misses : bypass).push(j);
+      }
+    });
     if (!misses.length && !bypass.length) return values;
     const [leased, loaded] = await Promise.all([
       misses.length

@@ -1,5 +1,7 @@
 import { CachegenError } from "./errors.js";
 import type { CommandClient } from "./command-client.js";
+import { reconnectIfDemoted } from "./demoted-primary.js";
+import { schemeHint, watchSchemeOf } from "./scheme-hint.js";
 import { laneOf, MAX_IN_FLIGHT, type Lane, type SentCall, type WaitingCall } from "./lane.js";
 
 /** Redis was skipped or failed: not ready, breaker open, timed out, or the command failed. */
@@ -145,6 +147,7 @@ export class RedisGuard {
   ) {
     this.breaker = breakerFor(client, breakerOptions);
     this.lane = laneOf(client);
+    if (!this.breaker.wasReady) watchSchemeOf(client);
   }
 
   /** Whether a call would be attempted now. */
@@ -192,7 +195,7 @@ export class RedisGuard {
     now: number,
   ): void {
     if (this.client.status !== "ready") {
-      const error = new RedisUnavailableError(`redis client is ${this.client.status}`);
+      const error = new RedisUnavailableError(`redis client is ${this.client.status}${this.neverReadyHint()}`);
       if (this.breaker.wasReady) this.transition(this.breaker.failure(false, now));
       if (this.breaker.state === "closed" || !this.breaker.wasReady) this.hooks.onError(error, op);
       done({ ok: false, error, skipped: true });
@@ -228,7 +231,7 @@ export class RedisGuard {
       // Redis did not come up within the bound: skip it at once for a cool-down, as an open breaker would.
       this.breaker.gaveUpWaitingAt = Date.now();
       const error = new RedisUnavailableError(
-        `redis client is still ${this.client.status} after ${Date.now() - startedAt} ms`,
+        `redis client is still ${this.client.status} after ${Date.now() - startedAt} ms${this.neverReadyHint()}`,
       );
       this.hooks.onError(error, op);
       done({ ok: false, error, skipped: true });
@@ -249,6 +252,11 @@ export class RedisGuard {
     });
   }
 
+  /** Why a client that was never ready cannot connect, when its URL's scheme is why (see `schemeHint`). */
+  private neverReadyHint(): string {
+    return this.breaker.wasReady ? "" : schemeHint(this.client);
+  }
+
   /** `call` as a promise of the outcome (it never rejects); `timeoutMs` overrides the guard's bound for this call. */
   run<T>(op: string, fn: (client: CommandClient) => Promise<T>, timeoutMs?: number): Promise<GuardResult<T>> {
     return new Promise((resolve) => this.call(op, fn, resolve, timeoutMs));
@@ -263,6 +271,7 @@ export class RedisGuard {
   failed(op: string, probe: boolean, error: unknown): void {
     this.transition(this.breaker.failure(probe, Date.now()));
     this.hooks.onError(error, op);
+    reconnectIfDemoted(this.client, error);
   }
 
   /** A call that waited for room and gave up, never sent (the calls sent report Redis to the breaker). */
@@ -359,7 +368,10 @@ class GuardedCall<T> implements SentCall {
     // Timed from here: the command is written (serializing a large one is this process's time).
     lane.add(this);
     if (!lane.inOrder) {
-      this.timer = setTimeout(() => setImmediate(this.timedOutAlone), this.timeoutMs);
+      this.timer = setTimeout(
+        () => setImmediate(() => this.timeOut(`timed out after ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
       this.timer.unref();
     }
     // Promise.resolve: the same promise for ioredis' own, and a thenable for any other client
@@ -372,8 +384,6 @@ class GuardedCall<T> implements SentCall {
   timeOut(reason: string): void {
     this.fail(new RedisUnavailableError(`redis ${this.op} ${reason}`));
   }
-
-  private readonly timedOutAlone = (): void => this.timeOut(`timed out after ${this.timeoutMs} ms`);
 
   // The lane hears of the outcome after `done` has handled it: the next call's turn begins once
   // this reply is decoded (that is this process's time, not Redis').

@@ -2,7 +2,9 @@ import { Codec } from "./codec.js";
 import { Coalescer } from "./coalescer.js";
 import type { CommandClient } from "./command-client.js";
 import type { EntityDefinition } from "./definition.js";
+import { checkDurability } from "./durability.js";
 import { EntityCheck } from "./entity-check.js";
+import { compileClone } from "./entity-clone.js";
 import { EntityRedis } from "./entity-redis.js";
 import { Events } from "./events.js";
 import { IndexReads } from "./index-reads.js";
@@ -79,8 +81,13 @@ export function assembleRepository<TEntity, TKey>(
   );
   const redis = new EntityRedis(guard, keys, { leaseTtlMs, writeTimeoutMs });
   const l1 = definition.l1
-    ? new L1Cache<TEntity>(client, keys.channel, definition.l1.maxEntries, definition.l1.ttlMs, (error) =>
-        events.record("redis-error", undefined, { error, detail: "l1-subscriber" }),
+    ? new L1Cache<TEntity>(
+        client,
+        keys.channel,
+        definition.l1.maxEntries,
+        definition.l1.ttlMs,
+        (error) => events.record("redis-error", undefined, { error, detail: "l1-subscriber" }),
+        compileClone<TEntity>(definition.fieldModels),
       )
     : undefined;
   const valueReads = new Coalescer<TEntity | null>();
@@ -99,7 +106,8 @@ export function assembleRepository<TEntity, TKey>(
   });
   const entity: EntityParts<TEntity, TKey> = { definition, keys, codec, redis, source, ttl, events };
   const leases = new Leases({ ...entity, invalidator, l1, leaseTtlMs });
-  const writes = writeStrategyFor({ ...entity, invalidator, client, rawSource: options.source });
+  const durability = checkDurability(definition.name, options.durability);
+  const writes = writeStrategyFor({ ...entity, invalidator, client, rawSource: options.source, durability });
   const reads = new ReadPath({ ...entity, leases, invalidator, l1, inFlight: valueReads });
   const indexReads = new IndexReads({
     ...entity,

@@ -38,6 +38,11 @@ export class RetryQueue {
     return this.tasks.size;
   }
 
+  /** No task pending, not even an overflow's coarse one. */
+  get empty(): boolean {
+    return this.tasks.size === 0 && this.fallback === undefined;
+  }
+
   /** Whether the task `id` is pending (every id is while an overflow's coarse task has not run). */
   has(id: string): boolean {
     if (this.fallback) {

@@ -20,6 +20,13 @@ export interface SharedRepositoryOptions {
    * past it the save rejects with CacheWriteUnknownError (it may be queued).
    */
   writeTimeoutMs?: number;
+  /**
+   * Write-behind only: after each save/delete is queued, wait (Redis WAIT) until `replicas` replicas
+   * have it, at most `timeoutMs` (default 500); fewer: the save rejects with CacheWriteUnknownError and
+   * `durability-not-met` is recorded. Without it a save resolves once the primary has the entry, and a
+   * loss of the primary before asynchronous replication can lose it.
+   */
+  durability?: DurabilityOptions;
   /** Lease (fill token) lifetime in ms; default 5000. Also bounds how long a waiter polls. */
   leaseTtlMs?: number;
   /** Called for every hit, miss, load, error and write-behind event (see CacheEvent); a listener that throws never breaks a call. */
@@ -34,6 +41,14 @@ export interface SharedRepositoryOptions {
   maxValueBytes?: number;
   /** Longest key taken, in characters of its encoded form; a longer key is an InvalidKeyError before Redis or the source is touched. Default 1024. */
   maxKeyLength?: number;
+}
+
+/** The `durability` option: how many replicas must have a queued write-behind entry before a save resolves. */
+export interface DurabilityOptions {
+  /** Replicas that must acknowledge (WAIT), at least 1. */
+  replicas: number;
+  /** Longest wait for them in ms; default 500. */
+  timeoutMs?: number;
 }
 
 /** The options of a repository whose entity needs a source (read-through, write-through, write-behind). */
@@ -196,8 +211,10 @@ export interface KeyDetailEvent {
    * - `invalid-value`: a cached value, or a row from the source, failed its checks (the schema, or
    *   the key it was read or loaded for); it was dropped.
    * - `flushed`: queued writes of the key reached the source.
+   * - `durability-not-met`: a queued write was not acknowledged by `durability.replicas` replicas
+   *   within `durability.timeoutMs` (the save rejected with CacheWriteUnknownError).
    */
-  readonly type: "fill-rejected" | "invalid-value" | "flushed";
+  readonly type: "fill-rejected" | "invalid-value" | "flushed" | "durability-not-met";
   readonly entity: string;
   readonly key: string;
   readonly detail: string;

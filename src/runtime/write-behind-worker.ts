@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Codec } from "./codec.js";
 import type { EntityDefinition, WriteBehindSettings } from "./definition.js";
+import { reconnectIfDemoted } from "./demoted-primary.js";
 import { KeySpace } from "./key-space.js";
 import { CONSUMER_GROUP } from "./keys.js";
 import type { CommandClient } from "./command-client.js";
@@ -158,6 +159,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
         if (batch.length) await this.process(batch);
       } catch (error) {
         if (isNoGroup(error)) this.needsGroup = true;
+        reconnectIfDemoted(this.connection, error);
         this.recoverOwn = true;
         if (!this.stopping) {
           this.host.events.record("redis-error", undefined, { error, detail: "write-behind worker" });

@@ -1,4 +1,6 @@
 import { WRITE_BEHIND_DEFAULTS, type WriteBehindSettings } from "./definition.js";
+import { Durability } from "./durability.js";
+import type { EntityRedis } from "./entity-redis.js";
 import { CacheUnavailableError, CacheWriteUnknownError, CachegenError } from "./errors.js";
 import type { ResolvedKey } from "./key-space.js";
 import { sleep } from "./sleep.js";
@@ -31,8 +33,12 @@ function isReplyError(error: unknown): boolean {
 export class WriteBehind<TEntity, TKey> implements WriteStrategy<TEntity, TKey> {
   readonly settings: WriteBehindSettings;
 
+  private readonly durability: Durability | undefined;
+
   constructor(private readonly parts: WriteParts<TEntity, TKey>) {
     this.settings = parts.definition.writeBehind ?? WRITE_BEHIND_DEFAULTS;
+    this.durability =
+      parts.durability && new Durability(parts.durability, parts.redis as EntityRedis<unknown, unknown>, parts.events);
   }
 
   async save(entity: TEntity): Promise<void> {
@@ -150,6 +156,10 @@ export class WriteBehind<TEntity, TKey> implements WriteStrategy<TEntity, TKey> 
     }
     if (r.value.status !== "queued") return;
     events.record("queued", k.valueKey);
+    const replicated = this.durability?.replicated(k.valueKey, what);
+    // The WAIT runs alongside (its rejection is taken below, after the invalidations owed to the write).
+    replicated?.catch(() => undefined);
     await invalidator.afterReplace(k, r.value.old, entity);
+    await replicated;
   }
 }

@@ -3,7 +3,7 @@ import { InvalidateAfterWrite } from "./invalidate-after-write.js";
 import type { Invalidator } from "./invalidator.js";
 import type { ResolvedKey } from "./key-space.js";
 import type { EntityParts } from "./repository-parts.js";
-import type { EntitySource } from "./types.js";
+import type { DurabilityOptions, EntitySource } from "./types.js";
 import { WriteBehind } from "./write-behind.js";
 import { WriteThrough } from "./write-through.js";
 
@@ -24,6 +24,8 @@ export interface WriteParts<TEntity, TKey> extends EntityParts<TEntity, TKey> {
   /** For the write-behind worker: the client it duplicates, and the source it writes to. */
   readonly client: CommandClient;
   readonly rawSource: EntitySource<TEntity, TKey> | undefined;
+  /** The `durability` option, checked (write-behind waits for replicas after each enqueue). */
+  readonly durability: Required<DurabilityOptions> | undefined;
 }
 
 export function writeStrategyFor<TEntity, TKey>(parts: WriteParts<TEntity, TKey>): WriteStrategy<TEntity, TKey> {

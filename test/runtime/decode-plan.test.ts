@@ -5,88 +5,16 @@
 import fc from "fast-check";
 import { Packr } from "msgpackr";
 import { describe, expect, it } from "vitest";
-import type { EntityDefinition } from "cachegen/runtime";
-import { fieldModels, holdsBytes, type FieldModel, type FieldType } from "../../src/runtime/descriptor.js";
+import { fieldModels, holdsBytes } from "../../src/runtime/descriptor.js";
 import { buildDecodePlan, INVALID, isoDateTimeValue, isoDateValue } from "../../src/runtime/decode-plan.js";
 import { buildPlan, dayExists, decodeStored, encodeStored, isoDateTime } from "../../src/runtime/stored-form.js";
-import * as generated from "../../generated/index.js";
-import { profileEntity } from "../../bench/generated/index.js";
-import { metricEntity } from "./fixtures/metric.js";
-import { orderLineEntity } from "./fixtures/order-line.js";
-import { teamEntity } from "../fixtures/valid/full-featured-read-through/expected/team.js";
-import { userEntity } from "./fixtures/user.js";
-
-type Definition = EntityDefinition<unknown, unknown>;
-const definitions: Definition[] = [
-  ...Object.entries(generated)
-    .filter(([name]) => name.endsWith("Entity"))
-    .map(([, d]) => d as Definition),
-  profileEntity as Definition,
-  metricEntity as Definition,
-  orderLineEntity as Definition,
-  teamEntity as Definition,
-  userEntity as Definition,
-];
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, structuredClone: false, moreTypes: false });
+import { definitions, objectArbitrary, type Definition } from "./descriptor-arbitraries.js";
 
 function holdsAnyBytes(definition: Definition): boolean {
   return definition.fieldModels.some((field) => holdsBytes(field.type));
 }
 
-/** Values of the application form of a field type. */
-function arbitrary(type: FieldType): fc.Arbitrary<unknown> {
-  switch (type.kind) {
-    case "enum":
-      return fc.constantFrom(...type.values);
-    case "array":
-      return fc.array(arbitrary(type.items), { maxLength: 3 });
-    case "object":
-      return objectArbitrary(type.fields);
-    case "scalar":
-      break;
-  }
-  if (type.format === "url") return fc.webUrl();
-  if (type.format === "email")
-    return fc
-      .tuple(fc.stringMatching(/^[a-z]{1,8}$/), fc.stringMatching(/^[a-z]{1,8}$/))
-      .map(([a, b]) => `${a}@${b}.com`);
-  switch (type.scalar) {
-    case "string":
-      return fc.string({ maxLength: 12 });
-    case "uuid":
-      return fc.uuid();
-    case "int":
-      return fc.maxSafeInteger();
-    case "float":
-      return fc.double({ noNaN: true, noDefaultInfinity: true });
-    case "boolean":
-      return fc.boolean();
-    case "bigint":
-      return fc.bigInt({ min: -(2n ** 80n), max: 2n ** 80n });
-    case "date":
-      return fc
-        .date({ min: new Date("0001-01-01T00:00:00Z"), max: new Date("9999-12-31T00:00:00Z"), noInvalidDate: true })
-        .map((d) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())));
-    case "datetime":
-      return fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true });
-    case "json":
-      return fc.jsonValue({ maxDepth: 2 });
-    case "bytes":
-      return fc.uint8Array({ maxLength: 8 });
-  }
-}
-
-function objectArbitrary(fields: readonly FieldModel[]): fc.Arbitrary<unknown> {
-  const values = Object.fromEntries(
-    fields.map((field) => {
-      let value = arbitrary(field.type);
-      if (field.nullable) value = fc.option(value, { nil: null });
-      if (field.optional) value = fc.option(value, { nil: undefined });
-      return [field.name, value];
-    }),
-  );
-  return fc.record(values, { requiredKeys: fields.filter((field) => !field.optional).map((field) => field.name) });
-}
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, structuredClone: false, moreTypes: false });
 
 /** Every path (keys and indices) inside a stored value. */
 function paths(

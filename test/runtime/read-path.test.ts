@@ -153,6 +153,38 @@ describe("read path", () => {
     expect(await repo.getMany([])).toEqual([]);
   });
 
+  it("getMany answers every position when keys repeat, join a read in flight, or are read in its own batch; a get joins that batch", async () => {
+    const source = new UserStoreWithMany();
+    const [a, b, c, d] = [
+      source.put(makeUser()),
+      source.put(makeUser()),
+      source.put(makeUser()),
+      source.put(makeUser()),
+    ];
+    const repo = users(source);
+    await repo.getMany([a.id, b.id, c.id, d.id]);
+    const commands = recordCommands(redis);
+    const inFlight = repo.get(c.id); // read in flight: the getMany joins it
+    const many = repo.getMany([a.id, b.id, a.id, c.id, b.id, d.id, c.id]);
+    const joining = repo.get(d.id); // joins the getMany's batch
+    expect(await many).toEqual([a, b, a, c, b, d, c]);
+    expect(await inFlight).toEqual(c);
+    expect(await joining).toEqual(d);
+    expect(commands.names).toEqual(["mget", "get"]);
+    expect(commands.args[0]).toEqual([a.id, b.id, d.id].map((id) => repo.keyOf(id)));
+    expect(repo.stats()).toMatchObject({ coalesced: 2, loads: 4 });
+  });
+
+  it("a getMany refused for an invalid key leaves no read of its other keys behind", async () => {
+    const source = new UserStore();
+    const a = source.put(makeUser());
+    const repo = users(source);
+    await repo.get(a.id);
+    await expect(repo.getMany([a.id, "not a uuid"])).rejects.toThrow(/key/);
+    expect(await repo.get(a.id)).toEqual(a);
+    expect(repo.stats()).toMatchObject({ coalesced: 0, hits: 1 });
+  });
+
   it("getMany falls back to per-key load without loadMany", async () => {
     const source = new UserStore();
     const a = source.put(makeUser());

@@ -109,7 +109,7 @@ describe.each([
 
   // Red today: the runtime reports only "redis client is connecting/reconnecting" (see the TLS
   // section of the tls helper's report for what it needs). Flip to `it` when it says why.
-  it.fails("the repository's redis-error events say which scheme to use", async () => {
+  it("the repository's redis-error events say which scheme to use", async () => {
     const { redis, categories, events } = repositoriesOn(url());
     let failedAttempts = 0;
     redis.on("reconnecting", () => (failedAttempts += 1));

@@ -18,7 +18,12 @@ const slowed: OrderSource = {
     await orders.saveMany!(batch);
   },
 };
-const repository = new OrderRepository({ redis, source: slowed, keyPrefix: input.keyPrefix });
+const repository = new OrderRepository({
+  redis,
+  source: slowed,
+  keyPrefix: input.keyPrefix,
+  ...(input.durability && { durability: { ...input.durability } }),
+});
 repository.startWorker({ consumer: "app", minIdleMs: 60_000 });
 
 let acked: [string, number][] = [];

@@ -20,6 +20,8 @@ export interface AppInput extends ShopProcessInput {
   readonly lanes: number;
   /** Also runs a worker whose source write takes this much longer, so a kill lands mid-batch. */
   readonly workerDelayMs: number;
+  /** The repository's `durability` option (saves wait for replicas). */
+  readonly durability?: { readonly replicas: number; readonly timeoutMs?: number };
 }
 
 export type FromApp =

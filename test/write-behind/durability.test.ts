@@ -1,0 +1,115 @@
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CacheWriteUnknownError } from "cachegen/runtime";
+import { collectEvents, encryptionKeys, makeUser, ready, uniquePrefix } from "../runtime/helpers.js";
+import { resilientClient } from "../support/redis-server.js";
+import { ReplicatedRedis } from "../support/replicated-redis.js";
+import { UserTable, WriteBehindUserRepository } from "./fixtures.js";
+
+// `durability: { replicas, timeoutMs }`: a write-behind save resolves only once the queued entry is on
+// that many replicas (WAIT after the enqueue, on the same connection); fewer acknowledgements within
+// the bound reject the save as "outcome unknown" and record durability-not-met.
+
+const TIMEOUT_MS = 300;
+let set: ReplicatedRedis;
+let redis: Redis;
+let onReplica: Redis;
+
+beforeAll(async () => {
+  set = await ReplicatedRedis.start(1);
+  redis = resilientClient(set.primary.port);
+  onReplica = set.admin(set.replicas[0]!);
+  await ready(redis);
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await set?.stop();
+});
+
+function repository(durability: { replicas: number; timeoutMs?: number } | undefined) {
+  const events = collectEvents();
+  const keyPrefix = uniquePrefix("wb-durability");
+  const users = new WriteBehindUserRepository({
+    redis,
+    source: new UserTable(),
+    keyPrefix,
+    encryptionKeys,
+    onEvent: events.onEvent,
+    ...(durability && { durability }),
+  });
+  return { users, events, keyPrefix };
+}
+
+/** Queue entries under `keyPrefix` on this server, whatever streams the layout uses. */
+async function queuedOn(server: Redis, keyPrefix: string): Promise<number> {
+  let cursor = "0";
+  let entries = 0;
+  do {
+    const [next, keys] = await server.scan(cursor, "MATCH", `${keyPrefix}*`, "COUNT", 1000, "TYPE", "stream");
+    cursor = next;
+    for (const key of keys) if (!key.endsWith("dlq")) entries += await server.xlen(key);
+  } while (cursor !== "0");
+  return entries;
+}
+
+describe("write-behind durability: { replicas }", () => {
+  it("with the replica running, saves and deletes resolve and the entries are on the replica", async () => {
+    const { users, events, keyPrefix } = repository({ replicas: 1, timeoutMs: TIMEOUT_MS });
+    const saved = Array.from({ length: 20 }, () => makeUser());
+    await Promise.all(saved.map((user) => users.save(user)));
+    // No wait here: the WAIT already had the replica acknowledge them.
+    const onReplicaNow = await onReplica.mget(saved.map((user) => users.keyOf(user.id)));
+    expect(onReplicaNow.every((value) => value !== null)).toBe(true);
+    expect(await queuedOn(onReplica, keyPrefix)).toBe(20);
+    await users.delete(saved[0]!.id);
+    expect(events.of("durability-not-met")).toEqual([]);
+    await users.close();
+  });
+
+  it("with the replica stopped, a save rejects with CacheWriteUnknownError within the bound and records durability-not-met", async () => {
+    const { users, events } = repository({ replicas: 1, timeoutMs: TIMEOUT_MS });
+    set.replicas[0]!.signal("SIGSTOP");
+    try {
+      const startedAt = Date.now();
+      const outcome = await users.save(makeUser()).then(
+        () => "resolved",
+        (error: unknown) => error,
+      );
+      const tookMs = Date.now() - startedAt;
+      const deleted = await users.delete(makeUser().id).then(
+        () => "resolved",
+        (error: unknown) => error,
+      );
+      console.log(`[durability] replica stopped: save settled after ${tookMs} ms (timeoutMs ${TIMEOUT_MS})`);
+      expect(outcome).toBeInstanceOf(CacheWriteUnknownError);
+      expect(String(outcome)).toMatch(/0 of 1 replica\(s\) acknowledged within 300 ms/);
+      expect(deleted).toBeInstanceOf(CacheWriteUnknownError);
+      expect(tookMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
+      expect(tookMs).toBeLessThan(TIMEOUT_MS + 1_000);
+      expect(events.of("durability-not-met")).toHaveLength(2);
+      expect(await users.pending()).toBe(2); // queued on the primary all the same
+    } finally {
+      set.replicas[0]!.signal("SIGCONT");
+    }
+    await set.linked();
+    await users.save(makeUser()); // and it recovers once the replica is back
+    await users.close();
+  });
+
+  it("without durability, a save resolves while the replica is stopped (the window the option closes)", async () => {
+    const { users } = repository(undefined);
+    set.replicas[0]!.signal("SIGSTOP");
+    try {
+      await users.save(makeUser());
+    } finally {
+      set.replicas[0]!.signal("SIGCONT");
+    }
+    await users.close();
+  });
+
+  it("rejects a durability option that cannot be met", () => {
+    expect(() => repository({ replicas: 0 })).toThrow(/durability.replicas must be an integer >= 1/);
+    expect(() => repository({ replicas: 1, timeoutMs: -1 })).toThrow(/durability.timeoutMs must be a positive/);
+  });
+});
