@@ -4,9 +4,9 @@
 // InvalidEntityError naming the field.
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defineEntity, deleteByPrefix, InvalidEntityError, Repository, type EntityDefinition } from "cachegen/runtime";
-import { connect, encryptionKeys, uniquePrefix } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { defineEntity, InvalidEntityError, Repository, type EntityDefinition } from "cachegen/runtime";
+import { fileRedis, encryptionKeys } from "./helpers.js";
 
 interface Asset {
   id: string;
@@ -46,15 +46,8 @@ const definitions = {
   }),
 };
 
-const prefix = uniquePrefix("bytes");
 let redis: Redis;
-beforeAll(async () => {
-  redis = await connect();
-});
-afterAll(async () => {
-  await deleteByPrefix(redis, prefix);
-  redis.disconnect();
-});
+const prefix = fileRedis("bytes", (client) => (redis = client));
 
 /** Every byte value 0..255, so base64 and binary both carry what JSON text could not. */
 const allBytes = new Uint8Array(Array.from({ length: 256 }, (_, i) => i));

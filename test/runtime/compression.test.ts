@@ -5,30 +5,14 @@
 // payload claiming megabytes is a miss, deleted, with an event.
 import { gzipSync } from "node:zlib";
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteByPrefix, defineEntity, type EntityDefinition } from "cachegen/runtime";
+import { describe, expect, it } from "vitest";
+import { defineEntity, type EntityDefinition } from "cachegen/runtime";
 import { WriteBehindUserRepository, UserTable, writeBehindUser } from "../write-behind/fixtures.js";
 import type { User, UserKey } from "./fixtures/user.js";
-import {
-  collectEvents,
-  connect,
-  encryptionKeys,
-  makeUser,
-  uniquePrefix,
-  UserRepo,
-  UserStore,
-  userVariant,
-} from "./helpers.js";
+import { collectEvents, encryptionKeys, fileRedis, makeUser, UserRepo, UserStore, userVariant } from "./helpers.js";
 
-const prefix = uniquePrefix("compress");
 let redis: Redis;
-beforeAll(async () => {
-  redis = await connect();
-});
-afterAll(async () => {
-  await deleteByPrefix(redis, prefix);
-  redis.disconnect();
-});
+const prefix = fileRedis("compress", (client) => (redis = client));
 
 const plain = userVariant({});
 const compressed = userVariant({ compress: { overBytes: 1024 } });

@@ -3,16 +3,15 @@
 // an already expired row is returned but not cached; a null expiresAt leaves the ttl alone.
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   defineEntity,
-  deleteByPrefix,
   Repository,
   WriteBehindRepository,
   type EntityDefinition,
   type WriteBehindSource,
 } from "cachegen/runtime";
-import { connect, uniquePrefix } from "./helpers.js";
+import { fileRedis } from "./helpers.js";
 
 interface Session {
   id: string;
@@ -73,15 +72,8 @@ class SessionRepository extends Repository<Session, SessionKey, SessionTable> {
   }
 }
 
-const prefix = uniquePrefix("expires");
 let redis: Redis;
-beforeAll(async () => {
-  redis = await connect();
-});
-afterAll(async () => {
-  await deleteByPrefix(redis, prefix);
-  redis.disconnect();
-});
+const prefix = fileRedis("expires", (client) => (redis = client));
 
 function session(validInMs: number | null): Session {
   return {

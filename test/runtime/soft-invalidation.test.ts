@@ -4,31 +4,14 @@
 // runs (across repositories sharing the Redis), then the fresh value is served. Without the window
 // a soft invalidation is a drop.
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteByPrefix } from "cachegen/runtime";
+import { describe, expect, it } from "vitest";
 import { UserRepository as GeneratedUserRepository } from "../fixtures/valid/full-featured-read-through/expected/user.js";
 import { goldenUser } from "./fixtures/golden-user.js";
-import {
-  collectEvents,
-  connect,
-  encryptionKeys,
-  makeUser,
-  uniquePrefix,
-  UserRepo,
-  UserStore,
-  userVariant,
-} from "./helpers.js";
+import { collectEvents, encryptionKeys, fileRedis, makeUser, UserRepo, UserStore, userVariant } from "./helpers.js";
 import { until } from "../support/wait.js";
 
-const prefix = uniquePrefix("soft");
 let redis: Redis;
-beforeAll(async () => {
-  redis = await connect();
-});
-afterAll(async () => {
-  await deleteByPrefix(redis, prefix);
-  redis.disconnect();
-});
+const prefix = fileRedis("soft", (client) => (redis = client));
 
 const withWindow = userVariant({ staleWhileRevalidateMs: 60_000, jitter: 0 });
 const withoutWindow = userVariant({ jitter: 0 });
