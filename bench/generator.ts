@@ -14,6 +14,9 @@
  *
  * `npx tsx bench/generator.ts [sizes...]` runs it alone and prints the tables.
  * `CACHEGEN_BENCH_BIN=/path/to/bin/cachegen.js` measures another build (e.g. a checkout of main).
+ * `CACHEGEN_BENCH_BASELINE_BIN=/path/to/bin/cachegen.js` also measures that build, each round right
+ * before or after this one (alternately, on its own copy of the project), and reports this build's
+ * times as ratios of the baseline's: on a shared machine, the comparison that load disturbs least.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -37,9 +40,9 @@ export interface GeneratorBenchOptions {
 const packageRoot = fileURLToPath(new URL("..", import.meta.url));
 
 const goals = {
-  coldMs: 5_000,
+  coldMs: 2_500,
   coldAtEntities: 500,
-  noOpMs: 1_000,
+  noOpMs: 500,
   peakRssMb: 400,
   /** Convexity of cost over entity count, as a share of the largest project's cost (see growthSection). */
   superlinearShare: 0.1,
@@ -53,6 +56,8 @@ interface Measurement {
   readonly files: number;
   readonly scenario: Scenario;
   readonly runs: readonly CliRun[];
+  /** The same scenario run by the baseline build in the same rounds, when there is one. */
+  readonly baselineRuns?: readonly CliRun[];
 }
 
 export async function runGeneratorBench(options: GeneratorBenchOptions = {}): Promise<BenchSection[]> {
@@ -61,61 +66,156 @@ export async function runGeneratorBench(options: GeneratorBenchOptions = {}): Pr
   const bin = process.env.CACHEGEN_BENCH_BIN ?? join(packageRoot, "bin", "cachegen.js");
   if (process.env.CACHEGEN_BENCH_BIN === undefined) notes.push(...ensureBuilt());
   else notes.push(`Measured ${bin} (CACHEGEN_BENCH_BIN), not this checkout.`);
+  const baselineBin = process.env.CACHEGEN_BENCH_BASELINE_BIN;
+  if (baselineBin !== undefined)
+    notes.push(`Baseline: ${baselineBin} (CACHEGEN_BENCH_BASELINE_BIN), run in the same rounds.`);
   const loadBefore = os.loadavg()[0] ?? 0;
 
   const measurements: Measurement[] = [];
   for (const size of sizes) {
-    measurements.push(...(await measureProject(bin, size, options.repeats)));
+    measurements.push(...(await measureProject(bin, baselineBin, size, options.repeats)));
   }
   const loadAfter = os.loadavg()[0] ?? 0;
 
-  return [timingSection(measurements, notes, { before: loadBefore, after: loadAfter }), growthSection(measurements)];
+  const load = { before: loadBefore, after: loadAfter };
+  return [
+    goalSection(measurements, load),
+    timingSection(measurements, notes, load),
+    growthSection(measurements),
+    ...(baselineBin === undefined ? [] : [baselineSection(measurements)]),
+  ];
 }
 
-async function measureProject(bin: string, entities: number, repeats?: number): Promise<Measurement[]> {
-  const root = await writeSyntheticProject(entities);
-  const run = async (args: readonly string[]) => {
-    const result = await runCli(bin, root, args);
+/** Runs of one build in its own copy of a synthetic project. */
+interface Contender {
+  readonly bin: string;
+  readonly root: string;
+  readonly runs: Record<Scenario, CliRun[]>;
+}
+
+async function measureProject(
+  bin: string,
+  baselineBin: string | undefined,
+  entities: number,
+  repeats?: number,
+): Promise<Measurement[]> {
+  const contenders: Contender[] = [];
+  for (const contenderBin of baselineBin === undefined ? [bin] : [bin, baselineBin]) {
+    const runs = { "cold generate": [], "no-op generate": [], "no-op check": [], "one schema edited": [] };
+    contenders.push({ bin: contenderBin, root: await writeSyntheticProject(entities), runs });
+  }
+  const run = async (contender: Contender, args: readonly string[]) => {
+    const result = await runCli(contender.bin, contender.root, args);
     if (result.code !== 0) {
       throw new Error(`cachegen ${args.join(" ")} exited ${result.code} on ${entities} entities:\n${result.stderr}`);
     }
     return result;
   };
+  /** Each contender once per round, the order alternating, so drifting load affects both alike. */
+  const rounds = async (
+    count: number,
+    scenario: Scenario,
+    step: (contender: Contender, round: number) => Promise<CliRun>,
+  ) => {
+    for (let round = 0; round < count; round += 1) {
+      const order = round % 2 === 0 ? contenders : [...contenders].reverse();
+      for (const contender of order) contender.runs[scenario].push(await step(contender, round));
+    }
+  };
   try {
-    const cold: CliRun[] = [];
-    for (let round = 0; round < (repeats ?? 3); round += 1) {
-      await rm(join(root, "generated"), { recursive: true, force: true });
-      await rm(join(root, "node_modules", ".cache"), { recursive: true, force: true });
-      cold.push(await run(["generate"]));
-    }
-    const noOpGenerate: CliRun[] = [];
-    for (let round = 0; round < (repeats ?? 5); round += 1) {
-      const result = await run(["generate"]);
+    await rounds(repeats ?? 3, "cold generate", async (contender) => {
+      await rm(join(contender.root, "generated"), { recursive: true, force: true });
+      await rm(join(contender.root, "node_modules", ".cache"), { recursive: true, force: true });
+      return run(contender, ["generate"]);
+    });
+    await rounds(repeats ?? 5, "no-op generate", async (contender) => {
+      const result = await run(contender, ["generate"]);
       if (!/^ +written +0$/m.test(result.stdout)) throw new Error(`a no-op generate wrote files:\n${result.stdout}`);
-      noOpGenerate.push(result);
-    }
-    const noOpCheck: CliRun[] = [];
-    for (let round = 0; round < (repeats ?? 5); round += 1) noOpCheck.push(await run(["check"]));
-    const files = Number(/(\d+) files?\)/.exec(noOpCheck[0]?.stdout ?? "")?.[1] ?? Number.NaN);
+      return result;
+    });
+    await rounds(repeats ?? 5, "no-op check", (contender) => run(contender, ["check"]));
+    const [measured] = contenders as [Contender, ...Contender[]];
+    const files = Number(/(\d+) files?\)/.exec(measured.runs["no-op check"][0]?.stdout ?? "")?.[1] ?? Number.NaN);
 
     // A ttl no earlier round used, so the edited entity's files really are formatted again.
-    const schema = join(root, "schemas", `${entityName(0).toLowerCase()}.yaml`);
-    const original = await readFile(schema, "utf8");
-    const edited: CliRun[] = [];
-    for (let round = 0; round < (repeats ?? 3); round += 1) {
-      await writeFile(schema, original.replace(/^ttl: .*$/m, `ttl: ${1_000 + round}s`));
-      edited.push(await run(["generate"]));
-    }
+    const schemaName = `${entityName(0).toLowerCase()}.yaml`;
+    const original = await readFile(join(measured.root, "schemas", schemaName), "utf8");
+    await rounds(repeats ?? 3, "one schema edited", async (contender, round) => {
+      await writeFile(
+        join(contender.root, "schemas", schemaName),
+        original.replace(/^ttl: .*$/m, `ttl: ${1_000 + round}s`),
+      );
+      return run(contender, ["generate"]);
+    });
 
-    return [
-      { entities, files, scenario: "cold generate", runs: cold },
-      { entities, files, scenario: "no-op generate", runs: noOpGenerate },
-      { entities, files, scenario: "no-op check", runs: noOpCheck },
-      { entities, files, scenario: "one schema edited", runs: edited },
-    ];
+    return scenarios.map((scenario) => ({
+      entities,
+      files,
+      scenario,
+      runs: measured.runs[scenario],
+      ...(contenders[1] === undefined ? {} : { baselineRuns: contenders[1].runs[scenario] }),
+    }));
   } finally {
-    if (process.env.CACHEGEN_BENCH_KEEP !== "1") await rm(root, { recursive: true, force: true });
+    if (process.env.CACHEGEN_BENCH_KEEP !== "1") {
+      await Promise.all(contenders.map(({ root }) => rm(root, { recursive: true, force: true })));
+    }
   }
+}
+
+/** The issue's goals for the largest project, with each measured range and its ratio to the goal. */
+function goalSection(measurements: readonly Measurement[], load: { before: number; after: number }): BenchSection {
+  const rows: BenchRow[] = [];
+  for (const scenario of ["cold generate", "no-op generate", "no-op check"] as const) {
+    const measurement = measurements.find((m) => m.entities === goals.coldAtEntities && m.scenario === scenario);
+    if (measurement === undefined) continue;
+    const goal = goalOf(scenario, measurement.entities) as number;
+    const walls = measurement.runs.map((run) => run.wallMs);
+    const wall = median(walls);
+    rows.push({
+      name: `${measurement.entities} entities: ${scenario}`,
+      "median ms": Math.round(wall),
+      "range ms": `${Math.round(Math.min(...walls))}-${Math.round(Math.max(...walls))}`,
+      "cpu ms": Math.round(median(measurement.runs.map((run) => run.cpuMs))),
+      goal: `< ${goal} ms`,
+      "median / goal": ratio(wall, goal),
+      met: wall < goal,
+      ...(measurement.baselineRuns === undefined
+        ? {}
+        : { "baseline median ms": Math.round(median(measurement.baselineRuns.map((run) => run.wallMs))) }),
+    });
+  }
+  return {
+    title: "Generator: goals (issue 15)",
+    rows,
+    notes: [
+      `Wall time from spawn to exit of \`node bin/cachegen.js\` on a synthetic ${goals.coldAtEntities}-entity project (${rows.length > 0 ? "details in the next table" : "not measured: no 500-entity size"}); 1-minute load average ${load.before.toFixed(1)} before, ${load.after.toFixed(1)} after the generator runs (above the core count, the times are stretched by other work).`,
+    ],
+  };
+}
+
+/** This build's median times as ratios of the baseline's, scenario by scenario (below 1: faster). */
+function baselineSection(measurements: readonly Measurement[]): BenchSection {
+  const rows: BenchRow[] = measurements.flatMap(({ entities, scenario, runs, baselineRuns }) => {
+    if (baselineRuns === undefined) return [];
+    const pairs = runs.map((run, index) => run.wallMs / (baselineRuns[index]?.wallMs ?? Number.NaN));
+    const cpuPairs = runs.map((run, index) => run.cpuMs / (baselineRuns[index]?.cpuMs ?? Number.NaN));
+    return [
+      {
+        name: `${entities} entities: ${scenario}`,
+        "this build ms": Math.round(median(runs.map((run) => run.wallMs))),
+        "baseline ms": Math.round(median(baselineRuns.map((run) => run.wallMs))),
+        "wall ratio (median of rounds)": `${round(median(pairs), 2)}x`,
+        "cpu ratio (median of rounds)": `${round(median(cpuPairs), 2)}x`,
+      },
+    ];
+  });
+  return {
+    title: "Generator: this build vs the baseline build",
+    rows,
+    notes: [
+      "Each round runs both builds back to back (the order alternating), each in its own copy of the project; a ratio is this build's time over the baseline's in the same round, the median over rounds.",
+    ],
+  };
 }
 
 function timingSection(

@@ -45,6 +45,12 @@ describeRepository<Entity, Key, Source, Repository>((options) => new Repository(
   missing,
   /** A key the key schema rejects. */
   invalidKey: { productSku: "", customerId: sample.customerId },
+  lists: {
+    byProduct: {
+      found: (repository) => repository.listByProduct(sample.productSku),
+      missed: (repository) => repository.listByProduct("productSku 3"),
+    },
+  },
   tags: {
     product: (repository) => repository.invalidateByProduct(sample.productSku),
     author: (repository) => repository.invalidateByAuthor(sample.customerId),

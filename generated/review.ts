@@ -37,6 +37,11 @@ export interface ReviewSource {
    * misses with one call when this is given.
    */
   loadMany?(keys: ReviewKey[]): Promise<(Review | null)[]>;
+  /**
+   * Every Review whose `productSku` is `productSku` (empty when none); serves `listByProduct` on a
+   * miss.
+   */
+  loadListByProduct(productSku: string): Promise<Review[]>;
   /** Writes a Review to the system of record; `save` calls it, then drops the cached entries. */
   save?(entity: Review): Promise<void | Review>;
   /**
@@ -57,7 +62,7 @@ export const reviewEntity = defineEntity<Review, ReviewKey>({
   name: "Review",
   schemaFile: "schemas/engagement.yaml",
   keyPrefix: "app",
-  namespace: "1.8cdb4aa6",
+  namespace: "1.215fd782",
   key: ["productSku", "customerId"],
   fields: {
     productSku: "string",
@@ -73,6 +78,7 @@ export const reviewEntity = defineEntity<Review, ReviewKey>({
   negativeTtlMs: 60_000, // 1m
   serializer: "json",
   indexes: {},
+  lists: { byProduct: { fields: ["productSku"], load: "loadListByProduct", maxItems: 200 } },
   tags: {
     product: { pattern: "product:{productSku}", fields: ["productSku"] },
     author: { pattern: "author:{customerId}", fields: ["customerId"] },
@@ -97,6 +103,15 @@ export class ReviewRepository extends Repository<
   /** Caches in `options.redis` and loads (and writes) through `options.source`. */
   constructor(options: RepositoryOptions<ReviewSource>) {
     super(reviewEntity, options);
+  }
+
+  /**
+   * Every Review whose `productSku` is `productSku`: the members' keys from the cache (their values
+   * as entries), else from `source.loadListByProduct` (then cached, up to 200 members); a member
+   * that no longer matches is never returned.
+   */
+  listByProduct(productSku: string): Promise<Review[]> {
+    return this.readList("byProduct", [productSku]);
   }
 
   /**

@@ -3,7 +3,7 @@ import type { Diagnostic } from "./diagnostics.js";
 import { emitProject } from "./emit/emit-project.js";
 import { openFormatCache, type FormatCache } from "./format/format-cache.js";
 import { formatFiles } from "./format/format-files.js";
-import { FormatPool, formatThreads } from "./format/format-pool.js";
+import { FormatPool } from "./format/format-pool.js";
 import { manifestFileName, renderManifest, type SchemaSource } from "./manifest.js";
 import { deepFreeze } from "./model/build-model.js";
 import type { ProjectModel } from "./model/model.js";
@@ -71,11 +71,9 @@ export async function generateFromConfig(config: ResolvedConfig): Promise<Genera
 
   const pool = new FormatPool();
   try {
+    // No formatting threads are started ahead: the format stage lays out the generated code
+    // itself (`format/layout-print.ts`), and starts threads only for what it leaves to prettier.
     const loader = await cachedDocumentLoader(schemaFiles, cache);
-    // Schema files not parsed before are entities whose files are likely not formatted before
-    // either: start any formatting threads now, so they load prettier while the schemas are read.
-    const filesPerSchema = config.tests ? 2 : 1;
-    pool.start(formatThreads(loader.unparsed * filesPerSchema));
     const project = readProjectFromFiles(schemaFiles, projectOptions(config), loader.load);
     const { result, contentKeys } = await renderProject(project, cache, pool);
     if (result.model) rememberRun(cache, key, { model: result.model, files: contentKeys });

@@ -4,6 +4,7 @@ import { deleteByPrefix } from "cachegen/runtime";
 import { createRepositories, type Customer, type Repositories } from "../../generated/index.js";
 import { createShopDatabase, type ShopDatabase } from "./database.js";
 import { createShopSources } from "./sources.js";
+import { warmShop } from "./warm-up.js";
 
 const keyPrefix = `shop-example-${process.pid}-${Date.now()}`;
 const encryptionKeys = { current: "k1", keys: { k1: new Uint8Array(32).fill(1) } };
@@ -132,6 +133,54 @@ describe("the shop example: generated repositories over PostgreSQL", () => {
     expect(await repos.order.pending()).toBe(0);
     const { rows } = await db.pool.query("SELECT total_cents, revision FROM orders WHERE id = $1", [order.id]);
     expect(rows[0]).toEqual({ total_cents: "900", revision: 1 });
+  });
+
+  it("lists: a product's reviews are cached as keys, served as entries, and a new review joins the list", async () => {
+    const review = (customerId: string, stars: number, postedAt: string) => ({
+      productSku: "TEA-1",
+      customerId,
+      stars,
+      body: null,
+      helpfulVotes: 0n,
+      postedAt: new Date(postedAt),
+    });
+    const first = review("11111111-1111-4111-8111-111111111111", 5, "2024-03-01T00:00:00.000Z");
+    await repos.review.save(first);
+    expect(await repos.review.listByProduct("TEA-1")).toEqual([first]);
+    const loads = repos.review.stats().loads;
+    expect(await repos.review.listByProduct("TEA-1")).toEqual([first]);
+    expect(await repos.review.listByProduct("TEA-1")).toEqual([first]);
+    expect(repos.review.stats().loads - loads).toBe(1); // the member's own entry, once; then all hits
+
+    const second = review("22222222-2222-4222-8222-222222222222", 4, "2024-03-02T00:00:00.000Z");
+    await repos.review.save(second); // drops the product's list
+    expect(await repos.review.listByProduct("TEA-1")).toEqual([second, first]);
+  });
+
+  it("warm-up: primes customers and products from PostgreSQL, page by page; a cached value is left alone", async () => {
+    const ids = Array.from({ length: 7 }, (_, i) => `0b7f5a7e-2f59-4c1b-9d0e-00000000000${i}`);
+    for (const id of ids) {
+      await db.pool.query(
+        `INSERT INTO customers (id, email, name, nickname, age, roles, tier, preferences, phone, birthday,
+                                created_at, updated_at, meta)
+         VALUES ($1, $2, 'Warm', NULL, NULL, '{}', 'standard', '{"newsletter":false,"locale":"en"}', '+1',
+                 NULL, now(), now(), '{}')`,
+        [id, `warm-${id.slice(-1)}@example.com`],
+      );
+    }
+    await repos.customer.get(ada.id); // cached already: skipped
+    const progress: number[] = [];
+    const result = await warmShop(repos, db.pool, {
+      concurrency: 2,
+      progressBar: false,
+      onProgress: (p) => progress.push(p.primed),
+    });
+    expect(result.customer).toEqual({ primed: 7, skipped: 1, failed: 0, done: true });
+    expect(result.product).toMatchObject({ failed: 0, done: true });
+    const loads = repos.customer.stats().loads;
+    expect((await repos.customer.getMany(ids)).map((c) => c?.name)).toEqual(ids.map(() => "Warm"));
+    expect(repos.customer.stats().loads).toBe(loads); // every one a hit
+    expect(progress.length).toBeGreaterThan(1);
   });
 
   it("a write to one entity drops what it invalidates in another", async () => {

@@ -150,6 +150,28 @@ export function createShopSources(pool: pg.Pool): ShopSources {
     review: {
       load: ({ productSku, customerId }) =>
         one("SELECT * FROM reviews WHERE product_sku = $1 AND customer_id = $2", [productSku, customerId], toReview),
+      async loadListByProduct(productSku) {
+        const { rows } = await pool.query(
+          "SELECT * FROM reviews WHERE product_sku = $1 ORDER BY posted_at DESC, customer_id",
+          [productSku],
+        );
+        return rows.map(toReview);
+      },
+      async save(review) {
+        await pool.query(
+          `INSERT INTO reviews (product_sku, customer_id, stars, body, helpful_votes, posted_at)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (product_sku, customer_id) DO UPDATE SET stars = $3, body = $4, helpful_votes = $5, posted_at = $6`,
+          [
+            review.productSku,
+            review.customerId,
+            review.stars,
+            review.body,
+            review.helpfulVotes.toString(),
+            review.postedAt,
+          ],
+        );
+      },
     },
 
     coupon: {
@@ -178,7 +200,7 @@ const toCategory = (row: any): Category => ({
   icon: row.icon, // bytea: pg gives a Buffer, which the repository returns as a plain Uint8Array
 });
 
-const toCustomer = (row: any): Customer => ({
+export const toCustomer = (row: any): Customer => ({
   id: row.id,
   email: row.email,
   name: row.name,
@@ -194,7 +216,7 @@ const toCustomer = (row: any): Customer => ({
   meta: row.meta,
 });
 
-const toProduct = (row: any): Product => ({
+export const toProduct = (row: any): Product => ({
   sku: row.sku,
   slug: row.slug,
   title: row.title,

@@ -3,7 +3,7 @@ import { keyNamespace } from "../runtime/keys.js";
 import { humanDuration } from "./durations.js";
 import { findEntity } from "./entity-fields.js";
 import { fieldShape } from "./field-types.js";
-import { entityConstant, indexLoader, tagName } from "./names.js";
+import { entityConstant, indexLoader, listLoader, tagName } from "./names.js";
 import {
   numberLiteral,
   objectLiteral,
@@ -39,6 +39,8 @@ export interface DefinitionView {
   readonly compress: string | undefined;
   readonly l1: string | undefined;
   readonly indexes: string;
+  /** Undefined without lists: what entities without lists generate did not change when lists came. */
+  readonly lists: string | undefined;
   readonly tags: string;
   readonly invalidates: string;
   readonly writeBehind: string | undefined;
@@ -77,6 +79,15 @@ export function definitionView(entity: EntityModel, project: ProjectModel): Defi
           `${propertyKey(index.name)}: { fields: ${stringArrayLiteral(index.fields)}, load: ${stringLiteral(indexLoader(index))} }`,
       ),
     ),
+    lists:
+      entity.lists.length === 0
+        ? undefined
+        : objectLiteral(
+            entity.lists.map(
+              (list) =>
+                `${propertyKey(list.name)}: { fields: ${stringArrayLiteral(list.fields)}, load: ${stringLiteral(listLoader(list))}, maxItems: ${numberLiteral(list.maxItems)} }`,
+            ),
+          ),
     tags: objectLiteral(
       entity.tags.map(
         (tag) =>

@@ -2,7 +2,7 @@ import type { EntityModel, FieldModel } from "../model/model.js";
 import type { KeyPartType } from "../runtime/definition.js";
 import { keyPartType } from "./field-types.js";
 import { keyFields, lookupFields } from "./entity-fields.js";
-import { entityModule, indexGetter, repositoryClass, tagInvalidator, tagName } from "./names.js";
+import { entityModule, indexGetter, listGetter, repositoryClass, tagInvalidator, tagName } from "./names.js";
 import { sampleFields, sampleLiteral, type SampleFields } from "./sample-values.js";
 import { objectLiteral, propertyAccess, propertyKey } from "./typescript-syntax.js";
 
@@ -22,6 +22,7 @@ export interface EntityTestView {
   readonly updated: string;
   readonly missing: string;
   readonly indexes: readonly IndexTestView[];
+  readonly lists: readonly IndexTestView[];
   readonly tags: readonly TagTestView[];
   readonly encrypted: boolean;
   readonly invalidKey: string;
@@ -61,6 +62,15 @@ export function entityTestView(entity: EntityModel): EntityTestView {
       return {
         name: propertyKey(index.name),
         getter: indexGetter(index),
+        sampleArguments: fields.map(sampleArgument).join(", "),
+        unknownArguments: fields.map((field) => sampleOf(unknown, field)).join(", "),
+      };
+    }),
+    lists: entity.lists.map((list) => {
+      const fields = lookupFields(entity, list.fields);
+      return {
+        name: propertyKey(list.name),
+        getter: listGetter(list),
         sampleArguments: fields.map(sampleArgument).join(", "),
         unknownArguments: fields.map((field) => sampleOf(unknown, field)).join(", "),
       };

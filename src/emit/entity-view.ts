@@ -9,6 +9,8 @@ import {
   entityModule,
   indexGetter,
   indexLoader,
+  listGetter,
+  listLoader,
   invalidationTagType,
   keyType,
   repositoryClass,
@@ -51,6 +53,7 @@ export interface EntityView {
   readonly repositoryBase: string;
   readonly optionsType: string;
   readonly indexes: readonly IndexView[];
+  readonly lists: readonly IndexView[];
   readonly tags: readonly TagView[];
 }
 
@@ -119,6 +122,27 @@ export function entityView(entity: EntityModel, project: ProjectModel): EntityVi
       arguments: fields.map((field) => parameterName(field.name)).join(", "),
     };
   });
+  const lists = entity.lists.map((list) => {
+    const fields = lookupFields(entity, list.fields);
+    const getter = listGetter(list);
+    const loader = listLoader(list);
+    const match = `every ${name} whose ${fieldsAreParameters(fields)}`;
+    return {
+      getter,
+      getterDoc: docComment(
+        member,
+        `${match.charAt(0).toUpperCase()}${match.slice(1)}: the members' keys from the cache (their values as entries), else from \`source.${loader}\` (then cached, up to ${list.maxItems} members); a member that no longer matches is never returned.`,
+      ),
+      loader,
+      loaderDoc: docComment(
+        member,
+        `${match.charAt(0).toUpperCase()}${match.slice(1)} (empty when none); serves \`${getter}\` on a miss.`,
+      ),
+      name: stringLiteral(list.name),
+      parameters: parameterList(fields),
+      arguments: fields.map((field) => parameterName(field.name)).join(", "),
+    };
+  });
   return {
     sourceFile: commentText(entity.sourceFile),
     name,
@@ -149,6 +173,7 @@ export function entityView(entity: EntityModel, project: ProjectModel): EntityVi
     repositoryBase: repositoryBase(entity.strategy),
     optionsType: optionsType(entity.strategy),
     indexes,
+    lists,
     tags: entity.tags.map((tag) => {
       const fields = lookupFields(entity, tag.fields);
       // `options`, unless a tag field already takes that parameter name

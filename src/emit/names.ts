@@ -1,4 +1,4 @@
-import type { EntityModel, IndexModel, TagModel } from "../model/model.js";
+import type { EntityModel, IndexModel, ListModel, TagModel } from "../model/model.js";
 import { generatedNames, tagMethodName } from "../schema/naming.js";
 
 /** Names of the generated symbols of one entity, shared by every file that refers to them. */
@@ -33,6 +33,14 @@ export function indexGetter(index: IndexModel): string {
 
 export function indexLoader(index: IndexModel): string {
   return `load${index.methodSuffix}`;
+}
+
+export function listGetter(list: ListModel): string {
+  return `list${list.methodSuffix}`;
+}
+
+export function listLoader(list: ListModel): string {
+  return `loadList${list.methodSuffix}`;
 }
 
 export function tagInvalidator(tag: TagModel): string {

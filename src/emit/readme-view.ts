@@ -2,7 +2,7 @@ import type { EntityModel, ProjectModel } from "../model/model.js";
 import { humanDuration, percentage } from "./durations.js";
 import { lookupFields } from "./entity-fields.js";
 import { alignedTable, unalignedTable } from "./markdown-table.js";
-import { indexGetter } from "./names.js";
+import { indexGetter, listGetter } from "./names.js";
 import { parameterName } from "./typescript-syntax.js";
 
 /** Everything `templates/README.md.hbs` lays out, as finished Markdown fragments. */
@@ -21,18 +21,22 @@ export interface ReadmeView {
 
 const tableHeader = ["Entity", "Key", "Strategy", "TTL", "Indexes", "Tags", "Schema"];
 
+function lookupCall(entity: EntityModel, method: string, fields: readonly string[]): string {
+  const parameters = lookupFields(entity, fields).map((field) => parameterName(field.name));
+  return code(`${method}(${parameters.join(", ")})`);
+}
+
 export function readmeView(project: ProjectModel): ReadmeView {
   const rows = project.entities.map((entity) => [
     code(entity.name),
     entity.key.map(code).join(", "),
     entity.strategy,
     ttlSummary(entity),
-    listOrDash(
-      entity.indexes.map((index) => {
-        const parameters = lookupFields(entity, index.fields).map((field) => parameterName(field.name));
-        return code(`${indexGetter(index)}(${parameters.join(", ")})`);
-      }),
-    ),
+    // Lists are lookups too: `listByTeam(teamId)` beside `getByEmail(email)`, under the same header.
+    listOrDash([
+      ...entity.indexes.map((index) => lookupCall(entity, indexGetter(index), index.fields)),
+      ...entity.lists.map((list) => lookupCall(entity, listGetter(list), list.fields)),
+    ]),
     listOrDash(entity.tags.map((tag) => code(tag.pattern))),
     code(entity.sourceFile),
   ]);

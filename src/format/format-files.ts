@@ -1,8 +1,9 @@
 import type { EmittedFile } from "../emit/emit-project.js";
 import type { FormatCache } from "./format-cache.js";
-import { formatKey } from "./format-file.js";
+import { formatKey, formatOptions } from "./format-file.js";
 import { type FormatPool, FormatTaskError, formatThreads, type FormatTask } from "./format-pool.js";
 import { batchUnits, joinUnits, planUnits, splitBatch } from "./format-units.js";
+import { layoutUnit } from "./layout-print.js";
 
 /**
  * The formatted content of every file, in order, and the cache key of each. Files whose
@@ -59,18 +60,30 @@ const batchChars = 30_000;
 async function formatMisses(files: readonly EmittedFile[], pool: FormatPool): Promise<string[]> {
   const typescript = [...files.keys()].filter((index) => files[index]?.language === "typescript");
   const others = [...files.keys()].filter((index) => files[index]?.language !== "typescript");
-  const plan = planUnits(typescript.map((index) => (files[index] as EmittedFile).text));
-  const batches = batchUnits(plan.units, batchChars);
+  const laidOut = new Map<string, string | undefined>();
+  const layout = (group: string) => {
+    if (!laidOut.has(group)) laidOut.set(group, layoutUnit(group, formatOptions.typescript.printWidth ?? 80));
+    return laidOut.get(group);
+  };
+  const plan = planUnits(
+    typescript.map((index) => (files[index] as EmittedFile).text),
+    (group) => layout(group) !== undefined,
+  );
+  // A group found more than once is a unit without `standalone` having been asked: laid out here.
+  const forPrettier = [...plan.units.keys()].filter((unit) => layout(plan.units[unit] as string) === undefined);
+  const prettierUnits = forPrettier.map((unit) => plan.units[unit] as string);
+  const batches = batchUnits(prettierUnits, batchChars);
   const tasks: FormatTask[] = [
     ...batches.map(({ text }): FormatTask => ({ text, language: "typescript" })),
     ...others.map((index) => files[index] as EmittedFile),
   ];
-  let formattedUnits: string[];
+  const formattedUnits = plan.units.map((unit) => laidOut.get(unit) as string);
   let formattedOthers: string[];
   try {
     // Threads as for that many files formatted whole: what the pool's thresholds count.
-    const formatted = await pool.format(tasks, formatThreads(files.length));
-    formattedUnits = await unitsOf(plan.units, batches, formatted.slice(0, batches.length), pool);
+    const formatted = tasks.length === 0 ? [] : await pool.format(tasks, formatThreads(prettierUnits.length));
+    const fromPrettier = await unitsOf(prettierUnits, batches, formatted.slice(0, batches.length), pool);
+    for (const [position, unit] of forPrettier.entries()) formattedUnits[unit] = fromPrettier[position] as string;
     formattedOthers = formatted.slice(batches.length);
   } catch (error) {
     if (!(error instanceof FormatTaskError)) throw error;

@@ -52,10 +52,11 @@ export interface UnitPlan {
 
 /**
  * Cuts every text into statement groups and plans the units to format: a group found more than
- * once in the run is a unit of its own (formatted once, wherever it appears); consecutive groups
- * found once are one unit, so a file costs no more prettier calls than it needs.
+ * once in the run, or one `standalone` accepts (one formatted without prettier), is a unit of its
+ * own (formatted once, wherever it appears); consecutive groups found once are one unit, so a file
+ * costs no more prettier calls than it needs.
  */
-export function planUnits(texts: readonly string[]): UnitPlan {
+export function planUnits(texts: readonly string[], standalone: (group: string) => boolean = () => false): UnitPlan {
   const grouped = texts.map(statementGroups);
   const seen = new Map<string, number>();
   for (const groups of grouped) {
@@ -75,7 +76,7 @@ export function planUnits(texts: readonly string[]): UnitPlan {
     const parts: number[] = [];
     let single: string[] = [];
     for (const group of groups) {
-      if ((seen.get(group) ?? 0) > 1) {
+      if ((seen.get(group) ?? 0) > 1 || standalone(group)) {
         if (single.length > 0) parts.push(unit(single.join("\n\n")));
         single = [];
         parts.push(unit(group));

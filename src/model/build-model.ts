@@ -39,6 +39,12 @@ function buildEntity(
     methodSuffix: indexMethodSuffix(name),
     fields: index.fields,
   }));
+  const lists = Object.entries(document.lists ?? {}).map(([name, list]) => ({
+    name,
+    methodSuffix: indexMethodSuffix(name),
+    fields: list.fields,
+    maxItems: list.maxItems,
+  }));
   const tags = (document.tags ?? []).map(toTagModel);
   const key = keyFields(document);
   const { negativeTtl, staleWhileRevalidate, versionField, expiresAt, compress, l1, writeBehind } = document;
@@ -61,6 +67,7 @@ function buildEntity(
     ...(compress !== undefined && { compressOverBytes: defined(parseSize(compress.over), `size ${compress.over}`) }),
     ...(l1 !== undefined && { l1: { ttlMs: durationMs(l1.ttl), maxEntries: l1.maxEntries } }),
     indexes,
+    lists,
     tags,
     invalidates: (document.invalidates ?? []).map((target) => ({
       entity: target.entity,
@@ -79,7 +86,7 @@ function buildEntity(
         maxAttempts: writeBehind?.maxAttempts ?? DEFAULT_WRITE_BEHIND.maxAttempts,
       },
     }),
-    shapeHash: shapeHash({ fields, key, serializer: document.serializer, indexes, tags }),
+    shapeHash: shapeHash({ fields, key, serializer: document.serializer, indexes, lists, tags }),
   };
 }
 

@@ -18,6 +18,16 @@ export interface IndexModel {
   readonly fields: readonly string[];
 }
 
+export interface ListModel {
+  /** As declared, e.g. `byTeam`. */
+  readonly name: string;
+  /** PascalCase suffix for method names: `listByTeam`, `loadListByTeam`. */
+  readonly methodSuffix: string;
+  readonly fields: readonly string[];
+  /** The most members a list is cached with. */
+  readonly maxItems: number;
+}
+
 export interface TagModel {
   /** As declared, e.g. `team:{teamId}`. */
   readonly pattern: string;
@@ -72,12 +82,13 @@ export interface EntityModel {
   readonly compressOverBytes?: number;
   readonly l1?: L1Model;
   readonly indexes: readonly IndexModel[];
+  readonly lists: readonly ListModel[];
   readonly tags: readonly TagModel[];
   readonly invalidates: readonly InvalidatesModel[];
   readonly writeBehind?: WriteBehindModel;
   /**
    * Hash of everything that decides how a stored value decodes (fields, types, modifiers, key,
-   * serializer) and what an entry belongs to (indexes, tags): part of the key namespace, so a
+   * serializer) and what an entry belongs to (indexes, lists, tags): part of the key namespace, so a
    * deploy that changes either never reads the previous deploy's entries (`shape-hash.ts`).
    */
   readonly shapeHash: string;

@@ -91,7 +91,7 @@ export const runtimeCommands: Readonly<Record<RuntimeFeature, FeatureCommands>> 
     inScripts: {},
   },
   read: {
-    why: "get/getMany read values; a miss takes a lease and fills under it (scripts acquire, fill, release); getBy<Index> reads pointer and value in one script and writes the pointer; an invalid value is deleted (script delete-if-same, UNLINK when oversized)",
+    why: "get/getMany read values; a miss takes a lease and fills under it (scripts acquire, fill, release); getBy<Index> reads pointer and value in one script and writes the pointer; listBy<List> reads a list or takes its lease, and fills it under that lease (scripts list-read, list-fill, list-drop-if-same); prime/primeMany write where a fill would (script prime); an invalid value is deleted (script delete-if-same, UNLINK when oversized)",
     direct: ["GET", "MGET", "SET", "UNLINK", ...SCRIPT_RUNNERS],
     inScripts: {
       acquire: ["GET", "SET"],
@@ -99,6 +99,10 @@ export const runtimeCommands: Readonly<Record<RuntimeFeature, FeatureCommands>> 
       release: ["GET", "DEL"],
       "delete-if-same": ["GET", "DEL"],
       "index-get": ["GET"],
+      "list-read": ["GET", "SET"],
+      "list-fill": ["GET", "SET"],
+      "list-drop-if-same": ["GET", "DEL"],
+      prime: ["GET", "PTTL", "SET"],
     },
   },
   invalidate: {
@@ -114,6 +118,7 @@ export const runtimeCommands: Readonly<Record<RuntimeFeature, FeatureCommands>> 
     direct: SCRIPT_RUNNERS,
     inScripts: {
       fill: ["SADD", "PTTL", "PEXPIRE"],
+      prime: ["SADD", "PTTL", "PEXPIRE"],
       put: ["SADD", "PTTL", "PEXPIRE"],
       "invalidate-tag": ["INCR", "SET", "PEXPIRE", "SMEMBERS", "PTTL", "DEL"],
     },

@@ -33,6 +33,15 @@ export interface IndexDefinition {
   readonly load: string;
 }
 
+export interface ListDefinition {
+  /** Entity fields the list is keyed by, in argument order. */
+  readonly fields: readonly string[];
+  /** Name of the source method that loads the list, e.g. `loadListByTeam`. */
+  readonly load: string;
+  /** The most members a list is cached with; a longer one is served from the source, not cached. */
+  readonly maxItems: number;
+}
+
 export interface TagDefinition {
   /** As declared: `team:{teamId}`. */
   readonly pattern: string;
@@ -80,6 +89,8 @@ export interface EntityDeclaration<TEntity> {
   readonly l1?: { readonly ttlMs: number; readonly maxEntries: number };
   /** Unique lookups by other fields, by name (`byEmail`). */
   readonly indexes: Readonly<Record<string, IndexDefinition>>;
+  /** Non-unique lookups by other fields, by name (`byTeam`); absent in code generated before lists existed. */
+  readonly lists?: Readonly<Record<string, ListDefinition>>;
   /** Invalidation groups, by name. */
   readonly tags: Readonly<Record<string, TagDefinition>>;
   /** Entities a write to this one invalidates. */

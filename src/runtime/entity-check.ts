@@ -165,10 +165,10 @@ export class EntityCheck<TEntity, TKey> {
   }
 
   /** An entity given to `save`: its key (InvalidKeyError when its key fields do not fit), then its fields. */
-  saved(entity: TEntity): void {
+  saved(entity: TEntity, origin = "save"): void {
     const k = this.keys.fromEntity(entity);
     const checked = checkEntity(this.definition.schema, entity, this.fields);
-    if (!checked.ok) throw this.error(k.enc, checked, "save");
+    if (!checked.ok) throw this.error(k.enc, checked, origin);
   }
 
   /** A row `origin` returned for `k`: the parsed entity, or InvalidEntityError (the row does not fit, or is another key's). */

@@ -15,6 +15,8 @@ import {
   type LeaseMode,
   type LeaseOutcome,
 } from "./scripts/read-scripts.js";
+import { LIST_DROP_IF_SAME, LIST_FILL, LIST_READ } from "./scripts/list-scripts.js";
+import { PRIME, type PrimeOutcome } from "./scripts/prime-scripts.js";
 import { ScriptBatcher, unexpected } from "./scripts/script-batcher.js";
 import { ENQUEUE, PENDING_VALUE, QUEUE_OP } from "./scripts/write-behind-scripts.js";
 import { escapeGlob } from "./key-encoding.js";
@@ -170,6 +172,75 @@ export class EntityRedis<TEntity, TKey> {
   /** Writes an index entry only (its value was not loaded under a lease, so it is not filled). */
   writeIndexPointer(indexKey: string, enc: string, pttl: number): Promise<GuardResult<unknown>> {
     return this.guard.run("index-set", (c) => c.call("SET", indexKey, enc, "PX", pttl));
+  }
+
+  // ------------------------------------------------------------------------------------ warm-up
+
+  /**
+   * Writes values the application holds where a fill would (see the prime script); answers per
+   * entry. One script per hash tag of the values (a cluster slot group), sent together; a failure
+   * of any is the answer (the others may have primed: priming again is harmless).
+   */
+  async prime(
+    entries: readonly { k: ResolvedKey<TKey>; entity: TEntity; stored: StoredValue; pttl: number; version: string }[],
+  ): Promise<GuardResult<PrimeOutcome[]>> {
+    const groups = new Map<string, number[]>();
+    entries.forEach(({ k }, i) => {
+      const tag = hashTagOf(k.valueKey);
+      const group = groups.get(tag);
+      if (group) group.push(i);
+      else groups.set(tag, [i]);
+    });
+    const outcomes = new Array<PrimeOutcome>(entries.length);
+    const replies = await Promise.all(
+      [...groups.values()].map(async (at) => {
+        const r = await this.primeGroup(at.map((i) => entries[i]!));
+        if (r.ok) r.value.forEach((outcome, j) => (outcomes[at[j]!] = outcome));
+        return r;
+      }),
+    );
+    return replies.find((r) => !r.ok) ?? { ok: true, value: outcomes };
+  }
+
+  private primeGroup(
+    entries: readonly { k: ResolvedKey<TKey>; entity: TEntity; stored: StoredValue; pttl: number; version: string }[],
+  ): Promise<GuardResult<PrimeOutcome[]>> {
+    return this.run("prime", PRIME, {
+      entries: entries.map(({ k, entity, stored, pttl, version }) => ({
+        value: k.valueKey,
+        lease: k.leaseKey,
+        writers: this.keys.writersKeyOfEnc(k.enc),
+        indexes: this.keys.indexKeysOfEntity(entity),
+        tags: this.keys.tagKeysOfEntity(entity),
+        payload: stored,
+        pttl,
+        version,
+        pointer: k.enc,
+      })),
+    });
+  }
+
+  // ------------------------------------------------------------------------------------ lists
+
+  /** A list's members or another reader's lease, as stored; null when it was absent and `lease` now holds it. */
+  readList(listKey: string, lease: string): Promise<GuardResult<string | null>> {
+    return this.run("list-read", LIST_READ, { list: listKey, lease, leaseTtlMs: this.leaseTtlMs });
+  }
+
+  /** Writes a list's members while `lease` still holds its key; answers whether it did. */
+  fillList(listKey: string, lease: string, members: string, pttl: number): Promise<GuardResult<boolean>> {
+    return this.run("list-fill", LIST_FILL, { list: listKey, lease, members, pttl });
+  }
+
+  /** Deletes a list key still holding exactly `expected` (a lease given back, members found stale). */
+  dropListIfSame(listKey: string, expected: string): Promise<GuardResult<boolean>> {
+    return this.run("list-drop", LIST_DROP_IF_SAME, { list: listKey, expected });
+  }
+
+  /** Deletes list keys (their members and any fill's lease), one DEL per key: each may live in a slot of its own. */
+  async dropLists(listKeys: readonly string[]): Promise<boolean> {
+    const results = await Promise.all(listKeys.map((key) => this.guard.run("list-del", (c) => c.call("DEL", key))));
+    return results.every((r) => r.ok);
   }
 
   // ------------------------------------------------------------------------------------ invalidation
@@ -348,4 +419,11 @@ export class EntityRedis<TEntity, TKey> {
         return value === undefined ? unexpected(s) : { ok: true, value };
       });
   }
+}
+
+/** The part of a key Redis Cluster hashes: the text between the first `{` and the next `}`, when not empty. */
+function hashTagOf(key: string): string {
+  const open = key.indexOf("{");
+  const close = open < 0 ? -1 : key.indexOf("}", open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : key;
 }

@@ -113,6 +113,7 @@ export class Events {
         c.deadLettered += times;
         break;
       case "fill-rejected":
+      case "list-too-large":
       case "durability-not-met":
       case "refresh-failed":
       case "breaker-half-open":

@@ -9,6 +9,7 @@ export type {
   IndexDefinition,
   InvalidatesDefinition,
   KeyPartType,
+  ListDefinition,
   Strategy,
   TagDefinition,
   WriteBehindSettings,
@@ -42,3 +43,6 @@ export {
   CacheWriteUnknownError,
 } from "./errors.js";
 export { deleteByPrefix } from "./delete-by-prefix.js";
+export type { PrimeResult } from "./prime.js";
+export { warm } from "./warm.js";
+export type { Primable, WarmOptions, WarmProgress } from "./warm.js";

@@ -5,7 +5,17 @@ import type { CacheEventType, CacheStats } from "./types.js";
  * declared index (`getByEmail`). A bounded set: fit for a metric label.
  */
 export type OperationName =
-  "get" | "getMany" | `getBy${string}` | "refresh" | "save" | "delete" | "invalidate" | "invalidateTag";
+  | "get"
+  | "getMany"
+  | `getBy${string}`
+  | `listBy${string}`
+  | "refresh"
+  | "save"
+  | "delete"
+  | "invalidate"
+  | "invalidateTag"
+  | "prime"
+  | "primeMany";
 
 /**
  * Watches repositories for metrics and tracing: the `cachegen/prometheus` and

@@ -20,6 +20,8 @@ export interface InvalidatorParts<TEntity, TKey> {
   /** In-flight value reads and index reads of this process (coalesced): a write must not be answered by an older read. */
   readonly valueReads: Coalescer<TEntity | null>;
   readonly indexReads: Coalescer<TEntity | null>;
+  /** In-flight list reads of this process (coalesced): a write of a member must not be answered by an older read. */
+  readonly listReads?: Coalescer<TEntity[]>;
   /** Whether Redis would be tried now (retries wait for it). */
   readonly redisAvailable: () => boolean;
 }
@@ -30,7 +32,8 @@ export interface InvalidatorParts<TEntity, TKey> {
  * - **revoke**: deletes values together with their leases (or, for tags, bumps the tag epoch every
  *   lease carries), so a fill in flight for them is rejected and cannot cache an older value
  *   (guarantee 1): `revoke`, `revokeTag`, `revokeTargets`, `revokeLater`.
- * - **drop**: deletes keys that hold no lease: the index entries a value no longer has.
+ * - **drop**: deletes keys that hold no lease: the index entries a value no longer has; and the
+ *   lists a written value was or is a member of (a list key holds its fill's lease itself).
  * - **discard**: deletes one invalid value unless it changed since it was read; leases untouched.
  * - **soft** (a revoke option): marks values stale instead of deleting them (freshUntil 0, TTL and
  *   index entries kept), leases still revoked; only for an entity with a stale-while-revalidate
@@ -46,8 +49,9 @@ export interface InvalidatorParts<TEntity, TKey> {
  * Each step names the keys it touches, so a step may later run per cluster slot.
  */
 export class Invalidator<TEntity, TKey> {
-  /** Whether a replaced value must be decoded after a write: it has index entries or `invalidates` targets to drop. */
+  /** Whether a replaced value must be decoded after a write: it has index entries, lists or `invalidates` targets to drop. */
   readonly needsOldValue: boolean;
+  private readonly hasLists: boolean;
   private readonly retries: RetryQueue;
   /** Discards of invalid values in flight, awaited before a lease is taken for the same key. */
   private readonly discards = new Map<string, Promise<unknown>>();
@@ -55,7 +59,9 @@ export class Invalidator<TEntity, TKey> {
 
   constructor(private readonly parts: InvalidatorParts<TEntity, TKey>) {
     const { definition } = parts;
-    this.needsOldValue = Object.keys(definition.indexes).length > 0 || definition.invalidates.length > 0;
+    this.hasLists = Object.keys(definition.lists ?? {}).length > 0;
+    this.needsOldValue =
+      Object.keys(definition.indexes).length > 0 || definition.invalidates.length > 0 || this.hasLists;
     this.retries = new RetryQueue(parts.redisAvailable, {
       run: () => this.revokeNamespaces(),
       report: (replaced) =>
@@ -76,6 +82,7 @@ export class Invalidator<TEntity, TKey> {
   forget(valueKey: string): void {
     this.parts.valueReads.forget(valueKey);
     this.parts.indexReads.forgetAll();
+    this.parts.listReads?.forgetAll();
     this.parts.l1?.delete([valueKey]);
   }
 
@@ -112,6 +119,7 @@ export class Invalidator<TEntity, TKey> {
   async revoke(k: ResolvedKey<TKey>, values: readonly TEntity[], soft = false): Promise<void> {
     this.parts.valueReads.forget(k.valueKey);
     this.parts.indexReads.forgetAll();
+    this.parts.listReads?.forgetAll();
     if (!(await this.revokeOnce(k, values, soft))) await this.revokeLater(k, values);
     this.parts.valueReads.forget(k.valueKey);
   }
@@ -122,7 +130,7 @@ export class Invalidator<TEntity, TKey> {
    */
   async revokeLater(k: ResolvedKey<TKey>, values: readonly TEntity[]): Promise<void> {
     this.retries.add(k.valueKey, () => this.revokeOnce(k, values), this.parts.ttl.entryLifetimeMs);
-    await this.revokeTargets(values);
+    await Promise.all([this.revokeTargets(values), this.dropListsOf(values)]);
   }
 
   /**
@@ -212,7 +220,7 @@ export class Invalidator<TEntity, TKey> {
     const current = value === undefined ? [] : this.parts.keys.indexKeysOfEntity(value);
     const stale = old ? this.parts.keys.indexKeysOfEntity(old).filter((key) => !current.includes(key)) : [];
     const values = [...new Set([old, value, ...written])].filter((v): v is TEntity => v !== undefined);
-    const work: Promise<unknown>[] = [this.revokeTargets(values), this.publish([k.valueKey])];
+    const work: Promise<unknown>[] = [this.revokeTargets(values), this.dropListsOf(values), this.publish([k.valueKey])];
     if (stale.length) work.push(this.dropIndexEntries(stale));
     await Promise.all(work);
   }
@@ -252,8 +260,10 @@ export class Invalidator<TEntity, TKey> {
     if (!r.ok) return false;
     const old = this.decodeOld(k, r.value[0]);
     const stale = old && !stamp ? keys.indexKeysOfEntity(old).filter((key) => !indexEntries.includes(key)) : [];
-    const targets = old ? [old, ...values] : values;
-    const work: Promise<unknown>[] = [this.revokeTargets(targets, soft), this.publish([k.valueKey])];
+    const all = old ? [old, ...values] : values;
+    // a stale value keeps its lists too (they hold keys; reads serve the stale value)
+    const work: Promise<unknown>[] = [this.revokeTargets(all, soft), this.publish([k.valueKey])];
+    if (!stamp) work.push(this.dropListsOf(all));
     if (stale.length) work.push(this.dropIndexEntries(stale));
     await Promise.all(work);
     return true;
@@ -282,7 +292,24 @@ export class Invalidator<TEntity, TKey> {
     }
     this.parts.valueReads.forgetAll();
     this.parts.indexReads.forgetAll();
+    this.parts.listReads?.forgetAll();
     return true;
+  }
+
+  /**
+   * Drops the lists these values are members of (old and new values of a write: a member left
+   * one list and joined another), with any fill in flight for them (its lease is the list key).
+   * Each list is retried on its own on failure, and read past Redis meanwhile (`isPending`).
+   */
+  async dropListsOf(values: readonly TEntity[]): Promise<void> {
+    if (!this.hasLists || !values.length) return;
+    this.parts.listReads?.forgetAll();
+    const listKeys = [...new Set(values.flatMap((value) => this.parts.keys.listKeysOfEntity(value)))];
+    if (await this.parts.redis.dropLists(listKeys)) return;
+    for (const listKey of listKeys) {
+      const run = () => this.parts.redis.dropLists([listKey]);
+      this.retries.add(listKey, run, this.parts.ttl.entryLifetimeMs);
+    }
   }
 
   /** Drops index entries of this entity (they hold no lease); retried on failure. */

@@ -249,6 +249,42 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
     return out;
   }
 
+  /**
+   * List key for explicit values; validates them. Throws InvalidKeyError. One key holds the list's
+   * members or the lease of its fill, so a list never needs a second key in its slot.
+   */
+  listKey(list: string, values: readonly unknown[]): string {
+    const def = this.definition.lists?.[list];
+    const name = this.definition.name;
+    if (!def) throw new InvalidKeyError(`${name}: unknown list "${list}"`);
+    if (values.length !== def.fields.length) {
+      throw new InvalidKeyError(
+        `${name} list "${list}": expected ${def.fields.length} value(s) (${def.fields.join(", ")}), got ${values.length}`,
+      );
+    }
+    const parts = def.fields.map((field, i) =>
+      this.checkedValue(`list "${list}" field "${field}"`, field, values[i], true),
+    );
+    return `${this.base}m:${encodePart(list)}:${parts.join(":")}`;
+  }
+
+  /** List key of an entity (the list it is a member of), or undefined when a list field is absent. */
+  listKeyOfEntity(list: string, entity: TEntity): string | undefined {
+    const def = this.definition.lists?.[list];
+    if (!def) return undefined;
+    const parts = this.entityParts(def.fields, entity);
+    return parts && `${this.base}m:${encodePart(list)}:${parts.join(":")}`;
+  }
+
+  listKeysOfEntity(entity: TEntity): string[] {
+    const out: string[] = [];
+    for (const list of Object.keys(this.definition.lists ?? {})) {
+      const k = this.listKeyOfEntity(list, entity);
+      if (k !== undefined) out.push(k);
+    }
+    return out;
+  }
+
   /** Tag set key for explicit values; validates them. Throws InvalidKeyError. */
   tagKey(tag: string, values: Readonly<Record<string, unknown>>): string {
     const def = this.definition.tags[tag];

@@ -12,7 +12,9 @@ import { observerFor, type Observer } from "./instrumentation.js";
 import { Invalidator } from "./invalidator.js";
 import { DEFAULT_MAX_KEY_LENGTH, KeySpace } from "./key-space.js";
 import { L1Cache } from "./l1.js";
+import { ListReads } from "./list-reads.js";
 import { Leases } from "./leases.js";
+import { Primer } from "./prime.js";
 import { ReadPath } from "./read-path.js";
 import { RedisGuard } from "./redis-guard.js";
 import { SourceAdapter } from "./source-adapter.js";
@@ -44,6 +46,8 @@ export interface RepositoryParts<TEntity, TKey> {
   readonly l1: L1Cache<TEntity> | undefined;
   readonly reads: ReadPath<TEntity, TKey>;
   readonly indexReads: IndexReads<TEntity, TKey>;
+  readonly listReads: ListReads<TEntity, TKey>;
+  readonly primer: Primer<TEntity, TKey>;
   readonly invalidator: Invalidator<TEntity, TKey>;
   readonly writes: WriteStrategy<TEntity, TKey>;
   /** The `instrumentation` option bound to this entity; undefined (and never called) without one. */
@@ -92,6 +96,7 @@ export function assembleRepository<TEntity, TKey>(
     : undefined;
   const valueReads = new Coalescer<TEntity | null>();
   const indexReadsInFlight = new Coalescer<TEntity | null>();
+  const listReadsInFlight = new Coalescer<TEntity[]>();
   const invalidator = new Invalidator({
     definition,
     keys,
@@ -102,6 +107,7 @@ export function assembleRepository<TEntity, TKey>(
     l1,
     valueReads,
     indexReads: indexReadsInFlight,
+    listReads: listReadsInFlight,
     redisAvailable: () => guard.available(),
   });
   const entity: EntityParts<TEntity, TKey> = { definition, keys, codec, redis, source, ttl, events };
@@ -116,7 +122,16 @@ export function assembleRepository<TEntity, TKey>(
     inFlight: indexReadsInFlight,
     queuedValue: writes.queuedValue,
   });
-  return { keys, check, events, l1, reads, indexReads, invalidator, writes, observer };
+  const listReads = new ListReads({
+    ...entity,
+    reads,
+    invalidator,
+    inFlight: listReadsInFlight,
+    queuedValue: writes.queuedValue,
+    leaseTtlMs,
+  });
+  const primer = new Primer({ ...entity, check, invalidator });
+  return { keys, check, events, l1, reads, indexReads, listReads, primer, invalidator, writes, observer };
 }
 
 function checkOptions<TEntity, TKey>(

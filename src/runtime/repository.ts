@@ -7,6 +7,8 @@ import type { Observer, OperationName } from "./instrumentation.js";
 import type { Invalidator } from "./invalidator.js";
 import type { KeySpace } from "./key-space.js";
 import type { L1Cache } from "./l1.js";
+import type { ListReads } from "./list-reads.js";
+import type { Primer, PrimeResult } from "./prime.js";
 import type { ReadPath } from "./read-path.js";
 import { assembleRepository } from "./repository-parts.js";
 import type {
@@ -39,14 +41,16 @@ export function writeStrategyOf<TEntity, TKey>(
 export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKey>, TTag = never> {
   /** The entity as its schema declared it: name, key fields, TTLs, strategy, indexes, tags. */
   readonly definition: EntityDefinition<TEntity, TKey>;
-  // Generated subclasses add `getBy<Index>` and `invalidate<Tag>` methods: every other member's
-  // name stays clear of those two shapes (src/model/naming.ts reserves the exceptions).
+  // Generated subclasses add `getBy<Index>`, `listBy<List>` and `invalidate<Tag>` methods: every
+  // other member's name stays clear of those shapes (src/model/naming.ts reserves the exceptions).
   private readonly keys: KeySpace<TEntity, TKey>;
   private readonly check: EntityCheck<TEntity, TKey>;
   private readonly events: Events;
   private readonly l1: L1Cache<TEntity> | undefined;
   private readonly reads: ReadPath<TEntity, TKey>;
   private readonly indexReads: IndexReads<TEntity, TKey>;
+  private readonly listReads: ListReads<TEntity, TKey>;
+  private readonly primer: Primer<TEntity, TKey>;
   private readonly invalidator: Invalidator<TEntity, TKey>;
   private readonly writes: WriteStrategy<TEntity, TKey>;
   private readonly observer: Observer | undefined;
@@ -71,6 +75,8 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     this.l1 = parts.l1;
     this.reads = parts.reads;
     this.indexReads = parts.indexReads;
+    this.listReads = parts.listReads;
+    this.primer = parts.primer;
     this.invalidator = parts.invalidator;
     this.writes = parts.writes;
     this.observer = parts.observer;
@@ -130,6 +136,19 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   }
 
   /**
+   * Reads a declared list (generated `listBy<List>` methods call it): the members' keys from the
+   * list, their values in one batch; a missing or stale list loads with the source's
+   * `loadList<List>`. A member whose list fields no longer match is never returned.
+   * @param list the list name, e.g. `byTeam`.
+   * @param values the list fields' values, in the list's order.
+   */
+  protected readList(list: string, values: readonly unknown[]): Promise<TEntity[]> {
+    return this.observed(`list${list.charAt(0).toUpperCase()}${list.slice(1)}` as OperationName, () =>
+      this.listReads.get(list, values),
+    );
+  }
+
+  /**
    * Reloads the entity from the source and overwrites the cached value (a write-behind entity with
    * a write still queued answers the queued value instead).
    * @throws InvalidKeyError (as a rejection) for a key that does not fit the key schema.
@@ -173,8 +192,29 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   }
 
   /**
-   * Drops the cached value (and any fill in flight for it), its index entries and what
-   * `invalidates` names. Never rejects because of Redis: a failed drop is retried, and this process
+   * Puts an entity the application already holds into the cache, without the source (warm-up), as
+   * a fill would: never over a newer version, a queued write-behind write, a cached value it cannot
+   * tell is older, or while someone holds the key's lease (a fill or a write in flight).
+   * @returns whether it was written (false: the cache keeps what it had).
+   * @throws InvalidKeyError or InvalidEntityError when the entity does not fit the schema (before
+   *   Redis is touched); CacheUnavailableError when Redis did not take it.
+   */
+  prime(entity: TEntity): Promise<boolean> {
+    return this.observed("prime", async () => (await this.primer.primeMany([entity])).primed === 1);
+  }
+
+  /**
+   * `prime` for many entities: one script per batch of 100 (a page of a warm-up).
+   * @returns how many were written (`primed`) and left as the cache had them (`skipped`).
+   * @throws as `prime`; an invalid entity rejects the whole call before Redis is touched.
+   */
+  primeMany(entities: readonly TEntity[]): Promise<PrimeResult> {
+    return this.observed("primeMany", () => this.primer.primeMany(entities));
+  }
+
+  /**
+   * Drops the cached value (and any fill in flight for it), its index entries, the lists its cached
+   * value is a member of, and what `invalidates` names. Never rejects because of Redis: a failed drop is retried, and this process
    * reads the key from the source meanwhile.
    * @param options `soft: true` marks them stale instead, so `staleWhileRevalidate` serves them
    *   while one refresh runs (fills in flight still lose); without that window it is a drop.

@@ -86,6 +86,26 @@ export class SourceAdapter<TEntity, TKey> {
     };
   }
 
+  /**
+   * The loader of a list (`loadList<List>`), checked at once; calling it counts one `load` of
+   * `listKey`. Each row is parsed (InvalidEntityError for one that does not fit); a reply that is
+   * not an array is a CachegenError.
+   */
+  listLoader(list: string, listKey: string): (values: readonly unknown[]) => Promise<TEntity[]> {
+    const method = this.definition.lists![list]!.load;
+    const load = this.require(method);
+    return async (values) => {
+      this.events.record("load", listKey);
+      const rows: unknown = await load(...values);
+      if (!Array.isArray(rows)) {
+        throw new CachegenError(
+          `${this.definition.name}: source.${method} returned ${rows === null ? "null" : typeof rows}; it must return an array of ${this.definition.name} (empty when there are none)`,
+        );
+      }
+      return rows.map((row) => this.check.indexRow(row, listKey, `source.${method}`));
+    };
+  }
+
   private one(k: ResolvedKey<TKey>, row: unknown, origin: string): TEntity | null {
     return row === null || row === undefined ? null : this.check.row(row, k, origin);
   }
@@ -95,6 +115,8 @@ export class SourceAdapter<TEntity, TKey> {
     if (method === "delete") return "delete()";
     const index = Object.entries(this.definition.indexes).find(([, d]) => d.load === method);
     if (index) return `getBy${index[0].replace(/^by/, "")}() (index ${index[0]})`;
+    const list = Object.entries(this.definition.lists ?? {}).find(([, d]) => d.load === method);
+    if (list) return `listBy${list[0].replace(/^by/, "")}() (list ${list[0]})`;
     return "get()";
   }
 }

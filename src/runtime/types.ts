@@ -211,10 +211,12 @@ export interface KeyDetailEvent {
    * - `invalid-value`: a cached value, or a row from the source, failed its checks (the schema, or
    *   the key it was read or loaded for); it was dropped.
    * - `flushed`: queued writes of the key reached the source.
+   * - `list-too-large`: a list (`key` is the list's Redis key) had more members than its `maxItems`;
+   *   it was served from the source and not cached.
    * - `durability-not-met`: a queued write was not acknowledged by `durability.replicas` replicas
    *   within `durability.timeoutMs` (the save rejected with CacheWriteUnknownError).
    */
-  readonly type: "fill-rejected" | "invalid-value" | "flushed" | "durability-not-met";
+  readonly type: "fill-rejected" | "invalid-value" | "flushed" | "durability-not-met" | "list-too-large";
   readonly entity: string;
   readonly key: string;
   readonly detail: string;

@@ -29,7 +29,7 @@ export interface WorkerHost<TEntity, TKey> {
   readonly settings: WriteBehindSettings;
   /** Expiry of a value whose write landed: fresh ms, Redis ttl ms, and ms a tombstone stays (0: dropped). */
   landingTtl(entity: TEntity | undefined): { value: { fresh: number; pttl: number } | undefined; negative: number };
-  /** Drops what `invalidates` names for these values (their write reached the source). Never rejects. */
+  /** Drops what `invalidates` names and the lists of these values (their write reached the source). Never rejects. */
   landed(values: readonly TEntity[]): Promise<void>;
 }
 
@@ -304,7 +304,7 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       current: this.host.keys,
       spaceOf: (ns) => this.spaceOf(ns),
       codec: this.host.codec,
-      keepValues: this.host.definition.invalidates.length > 0,
+      keepValues: this.keepsValues(),
     });
     const groups = await this.own(all);
     this.abandoned.clear();
@@ -376,8 +376,14 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
         group.ids.length,
       );
     }
-    const answered = this.host.definition.invalidates.length ? [...kept.values()] : [];
+    const answered = this.keepsValues() ? [...kept.values()] : [];
     await this.host.landed([...groups.flatMap((group) => group.values), ...(answered as TEntity[])]);
+  }
+
+  /** Whether landed values are needed: for what `invalidates` names and for the lists they are members of. */
+  private keepsValues(): boolean {
+    const { definition } = this.host;
+    return definition.invalidates.length > 0 || Object.keys(definition.lists ?? {}).length > 0;
   }
 
   /**

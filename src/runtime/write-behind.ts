@@ -80,7 +80,9 @@ export class WriteBehind<TEntity, TKey> implements WriteStrategy<TEntity, TKey> 
         source: rawSource as WriteBehindSource<TEntity, TKey>,
         settings: this.settings,
         landingTtl: (entity) => ttl.landed(entity),
-        landed: (values) => invalidator.revokeTargets(values),
+        landed: async (values) => {
+          await Promise.all([invalidator.revokeTargets(values), invalidator.dropListsOf(values)]);
+        },
       },
       options,
     );
@@ -132,7 +134,7 @@ export class WriteBehind<TEntity, TKey> implements WriteStrategy<TEntity, TKey> 
     const r = await redis.enqueue(k, entity, {
       stored,
       version: entity === undefined ? "" : codec.versionOf(entity),
-      keepPrevious: definition.invalidates.length > 0,
+      keepPrevious: definition.invalidates.length > 0 || Object.keys(definition.lists ?? {}).length > 0,
       tagTtlMs: ttl.value().pttl,
       returnOld: invalidator.needsOldValue,
     });

@@ -234,6 +234,17 @@ const indexName = z.string().regex(/^by[A-Z]\w*$/, {
   },
 });
 
+const listName = z.string().regex(/^by[A-Z]\w*$/, {
+  error: (issue) => {
+    const name = String(issue.input);
+    const example = /^\w+$/.test(name) ? `\`by${indexMethodSuffix(name.replace(/^by/i, ""))}\`` : "`byTeam`";
+    return `is not a list name; list names are \`by\` and a capital letter, e.g. ${example}`;
+  },
+});
+
+/** The `maxItems` of a list that leaves it out. */
+export const DEFAULT_LIST_MAX_ITEMS = 1000;
+
 const jitter = z
   .union(
     [
@@ -358,6 +369,26 @@ export const entitySchema = z
       .optional()
       .meta({
         description: "Unique lookups by other fields: `byEmail: { fields: [email] }` generates `getByEmail(email)`.",
+      }),
+    lists: z
+      .record(
+        listName,
+        z.strictObject(
+          {
+            fields: z
+              .array(fieldReference, messages("list the fields it looks up by, e.g. `fields: [teamId]`"))
+              .min(1, { error: () => "must list at least one field" }),
+            maxItems: positiveInt(
+              "The most members a list is cached with; a longer one is served from the source and not cached.",
+            ).default(DEFAULT_LIST_MAX_ITEMS),
+          },
+          { error: () => closedObjectHint("`{ fields: [teamId], maxItems: 1000 }`") },
+        ),
+      )
+      .optional()
+      .meta({
+        description:
+          "Non-unique lookups by other fields: `byTeam: { fields: [teamId] }` generates `listByTeam(teamId)`, answering every member.",
       }),
     tags: z.array(z.string()).optional().meta({
       description:

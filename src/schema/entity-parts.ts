@@ -3,8 +3,9 @@ import { toFieldModel, type FieldModel } from "./fields.js";
 import { entitySchema, type EntityDocument } from "./document-schema.js";
 
 type IndexDocument = NonNullable<EntityDocument["indexes"]>[string];
+type ListDocument = NonNullable<EntityDocument["lists"]>[string];
 type InvalidatesDocument = NonNullable<EntityDocument["invalidates"]>[number];
-type Collections = "fields" | "indexes" | "tags" | "invalidates";
+type Collections = "fields" | "indexes" | "lists" | "tags" | "invalidates";
 
 /**
  * What cross-reference checks can rely on in an entity that may have shape errors elsewhere:
@@ -16,11 +17,12 @@ export interface EntityParts extends Partial<Omit<EntityDocument, Collections>> 
   readonly declaredFields: readonly string[];
   readonly fields: ReadonlyMap<string, FieldModel>;
   readonly indexes: ReadonlyMap<string, IndexDocument>;
+  readonly lists: ReadonlyMap<string, ListDocument>;
   readonly tags: readonly (string | undefined)[];
   readonly invalidates: readonly (InvalidatesDocument | undefined)[];
 }
 
-const { fields, indexes, tags, invalidates, ...singleProperties } = entitySchema.shape;
+const { fields, indexes, lists, tags, invalidates, ...singleProperties } = entitySchema.shape;
 
 export function entityParts(raw: unknown): EntityParts {
   const source = isPlainObject(raw) ? raw : {};
@@ -36,6 +38,7 @@ export function entityParts(raw: unknown): EntityParts {
     declaredFields: isPlainObject(source.fields) ? Object.keys(source.fields) : [],
     fields: new Map([...fieldDefinitions].map(([name, definition]) => [name, toFieldModel(name, definition)])),
     indexes: validEntries(source.indexes, indexes.unwrap()),
+    lists: validEntries(source.lists, lists.unwrap()),
     tags: validItems(source.tags, tags.unwrap().element),
     invalidates: validItems(source.invalidates, invalidates.unwrap().element),
   };
@@ -47,7 +50,14 @@ export function entityParts(raw: unknown): EntityParts {
  * whole. Not for entities with `__proto__` keys, which records drop but `entityParts` keeps.
  */
 export function entityPartsOfValid(raw: Record<string, unknown>, parsed: EntityDocument): EntityParts {
-  const { fields: fieldDefinitions, indexes: indexDefinitions, tags: tagList, invalidates: rules, ...rest } = parsed;
+  const {
+    fields: fieldDefinitions,
+    indexes: indexDefinitions,
+    lists: listDefinitions,
+    tags: tagList,
+    invalidates: rules,
+    ...rest
+  } = parsed;
   const valid = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
   return {
     ...(valid as Partial<Omit<EntityDocument, Collections>>),
@@ -56,6 +66,7 @@ export function entityPartsOfValid(raw: Record<string, unknown>, parsed: EntityD
       Object.entries(fieldDefinitions).map(([name, definition]) => [name, toFieldModel(name, definition)]),
     ),
     indexes: new Map(Object.entries(indexDefinitions ?? {})),
+    lists: new Map(Object.entries(listDefinitions ?? {})),
     tags: tagList ?? [],
     invalidates: rules ?? [],
   };

@@ -14,6 +14,7 @@ export type Report = (path: PropertyPath, which: "key" | "value", message: strin
 export function checkEntityReferences(parts: EntityParts, report: Report): void {
   checkKey(parts, report);
   checkIndexes(parts, report);
+  checkLists(parts, report);
   checkTags(parts, report);
   checkVersionField(parts, report);
   checkExpiresAt(parts, report);
@@ -82,27 +83,7 @@ function checkIndexes(parts: EntityParts, report: Report): void {
   const seen = new Map<string, string>();
   for (const [name, index] of parts.indexes) {
     const subject = `index \`${name}\``;
-    index.fields.forEach((fieldName, position) => {
-      const path = ["indexes", name, "fields", position];
-      if (index.fields.indexOf(fieldName) !== position)
-        return report(path, "value", `${subject} lists \`${fieldName}\` twice`);
-      const field = resolveField(parts, fieldName, () =>
-        report(path, "value", `${subject} field ${notDeclared(fieldName, parts)}`),
-      );
-      if (field?.encrypt) {
-        report(
-          path,
-          "value",
-          `${subject} cannot use encrypted field \`${fieldName}\`: its value would appear in clear in the index key`,
-        );
-      } else if (field && !isKeyable(field.type)) {
-        report(
-          path,
-          "value",
-          `${subject} cannot use \`${fieldName}\` (\`${typeLabel(field.type)}\`); index fields must be ${KEYABLE_TYPES}`,
-        );
-      }
-    });
+    checkLookupFields(parts, report, "index", name, index.fields);
     const fieldSet = sortedSet(index.fields);
     const method = `get${indexMethodSuffix(name)}`;
     if (fieldSet === keySet) {
@@ -119,6 +100,66 @@ function checkIndexes(parts: EntityParts, report: Report): void {
         "key",
         `${subject} would generate \`${method}\`, which every repository already has; rename the index`,
       );
+    }
+    if (!seen.has(fieldSet)) seen.set(fieldSet, name);
+  }
+}
+
+/** The fields of an index or a list: declared, each once, keyable, in clear (they are part of its Redis key). */
+function checkLookupFields(
+  parts: EntityParts,
+  report: Report,
+  kind: "index" | "list",
+  name: string,
+  fields: readonly string[],
+): void {
+  const subject = `${kind} \`${name}\``;
+  fields.forEach((fieldName, position) => {
+    const path = [kind === "index" ? "indexes" : "lists", name, "fields", position];
+    if (fields.indexOf(fieldName) !== position) return report(path, "value", `${subject} lists \`${fieldName}\` twice`);
+    const field = resolveField(parts, fieldName, () =>
+      report(path, "value", `${subject} field ${notDeclared(fieldName, parts)}`),
+    );
+    if (field?.encrypt) {
+      report(
+        path,
+        "value",
+        `${subject} cannot use encrypted field \`${fieldName}\`: its value would appear in clear in the ${kind} key`,
+      );
+    } else if (field && !isKeyable(field.type)) {
+      report(
+        path,
+        "value",
+        `${subject} cannot use \`${fieldName}\` (\`${typeLabel(field.type)}\`); ${kind} fields must be ${KEYABLE_TYPES}`,
+      );
+    }
+  });
+}
+
+function checkLists(parts: EntityParts, report: Report): void {
+  const keySet = sortedSet(typeof parts.key === "string" ? [parts.key] : (parts.key ?? []));
+  const indexesByFields = new Map([...parts.indexes].map(([name, index]) => [sortedSet(index.fields), name]));
+  const seen = new Map<string, string>();
+  for (const [name, list] of parts.lists) {
+    const subject = `list \`${name}\``;
+    checkLookupFields(parts, report, "list", name, list.fields);
+    const fieldSet = sortedSet(list.fields);
+    if (parts.indexes.has(name)) {
+      report(
+        ["lists", name],
+        "key",
+        `${subject} has the name of index \`${name}\`; rename one of them (\`get${indexMethodSuffix(name)}\` and \`list${indexMethodSuffix(name)}\` would look up different things under one name)`,
+      );
+    } else if (fieldSet === keySet) {
+      report(["lists", name], "key", `${subject} has the same fields as the key, so it holds one entity at most; use \`get(key)\``);
+    } else if (indexesByFields.has(fieldSet)) {
+      report(
+        ["lists", name],
+        "key",
+        `${subject} has the same fields as unique index \`${indexesByFields.get(fieldSet)}\`, so it holds one entity at most; use \`get${indexMethodSuffix(indexesByFields.get(fieldSet)!)}\``,
+      );
+    } else if (seen.has(fieldSet)) {
+      report(["lists", name], "key", `${subject} has the same fields as list \`${seen.get(fieldSet)}\`; remove one of them`);
     }
     if (!seen.has(fieldSet)) seen.set(fieldSet, name);
   }

@@ -54,9 +54,12 @@ export const REPOSITORY_METHODS: ReadonlySet<string> = new Set([
   "flush",
   "pending",
   "close",
+  "prime",
+  "primeMany",
   // The one protected member of the runtime's Repository named like a generated method: the runtime
   // keeps its other members clear of the `getBy*` / `invalidateBy*` shapes generated methods take.
   "getByIndex",
+  "readList",
 ]);
 
 /**

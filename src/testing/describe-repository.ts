@@ -38,6 +38,19 @@ export interface RepositorySamples<TEntity, TRepository> {
       }
     >
   >;
+  /**
+   * One entry per declared list: its `listBy<List>` called with `sample`'s values (`found`) and
+   * with `missing`'s (`missed`).
+   */
+  readonly lists?: Readonly<
+    Record<
+      string,
+      {
+        readonly found: (repository: TRepository) => Promise<TEntity[]>;
+        readonly missed: (repository: TRepository) => Promise<TEntity[]>;
+      }
+    >
+  >;
   /** One entry per declared tag: its `invalidateBy<Tag>` called with `sample`'s values. */
   readonly tags?: Readonly<Record<string, (repository: TRepository) => Promise<void>>>;
 }
@@ -46,8 +59,8 @@ export interface RepositorySamples<TEntity, TRepository> {
 export type ConformanceOptions<TSource> = RepositoryOptions<TSource>;
 
 /**
- * The conformance suite of a generated repository (vitest): get, getMany, save and delete as the
- * entity's strategy says, invalidate, tags, `invalidates`, negativeTtl, versionField, TTL and
+ * The conformance suite of a generated repository (vitest): get, getMany, prime, save and delete as
+ * the entity's strategy says, invalidate, tags, indexes, lists, `invalidates`, negativeTtl, versionField, TTL and
  * jitter, a corrupt cached value and an invalid key. It runs against REDIS_URL (default
  * redis://127.0.0.1:6379) under a random key prefix, deleted afterwards, and fails at once, with
  * one message, when no Redis answers there. `create` makes a repository from the options given
@@ -133,6 +146,16 @@ export function describeRepository<
       expect(source.loads).toBe(1);
     });
 
+    it("prime: a primed value is served without the source; a cached value is kept", async () => {
+      const { source, repository } = setup();
+      expect(await repository.prime(missing)).toBe(true);
+      expect(await repository.get(keyOf(repository, missing))).toEqual(missing);
+      expect(source.loads).toBe(0);
+      await repository.get(keyOf(repository, sample));
+      expect(await repository.primeMany([sample])).toEqual({ primed: 0, skipped: 1 });
+      expect(await repository.get(keyOf(repository, sample))).toEqual(sample);
+    });
+
     it("getMany: in order, null for a key stored nowhere, the misses loaded with one loadMany", async () => {
       const { source, repository } = setup();
       const keys = [keyOf(repository, sample), keyOf(repository, missing)];
@@ -199,6 +222,26 @@ export function describeRepository<
         expect(lookups, `samples.indexes.${index}`).toBeDefined();
         expect(await lookups!.found(repository), index).toEqual(sample);
         expect(await lookups!.missed(repository), index).toBeNull();
+      }
+    });
+
+    it("listBy<List> (each declared list): lists the stored value, from the cache once cached, and follows a save", async () => {
+      const { source, repository, definition } = setup();
+      const space = new KeySpace(definition, prefixOf(repository));
+      for (const list of Object.keys(definition.lists ?? {})) {
+        const lookups = samples.lists?.[list];
+        expect(lookups, `samples.lists.${list}`).toBeDefined();
+        expect(await lookups!.found(repository), list).toEqual([sample]);
+        expect(await lookups!.missed(repository), list).toEqual([]);
+        const loads = source.loads;
+        expect(await lookups!.found(repository), list).toEqual([sample]);
+        expect(source.loads - loads, `${list}: members filled on the first cached read`).toBeLessThanOrEqual(1);
+        const sameList = space.listKeyOfEntity(list, sample) === space.listKeyOfEntity(list, updated);
+        await repository.save(updated);
+        expect(await lookups!.found(repository), `${list} after a save`).toEqual(sameList ? [updated] : []);
+        await flushed(repository);
+        source.put(sample); // back, for the next list
+        await repository.invalidate(keyOf(repository, sample));
       }
     });
 

@@ -19,7 +19,7 @@ function sameValue(a: unknown, b: unknown): boolean {
 /**
  * The source the conformance suite gives a repository: rows in a Map, every call counted. It has
  * every method a source may have (`loadMany`, `saveMany` and `deleteMany` included), and one
- * `loadBy<Index>` per declared index, added by `bind` once the repository (and so its definition)
+ * `loadBy<Index>` per declared index and `loadList<List>` per declared list, added by `bind` once the repository (and so its definition)
  * exists: the repository looks its source's methods up when it calls them.
  */
 export class InMemorySource<TEntity> {
@@ -38,6 +38,14 @@ export class InMemorySource<TEntity> {
           [...this.rows.values()].find((row) =>
             index.fields.every((field, i) => sameValue((row as Row)[field], values[i])),
           ) ?? null
+        );
+      };
+    }
+    for (const list of Object.values(definition.lists ?? {})) {
+      (this as unknown as Record<string, unknown>)[list.load] = async (...values: unknown[]) => {
+        this.loads += 1;
+        return [...this.rows.values()].filter((row) =>
+          list.fields.every((field, i) => sameValue((row as Row)[field], values[i])),
         );
       };
     }

@@ -151,10 +151,10 @@ async function exerciseCatalog(redis: Redis, watch: Watch): Promise<void> {
     loadBySlug: (slug: string) => products.findBy("slug", slug),
   });
   products.put(example.product);
-  const reviews = new MemorySource((r: typeof example.review) => ({
-    productSku: r.productSku,
-    customerId: r.customerId,
-  }));
+  const reviews = Object.assign(
+    new MemorySource((r: typeof example.review) => ({ productSku: r.productSku, customerId: r.customerId })),
+    { loadListByProduct: (productSku: string) => reviews.filterBy("productSku", productSku) },
+  );
   reviews.put(example.review);
   const stock = new MemorySource((s: typeof example.stockLevel) => ({ warehouseId: s.warehouseId, sku: s.sku }));
   const coupons = new MemorySource((c: typeof example.coupon) => ({ code: c.code }));
@@ -176,6 +176,8 @@ async function exerciseCatalog(redis: Redis, watch: Watch): Promise<void> {
   const reviewKey = { productSku: example.review.productSku, customerId: example.review.customerId };
   expect(await reviewRepository.get(reviewKey)).toEqual(example.review);
   expect(await reviewRepository.getMany([reviewKey])).toEqual([example.review]);
+  expect(await reviewRepository.listByProduct(sku)).toEqual([example.review]);
+  expect(await reviewRepository.listByProduct(sku)).toEqual([example.review]);
   await reviewRepository.invalidateByProduct(sku);
   await reviewRepository.invalidateByAuthor(example.review.customerId);
   await reviewRepository.save({ ...example.review, stars: 4 });
@@ -188,6 +190,7 @@ async function exerciseCatalog(redis: Redis, watch: Watch): Promise<void> {
   await stockRepository.save({ ...example.stockLevel, available: 11, revision: 2 });
   expect(await stockRepository.get(stockKey)).toMatchObject({ revision: 2 });
   await stockRepository.delete(stockKey);
+  expect(await couponRepository.prime(example.coupon)).toBe(true); // warm-up, write-through writers checked
   await couponRepository.save(example.coupon);
   expect(await couponRepository.get(example.coupon.code)).toEqual(example.coupon);
   expect(await couponRepository.refresh(example.coupon.code)).toEqual(example.coupon);

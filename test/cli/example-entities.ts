@@ -36,6 +36,11 @@ export class MemorySource<TEntity extends object, TKey extends object> {
     return this.copy([...this.rows.values()].find((row) => row[field] === value));
   }
 
+  /** Every row whose `field` equals `value`: the list loaders (`loadListByProduct`). */
+  async filterBy<F extends keyof TEntity>(field: F, value: TEntity[F]): Promise<TEntity[]> {
+    return [...this.rows.values()].filter((row) => row[field] === value).map((row) => structuredClone(row));
+  }
+
   private copy(row: TEntity | undefined): TEntity | null {
     return row === undefined ? null : structuredClone(row);
   }

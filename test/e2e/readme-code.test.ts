@@ -20,6 +20,7 @@ const tsc = join(packageRoot, "node_modules", "typescript", "bin", "tsc");
 function fragmentNames(): string {
   const generated = JSON.stringify(join(packageRoot, "generated", "index.js"));
   const sources = JSON.stringify(join(packageRoot, "examples", "shop", "sources.js"));
+  const warmUp = JSON.stringify(join(packageRoot, "examples", "shop", "warm-up.js"));
   return `type Shop = typeof import(${generated});
 declare const redis: import("ioredis").Redis;
 declare const pool: import("pg").Pool;
@@ -31,6 +32,7 @@ declare const customerSource: import(${generated}).CustomerSource;
 declare const id: string;
 declare const stock: import(${generated}).StockLevel;
 declare const order: import(${generated}).Order;
+declare const customerPages: typeof import(${warmUp}).customerPages;
 declare function loadProduct(key: import(${generated}).ProductKey): Promise<import(${generated}).Product | null>;
 `;
 }

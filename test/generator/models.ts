@@ -23,6 +23,7 @@ export function entity(overrides: Partial<EntityModel> & Pick<EntityModel, "name
     version: 1,
     serializer: "json",
     indexes: [],
+    lists: [],
     tags: [],
     invalidates: [],
     shapeHash: "0badc0de",

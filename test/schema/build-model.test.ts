@@ -164,6 +164,7 @@ describe("a full-featured project", () => {
       version: 3,
       serializer: "msgpack",
       l1: { ttlMs: 5_000, maxEntries: 10_000 },
+      lists: [],
       indexes: [
         { name: "byEmail", methodSuffix: "ByEmail", fields: ["email"] },
         { name: "byTeamAndName", methodSuffix: "ByTeamAndName", fields: ["teamId", "name"] },

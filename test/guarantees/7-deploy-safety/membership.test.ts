@@ -1,4 +1,4 @@
-// Guarantee 7, widened: a deploy that changes what an entry belongs to (its tags, its indexes)
+// Guarantee 7, widened: a deploy that changes what an entry belongs to (its tags, indexes, lists)
 // starts a new key namespace, so an invalidation of the new deploy never misses an entry cached
 // by the previous one. Through the generator: schema -> generate() -> the generated repository.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -116,5 +116,20 @@ describe("guarantee 7 (deploy safety): a change of what an entry belongs to", ()
       await namespaceOf(`${MEMBER_V1}tags: ["name:{name}", "team:{teamId}"]\n`),
     );
     expect(await namespaceOf(WITH_TEAM_TAG.replace("ttl: 1h", "ttl: 2h"))).toBe(tagged);
+  });
+
+  it("adding a list or changing its fields changes the namespace; reordering lists or changing maxItems does not", async () => {
+    const namespaceOf = async (schema: string) => (await generateMember(schema)).memberEntity.namespace;
+    const plain = await namespaceOf(MEMBER_V1);
+    const listed = `${MEMBER_V1}lists:\n  byTeam: { fields: [teamId] }\n  byName: { fields: [name] }\n`;
+    const reordered = `${MEMBER_V1}lists:\n  byName: { fields: [name] }\n  byTeam: { fields: [teamId] }\n`;
+    expect(await namespaceOf(listed)).not.toBe(plain);
+    expect(await namespaceOf(listed.replace("[teamId]", "[teamId, name]"))).not.toBe(await namespaceOf(listed));
+    expect(await namespaceOf(reordered)).toBe(await namespaceOf(listed));
+    expect(await namespaceOf(listed.replace("[teamId] }", "[teamId], maxItems: 10 }"))).toBe(await namespaceOf(listed));
+    // a list is not an index: the same lookup declared as either is another namespace
+    expect(await namespaceOf(`${MEMBER_V1}indexes:\n  byName: { fields: [name] }\n`)).not.toBe(
+      await namespaceOf(`${MEMBER_V1}lists:\n  byName: { fields: [name] }\n`),
+    );
   });
 });
