@@ -17,7 +17,7 @@ const sample: Entity = {
   name: "name 1",
   slug: "slug 1",
   productCount: 1,
-  icon: new Uint8Array([1, 0, 255]),
+  icon: Uint8Array.of(1, 0, 255),
 };
 /** Same key as `sample`, every other value changed. */
 const updated: Entity = { id: 1, name: "name 2", slug: "slug 2", productCount: 2, icon: null };
@@ -27,7 +27,7 @@ const missing: Entity = {
   name: "name 3",
   slug: "slug 3",
   productCount: 3,
-  icon: new Uint8Array([3, 0, 255]),
+  icon: Uint8Array.of(3, 0, 255),
 };
 
 describeRepository<Entity, Key, Source, Repository>((options) => new Repository(options), {

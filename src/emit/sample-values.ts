@@ -82,7 +82,7 @@ class SampleWriter {
           case "json":
             return variant === 1 ? `{ note: "sample" }` : `{ note: "sample ${variant}" }`;
           case "bytes":
-            return `new Uint8Array([${variant}, 0, 255])`;
+            return `Uint8Array.of(${variant}, 0, 255)`;
         }
     }
   }
