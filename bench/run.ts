@@ -5,7 +5,7 @@
  * timing (a bench that crashes is reported, and the run exits 1).
  *
  *   npm run bench                          everything (a few minutes on 2 cores)
- *   npm run bench -- --only=hit,many       some sections: hit, instrumentation, many, stampede, write, cluster, generator
+ *   npm run bench -- --only=hit,many       some sections: hit, instrumentation, many, stampede, write, compression, cluster, generator
  *   npm run bench -- --only=cluster        getMany(100) and the hit path on a local 3-master cluster it spawns
  *   npm run bench -- --rounds=15 --duration=400   (defaults: 9 rounds of 250 ms)
  *   REDIS_URL=redis://127.0.0.1:6380 DATABASE_URL=postgres://... npm run bench
@@ -20,13 +20,23 @@ import { connectRedis, type BenchContext } from "./lib/context.js";
 import { describeMachine } from "./lib/machine.js";
 import { renderMarkdown, type RunInfo } from "./lib/render.js";
 import { runClusterBench } from "./runtime/cluster.js";
+import { runCompressionBench } from "./runtime/compression.js";
 import { runGetManyBench } from "./runtime/get-many.js";
 import { runHitPathBench } from "./runtime/hit-path.js";
 import { runInstrumentationBench } from "./runtime/instrumentation.js";
 import { runStampedeBench } from "./runtime/stampede.js";
 import { runWriteBench } from "./runtime/write.js";
 
-const SECTIONS = ["hit", "instrumentation", "many", "stampede", "write", "cluster", "generator"] as const;
+const SECTIONS = [
+  "hit",
+  "instrumentation",
+  "many",
+  "stampede",
+  "write",
+  "compression",
+  "cluster",
+  "generator",
+] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 function option(name: string): string | undefined {
@@ -110,6 +120,7 @@ async function main(): Promise<void> {
     ["many", "getMany", () => runGetManyBench(ctx)],
     ["stampede", "Stampede", () => runStampedeBench(ctx)],
     ["write", "Write paths", () => runWriteBench(ctx)],
+    ["compression", "Compression", () => runCompressionBench(ctx)],
     ["cluster", "Redis Cluster", () => runClusterBench(ctx)],
     ["generator", "Generator", generatorSections],
   ];

@@ -12,11 +12,23 @@ import {
   type CategorySource as Source,
 } from "./category.js";
 
-const sample: Entity = { id: 1, name: "name 1", slug: "slug 1", productCount: 1 };
+const sample: Entity = {
+  id: 1,
+  name: "name 1",
+  slug: "slug 1",
+  productCount: 1,
+  icon: Uint8Array.of(1, 0, 255),
+};
 /** Same key as `sample`, every other value changed. */
-const updated: Entity = { id: 1, name: "name 2", slug: "slug 2", productCount: 2 };
+const updated: Entity = { id: 1, name: "name 2", slug: "slug 2", productCount: 2, icon: null };
 /** Another key, stored nowhere. */
-const missing: Entity = { id: 3, name: "name 3", slug: "slug 3", productCount: 3 };
+const missing: Entity = {
+  id: 3,
+  name: "name 3",
+  slug: "slug 3",
+  productCount: 3,
+  icon: Uint8Array.of(3, 0, 255),
+};
 
 describeRepository<Entity, Key, Source, Repository>((options) => new Repository(options), {
   sample,

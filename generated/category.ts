@@ -8,6 +8,7 @@ export interface Category {
   name: string;
   slug: string;
   productCount: number;
+  icon?: Uint8Array | null | undefined;
 }
 
 /**
@@ -47,13 +48,14 @@ export const categoryEntity = defineEntity<Category, CategoryKey>({
   name: "Category",
   schemaFile: "schemas/category.json",
   keyPrefix: "app",
-  namespace: "2.20e58d1c",
+  namespace: "2.e0d4b044",
   key: ["id"],
   fields: {
     id: "int",
     name: "string",
     slug: "string",
     productCount: "int",
+    icon: { type: "bytes", optional: true, nullable: true },
   },
   strategy: "read-through",
   ttlMs: 86_400_000, // 1d

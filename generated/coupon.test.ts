@@ -15,7 +15,7 @@ import {
 const sample: Entity = {
   code: "code 1",
   percentOff: 1.5,
-  expiresAt: new Date("2024-01-02T03:04:05.000Z"),
+  expiresAt: new Date("2999-01-02T03:04:05.000Z"),
   maxRedemptions: 1,
   redemptions: 1,
 };
@@ -23,7 +23,7 @@ const sample: Entity = {
 const updated: Entity = {
   code: "code 1",
   percentOff: 2.5,
-  expiresAt: new Date("2024-01-03T03:04:05.000Z"),
+  expiresAt: new Date("2999-01-03T03:04:05.000Z"),
   maxRedemptions: null,
   redemptions: 2,
 };
@@ -31,7 +31,7 @@ const updated: Entity = {
 const missing: Entity = {
   code: "code 3",
   percentOff: 3.5,
-  expiresAt: new Date("2024-01-04T03:04:05.000Z"),
+  expiresAt: new Date("2999-01-04T03:04:05.000Z"),
   maxRedemptions: 3,
   redemptions: 3,
 };

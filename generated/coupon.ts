@@ -64,6 +64,7 @@ export const couponEntity = defineEntity<Coupon, CouponKey>({
   strategy: "write-through",
   ttlMs: 300_000, // 5m
   jitter: 0.1,
+  expiresAt: "expiresAt",
   serializer: "msgpack",
   indexes: {},
   tags: {},

@@ -3,7 +3,8 @@ CREATE TABLE categories (
   id            integer PRIMARY KEY,
   name          text    NOT NULL,
   slug          text    NOT NULL UNIQUE,
-  product_count integer NOT NULL DEFAULT 0
+  product_count integer NOT NULL DEFAULT 0,
+  icon          bytea
 );
 
 CREATE TABLE customers (

@@ -38,7 +38,9 @@ describe("the shop example: generated repositories over PostgreSQL", () => {
       encryptionKeys,
       sources: createShopSources(db.pool),
     });
-    await db.pool.query("INSERT INTO categories (id, name, slug, product_count) VALUES (1, 'Tea', 'tea', 1)");
+    await db.pool.query(
+      "INSERT INTO categories (id, name, slug, product_count, icon) VALUES (1, 'Tea', 'tea', 1, '\\x89504e47')",
+    );
     await db.pool.query(
       `INSERT INTO products (sku, slug, title, description, price_cents, rating, category_id,
                              image_url, attributes, active, updated_at)
@@ -182,7 +184,9 @@ describe("the shop example: generated repositories over PostgreSQL", () => {
   });
 
   it("a write to one entity drops what it invalidates in another", async () => {
-    await repos.category.get(1);
+    // bytea comes from pg as a Buffer; miss and hit both give a plain Uint8Array
+    expect((await repos.category.get(1))?.icon).toEqual(new Uint8Array([0x89, 0x50, 0x4e, 0x47]));
+    expect((await repos.category.get(1))?.icon?.constructor).toBe(Uint8Array);
     expect(await redis.exists(repos.category.keyOf(1))).toBe(1);
     const tea = await repos.product.get("TEA-1");
     await repos.product.save({ ...tea!, priceCents: 500 });

@@ -197,6 +197,7 @@ const toCategory = (row: any): Category => ({
   name: row.name,
   slug: row.slug,
   productCount: row.product_count,
+  icon: row.icon, // bytea: pg gives a Buffer, which the repository returns as a plain Uint8Array
 });
 
 export const toCustomer = (row: any): Customer => ({

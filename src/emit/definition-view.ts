@@ -34,7 +34,9 @@ export interface DefinitionView {
   readonly negativeTtl: DurationView | undefined;
   readonly staleWhileRevalidate: DurationView | undefined;
   readonly versionField: string | undefined;
+  readonly expiresAt: string | undefined;
   readonly serializer: string;
+  readonly compress: string | undefined;
   readonly l1: string | undefined;
   readonly indexes: string;
   /** Undefined without lists: what entities without lists generate did not change when lists came. */
@@ -66,7 +68,10 @@ export function definitionView(entity: EntityModel, project: ProjectModel): Defi
     staleWhileRevalidate:
       entity.staleWhileRevalidateMs === undefined ? undefined : durationView(entity.staleWhileRevalidateMs),
     versionField: entity.versionField === undefined ? undefined : stringLiteral(entity.versionField),
+    expiresAt: entity.expiresAt === undefined ? undefined : stringLiteral(entity.expiresAt),
     serializer: stringLiteral(entity.serializer),
+    compress:
+      entity.compressOverBytes === undefined ? undefined : `{ overBytes: ${numberLiteral(entity.compressOverBytes)} }`,
     l1: entity.l1 && `{ ttlMs: ${numberLiteral(entity.l1.ttlMs)}, maxEntries: ${numberLiteral(entity.l1.maxEntries)} }`,
     indexes: objectLiteral(
       entity.indexes.map(

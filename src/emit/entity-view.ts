@@ -86,6 +86,8 @@ interface TagView {
   readonly doc: string;
   readonly parameters: string;
   readonly tagObject: string;
+  /** The name of the `InvalidateOptions` parameter. */
+  readonly options: string;
 }
 
 const sourceRoles: Record<Strategy, string> = {
@@ -174,14 +176,17 @@ export function entityView(entity: EntityModel, project: ProjectModel): EntityVi
     lists,
     tags: entity.tags.map((tag) => {
       const fields = lookupFields(entity, tag.fields);
+      // `options`, unless a tag field already takes that parameter name
+      const options = fields.some((field) => parameterName(field.name) === "options") ? "invalidation" : "options";
       return {
         invalidator: tagInvalidator(tag),
         doc: docComment(
           member,
-          `Drops every cached ${name} whose ${fieldsAreParameters(fields)} (tag \`${tag.pattern}\`).`,
+          `Drops every cached ${name} whose ${fieldsAreParameters(fields)} (tag \`${tag.pattern}\`); \`{ soft: true }\` marks them stale instead.`,
         ),
-        parameters: parameterList(fields),
+        parameters: [parameterList(fields), `${options}?: InvalidateOptions`].filter(Boolean).join(", "),
         tagObject: objectOfParameters(fields),
+        options,
       };
     }),
   };
@@ -293,6 +298,7 @@ function runtimeImports(entity: EntityModel): string {
   const values = ["defineEntity", repositoryBase(entity.strategy)];
   const types = [
     ...(entity.fields.some((field) => holdsJson(field.type)) ? ["JsonValue"] : []),
+    ...(entity.tags.length ? ["InvalidateOptions"] : []),
     optionsType(entity.strategy),
   ];
   return [...values, ...types.map((type) => `type ${type}`)].join(", ");

@@ -12,6 +12,7 @@ const scalarTypes: Record<ScalarType, string> = {
   date: "Date",
   bigint: "bigint",
   json: "JsonValue",
+  bytes: "Uint8Array",
 };
 
 /** The application-side TypeScript type of a value, without the field's optional/nullable modifiers. */

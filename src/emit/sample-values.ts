@@ -12,16 +12,24 @@ export type SampleFields = ReadonlyMap<string, string>;
 
 /**
  * One expression per top-level field; `variantOf` picks the variant of each field. Nullable fields
- * are null in variant 2, except the `versionField`, which must stay comparable.
+ * are null in variant 2, except the `versionField`, which must stay comparable; the `expiresAt`
+ * field is in the future.
  */
 export function sampleFields(entity: EntityModel, variantOf: (field: FieldModel) => Variant): SampleFields {
   const writer = new SampleWriter();
   return new Map(
     entity.fields.map((field) => [
       field.name,
-      writer.field(field, variantOf(field), field.name !== entity.versionField),
+      field.name === entity.expiresAt
+        ? expiryOf(field, variantOf(field))
+        : writer.field(field, variantOf(field), field.name !== entity.versionField),
     ]),
   );
+}
+
+/** The `expiresAt` field: far in the future, so the generated tests' values are cached. */
+function expiryOf(field: FieldModel, variant: Variant): string {
+  return field.nullable && variant === 2 ? "null" : `new Date("2999-01-0${variant + 1}T03:04:05.000Z")`;
 }
 
 export function sampleLiteral(fields: SampleFields): string {
@@ -73,6 +81,8 @@ class SampleWriter {
             return `${12345678901234567889n + BigInt(variant)}n`;
           case "json":
             return variant === 1 ? `{ note: "sample" }` : `{ note: "sample ${variant}" }`;
+          case "bytes":
+            return `Uint8Array.of(${variant}, 0, 255)`;
         }
     }
   }

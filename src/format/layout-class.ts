@@ -61,8 +61,9 @@ function signature(cursor: Cursor): string {
   const parameters: string[] = [];
   while (!cursor.accept(")")) {
     const parameter = cursor.word();
+    const optional = cursor.accept("?") ? "?" : ""; // `options?: InvalidateOptions`
     cursor.expect(":");
-    parameters.push(`${parameter}: ${typeText(cursor)}`);
+    parameters.push(`${parameter}${optional}: ${typeText(cursor)}`);
     if (!cursor.accept(",")) {
       cursor.expect(")");
       break;

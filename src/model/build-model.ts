@@ -1,6 +1,7 @@
 import { compareCodeUnits } from "../compare-code-units.js";
 import { DEFAULT_WRITE_BEHIND, type EntityDocument } from "../schema/document-schema.js";
 import { parseDuration } from "../schema/duration.js";
+import { parseSize } from "../schema/size.js";
 import { toFieldModel } from "../schema/fields.js";
 import { parseTagPattern } from "../schema/tag-pattern.js";
 import type { EntityModel, ProjectModel, TagModel } from "./model.js";
@@ -46,7 +47,7 @@ function buildEntity(
   }));
   const tags = (document.tags ?? []).map(toTagModel);
   const key = keyFields(document);
-  const { negativeTtl, staleWhileRevalidate, versionField, l1, writeBehind } = document;
+  const { negativeTtl, staleWhileRevalidate, versionField, expiresAt, compress, l1, writeBehind } = document;
   return {
     name: document.entity,
     propertyName: camelCase(document.entity),
@@ -60,8 +61,10 @@ function buildEntity(
     ...(negativeTtl !== undefined && { negativeTtlMs: durationMs(negativeTtl) }),
     ...(staleWhileRevalidate !== undefined && { staleWhileRevalidateMs: durationMs(staleWhileRevalidate) }),
     ...(versionField !== undefined && { versionField }),
+    ...(expiresAt !== undefined && { expiresAt }),
     version: document.version,
     serializer: document.serializer,
+    ...(compress !== undefined && { compressOverBytes: defined(parseSize(compress.over), `size ${compress.over}`) }),
     ...(l1 !== undefined && { l1: { ttlMs: durationMs(l1.ttl), maxEntries: l1.maxEntries } }),
     indexes,
     lists,

@@ -75,9 +75,13 @@ export interface EntityModel {
   readonly negativeTtlMs?: number;
   readonly staleWhileRevalidateMs?: number;
   readonly versionField?: string;
+  /** A datetime field capping each entry's TTL. */
+  readonly expiresAt?: string;
   /** Manual bump of the key namespace. */
   readonly version: number;
   readonly serializer: Serializer;
+  /** Values whose stored form is larger than this many bytes are stored compressed. */
+  readonly compressOverBytes?: number;
   readonly l1?: L1Model;
   readonly indexes: readonly IndexModel[];
   readonly lists: readonly ListModel[];

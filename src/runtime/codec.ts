@@ -4,7 +4,15 @@ import { sameKeyPart } from "./entity-check.js";
 import { describeValue } from "./errors.js";
 import { FieldCipher, type EncryptionKeys } from "./encryption.js";
 import { buildDecodePlan, INVALID, type DecodeNode } from "./decode-plan.js";
-import { readHeader, storedBytes, storedText, VERSION_TEXT, type StoredValue } from "./stored-value.js";
+import {
+  decompressedPayload,
+  readHeader,
+  storedBytes,
+  storedCompressed,
+  storedText,
+  VERSION_TEXT,
+  type StoredValue,
+} from "./stored-value.js";
 import { buildPlan, decodeStored, encodeStored, type Plan } from "./stored-form.js";
 
 /** A stored value after reading: every path out of here has been validated. */
@@ -81,7 +89,7 @@ export class Codec<TEntity> {
     private readonly definition: EntityDefinition<TEntity, unknown>,
     options: CodecOptions,
   ) {
-    this.plan = buildPlan(definition.fieldModels);
+    this.plan = buildPlan(definition.fieldModels, definition.serializer === "msgpack");
     this.decodePlan = buildDecodePlan(definition.fieldModels, definition.key);
     this.serializer = definition.serializer === "msgpack" ? msgpackSerializer : jsonSerializer;
     this.encrypted = definition.encryptedFields;
@@ -145,6 +153,11 @@ export class Codec<TEntity> {
     } catch (error) {
       return { ok: false, reason: `cannot be serialized: ${(error as Error).message}` };
     }
+    const compressOver = this.definition.compress?.overBytes;
+    if (compressOver !== undefined && size > compressOver) {
+      stored = this.compressed(stored, freshUntil, this.versionOf(parsed.data));
+      size = stored.length;
+    }
     if (size > this.maxValueBytes)
       return { ok: false, reason: `is larger than maxValueBytes (${size} > ${this.maxValueBytes})` };
     return { ok: true, stored };
@@ -184,7 +197,10 @@ export class Codec<TEntity> {
     }
     let value: unknown;
     try {
-      value = this.serializer.deserialize(raw, header.offset);
+      value =
+        header.kind === "c"
+          ? this.serializer.deserialize(decompressedPayload(raw, header.offset, this.maxValueBytes), 0)
+          : this.serializer.deserialize(raw, header.offset);
     } catch (error) {
       return { kind: "invalid", reason: `malformed payload: ${(error as Error).message}` };
     }
@@ -220,6 +236,12 @@ export class Codec<TEntity> {
       };
     }
     return { kind: "value", entity: parsed.data, freshUntil: header.freshUntil, version: header.version };
+  }
+
+  /** `stored` (an uncompressed value: header and payload) as a compressed one (kind `c`, same header fields). */
+  private compressed(stored: StoredValue, freshUntil: number, version: string): Buffer {
+    const bytes = typeof stored === "string" ? Buffer.from(stored, "utf8") : stored;
+    return storedCompressed(freshUntil, version, bytes.subarray(readHeader(bytes)?.offset ?? bytes.length));
   }
 
   private aad(field: string, enc: string): string {

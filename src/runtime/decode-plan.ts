@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { FieldModel, FieldType } from "./descriptor.js";
+import { holdsBytes, type FieldModel, type FieldType } from "./descriptor.js";
 import { valueSchema } from "./entity-schema.js";
 import { dayExists, DECIMAL, ISO_DATE, ISO_DATETIME } from "./stored-form.js";
 
@@ -95,7 +95,8 @@ export function buildDecodePlan(
   fields: readonly FieldModel[],
   keyFields: readonly string[] = [],
 ): DecodeNode | undefined {
-  if (fields.some((field) => field.name === "__proto__")) return undefined;
+  // `bytes` are stored per serializer (base64 or binary): such entities take the plain path
+  if (fields.some((field) => field.name === "__proto__" || holdsBytes(field.type))) return undefined;
   const gen = new Generator(new Set(keyFields));
   const input = gen.variable();
   const result = gen.object(fields, input, "");
@@ -241,6 +242,7 @@ class Generator {
         return out;
       }
       case "json":
+      case "bytes":
         return this.delegate(type, input);
     }
   }

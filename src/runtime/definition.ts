@@ -85,7 +85,11 @@ export interface EntityDeclaration<TEntity> {
   readonly staleWhileRevalidateMs?: number;
   /** A monotonic field (a revision, a timestamp): an older write never replaces a newer cached value. */
   readonly versionField?: string;
+  /** A datetime field: an entry never outlives it (its TTL is capped by it; an expired row is not cached). */
+  readonly expiresAt?: string;
   readonly serializer: "json" | "msgpack";
+  /** Values whose stored form is larger than `overBytes` are stored compressed (kind `c`); readers take both forms. */
+  readonly compress?: { readonly overBytes: number };
   /** The in-process tier in front of Redis, when declared. */
   readonly l1?: { readonly ttlMs: number; readonly maxEntries: number };
   /** Unique lookups by other fields, by name (`byEmail`). */

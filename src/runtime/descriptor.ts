@@ -15,6 +15,7 @@ export const SCALAR_TYPES = [
   "date",
   "bigint",
   "json",
+  "bytes",
 ] as const;
 export const STRING_FORMATS = ["email", "url"] as const;
 
@@ -57,6 +58,13 @@ export interface FieldModel {
   readonly nullable: boolean;
   /** Stored in Redis as AES-256-GCM ciphertext (top-level fields only). */
   readonly encrypt: boolean;
+}
+
+/** Whether a `bytes` value appears anywhere in the type. */
+export function holdsBytes(type: FieldType): boolean {
+  if (type.kind === "scalar") return type.scalar === "bytes";
+  if (type.kind === "object") return type.fields.some((field) => holdsBytes(field.type));
+  return type.kind === "array" && holdsBytes(type.items);
 }
 
 /** Whether a `json` value appears anywhere in the type (the one kind of value that nests without bound). */
@@ -124,7 +132,7 @@ function present<T>(field: string, value: T | undefined, what: string): T {
 /** How a key field of this type is validated and encoded; undefined for a type no key can have. */
 export function keyPartType(type: FieldType): KeyPartType | undefined {
   if (type.kind === "enum") return "enum";
-  if (type.kind === "scalar" && type.scalar !== "json") return type.scalar;
+  if (type.kind === "scalar" && type.scalar !== "json" && type.scalar !== "bytes") return type.scalar;
   return undefined;
 }
 

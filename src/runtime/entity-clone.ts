@@ -5,7 +5,8 @@ export type Clone<T> = (value: T) => T;
 
 /**
  * The copy an L1 hit hands out, compiled from the field descriptor to straight-line code (as the
- * decode plan is): a new object per declared object, a new array per array, a new Date per Date;
+ * decode plan is): a new object per declared object, a new array per array, a new Date per Date,
+ * a new Uint8Array per `bytes` value;
  * strings, numbers, booleans, bigints and enum values are immutable and shared. `json` values
  * (any shape) go through `structuredClone`. It copies only values that passed the schema (L1 holds
  * nothing else), so the declared fields are all an object has. `structuredClone` of the whole
@@ -59,6 +60,7 @@ class CloneGenerator {
         return input;
       case "scalar":
         if (type.scalar === "datetime" || type.scalar === "date") return `new Date(${input}.getTime())`;
+        if (type.scalar === "bytes") return `new Uint8Array(${input})`; // mutable: each hit gets its own
         return type.scalar === "json" ? `deep(${input})` : input;
       case "object":
         return `${this.object(type.fields)}(${input})`;

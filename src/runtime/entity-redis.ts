@@ -379,13 +379,15 @@ export class EntityRedis<TEntity, TKey> {
   /**
    * Deletes values with their leases (revoking fills in flight), marks their write-through writers
    * in flight as overlapped, then deletes `indexEntries`. `ks` may be keys of another entity (what
-   * `invalidates` names, in `space`): `op` says which. Answers the values deleted.
+   * `invalidates` names, in `space`): `op` says which. Answers the values deleted. `soft`: values
+   * are marked stale instead of deleted (see the invalidate script).
    */
   async revoke(
     ks: readonly Pick<ResolvedKey<unknown>, "enc" | "valueKey" | "leaseKey">[],
     indexEntries: readonly string[],
     op = "invalidate",
     space: KeySpace<unknown, unknown> = this.keys as KeySpace<unknown, unknown>,
+    soft = false,
   ): Promise<GuardResult<(Buffer | undefined)[]>> {
     const markWriters = space.definition.strategy === "write-through";
     const r = await this.runPerEntry(
@@ -393,7 +395,7 @@ export class EntityRedis<TEntity, TKey> {
       INVALIDATE,
       ks.map((k) => ({ value: k.valueKey, lease: k.leaseKey, writers: space.writersKeyOfEnc(k.enc) })),
       (e) => e.value,
-      (group) => ({ entries: group, markWriters }),
+      (group) => ({ entries: group, markWriters, soft }),
     );
     if (!r.ok || !indexEntries.length) return r;
     const dropped = await this.drop(indexEntries);

@@ -13,6 +13,7 @@ const scalarSchemas: Record<ScalarType, () => z.ZodType> = {
   date: () => z.date(),
   bigint: () => z.bigint(),
   json: () => z.json(),
+  bytes: () => z.instanceof(Uint8Array),
 };
 
 /** The schema of a value of this type, without a field's optional/nullable modifiers. */

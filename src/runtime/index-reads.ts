@@ -69,8 +69,9 @@ export class IndexReads<TEntity, TKey> {
     const entity = await this.loadMiss(index, indexKey, load);
     if (entity !== null && r.ok) {
       const enc = keys.encOfEntity(entity);
-      if (enc !== undefined && keys.indexKeyOfEntity(index, entity) === indexKey) {
-        await redis.writeIndexPointer(indexKey, enc, this.parts.ttl.value().pttl);
+      const lifetime = this.parts.ttl.valueOf(entity);
+      if (enc !== undefined && lifetime && keys.indexKeyOfEntity(index, entity) === indexKey) {
+        await redis.writeIndexPointer(indexKey, enc, lifetime.pttl);
       }
     }
     return entity;

@@ -22,6 +22,7 @@ export type {
   CacheStats,
   DurabilityOptions,
   EntitySource,
+  InvalidateOptions,
   JsonValue,
   KeyInput,
   RedisClient,

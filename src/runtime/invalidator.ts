@@ -35,6 +35,9 @@ export interface InvalidatorParts<TEntity, TKey> {
  * - **drop**: deletes keys that hold no lease: the index entries a value no longer has; and the
  *   lists a written value was or is a member of (a list key holds its fill's lease itself).
  * - **discard**: deletes one invalid value unless it changed since it was read; leases untouched.
+ * - **soft** (a revoke option): marks values stale instead of deleting them (freshUntil 0, TTL and
+ *   index entries kept), leases still revoked; only for an entity with a stale-while-revalidate
+ *   window (`softFor`), else it is the plain revoke.
  * - **forget**: this process's copies only (in-flight coalesced reads, L1); no Redis.
  * - **publish**: tells the L1 tiers of other processes to forget values.
  *
@@ -113,11 +116,11 @@ export class Invalidator<TEntity, TKey> {
    * entries of the old value and of `values` (what was written), revokes what `invalidates` names
    * for them, and publishes to L1. Never rejects because of Redis: a failure is retried.
    */
-  async revoke(k: ResolvedKey<TKey>, values: readonly TEntity[]): Promise<void> {
+  async revoke(k: ResolvedKey<TKey>, values: readonly TEntity[], soft = false): Promise<void> {
     this.parts.valueReads.forget(k.valueKey);
     this.parts.indexReads.forgetAll();
     this.parts.listReads?.forgetAll();
-    if (!(await this.revokeOnce(k, values))) await this.revokeLater(k, values);
+    if (!(await this.revokeOnce(k, values, soft))) await this.revokeLater(k, values);
     this.parts.valueReads.forget(k.valueKey);
   }
 
@@ -140,8 +143,9 @@ export class Invalidator<TEntity, TKey> {
    * 3. revoke those members (value and lease, per bucket);
    * 4. remove exactly them from the sets (members added since stay: their fills may have won after
    *    step 1, under a lease taken after it, with a value loaded after the source write).
+   * `soft` (with a stale window): step 3 marks the members stale instead, and step 4 is skipped.
    */
-  async revokeTag(tag: object): Promise<void> {
+  async revokeTag(tag: object, soft = false): Promise<void> {
     const { definition, keys, redis, l1 } = this.parts;
     const name = definition.name;
     if (typeof tag !== "object" || tag === null)
@@ -164,9 +168,11 @@ export class Invalidator<TEntity, TKey> {
         const enc = keys.encOfValueKey(valueKey);
         if (enc !== undefined) entries.set(valueKey, { enc, valueKey, leaseKey: keys.leaseKeyOfEnc(enc) });
       }
-      const revoked = await redis.revoke([...entries.values()], []);
+      const stale = softFor(definition, soft);
+      const revoked = await redis.revoke([...entries.values()], [], "invalidate", undefined, stale);
       if (!revoked.ok) return false;
-      const left = await Promise.all(setKeys.map((set, i) => redis.leaveTagSet(set, members.value[i]!)));
+      // marked stale, the members stay in their sets: a later invalidation still finds them
+      const left = stale ? [] : await Promise.all(setKeys.map((set, i) => redis.leaveTagSet(set, members.value[i]!)));
       if (left.some((r) => !r.ok)) return false;
       const dropped = [...entries.keys()].filter((_, i) => revoked.value[i] !== undefined);
       l1?.delete([...entries.keys()]);
@@ -177,7 +183,7 @@ export class Invalidator<TEntity, TKey> {
   }
 
   /** Revokes what `invalidates` names for these values: one call per target entity. */
-  async revokeTargets(values: readonly TEntity[]): Promise<void> {
+  async revokeTargets(values: readonly TEntity[], soft = false): Promise<void> {
     const { definition, redis } = this.parts;
     if (!definition.invalidates.length || !values.length) return;
     const groups = new Map<KeySpace<unknown, unknown>, Map<string, ResolvedKey<unknown>>>();
@@ -199,7 +205,13 @@ export class Invalidator<TEntity, TKey> {
       [...groups].map(async ([space, targets]) => {
         const valueKeys = [...targets.keys()];
         const run = async (): Promise<boolean> => {
-          const r = await redis.revoke([...targets.values()], [], "invalidate-target", space);
+          const r = await redis.revoke(
+            [...targets.values()],
+            [],
+            "invalidate-target",
+            space,
+            softFor(space.definition, soft),
+          );
           if (!r.ok) return false;
           if (space.definition.l1) await redis.publish(space.channel, valueKeys);
           return true;
@@ -259,16 +271,19 @@ export class Invalidator<TEntity, TKey> {
   // ------------------------------------------------------------------------------------ internals
 
   /** One attempt at `revoke`; false when Redis did not take it. */
-  private async revokeOnce(k: ResolvedKey<TKey>, values: readonly TEntity[]): Promise<boolean> {
-    const { keys, redis, l1 } = this.parts;
+  private async revokeOnce(k: ResolvedKey<TKey>, values: readonly TEntity[], soft = false): Promise<boolean> {
+    const { keys, redis, l1, definition } = this.parts;
     l1?.delete([k.valueKey]);
-    const indexEntries = [...new Set(values.flatMap((v) => keys.indexKeysOfEntity(v)))];
-    const r = await redis.revoke([k], indexEntries);
+    const stamp = softFor(definition, soft); // a stale value keeps its index entries
+    const indexEntries = stamp ? [] : [...new Set(values.flatMap((v) => keys.indexKeysOfEntity(v)))];
+    const r = await redis.revoke([k], indexEntries, "invalidate", undefined, stamp);
     if (!r.ok) return false;
     const old = this.decodeOld(k, r.value[0]);
-    const stale = old ? keys.indexKeysOfEntity(old).filter((key) => !indexEntries.includes(key)) : [];
+    const stale = old && !stamp ? keys.indexKeysOfEntity(old).filter((key) => !indexEntries.includes(key)) : [];
     const all = old ? [old, ...values] : values;
-    const work: Promise<unknown>[] = [this.revokeTargets(all), this.dropListsOf(all), this.publish([k.valueKey])];
+    // a stale value keeps its lists too (they hold keys; reads serve the stale value)
+    const work: Promise<unknown>[] = [this.revokeTargets(all, soft), this.publish([k.valueKey])];
+    if (!stamp) work.push(this.dropListsOf(all));
     if (stale.length) work.push(this.dropIndexEntries(stale));
     await Promise.all(work);
     return true;
@@ -341,4 +356,9 @@ export class Invalidator<TEntity, TKey> {
     }
     return space;
   }
+}
+
+/** Whether a soft invalidation of this entity marks stale: only with a stale-while-revalidate window to serve it in. */
+function softFor(definition: { readonly staleWhileRevalidateMs?: number }, soft: boolean): boolean {
+  return soft && (definition.staleWhileRevalidateMs ?? 0) > 0;
 }

@@ -258,7 +258,14 @@ export class Leases<TEntity, TKey> {
         sent.push({ k, value, freshUntil: notFoundMs === undefined ? 0 : now + notFoundMs, bytes: 0 });
         continue;
       }
-      const { fresh, pttl } = ttl.value();
+      const lifetime = ttl.valueOf(value, now);
+      if (lifetime === undefined) {
+        // past its expiresAt: returned to the caller, not cached (and a refreshed entry is dropped)
+        fills.push({ k, token, stored: "", pttl: 1, entity: undefined });
+        sent.push({ k, value: null, freshUntil: 0, bytes: 0 });
+        continue;
+      }
+      const { fresh, pttl } = lifetime;
       const encoded = codec.encode(value, k.enc, now + fresh);
       if (!encoded.ok) {
         events.record("invalid-value", k.valueKey, { detail: `source value not cached: ${encoded.reason}` });

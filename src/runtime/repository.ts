@@ -11,7 +11,14 @@ import type { ListReads } from "./list-reads.js";
 import type { Primer, PrimeResult } from "./prime.js";
 import type { ReadPath } from "./read-path.js";
 import { assembleRepository } from "./repository-parts.js";
-import type { BareKey, CacheAsideRepositoryOptions, CacheStats, EntitySource, RepositoryOptions } from "./types.js";
+import type {
+  BareKey,
+  CacheAsideRepositoryOptions,
+  CacheStats,
+  EntitySource,
+  InvalidateOptions,
+  RepositoryOptions,
+} from "./types.js";
 import type { WriteStrategy } from "./write-strategy.js";
 
 const writeStrategies = new WeakMap<object, WriteStrategy<unknown, unknown>>();
@@ -209,21 +216,24 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
    * Drops the cached value (and any fill in flight for it), its index entries, the lists its cached
    * value is a member of, and what `invalidates` names. Never rejects because of Redis: a failed drop is retried, and this process
    * reads the key from the source meanwhile.
+   * @param options `soft: true` marks them stale instead, so `staleWhileRevalidate` serves them
+   *   while one refresh runs (fills in flight still lose); without that window it is a drop.
    */
-  invalidate(key: TKey | BareKey<TKey>): Promise<void> {
+  invalidate(key: TKey | BareKey<TKey>, options?: InvalidateOptions): Promise<void> {
     return this.observed("invalidate", async () => {
-      await this.invalidator.revoke(this.keys.resolve(key), []);
+      await this.invalidator.revoke(this.keys.resolve(key), [], options?.soft === true);
     });
   }
 
   /**
    * Drops every cached value carrying this tag (and every fill in flight for the entity).
    * @param tag the tag's fields, e.g. `{ teamId }` for a tag `team:{teamId}`.
+   * @param options `soft: true` marks them stale instead (see `invalidate`).
    * @throws InvalidKeyError (as a rejection) when no declared tag has exactly these fields.
    */
-  invalidateTag(tag: TTag): Promise<void> {
+  invalidateTag(tag: TTag, options?: InvalidateOptions): Promise<void> {
     return this.observed("invalidateTag", async () => {
-      await this.invalidator.revokeTag(tag as object);
+      await this.invalidator.revokeTag(tag as object, options?.soft === true);
     });
   }
 

@@ -2,8 +2,9 @@ import type { FieldModel, FieldType } from "./descriptor.js";
 
 /**
  * The stored form of an entity, derived once from its field descriptor: Date -> ISO string
- * (`datetime`) or `YYYY-MM-DD` (`date`), bigint -> decimal string, nested through objects and
- * arrays. Everything else is stored as is.
+ * (`datetime`) or `YYYY-MM-DD` (`date`), bigint -> decimal string, bytes -> base64 text (`base64`;
+ * `binary` where the serializer stores bytes itself: msgpack, except in encrypted fields, whose
+ * plaintext is JSON), nested through objects and arrays. Everything else is stored as is.
  *
  * A plan only describes the paths that need converting, so encode/decode touch nothing else.
  */
@@ -11,35 +12,48 @@ export type Plan =
   | { readonly t: "datetime" }
   | { readonly t: "date" }
   | { readonly t: "bigint" }
+  | { readonly t: "base64" }
+  | { readonly t: "binary" }
   | { readonly t: "object"; readonly fields: readonly (readonly [string, Plan])[] }
   | { readonly t: "array"; readonly item: Plan };
 
-/** The plan of an entity with these fields; null when nothing needs converting. */
-export function buildPlan(fields: readonly FieldModel[]): Plan | null {
+/**
+ * The plan of an entity with these fields; null when nothing needs converting. `binaryBytes`: the
+ * serializer stores bytes as bytes (msgpack), so only encrypted fields turn them into base64.
+ */
+export function buildPlan(fields: readonly FieldModel[], binaryBytes = false): Plan | null {
   const planned: [string, Plan][] = [];
   for (const field of fields) {
-    const plan = typePlan(field.type);
+    const plan = typePlan(field.type, binaryBytes && !field.encrypt);
     if (plan) planned.push([field.name, plan]);
   }
   return planned.length ? { t: "object", fields: planned } : null;
 }
 
-function typePlan(type: FieldType): Plan | null {
+function typePlan(type: FieldType, binaryBytes: boolean): Plan | null {
   switch (type.kind) {
     case "scalar":
       if (type.scalar === "datetime") return { t: "datetime" };
       if (type.scalar === "date") return { t: "date" };
       if (type.scalar === "bigint") return { t: "bigint" };
+      if (type.scalar === "bytes") return { t: binaryBytes ? "binary" : "base64" };
       return null;
     case "enum":
       return null;
     case "object":
-      return buildPlan(type.fields);
+      return buildPlan(type.fields, binaryBytes);
     case "array": {
-      const item = typePlan(type.items);
+      const item = typePlan(type.items, binaryBytes);
       return item && { t: "array", item };
     }
   }
+}
+
+export const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** A Uint8Array's bytes as a Buffer view (no copy): what serializers and base64 take. */
+function bufferOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 export const ISO_DATETIME = /^(?:[+-]\d{6}|\d{4})-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -96,11 +110,15 @@ export function encodeStored(value: unknown, plan: Plan): unknown {
 
 function encodeLeaf(value: unknown, t: LeafType): unknown {
   if (t === "bigint") return typeof value === "bigint" ? value.toString() : value;
+  if (t === "base64" || t === "binary") {
+    if (!(value instanceof Uint8Array)) return value;
+    return t === "base64" ? bufferOf(value).toString("base64") : bufferOf(value);
+  }
   if (!(value instanceof Date)) return value;
   return t === "datetime" ? isoDateTime(value) : isoDate(value);
 }
 
-type LeafType = "datetime" | "date" | "bigint";
+type LeafType = "datetime" | "date" | "bigint" | "base64" | "binary";
 
 /**
  * A copy of `value` with `leaf` applied where the plan has a datetime, date or bigint (a new object
@@ -112,6 +130,8 @@ function copyAlong(value: unknown, plan: Plan, leaf: (value: unknown, t: LeafTyp
     case "datetime":
     case "date":
     case "bigint":
+    case "base64":
+    case "binary":
       return leaf(value, plan.t);
     case "object": {
       if (!isPlainObject(value)) return value;
@@ -141,6 +161,10 @@ export function decodeStored(value: unknown, plan: Plan): unknown {
         : value;
     case "bigint":
       return typeof value === "string" && DECIMAL.test(value) ? BigInt(value) : value;
+    case "base64":
+      return typeof value === "string" && BASE64.test(value) ? new Uint8Array(Buffer.from(value, "base64")) : value;
+    case "binary":
+      return value instanceof Uint8Array ? new Uint8Array(value) : value;
     case "object":
       if (isPlainObject(value)) {
         for (const [name, child] of plan.fields) {
@@ -208,5 +232,9 @@ function reviveLeaf(value: unknown, t: LeafType): unknown {
     case "bigint":
       if (typeof value === "number" && Number.isSafeInteger(value)) return BigInt(value);
       return typeof value === "string" && DECIMAL.test(value) ? BigInt(value) : value;
+    case "base64":
+    case "binary":
+      // a Buffer (what pg and most drivers give) is a Uint8Array: a plain copy, as a hit gives
+      return value instanceof Uint8Array && value.constructor !== Uint8Array ? new Uint8Array(value) : value;
   }
 }

@@ -138,6 +138,15 @@ export interface WriteBehindWorker {
 }
 
 /** The bare value of a one-field key: `BareKey<{ id: string }>` is `string`; `never` for composite keys. */
+/** Options of `invalidate` and `invalidateTag`. */
+export interface InvalidateOptions {
+  /**
+   * Mark the entries stale instead of dropping them: with `staleWhileRevalidate` they are served
+   * while one refresh runs; without it this is a drop. Fills in flight are revoked either way.
+   */
+  soft?: boolean | undefined;
+}
+
 export type BareKey<TKey> = {
   [K in keyof TKey]-?: [Exclude<keyof TKey, K>] extends [never] ? TKey[K] : never;
 }[keyof TKey];

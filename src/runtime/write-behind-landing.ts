@@ -17,17 +17,20 @@ export interface LandingParts<TEntity, TKey> {
 /**
  * How a landed save is cached (see ACKNOWLEDGE): the row the source answered in its place; with a
  * versionField and no answer, only when the save replaced an older cached version (a fenced source
- * may have refused it: the newer value may have left the cache), else it is revoked.
+ * may have refused it: the newer value may have left the cache), else it is revoked. A value past
+ * its expiresAt (`lifetime` undefined) is revoked too.
  */
 export function landingOf<TEntity, TKey>(
   group: KeyGroup<TEntity, TKey>,
   kept: unknown,
-  fresh: number,
+  lifetime: { readonly fresh: number } | undefined,
   parts: LandingParts<TEntity, TKey>,
 ): { mode: number; kept: string | Buffer; keptIndexes: string[]; keptTags: string[]; encodedKey: string } {
   const enc = group.written.fields.get("key")?.toString("latin1") ?? "";
   const as = (mode: number) => ({ mode, kept: "", keptIndexes: [], keptTags: [], encodedKey: enc });
   if (group.write.op !== "save") return as(0);
+  if (lifetime === undefined) return as(1); // past its expiresAt: the landed value is not kept
+  const { fresh } = lifetime;
   if (kept === undefined) return as(parts.definition.versionField && !group.proven ? 1 : 0);
   const space = parts.spaceOf(group.written.fields.get("ns")?.toString("latin1") ?? "") ?? parts.keys;
   const row = kept as TEntity;

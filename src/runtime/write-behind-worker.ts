@@ -30,7 +30,7 @@ export interface WorkerHost<TEntity, TKey> {
   readonly source: WriteBehindSource<TEntity, TKey>;
   readonly settings: WriteBehindSettings;
   /** Expiry of a value whose write landed: fresh ms, Redis ttl ms, and ms a tombstone stays (0: dropped). */
-  landingTtl(): { fresh: number; pttl: number; negative: number };
+  landingTtl(entity: TEntity | undefined): { value: { fresh: number; pttl: number } | undefined; negative: number };
   /** Drops what `invalidates` names and the lists of these values (their write reached the source). Never rejects. */
   landed(values: readonly TEntity[]): Promise<void>;
 }
@@ -365,19 +365,28 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     groups: readonly KeyGroup<TEntity, TKey>[],
     kept: ReadonlyMap<KeyGroup<TEntity, TKey>, unknown>,
   ): Promise<void> {
-    const { fresh, pttl, negative } = this.host.landingTtl();
-    const landings = groups.map((group) => landingOf(group, kept.get(group), fresh, this.landingParts));
+    const lifetimes = groups.map((group) => {
+      const answer = kept.get(group) as TEntity | undefined;
+      const { value, negative } = this.host.landingTtl(
+        answer ?? (group.write.op === "save" ? group.write.entity : undefined),
+      );
+      return { value, fresh: value?.fresh ?? 0, pttl: value?.pttl ?? 1, negative };
+    });
+    const landings = groups.map((group, i) =>
+      landingOf(group, kept.get(group), lifetimes[i]!.value, this.landingParts),
+    );
     // Tag sets first (other slots): a landed value is never missing from its sets.
     await this.joinTagSets(
       groups.flatMap((group, i) => {
         const landing = landings[i]!;
         const sets = landing.mode === 2 ? landing.keptTags : landing.mode === 0 ? group.tagKeys : [];
-        return sets.map((set) => ({ set, member: group.valueKey, ttl: pttl }));
+        return sets.map((set) => ({ set, member: group.valueKey, ttl: lifetimes[i]!.pttl }));
       }),
     );
     const entries = groups.map((group, i) => {
       const { valueKey, leaseKey, pendingKey, ownerKey, ids, writtenSha } = group;
       const { mode, kept: keptValue } = landings[i]!;
+      const { fresh, pttl, negative } = lifetimes[i]!;
       return {
         value: valueKey,
         lease: leaseKey,
@@ -400,7 +409,12 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       entries,
     });
     groups.forEach((group, i) => outcomes[i]?.landed && this.owners.released(group.ownerKey));
-    await this.settleIndexEntries(groups, landings, outcomes, pttl);
+    await this.settleIndexEntries(
+      groups,
+      landings,
+      outcomes,
+      lifetimes.map((l) => l.pttl),
+    );
     for (const group of groups) {
       this.retries.landed(groupKeyOf(group.written));
       this.host.events.record(
@@ -439,11 +453,12 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
     groups: readonly KeyGroup<TEntity, TKey>[],
     landings: readonly { mode: number; keptIndexes: string[]; encodedKey: string }[],
     outcomes: readonly Landing[],
-    pttl: number,
+    pttls: readonly number[],
   ): Promise<void> {
     const work: Promise<unknown>[] = [];
     groups.forEach((group, i) => {
       const outcome = outcomes[i];
+      const pttl = pttls[i]!;
       const { mode, keptIndexes, encodedKey } = landings[i]!;
       if (!outcome?.landed || !outcome.pendingValue) return;
       for (const index of outcome.written ? group.indexKeys : []) {

@@ -78,7 +78,7 @@ export class WriteBehind<TEntity, TKey> implements WriteStrategy<TEntity, TKey> 
       client,
       source: rawSource as WriteBehindSource<TEntity, TKey>,
       settings: this.settings,
-      landingTtl: () => ttl.landed(),
+      landingTtl: (entity: TEntity | undefined) => ttl.landed(entity),
       landed: async (values: readonly TEntity[]) => {
         await Promise.all([invalidator.revokeTargets(values), invalidator.dropListsOf(values)]);
       },

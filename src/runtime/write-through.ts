@@ -58,17 +58,21 @@ export class WriteThrough<TEntity, TKey> extends InvalidateAfterWrite<TEntity, T
         return;
       }
     }
-    const { fresh, pttl } = ttl.value();
-    const encoded = codec.encode(value, k.enc, Date.now() + fresh);
-    if (!encoded.ok) {
-      events.record("invalid-value", k.valueKey, { detail: `value not cached: ${encoded.reason}` });
+    const now = Date.now();
+    const lifetime = ttl.valueOf(value, now);
+    const encoded = lifetime
+      ? codec.encode(value, k.enc, now + lifetime.fresh)
+      : ({ ok: false, reason: "its expiresAt has passed" } as const);
+    if (!encoded.ok || !lifetime) {
+      if (!encoded.ok && lifetime)
+        events.record("invalid-value", k.valueKey, { detail: `value not cached: ${encoded.reason}` });
       void redis.unmarkWriter(k, registration.writer);
       await invalidator.revoke(k, value === entity ? [entity] : [entity, value]);
       return;
     }
     const r = await redis.put(k, value, {
       stored: encoded.stored,
-      pttl,
+      pttl: lifetime.pttl,
       version: codec.versionOf(value),
       writer: registration.writer,
       writerEpoch: registration.epoch,

@@ -4,6 +4,7 @@ import { DEFAULT_PARTITIONS, MAX_PARTITIONS } from "../runtime/keys.js";
 import { SCALAR_TYPES, STRING_FORMATS, type ScalarType, type StringFormat } from "../runtime/descriptor.js";
 import { indexMethodSuffix, pascalCase } from "./naming.js";
 import { DURATION_EXAMPLES, DURATION_PATTERN, parseDuration } from "./duration.js";
+import { parseSize, SIZE_EXAMPLES, SIZE_PATTERN } from "./size.js";
 import { IDENTIFIER_PATTERN, PASCAL_CASE_PATTERN, RESERVED_WORDS } from "./identifiers.js";
 import { didYouMean } from "../suggest.js";
 import { listNames, showValue } from "../wording.js";
@@ -272,6 +273,27 @@ const jitter = z
 
 const closedObjectHint = (shape: string) => `must be an object such as ${shape}`;
 
+const notSize = (input: unknown): string => `${showValue(input)} is not a size (${SIZE_EXAMPLES})`;
+
+const compress = z
+  .strictObject(
+    {
+      over: z
+        .string(messages("say above which size values are compressed, e.g. `over: 1kb`", notSize))
+        .regex(SIZE_PATTERN, { error: (issue) => notSize(issue.input) })
+        .refine((text) => !SIZE_PATTERN.test(text) || (parseSize(text) ?? 0) > 0, {
+          error: (issue) => `${showValue(issue.input)} must be at least 1b`,
+        })
+        .meta({ description: "Values whose stored form is larger than this are compressed.", examples: ["1kb"] }),
+    },
+    { error: () => closedObjectHint("`{ over: 1kb }`") },
+  )
+  .optional()
+  .meta({
+    description:
+      "Store values above a size compressed (gzip). Readers take both forms, so turning it on or off keeps the cached entries.",
+  });
+
 export const entitySchema = z
   .strictObject({
     $schema: z.string().optional().meta({ description: "The JSON Schema this file follows, for editors." }),
@@ -305,6 +327,10 @@ export const entitySchema = z
     versionField: fieldReference.optional().meta({
       description: "An `int` or `datetime` field that only grows: an older write never replaces a newer one.",
     }),
+    expiresAt: fieldReference.optional().meta({
+      description:
+        "A `datetime` field: an entry never outlives it (its TTL is capped by it; a row already expired is not cached).",
+    }),
     version: positiveInt("A manual bump of the key namespace.").default(1),
     serializer: z
       .enum(SERIALIZERS, {
@@ -313,6 +339,7 @@ export const entitySchema = z
       })
       .default("json")
       .meta({ description: "How values are encoded in Redis." }),
+    compress,
     l1: z
       .strictObject(
         {

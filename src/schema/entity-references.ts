@@ -17,6 +17,7 @@ export function checkEntityReferences(parts: EntityParts, report: Report): void 
   checkLists(parts, report);
   checkTags(parts, report);
   checkVersionField(parts, report);
+  checkExpiresAt(parts, report);
   checkStrategyOptions(parts, report);
 }
 
@@ -229,6 +230,22 @@ function checkVersionField(parts: EntityParts, report: Report): void {
           ? "is encrypted; the version is stored in clear beside the value so Redis can compare it"
           : undefined;
   if (problem !== undefined) report(path, "value", `versionField \`${name}\` ${problem}`);
+}
+
+function checkExpiresAt(parts: EntityParts, report: Report): void {
+  const name = parts.expiresAt;
+  if (name === undefined) return;
+  const path = ["expiresAt"];
+  const field = resolveField(parts, name, () => report(path, "value", `expiresAt ${notDeclared(name, parts)}`));
+  if (field === undefined) return;
+  const type = typeLabel(field.type);
+  if (type !== "datetime") {
+    report(
+      path,
+      "value",
+      `expiresAt \`${name}\` is \`${type}\`; it must name a \`datetime\` field (the instant the entry expires)`,
+    );
+  }
 }
 
 function checkStrategyOptions(parts: EntityParts, report: Report): void {

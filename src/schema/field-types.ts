@@ -40,6 +40,7 @@ export function valueClass(type: FieldType): string {
     date: "Date",
     datetime: "Date",
     json: "json",
+    bytes: "Uint8Array",
   };
   return classes[type.scalar];
 }

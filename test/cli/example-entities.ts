@@ -50,7 +50,7 @@ function rowId(key: object): string {
   return JSON.stringify(Object.entries(key).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-export const category: Category = { id: 7, name: "Tea", slug: "tea", productCount: 1 };
+export const category: Category = { id: 7, name: "Tea", slug: "tea", productCount: 1, icon: null };
 
 export const coupon: Coupon = {
   code: "SPRING-10",

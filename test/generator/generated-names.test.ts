@@ -61,11 +61,11 @@ describe("generated names", () => {
 
   it("name a tag's method invalidateBy<Tag>, and the tag type <Entity>InvalidationTag (no TagTag)", () => {
     const post = generated.files.get("post.ts") ?? "";
-    expect(post).toContain("invalidateByAuthor(authorId: string): Promise<void>");
+    expect(post).toContain("invalidateByAuthor(authorId: string, options?: InvalidateOptions): Promise<void>");
     expect(post).not.toMatch(/invalidateAuthor\b/);
     const tag = generated.files.get("tag.ts") ?? "";
     expect(tag).toContain("export type TagInvalidationTag = { teamId: string };");
-    expect(tag).toContain("invalidateByTeam(teamId: string)");
+    expect(tag).toContain("invalidateByTeam(teamId: string, options?: InvalidateOptions)");
     expect(tag).not.toContain("TagTag");
   });
 });

@@ -60,6 +60,8 @@ export function arbitrary(type: FieldType): fc.Arbitrary<unknown> {
       return fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true });
     case "json":
       return fc.jsonValue({ maxDepth: 2 });
+    case "bytes":
+      return fc.uint8Array({ maxLength: 8 });
   }
 }
 

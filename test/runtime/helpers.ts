@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import {
   defineEntity,
+  deleteByPrefix,
   Repository,
   type CacheEvent,
   type EntityDefinition,
@@ -56,6 +57,25 @@ export async function ready(redis: Redis): Promise<void> {
 
 export function uniquePrefix(label = "t"): string {
   return `cgtest:${label}:${randomBytes(4).toString("hex")}:`;
+}
+
+/**
+ * A test file's connection to the tests' Redis (handed to `use` before its tests) and a key prefix
+ * of its own, whose keys are deleted after its tests; returns the prefix.
+ */
+export function fileRedis(label: string, use: (redis: Redis) => void): string {
+  const prefix = uniquePrefix(label);
+  let redis: Redis | undefined;
+  beforeAll(async () => {
+    redis = await connect();
+    use(redis);
+  });
+  afterAll(async () => {
+    if (!redis) return;
+    await deleteByPrefix(redis, prefix);
+    redis.disconnect();
+  });
+  return prefix;
 }
 
 export async function connect(port = REDIS_PORT, options: Record<string, unknown> = {}): Promise<Redis> {

@@ -244,15 +244,16 @@ for g, e in ipairs(entries) do
     if pttl == -1 then
       local v = redis.call('GET', e.value)
       local kind = stored_kind(v)
-      if kind == 'v' then
+      local value = kind == 'v' or kind == 'c'
+      if value then
         flags = flags + 2
         if redis.sha1hex(v) == e.sha then flags = flags + 4 end
       end
-      if kind == 'v' and e.mode == 1 then
+      if value and e.mode == 1 then
         redis.call('DEL', e.value, e.lease)
-      elseif kind == 'v' and e.mode == 2 then
+      elseif value and e.mode == 2 then
         redis.call('SET', e.value, e.kept, 'PX', e.ttl)
-      elseif kind == 'v' then
+      elseif value then
         redis.call('SET', e.value, with_fresh_until(v, now + e.fresh), 'PX', e.ttl)
       elseif kind == 'n' and e.negativeTtl > 0 then
         redis.call('SET', e.value, with_fresh_until(v, now + e.negativeTtl), 'PX', e.negativeTtl)

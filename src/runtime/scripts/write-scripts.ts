@@ -1,5 +1,11 @@
 import { replyBytes, replyText } from "../replies.js";
-import { LUA_NEWER, LUA_NEWER_STORED, LUA_STORED_VERSION } from "../stored-value.js";
+import {
+  LUA_NEWER,
+  LUA_NEWER_STORED,
+  LUA_STORED_KIND,
+  LUA_STORED_VERSION,
+  LUA_WITH_FRESH_UNTIL,
+} from "../stored-value.js";
 import { defineScript } from "./define-script.js";
 
 /**
@@ -15,14 +21,18 @@ import { defineScript } from "./define-script.js";
  * Deletes each entry's value and lease together (revoking fills in flight) and marks its writers in
  * flight as overlapped (`markWriters`: the entity is write-through). Replies per entry with the
  * value it deleted (undefined if none, or kept because its write is queued). Index entries are in
- * other slots: the caller deletes them after.
+ * other slots: the caller deletes them after. `soft`: a value is marked stale instead (freshUntil 0,
+ * TTL kept: stale-while-revalidate serves it while one refresh runs), its lease still deleted; the
+ * reply is the value as it was.
  */
 export const INVALIDATE = defineScript({
   name: "invalidate",
   input: {
     entries: { each: { value: "key", lease: "key", writers: "key" } },
     markWriters: "flag",
+    soft: "flag",
   },
+  uses: [LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL],
   lua: `
 local out = {}
 for i, e in ipairs(entries) do
@@ -31,8 +41,15 @@ for i, e in ipairs(entries) do
     out[i] = ''
     redis.call('DEL', e.lease)
   else
-    out[i] = redis.call('GET', e.value) or ''
-    redis.call('DEL', e.value, e.lease)
+    local v = redis.call('GET', e.value)
+    out[i] = v or ''
+    local kind = v and stored_kind(v)
+    if soft and kind and kind ~= 'n' then
+      redis.call('SET', e.value, with_fresh_until(v, 0), 'KEEPTTL')
+      redis.call('DEL', e.lease)
+    else
+      redis.call('DEL', e.value, e.lease)
+    end
   end
 end
 return out`,
