@@ -19,8 +19,11 @@ export interface ClassMember {
   readonly comments: readonly string[];
   /** A blank line before the member (prettier keeps one). */
   readonly blankBefore: boolean;
-  /** `name(a: A): R`, printed flat. */
-  readonly signature: string;
+  readonly name: string;
+  /** `a: A`, each printed flat; one a line when the signature does not fit (as prettier does). */
+  readonly parameters: readonly string[];
+  /** `: R`, or "" (a constructor). */
+  readonly returnType: string;
   readonly body: readonly BlockStatement[];
 }
 
@@ -47,14 +50,14 @@ export function classDeclaration(cursor: Cursor, exported: string, block: () => 
       comments.push(ownLineComment(cursor, "  ", true));
     }
     if (comments.length > 0 && cursor.peek()?.breaksBefore !== 1) fail();
-    members.push({ comments, blankBefore, signature: signature(cursor), body: block() });
+    members.push({ comments, blankBefore, ...signature(cursor), body: block() });
     if (cursor.peek()?.breaksBefore === 0) fail();
   }
   if (members.length === 0) fail();
   return { kind: "class", header: `${exported}class ${name} extends ${base}`, typeArguments, members };
 }
 
-function signature(cursor: Cursor): string {
+function signature(cursor: Cursor): Pick<ClassMember, "name" | "parameters" | "returnType"> {
   const name = cursor.word();
   if (["get", "set", "static", "async", "private", "protected", "public", "readonly"].includes(name)) fail();
   cursor.expect("(");
@@ -70,5 +73,5 @@ function signature(cursor: Cursor): string {
     }
   }
   const returnType = cursor.accept(":") ? `: ${typeText(cursor)}` : "";
-  return `${name}(${parameters.join(", ")})${returnType}`;
+  return { name, parameters, returnType };
 }

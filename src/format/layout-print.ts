@@ -112,7 +112,8 @@ function classDoc(declaration: ClassDeclaration): Doc {
     index > 0 && member.blankBefore ? hardline : "",
     hardline,
     member.comments.map((comment) => [commentDoc(comment), hardline]),
-    member.signature,
+    member.name,
+    group([parametersDoc(member.parameters), member.returnType]),
     " ",
     blockDoc(member.body),
   ]);
@@ -128,13 +129,21 @@ function blockDoc(body: readonly BlockStatement[]): Doc {
 /** A function declaration: its parameters one a line when its head does not fit. */
 function functionDoc(declaration: FunctionDeclaration): Doc {
   const { parameters } = declaration;
+  return [
+    declaration.header,
+    group([parametersDoc(parameters), ": ", declaration.returnType]),
+    " ",
+    blockDoc(declaration.body),
+  ];
+}
+
+/** `(a: A, b: B)`, or one a line with a trailing comma when it does not fit. */
+function parametersDoc(parameters: readonly string[]): Doc {
   // A lone parameter typed by an object literal type is hugged (`f({` ... `})`): not modelled.
   if (parameters.length === 1 && /^[\w$]+\??: \{/.test(parameters[0] as string)) throw new Unsupported();
-  const parametersDoc =
-    parameters.length === 0
-      ? "()"
-      : ["(", indent([softline, join([",", line], parameters)]), ifBreak(","), softline, ")"];
-  return [declaration.header, group([parametersDoc, ": ", declaration.returnType]), " ", blockDoc(declaration.body)];
+  return parameters.length === 0
+    ? "()"
+    : ["(", indent([softline, join([",", line], parameters)]), ifBreak(","), softline, ")"];
 }
 
 function join(separator: Doc[], items: readonly Doc[]): Doc[] {
