@@ -105,10 +105,10 @@ export const runtimeCommands: Readonly<Record<RuntimeFeature, FeatureCommands>> 
     },
   },
   invalidate: {
-    why: "invalidate(), and save()/delete() after the source write, drop value and lease together (script invalidate), then the index entries, also those of the entities `invalidates` names; when the retry queue of failed invalidations overflows, the entity's namespace is revoked: every bucket's tag epoch bumped (script bump-epochs), then step by step on each master (script invalidate-namespace: SCAN inside the script)",
+    why: "invalidate(), and save()/delete() after the source write, drop value and lease together (script invalidate; with { soft: true } it restamps the value stale with SET KEEPTTL instead), then the index entries, also those of the entities `invalidates` names; when the retry queue of failed invalidations overflows, the entity's namespace is revoked: every bucket's tag epoch bumped (script bump-epochs), then step by step on each master (script invalidate-namespace: SCAN inside the script)",
     direct: ["DEL", ...SCRIPT_RUNNERS],
     inScripts: {
-      invalidate: ["PTTL", "GET", "DEL"],
+      invalidate: ["PTTL", "GET", "DEL", "SET"],
       "bump-epochs": ["INCR", "SET", "PEXPIRE"],
       "invalidate-namespace": ["SCAN", "PTTL", "DEL"],
     },
