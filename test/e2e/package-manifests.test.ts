@@ -36,7 +36,8 @@ async function importedPackages(folder: string): Promise<Set<string>> {
   const files = await readdir(join(folder, "dist"), { recursive: true, encoding: "utf8" });
   for (const file of files.filter((name) => name.endsWith(".js"))) {
     const code = await readFile(join(folder, "dist", file), "utf8");
-    const specifiers = code.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+|\)\(\s*)"([^".][^"]*)"/g);
+    // A specifier has no whitespace: `" from ${source};"` in the generator's printer is no import.
+    const specifiers = code.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+|\)\(\s*)"([^".\s][^"\s]*)"/g);
     for (const [, specifier = ""] of specifiers) {
       if (specifier.startsWith("node:") || builtinModules.includes(specifier)) continue;
       const parts = specifier.split("/");
