@@ -1,4 +1,24 @@
 /** The child's side of `TsChild`: its input, and messages to and from the test. */
+import { Cluster, Redis } from "ioredis";
+
+/** Where a child process finds Redis: the port of a single Redis, or the startup nodes of a cluster. */
+export interface ChildRedisInput {
+  readonly redisPort: number;
+  /** When set, the child connects with an ioredis Cluster to these loopback ports instead of `redisPort`. */
+  readonly clusterPorts?: readonly number[];
+}
+
+/** The child's connection, ready for commands. */
+export async function connectChildRedis(input: ChildRedisInput): Promise<Redis | Cluster> {
+  const redis = input.clusterPorts
+    ? new Cluster(
+        input.clusterPorts.map((port) => ({ host: "127.0.0.1", port })),
+        { lazyConnect: true },
+      )
+    : new Redis({ host: "127.0.0.1", port: input.redisPort, lazyConnect: true });
+  await redis.connect();
+  return redis;
+}
 
 export function childInput<T>(): T {
   const json = process.argv[2];

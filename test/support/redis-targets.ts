@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from "ioredis";
-import { connect } from "../runtime/helpers.js";
+import { connect, REDIS_PORT } from "../runtime/helpers.js";
+import type { ChildRedisInput } from "./child-side.js";
 import { SpawnedCluster } from "./redis-cluster.js";
 
 /**
@@ -10,6 +11,8 @@ export interface RedisTarget {
   readonly name: "single Redis" | "cluster";
   /** A new client (standalone or Cluster); the caller disconnects it. */
   client(): Promise<Redis | Cluster>;
+  /** Where a child process connects (see `connectChildRedis`). */
+  childRedis(): ChildRedisInput;
 }
 
 /** Both targets; call `start` in beforeAll (it spawns the cluster) and `stop` in afterAll. */
@@ -17,7 +20,7 @@ export function redisTargets(): { targets: RedisTarget[]; start(): Promise<void>
   let cluster: SpawnedCluster | undefined;
   return {
     targets: [
-      { name: "single Redis", client: () => connect() },
+      { name: "single Redis", client: () => connect(), childRedis: () => ({ redisPort: REDIS_PORT }) },
       {
         name: "cluster",
         client: async () => {
@@ -28,6 +31,10 @@ export function redisTargets(): { targets: RedisTarget[]; start(): Promise<void>
             client.once("error", reject);
           });
           return client;
+        },
+        childRedis: () => {
+          if (!cluster) throw new Error("the cluster target was not started (call start() in beforeAll)");
+          return { redisPort: cluster.ports[0]!, clusterPorts: cluster.ports };
         },
       },
     ],

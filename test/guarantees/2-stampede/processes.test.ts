@@ -1,12 +1,14 @@
-// Guarantee 2 across processes: 4 child processes share one Redis. In-process coalescing is in
-// test/runtime/read-path.test.ts; repositories on separate connections: connections.test.ts.
+// Guarantee 2 across processes: 4 child processes share one Redis, or one cluster (each child on its
+// own ioredis Cluster). In-process coalescing is in test/runtime/read-path.test.ts; repositories on
+// separate connections: connections.test.ts.
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix, Repository, type CacheStats } from "cachegen/runtime";
 import { teamEntity, type Team } from "../../fixtures/valid/full-featured-read-through/expected/team.js";
-import { connect, REDIS_PORT, uniquePrefix } from "../../runtime/helpers.js";
+import { connect, uniquePrefix } from "../../runtime/helpers.js";
 import { Children } from "../../support/child-process.js";
+import { redisTargets, type RedisTarget } from "../../support/redis-targets.js";
 import { sleep } from "../../support/wait.js";
 import {
   teamReaderProgram,
@@ -19,25 +21,18 @@ const PROCESSES = 4;
 const GETS_PER_PROCESS = 250;
 const LOAD_MS = 200;
 
-let redis: Redis;
 const prefix = uniquePrefix("g2");
 const readers = new Children<FromTest, FromReader>(teamReaderProgram);
+const { targets, start, stop } = redisTargets();
 
-beforeAll(async () => {
-  redis = await connect();
-});
-
+beforeAll(start, 60_000);
 afterEach(() => readers.killAll());
+afterAll(stop);
 
-afterAll(async () => {
-  await deleteByPrefix(redis, prefix);
-  await redis.quit();
-});
-
-/** Input for one reader process: `GETS_PER_PROCESS` concurrent gets of `id`. */
-function readerInput(id: string, overrides: Partial<TeamReaderInput> = {}): TeamReaderInput {
+/** Input for one reader process on `target`: `GETS_PER_PROCESS` concurrent gets of `id`. */
+function readerInput(target: RedisTarget, id: string, overrides: Partial<TeamReaderInput> = {}): TeamReaderInput {
   return {
-    redisPort: REDIS_PORT,
+    ...target.childRedis(),
     keyPrefix: prefix,
     loadCounterKey: `${prefix}loads:${id}`,
     id,
@@ -52,7 +47,7 @@ function readerInput(id: string, overrides: Partial<TeamReaderInput> = {}): Team
   };
 }
 
-async function loadsCounted(input: TeamReaderInput): Promise<number> {
+async function loadsCounted(redis: Redis | Cluster, input: TeamReaderInput): Promise<number> {
   return Number(await redis.get(input.loadCounterKey));
 }
 
@@ -71,11 +66,20 @@ function delayScriptReplies(client: Redis, ms: number): void {
   };
 }
 
-describe("guarantee 2: stampede", () => {
-  it("guarantee 2 (stampede): 4 processes x 250 concurrent gets of one missing key cost one load; the other 999 coalesce or wait for the fill", async ({
+describe.each(targets)("guarantee 2: stampede across processes ($name)", (target) => {
+  let redis: Redis | Cluster;
+  beforeAll(async () => {
+    redis = await target.client();
+  });
+  afterAll(async () => {
+    await deleteByPrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it(`guarantee 2 (stampede, ${target.name}): 4 processes x 250 concurrent gets of one missing key cost one load; the other 999 coalesce or wait for the fill`, async ({
     annotate,
   }) => {
-    const input = readerInput(randomUUID());
+    const input = readerInput(target, randomUUID());
     const processes = Array.from({ length: PROCESSES }, () => readers.start(input));
     await Promise.all(processes.map((p) => p.next("ready")));
 
@@ -84,7 +88,7 @@ describe("guarantee 2: stampede", () => {
     const reports = await Promise.all(processes.map((p) => p.next("done")));
     const wallMs = Date.now() - started;
 
-    expect(await loadsCounted(input)).toBe(1);
+    expect(await loadsCounted(redis, input)).toBe(1);
     for (const report of reports) {
       expect(report.names).toEqual(["load 1"]);
       expect(report.stats.coalesced).toBe(GETS_PER_PROCESS - 1); // one load per process at most ...
@@ -102,14 +106,14 @@ describe("guarantee 2: stampede", () => {
     );
   });
 
-  it("guarantee 2 (stampede): when the lease holder is SIGKILLed mid-load, the waiting processes finish within lease TTL + load time, with at most 2 loads", async ({
+  it(`guarantee 2 (stampede, ${target.name}): when the lease holder is SIGKILLed mid-load, the waiting processes finish within lease TTL + load time, with at most 2 loads`, async ({
     annotate,
   }) => {
     const leaseTtlMs = 1_000;
     const slackMs = 300; // two poll intervals (50 ms each), the fill, and 4 processes scheduled on a busy machine
     const id = randomUUID();
-    const holder = readers.start(readerInput(id, { leaseTtlMs, hangInLoad: true, concurrentGets: 1 }));
-    const waitersInput = readerInput(id, { leaseTtlMs });
+    const holder = readers.start(readerInput(target, id, { leaseTtlMs, hangInLoad: true, concurrentGets: 1 }));
+    const waitersInput = readerInput(target, id, { leaseTtlMs });
     const waiters = Array.from({ length: PROCESSES - 1 }, () => readers.start(waitersInput));
     await Promise.all([holder, ...waiters].map((p) => p.next("ready")));
 
@@ -120,7 +124,7 @@ describe("guarantee 2: stampede", () => {
     await holder.kill("SIGKILL");
 
     const reports = await Promise.all(waiters.map((w) => w.next("done")));
-    const loads = await loadsCounted(waitersInput);
+    const loads = await loadsCounted(redis, waitersInput);
     expect(loads).toBeLessThanOrEqual(2);
     const finishedMs = reports.map((r) => r.finishedAt - leaseTaken.at);
     for (const report of reports) expect(report.names).toEqual([`load ${loads}`]);
@@ -128,6 +132,14 @@ describe("guarantee 2: stampede", () => {
     await annotate(
       `loads ${loads}; waiters done ${finishedMs.join(", ")} ms after the lease was taken (bound ${leaseTtlMs} + ${LOAD_MS} + ${slackMs} ms)`,
     );
+  });
+});
+
+describe("guarantee 2: stampede", () => {
+  afterAll(async () => {
+    const redis = await connect();
+    await deleteByPrefix(redis, prefix);
+    await redis.quit();
   });
 
   it("guarantee 2 (stampede): when the reply to a reader's lease comes too late (timeout), its load still fills under the lease: a reader on another connection gets that value without waiting out the lease TTL, with one load", async () => {

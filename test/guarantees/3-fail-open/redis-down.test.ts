@@ -1,14 +1,97 @@
-// Guarantee 3 against a spawned redis-server: killed and restarted, stopped (SIGSTOP), never ready,
-// answering OOM, refusing scripts. A Redis that hangs behind a TCP proxy: hanging-redis.test.ts.
+// Guarantee 3 against a spawned redis-server: killed and restarted (also a spawned cluster, every
+// node killed and restarted), stopped (SIGSTOP), never ready, answering OOM, refusing scripts. A
+// Redis that hangs behind a TCP proxy: hanging-redis.test.ts.
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
-import { describe, expect, it } from "vitest";
+import { Redis, type Cluster } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserRepository } from "../../runtime/fixtures/user.js";
 import { collectEvents, encryptionKeys, makeUser, ownRedisServer, ready, UserStore } from "../../runtime/helpers.js";
+import { SpawnedCluster } from "../../support/redis-cluster.js";
 import { sleep, until } from "../../support/wait.js";
 
 const own = ownRedisServer();
 const prefix = "cgtest:failopen:";
+
+/** A Redis of the file's own that a test may kill and restart: one server, or every node of a cluster. */
+interface KillableRedis {
+  readonly name: "single Redis" | "cluster";
+  client(): Redis | Cluster;
+  kill(): Promise<void>;
+  /** Starts what `kill` stopped (empty) and resolves once it serves again. */
+  restart(): Promise<void>;
+}
+
+let cluster: SpawnedCluster | undefined;
+beforeAll(async () => {
+  cluster = await SpawnedCluster.start();
+}, 60_000);
+afterAll(() => cluster?.stop());
+
+const killable: KillableRedis[] = [
+  {
+    name: "single Redis",
+    client: () => own.client(),
+    kill: () => own.server.kill(),
+    restart: () => own.server.startProcess(),
+  },
+  {
+    name: "cluster",
+    client: () => cluster!.client(),
+    kill: async () => {
+      await Promise.all(cluster!.servers.map((server) => server.kill()));
+    },
+    restart: async () => {
+      await Promise.all(cluster!.servers.map((server) => server.startProcess()));
+      await cluster!.waitUntilHealthy();
+    },
+  },
+];
+
+describe.each(killable)("guarantee 3: fail-open with Redis killed and restarted ($name)", (target) => {
+  it(`guarantee 3 (fail-open, ${target.name}): Redis killed and restarted: reads never reject, the breaker opens, then closes and hits resume`, async () => {
+    const redis = target.client();
+    await until(() => redis.status === "ready", 10_000);
+    const events = collectEvents();
+    const source = new UserStore();
+    const user = source.put(makeUser());
+    const repo = new UserRepository({
+      redis,
+      source,
+      keyPrefix: prefix,
+      encryptionKeys,
+      onEvent: events.onEvent,
+      breaker: { failureThreshold: 3, cooldownMs: 200 },
+    });
+    // A second repository on the same client shares the breaker.
+    const other = new UserRepository({ redis, source, keyPrefix: `${prefix}other:`, encryptionKeys });
+    await repo.get(user.id);
+    expect(repo.stats().hits).toBe(0);
+
+    await target.kill();
+    await until(() => redis.status !== "ready");
+    for (let i = 0; i < 6; i++) expect(await repo.get(user.id)).toEqual(user);
+    expect(events.of("breaker-open")).toHaveLength(1);
+    expect(repo.stats().breakerOpens).toBe(1);
+    const t0 = Date.now();
+    expect(await other.get(user.id)).toEqual(user);
+    expect(Date.now() - t0).toBeLessThan(20);
+
+    await target.restart(); // empty, like a restarted cache
+    await until(() => redis.status === "ready", 10_000);
+    await sleep(250); // cool-down, then the next call is the half-open probe
+    await until(
+      async () => {
+        await repo.get(user.id);
+        return repo.stats().hits > 0;
+      },
+      10_000,
+      50,
+    );
+    expect(events.of("breaker-half-open").length).toBeGreaterThanOrEqual(1);
+    expect(events.of("breaker-closed").length).toBeGreaterThanOrEqual(1);
+    redis.disconnect();
+  });
+});
 
 describe("guarantee 3: fail-open with Redis down, restarted, stopped, not ready or out of memory", () => {
   it("guarantee 3 (fail-open): a client that never becomes ready is waited for at most timeoutMs, then skipped for the cool-down; reads come from the source", async () => {
@@ -38,50 +121,6 @@ describe("guarantee 3: fail-open with Redis down, restarted, stopped, not ready 
     } finally {
       redis.disconnect();
     }
-  });
-
-  it("guarantee 3 (fail-open): Redis killed and restarted: reads never reject, the breaker opens, then closes and hits resume", async () => {
-    const redis = own.client();
-    await ready(redis);
-    const events = collectEvents();
-    const source = new UserStore();
-    const user = source.put(makeUser());
-    const repo = new UserRepository({
-      redis,
-      source,
-      keyPrefix: prefix,
-      encryptionKeys,
-      onEvent: events.onEvent,
-      breaker: { failureThreshold: 3, cooldownMs: 200 },
-    });
-    // A second repository on the same client shares the breaker.
-    const other = new UserRepository({ redis, source, keyPrefix: `${prefix}other:`, encryptionKeys });
-    await repo.get(user.id);
-    expect(repo.stats().hits).toBe(0);
-
-    await own.server.kill();
-    await until(() => redis.status !== "ready");
-    for (let i = 0; i < 6; i++) expect(await repo.get(user.id)).toEqual(user);
-    expect(events.of("breaker-open")).toHaveLength(1);
-    expect(repo.stats().breakerOpens).toBe(1);
-    const t0 = Date.now();
-    expect(await other.get(user.id)).toEqual(user);
-    expect(Date.now() - t0).toBeLessThan(20);
-
-    await own.server.startProcess(); // empty, like a restarted cache
-    await ready(redis);
-    await sleep(250); // cool-down, then the next call is the half-open probe
-    await until(
-      async () => {
-        await repo.get(user.id);
-        return repo.stats().hits > 0;
-      },
-      5000,
-      50,
-    );
-    expect(events.of("breaker-half-open").length).toBeGreaterThanOrEqual(1);
-    expect(events.of("breaker-closed").length).toBeGreaterThanOrEqual(1);
-    redis.disconnect();
   });
 
   it("guarantee 3 (fail-open): a hanging Redis costs at most timeoutMs per call, then the breaker skips it; it recovers by itself", async () => {

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deleteByPrefix, type WriteBehindWorker } from "cachegen/runtime";
 import type { ShopDatabase } from "../../../examples/shop/database.js";
 import { createShopSources } from "../../../examples/shop/sources.js";
 import { OrderRepository, type Order } from "../../../generated/order.js";
-import { connect, REDIS_PORT, uniquePrefix } from "../../runtime/helpers.js";
+import { uniquePrefix } from "../../runtime/helpers.js";
 import { Children, type TsChild } from "../../support/child-process.js";
+import { redisTargets, type RedisTarget } from "../../support/redis-targets.js";
 import { sleep, until } from "../../support/wait.js";
 import { order, type FromApp, type FromWorker, type ShopProcessInput } from "../../write-behind/children/protocol.js";
 import { customerId, shopWithCustomer } from "./shop.js";
@@ -16,30 +17,36 @@ const apps = new Children<{ type: string }, FromApp>("test/write-behind/children
 const workerProcesses = new Children<{ type: "stop" }, FromWorker>("test/write-behind/children/order-worker.ts");
 const workers: WriteBehindWorker[] = [];
 const prefix = uniquePrefix("wb-durable");
+const { targets, start, stop } = redisTargets();
 
 let db: ShopDatabase;
-let redis: Redis;
 
 beforeAll(async () => {
-  db = await shopWithCustomer();
-  redis = await connect();
-});
+  [db] = await Promise.all([shopWithCustomer(), start()]);
+}, 60_000);
 
 afterEach(async () => {
   await Promise.all([apps.killAll(), workerProcesses.killAll(), ...workers.splice(0).map((worker) => worker.stop())]);
 });
 
 afterAll(async () => {
-  await deleteByPrefix(redis, prefix);
-  await redis.quit();
-  await db.drop();
+  await Promise.all([db.drop(), stop()]);
 });
 
-/** A queue of its own: every test works under a fresh key prefix. */
-function shop(): ShopProcessInput & { orders: OrderRepository; streamKeys: readonly string[] } {
+/** A queue of its own on `target`: every test works under a fresh key prefix. */
+function shop(
+  redis: Redis | Cluster,
+  target: RedisTarget,
+): ShopProcessInput & { orders: OrderRepository; streamKeys: readonly string[] } {
   const keyPrefix = `${prefix}${randomUUID()}:`;
   const orders = new OrderRepository({ redis, source: createShopSources(db.pool).order, keyPrefix });
-  return { redisPort: REDIS_PORT, keyPrefix, schema: db.schema, orders, streamKeys: streamKeysOf(keyPrefix, "Order") };
+  return {
+    ...target.childRedis(),
+    keyPrefix,
+    schema: db.schema,
+    orders,
+    streamKeys: streamKeysOf(keyPrefix, "Order"),
+  };
 }
 
 async function rows(ids: readonly string[]): Promise<Map<string, number>> {
@@ -48,13 +55,13 @@ async function rows(ids: readonly string[]): Promise<Map<string, number>> {
 }
 
 /** Entries a consumer of the group holds (read, not acknowledged). */
-async function heldBy(streamKeys: readonly string[], consumer: string): Promise<number> {
+async function heldBy(redis: Redis | Cluster, streamKeys: readonly string[], consumer: string): Promise<number> {
   let held = 0;
-  for (const streamKey of streamKeys) held += await heldIn(streamKey, consumer);
+  for (const streamKey of streamKeys) held += await heldIn(redis, streamKey, consumer);
   return held;
 }
 
-async function heldIn(streamKey: string, consumer: string): Promise<number> {
+async function heldIn(redis: Redis | Cluster, streamKey: string, consumer: string): Promise<number> {
   const consumers = (await redis.call("XINFO", "CONSUMERS", streamKey, "cachegen").catch(() => [])) as unknown[][];
   const mine = consumers.find((fields) => fields[1] === consumer);
   return mine ? Number(mine[3]) : 0;
@@ -77,9 +84,18 @@ async function collectAcks(
   return { count, retries };
 }
 
-describe("guarantee 4: write-behind durability (real processes, PostgreSQL)", () => {
-  it("guarantee 4 (durability): every save acknowledged before a SIGKILL of the app reaches PostgreSQL, none left at an older revision", async () => {
-    const { orders, streamKeys, ...input } = shop();
+describe.each(targets)("guarantee 4: write-behind durability (real processes, PostgreSQL, $name)", (target) => {
+  let redis: Redis | Cluster;
+  beforeAll(async () => {
+    redis = await target.client();
+  });
+  afterAll(async () => {
+    await deleteByPrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it(`guarantee 4 (durability, ${target.name}): every save acknowledged before a SIGKILL of the app reaches PostgreSQL, none left at an older revision`, async () => {
+    const { orders, streamKeys, ...input } = shop(redis, target);
     const orderIds = Array.from({ length: 500 }, () => randomUUID());
     const app = apps.start({ ...input, customerId, orderIds, revisions: 10, lanes: 50, workerDelayMs: 100 });
     await app.next("ready");
@@ -91,7 +107,10 @@ describe("guarantee 4: write-behind durability (real processes, PostgreSQL)", ()
     await sleep(20); // its next batch is in the (100 ms) source write now
     await app.kill("SIGKILL");
     const killedAt = Date.now();
-    const [queued, heldByKilledWorker] = await Promise.all([totalLength(redis, streamKeys), heldBy(streamKeys, "app")]);
+    const [queued, heldByKilledWorker] = await Promise.all([
+      totalLength(redis, streamKeys),
+      heldBy(redis, streamKeys, "app"),
+    ]);
     const drainer = workerProcesses.start({
       ...input,
       consumer: "drainer",
@@ -122,8 +141,8 @@ describe("guarantee 4: write-behind durability (real processes, PostgreSQL)", ()
     expect(heldByKilledWorker).toBeGreaterThan(0); // the kill did land mid-batch
   }, 60_000);
 
-  it("guarantee 4 (claim): 100 entries held by a SIGKILLed worker are all claimed by another within minIdle + two polls", async () => {
-    const { orders, streamKeys, ...input } = shop();
+  it(`guarantee 4 (claim, ${target.name}): 100 entries held by a SIGKILLed worker are all claimed by another within minIdle + two polls`, async () => {
+    const { orders, streamKeys, ...input } = shop(redis, target);
     const ids = Array.from({ length: 100 }, () => randomUUID());
     for (const id of ids) await orders.save(order(id, customerId, 1));
     const stuck = workerProcesses.start({ ...input, consumer: "stuck", minIdleMs: 60_000, pollMs: 1_000, hang: true });
@@ -135,17 +154,19 @@ describe("guarantee 4: write-behind durability (real processes, PostgreSQL)", ()
     const pollMs = 200;
     let claimedAt = 0;
     let claimed = 0;
+    const count = (n: number): void => {
+      claimed += n;
+      if (claimed >= 100 && !claimedAt) claimedAt = Date.now();
+    };
     const pgOrders = createShopSources(db.pool).order;
     const rescuer = new OrderRepository({
       redis,
       keyPrefix: input.keyPrefix,
       source: {
         ...pgOrders,
-        saveMany: async (batch: Order[]) => {
-          claimed += batch.length; // a batch per queue partition
-          if (claimed >= 100 && !claimedAt) claimedAt = Date.now();
-          await pgOrders.saveMany!(batch);
-        },
+        // a batch per queue partition; a batch of one entry is written with save
+        saveMany: async (batch: Order[]) => (count(batch.length), await pgOrders.saveMany!(batch)),
+        save: async (one: Order) => (count(1), await pgOrders.save(one)),
       },
     });
     workers.push(rescuer.startWorker({ consumer: "rescuer", minIdleMs, pollMs }));
@@ -160,8 +181,8 @@ describe("guarantee 4: write-behind durability (real processes, PostgreSQL)", ()
     expect(await totalLength(redis, streamKeys)).toBe(0);
   });
 
-  it("guarantee 4 (order): a revision redelivered after a newer one landed leaves the row (and the cache) at the newer revision", async () => {
-    const { orders, ...input } = shop();
+  it(`guarantee 4 (order, ${target.name}): a revision redelivered after a newer one landed leaves the row (and the cache) at the newer revision`, async () => {
+    const { orders, ...input } = shop(redis, target);
     const id = randomUUID();
     await orders.save(order(id, customerId, 1));
     const stuck = workerProcesses.start({ ...input, consumer: "stuck", minIdleMs: 60_000, pollMs: 1_000, hang: true });

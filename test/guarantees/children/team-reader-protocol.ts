@@ -1,11 +1,11 @@
 import { defineEntity, type CacheStats, type EntityDefinition } from "cachegen/runtime";
+import type { ChildRedisInput } from "../../support/child-side.js";
 import { teamEntity, type Team, type TeamKey } from "../../fixtures/valid/full-featured-read-through/expected/team.js";
 
 /** The program the stampede and stale-while-revalidate tests run in each child process. */
 export const teamReaderProgram = "test/guarantees/children/team-reader.ts";
 
-export interface TeamReaderInput {
-  readonly redisPort: number;
+export interface TeamReaderInput extends ChildRedisInput {
   readonly keyPrefix: string;
   /** The source counts its loads here (INCR), across every process. */
   readonly loadCounterKey: string;

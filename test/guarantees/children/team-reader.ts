@@ -1,10 +1,9 @@
 // One application process: a Team repository on its own Redis connection, whose source counts its
 // loads in Redis. On "go" it issues `rounds` x `concurrentGets` gets of one key and reports.
 import { performance } from "node:perf_hooks";
-import { Redis } from "ioredis";
 import { Repository } from "cachegen/runtime";
 import type { Team, TeamKey, TeamSource } from "../../fixtures/valid/full-featured-read-through/expected/team.js";
-import { childInput, exitWithParent, tell, whenTold } from "../../support/child-side.js";
+import { childInput, connectChildRedis, exitWithParent, tell, whenTold } from "../../support/child-side.js";
 import { sleep } from "../../support/wait.js";
 import { loadedTeam, teamDefinition, type FromReader, type TeamReaderInput } from "./team-reader-protocol.js";
 
@@ -12,8 +11,7 @@ const input = childInput<TeamReaderInput>();
 const report = (message: FromReader): void => tell(message);
 exitWithParent();
 
-const redis = new Redis({ host: "127.0.0.1", port: input.redisPort, lazyConnect: true });
-await redis.connect();
+const redis = await connectChildRedis(input);
 
 const source: TeamSource = {
   async load(key: TeamKey): Promise<Team> {

@@ -1,11 +1,11 @@
-import { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { openShopPool } from "../../../examples/shop/database.js";
 import { createShopSources } from "../../../examples/shop/sources.js";
 import type { Order, OrderSource } from "../../../generated/order.js";
+import { connectChildRedis, type ChildRedisInput } from "../../support/child-side.js";
 
-/** What every shop process gets: where Redis and the throwaway PostgreSQL schema are. */
-export interface ShopProcessInput {
-  readonly redisPort: number;
+/** What every shop process gets: where Redis (or the cluster) and the throwaway PostgreSQL schema are. */
+export interface ShopProcessInput extends ChildRedisInput {
   readonly keyPrefix: string;
   readonly schema: string;
 }
@@ -49,8 +49,7 @@ export function order(id: string, customerId: string, revision: number): Order {
   };
 }
 
-export async function connectShop(input: ShopProcessInput): Promise<{ redis: Redis; orders: OrderSource }> {
-  const redis = new Redis({ host: "127.0.0.1", port: input.redisPort, lazyConnect: true });
-  await redis.connect();
+export async function connectShop(input: ShopProcessInput): Promise<{ redis: Redis | Cluster; orders: OrderSource }> {
+  const redis = await connectChildRedis(input);
   return { redis, orders: createShopSources(openShopPool(input.schema)).order };
 }
