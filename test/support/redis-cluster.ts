@@ -85,6 +85,7 @@ export class SpawnedCluster {
       throw new Error(`redis-cli --cluster create failed: ${created.stdout}\n${created.stderr}`);
     }
     await cluster.waitUntilHealthy();
+    await cluster.waitUntilEveryNodeKnows(count - masters);
     await cluster.waitUntilReplicasSynced();
     return cluster;
   }
@@ -150,6 +151,32 @@ export class SpawnedCluster {
   async waitUntilHealthy(timeoutMs = 30_000): Promise<void> {
     const live = this.servers.filter((s) => s.isRunning()).map((s) => s.port);
     await this.untilEveryNode(live, ["CLUSTER", "INFO"], /cluster_state:ok[\s\S]*cluster_slots_ok:16384/, timeoutMs);
+  }
+
+  /**
+   * Resolves when every node's CLUSTER NODES names `replicas` replicas: right after `--cluster
+   * create` a node may still see a replica as a master (gossip), and a test that asked it would
+   * count 6 masters or send SETSLOT to a replica.
+   */
+  private async waitUntilEveryNodeKnows(replicas: number, timeoutMs = 30_000): Promise<void> {
+    await until(
+      async () => {
+        for (const port of this.ports) {
+          const redis = this.nodeClient(port);
+          try {
+            const nodes = parseClusterNodes(String(await redis.call("CLUSTER", "NODES")));
+            if (nodes.filter((n) => n.role === "replica").length !== replicas) return false;
+          } catch {
+            return false;
+          } finally {
+            redis.disconnect();
+          }
+        }
+        return true;
+      },
+      timeoutMs,
+      100,
+    );
   }
 
   /**
