@@ -4,7 +4,7 @@ import { sameKeyPart } from "./entity-check.js";
 import { describeValue } from "./errors.js";
 import { FieldCipher, type EncryptionKeys } from "./encryption.js";
 import { buildDecodePlan, buildPositionalDecodePlan, INVALID, type DecodeNode } from "./decode-plan.js";
-import { encodePositional, namedFromPositional, positionalFits } from "./positional-form.js";
+import { encodePositional, namedFromPositional, positionalFits, writesPositional } from "./positional-form.js";
 import {
   decompressedPayload,
   readHeader,
@@ -102,11 +102,10 @@ export class Codec<TEntity> {
   ) {
     this.plan = buildPlan(definition.fieldModels, definition.serializer === "msgpack");
     this.decodePlan = buildDecodePlan(definition.fieldModels, definition.key);
-    // msgpack keeps maps: its map decoding was never the cost, and its readers stay as they were
-    const positional = definition.serializer !== "msgpack" && positionalFits(definition.fieldModels);
+    const positional = definition.serializer === "json" && positionalFits(definition.fieldModels);
     this.positionalFields = positional ? definition.fieldModels : undefined;
     this.positionalPlan = positional ? buildPositionalDecodePlan(definition.fieldModels, definition.key) : undefined;
-    this.writesPositional = positional && options.writeForm !== "named";
+    this.writesPositional = writesPositional(definition) && options.writeForm !== "named";
     this.serializer = definition.serializer === "msgpack" ? msgpackSerializer : jsonSerializer;
     this.encrypted = definition.encryptedFields;
     this.cipher = this.encrypted.length

@@ -209,7 +209,9 @@ class Generator {
     const mask = this.variable();
     if (optional) {
       this.lines.push(`const ${mask} = ${input}[0];`);
-      this.fail(`typeof ${mask} !== "number" || !Number.isInteger(${mask}) || ${mask} < 0 || ${mask} >= ${2 ** optional}`);
+      this.fail(
+        `typeof ${mask} !== "number" || !Number.isInteger(${mask}) || ${mask} < 0 || ${mask} >= ${2 ** optional}`,
+      );
     }
     const entries: { key: string; value: string; bit: number | undefined }[] = [];
     let at = optional ? 1 : 0;

@@ -1,3 +1,4 @@
+import type { Strategy } from "./definition.js";
 import { holdsBytes, type FieldModel, type FieldType } from "./descriptor.js";
 import { DECIMAL } from "./stored-form.js";
 
@@ -42,6 +43,23 @@ function typeFits(type: FieldType): boolean {
   if (type.kind === "object") return type.fields.every((f) => f.name !== "__proto__") && objectFits(type.fields);
   if (type.kind === "array") return typeFits(type.items);
   return true;
+}
+
+/**
+ * Whether values of this entity are written positionally (readers take both forms whatever this says).
+ * msgpack keeps maps: its map decoding was never the cost. Write-behind keeps the named form: its
+ * queue entries carry the stored value, and a worker of the previous runtime that cannot decode one
+ * retries it into the dead-letter stream; readers of this runtime take both, so a later release can
+ * switch it without that window.
+ */
+export function writesPositional(definition: {
+  readonly serializer: "json" | "msgpack";
+  readonly strategy: Strategy;
+  readonly fieldModels: readonly FieldModel[];
+}): boolean {
+  return (
+    definition.serializer === "json" && definition.strategy !== "write-behind" && positionalFits(definition.fieldModels)
+  );
 }
 
 /** Application form (an entity the schema accepted) -> positional form. Never mutates `entity`. */

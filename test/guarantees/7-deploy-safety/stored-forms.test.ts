@@ -6,11 +6,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Codec } from "../../../src/runtime/codec.js";
 import { buildDecodePlan, INVALID } from "../../../src/runtime/decode-plan.js";
-import { positionalFits } from "../../../src/runtime/positional-form.js";
+import { writesPositional } from "../../../src/runtime/positional-form.js";
 import { buildPlan, decodeStored } from "../../../src/runtime/stored-form.js";
 import { definitions, objectArbitrary, type Definition } from "../../runtime/descriptor-arbitraries.js";
 
-const positional = definitions.filter((d) => d.serializer === "json" && positionalFits(d.fieldModels));
+const positional = definitions.filter(writesPositional);
 
 /** How the previous runtime read a JSON value: its decode plan, else decodeStored and the schema. */
 function previousRuntimeRead(definition: Definition, stored: string): { ok: true; value: unknown } | { ok: false } {
