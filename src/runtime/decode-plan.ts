@@ -20,6 +20,9 @@ import { dayExists, DECIMAL, ISO_DATE, ISO_DATETIME } from "./stored-form.js";
  * zod accepts it. The plan must therefore only ever ACCEPT what zod accepts, with the same output.
  * `url` and `json` values hold no Date/bigint and are checked by their own zod schema. A test
  * checks plan and zod against each other on valid, mutated and random values.
+ *
+ * The same generator compiles the decoder of the positional form (positional-form.ts), whose
+ * refusals the codec hands to `namedFromPositional` and zod in the same way.
  */
 
 export const INVALID: unique symbol = Symbol("cachegen.invalid");
@@ -206,7 +209,7 @@ class Generator {
   private positionalObject(fields: readonly FieldModel[], input: string, path: string): string {
     const optional = fields.filter((field) => field.optional).length;
     this.fail(`!Array.isArray(${input}) || ${input}.length !== ${fields.length + (optional ? 1 : 0)}`);
-    const mask = this.variable();
+    const mask = optional ? this.variable() : "";
     if (optional) {
       this.lines.push(`const ${mask} = ${input}[0];`);
       this.fail(
