@@ -15,26 +15,10 @@ import {
   positionalFits,
   writesPositional,
 } from "../../src/runtime/positional-form.js";
-import { definitions, objectArbitrary, type Definition } from "./descriptor-arbitraries.js";
+import { definitions, objectArbitrary, paths, type Definition } from "./descriptor-arbitraries.js";
 import { metricEntity } from "./fixtures/metric.js";
 
 const positional = definitions.filter((d) => d.serializer === "json" && positionalFits(d.fieldModels));
-
-/** Every path (indices, and keys inside json values) inside a stored value. */
-function paths(
-  value: unknown,
-  prefix: (string | number)[] = [],
-  out: (string | number)[][] = [],
-): (string | number)[][] {
-  if (typeof value === "object" && value !== null) {
-    for (const [k, v] of Object.entries(value)) {
-      const p = [...prefix, Array.isArray(value) ? Number(k) : k];
-      out.push(p);
-      paths(v, p, out);
-    }
-  }
-  return out;
-}
 
 const odd = fc.oneof(
   fc.jsonValue({ maxDepth: 1 }),
