@@ -4,7 +4,13 @@ import { sameKeyPart } from "./entity-check.js";
 import { describeValue } from "./errors.js";
 import { FieldCipher, type EncryptionKeys } from "./encryption.js";
 import { buildDecodePlan, buildPositionalDecodePlan, INVALID, type DecodeNode } from "./decode-plan.js";
-import { encodePositional, namedFromPositional, positionalFits, writesPositional } from "./positional-form.js";
+import {
+  compilePositionalEncoder,
+  encodePositional,
+  namedFromPositional,
+  positionalFits,
+  writesPositional,
+} from "./positional-form.js";
 import {
   decompressedPayload,
   readHeader,
@@ -89,7 +95,8 @@ export class Codec<TEntity> {
   /** The fields of the positional form, when this entity has one (JSON, see positionalFits); else undefined. */
   private readonly positionalFields: EntityDefinition<TEntity, unknown>["fieldModels"] | undefined;
   private readonly positionalPlan: DecodeNode | undefined;
-  private readonly writesPositional: boolean;
+  /** Application form -> positional form, when values are written positionally; else undefined. */
+  private readonly positionalEncoder: ((entity: unknown) => unknown[]) | undefined;
   private readonly serializer: Serializer;
   private readonly cipher: FieldCipher | undefined;
   private readonly encrypted: readonly string[];
@@ -105,7 +112,11 @@ export class Codec<TEntity> {
     const positional = definition.serializer === "json" && positionalFits(definition.fieldModels);
     this.positionalFields = positional ? definition.fieldModels : undefined;
     this.positionalPlan = positional ? buildPositionalDecodePlan(definition.fieldModels, definition.key) : undefined;
-    this.writesPositional = writesPositional(definition) && options.writeForm !== "named";
+    const fields = definition.fieldModels;
+    this.positionalEncoder =
+      writesPositional(definition) && options.writeForm !== "named"
+        ? (compilePositionalEncoder(fields) ?? ((entity) => encodePositional(entity, fields)))
+        : undefined;
     this.serializer = definition.serializer === "msgpack" ? msgpackSerializer : jsonSerializer;
     this.encrypted = definition.encryptedFields;
     this.cipher = this.encrypted.length
@@ -143,8 +154,8 @@ export class Codec<TEntity> {
         reason: `does not match the ${this.definition.name} schema: ${parsed.error.issues[0]?.message ?? "invalid"}`,
       };
     }
-    let value = this.writesPositional
-      ? encodePositional(parsed.data, this.definition.fieldModels)
+    let value = this.positionalEncoder
+      ? this.positionalEncoder(parsed.data)
       : this.plan
         ? encodeStored(parsed.data, this.plan)
         : parsed.data;

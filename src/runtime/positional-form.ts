@@ -206,3 +206,59 @@ export function isEpochMs(value: unknown): value is number {
 export function isEpochDays(value: unknown): value is number {
   return Number.isInteger(value) && Math.abs(value as number) <= MAX_EPOCH_DAYS;
 }
+
+/**
+ * `encodePositional` compiled for these fields to one expression (as the decoder is), or undefined
+ * when code generation is not allowed (then `encodePositional` itself is used).
+ */
+export function compilePositionalEncoder(fields: readonly FieldModel[]): ((entity: unknown) => unknown[]) | undefined {
+  let count = 0;
+  const objectExpr = (fields: readonly FieldModel[], input: string): string => {
+    const optional = fields.filter((field) => field.optional);
+    const items: string[] = [];
+    if (optional.length) {
+      items.push(
+        optional
+          .map((field, i) => `(${input}[${JSON.stringify(field.name)}] !== undefined ? ${2 ** i} : 0)`)
+          .join(" | "),
+      );
+    }
+    for (const field of fields) {
+      const at = `${input}[${JSON.stringify(field.name)}]`;
+      let expr = valueExpr(field.type, at);
+      if (field.nullable) expr = `(${at} === null ? null : ${expr})`;
+      if (field.optional) expr = `(${at} === undefined ? null : ${expr})`;
+      items.push(expr);
+    }
+    return `[${items.join(", ")}]`;
+  };
+  const valueExpr = (type: FieldType, input: string): string => {
+    switch (type.kind) {
+      case "object":
+        return objectExpr(type.fields, input);
+      case "array": {
+        if (!needsConverting(type.items)) return input;
+        const item = `x${count++}`;
+        return `${input}.map((${item}) => ${valueExpr(type.items, item)})`;
+      }
+      case "enum":
+        return input;
+      case "scalar":
+        switch (type.scalar) {
+          case "datetime":
+            return `${input}.getTime()`;
+          case "date":
+            return `Math.floor(${input}.getTime() / ${MS_PER_DAY})`;
+          case "bigint":
+            return `${input}.toString()`;
+          default:
+            return input;
+        }
+    }
+  };
+  try {
+    return new Function("e", `return ${objectExpr(fields, "e")};`) as (entity: unknown) => unknown[];
+  } catch {
+    return undefined; // e.g. --disallow-code-generation-from-strings
+  }
+}
