@@ -6,7 +6,7 @@ import { CONSUMER_GROUP } from "./keys.js";
 import { L1Cache } from "./l1.js";
 import { readAcrossNodes } from "./cluster-reads.js";
 import type { GuardFailure, GuardResult, RedisGuard } from "./redis-guard.js";
-import { runScript, type ScriptInput, type ScriptReply, type TypedScript } from "./scripts/define-script.js";
+import { runScript, type ScriptInput, type ScriptReply } from "./scripts/define-script.js";
 import {
   ACQUIRE,
   DELETE_IF_SAME,
@@ -19,11 +19,12 @@ import {
 } from "./scripts/read-scripts.js";
 import { LIST_DROP_IF_SAME, LIST_FILL, LIST_READ } from "./scripts/list-scripts.js";
 import { PRIME, type PrimeOutcome } from "./scripts/prime-scripts.js";
-import { ScriptBatcher, unexpected } from "./scripts/script-batcher.js";
+import { type ScriptBatcher, unexpected } from "./scripts/script-batcher.js";
 import { ENQUEUE, PENDING_VALUE, QUEUE_OP } from "./scripts/write-behind-scripts.js";
 import { escapeGlob } from "./key-encoding.js";
 import { BUMP_EPOCHS, INVALIDATE, INVALIDATE_NAMESPACE, MARK_WRITER, PUT } from "./scripts/write-scripts.js";
 import { slotGroups } from "./slot-groups.js";
+import { SlotScripts } from "./slot-scripts.js";
 import type { StoredValue } from "./stored-value.js";
 
 /** A write-through writer registration lives this long at most (a writer that died leaves no mark behind). */
@@ -69,6 +70,7 @@ export class EntityRedis<TEntity, TKey> {
   private readonly writeTimeoutMs: number;
   /** On a Cluster: calls of many keys are split per slot. */
   private readonly clustered: boolean;
+  private readonly scripts: SlotScripts;
 
   constructor(
     private readonly guard: RedisGuard,
@@ -77,13 +79,14 @@ export class EntityRedis<TEntity, TKey> {
   ) {
     this.leaseTtlMs = bounds.leaseTtlMs;
     this.writeTimeoutMs = bounds.writeTimeoutMs;
-    this.clustered = guard.client.isCluster === true;
+    this.scripts = new SlotScripts(guard);
+    this.clustered = this.scripts.clustered;
     this.reads = new GetBatcher(guard);
-    this.marks = new ScriptBatcher(guard, MARK_WRITER);
-    this.puts = new ScriptBatcher(guard, PUT);
-    this.enqueues = new ScriptBatcher(guard, ENQUEUE, { timeoutMs: bounds.writeTimeoutMs });
-    this.queuedLookups = new ScriptBatcher(guard, WRITE_LOOKUP, { timeoutMs: bounds.writeTimeoutMs });
-    this.lookups = new ScriptBatcher(guard, WRITE_LOOKUP);
+    this.marks = this.scripts.batched(MARK_WRITER);
+    this.puts = this.scripts.batched(PUT);
+    this.enqueues = this.scripts.batched(ENQUEUE, { timeoutMs: bounds.writeTimeoutMs });
+    this.queuedLookups = this.scripts.batched(WRITE_LOOKUP, { timeoutMs: bounds.writeTimeoutMs });
+    this.lookups = this.scripts.batched(WRITE_LOOKUP);
   }
 
   // ------------------------------------------------------------------------------------ values
@@ -179,7 +182,7 @@ export class EntityRedis<TEntity, TKey> {
   /** Deletes an invalid value unless it changed since it was read (UNLINK when oversized: not worth hashing). */
   discardIfUnchanged(valueKey: string, raw: Buffer, oversized: boolean): Promise<GuardResult<unknown>> {
     if (oversized) return this.guard.run("unlink", (c) => c.call("UNLINK", valueKey));
-    return this.run("delete-invalid", DELETE_IF_SAME, {
+    return this.scripts.run("delete-invalid", DELETE_IF_SAME, {
       value: valueKey,
       sha: createHash("sha1").update(raw).digest("hex"),
     });
@@ -199,7 +202,7 @@ export class EntityRedis<TEntity, TKey> {
       epoch: this.keys.epochKeyOf(k.bucket),
       token: tokens[i]!,
     }));
-    return this.runPerEntry(
+    return this.scripts.runPerEntry(
       "acquire",
       ACQUIRE,
       entries,
@@ -226,7 +229,7 @@ export class EntityRedis<TEntity, TKey> {
       ),
     );
     if (!joined.ok) return joined;
-    const r = await this.runPerEntry(
+    const r = await this.scripts.runPerEntry(
       "fill",
       FILL,
       entries.map(({ k, token, stored, pttl }) => ({
@@ -260,7 +263,7 @@ export class EntityRedis<TEntity, TKey> {
     timeoutMs?: number,
   ): Promise<GuardResult<unknown>> {
     if (!entries.length) return Promise.resolve({ ok: true, value: 0 });
-    return this.runPerSlot(
+    return this.scripts.runPerSlot(
       "join-tag-sets",
       JOIN_TAG_SETS,
       entries,
@@ -272,7 +275,7 @@ export class EntityRedis<TEntity, TKey> {
 
   /** Gives up a lease this token still holds. */
   release(k: ResolvedKey<TKey>, token: string): Promise<GuardResult<boolean>> {
-    return this.run("release", RELEASE, { lease: k.leaseKey, token });
+    return this.scripts.run("release", RELEASE, { lease: k.leaseKey, token });
   }
 
   // ------------------------------------------------------------------------------------ indexes
@@ -321,7 +324,7 @@ export class EntityRedis<TEntity, TKey> {
       ),
     );
     if (!joined.ok) return joined;
-    const r = await this.runPerEntry(
+    const r = await this.scripts.runPerEntry(
       "prime",
       PRIME,
       entries.map(({ k, stored, pttl, version }) => ({
@@ -350,17 +353,17 @@ export class EntityRedis<TEntity, TKey> {
 
   /** A list's members or another reader's lease, as stored; null when it was absent and `lease` now holds it. */
   readList(listKey: string, lease: string): Promise<GuardResult<string | null>> {
-    return this.run("list-read", LIST_READ, { list: listKey, lease, leaseTtlMs: this.leaseTtlMs });
+    return this.scripts.run("list-read", LIST_READ, { list: listKey, lease, leaseTtlMs: this.leaseTtlMs });
   }
 
   /** Writes a list's members while `lease` still holds its key; answers whether it did. */
   fillList(listKey: string, lease: string, members: string, pttl: number): Promise<GuardResult<boolean>> {
-    return this.run("list-fill", LIST_FILL, { list: listKey, lease, members, pttl });
+    return this.scripts.run("list-fill", LIST_FILL, { list: listKey, lease, members, pttl });
   }
 
   /** Deletes a list key still holding exactly `expected` (a lease given back, members found stale). */
   dropListIfSame(listKey: string, expected: string): Promise<GuardResult<boolean>> {
-    return this.run("list-drop", LIST_DROP_IF_SAME, { list: listKey, expected });
+    return this.scripts.run("list-drop", LIST_DROP_IF_SAME, { list: listKey, expected });
   }
 
   /** Deletes list keys (their members and any fill's lease), one DEL per key: each may live in a slot of its own. */
@@ -390,7 +393,7 @@ export class EntityRedis<TEntity, TKey> {
     soft = false,
   ): Promise<GuardResult<(Buffer | undefined)[]>> {
     const markWriters = space.definition.strategy === "write-through";
-    const r = await this.runPerEntry(
+    const r = await this.scripts.runPerEntry(
       op,
       INVALIDATE,
       ks.map((k) => ({ value: k.valueKey, lease: k.leaseKey, writers: space.writersKeyOfEnc(k.enc) })),
@@ -407,7 +410,7 @@ export class EntityRedis<TEntity, TKey> {
     space: KeySpace<unknown, unknown> = this.keys as KeySpace<unknown, unknown>,
   ): Promise<GuardResult<unknown>> {
     const startEpoch = String(Date.now() * 1000);
-    return this.runPerSlot(
+    return this.scripts.runPerSlot(
       "bump-epochs",
       BUMP_EPOCHS,
       space.epochKeys,
@@ -434,7 +437,7 @@ export class EntityRedis<TEntity, TKey> {
       count: NAMESPACE_SCAN_COUNT,
       base: space.base,
     };
-    if (!node) return this.run("invalidate-namespace", INVALIDATE_NAMESPACE, input);
+    if (!node) return this.scripts.run("invalidate-namespace", INVALIDATE_NAMESPACE, input);
     const { keys, args } = INVALIDATE_NAMESPACE.encode(input);
     return this.guard
       .run("invalidate-namespace", () => runScript(node, INVALIDATE_NAMESPACE, keys, args))
@@ -592,7 +595,7 @@ export class EntityRedis<TEntity, TKey> {
 
   /** The value of `k` while its write is queued (null when none is). */
   queuedValue(k: ResolvedKey<TKey>): Promise<GuardResult<Buffer | null>> {
-    return this.run("write-behind-pending-value", PENDING_VALUE, { value: k.valueKey });
+    return this.scripts.run("write-behind-pending-value", PENDING_VALUE, { value: k.valueKey });
   }
 
   /** Calls on the write-behind streams themselves (dead letters, WAIT), bounded like a save plus `extraMs`. */
@@ -610,66 +613,5 @@ export class EntityRedis<TEntity, TKey> {
       total += Number(r.value);
     }
     return { ok: true, value: total };
-  }
-
-  /**
-   * Runs a script of many entries whose reply has one item per entry: one call on a standalone
-   * client, one per slot on a Cluster (`keyOf`: a key of the entry), the replies put back in entry
-   * order. Any call failing fails the whole (the caller retries or falls back as for one call).
-   */
-  private async runPerEntry<TEntry, TInput, TItem>(
-    op: string,
-    s: TypedScript<TInput, readonly TItem[]>,
-    entries: readonly TEntry[],
-    keyOf: (entry: TEntry) => string,
-    inputOf: (group: TEntry[]) => TInput,
-  ): Promise<GuardResult<TItem[]>> {
-    const out = new Array<TItem>(entries.length);
-    const replies = await Promise.all(
-      slotGroups(this.clustered, entries, keyOf).map(async (group) => {
-        const r = await this.run(op, s, inputOf(group.map((i) => entries[i]!)));
-        if (r.ok) group.forEach((position, i) => (out[position] = r.value[i]!));
-        return r;
-      }),
-    );
-    return replies.find((r) => !r.ok) ?? { ok: true, value: out };
-  }
-
-  /** Runs a script over entries, one call per slot on a Cluster (one call on a standalone client); answers the first failure, if any. */
-  private async runPerSlot<TEntry, TInput>(
-    op: string,
-    s: TypedScript<TInput, unknown>,
-    entries: readonly TEntry[],
-    keyOf: (entry: TEntry) => string,
-    inputOf: (group: TEntry[]) => TInput,
-    timeoutMs?: number,
-  ): Promise<GuardResult<unknown>> {
-    const replies = await Promise.all(
-      slotGroups(this.clustered, entries, keyOf).map((group) =>
-        this.run(op, s, inputOf(group.map((i) => entries[i]!)), timeoutMs),
-      ),
-    );
-    return replies.find((r) => !r.ok) ?? { ok: true, value: replies.length };
-  }
-
-  private run<TInput, TReply>(
-    op: string,
-    s: TypedScript<TInput, TReply>,
-    input: TInput,
-    timeoutMs?: number,
-  ): Promise<GuardResult<TReply>> {
-    this.marks.flush();
-    this.puts.flush();
-    this.enqueues.flush();
-    this.queuedLookups.flush();
-    this.lookups.flush();
-    const { keys, args } = s.encode(input);
-    return this.guard
-      .run(op, (c) => runScript(c, s, keys, args), timeoutMs)
-      .then((r) => {
-        if (!r.ok) return r;
-        const value = s.decode(r.value);
-        return value === undefined ? unexpected(s) : { ok: true, value };
-      });
   }
 }
