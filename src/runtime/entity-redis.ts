@@ -4,15 +4,7 @@ import { CONSUMER_GROUP } from "./keys.js";
 import { L1Cache } from "./l1.js";
 import type { GuardResult, RedisGuard } from "./redis-guard.js";
 import { runScript, type ScriptInput, type ScriptReply } from "./scripts/define-script.js";
-import {
-  ACQUIRE,
-  FILL,
-  JOIN_TAG_SETS,
-  RELEASE,
-  WRITE_LOOKUP,
-  type LeaseMode,
-  type LeaseOutcome,
-} from "./scripts/read-scripts.js";
+import { ACQUIRE, FILL, RELEASE, WRITE_LOOKUP, type LeaseMode, type LeaseOutcome } from "./scripts/read-scripts.js";
 import { LIST_DROP_IF_SAME, LIST_FILL, LIST_READ } from "./scripts/list-scripts.js";
 import { PRIME, type PrimeOutcome } from "./scripts/prime-scripts.js";
 import { type ScriptBatcher, unexpected } from "./scripts/script-batcher.js";
@@ -20,6 +12,7 @@ import { ENQUEUE, PENDING_VALUE, QUEUE_OP } from "./scripts/write-behind-scripts
 import { escapeGlob } from "./key-encoding.js";
 import { BUMP_EPOCHS, INVALIDATE, INVALIDATE_NAMESPACE, MARK_WRITER, PUT } from "./scripts/write-scripts.js";
 import { slotGroups } from "./slot-groups.js";
+import { LookupCommands } from "./lookup-commands.js";
 import { SlotScripts } from "./slot-scripts.js";
 import { ValueCommands } from "./value-commands.js";
 import type { StoredValue } from "./stored-value.js";
@@ -59,6 +52,10 @@ export class EntityRedis<TEntity, TKey> {
   readonly readMany: ValueCommands["readMany"];
   readonly readOne: ValueCommands["readOne"];
   readonly discardIfUnchanged: ValueCommands["discardIfUnchanged"];
+  readonly readIndex: LookupCommands<TEntity, TKey>["readIndex"];
+  readonly writeIndexPointer: LookupCommands<TEntity, TKey>["writeIndexPointer"];
+  readonly expireIndexEntries: LookupCommands<TEntity, TKey>["expireIndexEntries"];
+  private readonly lookupEntries: LookupCommands<TEntity, TKey>;
   private readonly marks: ScriptBatcher<ScriptInput<typeof MARK_WRITER>, ScriptReply<typeof MARK_WRITER>>;
   private readonly puts: ScriptBatcher<ScriptInput<typeof PUT>, ScriptReply<typeof PUT>>;
   private readonly enqueues: ScriptBatcher<ScriptInput<typeof ENQUEUE>, ScriptReply<typeof ENQUEUE>>;
@@ -86,6 +83,11 @@ export class EntityRedis<TEntity, TKey> {
     this.readMany = values.readMany.bind(values);
     this.readOne = values.readOne.bind(values);
     this.discardIfUnchanged = values.discardIfUnchanged.bind(values);
+    const lookupEntries = new LookupCommands(guard, keys, this.scripts, values, bounds.writeTimeoutMs);
+    this.lookupEntries = lookupEntries;
+    this.readIndex = lookupEntries.readIndex.bind(lookupEntries);
+    this.writeIndexPointer = lookupEntries.writeIndexPointer.bind(lookupEntries);
+    this.expireIndexEntries = lookupEntries.expireIndexEntries.bind(lookupEntries);
     this.marks = this.scripts.batched(MARK_WRITER);
     this.puts = this.scripts.batched(PUT);
     this.enqueues = this.scripts.batched(ENQUEUE, { timeoutMs: bounds.writeTimeoutMs });
@@ -128,7 +130,7 @@ export class EntityRedis<TEntity, TKey> {
    * tag set could outlive an invalidateTag), index entries written after the values that were filled.
    */
   async fill(entries: readonly FillEntry<TEntity, TKey>[]): Promise<GuardResult<boolean[]>> {
-    const joined = await this.joinTagSets(
+    const joined = await this.lookupEntries.joinTagSets(
       entries.flatMap(({ k, entity, pttl }) =>
         entity === undefined
           ? []
@@ -161,57 +163,9 @@ export class EntityRedis<TEntity, TKey> {
     return r;
   }
 
-  /**
-   * Adds members to tag sets (extending each set's expiry to the member's); before the member is
-   * written. `timeoutMs`: a write-behind save's bound (writeTimeoutMs), else the reads'.
-   */
-  joinTagSets(
-    entries: readonly { readonly set: string; readonly member: string; readonly ttl: number }[],
-    timeoutMs?: number,
-  ): Promise<GuardResult<unknown>> {
-    if (!entries.length) return Promise.resolve({ ok: true, value: 0 });
-    return this.scripts.runPerSlot(
-      "join-tag-sets",
-      JOIN_TAG_SETS,
-      entries,
-      (e) => e.set,
-      (group) => ({ entries: group }),
-      timeoutMs,
-    );
-  }
-
   /** Gives up a lease this token still holds. */
   release(k: ResolvedKey<TKey>, token: string): Promise<GuardResult<boolean>> {
     return this.scripts.run("release", RELEASE, { lease: k.leaseKey, token });
-  }
-
-  // ------------------------------------------------------------------------------------ indexes
-
-  /**
-   * An index entry and the value it points to (null: no entry): two reads, as they are in different
-   * slots (the caller checks that the value still belongs under the entry). A pointer holding `{`
-   * or `}` is not one this runtime wrote: returned without a value.
-   */
-  async readIndex(
-    indexKey: string,
-  ): Promise<GuardResult<{ readonly pointer: string; readonly stored: Buffer | undefined } | null>> {
-    const r = await this.guard.run("index-get", (c) => c.getBuffer(indexKey));
-    if (!r.ok || r.value === null) return r.ok ? { ok: true, value: null } : r;
-    const pointer = r.value.toString("utf8");
-    if (pointer === "" || /[{}]/.test(pointer)) return { ok: true, value: { pointer, stored: undefined } };
-    const value = await this.readOne(this.keys.valueKeyOfEnc(pointer));
-    if (!value.ok) return value;
-    return { ok: true, value: { pointer, stored: value.value ?? undefined } };
-  }
-
-  /**
-   * Writes an index entry only (its value was not loaded under a lease, so it is not filled); no
-   * expiry when `pttl` is undefined (a write-behind value's, bounded like its save).
-   */
-  writeIndexPointer(indexKey: string, enc: string, pttl: number | undefined): Promise<GuardResult<unknown>> {
-    if (pttl === undefined)
-      return this.guard.run("index-set", (c) => c.call("SET", indexKey, enc), this.writeTimeoutMs);
-    return this.guard.run("index-set", (c) => c.call("SET", indexKey, enc, "PX", pttl));
   }
 
   // ------------------------------------------------------------------------------------ warm-up
@@ -225,7 +179,7 @@ export class EntityRedis<TEntity, TKey> {
   async prime(
     entries: readonly { k: ResolvedKey<TKey>; entity: TEntity; stored: StoredValue; pttl: number; version: string }[],
   ): Promise<GuardResult<PrimeOutcome[]>> {
-    const joined = await this.joinTagSets(
+    const joined = await this.lookupEntries.joinTagSets(
       entries.flatMap(({ k, entity, pttl }) =>
         this.keys.tagKeysOfEntity(entity).map((set) => ({ set, member: k.valueKey, ttl: pttl })),
       ),
@@ -277,11 +231,6 @@ export class EntityRedis<TEntity, TKey> {
   async dropLists(listKeys: readonly string[]): Promise<boolean> {
     const results = await Promise.all(listKeys.map((key) => this.guard.run("list-del", (c) => c.call("DEL", key))));
     return results.every((r) => r.ok);
-  }
-
-  /** Gives index entries an expiry (a write-behind value landed). */
-  expireIndexEntries(indexKeys: readonly string[], pttl: number): Promise<GuardResult<unknown>[]> {
-    return Promise.all(indexKeys.map((key) => this.guard.run("index-expire", (c) => c.call("PEXPIRE", key, pttl))));
   }
 
   // ------------------------------------------------------------------------------------ invalidation
