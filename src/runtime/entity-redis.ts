@@ -4,7 +4,7 @@ import { CONSUMER_GROUP } from "./keys.js";
 import { L1Cache } from "./l1.js";
 import type { GuardResult, RedisGuard } from "./redis-guard.js";
 import { runScript, type ScriptInput, type ScriptReply } from "./scripts/define-script.js";
-import { ACQUIRE, FILL, RELEASE, WRITE_LOOKUP, type LeaseMode, type LeaseOutcome } from "./scripts/read-scripts.js";
+import { WRITE_LOOKUP } from "./scripts/read-scripts.js";
 import { LIST_DROP_IF_SAME, LIST_FILL, LIST_READ } from "./scripts/list-scripts.js";
 import { PRIME, type PrimeOutcome } from "./scripts/prime-scripts.js";
 import { type ScriptBatcher, unexpected } from "./scripts/script-batcher.js";
@@ -12,6 +12,7 @@ import { ENQUEUE, PENDING_VALUE, QUEUE_OP } from "./scripts/write-behind-scripts
 import { escapeGlob } from "./key-encoding.js";
 import { BUMP_EPOCHS, INVALIDATE, INVALIDATE_NAMESPACE, MARK_WRITER, PUT } from "./scripts/write-scripts.js";
 import { slotGroups } from "./slot-groups.js";
+import { LeaseCommands } from "./lease-commands.js";
 import { LookupCommands } from "./lookup-commands.js";
 import { SlotScripts } from "./slot-scripts.js";
 import { ValueCommands } from "./value-commands.js";
@@ -23,16 +24,6 @@ const WRITERS_TTL_MS = 60_000;
 const EPOCH_TTL_MS = 24 * 60 * 60 * 1000;
 /** Keys one step of a namespace revocation scans (each step is one short script). */
 const NAMESPACE_SCAN_COUNT = 500;
-
-/** A value loaded under a lease, ready to fill: `stored` "" deletes the value (not-found, not remembered). */
-export interface FillEntry<TEntity, TKey> {
-  readonly k: ResolvedKey<TKey>;
-  readonly token: string;
-  readonly stored: StoredValue;
-  readonly pttl: number;
-  /** The value, for its index entries and tag sets (undefined for a not-found). */
-  readonly entity: TEntity | undefined;
-}
 
 /**
  * Every command one repository sends to Redis, named for what it does, over the guard (fail-open:
@@ -55,6 +46,9 @@ export class EntityRedis<TEntity, TKey> {
   readonly readIndex: LookupCommands<TEntity, TKey>["readIndex"];
   readonly writeIndexPointer: LookupCommands<TEntity, TKey>["writeIndexPointer"];
   readonly expireIndexEntries: LookupCommands<TEntity, TKey>["expireIndexEntries"];
+  readonly acquire: LeaseCommands<TEntity, TKey>["acquire"];
+  readonly fill: LeaseCommands<TEntity, TKey>["fill"];
+  readonly release: LeaseCommands<TEntity, TKey>["release"];
   private readonly lookupEntries: LookupCommands<TEntity, TKey>;
   private readonly marks: ScriptBatcher<ScriptInput<typeof MARK_WRITER>, ScriptReply<typeof MARK_WRITER>>;
   private readonly puts: ScriptBatcher<ScriptInput<typeof PUT>, ScriptReply<typeof PUT>>;
@@ -88,84 +82,15 @@ export class EntityRedis<TEntity, TKey> {
     this.readIndex = lookupEntries.readIndex.bind(lookupEntries);
     this.writeIndexPointer = lookupEntries.writeIndexPointer.bind(lookupEntries);
     this.expireIndexEntries = lookupEntries.expireIndexEntries.bind(lookupEntries);
+    const leases = new LeaseCommands(keys, this.scripts, lookupEntries, bounds.leaseTtlMs);
+    this.acquire = leases.acquire.bind(leases);
+    this.fill = leases.fill.bind(leases);
+    this.release = leases.release.bind(leases);
     this.marks = this.scripts.batched(MARK_WRITER);
     this.puts = this.scripts.batched(PUT);
     this.enqueues = this.scripts.batched(ENQUEUE, { timeoutMs: bounds.writeTimeoutMs });
     this.queuedLookups = this.scripts.batched(WRITE_LOOKUP, { timeoutMs: bounds.writeTimeoutMs });
     this.lookups = this.scripts.batched(WRITE_LOOKUP);
-  }
-
-  // ------------------------------------------------------------------------------------ values
-
-  // ------------------------------------------------------------------------------------ leases
-
-  /** Asks for the leases of `ks` under `tokens` (one per key). */
-  acquire(
-    ks: readonly ResolvedKey<TKey>[],
-    tokens: readonly string[],
-    mode: LeaseMode,
-  ): Promise<GuardResult<LeaseOutcome[]>> {
-    const entries = ks.map((k, i) => ({
-      value: k.valueKey,
-      lease: k.leaseKey,
-      epoch: this.keys.epochKeyOf(k.bucket),
-      token: tokens[i]!,
-    }));
-    return this.scripts.runPerEntry(
-      "acquire",
-      ACQUIRE,
-      entries,
-      (e) => e.value,
-      (group) => ({
-        leaseTtlMs: this.leaseTtlMs,
-        mode,
-        entries: group,
-      }),
-    );
-  }
-
-  /**
-   * Writes values loaded under leases; answers per entry whether its lease still held (else nothing
-   * was written). Tag sets are joined first (a failure there fills nothing: a value missing from its
-   * tag set could outlive an invalidateTag), index entries written after the values that were filled.
-   */
-  async fill(entries: readonly FillEntry<TEntity, TKey>[]): Promise<GuardResult<boolean[]>> {
-    const joined = await this.lookupEntries.joinTagSets(
-      entries.flatMap(({ k, entity, pttl }) =>
-        entity === undefined
-          ? []
-          : this.keys.tagKeysOfEntity(entity).map((set) => ({ set, member: k.valueKey, ttl: pttl })),
-      ),
-    );
-    if (!joined.ok) return joined;
-    const r = await this.scripts.runPerEntry(
-      "fill",
-      FILL,
-      entries.map(({ k, token, stored, pttl }) => ({
-        value: k.valueKey,
-        lease: k.leaseKey,
-        epoch: this.keys.epochKeyOf(k.bucket),
-        token,
-        payload: stored,
-        pttl,
-      })),
-      (e) => e.value,
-      (group) => ({ entries: group }),
-    );
-    if (r.ok) {
-      const pointers = entries.flatMap(({ k, entity, pttl }, i) =>
-        r.value[i] && entity !== undefined
-          ? this.keys.indexKeysOfEntity(entity).map((index) => this.writeIndexPointer(index, k.enc, pttl))
-          : [],
-      );
-      await Promise.all(pointers);
-    }
-    return r;
-  }
-
-  /** Gives up a lease this token still holds. */
-  release(k: ResolvedKey<TKey>, token: string): Promise<GuardResult<boolean>> {
-    return this.scripts.run("release", RELEASE, { lease: k.leaseKey, token });
   }
 
   // ------------------------------------------------------------------------------------ warm-up
