@@ -6,7 +6,6 @@ import type { GuardResult, RedisGuard } from "./redis-guard.js";
 import { runScript, type ScriptInput, type ScriptReply } from "./scripts/define-script.js";
 import { WRITE_LOOKUP } from "./scripts/read-scripts.js";
 import { LIST_DROP_IF_SAME, LIST_FILL, LIST_READ } from "./scripts/list-scripts.js";
-import { PRIME, type PrimeOutcome } from "./scripts/prime-scripts.js";
 import { type ScriptBatcher, unexpected } from "./scripts/script-batcher.js";
 import { ENQUEUE, PENDING_VALUE, QUEUE_OP } from "./scripts/write-behind-scripts.js";
 import { escapeGlob } from "./key-encoding.js";
@@ -14,6 +13,7 @@ import { BUMP_EPOCHS, INVALIDATE, INVALIDATE_NAMESPACE, MARK_WRITER, PUT } from 
 import { slotGroups } from "./slot-groups.js";
 import { LeaseCommands } from "./lease-commands.js";
 import { LookupCommands } from "./lookup-commands.js";
+import { PrimeCommands } from "./prime-commands.js";
 import { SlotScripts } from "./slot-scripts.js";
 import { ValueCommands } from "./value-commands.js";
 import type { StoredValue } from "./stored-value.js";
@@ -49,7 +49,7 @@ export class EntityRedis<TEntity, TKey> {
   readonly acquire: LeaseCommands<TEntity, TKey>["acquire"];
   readonly fill: LeaseCommands<TEntity, TKey>["fill"];
   readonly release: LeaseCommands<TEntity, TKey>["release"];
-  private readonly lookupEntries: LookupCommands<TEntity, TKey>;
+  readonly prime: PrimeCommands<TEntity, TKey>["prime"];
   private readonly marks: ScriptBatcher<ScriptInput<typeof MARK_WRITER>, ScriptReply<typeof MARK_WRITER>>;
   private readonly puts: ScriptBatcher<ScriptInput<typeof PUT>, ScriptReply<typeof PUT>>;
   private readonly enqueues: ScriptBatcher<ScriptInput<typeof ENQUEUE>, ScriptReply<typeof ENQUEUE>>;
@@ -78,7 +78,6 @@ export class EntityRedis<TEntity, TKey> {
     this.readOne = values.readOne.bind(values);
     this.discardIfUnchanged = values.discardIfUnchanged.bind(values);
     const lookupEntries = new LookupCommands(guard, keys, this.scripts, values, bounds.writeTimeoutMs);
-    this.lookupEntries = lookupEntries;
     this.readIndex = lookupEntries.readIndex.bind(lookupEntries);
     this.writeIndexPointer = lookupEntries.writeIndexPointer.bind(lookupEntries);
     this.expireIndexEntries = lookupEntries.expireIndexEntries.bind(lookupEntries);
@@ -86,53 +85,13 @@ export class EntityRedis<TEntity, TKey> {
     this.acquire = leases.acquire.bind(leases);
     this.fill = leases.fill.bind(leases);
     this.release = leases.release.bind(leases);
+    const primes = new PrimeCommands(keys, this.scripts, lookupEntries);
+    this.prime = primes.prime.bind(primes);
     this.marks = this.scripts.batched(MARK_WRITER);
     this.puts = this.scripts.batched(PUT);
     this.enqueues = this.scripts.batched(ENQUEUE, { timeoutMs: bounds.writeTimeoutMs });
     this.queuedLookups = this.scripts.batched(WRITE_LOOKUP, { timeoutMs: bounds.writeTimeoutMs });
     this.lookups = this.scripts.batched(WRITE_LOOKUP);
-  }
-
-  // ------------------------------------------------------------------------------------ warm-up
-
-  /**
-   * Writes values the application holds where a fill would (see the prime script); answers per
-   * entry. As for a fill: tag sets joined first (a set that names a value not primed costs an
-   * extra delete at the next invalidateTag, nothing more), the values one script per slot, index
-   * entries after the values primed. A failure of any step is the answer (priming again is harmless).
-   */
-  async prime(
-    entries: readonly { k: ResolvedKey<TKey>; entity: TEntity; stored: StoredValue; pttl: number; version: string }[],
-  ): Promise<GuardResult<PrimeOutcome[]>> {
-    const joined = await this.lookupEntries.joinTagSets(
-      entries.flatMap(({ k, entity, pttl }) =>
-        this.keys.tagKeysOfEntity(entity).map((set) => ({ set, member: k.valueKey, ttl: pttl })),
-      ),
-    );
-    if (!joined.ok) return joined;
-    const r = await this.scripts.runPerEntry(
-      "prime",
-      PRIME,
-      entries.map(({ k, stored, pttl, version }) => ({
-        value: k.valueKey,
-        lease: k.leaseKey,
-        writers: this.keys.writersKeyOfEnc(k.enc),
-        payload: stored,
-        pttl,
-        version,
-      })),
-      (e) => e.value,
-      (group) => ({ entries: group }),
-    );
-    if (r.ok) {
-      const pointers = entries.flatMap(({ k, entity, pttl }, i) =>
-        r.value[i]?.primed
-          ? this.keys.indexKeysOfEntity(entity).map((index) => this.writeIndexPointer(index, k.enc, pttl))
-          : [],
-      );
-      await Promise.all(pointers);
-    }
-    return r;
   }
 
   // ------------------------------------------------------------------------------------ lists
