@@ -5,13 +5,13 @@ import { L1Cache } from "./l1.js";
 import type { GuardResult, RedisGuard } from "./redis-guard.js";
 import { runScript, type ScriptInput, type ScriptReply } from "./scripts/define-script.js";
 import { WRITE_LOOKUP } from "./scripts/read-scripts.js";
-import { LIST_DROP_IF_SAME, LIST_FILL, LIST_READ } from "./scripts/list-scripts.js";
 import { type ScriptBatcher, unexpected } from "./scripts/script-batcher.js";
 import { ENQUEUE, PENDING_VALUE, QUEUE_OP } from "./scripts/write-behind-scripts.js";
 import { escapeGlob } from "./key-encoding.js";
 import { BUMP_EPOCHS, INVALIDATE, INVALIDATE_NAMESPACE, MARK_WRITER, PUT } from "./scripts/write-scripts.js";
 import { slotGroups } from "./slot-groups.js";
 import { LeaseCommands } from "./lease-commands.js";
+import { ListCommands } from "./list-commands.js";
 import { LookupCommands } from "./lookup-commands.js";
 import { PrimeCommands } from "./prime-commands.js";
 import { SlotScripts } from "./slot-scripts.js";
@@ -50,6 +50,10 @@ export class EntityRedis<TEntity, TKey> {
   readonly fill: LeaseCommands<TEntity, TKey>["fill"];
   readonly release: LeaseCommands<TEntity, TKey>["release"];
   readonly prime: PrimeCommands<TEntity, TKey>["prime"];
+  readonly readList: ListCommands["readList"];
+  readonly fillList: ListCommands["fillList"];
+  readonly dropListIfSame: ListCommands["dropListIfSame"];
+  readonly dropLists: ListCommands["dropLists"];
   private readonly marks: ScriptBatcher<ScriptInput<typeof MARK_WRITER>, ScriptReply<typeof MARK_WRITER>>;
   private readonly puts: ScriptBatcher<ScriptInput<typeof PUT>, ScriptReply<typeof PUT>>;
   private readonly enqueues: ScriptBatcher<ScriptInput<typeof ENQUEUE>, ScriptReply<typeof ENQUEUE>>;
@@ -57,7 +61,6 @@ export class EntityRedis<TEntity, TKey> {
   private readonly lookups: ScriptBatcher<ScriptInput<typeof WRITE_LOOKUP>, ScriptReply<typeof WRITE_LOOKUP>>;
   /** Index entries and tag sets of queued write-behind values (many saves in a tick: one script call per slot). */
   private readonly queuedLookups: ScriptBatcher<ScriptInput<typeof WRITE_LOOKUP>, ScriptReply<typeof WRITE_LOOKUP>>;
-  private readonly leaseTtlMs: number;
   private readonly writeTimeoutMs: number;
   /** On a Cluster: calls of many keys are split per slot. */
   private readonly clustered: boolean;
@@ -68,7 +71,6 @@ export class EntityRedis<TEntity, TKey> {
     private readonly keys: KeySpace<TEntity, TKey>,
     bounds: { readonly leaseTtlMs: number; readonly writeTimeoutMs: number },
   ) {
-    this.leaseTtlMs = bounds.leaseTtlMs;
     this.writeTimeoutMs = bounds.writeTimeoutMs;
     this.scripts = new SlotScripts(guard);
     this.clustered = this.scripts.clustered;
@@ -87,34 +89,16 @@ export class EntityRedis<TEntity, TKey> {
     this.release = leases.release.bind(leases);
     const primes = new PrimeCommands(keys, this.scripts, lookupEntries);
     this.prime = primes.prime.bind(primes);
+    const lists = new ListCommands(guard, this.scripts, bounds.leaseTtlMs);
+    this.readList = lists.readList.bind(lists);
+    this.fillList = lists.fillList.bind(lists);
+    this.dropListIfSame = lists.dropListIfSame.bind(lists);
+    this.dropLists = lists.dropLists.bind(lists);
     this.marks = this.scripts.batched(MARK_WRITER);
     this.puts = this.scripts.batched(PUT);
     this.enqueues = this.scripts.batched(ENQUEUE, { timeoutMs: bounds.writeTimeoutMs });
     this.queuedLookups = this.scripts.batched(WRITE_LOOKUP, { timeoutMs: bounds.writeTimeoutMs });
     this.lookups = this.scripts.batched(WRITE_LOOKUP);
-  }
-
-  // ------------------------------------------------------------------------------------ lists
-
-  /** A list's members or another reader's lease, as stored; null when it was absent and `lease` now holds it. */
-  readList(listKey: string, lease: string): Promise<GuardResult<string | null>> {
-    return this.scripts.run("list-read", LIST_READ, { list: listKey, lease, leaseTtlMs: this.leaseTtlMs });
-  }
-
-  /** Writes a list's members while `lease` still holds its key; answers whether it did. */
-  fillList(listKey: string, lease: string, members: string, pttl: number): Promise<GuardResult<boolean>> {
-    return this.scripts.run("list-fill", LIST_FILL, { list: listKey, lease, members, pttl });
-  }
-
-  /** Deletes a list key still holding exactly `expected` (a lease given back, members found stale). */
-  dropListIfSame(listKey: string, expected: string): Promise<GuardResult<boolean>> {
-    return this.scripts.run("list-drop", LIST_DROP_IF_SAME, { list: listKey, expected });
-  }
-
-  /** Deletes list keys (their members and any fill's lease), one DEL per key: each may live in a slot of its own. */
-  async dropLists(listKeys: readonly string[]): Promise<boolean> {
-    const results = await Promise.all(listKeys.map((key) => this.guard.run("list-del", (c) => c.call("DEL", key))));
-    return results.every((r) => r.ok);
   }
 
   // ------------------------------------------------------------------------------------ invalidation
