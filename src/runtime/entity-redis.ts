@@ -1,16 +1,14 @@
 import type { CommandClient } from "./command-client.js";
 import type { KeySpace, ResolvedKey } from "./key-space.js";
 import { CONSUMER_GROUP } from "./keys.js";
-import { L1Cache } from "./l1.js";
 import type { GuardResult, RedisGuard } from "./redis-guard.js";
-import { runScript, type ScriptInput, type ScriptReply } from "./scripts/define-script.js";
+import { type ScriptInput, type ScriptReply } from "./scripts/define-script.js";
 import { WRITE_LOOKUP } from "./scripts/read-scripts.js";
-import { type ScriptBatcher, unexpected } from "./scripts/script-batcher.js";
+import type { ScriptBatcher } from "./scripts/script-batcher.js";
 import { ENQUEUE, PENDING_VALUE, QUEUE_OP } from "./scripts/write-behind-scripts.js";
-import { escapeGlob } from "./key-encoding.js";
-import { BUMP_EPOCHS, INVALIDATE, INVALIDATE_NAMESPACE, MARK_WRITER, PUT } from "./scripts/write-scripts.js";
-import { slotGroups } from "./slot-groups.js";
+import { MARK_WRITER, PUT } from "./scripts/write-scripts.js";
 import { LeaseCommands } from "./lease-commands.js";
+import { InvalidationCommands } from "./invalidation-commands.js";
 import { ListCommands } from "./list-commands.js";
 import { LookupCommands } from "./lookup-commands.js";
 import { PrimeCommands } from "./prime-commands.js";
@@ -20,10 +18,6 @@ import type { StoredValue } from "./stored-value.js";
 
 /** A write-through writer registration lives this long at most (a writer that died leaves no mark behind). */
 const WRITERS_TTL_MS = 60_000;
-/** A tag epoch expires this long after its last bump (far longer than any lease). */
-const EPOCH_TTL_MS = 24 * 60 * 60 * 1000;
-/** Keys one step of a namespace revocation scans (each step is one short script). */
-const NAMESPACE_SCAN_COUNT = 500;
 
 /**
  * Every command one repository sends to Redis, named for what it does, over the guard (fail-open:
@@ -54,6 +48,14 @@ export class EntityRedis<TEntity, TKey> {
   readonly fillList: ListCommands["fillList"];
   readonly dropListIfSame: ListCommands["dropListIfSame"];
   readonly dropLists: ListCommands["dropLists"];
+  readonly revoke: InvalidationCommands<TEntity, TKey>["revoke"];
+  readonly bumpEpochs: InvalidationCommands<TEntity, TKey>["bumpEpochs"];
+  readonly revokeNamespaceStep: InvalidationCommands<TEntity, TKey>["revokeNamespaceStep"];
+  readonly scanNodes: InvalidationCommands<TEntity, TKey>["scanNodes"];
+  readonly tagMembers: InvalidationCommands<TEntity, TKey>["tagMembers"];
+  readonly leaveTagSet: InvalidationCommands<TEntity, TKey>["leaveTagSet"];
+  readonly drop: InvalidationCommands<TEntity, TKey>["drop"];
+  readonly publish: InvalidationCommands<TEntity, TKey>["publish"];
   private readonly marks: ScriptBatcher<ScriptInput<typeof MARK_WRITER>, ScriptReply<typeof MARK_WRITER>>;
   private readonly puts: ScriptBatcher<ScriptInput<typeof PUT>, ScriptReply<typeof PUT>>;
   private readonly enqueues: ScriptBatcher<ScriptInput<typeof ENQUEUE>, ScriptReply<typeof ENQUEUE>>;
@@ -62,8 +64,6 @@ export class EntityRedis<TEntity, TKey> {
   /** Index entries and tag sets of queued write-behind values (many saves in a tick: one script call per slot). */
   private readonly queuedLookups: ScriptBatcher<ScriptInput<typeof WRITE_LOOKUP>, ScriptReply<typeof WRITE_LOOKUP>>;
   private readonly writeTimeoutMs: number;
-  /** On a Cluster: calls of many keys are split per slot. */
-  private readonly clustered: boolean;
   private readonly scripts: SlotScripts;
 
   constructor(
@@ -73,7 +73,6 @@ export class EntityRedis<TEntity, TKey> {
   ) {
     this.writeTimeoutMs = bounds.writeTimeoutMs;
     this.scripts = new SlotScripts(guard);
-    this.clustered = this.scripts.clustered;
     const values = new ValueCommands(guard, this.scripts);
     this.read = values.read.bind(values);
     this.readMany = values.readMany.bind(values);
@@ -94,122 +93,20 @@ export class EntityRedis<TEntity, TKey> {
     this.fillList = lists.fillList.bind(lists);
     this.dropListIfSame = lists.dropListIfSame.bind(lists);
     this.dropLists = lists.dropLists.bind(lists);
+    const invalidation = new InvalidationCommands(guard, keys, this.scripts);
+    this.revoke = invalidation.revoke.bind(invalidation);
+    this.bumpEpochs = invalidation.bumpEpochs.bind(invalidation);
+    this.revokeNamespaceStep = invalidation.revokeNamespaceStep.bind(invalidation);
+    this.scanNodes = invalidation.scanNodes.bind(invalidation);
+    this.tagMembers = invalidation.tagMembers.bind(invalidation);
+    this.leaveTagSet = invalidation.leaveTagSet.bind(invalidation);
+    this.drop = invalidation.drop.bind(invalidation);
+    this.publish = invalidation.publish.bind(invalidation);
     this.marks = this.scripts.batched(MARK_WRITER);
     this.puts = this.scripts.batched(PUT);
     this.enqueues = this.scripts.batched(ENQUEUE, { timeoutMs: bounds.writeTimeoutMs });
     this.queuedLookups = this.scripts.batched(WRITE_LOOKUP, { timeoutMs: bounds.writeTimeoutMs });
     this.lookups = this.scripts.batched(WRITE_LOOKUP);
-  }
-
-  // ------------------------------------------------------------------------------------ invalidation
-
-  /**
-   * Deletes values with their leases (revoking fills in flight), marks their write-through writers
-   * in flight as overlapped, then deletes `indexEntries`. `ks` may be keys of another entity (what
-   * `invalidates` names, in `space`): `op` says which. Answers the values deleted. `soft`: values
-   * are marked stale instead of deleted (see the invalidate script).
-   */
-  async revoke(
-    ks: readonly Pick<ResolvedKey<unknown>, "enc" | "valueKey" | "leaseKey">[],
-    indexEntries: readonly string[],
-    op = "invalidate",
-    space: KeySpace<unknown, unknown> = this.keys as KeySpace<unknown, unknown>,
-    soft = false,
-  ): Promise<GuardResult<(Buffer | undefined)[]>> {
-    const markWriters = space.definition.strategy === "write-through";
-    const r = await this.scripts.runPerEntry(
-      op,
-      INVALIDATE,
-      ks.map((k) => ({ value: k.valueKey, lease: k.leaseKey, writers: space.writersKeyOfEnc(k.enc) })),
-      (e) => e.value,
-      (group) => ({ entries: group, markWriters, soft }),
-    );
-    if (!r.ok || !indexEntries.length) return r;
-    const dropped = await this.drop(indexEntries);
-    return dropped.ok ? r : dropped;
-  }
-
-  /** Bumps the tag epoch of every bucket of `space` (revoking every fill in flight of the entity). */
-  bumpEpochs(
-    space: KeySpace<unknown, unknown> = this.keys as KeySpace<unknown, unknown>,
-  ): Promise<GuardResult<unknown>> {
-    const startEpoch = String(Date.now() * 1000);
-    return this.scripts.runPerSlot(
-      "bump-epochs",
-      BUMP_EPOCHS,
-      space.epochKeys,
-      (epoch) => epoch,
-      (group) => ({ epochs: group, startEpoch, epochTtlMs: EPOCH_TTL_MS }),
-    );
-  }
-
-  /**
-   * One step of revoking every entry of `space`'s namespace on one node (see the
-   * invalidate-namespace script; the caller bumped the epochs first): `cursor` "0" starts; answers
-   * the next cursor ("0": done) and the value keys deleted. `node`: a master of a Cluster
-   * (`masters()`), the client itself on a standalone Redis.
-   */
-  revokeNamespaceStep(
-    space: KeySpace<unknown, unknown>,
-    node: CommandClient | undefined,
-    cursor: string,
-  ): Promise<GuardResult<{ readonly cursor: string; readonly dropped: string[] }>> {
-    const input = {
-      markWriters: space.definition.strategy === "write-through",
-      cursor,
-      match: `${escapeGlob(space.base)}*`,
-      count: NAMESPACE_SCAN_COUNT,
-      base: space.base,
-    };
-    if (!node) return this.scripts.run("invalidate-namespace", INVALIDATE_NAMESPACE, input);
-    const { keys, args } = INVALIDATE_NAMESPACE.encode(input);
-    return this.guard
-      .run("invalidate-namespace", () => runScript(node, INVALIDATE_NAMESPACE, keys, args))
-      .then((r) => {
-        if (!r.ok) return r;
-        const value = INVALIDATE_NAMESPACE.decode(r.value);
-        return value === undefined ? unexpected(INVALIDATE_NAMESPACE) : { ok: true, value };
-      });
-  }
-
-  /** The nodes a namespace revocation scans: each master of a Cluster, or [undefined] (the client itself). */
-  scanNodes(): (CommandClient | undefined)[] {
-    const client = this.guard.client as CommandClient & { nodes?: (role: string) => CommandClient[] };
-    return this.clustered && client.nodes ? client.nodes("master") : [undefined];
-  }
-
-  /** The members of tag sets (value keys, untrusted: the caller checks them). */
-  async tagMembers(setKeys: readonly string[]): Promise<GuardResult<string[][]>> {
-    const replies = await Promise.all(
-      setKeys.map((set) => this.guard.run("tag-members", (c) => c.call("SMEMBERS", set))),
-    );
-    const failed = replies.find((r) => !r.ok);
-    if (failed && !failed.ok) return failed;
-    return {
-      ok: true,
-      value: replies.map((r) => (r.ok && Array.isArray(r.value) ? (r.value as unknown[]).map(String) : [])),
-    };
-  }
-
-  /** Removes members from a tag set (those an invalidateTag revoked; members added since stay). */
-  leaveTagSet(setKey: string, members: readonly string[]): Promise<GuardResult<unknown>> {
-    if (!members.length) return Promise.resolve({ ok: true, value: 0 });
-    return this.guard.run("tag-leave", (c) => c.call("SREM", setKey, ...members));
-  }
-
-  /** Deletes keys that hold no lease (stale index entries): one DEL per slot on a Cluster. */
-  async drop(keys: readonly string[]): Promise<GuardResult<unknown>> {
-    const replies = await Promise.all(
-      slotGroups(this.clustered, keys, (key) => key).map((group) =>
-        this.guard.run("del", (c) => c.call("DEL", ...group.map((i) => keys[i]!))),
-      ),
-    );
-    return replies.find((r) => !r.ok) ?? { ok: true, value: replies.length };
-  }
-
-  /** Tells the L1 tiers listening on `channel` (this entity's, or a target's) to forget these values. */
-  publish(channel: string, valueKeys: readonly string[]): Promise<GuardResult<number>> {
-    return this.guard.run("publish", (c) => c.publish(channel, L1Cache.message(valueKeys)));
   }
 
   // ------------------------------------------------------------------------------------ write-through
