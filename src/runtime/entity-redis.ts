@@ -6,7 +6,6 @@ import { type ScriptInput, type ScriptReply } from "./scripts/define-script.js";
 import { WRITE_LOOKUP } from "./scripts/read-scripts.js";
 import type { ScriptBatcher } from "./scripts/script-batcher.js";
 import { ENQUEUE, PENDING_VALUE, QUEUE_OP } from "./scripts/write-behind-scripts.js";
-import { MARK_WRITER, PUT } from "./scripts/write-scripts.js";
 import { LeaseCommands } from "./lease-commands.js";
 import { InvalidationCommands } from "./invalidation-commands.js";
 import { ListCommands } from "./list-commands.js";
@@ -14,10 +13,8 @@ import { LookupCommands } from "./lookup-commands.js";
 import { PrimeCommands } from "./prime-commands.js";
 import { SlotScripts } from "./slot-scripts.js";
 import { ValueCommands } from "./value-commands.js";
+import { WriteThroughCommands } from "./write-through-commands.js";
 import type { StoredValue } from "./stored-value.js";
-
-/** A write-through writer registration lives this long at most (a writer that died leaves no mark behind). */
-const WRITERS_TTL_MS = 60_000;
 
 /**
  * Every command one repository sends to Redis, named for what it does, over the guard (fail-open:
@@ -56,11 +53,10 @@ export class EntityRedis<TEntity, TKey> {
   readonly leaveTagSet: InvalidationCommands<TEntity, TKey>["leaveTagSet"];
   readonly drop: InvalidationCommands<TEntity, TKey>["drop"];
   readonly publish: InvalidationCommands<TEntity, TKey>["publish"];
-  private readonly marks: ScriptBatcher<ScriptInput<typeof MARK_WRITER>, ScriptReply<typeof MARK_WRITER>>;
-  private readonly puts: ScriptBatcher<ScriptInput<typeof PUT>, ScriptReply<typeof PUT>>;
+  readonly markWriter: WriteThroughCommands<TEntity, TKey>["markWriter"];
+  readonly unmarkWriter: WriteThroughCommands<TEntity, TKey>["unmarkWriter"];
+  readonly put: WriteThroughCommands<TEntity, TKey>["put"];
   private readonly enqueues: ScriptBatcher<ScriptInput<typeof ENQUEUE>, ScriptReply<typeof ENQUEUE>>;
-  /** Index entries and tag sets of write-through values (many saves in a tick: one script call per slot). */
-  private readonly lookups: ScriptBatcher<ScriptInput<typeof WRITE_LOOKUP>, ScriptReply<typeof WRITE_LOOKUP>>;
   /** Index entries and tag sets of queued write-behind values (many saves in a tick: one script call per slot). */
   private readonly queuedLookups: ScriptBatcher<ScriptInput<typeof WRITE_LOOKUP>, ScriptReply<typeof WRITE_LOOKUP>>;
   private readonly writeTimeoutMs: number;
@@ -102,75 +98,12 @@ export class EntityRedis<TEntity, TKey> {
     this.leaveTagSet = invalidation.leaveTagSet.bind(invalidation);
     this.drop = invalidation.drop.bind(invalidation);
     this.publish = invalidation.publish.bind(invalidation);
-    this.marks = this.scripts.batched(MARK_WRITER);
-    this.puts = this.scripts.batched(PUT);
+    const writeThrough = new WriteThroughCommands(guard, keys, this.scripts);
+    this.markWriter = writeThrough.markWriter.bind(writeThrough);
+    this.unmarkWriter = writeThrough.unmarkWriter.bind(writeThrough);
+    this.put = writeThrough.put.bind(writeThrough);
     this.enqueues = this.scripts.batched(ENQUEUE, { timeoutMs: bounds.writeTimeoutMs });
     this.queuedLookups = this.scripts.batched(WRITE_LOOKUP, { timeoutMs: bounds.writeTimeoutMs });
-    this.lookups = this.scripts.batched(WRITE_LOOKUP);
-  }
-
-  // ------------------------------------------------------------------------------------ write-through
-
-  /** Registers a writer of `k` in flight, before its source write (see `put`); answers the tag epoch now. */
-  markWriter(k: ResolvedKey<TKey>, writer: string): Promise<GuardResult<string>> {
-    return this.marks.run({
-      writers: this.keys.writersKeyOfEnc(k.enc),
-      epoch: this.keys.epochKeyOf(k.bucket),
-      writer,
-      ttlMs: WRITERS_TTL_MS,
-    });
-  }
-
-  unmarkWriter(k: ResolvedKey<TKey>, writer: string): Promise<GuardResult<unknown>> {
-    return this.guard.run("unmark-writer", (c) => c.call("SREM", this.keys.writersKeyOfEnc(k.enc), writer));
-  }
-
-  /**
-   * Writes a value the source just took, or revokes it when it cannot tell (batched per tick); see
-   * the put script. Its tag sets are joined first (a failure there writes nothing: answered as a
-   * failed put, which the caller revokes later), its index entries written once it was.
-   */
-  async put(
-    k: ResolvedKey<TKey>,
-    entity: TEntity,
-    value: {
-      stored: StoredValue;
-      pttl: number;
-      version: string;
-      writer: string;
-      writerEpoch: string;
-      proven: boolean;
-      returnOld: boolean;
-    },
-  ) {
-    const joined = await Promise.all(
-      this.keys
-        .tagKeysOfEntity(entity)
-        .map((set) => this.lookups.run({ key: set, tag: true, member: k.valueKey, ttl: value.pttl })),
-    );
-    const failed = joined.find((r) => !r.ok);
-    if (failed && !failed.ok) return failed;
-    const r = await this.puts.run({
-      value: k.valueKey,
-      lease: k.leaseKey,
-      writers: this.keys.writersKeyOfEnc(k.enc),
-      epoch: this.keys.epochKeyOf(k.bucket),
-      payload: value.stored,
-      pttl: value.pttl,
-      version: value.version,
-      writer: value.writer,
-      writerEpoch: value.writerEpoch,
-      proven: value.proven,
-      returnOld: value.returnOld,
-    });
-    if (r.ok && r.value.status === "written") {
-      await Promise.all(
-        this.keys
-          .indexKeysOfEntity(entity)
-          .map((index) => this.lookups.run({ key: index, tag: false, member: k.enc, ttl: value.pttl })),
-      );
-    }
-    return r;
   }
 
   // ------------------------------------------------------------------------------------ write-behind
