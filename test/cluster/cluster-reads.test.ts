@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GetBatcher } from "../../src/runtime/batcher.js";
 import { keySlot } from "../../src/runtime/slots.js";
 import type { CommandClient } from "../../src/runtime/command-client.js";
-import { EntityRedis } from "../../src/runtime/entity-redis.js";
+import { entityRedis } from "../../src/runtime/entity-redis.js";
 import { RedisGuard } from "../../src/runtime/redis-guard.js";
 import type { RedisClient } from "cachegen/runtime";
 import { UserRepository } from "../runtime/fixtures/user.js";
@@ -93,7 +93,7 @@ describe.each([
 
   it("EntityRedis.readMany (getMany's read) reads 600 keys over 200 slots: values in order, one reply run, no error", async () => {
     const { guard, errors } = guarded(client);
-    const redis = new EntityRedis(guard, undefined as never, { leaseTtlMs: 1000, writeTimeoutMs: 1000 });
+    const redis = entityRedis(guard, undefined as never, { leaseTtlMs: 1000, writeTimeoutMs: 1000 });
     const runs: [number, number][] = [];
     const values = new Array<string | null>(keys.length);
     await redis.readMany([...keys], (from, count, reply) => {
