@@ -1,31 +1,20 @@
 // Issue 13's must-show figures: one entity's keys and its read load spread over every master.
-import type { Cluster } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RedisClient } from "cachegen/runtime";
 import { UserRepository } from "../runtime/fixtures/user.js";
 import { encryptionKeys, makeUser, UserStoreWithMany } from "../runtime/helpers.js";
-import { SpawnedCluster } from "../support/redis-cluster.js";
+import type { SpawnedCluster } from "../support/redis-cluster.js";
+import { useSpawnedCluster } from "../support/use-spawned-cluster.js";
 
 const ENTRIES = 10_000;
-let cluster: SpawnedCluster;
-let client: Cluster;
-
-beforeAll(async () => {
-  cluster = await SpawnedCluster.start();
-  client = cluster.client();
-}, 60_000);
-
-afterAll(async () => {
-  client?.disconnect();
-  await cluster?.stop();
-});
+const spawned = useSpawnedCluster();
 
 /** Per master (by port): `measure(node)`. */
 async function perMaster<T>(measure: (node: ReturnType<SpawnedCluster["nodeClient"]>) => Promise<T>) {
-  const masters = await cluster.masters();
+  const masters = await spawned.cluster.masters();
   return Promise.all(
     masters.map(async (master) => {
-      const node = cluster.nodeClient(master.port);
+      const node = spawned.cluster.nodeClient(master.port);
       try {
         return { port: master.port, value: await measure(node) };
       } finally {
@@ -48,7 +37,7 @@ describe("cluster spread (issue 13)", () => {
     const users = Array.from({ length: ENTRIES }, () => source.put(makeUser()));
     const errors: string[] = [];
     const repo = new UserRepository({
-      redis: client as RedisClient,
+      redis: spawned.client as RedisClient,
       source,
       keyPrefix: "spread",
       timeoutMs: 2_000, // spread, not latency, is measured here (the machine may be busy)
