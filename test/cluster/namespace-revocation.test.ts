@@ -20,19 +20,7 @@ describe("namespace revocation on a cluster", () => {
       timeoutMs: 2_000,
     });
     await repo.getMany(users.map((u) => u.id));
-    const masters = await spawned.cluster.masters();
-    const perMaster = async () =>
-      Promise.all(
-        masters.map(async (m) => {
-          const node = spawned.cluster.nodeClient(m.port);
-          try {
-            return await node.dbsize();
-          } finally {
-            node.disconnect();
-          }
-        }),
-      );
-    expect((await perMaster()).every((n) => n > 0)).toBe(true);
+    expect((await spawned.cluster.perMaster((node) => node.dbsize())).every((m) => m.value > 0)).toBe(true);
 
     const late = source.put(makeUser());
     const hold = source.holdNextLoad();
