@@ -49,7 +49,6 @@ export function entityRedis<TEntity, TKey>(
 
     readIndex: lookups.readIndex.bind(lookups),
     writeIndexPointer: lookups.writeIndexPointer.bind(lookups),
-    expireIndexEntries: lookups.expireIndexEntries.bind(lookups),
 
     acquire: leases.acquire.bind(leases),
     fill: leases.fill.bind(leases),

@@ -45,18 +45,9 @@ export class LookupCommands<TEntity, TKey> {
     return this.guard.run("index-set", (c) => c.call("SET", indexKey, enc, "PX", pttl));
   }
 
-  /** Gives index entries an expiry (a write-behind value landed). */
-  expireIndexEntries(indexKeys: readonly string[], pttl: number): Promise<GuardResult<unknown>[]> {
-    return Promise.all(indexKeys.map((key) => this.guard.run("index-expire", (c) => c.call("PEXPIRE", key, pttl))));
-  }
-
-  /**
-   * Adds members to tag sets (extending each set's expiry to the member's); before the member is
-   * written. `timeoutMs`: a write-behind save's bound (writeTimeoutMs), else the reads'.
-   */
+  /** Adds members to tag sets (extending each set's expiry to the member's); before the member is written. */
   joinTagSets(
     entries: readonly { readonly set: string; readonly member: string; readonly ttl: number }[],
-    timeoutMs?: number,
   ): Promise<GuardResult<unknown>> {
     if (!entries.length) return Promise.resolve({ ok: true, value: 0 });
     return this.scripts.runPerSlot(
@@ -65,7 +56,6 @@ export class LookupCommands<TEntity, TKey> {
       entries,
       (e) => e.set,
       (group) => ({ entries: group }),
-      timeoutMs,
     );
   }
 }
