@@ -111,7 +111,7 @@ describe("L1 (in-process tier)", () => {
       const id = users[1]!.id;
       const mine = (await repo.get(id))!;
       mine.settings.theme = "mutated";
-      mine.settings.since.setTime(0);
+      mine.settings.since!.setTime(0);
       mine.roles.push("intruder");
       mine.createdAt.setTime(0);
       (mine.meta as { nested: { ok: boolean } }).nested.ok = false;
