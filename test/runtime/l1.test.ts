@@ -28,6 +28,17 @@ afterAll(async () => {
   await Promise.all([a.quit(), b.quit()]);
 });
 
+/** Reads `id` through `repo` (on client `a`) until L1 serves it: its subscriber starts lazily, and L1 keeps values once it is subscribed. */
+async function servedFromL1(repo: UserRepo, id: string): Promise<void> {
+  await repo.get(id);
+  await until(async () => {
+    await repo.get(id);
+    const commands = recordCommands(a);
+    await repo.get(id);
+    return commands.names.length === 0;
+  });
+}
+
 describe("L1 (in-process tier)", () => {
   it("serves repeated reads without Redis and is invalidated across processes by pub/sub", async () => {
     const source = new UserStore();
@@ -35,14 +46,7 @@ describe("L1 (in-process tier)", () => {
     const repoA = new UserRepo(withL1, { redis: a, source, keyPrefix: prefix, encryptionKeys });
     const repoB = new UserRepo(withL1, { redis: b, source, keyPrefix: prefix, encryptionKeys });
     try {
-      await repoA.get(user.id); // starts the subscriber lazily
-      await until(async () => {
-        await repoA.get(user.id);
-        const commands = recordCommands(a);
-        await repoA.get(user.id);
-        const served = commands.names.length === 0;
-        return served;
-      });
+      await servedFromL1(repoA, user.id);
       const mine = await repoA.get(user.id);
       mine!.name = "mutated by the caller";
       expect((await repoA.get(user.id))?.name).toBe("Ada"); // L1 hands out copies
@@ -60,13 +64,7 @@ describe("L1 (in-process tier)", () => {
     const repoA = new UserRepo(withL1, { redis: a, source, keyPrefix: prefix, encryptionKeys });
     const repoB = new UserRepo(withL1, { redis: b, source, keyPrefix: prefix, encryptionKeys });
     try {
-      await repoA.get(users[0]!.id);
-      await until(async () => {
-        await repoA.get(users[0]!.id);
-        const c = recordCommands(a);
-        await repoA.get(users[0]!.id);
-        return c.names.length === 0;
-      });
+      await servedFromL1(repoA, users[0]!.id);
       for (const u of users) await repoA.get(u.id);
       const commands = recordCommands(a);
       await repoA.get(users[0]!.id); // evicted (maxEntries 3): goes to Redis
@@ -89,13 +87,7 @@ describe("L1 (in-process tier)", () => {
     const users = Array.from({ length: 20 }, (_, i) => source.put(makeUser({ name: `user ${i}` })));
     const repo = new UserRepo(withLargerL1, { redis: a, source, keyPrefix: prefix, encryptionKeys });
     try {
-      await repo.get(users[0]!.id);
-      await until(async () => {
-        await repo.get(users[0]!.id);
-        const c = recordCommands(a);
-        await repo.get(users[0]!.id);
-        return c.names.length === 0;
-      });
+      await servedFromL1(repo, users[0]!.id);
       for (const u of users) await repo.get(u.id);
       const commands = recordCommands(a);
       for (let round = 0; round < 3; round++) {
