@@ -91,7 +91,7 @@ export function assembleRepository<TEntity, TKey>(
         definition.l1.maxEntries,
         definition.l1.ttlMs,
         (error) => events.record("redis-error", undefined, { error, detail: "l1-subscriber" }),
-        compileClone<TEntity>(definition.fieldModels),
+        () => compileClone<TEntity>(definition.fieldModels),
       )
     : undefined;
   const valueReads = new Coalescer<TEntity | null>();
