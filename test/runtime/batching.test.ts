@@ -316,7 +316,8 @@ describe("write batching (write-through puts)", () => {
     await repo.close();
   });
 
-  it("a put issued before another script in the same tick reaches Redis first (order is kept, only grouped)", async () => {
+  // The order itself (a batched put sent before a script issued after it) is test/runtime/slot-scripts.test.ts.
+  it("a save and an invalidate started in the same tick: the invalidation wins", async () => {
     const source = new UserStore();
     const user = source.put(makeUser());
     const repo = new UserRepo(writeThrough, { redis, source, keyPrefix: prefix, encryptionKeys });
