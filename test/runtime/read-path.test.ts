@@ -211,24 +211,24 @@ describe("read path", () => {
     const source = new UserStore();
     const user = source.put(makeUser());
     const events = collectEvents();
-    // The refreshed value must stay fresh while `until` polls for it, or a slow poll starts a 2nd refresh.
-    const def = userVariant({ ttlMs: 400, jitter: 0, staleWhileRevalidateMs: 10_000 });
+    // The refreshed value must stay fresh while `until` polls for it (1 s, even on a loaded machine), or a slow poll starts a 2nd refresh.
+    const def = userVariant({ ttlMs: 1_000, jitter: 0, staleWhileRevalidateMs: 10_000 });
     const other = await connect();
     try {
       const repo = new UserRepo(def, { redis, source, keyPrefix: prefix, encryptionKeys, onEvent: events.onEvent });
       const repo2 = new UserRepo(def, { redis: other, source, keyPrefix: prefix, encryptionKeys });
       await repo.get(user.id);
       expect(source.loads).toBe(1);
-      await sleep(450);
+      await sleep(1_050);
       source.put({ ...user, name: "Grace" });
-      // The refresh's load takes 1.5 s: ten gets on a loaded CI machine stay well inside it.
-      source.delayMs = 1_500;
-      const started = Date.now();
+      // The refresh's load is held until all ten gets have answered: each is served the stale value at once.
+      const refresh = source.holdNextLoad();
       for (let i = 0; i < 5; i++) {
         expect((await repo.get(user.id))?.name).toBe("Ada");
         expect((await repo2.get(user.id))?.name).toBe("Ada");
       }
-      expect(Date.now() - started).toBeLessThan(750); // served at once, not after the load
+      await refresh.loaded;
+      refresh.release();
       expect(repo.stats().staleHits + repo2.stats().staleHits).toBe(10);
       expect(events.of("stale-hit")).toHaveLength(5);
       await until(async () => (await repo2.get(user.id))?.name === "Grace", 5_000);
