@@ -1,4 +1,4 @@
-import { configFileSchema } from "../config.js";
+import { configFileSchema } from "../config-schema.js";
 import type { ProjectModel } from "../model/model.js";
 import type { ConnectionError } from "../redis-checks/connection.js";
 import { projectKeys, type ProjectKeys } from "../redis-checks/entity-layout.js";
