@@ -2,16 +2,25 @@ import type { ClientPipeline, CommandClient } from "./command-client.js";
 import { CacheWriteUnknownError } from "./errors.js";
 import type { EntityRedis } from "./entity-redis.js";
 import type { Events } from "./events.js";
+import type { Strategy } from "./definition.js";
 import type { DurabilityOptions } from "./types.js";
 
 export const DEFAULT_DURABILITY_TIMEOUT_MS = 500;
 
-/** `durability` checked, with its default: undefined when the option is not set. */
+/**
+ * `durability` checked, with its default: undefined when the option is not set. Only write-behind
+ * queues writes in Redis, so on any other strategy the option would promise what nothing does.
+ */
 export function checkDurability(
   entity: string,
+  strategy: Strategy,
   option: DurabilityOptions | undefined,
 ): Required<DurabilityOptions> | undefined {
   if (option === undefined) return undefined;
+  if (strategy !== "write-behind")
+    throw new TypeError(
+      `cachegen: ${entity} is ${strategy}: durability applies to write-behind repositories only (their saves are queued in Redis); remove the option for ${entity}`,
+    );
   const { replicas, timeoutMs = DEFAULT_DURABILITY_TIMEOUT_MS } = option;
   if (!(Number.isSafeInteger(replicas) && replicas >= 1))
     throw new TypeError(

@@ -112,7 +112,7 @@ export function assembleRepository<TEntity, TKey>(
   });
   const entity: EntityParts<TEntity, TKey> = { definition, keys, codec, redis, source, ttl, events };
   const leases = new Leases({ ...entity, invalidator, l1, leaseTtlMs });
-  const durability = checkDurability(definition.name, options.durability);
+  const durability = checkDurability(definition.name, definition.strategy, options.durability);
   const writes = writeStrategyFor({ ...entity, invalidator, client, rawSource: options.source, durability });
   const reads = new ReadPath({ ...entity, leases, invalidator, l1, inFlight: valueReads });
   const indexReads = new IndexReads({

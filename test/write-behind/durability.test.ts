@@ -1,9 +1,10 @@
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CacheWriteUnknownError } from "cachegen/runtime";
+import { CacheWriteUnknownError, defineEntity, Repository } from "cachegen/runtime";
 import { collectEvents, encryptionKeys, makeUser, ready, uniquePrefix } from "../runtime/helpers.js";
 import { resilientClient } from "../support/redis-server.js";
 import { ReplicatedRedis } from "../support/replicated-redis.js";
+import { userEntity, type User, type UserKey } from "../runtime/fixtures/user.js";
 import { UserTable, WriteBehindUserRepository } from "./fixtures.js";
 
 // `durability: { replicas, timeoutMs }`: a write-behind save resolves only once the queued entry is on
@@ -111,5 +112,19 @@ describe("write-behind durability: { replicas }", () => {
   it("rejects a durability option that cannot be met", () => {
     expect(() => repository({ replicas: 0 })).toThrow(/durability.replicas must be an integer >= 1/);
     expect(() => repository({ replicas: 1, timeoutMs: -1 })).toThrow(/durability.timeoutMs must be a positive/);
+  });
+
+  it("rejects durability on a repository that queues nothing (read-through): it would promise what nothing does", () => {
+    const readThrough = defineEntity<User, UserKey>(userEntity);
+    expect(
+      () =>
+        new Repository(readThrough, {
+          redis,
+          keyPrefix: uniquePrefix("wb-durability"),
+          encryptionKeys,
+          source: new UserTable(),
+          durability: { replicas: 1 },
+        }),
+    ).toThrow(/User is read-through: durability applies to write-behind repositories only .* remove the option/);
   });
 });
