@@ -1,22 +1,13 @@
 import { appendFile, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { config, requireBuiltCli, runCli, teamSchema, temporaryProjects, userSchema } from "./cli-harness.js";
+import { config, generatedProject, requireBuiltCli, runCli, temporaryProjects } from "./cli-harness.js";
 
 requireBuiltCli();
 const project = temporaryProjects();
 
 /** A generated project with a `node_modules` folder, so runs keep a cache and a no-op record. */
-async function generatedProject(): Promise<string> {
-  const cwd = await project({
-    "cachegen.config.json": config,
-    "schemas/user.yaml": userSchema,
-    "schemas/team.yaml": teamSchema,
-    "node_modules/.keep": "",
-  });
-  expect((await runCli(cwd, ["generate"])).code).toBe(0);
-  return cwd;
-}
+const generated = () => generatedProject(project, { "node_modules/.keep": "" });
 
 const cacheFolder = (cwd: string) => join(cwd, "node_modules", ".cache", "cachegen");
 
@@ -41,7 +32,7 @@ async function plantRecord(cwd: string, change: (record: Record<string, unknown>
 
 describe("the no-op path of generate and check", () => {
   it("answers an unchanged project from the record, with the full path's messages", async () => {
-    const cwd = await generatedProject();
+    const cwd = await generated();
     const full = await runCli(cwd, ["check"]);
     const fullGenerate = await runCli(cwd, ["generate"]);
     await plantRecord(cwd);
@@ -58,7 +49,7 @@ describe("the no-op path of generate and check", () => {
   });
 
   it("is defeated by an edited output file: check names it, generate rewrites it", async () => {
-    const cwd = await generatedProject();
+    const cwd = await generated();
     await plantRecord(cwd);
     await appendFile(join(cwd, "generated", "team.ts"), "// edited\n");
 
@@ -71,7 +62,7 @@ describe("the no-op path of generate and check", () => {
   });
 
   it("is defeated by a changed schema", async () => {
-    const cwd = await generatedProject();
+    const cwd = await generated();
     await plantRecord(cwd);
     const schema = join(cwd, "schemas", "user.yaml");
     await writeFile(schema, (await readFile(schema, "utf8")).replace("ttl: 1h", "ttl: 2h"));
@@ -83,7 +74,7 @@ describe("the no-op path of generate and check", () => {
   });
 
   it("is defeated by another generator or other options (another run key)", async () => {
-    const cwd = await generatedProject();
+    const cwd = await generated();
     // The key hashes the generator's code, templates and version (see run-cache.test.ts).
     await plantRecord(cwd, (record) => (record.key = `${String(record.key)}0`));
     expect((await runCli(cwd, ["check"])).stdout).toContain("(2 entities, 7 files)");
@@ -96,12 +87,12 @@ describe("the no-op path of generate and check", () => {
   });
 
   it("is defeated by a missing, stale or foreign file, an edited manifest and a link", async () => {
-    const missing = await generatedProject();
+    const missing = await generated();
     await plantRecord(missing);
     await rm(join(missing, "generated", "team.test.ts"));
     expect((await runCli(missing, ["check"])).stdout).toMatch(/^ +missing +team\.test\.ts +Team/m);
 
-    const stale = await generatedProject();
+    const stale = await generated();
     await plantRecord(stale);
     await writeFile(
       join(stale, "generated", "old.ts"),
@@ -109,21 +100,21 @@ describe("the no-op path of generate and check", () => {
     );
     expect((await runCli(stale, ["check"])).stdout).toMatch(/^ +stale +old\.ts +no longer generated$/m);
 
-    const foreign = await generatedProject();
+    const foreign = await generated();
     await plantRecord(foreign);
     await writeFile(join(foreign, "generated", "notes.md"), "mine\n");
     const refused = await runCli(foreign, ["check"]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("holds files cachegen did not write (notes.md)");
 
-    const manifest = await generatedProject();
+    const manifest = await generated();
     await plantRecord(manifest);
     const manifestPath = join(manifest, "generated", "cachegen.manifest.json");
     await writeFile(manifestPath, `${(await readFile(manifestPath, "utf8")).trimEnd()}\n\n`);
     const edited = await runCli(manifest, ["check"]);
     expect(edited.stdout).toMatch(/^ +differs +cachegen\.manifest\.json +all entities$/m);
 
-    const linked = await generatedProject();
+    const linked = await generated();
     await plantRecord(linked);
     const teamPath = join(linked, "generated", "team.ts");
     const team = await readFile(teamPath, "utf8");
@@ -136,7 +127,7 @@ describe("the no-op path of generate and check", () => {
   });
 
   it("keeps hidden files and a compiler's output beside generated code on the no-op path", async () => {
-    const cwd = await generatedProject();
+    const cwd = await generated();
     await plantRecord(cwd);
     await writeFile(join(cwd, "generated", ".DS_Store"), "");
     await writeFile(join(cwd, "generated", "team.js"), "compiled\n");
