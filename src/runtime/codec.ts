@@ -3,7 +3,14 @@ import type { EntityDefinition, KeyPartType } from "./definition.js";
 import { sameKeyPart } from "./entity-check.js";
 import { describeValue } from "./errors.js";
 import { FieldCipher, type EncryptionKeys } from "./encryption.js";
-import { buildDecodePlan, INVALID, type DecodeNode } from "./decode-plan.js";
+import { buildDecodePlan, buildPositionalDecodePlan, INVALID, type DecodeNode } from "./decode-plan.js";
+import {
+  compilePositionalEncoder,
+  encodePositional,
+  namedFromPositional,
+  positionalFits,
+  writesPositional,
+} from "./positional-form.js";
 import {
   decompressedPayload,
   readHeader,
@@ -11,6 +18,7 @@ import {
   storedCompressed,
   storedText,
   VERSION_TEXT,
+  type StoredHeader,
   type StoredValue,
 } from "./stored-value.js";
 import { buildPlan, decodeStored, encodeStored, type Plan } from "./stored-form.js";
@@ -69,6 +77,11 @@ const msgpackSerializer: Serializer = {
 export interface CodecOptions {
   encryptionKeys?: EncryptionKeys | undefined;
   maxValueBytes: number;
+  /**
+   * The form values are written in where the entity has a positional one (positional-form.ts);
+   * `named` writes as the previous runtime did (tests of rolling upgrades). Readers take both.
+   */
+  writeForm?: "positional" | "named" | undefined;
 }
 
 /**
@@ -79,6 +92,11 @@ export class Codec<TEntity> {
   private readonly plan: Plan | null;
   /** Stored form -> validated application form in one pass (buildDecodePlan); undefined: plain path only. */
   private readonly decodePlan: DecodeNode | undefined;
+  /** The fields of the positional form, when this entity has one (JSON, see positionalFits); else undefined. */
+  private readonly positionalFields: EntityDefinition<TEntity, unknown>["fieldModels"] | undefined;
+  private readonly positionalPlan: DecodeNode | undefined;
+  /** Application form -> positional form, when values are written positionally; else undefined. */
+  private readonly positionalEncoder: ((entity: unknown) => unknown[]) | undefined;
   private readonly serializer: Serializer;
   private readonly cipher: FieldCipher | undefined;
   private readonly encrypted: readonly string[];
@@ -91,6 +109,14 @@ export class Codec<TEntity> {
   ) {
     this.plan = buildPlan(definition.fieldModels, definition.serializer === "msgpack");
     this.decodePlan = buildDecodePlan(definition.fieldModels, definition.key);
+    const positional = definition.serializer === "json" && positionalFits(definition.fieldModels);
+    this.positionalFields = positional ? definition.fieldModels : undefined;
+    this.positionalPlan = positional ? buildPositionalDecodePlan(definition.fieldModels, definition.key) : undefined;
+    const fields = definition.fieldModels;
+    this.positionalEncoder =
+      writesPositional(definition) && options.writeForm !== "named"
+        ? (compilePositionalEncoder(fields) ?? ((entity) => encodePositional(entity, fields)))
+        : undefined;
     this.serializer = definition.serializer === "msgpack" ? msgpackSerializer : jsonSerializer;
     this.encrypted = definition.encryptedFields;
     this.cipher = this.encrypted.length
@@ -128,7 +154,11 @@ export class Codec<TEntity> {
         reason: `does not match the ${this.definition.name} schema: ${parsed.error.issues[0]?.message ?? "invalid"}`,
       };
     }
-    let value = this.plan ? encodeStored(parsed.data, this.plan) : parsed.data;
+    let value = this.positionalEncoder
+      ? this.positionalEncoder(parsed.data)
+      : this.plan
+        ? encodeStored(parsed.data, this.plan)
+        : parsed.data;
     if (this.cipher && typeof value === "object" && value !== null) {
       const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
       for (const field of this.encrypted) {
@@ -204,6 +234,7 @@ export class Codec<TEntity> {
     } catch (error) {
       return { kind: "invalid", reason: `malformed payload: ${(error as Error).message}` };
     }
+    if (this.positionalFields && Array.isArray(value)) return this.decodePositional(value, header, key);
     if (this.cipher) {
       if (typeof value !== "object" || value === null || Array.isArray(value))
         return { kind: "invalid", reason: "not an object" };
@@ -227,6 +258,22 @@ export class Codec<TEntity> {
         return { kind: "value", entity: entity as TEntity, freshUntil: header.freshUntil, version: header.version };
     }
     if (this.plan) value = decodeStored(value, this.plan);
+    return this.parsed(value, header);
+  }
+
+  /** A positional value (an array): the compiled plan, and where it refuses, the schema judges and words why. */
+  private decodePositional(value: unknown[], header: StoredHeader, key: unknown): Decoded<TEntity> {
+    if (this.positionalPlan) {
+      const entity = this.positionalPlan(value, key);
+      if (entity !== INVALID)
+        return { kind: "value", entity: entity as TEntity, freshUntil: header.freshUntil, version: header.version };
+    }
+    const named = namedFromPositional(value, this.positionalFields!);
+    if (!named.ok) return { kind: "invalid", reason: named.reason };
+    return this.parsed(named.value, header);
+  }
+
+  private parsed(value: unknown, header: StoredHeader): Decoded<TEntity> {
     const parsed = this.definition.schema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { holdsBytes, type FieldModel, type FieldType } from "./descriptor.js";
 import { valueSchema } from "./entity-schema.js";
+import { MAX_EPOCH_DAYS, positionalFits } from "./positional-form.js";
 import { dayExists, DECIMAL, ISO_DATE, ISO_DATETIME } from "./stored-form.js";
 
 /**
@@ -19,6 +20,9 @@ import { dayExists, DECIMAL, ISO_DATE, ISO_DATETIME } from "./stored-form.js";
  * zod accepts it. The plan must therefore only ever ACCEPT what zod accepts, with the same output.
  * `url` and `json` values hold no Date/bigint and are checked by their own zod schema. A test
  * checks plan and zod against each other on valid, mutated and random values.
+ *
+ * The same generator compiles the decoder of the positional form (positional-form.ts), whose
+ * refusals the codec hands to `namedFromPositional` and zod in the same way.
  */
 
 export const INVALID: unique symbol = Symbol("cachegen.invalid");
@@ -97,7 +101,22 @@ export function buildDecodePlan(
 ): DecodeNode | undefined {
   // `bytes` are stored per serializer (base64 or binary): such entities take the plain path
   if (fields.some((field) => field.name === "__proto__" || holdsBytes(field.type))) return undefined;
-  const gen = new Generator(new Set(keyFields));
+  return compile(new Generator(new Set(keyFields)), fields);
+}
+
+/**
+ * The decode plan of the positional form of an entity with these fields (positional-form.ts), for
+ * the entities `positionalFits` admits; undefined when code generation is not allowed.
+ */
+export function buildPositionalDecodePlan(
+  fields: readonly FieldModel[],
+  keyFields: readonly string[] = [],
+): DecodeNode | undefined {
+  if (!positionalFits(fields)) return undefined;
+  return compile(new Generator(new Set(keyFields), true), fields);
+}
+
+function compile(gen: Generator, fields: readonly FieldModel[]): DecodeNode | undefined {
   const input = gen.variable();
   const result = gen.object(fields, input, "");
   const body = `return function decode(${input}, key) {\n${gen.lines.join("\n")}\nreturn ${result};\n};`;
@@ -129,7 +148,11 @@ class Generator {
   readonly externals: unknown[] = [];
   private count = 0;
 
-  constructor(private readonly keyFields: ReadonlySet<string>) {}
+  /** `positional`: the code reads the positional form (positional-form.ts), else the named one. */
+  constructor(
+    private readonly keyFields: ReadonlySet<string>,
+    private readonly positional = false,
+  ) {}
 
   variable(): string {
     return `v${this.count++}`;
@@ -146,6 +169,7 @@ class Generator {
 
   /** Emits the code that checks the object in variable `input`; returns the expression of the output. */
   object(fields: readonly FieldModel[], input: string, path: string): string {
+    if (this.positional) return this.positionalObject(fields, input, path);
     this.fail(`typeof ${input} !== "object" || ${input} === null || Array.isArray(${input})`);
     const entries: { key: string; value: string; optional: boolean }[] = [];
     for (const field of fields) {
@@ -174,6 +198,52 @@ class Generator {
       if (e.optional)
         this.lines.push(`if (${e.value} !== undefined || ${e.key} in ${input}) ${out}[${e.key}] = ${e.value};`);
       else this.lines.push(`${out}[${e.key}] = ${e.value};`);
+    }
+    return out;
+  }
+
+  /**
+   * The positional form of an object (positional-form.ts): an array of exactly its fields, after a
+   * presence mask when it has optional fields; an absent optional field holds null.
+   */
+  private positionalObject(fields: readonly FieldModel[], input: string, path: string): string {
+    const optional = fields.filter((field) => field.optional).length;
+    this.fail(`!Array.isArray(${input}) || ${input}.length !== ${fields.length + (optional ? 1 : 0)}`);
+    const mask = optional ? this.variable() : "";
+    if (optional) {
+      this.lines.push(`const ${mask} = ${input}[0];`);
+      this.fail(
+        `typeof ${mask} !== "number" || !Number.isInteger(${mask}) || ${mask} < 0 || ${mask} >= ${2 ** optional}`,
+      );
+    }
+    const entries: { key: string; value: string; bit: number | undefined }[] = [];
+    let at = optional ? 1 : 0;
+    let bit = 1;
+    for (const field of fields) {
+      const name = this.variable();
+      const k = JSON.stringify(field.name);
+      this.lines.push(`const ${name} = ${input}[${at++}];`);
+      const childPath = path === "" ? field.name : `${path}.${field.name}`;
+      if (field.optional) {
+        const out = this.variable();
+        this.lines.push(`let ${out} = undefined;`, `if ((${mask} & ${bit}) !== 0) {`);
+        const result = this.nullable(field, name, childPath);
+        this.lines.push(`${out} = ${result};`, `} else if (${name} !== null) return INVALID;`);
+        entries.push({ key: k, value: out, bit });
+        bit *= 2;
+      } else {
+        entries.push({ key: k, value: this.nullable(field, name, childPath), bit: undefined });
+      }
+    }
+    const out = this.variable();
+    if (!optional) {
+      this.lines.push(`const ${out} = { ${entries.map((e) => `${e.key}: ${e.value}`).join(", ")} };`);
+      return out;
+    }
+    this.lines.push(`const ${out} = {};`);
+    for (const e of entries) {
+      if (e.bit === undefined) this.lines.push(`${out}[${e.key}] = ${e.value};`);
+      else this.lines.push(`if ((${mask} & ${e.bit}) !== 0) ${out}[${e.key}] = ${e.value};`);
     }
     return out;
   }
@@ -229,6 +299,13 @@ class Generator {
       case "datetime":
       case "date": {
         const out = this.variable();
+        if (this.positional) {
+          // epoch ms (datetime) or days (date), integers a Date holds: see positional-form.ts
+          const max = type.scalar === "date" ? MAX_EPOCH_DAYS : 8.64e15;
+          this.fail(`!Number.isInteger(${input}) || ${input} > ${max} || ${input} < -${max}`);
+          this.lines.push(`const ${out} = new Date(${type.scalar === "date" ? `${input} * 86400000` : input});`);
+          return out;
+        }
         const time = this.variable();
         if (type.scalar === "date") {
           this.fail(`typeof ${input} !== "string" || !ISO_DATE.test(${input})`);

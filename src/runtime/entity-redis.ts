@@ -1,675 +1,82 @@
-import { createHash } from "node:crypto";
-import { GetBatcher, MAX_BATCH, type ReadCallback } from "./batcher.js";
-import type { CommandClient } from "./command-client.js";
-import type { KeySpace, ResolvedKey } from "./key-space.js";
-import { CONSUMER_GROUP } from "./keys.js";
-import { L1Cache } from "./l1.js";
-import { readAcrossNodes } from "./cluster-reads.js";
-import type { GuardFailure, GuardResult, RedisGuard } from "./redis-guard.js";
-import { runScript, type ScriptInput, type ScriptReply, type TypedScript } from "./scripts/define-script.js";
-import {
-  ACQUIRE,
-  DELETE_IF_SAME,
-  FILL,
-  JOIN_TAG_SETS,
-  RELEASE,
-  WRITE_LOOKUP,
-  type LeaseMode,
-  type LeaseOutcome,
-} from "./scripts/read-scripts.js";
-import { LIST_DROP_IF_SAME, LIST_FILL, LIST_READ } from "./scripts/list-scripts.js";
-import { PRIME, type PrimeOutcome } from "./scripts/prime-scripts.js";
-import { ScriptBatcher, unexpected } from "./scripts/script-batcher.js";
-import { ENQUEUE, PENDING_VALUE, QUEUE_OP } from "./scripts/write-behind-scripts.js";
-import { escapeGlob } from "./key-encoding.js";
-import { BUMP_EPOCHS, INVALIDATE, INVALIDATE_NAMESPACE, MARK_WRITER, PUT } from "./scripts/write-scripts.js";
-import { slotGroups } from "./slot-groups.js";
-import type { StoredValue } from "./stored-value.js";
+import { InvalidationCommands } from "./invalidation-commands.js";
+import type { KeySpace } from "./key-space.js";
+import { LeaseCommands } from "./lease-commands.js";
+import { ListCommands } from "./list-commands.js";
+import { LookupCommands } from "./lookup-commands.js";
+import { PrimeCommands } from "./prime-commands.js";
+import type { RedisGuard } from "./redis-guard.js";
+import { SlotScripts } from "./slot-scripts.js";
+import { ValueCommands } from "./value-commands.js";
+import { WriteBehindCommands } from "./write-behind-commands.js";
+import { WriteThroughCommands } from "./write-through-commands.js";
 
-/** A write-through writer registration lives this long at most (a writer that died leaves no mark behind). */
-const WRITERS_TTL_MS = 60_000;
-/** A tag epoch expires this long after its last bump (far longer than any lease). */
-const EPOCH_TTL_MS = 24 * 60 * 60 * 1000;
-/** Keys one step of a namespace revocation scans (each step is one short script). */
-const NAMESPACE_SCAN_COUNT = 500;
-
-/** A value loaded under a lease, ready to fill: `stored` "" deletes the value (not-found, not remembered). */
-export interface FillEntry<TEntity, TKey> {
-  readonly k: ResolvedKey<TKey>;
-  readonly token: string;
-  readonly stored: StoredValue;
-  readonly pttl: number;
-  /** The value, for its index entries and tag sets (undefined for a not-found). */
-  readonly entity: TEntity | undefined;
-}
+/** Every command one repository sends to Redis, by name (see `entityRedis`). */
+export type EntityRedis<TEntity, TKey> = ReturnType<typeof entityRedis<TEntity, TKey>>;
 
 /**
  * Every command one repository sends to Redis, named for what it does, over the guard (fail-open:
- * nothing here rejects; each call answers a GuardResult). Which keys go together in one command or
- * script call is decided here and in the KeySpace only: the keys of one entry share its bucket's
- * hash tag, index entries and tag sets carry their lookup value's, so on a Cluster a call of many
- * entries is split per slot (`slotGroups`), reads of many keys go per node, one MGET per slot
- * (cluster-reads.ts); on a standalone client it stays one call. A step that
- * spans slots is ordered so a crash between its calls leaves nothing stale: tag sets are joined
- * before a value is written, index entries written after it (a pointer is checked on read).
+ * nothing here rejects; each call answers a GuardResult); one part per job, all running their
+ * scripts through one SlotScripts. Which keys go together in one command or script call is decided
+ * in these parts and in the KeySpace only: the keys of one entry share its bucket's hash tag, index
+ * entries and tag sets carry their lookup value's, so on a Cluster a call of many entries is split
+ * per slot (`slotGroups`), reads of many keys go per node, one MGET per slot (cluster-reads.ts); on
+ * a standalone client it stays one call. A step that spans slots is ordered so a crash between its
+ * calls leaves nothing stale: tag sets are joined before a value is written, index entries written
+ * after it (a pointer is checked on read).
  *
- * Order: the writes batched per tick (writer marks, puts, enqueues) are sent before any other script, so
- * commands reach Redis in the order they were issued, only grouped.
+ * Order: the writes batched per tick (writer marks, puts, enqueues) are sent before any other
+ * script, so commands reach Redis in the order they were issued, only grouped.
  */
-export class EntityRedis<TEntity, TKey> {
-  private readonly reads: GetBatcher;
-  private readonly marks: ScriptBatcher<ScriptInput<typeof MARK_WRITER>, ScriptReply<typeof MARK_WRITER>>;
-  private readonly puts: ScriptBatcher<ScriptInput<typeof PUT>, ScriptReply<typeof PUT>>;
-  private readonly enqueues: ScriptBatcher<ScriptInput<typeof ENQUEUE>, ScriptReply<typeof ENQUEUE>>;
-  /** Index entries and tag sets of write-through values (many saves in a tick: one script call per slot). */
-  private readonly lookups: ScriptBatcher<ScriptInput<typeof WRITE_LOOKUP>, ScriptReply<typeof WRITE_LOOKUP>>;
-  /** Index entries and tag sets of queued write-behind values (many saves in a tick: one script call per slot). */
-  private readonly queuedLookups: ScriptBatcher<ScriptInput<typeof WRITE_LOOKUP>, ScriptReply<typeof WRITE_LOOKUP>>;
-  private readonly leaseTtlMs: number;
-  private readonly writeTimeoutMs: number;
-  /** On a Cluster: calls of many keys are split per slot. */
-  private readonly clustered: boolean;
+export function entityRedis<TEntity, TKey>(
+  guard: RedisGuard,
+  keys: KeySpace<TEntity, TKey>,
+  bounds: { readonly leaseTtlMs: number; readonly writeTimeoutMs: number },
+) {
+  const scripts = new SlotScripts(guard);
+  const values = new ValueCommands(guard, scripts);
+  const lookups = new LookupCommands(guard, keys, scripts, values, bounds.writeTimeoutMs);
+  const leases = new LeaseCommands(keys, scripts, lookups, bounds.leaseTtlMs);
+  const primes = new PrimeCommands(keys, scripts, lookups);
+  const lists = new ListCommands(guard, scripts, bounds.leaseTtlMs);
+  const invalidation = new InvalidationCommands(guard, keys, scripts);
+  const writeThrough = new WriteThroughCommands(guard, keys, scripts);
+  const writeBehind = new WriteBehindCommands(guard, keys, scripts, bounds.writeTimeoutMs);
+  return {
+    read: values.read.bind(values),
+    readMany: values.readMany.bind(values),
+    readOne: values.readOne.bind(values),
+    discardIfUnchanged: values.discardIfUnchanged.bind(values),
 
-  constructor(
-    private readonly guard: RedisGuard,
-    private readonly keys: KeySpace<TEntity, TKey>,
-    bounds: { readonly leaseTtlMs: number; readonly writeTimeoutMs: number },
-  ) {
-    this.leaseTtlMs = bounds.leaseTtlMs;
-    this.writeTimeoutMs = bounds.writeTimeoutMs;
-    this.clustered = guard.client.isCluster === true;
-    this.reads = new GetBatcher(guard);
-    this.marks = new ScriptBatcher(guard, MARK_WRITER);
-    this.puts = new ScriptBatcher(guard, PUT);
-    this.enqueues = new ScriptBatcher(guard, ENQUEUE, { timeoutMs: bounds.writeTimeoutMs });
-    this.queuedLookups = new ScriptBatcher(guard, WRITE_LOOKUP, { timeoutMs: bounds.writeTimeoutMs });
-    this.lookups = new ScriptBatcher(guard, WRITE_LOOKUP);
-  }
+    readIndex: lookups.readIndex.bind(lookups),
+    writeIndexPointer: lookups.writeIndexPointer.bind(lookups),
 
-  // ------------------------------------------------------------------------------------ values
+    acquire: leases.acquire.bind(leases),
+    fill: leases.fill.bind(leases),
+    release: leases.release.bind(leases),
 
-  /** Reads one value in this tick's batch (GET, or MGETs with other reads); answers through `done`. */
-  read(valueKey: string, done: ReadCallback): void {
-    this.reads.read(valueKey, done);
-  }
+    prime: primes.prime.bind(primes),
 
-  /**
-   * Reads values now, in MGETs of their own (a getMany is a batch already; merged with the tick's
-   * other reads, replies grew large enough to slow ioredis' parser). `done` gets each MGET's reply
-   * with the positions of its keys (`count` from `from`), as the reply comes (so the next call's
-   * time at Redis starts once it is handled); resolves once every reply was handed over, rejects
-   * with what `done` threw. Takes `valueKeys` over (a single MGET sends the array itself).
-   */
-  readMany(
-    valueKeys: string[],
-    done: (from: number, count: number, reply: GuardResult<(Buffer | null)[]>) => void,
-  ): Promise<void> {
-    if (this.clustered) return this.readManyAcrossNodes(valueKeys, done);
-    return new Promise<void>((resolve, reject) => {
-      let left = Math.ceil(valueKeys.length / MAX_BATCH);
-      let thrown: { error: unknown } | undefined;
-      for (let from = 0; from < valueKeys.length; from += MAX_BATCH) {
-        const chunk = valueKeys.length <= MAX_BATCH ? valueKeys : valueKeys.slice(from, from + MAX_BATCH);
-        this.guard.call(
-          "mget",
-          (c) => c.mgetBuffer(chunk),
-          (reply) => {
-            try {
-              if (!thrown) done(from, chunk.length, reply);
-            } catch (error) {
-              thrown = { error };
-            }
-            if (--left > 0) return;
-            if (thrown) reject(thrown.error);
-            else resolve();
-          },
-        );
-      }
-      if (left === 0) resolve();
-    });
-  }
+    readList: lists.readList.bind(lists),
+    fillList: lists.fillList.bind(lists),
+    dropListIfSame: lists.dropListIfSame.bind(lists),
+    dropLists: lists.dropLists.bind(lists),
 
-  /**
-   * `readMany` on a Cluster: one call per node, all sent together (see `readAcrossNodes`); once
-   * every node answered, `done` gets each run of positions with the same outcome (all of them in
-   * one call when every node answered).
-   */
-  private readManyAcrossNodes(
-    valueKeys: string[],
-    done: (from: number, count: number, reply: GuardResult<(Buffer | null)[]>) => void,
-  ): Promise<void> {
-    const values = new Array<Buffer | null>(valueKeys.length);
-    const failures = new Array<GuardFailure | undefined>(valueKeys.length);
-    return new Promise<void>((resolve, reject) => {
-      readAcrossNodes(
-        this.guard,
-        valueKeys,
-        MAX_BATCH,
-        (i, value, failure) => {
-          values[i] = value;
-          failures[i] = failure;
-        },
-        () => {
-          try {
-            for (let from = 0; from < valueKeys.length;) {
-              const failure = failures[from];
-              let to = from + 1;
-              while (to < valueKeys.length && failures[to] === failure) to++;
-              done(
-                from,
-                to - from,
-                failure ?? { ok: true, value: from === 0 && to === values.length ? values : values.slice(from, to) },
-              );
-              from = to;
-            }
-            resolve();
-          } catch (error) {
-            reject(error);
-          }
-        },
-      );
-    });
-  }
+    revoke: invalidation.revoke.bind(invalidation),
+    bumpEpochs: invalidation.bumpEpochs.bind(invalidation),
+    revokeNamespaceStep: invalidation.revokeNamespaceStep.bind(invalidation),
+    scanNodes: invalidation.scanNodes.bind(invalidation),
+    tagMembers: invalidation.tagMembers.bind(invalidation),
+    leaveTagSet: invalidation.leaveTagSet.bind(invalidation),
+    drop: invalidation.drop.bind(invalidation),
+    publish: invalidation.publish.bind(invalidation),
 
-  /** One value, now (a lease waiter's poll). */
-  readOne(valueKey: string): Promise<GuardResult<Buffer | null>> {
-    return this.guard.run("get", (c) => c.getBuffer(valueKey));
-  }
+    markWriter: writeThrough.markWriter.bind(writeThrough),
+    unmarkWriter: writeThrough.unmarkWriter.bind(writeThrough),
+    put: writeThrough.put.bind(writeThrough),
 
-  /** Deletes an invalid value unless it changed since it was read (UNLINK when oversized: not worth hashing). */
-  discardIfUnchanged(valueKey: string, raw: Buffer, oversized: boolean): Promise<GuardResult<unknown>> {
-    if (oversized) return this.guard.run("unlink", (c) => c.call("UNLINK", valueKey));
-    return this.run("delete-invalid", DELETE_IF_SAME, {
-      value: valueKey,
-      sha: createHash("sha1").update(raw).digest("hex"),
-    });
-  }
-
-  // ------------------------------------------------------------------------------------ leases
-
-  /** Asks for the leases of `ks` under `tokens` (one per key). */
-  acquire(
-    ks: readonly ResolvedKey<TKey>[],
-    tokens: readonly string[],
-    mode: LeaseMode,
-  ): Promise<GuardResult<LeaseOutcome[]>> {
-    const entries = ks.map((k, i) => ({
-      value: k.valueKey,
-      lease: k.leaseKey,
-      epoch: this.keys.epochKeyOf(k.bucket),
-      token: tokens[i]!,
-    }));
-    return this.runPerEntry(
-      "acquire",
-      ACQUIRE,
-      entries,
-      (e) => e.value,
-      (group) => ({
-        leaseTtlMs: this.leaseTtlMs,
-        mode,
-        entries: group,
-      }),
-    );
-  }
-
-  /**
-   * Writes values loaded under leases; answers per entry whether its lease still held (else nothing
-   * was written). Tag sets are joined first (a failure there fills nothing: a value missing from its
-   * tag set could outlive an invalidateTag), index entries written after the values that were filled.
-   */
-  async fill(entries: readonly FillEntry<TEntity, TKey>[]): Promise<GuardResult<boolean[]>> {
-    const joined = await this.joinTagSets(
-      entries.flatMap(({ k, entity, pttl }) =>
-        entity === undefined
-          ? []
-          : this.keys.tagKeysOfEntity(entity).map((set) => ({ set, member: k.valueKey, ttl: pttl })),
-      ),
-    );
-    if (!joined.ok) return joined;
-    const r = await this.runPerEntry(
-      "fill",
-      FILL,
-      entries.map(({ k, token, stored, pttl }) => ({
-        value: k.valueKey,
-        lease: k.leaseKey,
-        epoch: this.keys.epochKeyOf(k.bucket),
-        token,
-        payload: stored,
-        pttl,
-      })),
-      (e) => e.value,
-      (group) => ({ entries: group }),
-    );
-    if (r.ok) {
-      const pointers = entries.flatMap(({ k, entity, pttl }, i) =>
-        r.value[i] && entity !== undefined
-          ? this.keys.indexKeysOfEntity(entity).map((index) => this.writeIndexPointer(index, k.enc, pttl))
-          : [],
-      );
-      await Promise.all(pointers);
-    }
-    return r;
-  }
-
-  /**
-   * Adds members to tag sets (extending each set's expiry to the member's); before the member is
-   * written. `timeoutMs`: a write-behind save's bound (writeTimeoutMs), else the reads'.
-   */
-  joinTagSets(
-    entries: readonly { readonly set: string; readonly member: string; readonly ttl: number }[],
-    timeoutMs?: number,
-  ): Promise<GuardResult<unknown>> {
-    if (!entries.length) return Promise.resolve({ ok: true, value: 0 });
-    return this.runPerSlot(
-      "join-tag-sets",
-      JOIN_TAG_SETS,
-      entries,
-      (e) => e.set,
-      (group) => ({ entries: group }),
-      timeoutMs,
-    );
-  }
-
-  /** Gives up a lease this token still holds. */
-  release(k: ResolvedKey<TKey>, token: string): Promise<GuardResult<boolean>> {
-    return this.run("release", RELEASE, { lease: k.leaseKey, token });
-  }
-
-  // ------------------------------------------------------------------------------------ indexes
-
-  /**
-   * An index entry and the value it points to (null: no entry): two reads, as they are in different
-   * slots (the caller checks that the value still belongs under the entry). A pointer holding `{`
-   * or `}` is not one this runtime wrote: returned without a value.
-   */
-  async readIndex(
-    indexKey: string,
-  ): Promise<GuardResult<{ readonly pointer: string; readonly stored: Buffer | undefined } | null>> {
-    const r = await this.guard.run("index-get", (c) => c.getBuffer(indexKey));
-    if (!r.ok || r.value === null) return r.ok ? { ok: true, value: null } : r;
-    const pointer = r.value.toString("utf8");
-    if (pointer === "" || /[{}]/.test(pointer)) return { ok: true, value: { pointer, stored: undefined } };
-    const value = await this.readOne(this.keys.valueKeyOfEnc(pointer));
-    if (!value.ok) return value;
-    return { ok: true, value: { pointer, stored: value.value ?? undefined } };
-  }
-
-  /**
-   * Writes an index entry only (its value was not loaded under a lease, so it is not filled); no
-   * expiry when `pttl` is undefined (a write-behind value's, bounded like its save).
-   */
-  writeIndexPointer(indexKey: string, enc: string, pttl: number | undefined): Promise<GuardResult<unknown>> {
-    if (pttl === undefined)
-      return this.guard.run("index-set", (c) => c.call("SET", indexKey, enc), this.writeTimeoutMs);
-    return this.guard.run("index-set", (c) => c.call("SET", indexKey, enc, "PX", pttl));
-  }
-
-  // ------------------------------------------------------------------------------------ warm-up
-
-  /**
-   * Writes values the application holds where a fill would (see the prime script); answers per
-   * entry. As for a fill: tag sets joined first (a set that names a value not primed costs an
-   * extra delete at the next invalidateTag, nothing more), the values one script per slot, index
-   * entries after the values primed. A failure of any step is the answer (priming again is harmless).
-   */
-  async prime(
-    entries: readonly { k: ResolvedKey<TKey>; entity: TEntity; stored: StoredValue; pttl: number; version: string }[],
-  ): Promise<GuardResult<PrimeOutcome[]>> {
-    const joined = await this.joinTagSets(
-      entries.flatMap(({ k, entity, pttl }) =>
-        this.keys.tagKeysOfEntity(entity).map((set) => ({ set, member: k.valueKey, ttl: pttl })),
-      ),
-    );
-    if (!joined.ok) return joined;
-    const r = await this.runPerEntry(
-      "prime",
-      PRIME,
-      entries.map(({ k, stored, pttl, version }) => ({
-        value: k.valueKey,
-        lease: k.leaseKey,
-        writers: this.keys.writersKeyOfEnc(k.enc),
-        payload: stored,
-        pttl,
-        version,
-      })),
-      (e) => e.value,
-      (group) => ({ entries: group }),
-    );
-    if (r.ok) {
-      const pointers = entries.flatMap(({ k, entity, pttl }, i) =>
-        r.value[i]?.primed
-          ? this.keys.indexKeysOfEntity(entity).map((index) => this.writeIndexPointer(index, k.enc, pttl))
-          : [],
-      );
-      await Promise.all(pointers);
-    }
-    return r;
-  }
-
-  // ------------------------------------------------------------------------------------ lists
-
-  /** A list's members or another reader's lease, as stored; null when it was absent and `lease` now holds it. */
-  readList(listKey: string, lease: string): Promise<GuardResult<string | null>> {
-    return this.run("list-read", LIST_READ, { list: listKey, lease, leaseTtlMs: this.leaseTtlMs });
-  }
-
-  /** Writes a list's members while `lease` still holds its key; answers whether it did. */
-  fillList(listKey: string, lease: string, members: string, pttl: number): Promise<GuardResult<boolean>> {
-    return this.run("list-fill", LIST_FILL, { list: listKey, lease, members, pttl });
-  }
-
-  /** Deletes a list key still holding exactly `expected` (a lease given back, members found stale). */
-  dropListIfSame(listKey: string, expected: string): Promise<GuardResult<boolean>> {
-    return this.run("list-drop", LIST_DROP_IF_SAME, { list: listKey, expected });
-  }
-
-  /** Deletes list keys (their members and any fill's lease), one DEL per key: each may live in a slot of its own. */
-  async dropLists(listKeys: readonly string[]): Promise<boolean> {
-    const results = await Promise.all(listKeys.map((key) => this.guard.run("list-del", (c) => c.call("DEL", key))));
-    return results.every((r) => r.ok);
-  }
-
-  /** Gives index entries an expiry (a write-behind value landed). */
-  expireIndexEntries(indexKeys: readonly string[], pttl: number): Promise<GuardResult<unknown>[]> {
-    return Promise.all(indexKeys.map((key) => this.guard.run("index-expire", (c) => c.call("PEXPIRE", key, pttl))));
-  }
-
-  // ------------------------------------------------------------------------------------ invalidation
-
-  /**
-   * Deletes values with their leases (revoking fills in flight), marks their write-through writers
-   * in flight as overlapped, then deletes `indexEntries`. `ks` may be keys of another entity (what
-   * `invalidates` names, in `space`): `op` says which. Answers the values deleted. `soft`: values
-   * are marked stale instead of deleted (see the invalidate script).
-   */
-  async revoke(
-    ks: readonly Pick<ResolvedKey<unknown>, "enc" | "valueKey" | "leaseKey">[],
-    indexEntries: readonly string[],
-    op = "invalidate",
-    space: KeySpace<unknown, unknown> = this.keys as KeySpace<unknown, unknown>,
-    soft = false,
-  ): Promise<GuardResult<(Buffer | undefined)[]>> {
-    const markWriters = space.definition.strategy === "write-through";
-    const r = await this.runPerEntry(
-      op,
-      INVALIDATE,
-      ks.map((k) => ({ value: k.valueKey, lease: k.leaseKey, writers: space.writersKeyOfEnc(k.enc) })),
-      (e) => e.value,
-      (group) => ({ entries: group, markWriters, soft }),
-    );
-    if (!r.ok || !indexEntries.length) return r;
-    const dropped = await this.drop(indexEntries);
-    return dropped.ok ? r : dropped;
-  }
-
-  /** Bumps the tag epoch of every bucket of `space` (revoking every fill in flight of the entity). */
-  bumpEpochs(
-    space: KeySpace<unknown, unknown> = this.keys as KeySpace<unknown, unknown>,
-  ): Promise<GuardResult<unknown>> {
-    const startEpoch = String(Date.now() * 1000);
-    return this.runPerSlot(
-      "bump-epochs",
-      BUMP_EPOCHS,
-      space.epochKeys,
-      (epoch) => epoch,
-      (group) => ({ epochs: group, startEpoch, epochTtlMs: EPOCH_TTL_MS }),
-    );
-  }
-
-  /**
-   * One step of revoking every entry of `space`'s namespace on one node (see the
-   * invalidate-namespace script; the caller bumped the epochs first): `cursor` "0" starts; answers
-   * the next cursor ("0": done) and the value keys deleted. `node`: a master of a Cluster
-   * (`masters()`), the client itself on a standalone Redis.
-   */
-  revokeNamespaceStep(
-    space: KeySpace<unknown, unknown>,
-    node: CommandClient | undefined,
-    cursor: string,
-  ): Promise<GuardResult<{ readonly cursor: string; readonly dropped: string[] }>> {
-    const input = {
-      markWriters: space.definition.strategy === "write-through",
-      cursor,
-      match: `${escapeGlob(space.base)}*`,
-      count: NAMESPACE_SCAN_COUNT,
-      base: space.base,
-    };
-    if (!node) return this.run("invalidate-namespace", INVALIDATE_NAMESPACE, input);
-    const { keys, args } = INVALIDATE_NAMESPACE.encode(input);
-    return this.guard
-      .run("invalidate-namespace", () => runScript(node, INVALIDATE_NAMESPACE, keys, args))
-      .then((r) => {
-        if (!r.ok) return r;
-        const value = INVALIDATE_NAMESPACE.decode(r.value);
-        return value === undefined ? unexpected(INVALIDATE_NAMESPACE) : { ok: true, value };
-      });
-  }
-
-  /** The nodes a namespace revocation scans: each master of a Cluster, or [undefined] (the client itself). */
-  scanNodes(): (CommandClient | undefined)[] {
-    const client = this.guard.client as CommandClient & { nodes?: (role: string) => CommandClient[] };
-    return this.clustered && client.nodes ? client.nodes("master") : [undefined];
-  }
-
-  /** The members of tag sets (value keys, untrusted: the caller checks them). */
-  async tagMembers(setKeys: readonly string[]): Promise<GuardResult<string[][]>> {
-    const replies = await Promise.all(
-      setKeys.map((set) => this.guard.run("tag-members", (c) => c.call("SMEMBERS", set))),
-    );
-    const failed = replies.find((r) => !r.ok);
-    if (failed && !failed.ok) return failed;
-    return {
-      ok: true,
-      value: replies.map((r) => (r.ok && Array.isArray(r.value) ? (r.value as unknown[]).map(String) : [])),
-    };
-  }
-
-  /** Removes members from a tag set (those an invalidateTag revoked; members added since stay). */
-  leaveTagSet(setKey: string, members: readonly string[]): Promise<GuardResult<unknown>> {
-    if (!members.length) return Promise.resolve({ ok: true, value: 0 });
-    return this.guard.run("tag-leave", (c) => c.call("SREM", setKey, ...members));
-  }
-
-  /** Deletes keys that hold no lease (stale index entries): one DEL per slot on a Cluster. */
-  async drop(keys: readonly string[]): Promise<GuardResult<unknown>> {
-    const replies = await Promise.all(
-      slotGroups(this.clustered, keys, (key) => key).map((group) =>
-        this.guard.run("del", (c) => c.call("DEL", ...group.map((i) => keys[i]!))),
-      ),
-    );
-    return replies.find((r) => !r.ok) ?? { ok: true, value: replies.length };
-  }
-
-  /** Tells the L1 tiers listening on `channel` (this entity's, or a target's) to forget these values. */
-  publish(channel: string, valueKeys: readonly string[]): Promise<GuardResult<number>> {
-    return this.guard.run("publish", (c) => c.publish(channel, L1Cache.message(valueKeys)));
-  }
-
-  // ------------------------------------------------------------------------------------ write-through
-
-  /** Registers a writer of `k` in flight, before its source write (see `put`); answers the tag epoch now. */
-  markWriter(k: ResolvedKey<TKey>, writer: string): Promise<GuardResult<string>> {
-    return this.marks.run({
-      writers: this.keys.writersKeyOfEnc(k.enc),
-      epoch: this.keys.epochKeyOf(k.bucket),
-      writer,
-      ttlMs: WRITERS_TTL_MS,
-    });
-  }
-
-  unmarkWriter(k: ResolvedKey<TKey>, writer: string): Promise<GuardResult<unknown>> {
-    return this.guard.run("unmark-writer", (c) => c.call("SREM", this.keys.writersKeyOfEnc(k.enc), writer));
-  }
-
-  /**
-   * Writes a value the source just took, or revokes it when it cannot tell (batched per tick); see
-   * the put script. Its tag sets are joined first (a failure there writes nothing: answered as a
-   * failed put, which the caller revokes later), its index entries written once it was.
-   */
-  async put(
-    k: ResolvedKey<TKey>,
-    entity: TEntity,
-    value: {
-      stored: StoredValue;
-      pttl: number;
-      version: string;
-      writer: string;
-      writerEpoch: string;
-      proven: boolean;
-      returnOld: boolean;
-    },
-  ) {
-    const joined = await Promise.all(
-      this.keys
-        .tagKeysOfEntity(entity)
-        .map((set) => this.lookups.run({ key: set, tag: true, member: k.valueKey, ttl: value.pttl })),
-    );
-    const failed = joined.find((r) => !r.ok);
-    if (failed && !failed.ok) return failed;
-    const r = await this.puts.run({
-      value: k.valueKey,
-      lease: k.leaseKey,
-      writers: this.keys.writersKeyOfEnc(k.enc),
-      epoch: this.keys.epochKeyOf(k.bucket),
-      payload: value.stored,
-      pttl: value.pttl,
-      version: value.version,
-      writer: value.writer,
-      writerEpoch: value.writerEpoch,
-      proven: value.proven,
-      returnOld: value.returnOld,
-    });
-    if (r.ok && r.value.status === "written") {
-      await Promise.all(
-        this.keys
-          .indexKeysOfEntity(entity)
-          .map((index) => this.lookups.run({ key: index, tag: false, member: k.enc, ttl: value.pttl })),
-      );
-    }
-    return r;
-  }
-
-  // ------------------------------------------------------------------------------------ write-behind
-
-  /**
-   * Writes a value (or tombstone) and its queue entry, in the key's partition, together (batched
-   * per tick); see the enqueue script. Once it is queued, its tag sets are joined and its index
-   * entries written (no expiry): other slots. Joining after is safe here (a failure too):
-   * invalidations keep a queued value, and the landing joins the sets before the value expires.
-   */
-  async enqueue(
-    k: ResolvedKey<TKey>,
-    entity: TEntity | undefined,
-    write: { stored: StoredValue; version: string; keepPrevious: boolean; tagTtlMs: number; returnOld: boolean },
-  ) {
-    const r = await this.enqueues.run({
-      value: k.valueKey,
-      lease: k.leaseKey,
-      pending: this.keys.pendingKeyOfEnc(k.enc),
-      stream: this.keys.streamKeyOf(k.bucket),
-      group: CONSUMER_GROUP,
-      op: entity === undefined ? QUEUE_OP.delete : QUEUE_OP.save,
-      payload: write.stored,
-      version: write.version,
-      encodedKey: k.enc,
-      namespace: this.keys.definition.namespace,
-      keepPrevious: write.keepPrevious,
-      returnOld: write.returnOld,
-    });
-    if (r.ok && r.value.status === "queued" && entity !== undefined) {
-      const member = k.valueKey;
-      await Promise.all([
-        ...this.keys
-          .tagKeysOfEntity(entity)
-          .map((set) => this.queuedLookups.run({ key: set, tag: true, member, ttl: write.tagTtlMs })),
-        ...this.keys
-          .indexKeysOfEntity(entity)
-          .map((index) => this.queuedLookups.run({ key: index, tag: false, member: k.enc, ttl: 0 })),
-      ]);
-    }
-    return r;
-  }
-
-  /** The value of `k` while its write is queued (null when none is). */
-  queuedValue(k: ResolvedKey<TKey>): Promise<GuardResult<Buffer | null>> {
-    return this.run("write-behind-pending-value", PENDING_VALUE, { value: k.valueKey });
-  }
-
-  /** Calls on the write-behind streams themselves (dead letters, WAIT), bounded like a save plus `extraMs`. */
-  onStreams<T>(op: string, fn: (client: CommandClient) => Promise<T>, extraMs = 0): Promise<GuardResult<T>> {
-    return this.guard.run(op, fn, this.writeTimeoutMs + extraMs);
-  }
-
-  /** Queue entries not yet acknowledged (queued or in flight), summed over the partitions and the layout-1 stream. */
-  async queueLength(): Promise<GuardResult<number>> {
-    const streams = [...this.keys.streamKeys, this.keys.legacyStreamKey];
-    const replies = await Promise.all(streams.map((stream) => this.guard.run("xlen", (c) => c.call("XLEN", stream))));
-    let total = 0;
-    for (const r of replies) {
-      if (!r.ok) return r;
-      total += Number(r.value);
-    }
-    return { ok: true, value: total };
-  }
-
-  /**
-   * Runs a script of many entries whose reply has one item per entry: one call on a standalone
-   * client, one per slot on a Cluster (`keyOf`: a key of the entry), the replies put back in entry
-   * order. Any call failing fails the whole (the caller retries or falls back as for one call).
-   */
-  private async runPerEntry<TEntry, TInput, TItem>(
-    op: string,
-    s: TypedScript<TInput, readonly TItem[]>,
-    entries: readonly TEntry[],
-    keyOf: (entry: TEntry) => string,
-    inputOf: (group: TEntry[]) => TInput,
-  ): Promise<GuardResult<TItem[]>> {
-    const out = new Array<TItem>(entries.length);
-    const replies = await Promise.all(
-      slotGroups(this.clustered, entries, keyOf).map(async (group) => {
-        const r = await this.run(op, s, inputOf(group.map((i) => entries[i]!)));
-        if (r.ok) group.forEach((position, i) => (out[position] = r.value[i]!));
-        return r;
-      }),
-    );
-    return replies.find((r) => !r.ok) ?? { ok: true, value: out };
-  }
-
-  /** Runs a script over entries, one call per slot on a Cluster (one call on a standalone client); answers the first failure, if any. */
-  private async runPerSlot<TEntry, TInput>(
-    op: string,
-    s: TypedScript<TInput, unknown>,
-    entries: readonly TEntry[],
-    keyOf: (entry: TEntry) => string,
-    inputOf: (group: TEntry[]) => TInput,
-    timeoutMs?: number,
-  ): Promise<GuardResult<unknown>> {
-    const replies = await Promise.all(
-      slotGroups(this.clustered, entries, keyOf).map((group) =>
-        this.run(op, s, inputOf(group.map((i) => entries[i]!)), timeoutMs),
-      ),
-    );
-    return replies.find((r) => !r.ok) ?? { ok: true, value: replies.length };
-  }
-
-  private run<TInput, TReply>(
-    op: string,
-    s: TypedScript<TInput, TReply>,
-    input: TInput,
-    timeoutMs?: number,
-  ): Promise<GuardResult<TReply>> {
-    this.marks.flush();
-    this.puts.flush();
-    this.enqueues.flush();
-    this.queuedLookups.flush();
-    this.lookups.flush();
-    const { keys, args } = s.encode(input);
-    return this.guard
-      .run(op, (c) => runScript(c, s, keys, args), timeoutMs)
-      .then((r) => {
-        if (!r.ok) return r;
-        const value = s.decode(r.value);
-        return value === undefined ? unexpected(s) : { ok: true, value };
-      });
-  }
+    enqueue: writeBehind.enqueue.bind(writeBehind),
+    queuedValue: writeBehind.queuedValue.bind(writeBehind),
+    onStreams: writeBehind.onStreams.bind(writeBehind),
+    queueLength: writeBehind.queueLength.bind(writeBehind),
+  };
 }

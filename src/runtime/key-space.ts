@@ -151,6 +151,14 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
     return this.resolveUncached(input);
   }
 
+  /**
+   * The value key of a bare string key resolved lately, without resolving it again (nothing
+   * allocated: an L1 hit's path); undefined when it is not remembered (resolve it).
+   */
+  knownValueKey(input: unknown): string | undefined {
+    return typeof input === "string" ? this.bareKeys.get(input)?.valueKey : undefined;
+  }
+
   private resolveUncached(input: unknown): ResolvedKey<TKey> {
     const name = this.definition.name;
     let object: unknown = input;

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { FillEntry } from "./entity-redis.js";
+import type { FillEntry } from "./lease-commands.js";
 import type { Invalidator } from "./invalidator.js";
 import type { ResolvedKey } from "./key-space.js";
 import type { L1Cache } from "./l1.js";

@@ -34,11 +34,17 @@ export class ReadPath<TEntity, TKey> {
   /** Not `async`: a hit hands out the read's own promise (no wrapper, no extra ticks); an invalid key still comes back as a rejection. */
   get(key: KeyInput<TKey>, loader: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
     try {
+      const l1 = this.parts.l1;
+      // A key resolved lately is looked up in L1 by its remembered value key: a hit resolves nothing.
+      const known = l1 && this.parts.keys.knownValueKey(key);
+      if (known !== undefined) {
+        const cached = l1!.get(known);
+        if (cached !== undefined) return this.l1Hit(known, cached);
+      }
       const k = this.parts.keys.resolve(key);
-      const cached = this.parts.l1?.get(k.valueKey);
-      if (cached !== undefined) {
-        this.recordHit(k.valueKey, cached === null);
-        return Promise.resolve(cached);
+      if (l1 && known === undefined) {
+        const cached = l1.get(k.valueKey);
+        if (cached !== undefined) return this.l1Hit(k.valueKey, cached);
       }
       const inFlight = this.parts.inFlight.get(k.valueKey);
       if (inFlight) {
@@ -144,6 +150,11 @@ export class ReadPath<TEntity, TKey> {
     this.parts.source.require("load");
     this.parts.invalidator.forgetReads(k.valueKey);
     return this.parts.leases.forceRefresh(k);
+  }
+
+  private l1Hit(valueKey: string, cached: TEntity | null): Promise<TEntity | null> {
+    this.recordHit(valueKey, cached === null);
+    return Promise.resolve(cached);
   }
 
   private recordHit(valueKey: string, notFound: boolean): void {

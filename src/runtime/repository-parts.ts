@@ -5,7 +5,7 @@ import type { EntityDefinition } from "./definition.js";
 import { checkDurability } from "./durability.js";
 import { EntityCheck } from "./entity-check.js";
 import { compileClone } from "./entity-clone.js";
-import { EntityRedis } from "./entity-redis.js";
+import { entityRedis, type EntityRedis } from "./entity-redis.js";
 import { Events } from "./events.js";
 import { IndexReads } from "./index-reads.js";
 import { observerFor, type Observer } from "./instrumentation.js";
@@ -83,7 +83,7 @@ export function assembleRepository<TEntity, TKey>(
       onTransition: (transition) => events.record(transition, undefined),
     },
   );
-  const redis = new EntityRedis(guard, keys, { leaseTtlMs, writeTimeoutMs });
+  const redis = entityRedis(guard, keys, { leaseTtlMs, writeTimeoutMs });
   const l1 = definition.l1
     ? new L1Cache<TEntity>(
         client,
@@ -91,7 +91,7 @@ export function assembleRepository<TEntity, TKey>(
         definition.l1.maxEntries,
         definition.l1.ttlMs,
         (error) => events.record("redis-error", undefined, { error, detail: "l1-subscriber" }),
-        compileClone<TEntity>(definition.fieldModels),
+        () => compileClone<TEntity>(definition.fieldModels),
       )
     : undefined;
   const valueReads = new Coalescer<TEntity | null>();

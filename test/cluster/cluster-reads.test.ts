@@ -7,19 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GetBatcher } from "../../src/runtime/batcher.js";
 import { keySlot } from "../../src/runtime/slots.js";
 import type { CommandClient } from "../../src/runtime/command-client.js";
-import { EntityRedis } from "../../src/runtime/entity-redis.js";
+import { entityRedis } from "../../src/runtime/entity-redis.js";
 import { RedisGuard } from "../../src/runtime/redis-guard.js";
 import type { RedisClient } from "cachegen/runtime";
 import { UserRepository } from "../runtime/fixtures/user.js";
 import { collectEvents, encryptionKeys, makeUser, uniquePrefix, UserStoreWithMany } from "../runtime/helpers.js";
-import { SpawnedCluster } from "../support/redis-cluster.js";
+import type { SpawnedCluster } from "../support/redis-cluster.js";
+import { useSpawnedCluster } from "../support/use-spawned-cluster.js";
 import { until } from "../support/wait.js";
 
-let cluster: SpawnedCluster;
-beforeAll(async () => {
-  cluster = await SpawnedCluster.start();
-}, 60_000);
-afterAll(() => cluster?.stop());
+const spawned = useSpawnedCluster();
 
 /** A guard over `client` that records every Redis error it reports. */
 function guarded(client: CommandClient): { guard: RedisGuard; errors: unknown[] } {
@@ -53,7 +50,7 @@ describe.each([
   let client: CommandClient & { disconnect(): void; set(k: string, v: string): Promise<unknown> };
   const keys: string[] = [];
   beforeAll(async () => {
-    client = connect(cluster) as unknown as typeof client;
+    client = connect(spawned.cluster) as unknown as typeof client;
     (client as unknown as Cluster5).on("error", () => undefined);
     await until(() => client.status === "ready", 10_000);
     for (let i = 0; i < 600; i++) keys.push(`cgtest:cops:${_name}:{${i % 200}}:${i}`);
@@ -93,7 +90,7 @@ describe.each([
 
   it("EntityRedis.readMany (getMany's read) reads 600 keys over 200 slots: values in order, one reply run, no error", async () => {
     const { guard, errors } = guarded(client);
-    const redis = new EntityRedis(guard, undefined as never, { leaseTtlMs: 1000, writeTimeoutMs: 1000 });
+    const redis = entityRedis(guard, undefined as never, { leaseTtlMs: 1000, writeTimeoutMs: 1000 });
     const runs: [number, number][] = [];
     const values = new Array<string | null>(keys.length);
     await redis.readMany([...keys], (from, count, reply) => {

@@ -3,28 +3,28 @@
 // keep answering (from the source while the slot is down, each Redis call bounded by timeoutMs),
 // the replica takes over, writes and fills resume without a restart, and no stale value is left
 // (invalidations that failed during the failover are retried from the retry queue once Redis is back).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cachedUsersOnCluster, staleAfter, startLoad } from "../support/cluster-load.js";
-import { SpawnedCluster } from "../support/redis-cluster.js";
+import { useSpawnedCluster } from "../support/use-spawned-cluster.js";
 import { sleep, until } from "../support/wait.js";
 import { keySlot } from "../../src/runtime/slots.js";
 
-let cluster: SpawnedCluster;
-beforeAll(async () => {
-  cluster = await SpawnedCluster.start();
-}, 60_000);
-afterAll(() => cluster?.stop());
+const spawned = useSpawnedCluster();
 
 describe("failover under load", () => {
   it("reads never fail, writes and fills resume on the promoted replica, nothing stale after", async () => {
-    const { redis, source, ids, events, repo, observer, close } = await cachedUsersOnCluster(cluster, "failover", 200);
+    const { redis, source, ids, events, repo, observer, close } = await cachedUsersOnCluster(
+      spawned.cluster,
+      "failover",
+      200,
+    );
     try {
-      const victim = await cluster.masterOf(keySlot(repo.keyOf(ids[0]!)));
+      const victim = await spawned.cluster.masterOf(keySlot(repo.keyOf(ids[0]!)));
 
       const load = startLoad(repo, source.rows, ids);
       await sleep(1000);
       const killedAt = Date.now();
-      await cluster.killMasterAndFailover(victim.port);
+      await spawned.cluster.killMasterAndFailover(victim.port);
       const failoverMs = Date.now() - killedAt;
       await sleep(2000);
       const figures = await load.stop();

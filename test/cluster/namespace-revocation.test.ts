@@ -1,50 +1,26 @@
 // The retry queue's fallback, revoking a whole namespace, on a cluster: every bucket epoch bumped,
 // then each master scanned (the entity's keys are on every master).
-import type { Cluster } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RedisClient } from "cachegen/runtime";
 import { UserRepository } from "../runtime/fixtures/user.js";
 import { encryptionKeys, makeUser, UserStoreWithMany } from "../runtime/helpers.js";
-import { SpawnedCluster } from "../support/redis-cluster.js";
+import { useSpawnedCluster } from "../support/use-spawned-cluster.js";
 
-let cluster: SpawnedCluster;
-let client: Cluster;
-
-beforeAll(async () => {
-  cluster = await SpawnedCluster.start();
-  client = cluster.client();
-}, 60_000);
-
-afterAll(async () => {
-  client?.disconnect();
-  await cluster?.stop();
-});
+const spawned = useSpawnedCluster();
 
 describe("namespace revocation on a cluster", () => {
   it("revokes every entry of the namespace on every master, and a fill in flight", async () => {
     const source = new UserStoreWithMany();
     const users = Array.from({ length: 300 }, () => source.put(makeUser()));
     const repo = new UserRepository({
-      redis: client as RedisClient,
+      redis: spawned.client as RedisClient,
       source,
       keyPrefix: "ns",
       encryptionKeys,
       timeoutMs: 2_000,
     });
     await repo.getMany(users.map((u) => u.id));
-    const masters = await cluster.masters();
-    const perMaster = async () =>
-      Promise.all(
-        masters.map(async (m) => {
-          const node = cluster.nodeClient(m.port);
-          try {
-            return await node.dbsize();
-          } finally {
-            node.disconnect();
-          }
-        }),
-      );
-    expect((await perMaster()).every((n) => n > 0)).toBe(true);
+    expect((await spawned.cluster.perMaster((node) => node.dbsize())).every((m) => m.value > 0)).toBe(true);
 
     const late = source.put(makeUser());
     const hold = source.holdNextLoad();
@@ -55,8 +31,8 @@ describe("namespace revocation on a cluster", () => {
     hold.release();
     await read;
 
-    for (const user of users) expect(await client.exists(repo.keyOf(user.id))).toBe(0);
-    expect(await client.exists(repo.keyOf(late.id))).toBe(0); // the epoch of its bucket refused the fill
+    for (const user of users) expect(await spawned.client.exists(repo.keyOf(user.id))).toBe(0);
+    expect(await spawned.client.exists(repo.keyOf(late.id))).toBe(0); // the epoch of its bucket refused the fill
     expect(repo.stats().redisErrors).toBe(0);
   }, 60_000);
 });

@@ -3,21 +3,17 @@
 // sit in ASK state mid-migration, then SETSLOT NODE: MOVED after). MOVED, ASK and TRYAGAIN are
 // handled by the Cluster client (README options); a multi-key command on a half-moved slot fails
 // open (source, retry queue): zero errors surfaced to the app, zero stale values.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cachedUsersOnCluster, staleAfter, startLoad } from "../support/cluster-load.js";
-import { SpawnedCluster } from "../support/redis-cluster.js";
+import { useSpawnedCluster } from "../support/use-spawned-cluster.js";
 import { sleep } from "../support/wait.js";
 import { keySlot } from "../../src/runtime/slots.js";
 
-let cluster: SpawnedCluster;
-beforeAll(async () => {
-  cluster = await SpawnedCluster.start();
-}, 60_000);
-afterAll(() => cluster?.stop());
+const spawned = useSpawnedCluster();
 
 describe("resharding under load", () => {
   it("slots move (keys in ASK state mid-way, MOVED after): no read or write fails, nothing stale", async () => {
-    const { source, ids, events, repo, observer, close } = await cachedUsersOnCluster(cluster, "reshard", 1000);
+    const { source, ids, events, repo, observer, close } = await cachedUsersOnCluster(spawned.cluster, "reshard", 1000);
     try {
       await Promise.all(ids.slice(0, 50).map((id) => repo.getByEmail(source.rows.get(id)!.email)));
       // the slots holding the users' values (one today, several once entries spread), at most 4
@@ -27,10 +23,10 @@ describe("resharding under load", () => {
       await sleep(500);
       let moved = 0;
       for (const slot of slots) {
-        const from = await cluster.masterOf(slot);
-        const to = (await cluster.masters()).find((m) => m.id !== from.id)!;
-        await cluster.migrateSlot(slot, to.port, { batch: 20, pauseMs: 30 });
-        expect((await cluster.masterOf(slot)).port).toBe(to.port);
+        const from = await spawned.cluster.masterOf(slot);
+        const to = (await spawned.cluster.masters()).find((m) => m.id !== from.id)!;
+        await spawned.cluster.migrateSlot(slot, to.port, { batch: 20, pauseMs: 30 });
+        expect((await spawned.cluster.masterOf(slot)).port).toBe(to.port);
         moved += 1;
       }
       await sleep(500);

@@ -1,39 +1,12 @@
 // Issue 13's must-show figures: one entity's keys and its read load spread over every master.
-import type { Cluster } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RedisClient } from "cachegen/runtime";
 import { UserRepository } from "../runtime/fixtures/user.js";
 import { encryptionKeys, makeUser, UserStoreWithMany } from "../runtime/helpers.js";
-import { SpawnedCluster } from "../support/redis-cluster.js";
+import { useSpawnedCluster } from "../support/use-spawned-cluster.js";
 
 const ENTRIES = 10_000;
-let cluster: SpawnedCluster;
-let client: Cluster;
-
-beforeAll(async () => {
-  cluster = await SpawnedCluster.start();
-  client = cluster.client();
-}, 60_000);
-
-afterAll(async () => {
-  client?.disconnect();
-  await cluster?.stop();
-});
-
-/** Per master (by port): `measure(node)`. */
-async function perMaster<T>(measure: (node: ReturnType<SpawnedCluster["nodeClient"]>) => Promise<T>) {
-  const masters = await cluster.masters();
-  return Promise.all(
-    masters.map(async (master) => {
-      const node = cluster.nodeClient(master.port);
-      try {
-        return { port: master.port, value: await measure(node) };
-      } finally {
-        node.disconnect();
-      }
-    }),
-  );
-}
+const spawned = useSpawnedCluster();
 
 /** Calls of the commands a read sends (GET, MGET, EVALSHA), from INFO commandstats. */
 function readCalls(info: string): number {
@@ -48,7 +21,7 @@ describe("cluster spread (issue 13)", () => {
     const users = Array.from({ length: ENTRIES }, () => source.put(makeUser()));
     const errors: string[] = [];
     const repo = new UserRepository({
-      redis: client as RedisClient,
+      redis: spawned.client as RedisClient,
       source,
       keyPrefix: "spread",
       timeoutMs: 2_000, // spread, not latency, is measured here (the machine may be busy)
@@ -60,18 +33,20 @@ describe("cluster spread (issue 13)", () => {
     for (let i = 0; i < users.length; i += 500) await repo.getMany(users.slice(i, i + 500).map((u) => u.id));
     await Promise.all(users.slice(0, 2_000).map((u) => repo.getByEmail(u.email))); // index entries too
 
-    const keys = await perMaster((node) => node.dbsize());
+    const keys = await spawned.cluster.perMaster((node) => node.dbsize());
     const total = keys.reduce((sum, { value }) => sum + value, 0);
     const keyShares = keys.map(({ value }) => value / total);
 
-    await perMaster((node) => node.call("CONFIG", "RESETSTAT"));
+    await spawned.cluster.perMaster((node) => node.call("CONFIG", "RESETSTAT"));
     const reads = 20_000;
     for (let i = 0; i < reads; i += 200) {
       await Promise.all(
         Array.from({ length: 200 }, () => repo.get(users[Math.floor(Math.random() * users.length)]!.id)),
       );
     }
-    const commands = await perMaster(async (node) => readCalls(String(await node.call("INFO", "commandstats"))));
+    const commands = await spawned.cluster.perMaster(async (node) =>
+      readCalls(String(await node.call("INFO", "commandstats"))),
+    );
     const served = commands.reduce((sum, { value }) => sum + value, 0);
     const commandShares = commands.map(({ value }) => value / served);
     console.log(

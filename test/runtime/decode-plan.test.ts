@@ -8,29 +8,13 @@ import { describe, expect, it } from "vitest";
 import { fieldModels, holdsBytes } from "../../src/runtime/descriptor.js";
 import { buildDecodePlan, INVALID, isoDateTimeValue, isoDateValue } from "../../src/runtime/decode-plan.js";
 import { buildPlan, dayExists, decodeStored, encodeStored, isoDateTime } from "../../src/runtime/stored-form.js";
-import { definitions, objectArbitrary, type Definition } from "./descriptor-arbitraries.js";
+import { definitions, objectArbitrary, paths, type Definition } from "./descriptor-arbitraries.js";
 
 function holdsAnyBytes(definition: Definition): boolean {
   return definition.fieldModels.some((field) => holdsBytes(field.type));
 }
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, structuredClone: false, moreTypes: false });
-
-/** Every path (keys and indices) inside a stored value. */
-function paths(
-  value: unknown,
-  prefix: (string | number)[] = [],
-  out: (string | number)[][] = [],
-): (string | number)[][] {
-  if (typeof value === "object" && value !== null) {
-    for (const [k, v] of Object.entries(value)) {
-      const p = [...prefix, Array.isArray(value) ? Number(k) : k];
-      out.push(p);
-      paths(v, p, out);
-    }
-  }
-  return out;
-}
 
 const odd = fc.oneof(
   fc.jsonValue({ maxDepth: 1 }),

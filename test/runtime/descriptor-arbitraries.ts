@@ -76,3 +76,19 @@ export function objectArbitrary(fields: readonly FieldModel[]): fc.Arbitrary<unk
   );
   return fc.record(values, { requiredKeys: fields.filter((field) => !field.optional).map((field) => field.name) });
 }
+
+/** Every path (keys and indices) inside a stored value: where property tests tamper with one. */
+export function paths(
+  value: unknown,
+  prefix: (string | number)[] = [],
+  out: (string | number)[][] = [],
+): (string | number)[][] {
+  if (typeof value === "object" && value !== null) {
+    for (const [k, v] of Object.entries(value)) {
+      const p = [...prefix, Array.isArray(value) ? Number(k) : k];
+      out.push(p);
+      paths(v, p, out);
+    }
+  }
+  return out;
+}

@@ -113,6 +113,21 @@ export class SpawnedCluster {
     return redis;
   }
 
+  /** `measure(node)` on every master, each over a client of its own (closed after); per master its port and what `measure` answered. */
+  async perMaster<T>(measure: (node: Redis) => Promise<T>): Promise<{ readonly port: number; readonly value: T }[]> {
+    const masters = await this.masters();
+    return Promise.all(
+      masters.map(async (master) => {
+        const node = this.nodeClient(master.port);
+        try {
+          return { port: master.port, value: await measure(node) };
+        } finally {
+          node.disconnect();
+        }
+      }),
+    );
+  }
+
   server(port: number): SpawnedRedis {
     const server = this.servers.find((s) => s.port === port);
     if (!server) throw new Error(`no node of this cluster listens on ${port}`);

@@ -62,7 +62,7 @@ async function cachedRevision(
   repo: { keyOf(key: StockLevelKey): string },
 ): Promise<number | undefined> {
   const raw = await admin.get(repo.keyOf(key));
-  return raw === null ? undefined : Number(/"revision":(\d+)/.exec(raw)?.[1]);
+  return raw === null ? undefined : Number(/^v\|\d+\|(\d+)\|/.exec(raw)?.[1]); // the header version is the revision
 }
 
 describe("write-through: a cache write that fails after the source write", () => {
