@@ -133,4 +133,41 @@ describe("the no-op path of generate and check", () => {
     await writeFile(join(cwd, "generated", "team.js"), "compiled\n");
     expect((await runCli(cwd, ["check"])).stdout).toContain("(1 entity, 7 files)");
   });
+
+  it("loads none of zod, yaml, handlebars, prettier or ts-morph on the no-op path", async () => {
+    const cwd = await generated();
+    // Reports every module the process loaded: ESM through a loader hook, CommonJS from require's cache.
+    await writeFile(
+      join(cwd, "module-probe.mjs"),
+      `import { createRequire, register } from "node:module";
+import { writeSync } from "node:fs";
+register("data:text/javascript," + encodeURIComponent(
+  'import { writeSync } from "node:fs"; export async function load(url, context, next) { writeSync(2, "LOADED " + url + "\\\\n"); return next(url, context); }'
+));
+process.on("exit", () => {
+  for (const path of Object.keys(createRequire(import.meta.url).cache)) writeSync(2, "LOADED " + path + "\\n");
+});
+`,
+    );
+    const probed = { NODE_OPTIONS: "--import=./module-probe.mjs" };
+    const libraries = (stderr: string) =>
+      [
+        ...new Set(
+          [...stderr.matchAll(/^LOADED .*node_modules\/(zod|yaml|handlebars|prettier|ts-morph)\//gm)].map(
+            (match) => match[1],
+          ),
+        ),
+      ].sort();
+
+    const noOp = await runCli(cwd, ["check"], probed);
+    expect(noOp.stdout).toContain("is up to date");
+    expect(noOp.stderr).toContain("LOADED ");
+    expect(libraries(noOp.stderr)).toEqual([]);
+    // The probe sees them on the full path.
+    await Promise.all((await recordFiles(cwd)).map((path) => rm(path)));
+    await rm(join(cwd, "node_modules", ".cache"), { recursive: true });
+    const full = await runCli(cwd, ["check"], probed);
+    expect(full.stdout).toContain("is up to date");
+    expect(libraries(full.stderr)).toEqual(["handlebars", "zod"]);
+  });
 });
