@@ -1,8 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { z } from "zod";
-import { didYouMean } from "./suggest.js";
-import { listNames, showValue } from "./wording.js";
+import { plainConfig, type ConfigFile } from "./config-values.js";
 
 /** The project's configuration, file values overridden by CLI flags, defaults filled in. */
 export interface ResolvedConfig {
@@ -48,47 +46,12 @@ export class ConfigError extends Error {
 
 const CONFIG_FILE = "cachegen.config.json";
 
-// Besides `{`, `}` and whitespace (which would break cluster hash tags and keys), glob characters
-// are refused: `cachegen inspect` scans with `SCAN MATCH <keyPrefix>:...`.
-const KEY_PREFIX_PATTERN = /^[^{}\s*?[\]\\]+$/;
-
-export const configFileSchema = z
-  .strictObject({
-    $schema: z.string().optional().meta({ description: "The JSON Schema this file follows, for editors." }),
-    schemas: z
-      .string()
-      .min(1)
-      .default("schemas")
-      .meta({ description: "Folder of the schema files (*.yaml, *.yml, *.json), relative to this file." }),
-    out: z
-      .string()
-      .min(1)
-      .default("generated")
-      .meta({ description: "Folder of the generated code, relative to this file." }),
-    keyPrefix: z
-      .string()
-      .regex(KEY_PREFIX_PATTERN)
-      .default("app")
-      .meta({ description: "Prefix of every Redis key. No whitespace, `{`, `}`, `*`, `?`, `[`, `]` or `\\`." }),
-    tests: z.boolean().default(true).meta({ description: "Also generate a vitest file per entity." }),
-    allowOtherFilesInOut: z.boolean().default(false).meta({
-      description:
-        "Let the output folder hold files cachegen did not write (it never replaces or removes them). Off by default: a folder shared with other sources is refused.",
-    }),
-  })
-  .meta({
-    title: "cachegen configuration",
-    description: 'cachegen.config.json, or the "cachegen" key of package.json.',
-  });
-
-type ConfigFile = z.output<typeof configFileSchema>;
-
 /** Reads `--config FILE`, else `cachegen.config.json`, else `"cachegen"` in package.json, else defaults; flags win. */
 export async function resolveConfig(options: ConfigOptions): Promise<ResolvedConfig> {
   const cwd = path.resolve(options.cwd);
   const found = await findConfig(cwd, options.config);
   const root = found === undefined ? cwd : path.dirname(found.file);
-  const values = found === undefined ? parseConfig({}, "defaults") : parseConfig(found.value, found.label);
+  const values = await (found === undefined ? parseConfig({}, "defaults") : parseConfig(found.value, found.label));
   const projectPath = (flag: string | undefined, fromFile: string): string =>
     toPosix(path.relative(root, flag === undefined ? path.resolve(root, fromFile) : path.resolve(cwd, flag))) || ".";
   const schemasDir = projectPath(options.schemas, values.schemas);
@@ -153,36 +116,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
 
-function parseConfig(value: unknown, label: string): ConfigFile {
-  const result = configFileSchema.safeParse(value, { reportInput: true });
-  if (result.success) return result.data;
-  const problems = result.error.issues.flatMap((issue) => describeIssue(issue));
-  throw new ConfigError(problems.map((problem) => `${label}: ${problem}`).join("\n"));
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string[] {
-  const property = issue.path.join(".");
-  const allowed = Object.keys(configFileSchema.shape).filter((name) => !name.startsWith("$"));
-  switch (issue.code) {
-    case "unrecognized_keys":
-      return issue.keys.map(
-        (key) => `unknown property ${showValue(key)}${didYouMean(key, allowed) || `; allowed: ${listNames(allowed)}`}`,
-      );
-    case "invalid_format":
-      return [
-        `keyPrefix ${showValue(issue.input)} must not contain whitespace, \`{\`, \`}\`, \`*\`, \`?\`, \`[\`, \`]\` or \`\\\`; use e.g. "my-app"`,
-      ];
-    case "too_small":
-      return [`${property} must not be empty; remove it to use the default`];
-    case "invalid_type":
-      return [
-        property === ""
-          ? `must be an object such as { "schemas": "schemas", "out": "generated", "keyPrefix": "app", "tests": true }`
-          : `${property} must be ${issue.expected === "boolean" ? "true or false" : `a ${issue.expected}`}, not ${showValue(issue.input)}`,
-      ];
-    default:
-      return [`${property} ${issue.message}`];
-  }
+/**
+ * The configuration's values with defaults filled in. A configuration that is already valid (every
+ * run but the one after an edit) is read without loading zod, which costs a no-op run a tenth of its
+ * time; anything else goes through the zod schema (`config-schema.ts`), which words the problems.
+ */
+async function parseConfig(value: unknown, label: string): Promise<ConfigFile> {
+  return plainConfig(value) ?? (await import("./config-schema.js")).parseConfigFile(value, label);
 }
 
 async function readText(file: string): Promise<string | undefined> {

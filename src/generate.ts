@@ -7,14 +7,10 @@ import { FormatPool } from "./format/format-pool.js";
 import { manifestFileName, renderManifest, type SchemaSource } from "./manifest.js";
 import { deepFreeze } from "./model/build-model.js";
 import type { ProjectModel } from "./model/model.js";
+import { recordRun } from "./no-op-run.js";
 import { recallRun, rememberRun, runKey } from "./run-cache.js";
-import {
-  projectOptions,
-  readProjectFromFiles,
-  readSchemaFolder,
-  sourcesOf,
-  type ReadProjectResult,
-} from "./read-project.js";
+import { projectOptions, readProjectFromFiles, type ReadProjectResult } from "./read-project.js";
+import { readSchemaFolder, sourcesOf } from "./schema-folder.js";
 import { cachedDocumentLoader } from "./schema/cached-load.js";
 import type { SchemaFile } from "./schema/load.js";
 
@@ -59,13 +55,30 @@ export async function generate(options: DiskProject | InMemoryProject = {}): Pro
   return generateFromConfig(await resolveConfig({ ...options, cwd: options.cwd ?? process.cwd() }));
 }
 
-/** `generate` for a configuration already resolved (the CLI needs it first, to know where to write). */
-export async function generateFromConfig(config: ResolvedConfig): Promise<GenerateResult> {
-  const schemaFiles = await readSchemaFolder(config);
-  const cache = openFormatCache(config.root);
+/**
+ * `generate` for a configuration already resolved (the CLI needs it first, to know where to write).
+ * `schemaFiles` are those `readSchemaFolder(config)` returned, when the caller has read them.
+ */
+export async function generateFromConfig(config: ResolvedConfig, schemaFiles?: SchemaFile[]): Promise<GenerateResult> {
+  const files = schemaFiles ?? (await readSchemaFolder(config));
   // readSchemaFolder sorts by path, as the manifest lists them.
-  const sources = sourcesOf(schemaFiles);
+  const sources = sourcesOf(files);
   const key = runKey(config, sources);
+  const result = await generateFromFolder(config, files, sources, key);
+  const manifest = result.files.get(manifestFileName);
+  if (result.model && manifest !== undefined) {
+    await recordRun(config, key, { manifest, entities: result.model.entities.map((entity) => entity.name) });
+  }
+  return result;
+}
+
+async function generateFromFolder(
+  config: ResolvedConfig,
+  schemaFiles: SchemaFile[],
+  sources: readonly SchemaSource[],
+  key: string,
+): Promise<GenerateResult> {
+  const cache = openFormatCache(config.root);
   const remembered = await recallResult(cache, key, sources);
   if (remembered) return remembered;
 

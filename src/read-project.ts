@@ -1,11 +1,11 @@
 import { compareCodeUnits } from "./compare-code-units.js";
-import { ConfigError, describeOrigin, type ResolvedConfig } from "./config.js";
+import type { ResolvedConfig } from "./config.js";
 import { sortDiagnostics, type Diagnostic } from "./diagnostics.js";
-import { sha256 } from "./hash.js";
 import { buildModel, type ProjectOptions, type ValidEntity } from "./model/build-model.js";
 import type { ProjectModel } from "./model/model.js";
 import { cachedDocumentLoader, type ParseCache } from "./schema/cached-load.js";
-import { loadDocument, readSchemaFiles, type LoadResult, type SchemaFile } from "./schema/load.js";
+import { readSchemaFolder, sourcesOf } from "./schema-folder.js";
+import { loadDocument, type LoadResult, type SchemaFile } from "./schema/load.js";
 import { checkReferences } from "./schema/references.js";
 import { validateDocument, type EntityCandidate } from "./schema/validate.js";
 
@@ -43,30 +43,6 @@ export function projectOptions(config: ResolvedConfig): ProjectOptions {
   return { keyPrefix: config.keyPrefix, tests: config.tests };
 }
 
-/**
- * The schema files of a project, sorted by path. A missing folder, or one without schema files,
- * is a `ConfigError`: an empty project is a mistake in the configuration, never a reason for
- * `generate` to remove what it generated before.
- */
-export async function readSchemaFolder(config: ResolvedConfig): Promise<SchemaFile[]> {
-  let files: SchemaFile[];
-  try {
-    files = await readSchemaFiles(config.root, config.schemasDir, { skip: [config.outDir] });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
-    throw new ConfigError(
-      `schemas folder "${config.schemasDir}" (${describeOrigin(config.origins.schemas)}) does not exist; create it (\`cachegen init\` writes an example) or point "schemas" or --schemas at your schema files`,
-    );
-  }
-  if (files.length === 0) {
-    throw new ConfigError(
-      `schemas folder "${config.schemasDir}" (${describeOrigin(config.origins.schemas)}) holds no schema files (*.yaml, *.yml, *.json, in subfolders too); nothing was generated or removed. Add a schema (\`cachegen init\` writes an example) or point "schemas" or --schemas at your schema files`,
-    );
-  }
-  return files;
-}
-
 /** `readProject` for files held in memory, with paths relative to the project root (`schemas/user.yaml`). */
 export function readProjectFromFiles(
   files: readonly SchemaFile[],
@@ -91,9 +67,4 @@ export function readProjectFromFiles(
     parsed ? [{ document: parsed, sourceFile: document.file }] : [],
   );
   return { model: buildModel(valid, options), diagnostics: [], sources };
-}
-
-/** Each schema file's path and the SHA-256 of its text, in the order given. */
-export function sourcesOf(files: readonly SchemaFile[]): { file: string; sha256: string }[] {
-  return files.map((file) => ({ file: file.path, sha256: sha256(file.text) }));
 }

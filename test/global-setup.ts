@@ -60,6 +60,8 @@ const builds = [
     sources: join(packageRoot, "src"),
     built: join("cli", "main.js"),
     tsconfig: "tsconfig.build.json",
+    /** As `npm run build:generator` does after tsc. */
+    after: join("scripts", "precompile-templates.mjs"),
   },
   {
     dist: join(packageRoot, "packages", "runtime", "dist"),
@@ -72,7 +74,7 @@ const builds = [
 /** A failed build fails only the tests that need it (through `cliBuildError`), not every test in the run. */
 function buildPackages(project: TestProject): void {
   const failures: string[] = [];
-  for (const { dist, sources, built, tsconfig } of builds) {
+  for (const { dist, sources, built, tsconfig, after } of builds) {
     const builtFile = join(dist, built);
     if (existsSync(builtFile) && newestModification(sources) <= statSync(builtFile).mtimeMs) continue;
     // As `npm run build` does: files of an earlier build (a module since removed) go.
@@ -85,7 +87,13 @@ function buildPackages(project: TestProject): void {
         encoding: "utf8",
       },
     );
-    if (build.status !== 0) failures.push(`tsc -p ${tsconfig} failed:\n${build.stdout}${build.stderr}`);
+    if (build.status !== 0) {
+      failures.push(`tsc -p ${tsconfig} failed:\n${build.stdout}${build.stderr}`);
+      continue;
+    }
+    if (after === undefined) continue;
+    const step = spawnSync(process.execPath, [join(packageRoot, after)], { cwd: packageRoot, encoding: "utf8" });
+    if (step.status !== 0) failures.push(`node ${after} failed:\n${step.stdout}${step.stderr}`);
   }
   project.provide("cliBuildError", failures.length === 0 ? undefined : failures.join("\n"));
 }

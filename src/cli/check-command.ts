@@ -1,14 +1,11 @@
 import { resolve } from "node:path";
 import { resolveConfig } from "../config.js";
-import { entityFilePath, entityTestFilePath } from "../emit/names.js";
-import { generateFromConfig } from "../generate.js";
-import type { ProjectModel } from "../model/model.js";
+import { noOpRun } from "../no-op-run.js";
 import { compareWithOutput } from "../write/output-folder.js";
 import { configOptions, parseFlags } from "./arguments.js";
 import { flagsOf } from "./command-table.js";
 import type { Command } from "./command.js";
 import { displayFolder, plural, printDiagnostics } from "./display.js";
-import { printDiff } from "./print-diff.js";
 import { projectFlagsGiven } from "./shell-words.js";
 
 export const checkCommand: Command = {
@@ -16,18 +13,37 @@ export const checkCommand: Command = {
   async run(args, terminal) {
     const flags = parseFlags(args, flagsOf("check"));
     const config = await resolveConfig(configOptions(terminal.cwd, flags));
-    const result = await generateFromConfig(config);
+    const { schemaFiles, upToDate } = await noOpRun(config);
+    const outDir = resolve(config.root, config.outDir);
+    const folder = displayFolder(terminal.cwd, outDir);
+    // With --diff there is nothing to print either, but the full path prints it.
+    if (upToDate !== undefined && flags.diff !== true) {
+      terminal.out.line(upToDateLine(folder, upToDate.entities.length, upToDate.files.length));
+      return 0;
+    }
+    // Loaded here, not by the no-op path above.
+    const [{ generateFromConfig }, { printDiff }, { entityFilePath, entityTestFilePath }] = await Promise.all([
+      import("../generate.js"),
+      import("./print-diff.js"),
+      import("../emit/names.js"),
+    ]);
+    const result = await generateFromConfig(config, schemaFiles);
     if (printDiagnostics(terminal, result.diagnostics) > 0 || !result.model) {
       terminal.err.line("The generated files cannot be checked until the schemas are fixed.");
       return 1;
     }
     const { model } = result;
-    const outDir = resolve(config.root, config.outDir);
-    const folder = displayFolder(terminal.cwd, outDir);
+    /** Which schema a generated file comes from, so a drift report points at the edit behind it. */
+    const ownerOf = (path: string): string => {
+      const entity = model.entities.find(
+        (candidate) => entityFilePath(candidate) === path || entityTestFilePath(candidate) === path,
+      );
+      return entity ? `${entity.name} (${entity.sourceFile})` : "all entities";
+    };
     const comparison = await compareWithOutput(outDir, result.files, { allowOtherFiles: config.allowOtherFilesInOut });
     const drift = [
-      ...comparison.differ.map((path) => ({ status: "differs", path, owner: ownerOf(model, path) })),
-      ...comparison.missing.map((path) => ({ status: "missing", path, owner: ownerOf(model, path) })),
+      ...comparison.differ.map((path) => ({ status: "differs", path, owner: ownerOf(path) })),
+      ...comparison.missing.map((path) => ({ status: "missing", path, owner: ownerOf(path) })),
       ...comparison.stale.map((path) => ({ status: "stale", path, owner: "no longer generated" })),
     ];
     const { out } = terminal;
@@ -36,8 +52,7 @@ export const checkCommand: Command = {
       printDiff(terminal, outDir, folder, result.files, { changed, removed: comparison.stale });
     }
     if (drift.length === 0) {
-      const entities = plural(model.entities.length, "entity", "entities");
-      out.line(`${folder} is up to date (${entities}, ${plural(result.files.size, "file")}).`);
+      out.line(upToDateLine(folder, model.entities.length, result.files.size));
       return 0;
     }
     out.line(`${out.style.red(`${folder} is out of date`)}: ${plural(drift.length, "file")} would change.`);
@@ -48,10 +63,6 @@ export const checkCommand: Command = {
   },
 };
 
-/** Which schema a generated file comes from, so a drift report points at the edit behind it. */
-function ownerOf(model: ProjectModel, path: string): string {
-  const entity = model.entities.find(
-    (candidate) => entityFilePath(candidate) === path || entityTestFilePath(candidate) === path,
-  );
-  return entity ? `${entity.name} (${entity.sourceFile})` : "all entities";
+function upToDateLine(folder: string, entities: number, files: number): string {
+  return `${folder} is up to date (${plural(entities, "entity", "entities")}, ${plural(files, "file")}).`;
 }

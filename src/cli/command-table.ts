@@ -1,4 +1,5 @@
-import { DEFAULT_REDIS_URL } from "./redis-target.js";
+/** The server `doctor`, `inspect`, `monitor` and `dead-letters` talk to without `--redis` or REDIS_URL. */
+export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
 /** A flag as `--help` shows it and `parseFlags` reads it. */
 export interface FlagSpec {

@@ -1,15 +1,14 @@
 import { resolve } from "node:path";
 import { resolveConfig, type ResolvedConfig } from "../config.js";
-import { generateFromConfig } from "../generate.js";
-import { writeOutput, type WriteReport } from "../write/write-output.js";
+import { noOpRun } from "../no-op-run.js";
+import type { SchemaFile } from "../schema/load.js";
+import type { WriteReport } from "../write/write-output.js";
 import { configOptions, parseFlags, UsageError } from "./arguments.js";
 import type { Command } from "./command.js";
 import { flagsOf } from "./command-table.js";
 import { displayFolder, plural, printDiagnostics } from "./display.js";
-import { printDiff } from "./print-diff.js";
 import { runtimePackageProblem } from "./runtime-package.js";
 import type { Terminal } from "./terminal.js";
-import { watchSchemas } from "./watch.js";
 
 export const generateCommand: Command = {
   name: "generate",
@@ -24,8 +23,21 @@ export const generateCommand: Command = {
     const runtimeProblem = runtimePackageProblem(config.root);
     if (runtimeProblem !== undefined) terminal.err.line(`${terminal.err.style.yellow("warning:")} ${runtimeProblem}`);
     const options = { dryRun, diff };
-    if (!flags.watch) return generateOnce(config, terminal, options, 0);
-    return watchSchemas(config, terminal, (started) => generateOnce(config, terminal, options, started));
+    if (flags.watch) {
+      const { watchSchemas } = await import("./watch.js");
+      return watchSchemas(config, terminal, (started) => generateOnce(config, terminal, options, started));
+    }
+    if (dryRun) return generateOnce(config, terminal, options, 0);
+    const { schemaFiles, upToDate } = await noOpRun(config);
+    if (upToDate === undefined) return generateOnce(config, terminal, options, 0, schemaFiles);
+    printSummary(terminal, {
+      entities: [...upToDate.entities],
+      folder: displayFolder(terminal.cwd, resolve(config.root, config.outDir)),
+      report: { written: [], unchanged: upToDate.files, removed: [] },
+      dryRun: false,
+      ms: Math.round(performance.now()),
+    });
+    return 0;
   },
 };
 
@@ -38,8 +50,15 @@ async function generateOnce(
   terminal: Terminal,
   options: { dryRun: boolean; diff: boolean },
   started: number,
+  schemaFiles?: SchemaFile[],
 ): Promise<number> {
-  const result = await generateFromConfig(config);
+  // Loaded here, not by the no-op path above.
+  const [{ generateFromConfig }, { writeOutput }, { printDiff }] = await Promise.all([
+    import("../generate.js"),
+    import("../write/write-output.js"),
+    import("./print-diff.js"),
+  ]);
+  const result = await generateFromConfig(config, schemaFiles);
   if (printDiagnostics(terminal, result.diagnostics) > 0) {
     terminal.err.line("Nothing was written.");
     return 1;

@@ -1,13 +1,12 @@
-import { configFileSchema } from "../config.js";
+import { configFileSchema } from "../config-schema.js";
 import type { ProjectModel } from "../model/model.js";
 import type { ConnectionError } from "../redis-checks/connection.js";
 import { projectKeys, type ProjectKeys } from "../redis-checks/entity-layout.js";
 import type { ClientTls } from "../redis-checks/tls-probe.js";
 import { UsageError } from "./arguments.js";
+import { DEFAULT_REDIS_URL } from "./command-table.js";
 import { redactUrl } from "./redaction.js";
 import { readTlsFiles, type TlsFiles } from "./tls-files.js";
-
-export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
 /** The server `doctor`, `inspect` and `monitor` talk to, from `--redis URL`, else REDIS_URL, else the default. */
 export interface RedisTarget {

@@ -50,9 +50,7 @@ interface Pack {
  * loser's new entries are formatted again by a later run.
  */
 export function openFormatCache(projectRoot?: string, memory: Map<string, string> = processMemory): FormatCache {
-  const nodeModules = projectRoot === undefined ? undefined : join(projectRoot, "node_modules");
-  let directory =
-    nodeModules !== undefined && existsSync(nodeModules) ? join(nodeModules, ".cache", "cachegen") : undefined;
+  let directory = projectRoot === undefined ? undefined : cacheDirectory(projectRoot);
   let pack: Promise<Map<string, string>> | undefined;
   /** Entries read or written through this cache: the ones the next pack keeps first. */
   const used = new Map<string, string>();
@@ -105,6 +103,12 @@ export function openFormatCache(projectRoot?: string, memory: Map<string, string
       }
     },
   };
+}
+
+/** `<root>/node_modules/.cache/cachegen`, or undefined when the project has no `node_modules` folder. */
+export function cacheDirectory(projectRoot: string): string | undefined {
+  const nodeModules = join(projectRoot, "node_modules");
+  return existsSync(nodeModules) ? join(nodeModules, ".cache", "cachegen") : undefined;
 }
 
 /** The pack's entries; none when it is missing or not a pack. */

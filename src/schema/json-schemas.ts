@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { configFileSchema } from "../config.js";
+import { configFileSchema } from "../config-schema.js";
 import { schemaFileSchema } from "./document-schema.js";
 
 /**

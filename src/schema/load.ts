@@ -7,6 +7,7 @@ import { errorAt, type Diagnostic } from "../diagnostics.js";
 import { parseJsonText } from "./json-text.js";
 import { createJsonLocator, createLocator, positionsIn, type Locate } from "./locate.js";
 import { yamlLibrary } from "./yaml.js";
+import { parseSimpleYaml } from "./simple-yaml.js";
 import { findFlowMistake } from "./yaml-flow-mistakes.js";
 
 /** A schema file's text, under its project-relative path with `/` separators. */
@@ -95,6 +96,10 @@ function loadJson(source: SchemaFile): LoadResult {
 }
 
 function loadYaml(source: SchemaFile): LoadResult {
+  // Most schema files are plain YAML, read several times faster without positions; `yaml` parses
+  // them with positions only to place a problem (`documentWithValue`), and reads everything else.
+  const simple = parseSimpleYaml(source.text);
+  if (simple !== undefined) return { document: documentWithValue(source, simple), diagnostics: [] };
   const { document, lineCounter } = parseWithPositions(source.text);
   if (document.errors.length > 0) {
     const mistake = findFlowMistake(source.text);
@@ -129,8 +134,9 @@ function parseWithPositions(text: string): { document: Document; lineCounter: Li
 }
 
 /**
- * A document whose plain value is already known (from the cache in `cached-load.ts`): positions
- * are only needed to report a problem, so the file is parsed again only when one is located.
+ * A document whose plain value is already known (read by `parseSimpleYaml`, or from the cache in
+ * `cached-load.ts`): positions are only needed to report a problem, so the file is parsed again
+ * only when one is located.
  */
 export function documentWithValue(source: SchemaFile, value: unknown): LoadedDocument {
   let locate: Locate | undefined;

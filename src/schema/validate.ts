@@ -33,7 +33,7 @@ export function validateDocument(document: LoadedDocument): DocumentValidation {
   const schema = "entities" in value && !("entity" in value) ? entityListSchema : entitySchema;
   const result = schema.safeParse(value, { reportInput: true, error: genericPredicate });
   const diagnostics = result.success ? [] : result.error.issues.flatMap((issue) => render(document, schema, issue, []));
-  const prototypePaths = [...prototypeKeys(value, [])];
+  const prototypePaths = prototypeKeys(value);
   for (const path of prototypePaths) {
     diagnostics.push(
       errorAt(document.file, document.locate(path, "key"), `"__proto__" cannot name a property or a field; rename it`),
@@ -200,12 +200,27 @@ function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
  * Paths of `__proto__` keys. Zod's records skip them without a word, and as a name in generated
  * code one would set a prototype instead of declaring a property.
  */
-function* prototypeKeys(value: unknown, path: PropertyPath): Generator<PropertyPath> {
-  const children = Array.isArray(value) ? value.entries() : isPlainObject(value) ? Object.entries(value) : [];
-  for (const [key, child] of children) {
-    if (key === "__proto__") yield [...path, key];
-    else yield* prototypeKeys(child, [...path, key]);
+function prototypeKeys(value: unknown, path: (string | number)[] = [], found: PropertyPath[] = []): PropertyPath[] {
+  // One path, extended and shortened on the way, copied only for a find: this walks every value of
+  // every schema file.
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) {
+      path.push(index);
+      prototypeKeys(value[index], path, found);
+      path.pop();
+    }
+  } else if (isPlainObject(value)) {
+    for (const key of Object.keys(value)) {
+      if (key === "__proto__") {
+        found.push([...path, key]);
+        continue;
+      }
+      path.push(key);
+      prototypeKeys(value[key], path, found);
+      path.pop();
+    }
   }
+  return found;
 }
 
 /** `["entities", 2]` for a path inside the third entity of a list file, else `[]`. */

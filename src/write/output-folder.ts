@@ -122,7 +122,7 @@ export async function compareWithOutput(
  * undefined. An app whose tsconfig compiles in place puts these next to generated files: they are
  * neither another source nor ours to remove.
  */
-function sourceOfCompiled(name: string): string | undefined {
+export function sourceOfCompiled(name: string): string | undefined {
   const match = /^(.*)\.(?:js|d\.ts|js\.map|d\.ts\.map)$/.exec(name);
   return match ? `${match[1]}.ts` : undefined;
 }

@@ -1,30 +1,22 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { config, requireBuiltCli, runCli, teamSchema, temporaryProjects, userSchema } from "./cli-harness.js";
+import { generatedProject, requireBuiltCli, runCli, temporaryProjects, userSchema } from "./cli-harness.js";
 
 requireBuiltCli();
 const project = temporaryProjects();
 
-async function generatedProject(): Promise<string> {
-  const cwd = await project({
-    "cachegen.config.json": config,
-    "schemas/user.yaml": userSchema,
-    "schemas/team.yaml": teamSchema,
-  });
-  expect((await runCli(cwd, ["generate"])).code).toBe(0);
-  return cwd;
-}
+const generated = () => generatedProject(project);
 
 describe("check", () => {
   it("exits 0 when the generated files are up to date", async () => {
-    const result = await runCli(await generatedProject(), ["check"]);
+    const result = await runCli(await generated(), ["check"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("generated/ is up to date (2 entities, 7 files).");
   });
 
   it("exits 1 after a ttl edit, naming the edited entity's files", async () => {
-    const cwd = await generatedProject();
+    const cwd = await generated();
     const schema = join(cwd, "schemas", "user.yaml");
     await writeFile(schema, (await readFile(schema, "utf8")).replace("ttl: 1h", "ttl: 2h"));
 
@@ -37,7 +29,7 @@ describe("check", () => {
   });
 
   it("lists missing and stale files", async () => {
-    const cwd = await generatedProject();
+    const cwd = await generated();
     await rm(join(cwd, "generated", "user.test.ts"));
     await rm(join(cwd, "schemas", "team.yaml"));
     await writeFile(join(cwd, "schemas", "user.yaml"), userSchema.replace(/invalidates:\n.*\n/, ""));

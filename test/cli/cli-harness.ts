@@ -81,3 +81,19 @@ ttl: 10m
 `;
 
 export const config = JSON.stringify({ schemas: "schemas", out: "generated", keyPrefix: "app", tests: true });
+
+/** A project of the user and team schemas (and `extraFiles`), generated once. */
+export async function generatedProject(
+  project: (files: Record<string, string>) => Promise<string>,
+  extraFiles: Record<string, string> = {},
+): Promise<string> {
+  const cwd = await project({
+    "cachegen.config.json": config,
+    "schemas/user.yaml": userSchema,
+    "schemas/team.yaml": teamSchema,
+    ...extraFiles,
+  });
+  const result = await runCli(cwd, ["generate"]);
+  if (result.code !== 0) throw new Error(`cachegen generate exited ${result.code}:\n${result.stderr}`);
+  return cwd;
+}

@@ -69,6 +69,8 @@ describe("the run cache", () => {
     entry.files = entry.files.map(([path, content]) => [path, path === "team.ts" ? userContent : content]);
     pack.entries[key!] = JSON.stringify(entry);
     await writeFile(packPath(root), JSON.stringify(pack));
+    // Without its output the project is no no-op (see no-op-run.test.ts): the full path runs.
+    await rm(join(root, "generated"), { recursive: true });
     // Rebuilt (run cache unused), team.ts would be Team's again.
     const run = await runCli(root, ["generate"]);
     expect(run.code, run.stderr).toBe(0);

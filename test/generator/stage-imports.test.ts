@@ -15,6 +15,8 @@ const src = fileURLToPath(new URL("../../src/", import.meta.url));
 
 const stageRank: Record<string, number> = {
   "config.ts": 0,
+  "config-schema.ts": 0,
+  "config-values.ts": 0,
   schema: 1,
   model: 2,
   emit: 3,

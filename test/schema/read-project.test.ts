@@ -98,3 +98,27 @@ test("the result does not depend on the order files are given in", () => {
     "schemas/author.json",
   ]);
 });
+
+test('reports every "__proto__" key where it is written, in YAML and JSON, nested and in lists', () => {
+  const yaml =
+    "entity: Article\nkey: id\nfields:\n  id: uuid\n  __proto__: string\n  tags:\n    type: array\n" +
+    "    items: { type: object, fields: { __proto__: int } }\nstrategy: cache-aside\nttl: 10m\n" +
+    "invalidates:\n  - { entity: Article, key: { __proto__: id } }\n";
+  const json = '{ "entities": [{ "entity": "Author", "__proto__": 1, "key": "id" }] }';
+  const result = readProjectFromFiles(
+    [
+      { path: "schemas/article.yaml", text: yaml },
+      { path: "schemas/author.json", text: json },
+    ],
+    { keyPrefix: "app", tests: false },
+  );
+  const prototypeErrors = result.diagnostics
+    .map(formatDiagnostic)
+    .filter((line) => line.includes('"__proto__" cannot name a property or a field; rename it'));
+  expect(prototypeErrors.map((line) => line.split(": error")[0])).toEqual([
+    "schemas/article.yaml:5:3",
+    "schemas/article.yaml:8:38",
+    "schemas/article.yaml:12:31",
+    "schemas/author.json:1:38",
+  ]);
+});
