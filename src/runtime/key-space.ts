@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { EntityDefinition, KeyPartType } from "./definition.js";
 import { describeValue, InvalidKeyError } from "./errors.js";
 import { encodePart, partText, partValue, valueText } from "./key-encoding.js";
+import type { L1Slot } from "./l1.js";
 import { bucketCount, bucketOf, entityKeyLayout, type EntityKeyLayout } from "./keys.js";
 import { isDateOnly } from "./descriptor.js";
 
@@ -29,6 +30,15 @@ export interface ResolvedKey<TKey> {
  * worker's partition, where the entries it reads were queued, whatever the bucket count then).
  */
 export type KeyPlacement = "buckets" | "legacy" | { readonly entryTag: string };
+
+/** A bare string key resolved lately (see `KeySpace.known`). */
+export interface KnownKey extends L1Slot {
+  readonly value: unknown;
+  readonly enc: string;
+  readonly bucket: number;
+  readonly valueKey: string;
+  readonly leaseKey: string;
+}
 
 /**
  * The Redis key layout of one entity: `<prefix><Entity>:<ns>:{<bucket tag>}:v:<key>` and friends
@@ -63,16 +73,7 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
    * resolving is a pure function of the input string. Bounded: cleared when it reaches
    * BARE_KEY_CACHE entries or BARE_KEY_CACHE_CHARS characters (keys are untrusted input).
    */
-  private readonly bareKeys = new Map<
-    string,
-    {
-      readonly value: unknown;
-      readonly enc: string;
-      readonly bucket: number;
-      readonly valueKey: string;
-      readonly leaseKey: string;
-    }
-  >();
+  private readonly bareKeys = new Map<string, KnownKey>();
   private bareKeyChars = 0;
 
   /** `maxKeyLength`: the longest encoded key taken (InvalidKeyError beyond it). */
@@ -144,6 +145,7 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
         bucket: resolved.bucket,
         valueKey: resolved.valueKey,
         leaseKey: resolved.leaseKey,
+        l1: undefined,
       });
       this.bareKeyChars += chars;
       return resolved;
@@ -152,11 +154,11 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
   }
 
   /**
-   * The value key of a bare string key resolved lately, without resolving it again (nothing
-   * allocated: an L1 hit's path); undefined when it is not remembered (resolve it).
+   * A bare string key resolved lately, without resolving it again (nothing allocated: an L1 hit's
+   * path); undefined when it is not remembered (resolve it).
    */
-  knownValueKey(input: unknown): string | undefined {
-    return typeof input === "string" ? this.bareKeys.get(input)?.valueKey : undefined;
+  known(input: unknown): KnownKey | undefined {
+    return typeof input === "string" ? this.bareKeys.get(input) : undefined;
   }
 
   private resolveUncached(input: unknown): ResolvedKey<TKey> {

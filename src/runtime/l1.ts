@@ -3,13 +3,24 @@ import type { Clone } from "./entity-clone.js";
 
 interface Entry<T> {
   readonly key: string;
-  readonly value: T | null;
+  /** Let go of (null) once the entry is dropped. */
+  value: T | null;
   readonly expires: number;
   /** What it counts against the byte budget: its stored size plus its key. */
   readonly bytes: number;
   /** Its neighbours in the order of use (see `L1Cache.leastRecent`). */
   older: Entry<T> | undefined;
   newer: Entry<T> | undefined;
+  /** Set once it left the tier (dropped, replaced, expired, cleared): a slot holding it must look again. */
+  dropped: boolean;
+}
+
+/**
+ * Where a caller remembers the entry its key found last time (a remembered key, see
+ * `KeySpace.known`), so the next hit skips the tier's Map: `L1Cache.getKnown`.
+ */
+export interface L1Slot {
+  l1: object | undefined;
 }
 
 /** The most an L1 tier holds, in bytes of the values' stored form (plus their keys), whatever `maxEntries` says. */
@@ -69,9 +80,24 @@ export class L1Cache<T> {
   get(key: string): T | null | undefined {
     if (!this.live) return undefined;
     const entry = this.entries.get(key);
-    if (!entry) return undefined;
+    return entry ? this.hit(entry) : undefined;
+  }
+
+  /** `get(valueKey)` through `slot`: the entry the slot holds while it is in the tier, else the one the Map has (then kept in the slot). */
+  getKnown(valueKey: string, slot: L1Slot): T | null | undefined {
+    if (!this.live) return undefined;
+    let entry = slot.l1 as Entry<T> | undefined;
+    if (entry === undefined || entry.dropped) {
+      entry = this.entries.get(valueKey);
+      if (!entry) return undefined;
+      slot.l1 = entry;
+    }
+    return this.hit(entry);
+  }
+
+  private hit(entry: Entry<T>): T | null | undefined {
     if (entry.expires <= Date.now()) {
-      this.remove(key);
+      this.drop(entry);
       return undefined;
     }
     if (entry !== this.mostRecent) {
@@ -96,6 +122,7 @@ export class L1Cache<T> {
       bytes,
       older: undefined,
       newer: undefined,
+      dropped: false,
     };
     this.entries.set(key, entry);
     this.append(entry);
@@ -113,6 +140,7 @@ export class L1Cache<T> {
 
   clear(): void {
     this.generation += 1;
+    for (const entry of this.entries.values()) this.release(entry);
     this.entries.clear();
     this.leastRecent = this.mostRecent = undefined;
     this.bytes = 0;
@@ -132,6 +160,13 @@ export class L1Cache<T> {
     this.entries.delete(entry.key);
     this.unlink(entry);
     this.bytes -= entry.bytes;
+    this.release(entry);
+  }
+
+  /** Marks an entry gone for the slots that may still hold it, and lets go of its value. */
+  private release(entry: Entry<T>): void {
+    entry.dropped = true;
+    entry.value = null;
   }
 
   /** Takes an entry out of the order of use. */
@@ -203,6 +238,7 @@ export class L1Cache<T> {
   async close(): Promise<void> {
     this.closed = true;
     this.live = false;
+    for (const entry of this.entries.values()) this.release(entry);
     this.entries.clear();
     this.leastRecent = this.mostRecent = undefined;
     this.bytes = 0;

@@ -35,11 +35,11 @@ export class ReadPath<TEntity, TKey> {
   get(key: KeyInput<TKey>, loader: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
     try {
       const l1 = this.parts.l1;
-      // A key resolved lately is looked up in L1 by its remembered value key: a hit resolves nothing.
-      const known = l1 && this.parts.keys.knownValueKey(key);
+      // A key resolved lately is looked up in L1 through what it found last time: a hit resolves nothing.
+      const known = l1 && this.parts.keys.known(key);
       if (known !== undefined) {
-        const cached = l1!.get(known);
-        if (cached !== undefined) return this.l1Hit(known, cached);
+        const cached = l1!.getKnown(known.valueKey, known);
+        if (cached !== undefined) return this.l1Hit(known.valueKey, cached);
       }
       const k = this.parts.keys.resolve(key);
       if (l1 && known === undefined) {
