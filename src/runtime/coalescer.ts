@@ -23,8 +23,15 @@ export class BatchEntry<T> {
 
 type Entry<T> = Promise<T> | BatchEntry<T>;
 
-/** Settled entries are swept once the map holds this many and 4x more settled than live ones. */
-const SWEEP_AT = 1024;
+/**
+ * Settled entries are swept once the map holds this many and 4x more settled than live ones. A
+ * sweep shrinks the map's table and the reads after it grow it again: new tables of a long-lived
+ * map, each promoted to the old generation and soon garbage there. At 1024, getMany(100) over 2000
+ * keys swept every ten calls, promoted ~650 KB per scavenge, and cost 15% more client CPU. So a
+ * working set of up to this many keys is never swept; the settled entries kept cost at most
+ * ~0.5 MB (an entry, and its key where nothing else holds it).
+ */
+export const SWEEP_AT = 4096;
 
 /**
  * In-process coalescing: concurrent callers for one key share one promise.
@@ -38,6 +45,11 @@ export class Coalescer<T> {
   private readonly inflight = new Map<string, Entry<T> | undefined>();
   /** Entries that are not undefined. */
   private live = 0;
+
+  /** Keys the map holds, in flight or settled and not yet swept (for tests and diagnostics). */
+  get entries(): number {
+    return this.inflight.size;
+  }
 
   /** The in-flight promise for `key`, if any. */
   get(key: string): Promise<T> | undefined {
