@@ -50,3 +50,8 @@ export function compareIds(a: string, b: string): number {
   const seq = BigInt(as) - BigInt(bs);
   return seq === 0n ? 0 : seq > 0n ? 1 : -1;
 }
+
+/** The key an entry is queued for, namespace included: entries of one key share it (retries, ownership). */
+export function queuedKeyOf(entry: StreamEntry): string {
+  return `${entry.fields.get("ns")?.toString("latin1")}\u0000${entry.fields.get("key")?.toString("latin1")}`;
+}
