@@ -238,10 +238,7 @@ export class L1Cache<T> {
   async close(): Promise<void> {
     this.closed = true;
     this.live = false;
-    for (const entry of this.entries.values()) this.release(entry);
-    this.entries.clear();
-    this.leastRecent = this.mostRecent = undefined;
-    this.bytes = 0;
+    this.clear();
     const sub = this.subscriber;
     this.subscriber = undefined;
     if (!sub) return;
