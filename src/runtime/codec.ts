@@ -3,7 +3,22 @@ import type { EntityDefinition, KeyPartType } from "./definition.js";
 import { sameKeyPart } from "./entity-check.js";
 import { describeValue } from "./errors.js";
 import { FieldCipher, type EncryptionKeys } from "./encryption.js";
-import { buildDecodePlan, buildPositionalDecodePlan, INVALID, type DecodeNode } from "./decode-plan.js";
+import {
+  COMPACT_MARK,
+  COMPACT_MARK_BYTE,
+  compactPlan,
+  Cursor,
+  readCompact,
+  writeCompact,
+  type CompactPlan,
+} from "./compact-form.js";
+import {
+  buildCompactDecodePlan,
+  buildDecodePlan,
+  buildPositionalDecodePlan,
+  INVALID,
+  type DecodeNode,
+} from "./decode-plan.js";
 import {
   compilePositionalEncoder,
   encodePositional,
@@ -38,19 +53,20 @@ interface Serializer {
   deserialize(raw: Buffer, offset: number): unknown;
 }
 
+/** JSON.parse of untrusted text: a `__proto__` key (possibly \u-escaped) is never written by us, so it is rejected outright. */
+function parseJson(text: string): unknown {
+  if (text.includes("proto") || text.includes("\\u")) {
+    return JSON.parse(text, (key, value: unknown) => {
+      if (key === "__proto__") throw new Error("__proto__ key");
+      return value;
+    });
+  }
+  return JSON.parse(text);
+}
+
 const jsonSerializer: Serializer = {
   serialize: (stored) => Buffer.from(JSON.stringify(stored), "utf8"),
-  deserialize: (raw, offset) => {
-    const text = raw.toString("utf8", offset);
-    // A `__proto__` key (possibly \u-escaped) is never written by us: reject it outright.
-    if (text.includes("proto") || text.includes("\\u")) {
-      return JSON.parse(text, (key, value: unknown) => {
-        if (key === "__proto__") throw new Error("__proto__ key");
-        return value;
-      });
-    }
-    return JSON.parse(text);
-  },
+  deserialize: (raw, offset) => parseJson(raw.toString("utf8", offset)),
 };
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, structuredClone: false, moreTypes: false });
@@ -78,10 +94,11 @@ export interface CodecOptions {
   encryptionKeys?: EncryptionKeys | undefined;
   maxValueBytes: number;
   /**
-   * The form values are written in where the entity has a positional one (positional-form.ts);
-   * `named` writes as the previous runtime did (tests of rolling upgrades). Readers take both.
+   * The form values are written in where the entity has a positional one: compact (compact-form.ts,
+   * the default), positional JSON (positional-form.ts, as the previous runtime wrote) or named (as
+   * the one before it did); the last two for tests of rolling upgrades. Readers take all three.
    */
-  writeForm?: "positional" | "named" | undefined;
+  writeForm?: "compact" | "positional" | "named" | undefined;
 }
 
 /**
@@ -95,6 +112,11 @@ export class Codec<TEntity> {
   /** The fields of the positional form, when this entity has one (JSON, see positionalFits); else undefined. */
   private readonly positionalFields: EntityDefinition<TEntity, unknown>["fieldModels"] | undefined;
   private readonly positionalPlan: DecodeNode | undefined;
+  /** The compact form's plan (compact-form.ts), for the entities with a positional form; else undefined. */
+  private readonly compactPlan: CompactPlan | undefined;
+  private readonly compactDecoder: ((cursor: Cursor, key?: unknown) => unknown) | undefined;
+  /** Whether values are written in the compact form (else as positional JSON), when written positionally. */
+  private readonly writesCompact: boolean;
   /** Application form -> positional form, when values are written positionally; else undefined. */
   private readonly positionalEncoder: ((entity: unknown) => unknown[]) | undefined;
   private readonly serializer: Serializer;
@@ -112,6 +134,9 @@ export class Codec<TEntity> {
     const positional = definition.serializer === "json" && positionalFits(definition.fieldModels);
     this.positionalFields = positional ? definition.fieldModels : undefined;
     this.positionalPlan = positional ? buildPositionalDecodePlan(definition.fieldModels, definition.key) : undefined;
+    this.compactPlan = positional ? compactPlan(definition.fieldModels) : undefined;
+    this.compactDecoder = positional ? buildCompactDecodePlan(definition.fieldModels, definition.key) : undefined;
+    this.writesCompact = (options.writeForm ?? "compact") === "compact";
     const fields = definition.fieldModels;
     this.positionalEncoder =
       writesPositional(definition) && options.writeForm !== "named"
@@ -154,7 +179,7 @@ export class Codec<TEntity> {
         reason: `does not match the ${this.definition.name} schema: ${parsed.error.issues[0]?.message ?? "invalid"}`,
       };
     }
-    let value = this.positionalEncoder
+    let value: unknown = this.positionalEncoder
       ? this.positionalEncoder(parsed.data)
       : this.plan
         ? encodeStored(parsed.data, this.plan)
@@ -171,7 +196,11 @@ export class Codec<TEntity> {
     let size: number;
     try {
       if (this.serializer === jsonSerializer) {
-        const text: unknown = JSON.stringify(value);
+        const compact =
+          this.writesCompact && this.positionalEncoder
+            ? writeCompact(value as unknown[], this.compactPlan!)
+            : undefined;
+        const text: unknown = compact === undefined ? JSON.stringify(value) : COMPACT_MARK + compact;
         if (typeof text !== "string") throw new TypeError(`JSON.stringify returned ${typeof text}`);
         stored = storedText(freshUntil, this.versionOf(parsed.data), text);
         // UTF-8 is at most 3 bytes per UTF-16 unit: count the bytes only when that could matter.
@@ -227,10 +256,11 @@ export class Codec<TEntity> {
     }
     let value: unknown;
     try {
-      value =
-        header.kind === "c"
-          ? this.serializer.deserialize(decompressedPayload(raw, header.offset, this.maxValueBytes), 0)
-          : this.serializer.deserialize(raw, header.offset);
+      const payload = header.kind === "c" ? decompressedPayload(raw, header.offset, this.maxValueBytes) : raw;
+      const offset = header.kind === "c" ? 0 : header.offset;
+      if (this.compactPlan && payload[offset] === COMPACT_MARK_BYTE)
+        return this.decodeCompact(payload.toString("utf8", offset + 1), header, key);
+      value = this.serializer.deserialize(payload, offset);
     } catch (error) {
       return { kind: "invalid", reason: `malformed payload: ${(error as Error).message}` };
     }
@@ -259,6 +289,25 @@ export class Codec<TEntity> {
     }
     if (this.plan) value = decodeStored(value, this.plan);
     return this.parsed(value, header);
+  }
+
+  /**
+   * A compact value (after its mark): the compiled decoder reads, checks and builds it in one pass;
+   * where it refuses, the value is read as positional and judged (and the reason worded) as one.
+   * Throws on a text that is not a compact value of these fields.
+   */
+  private decodeCompact(text: string, header: StoredHeader, key: unknown): Decoded<TEntity> {
+    if (this.compactDecoder) {
+      let entity: unknown = INVALID;
+      try {
+        entity = this.compactDecoder(new Cursor(text, parseJson), key);
+      } catch {
+        // not a compact value: readCompact below says where
+      }
+      if (entity !== INVALID)
+        return { kind: "value", entity: entity as TEntity, freshUntil: header.freshUntil, version: header.version };
+    }
+    return this.decodePositional(readCompact(text, this.compactPlan!, parseJson), header, key);
   }
 
   /** A positional value (an array): the compiled plan, and where it refuses, the schema judges and words why. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Cursor } from "./compact-form.js";
 import { holdsBytes, type FieldModel, type FieldType } from "./descriptor.js";
 import { valueSchema } from "./entity-schema.js";
 import { MAX_EPOCH_DAYS, positionalFits } from "./positional-form.js";
@@ -113,12 +114,29 @@ export function buildPositionalDecodePlan(
   keyFields: readonly string[] = [],
 ): DecodeNode | undefined {
   if (!positionalFits(fields)) return undefined;
-  return compile(new Generator(new Set(keyFields), true), fields);
+  return compile(new Generator(new Set(keyFields), "positional"), fields);
+}
+
+/**
+ * The decoder of the compact form (compact-form.ts): reads a Cursor over the payload and checks and
+ * builds the entity as it reads, as the positional decoder does over the parsed array. It answers
+ * INVALID where that decoder would, and a Cursor read throws where the text is not a compact value
+ * of these fields; the codec then reads it with `readCompact` and judges it as positional JSON.
+ */
+export function buildCompactDecodePlan(
+  fields: readonly FieldModel[],
+  keyFields: readonly string[] = [],
+): ((cursor: Cursor, key?: unknown) => unknown) | undefined {
+  if (!positionalFits(fields)) return undefined;
+  return compile(new Generator(new Set(keyFields), "compact"), fields) as
+    ((cursor: Cursor, key?: unknown) => unknown) | undefined;
 }
 
 function compile(gen: Generator, fields: readonly FieldModel[]): DecodeNode | undefined {
   const input = gen.variable();
+  gen.cursor = input;
   const result = gen.object(fields, input, "");
+  if (gen.form === "compact") gen.lines.push(`${input}.end();`);
   const body = `return function decode(${input}, key) {\n${gen.lines.join("\n")}\nreturn ${result};\n};`;
   try {
     const factory = new Function(
@@ -137,6 +155,24 @@ function compile(gen: Generator, fields: readonly FieldModel[]): DecodeNode | un
   }
 }
 
+/** The Cursor method that reads a value of this leaf type (compact-form.ts). */
+function compactRead(type: FieldType): "string" | "number" | "boolean" | "json" {
+  if (type.kind !== "scalar") return "string"; // enum
+  switch (type.scalar) {
+    case "int":
+    case "float":
+    case "datetime":
+    case "date":
+      return "number";
+    case "boolean":
+      return "boolean";
+    case "json":
+      return "json";
+    default:
+      return "string";
+  }
+}
+
 /** The patterns `z.uuid()` and `z.email()` check with. */
 const UUID = z.regexes.uuid();
 const EMAIL = z.regexes.email;
@@ -147,11 +183,13 @@ class Generator {
   /** Regexes, sets and delegated zod schemas the code refers to as `ext[i]`. */
   readonly externals: unknown[] = [];
   private count = 0;
+  /** The variable holding the Cursor, in compact form. */
+  cursor = "";
 
-  /** `positional`: the code reads the positional form (positional-form.ts), else the named one. */
+  /** The form the code reads: named, positional (positional-form.ts) or compact (compact-form.ts). */
   constructor(
     private readonly keyFields: ReadonlySet<string>,
-    private readonly positional = false,
+    readonly form: "named" | "positional" | "compact" = "named",
   ) {}
 
   variable(): string {
@@ -169,7 +207,8 @@ class Generator {
 
   /** Emits the code that checks the object in variable `input`; returns the expression of the output. */
   object(fields: readonly FieldModel[], input: string, path: string): string {
-    if (this.positional) return this.positionalObject(fields, input, path);
+    if (this.form === "positional") return this.positionalObject(fields, input, path);
+    if (this.form === "compact") return this.compactObject(fields, path);
     this.fail(`typeof ${input} !== "object" || ${input} === null || Array.isArray(${input})`);
     const entries: { key: string; value: string; optional: boolean }[] = [];
     for (const field of fields) {
@@ -235,8 +274,16 @@ class Generator {
         entries.push({ key: k, value: this.nullable(field, name, childPath), bit: undefined });
       }
     }
+    return this.maskedOutput(entries, mask);
+  }
+
+  /** The output object of a positional or compact object: absent optional fields (their bit clear in `mask`) are left out. */
+  private maskedOutput(
+    entries: readonly { key: string; value: string; bit: number | undefined }[],
+    mask: string,
+  ): string {
     const out = this.variable();
-    if (!optional) {
+    if (entries.every((e) => e.bit === undefined)) {
       this.lines.push(`const ${out} = { ${entries.map((e) => `${e.key}: ${e.value}`).join(", ")} };`);
       return out;
     }
@@ -246,6 +293,71 @@ class Generator {
       else this.lines.push(`if ((${mask} & ${e.bit}) !== 0) ${out}[${e.key}] = ${e.value};`);
     }
     return out;
+  }
+
+  /**
+   * The compact form of an object: its fields read in order from the cursor, after the presence
+   * mask when it has optional fields; an absent optional field holds `n`.
+   */
+  private compactObject(fields: readonly FieldModel[], path: string): string {
+    const c = this.cursor;
+    const optional = fields.filter((field) => field.optional).length;
+    const mask = optional ? this.variable() : "";
+    if (optional) {
+      this.lines.push(`const ${mask} = ${c}.number();`);
+      this.fail(`!Number.isInteger(${mask}) || ${mask} < 0 || ${mask} >= ${2 ** optional}`);
+    }
+    const entries: { key: string; value: string; bit: number | undefined }[] = [];
+    let bit = 1;
+    for (const field of fields) {
+      const k = JSON.stringify(field.name);
+      const childPath = path === "" ? field.name : `${path}.${field.name}`;
+      if (field.optional) {
+        const out = this.variable();
+        this.lines.push(`let ${out} = undefined;`, `if ((${mask} & ${bit}) !== 0) {`);
+        const result = this.compactNullable(field, childPath);
+        this.lines.push(`${out} = ${result};`, `} else if (!${c}.nul()) return INVALID;`);
+        entries.push({ key: k, value: out, bit });
+        bit *= 2;
+      } else {
+        entries.push({ key: k, value: this.compactNullable(field, childPath), bit: undefined });
+      }
+    }
+    return this.maskedOutput(entries, mask);
+  }
+
+  private compactNullable(field: FieldModel, path: string): string {
+    if (!field.nullable) return this.compactValue(field.type, path);
+    const out = this.variable();
+    this.lines.push(`let ${out} = null;`, `if (!${this.cursor}.nul()) {`);
+    const result = this.compactValue(field.type, path);
+    this.lines.push(`${out} = ${result};`, "}");
+    return out;
+  }
+
+  /** Reads one value from the cursor and checks it as `value` checks a positional one. */
+  private compactValue(type: FieldType, path: string): string {
+    const c = this.cursor;
+    if (type.kind === "object") {
+      this.lines.push(`${c}.open();`);
+      return this.compactObject(type.fields, path);
+    }
+    if (type.kind === "array") {
+      const count = this.variable();
+      const index = this.variable();
+      const out = this.variable();
+      this.lines.push(
+        `const ${count} = ${c}.count();`,
+        `const ${out} = [];`,
+        `for (let ${index} = 0; ${index} < ${count}; ${index}++) {`,
+      );
+      const result = this.compactValue(type.items, `${path}[]`);
+      this.lines.push(`${out}.push(${result});`, "}");
+      return out;
+    }
+    const input = this.variable();
+    this.lines.push(`const ${input} = ${c}.${compactRead(type)}();`);
+    return this.value(type, input, path);
   }
 
   private nullable(field: FieldModel, input: string, path: string): string {
@@ -299,7 +411,7 @@ class Generator {
       case "datetime":
       case "date": {
         const out = this.variable();
-        if (this.positional) {
+        if (this.form !== "named") {
           // epoch ms (datetime) or days (date), integers a Date holds: see positional-form.ts
           const max = type.scalar === "date" ? MAX_EPOCH_DAYS : 8.64e15;
           this.fail(`!Number.isInteger(${input}) || ${input} > ${max} || ${input} < -${max}`);

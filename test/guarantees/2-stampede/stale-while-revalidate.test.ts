@@ -74,7 +74,7 @@ describe("stale-while-revalidate", () => {
       expect(report.stats.staleHits).toBe(GETS_PER_PROCESS);
     }
 
-    const refreshed = JSON.stringify(loadedTeam(id, 1).name);
+    const refreshed = loadedTeam(id, 1).name; // "load 1", as text in any stored form
     await until(async () => (await redis.get(filler.keyOf(id)))?.includes(refreshed) ?? false, 3 * LOAD_MS);
     await sleep(LOAD_MS); // a second refresh, if one had started, would have loaded by now
     expect(Number(await redis.get(input.loadCounterKey))).toBe(1);
