@@ -144,6 +144,9 @@ const slice = String.prototype.slice;
 /** `String.prototype.isWellFormed` (Node 20; in the ES2024 lib, newer than this project's). */
 type WellFormedCheck = string & { isWellFormed(): boolean };
 
+/** 10^0 to 10^15, each exact in a double. */
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => Number(`1e${i}`));
+
 /** Lengths and counts have at most this many digits (a value is far smaller than 10^9 characters). */
 const MAX_LENGTH_DIGITS = 9;
 
@@ -219,7 +222,12 @@ export class Cursor {
     return value;
   }
 
-  /** A number as JSON writes it, then `,`. Plain integers are summed digit by digit; others go to Number(). */
+  /**
+   * A number as JSON writes it, then `,`. Up to 15 significant digits with at most a fraction (no
+   * exponent) are read here: the digits as an integer, exact in a double, divided by an exact power
+   * of ten, which IEEE division rounds correctly, so the result is Number()'s (Clinger's fast path).
+   * Anything else is read by `decimal`.
+   */
   number(): number {
     const text = this.text;
     const start = this.at;
@@ -233,13 +241,35 @@ export class Cursor {
       n = n * 10 + (c - 0x30);
       c = charCodeAt.call(text, ++at);
     }
-    if (at === digits) throw this.error("expected a number");
-    if (c === 0x2c /* , */ && at - digits <= 15) {
-      this.at = at + 1;
-      return negative ? -n : n;
+    let fraction = 0;
+    if (c === 0x2e /* . */ && at > digits) {
+      const point = at;
+      c = charCodeAt.call(text, ++at);
+      while (c >= 0x30 && c <= 0x39) {
+        n = n * 10 + (c - 0x30);
+        c = charCodeAt.call(text, ++at);
+      }
+      fraction = at - point - 1;
+      if (fraction === 0) return this.decimal(start);
     }
-    // a fraction, an exponent, or more digits than a double sums exactly: Number() reads what JSON's
-    // grammar admits (`1.5`, `1e+21`), checked here first (Number() would also take `0x1f` or ` 1`)
+    if (c !== 0x2c /* , */ || at === digits || at - digits - (fraction ? 1 : 0) > 15) return this.decimal(start);
+    this.at = at + 1;
+    const value = fraction ? n / POWERS_OF_TEN[fraction]! : n;
+    return negative ? -value : value;
+  }
+
+  /**
+   * A number from `start` that `number` does not read itself (an exponent, or more digits than a
+   * double holds exactly): Number() reads what JSON's grammar admits (`1e+21`), checked here first
+   * (Number() would also take `0x1f` or ` 1`). Kept apart so that `number` stays small enough to be
+   * inlined into the compiled decoders.
+   */
+  private decimal(start: number): number {
+    const text = this.text;
+    let at = start;
+    if (charCodeAt.call(text, at) === 0x2d /* - */) at += 1;
+    at = this.digitsFrom(at);
+    let c = charCodeAt.call(text, at);
     if (c === 0x2e /* . */) at = this.digitsFrom(at + 1);
     c = charCodeAt.call(text, at);
     if (c === 0x65 /* e */ || c === 0x45 /* E */) {
@@ -248,7 +278,7 @@ export class Cursor {
       at = this.digitsFrom(at);
       c = charCodeAt.call(text, at);
     }
-    if (c !== 0x2c) throw this.error("expected a number");
+    if (c !== 0x2c /* , */) throw this.error("expected a number");
     this.at = at + 1;
     return Number(slice.call(text, start, at));
   }

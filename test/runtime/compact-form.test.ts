@@ -16,7 +16,7 @@ import { definitions, objectArbitrary, type Definition } from "./descriptor-arbi
 const compact = definitions.filter(writesPositional);
 const HEADER = /^v\|\d+\|[^|]*\|/;
 
-function stored(codec: Codec<unknown>, entity: unknown): string {
+function stored<T>(codec: Codec<T>, entity: T): string {
   const result = codec.encode(entity, "k", 1);
   if (!result.ok) throw new Error(result.reason);
   return result.stored as string;
@@ -98,6 +98,24 @@ describe("compact stored form", () => {
     expect(absentWithValue).not.toBe(text);
     expect(decode(new Cursor(absentWithValue, JSON.parse))).toBe(INVALID);
     expect(namedFromPositional(readCompact(absentWithValue, plan, JSON.parse), fields)).toMatchObject({ ok: false });
+  });
+
+  it("reads every number exactly as Number() reads its text (the digit-by-digit paths included)", () => {
+    const read = (text: string): number => new Cursor(`${text},`, JSON.parse).number();
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (d) => {
+        expect(Object.is(read(String(d)), d === 0 ? 0 : d)).toBe(true); // String(-0) is "0"
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.stringMatching(/^-?\d{1,18}(\.\d{1,18})?([eE][+-]?\d{1,3})?$/), (text) => {
+        expect(Object.is(read(text), Number(text))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    for (const bad of ["", "-", "1.", ".5", "1e", "0x10", " 1", "1_0", "+1", "Infinity", "NaN", "1.5.5"])
+      expect(() => read(bad)).toThrow(CompactFormError);
   });
 
   it("writes positional JSON for an entity holding a string that is not well-formed UTF-16, and reads it back exactly", () => {
