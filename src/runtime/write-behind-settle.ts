@@ -47,7 +47,7 @@ export function keepsLandedValues(
 export class BatchSettler<TEntity, TKey> {
   constructor(private readonly parts: SettleParts<TEntity, TKey>) {}
 
-  /** After the source write: acknowledge, then let the values land (expiry) in one script. */
+  /** After the source write: what the writes invalidate, then acknowledge and let the values land (expiry) in one script. */
   async acknowledge(
     groups: readonly KeyGroup<TEntity, TKey>[],
     kept: ReadonlyMap<KeyGroup<TEntity, TKey>, unknown>,
@@ -63,6 +63,11 @@ export class BatchSettler<TEntity, TKey> {
     const landings = groups.map((group, i) =>
       landingOf(group, kept.get(group), lifetimes[i]!.value, this.parts.landing),
     );
+    // What these writes invalidate (the entities `invalidates` names, the lists they are members of)
+    // goes before the acknowledgement: once a queue is empty (`flush()`, in any process), what its
+    // writes owe other entries is done. The source has the writes already; a retry repeats it.
+    const answered = keepsLandedValues(host.definition) ? [...kept.values()] : [];
+    await host.landed([...groups.flatMap((group) => group.values), ...(answered as TEntity[])]);
     // Tag sets first (other slots): a landed value is never missing from its sets.
     await this.joinTagSets(
       groups.flatMap((group, i) => {
@@ -112,8 +117,6 @@ export class BatchSettler<TEntity, TKey> {
         group.ids.length,
       );
     }
-    const answered = keepsLandedValues(host.definition) ? [...kept.values()] : [];
-    await host.landed([...groups.flatMap((group) => group.values), ...(answered as TEntity[])]);
   }
 
   /**
