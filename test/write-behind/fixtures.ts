@@ -161,6 +161,8 @@ export function writeBehindSuite(label: string) {
     get redis(): Redis {
       return redis!;
     },
+    /** Every key of the file's tests is under it (deleted after them). */
+    prefix,
     setup,
   };
 }

@@ -3,10 +3,10 @@ import { Redis as Redis6 } from "ioredis6";
 import { describe, expect, it } from "vitest";
 import type { RedisClient } from "cachegen/runtime";
 import { TeamRepository, type Team } from "../fixtures/valid/full-featured-read-through/expected/team.js";
-import { makeUser, REDIS_PORT } from "../runtime/helpers.js";
+import { encryptionKeys, makeUser, REDIS_PORT } from "../runtime/helpers.js";
 import { invalidEntity } from "../support/decided-api.js";
 import { sleep } from "../support/wait.js";
-import { later, writeBehindSuite, writeBehindUser } from "./fixtures.js";
+import { later, UserTable, WriteBehindUserRepository, writeBehindSuite, writeBehindUser } from "./fixtures.js";
 
 const suite = writeBehindSuite("wb");
 const { setup } = suite;
@@ -180,6 +180,42 @@ describe("write-behind worker", () => {
     await repo.flush(5_000);
     // the worker drops them before it acknowledges the write: an empty queue means they are gone
     expect(await suite.redis.exists(teamRepo.keyOf(oldTeam.id), teamRepo.keyOf(newTeam.id))).toBe(0);
+  });
+
+  it("flush() resolves only after what the landed write invalidates is gone, even when dropping it is slow", async () => {
+    const team: Team = { id: randomUUID(), name: "t" };
+    // The repository's client, with every call naming the Team's id held back 300 ms (the worker's
+    // own connection, which acknowledges, is a duplicate and not held); a timeout long enough that
+    // nothing held times out.
+    const slowTeamCalls = new Proxy(suite.redis, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (property !== "callBuffer" || typeof value !== "function") return value;
+        return async (...args: unknown[]) => {
+          if (args.some((a) => typeof a === "string" && a.includes(team.id))) await sleep(300);
+          return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        };
+      },
+    });
+    const keyPrefix = `${suite.prefix}${randomUUID()}:`;
+    const repo = new WriteBehindUserRepository({
+      redis: slowTeamCalls as unknown as RedisClient,
+      source: new UserTable(),
+      keyPrefix,
+      encryptionKeys,
+      timeoutMs: 5_000,
+    });
+    const teamRepo = new TeamRepository({ redis: suite.redis, keyPrefix, source: { load: async () => team } });
+    await repo.save(makeUser({ teamId: team.id }));
+    await teamRepo.get(team.id);
+    expect(await suite.redis.exists(teamRepo.keyOf(team.id))).toBe(1);
+    const worker = repo.startWorker({ pollMs: 50 });
+    try {
+      await repo.flush(10_000);
+      expect(await suite.redis.exists(teamRepo.keyOf(team.id))).toBe(0);
+    } finally {
+      await worker.stop();
+    }
   });
 
   it("works on an ioredis 6 client (RESP3)", async () => {
