@@ -6,7 +6,8 @@ import fc from "fast-check";
 import { Packr } from "msgpackr";
 import { describe, expect, it } from "vitest";
 import { fieldModels, holdsBytes } from "../../src/runtime/descriptor.js";
-import { buildDecodePlan, INVALID, isoDateTimeValue, isoDateValue } from "../../src/runtime/decode-plan.js";
+import { buildDecodePlan, INVALID } from "../../src/runtime/decode-plan.js";
+import { isoDateTimeValue, isoDateValue } from "../../src/runtime/iso-date-values.js";
 import { buildPlan, dayExists, decodeStored, encodeStored, isoDateTime } from "../../src/runtime/stored-form.js";
 import { definitions, objectArbitrary, paths, type Definition } from "./descriptor-arbitraries.js";
 
