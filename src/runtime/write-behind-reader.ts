@@ -58,19 +58,7 @@ export class QueueReader {
     const add = (entries: readonly StreamEntry[]): void => entries.forEach((entry) => found.set(entry.id, entry));
     if (this.needsGroup) await this.joinGroup();
     if (this.recoverOwn) {
-      const own = entriesOfRead(
-        await connection.callBuffer(
-          "XREADGROUP",
-          "GROUP",
-          CONSUMER_GROUP,
-          consumer,
-          "COUNT",
-          batchSize,
-          "STREAMS",
-          stream,
-          "0",
-        ),
-      );
+      const own = await this.readGroup([], "0");
       this.recoverOwn = own.length >= batchSize;
       add(own);
     } else if (owners.holdsAny) add(await this.handedOver(batchSize));
@@ -82,22 +70,7 @@ export class QueueReader {
     const now = Date.now();
     const due = retries.anyDue(now);
     const block = found.size || due ? [] : ["BLOCK", this.blockMs(now)];
-    add(
-      entriesOfRead(
-        await connection.callBuffer(
-          "XREADGROUP",
-          "GROUP",
-          CONSUMER_GROUP,
-          consumer,
-          "COUNT",
-          batchSize,
-          ...block,
-          "STREAMS",
-          stream,
-          ">",
-        ),
-      ),
-    );
+    add(await this.readGroup(block, ">"));
 
     // Failed entries go again when due, and at once with a newer entry of their key (the newest wins).
     const keysInBatch = new Set([...found.values()].map(queuedKeyOf));
@@ -105,6 +78,25 @@ export class QueueReader {
     if (again.length)
       add(entriesOfList(await connection.callBuffer("XCLAIM", stream, CONSUMER_GROUP, consumer, 0, ...again)));
     return [...found.values()];
+  }
+
+  /** XREADGROUP of up to a batch: `from` "0" re-reads this consumer's own pending entries, ">" new ones. */
+  private async readGroup(block: readonly (string | number)[], from: "0" | ">"): Promise<StreamEntry[]> {
+    const { connection, stream, consumer, batchSize } = this.parts;
+    return entriesOfRead(
+      await connection.callBuffer(
+        "XREADGROUP",
+        "GROUP",
+        CONSUMER_GROUP,
+        consumer,
+        "COUNT",
+        batchSize,
+        ...block,
+        "STREAMS",
+        stream,
+        from,
+      ),
+    );
   }
 
   private async joinGroup(): Promise<void> {

@@ -77,16 +77,10 @@ export class BatchSettler<TEntity, TKey> {
       }),
     );
     const entries = groups.map((group, i) => {
-      const { valueKey, leaseKey, pendingKey, ownerKey, ids, writtenSha } = group;
       const { mode, kept: keptValue } = landings[i]!;
       const { fresh, pttl, negative } = lifetimes[i]!;
       return {
-        value: valueKey,
-        lease: leaseKey,
-        pending: pendingKey,
-        owner: ownerKey,
-        ids,
-        sha: writtenSha,
+        ...scriptKeysOf(group),
         fresh,
         ttl: pttl,
         negativeTtl: negative,
@@ -130,7 +124,7 @@ export class BatchSettler<TEntity, TKey> {
     const groups = [...failures.keys()];
     const now = Date.now();
     const entries = groups.map((group) => {
-      const { valueKey, leaseKey, pendingKey, ownerKey, ids, written, writtenSha, write } = group;
+      const { written, write } = group;
       const limit = retries.attemptLimit(
         queuedKeyOf(written),
         failures.get(group),
@@ -138,13 +132,8 @@ export class BatchSettler<TEntity, TKey> {
         now,
       );
       return {
-        value: valueKey,
-        lease: leaseKey,
-        pending: pendingKey,
-        owner: ownerKey,
-        ids,
+        ...scriptKeysOf(group),
         written: written.id,
-        sha: writtenSha,
         error: errorText(failures.get(group)),
         limit,
       };
@@ -217,4 +206,16 @@ export class BatchSettler<TEntity, TKey> {
     });
     await Promise.all(work);
   }
+}
+
+/** What ACKNOWLEDGE and FAIL both take of a key's group: its keys, its entries, the written payload's sha1. */
+function scriptKeysOf(group: KeyGroup<unknown, unknown>) {
+  return {
+    value: group.valueKey,
+    lease: group.leaseKey,
+    pending: group.pendingKey,
+    owner: group.ownerKey,
+    ids: group.ids,
+    sha: group.writtenSha,
+  };
 }
