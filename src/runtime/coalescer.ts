@@ -5,6 +5,8 @@
  */
 export class BatchEntry<T> {
   readonly keys: string[] = [];
+  /** The slots of `keys`, in the same order: released without a map lookup. */
+  readonly slots: Slot<T>[] = [];
   private batch: Promise<readonly T[]> | undefined;
 
   constructor(readonly missing: T) {}
@@ -24,123 +26,149 @@ export class BatchEntry<T> {
 type Entry<T> = Promise<T> | BatchEntry<T>;
 
 /**
- * Settled entries are swept once the map holds this many and 4x more settled than live ones. A
- * sweep shrinks the map's table and the reads after it grow it again: new tables of a long-lived
- * map, each promoted to the old generation and soon garbage there. At 1024, getMany(100) over 2000
- * keys swept every ten calls, promoted ~650 KB per scavenge, and cost 15% more client CPU. So a
- * working set of up to this many keys is never swept; the settled entries kept cost at most
- * ~0.5 MB (an entry, and its key where nothing else holds it).
+ * One key's place in the coalescer: what is in flight for the key now (undefined: nothing). A slot
+ * stays while its key is read again and again, so a read looks its key up once and registers and
+ * releases itself on the slot it holds, with no further map operation.
+ */
+export class Slot<T> {
+  entry: Entry<T> | undefined = undefined;
+
+  constructor(readonly key: string) {}
+}
+
+/**
+ * Slots without a read in flight are swept once the map holds this many, and after a sweep once it
+ * holds twice what the sweep left (each sweep's cost is paid for by as many new keys). A sweep
+ * shrinks the map's table and the reads after it grow it again: new tables of a long-lived map,
+ * each promoted to the old generation and soon garbage there. At 1024, getMany(100) over 2000 keys
+ * swept every ten calls, promoted ~650 KB per scavenge, and cost 15% more client CPU. So a working
+ * set of up to this many keys is never swept; the idle slots kept cost at most ~0.5 MB.
  */
 export const SWEEP_AT = 4096;
 
 /**
  * In-process coalescing: concurrent callers for one key share one promise.
  *
- * Every read registers here, so it is on the hot path. A settled entry is not deleted from the
- * map but set to undefined, and the map is swept of those in bulk now and then: V8 shrinks and
- * rehashes a Map as entries are deleted, and a delete per read (the map hovering around the number
- * of reads in flight) made every read pay for rehashing.
+ * Every read registers here, so it is on the hot path: a read costs one map lookup (its slot; a
+ * first read of a key also inserts it), and its registration and release are writes to the slot.
+ * Idle slots are not deleted one by one but swept in bulk now and then: V8 shrinks and rehashes a
+ * Map as entries are deleted, and a delete per read (the map hovering around the number of reads in
+ * flight) made every read pay for rehashing.
  */
 export class Coalescer<T> {
-  private readonly inflight = new Map<string, Entry<T> | undefined>();
-  /** Entries that are not undefined. */
-  private live = 0;
+  private slots = new Map<string, Slot<T>>();
+  private sweepAt = SWEEP_AT;
 
-  /** Keys the map holds, in flight or settled and not yet swept (for tests and diagnostics). */
+  /** Slots the map holds, in flight or idle and not yet swept (for tests and diagnostics). */
   get entries(): number {
-    return this.inflight.size;
+    return this.slots.size;
+  }
+
+  /** The slot of `key`, made on its first read. */
+  slot(key: string): Slot<T> {
+    let slot = this.slots.get(key);
+    if (slot === undefined) {
+      if (this.slots.size >= this.sweepAt) this.sweep();
+      slot = new Slot<T>(key);
+      this.slots.set(key, slot);
+    }
+    return slot;
+  }
+
+  /** The read in flight in `slot`, as a promise of its key's value; undefined when there is none. */
+  join(slot: Slot<T>): Promise<T> | undefined {
+    const entry = slot.entry;
+    return entry instanceof BatchEntry ? entry.one(slot.key) : entry;
   }
 
   /** The in-flight promise for `key`, if any. */
   get(key: string): Promise<T> | undefined {
-    const entry = this.inflight.get(key);
-    return entry instanceof BatchEntry ? entry.one(key) : entry;
+    const slot = this.slots.get(key);
+    return slot && this.join(slot);
   }
 
   /** Runs `fn` unless a call for `key` is in flight; `joined` tells the caller which happened. */
   run(key: string, fn: () => Promise<T>): { promise: Promise<T>; joined: boolean } {
-    const existing = this.get(key);
+    const slot = this.slot(key);
+    const existing = this.join(slot);
     if (existing) return { promise: existing, joined: true };
     const promise = fn();
-    this.register(key, promise);
+    this.register(slot, promise);
     return { promise, joined: false };
   }
 
-  /** Registers an externally created promise for `key` (batch loads). */
-  register(key: string, promise: Promise<T>): void {
-    this.set(key, promise);
-    const done = settled(this, key, promise);
+  /** Registers a promise made elsewhere (a load) in `slot`: released once it settles. */
+  register(slot: Slot<T>, promise: Promise<T>): void {
+    slot.entry = promise;
+    const done = settled(slot, promise);
     promise.then(done, done);
   }
 
-  /** Registers `promise` for `key`; the caller calls `release(key, promise)` once it settles (the hit path: no continuation). */
-  add(key: string, promise: Promise<T>): void {
-    this.set(key, promise);
+  /** Registers `promise` in `slot`; the caller calls `release(slot, promise)` once it settles (the hit path: no continuation). */
+  hold(slot: Slot<T>, promise: Promise<T>): void {
+    slot.entry = promise;
   }
 
   /**
-   * The entry registered for `key`, as it is: a promise, a BatchEntry (`get` makes the key's own
-   * promise of it), or undefined.
+   * Claims `slot`, which has nothing in flight, for `batch`: callers of its key join the batch once
+   * it is started, and read their key's value from its result. One slot write per key and one
+   * continuation per batch (`startBatch`), not a promise per key.
    */
-  entry(key: string): Entry<T> | undefined {
-    return this.inflight.get(key);
-  }
-
-  /**
-   * Claims `key`, which has no entry (`entry(key)` answered undefined just now), for `batch`: callers
-   * of it join the batch once it is started, and read their key's value from its result. One map
-   * write per key and one continuation per batch (`settleBatch`), not a promise per key.
-   */
-  claim(key: string, batch: BatchEntry<T>): void {
-    this.live += 1;
-    this.inflight.set(key, batch);
-    batch.keys.push(key);
+  claim(slot: Slot<T>, batch: BatchEntry<T>): void {
+    slot.entry = batch;
+    batch.keys.push(slot.key);
+    batch.slots.push(slot);
   }
 
   /** Starts a batch whose keys were claimed: its keys are released as `read` settles. */
   startBatch(batch: BatchEntry<T>, read: Promise<readonly T[]>): void {
     batch.started(read);
-    const done = settledBatch(this, batch);
+    const done = settledBatch(batch);
     read.then(done, done);
   }
 
   /** Releases the keys of a batch: once its read settled, or at once when it never starts (its getMany threw). */
   releaseBatch(batch: BatchEntry<T>): void {
-    for (const key of batch.keys) this.release(key, batch);
+    releaseAll(batch);
   }
 
   /** Later callers for `key` start afresh (after a write, so they never join an older read). */
   forget(key: string): void {
-    this.release(key, this.inflight.get(key));
+    const slot = this.slots.get(key);
+    if (slot) slot.entry = undefined;
   }
 
+  /** Later callers of every key start afresh; reads still in flight release slots no longer here. */
   forgetAll(): void {
-    this.inflight.clear();
-    this.live = 0;
+    this.slots = new Map();
+    this.sweepAt = SWEEP_AT;
   }
 
-  /** Drops `key` if it still maps to `entry` (a settled registration). */
-  release(key: string, entry: Entry<T> | undefined): void {
-    if (entry === undefined || this.inflight.get(key) !== entry) return;
-    this.inflight.set(key, undefined);
-    this.live -= 1;
-    const size = this.inflight.size;
-    if (size >= SWEEP_AT && size > 4 * this.live) {
-      for (const [k, e] of this.inflight) if (e === undefined) this.inflight.delete(k);
-    }
+  /** Empties `slot` if it still holds `entry` (a read that settled). */
+  release(slot: Slot<T>, entry: Entry<T>): void {
+    empty(slot, entry);
   }
 
-  private set(key: string, entry: Entry<T>): void {
-    if (this.inflight.get(key) === undefined) this.live += 1;
-    this.inflight.set(key, entry);
+  private sweep(): void {
+    for (const [key, slot] of this.slots) if (slot.entry === undefined) this.slots.delete(key);
+    this.sweepAt = Math.max(SWEEP_AT, 2 * this.slots.size);
   }
+}
+
+/** Empties `slot` if it still holds `entry`: a later read (after a `forget`) keeps its own. */
+function empty<T>(slot: Slot<T>, entry: Entry<T>): void {
+  if (slot.entry === entry) slot.entry = undefined;
 }
 
 /** The cleanup of one registration (a plain closure: this is on every read's path). */
-function settled<T>(coalescer: Coalescer<T>, key: string, promise: Promise<T>): () => void {
-  return () => coalescer.release(key, promise);
+function settled<T>(slot: Slot<T>, promise: Promise<T>): () => void {
+  return () => empty(slot, promise);
 }
 
-function settledBatch<T>(coalescer: Coalescer<T>, entry: BatchEntry<T>): () => void {
-  return () => coalescer.releaseBatch(entry);
+function settledBatch<T>(batch: BatchEntry<T>): () => void {
+  return () => releaseAll(batch);
+}
+
+function releaseAll<T>(batch: BatchEntry<T>): void {
+  for (const slot of batch.slots) empty(slot, batch);
 }

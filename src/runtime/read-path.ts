@@ -1,4 +1,4 @@
-import { BatchEntry, type Coalescer } from "./coalescer.js";
+import { BatchEntry, type Coalescer, type Slot } from "./coalescer.js";
 import { describeValue, InvalidKeyError } from "./errors.js";
 import type { Invalidator } from "./invalidator.js";
 import type { ResolvedKey } from "./key-space.js";
@@ -46,12 +46,13 @@ export class ReadPath<TEntity, TKey> {
         const cached = l1.get(k.valueKey);
         if (cached !== undefined) return this.l1Hit(k.valueKey, cached);
       }
-      const inFlight = this.parts.inFlight.get(k.valueKey);
+      const slot = this.parts.inFlight.slot(k.valueKey);
+      const inFlight = this.parts.inFlight.join(slot);
       if (inFlight) {
         this.parts.events.record("coalesced", k.valueKey);
         return inFlight;
       }
-      return this.read(k, loader);
+      return this.read(k, slot, loader);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -71,7 +72,7 @@ export class ReadPath<TEntity, TKey> {
     const { l1, inFlight, events } = this.parts;
     const n = keys.length;
     // Every distinct key is answered by exactly one of: L1, a read already in flight, this batch
-    // (claimed in the in-flight map as it is met, which is also how a repeat of it is recognized);
+    // (claimed in its coalescer slot as it is met, which is also how a repeat of it is recognized);
     // a repeated key copies its first position's answer.
     const batch = new BatchEntry<TEntity | null>(null);
     const toRead: ResolvedKey<TKey>[] = [];
@@ -87,7 +88,8 @@ export class ReadPath<TEntity, TKey> {
       for (let i = 0; i < n; i++) {
         const k = this.parts.keys.resolve(keys[i]!);
         const valueKey = k.valueKey;
-        const entry = inFlight.entry(valueKey);
+        const slot = inFlight.slot(valueKey);
+        const entry = slot.entry;
         const earlier = entry === batch ? -1 - batch.keys.indexOf(valueKey) : answered && answered.get(valueKey);
         if (earlier !== undefined) {
           toReadAt ??= toRead.map((_, j) => j);
@@ -105,12 +107,12 @@ export class ReadPath<TEntity, TKey> {
           } else {
             events.record("coalesced", valueKey);
             const out = results;
-            (waits ??= []).push(inFlight.get(valueKey)!.then((value) => void (out[i] = value)));
+            (waits ??= []).push(inFlight.join(slot)!.then((value) => void (out[i] = value)));
           }
           continue;
         }
         // Claimed at once, so concurrent gets of these keys (and repeats in this call) join it.
-        inFlight.claim(valueKey, batch);
+        inFlight.claim(slot, batch);
         toRead.push(k);
         toReadAt?.push(i);
       }
@@ -162,18 +164,22 @@ export class ReadPath<TEntity, TKey> {
   }
 
   /**
-   * Reads one key in this tick's batch and registers the read as in flight. The hit path makes
-   * exactly one promise (the caller's): the batcher answers through a callback, and the read
-   * leaves the in-flight map as it settles rather than through a continuation of its own.
+   * Reads one key in this tick's batch and registers the read in its key's coalescer slot. The hit
+   * path makes exactly one promise (the caller's): the batcher answers through a callback, and the
+   * read empties its slot as it settles rather than through a continuation of its own.
    */
-  private read(k: ResolvedKey<TKey>, loader: Loader<TEntity, TKey> | undefined): Promise<TEntity | null> {
+  private read(
+    k: ResolvedKey<TKey>,
+    slot: Slot<TEntity | null>,
+    loader: Loader<TEntity, TKey> | undefined,
+  ): Promise<TEntity | null> {
     const { invalidator, inFlight, l1 } = this.parts;
     const valueKey = k.valueKey;
     if (invalidator.isPending(valueKey)) {
       invalidator.retryPending();
       this.parts.events.record("miss", valueKey);
       const loaded = this.parts.source.loadOne(k, loader);
-      inFlight.register(valueKey, loaded);
+      inFlight.register(slot, loaded);
       return loaded;
     }
     const mark = l1?.mark();
@@ -183,24 +189,24 @@ export class ReadPath<TEntity, TKey> {
           if (raw) {
             const found = this.lookup(k, raw, loader, mark, Date.now());
             if (found !== MISS) {
-              inFlight.release(valueKey, promise);
+              inFlight.release(slot, promise);
               resolve(found);
               return;
             }
           }
           const missed = this.afterMiss(k, failure === undefined, loader);
           missed.then(
-            () => inFlight.release(valueKey, promise),
-            () => inFlight.release(valueKey, promise),
+            () => inFlight.release(slot, promise),
+            () => inFlight.release(slot, promise),
           );
           resolve(missed);
         } catch (error) {
-          inFlight.release(valueKey, promise);
+          inFlight.release(slot, promise);
           reject(error);
         }
       });
     });
-    inFlight.add(valueKey, promise);
+    inFlight.hold(slot, promise);
     return promise;
   }
 

@@ -6,7 +6,7 @@ async function readBatches(coalescer: Coalescer<string | null>, keys: readonly s
   for (let from = 0; from < keys.length; from += size) {
     const batch = new BatchEntry<string | null>(null);
     const part = keys.slice(from, from + size);
-    for (const key of part) coalescer.claim(key, batch);
+    for (const key of part) coalescer.claim(coalescer.slot(key), batch);
     const read = Promise.resolve(part.map((key) => `value of ${key}`));
     coalescer.startBatch(batch, read);
     await read;
@@ -38,7 +38,7 @@ describe("Coalescer", () => {
     const coalescer = new Coalescer<string | null>();
     await readBatches(coalescer, keysOf(3 * SWEEP_AT, "cold"), 100);
     const batch = new BatchEntry<string | null>(null);
-    coalescer.claim("k", batch);
+    coalescer.claim(coalescer.slot("k"), batch);
     let answer!: (values: readonly (string | null)[]) => void;
     const read = new Promise<readonly (string | null)[]>((resolve) => (answer = resolve));
     coalescer.startBatch(batch, read);
@@ -48,5 +48,48 @@ describe("Coalescer", () => {
     expect(await joined).toBe("v");
     await Promise.resolve();
     expect(coalescer.get("k")).toBeUndefined();
+  });
+
+  it("after forget, a new read of the key starts afresh, and the older read settling does not release the newer one", async () => {
+    const coalescer = new Coalescer<string | null>();
+    let answerOld!: (value: string) => void;
+    const old = new Promise<string | null>((resolve) => (answerOld = resolve));
+    coalescer.register(coalescer.slot("k"), old);
+    expect(coalescer.get("k")).toBe(old);
+    coalescer.forget("k");
+    expect(coalescer.get("k")).toBeUndefined();
+    const slot = coalescer.slot("k");
+    const newer = new Promise<string | null>(() => undefined);
+    coalescer.hold(slot, newer);
+    answerOld("old value");
+    await old;
+    await Promise.resolve();
+    expect(coalescer.get("k")).toBe(newer);
+    coalescer.release(slot, old);
+    expect(coalescer.get("k")).toBe(newer);
+    coalescer.release(slot, newer);
+    expect(coalescer.get("k")).toBeUndefined();
+  });
+
+  it("after forgetAll, reads still in flight are joined by no one, and their settling leaves later reads in place", async () => {
+    const coalescer = new Coalescer<string | null>();
+    const before = coalescer.slot("k");
+    const old = Promise.resolve<string | null>("old value");
+    coalescer.hold(before, old);
+    coalescer.forgetAll();
+    expect(coalescer.get("k")).toBeUndefined();
+    expect(coalescer.entries).toBe(0);
+    const newer = new Promise<string | null>(() => undefined);
+    coalescer.hold(coalescer.slot("k"), newer);
+    coalescer.release(before, old);
+    expect(coalescer.get("k")).toBe(newer);
+  });
+
+  it("never sweeps a slot with a read in flight", async () => {
+    const coalescer = new Coalescer<string | null>();
+    const pending = new Promise<string | null>(() => undefined);
+    coalescer.hold(coalescer.slot("busy"), pending);
+    await readBatches(coalescer, keysOf(3 * SWEEP_AT, "cold"), 100);
+    expect(coalescer.get("busy")).toBe(pending);
   });
 });
