@@ -24,7 +24,7 @@ import type { BenchSection } from "../report.js";
 import { BENCH_TIMEOUT_MS, connectRedis, fmt, type BenchContext } from "../lib/context.js";
 import { pairedRounds, type Contender } from "../lib/measure.js";
 import { pairedRows } from "../lib/render.js";
-import { makeProfile, reviveDates } from "./fixtures.js";
+import { checkProfile, makeProfile, reviveDates } from "./fixtures.js";
 import { cachifiedCache } from "./peers.js";
 
 const ENTITIES = 1000;
@@ -117,6 +117,10 @@ export async function runHitPathBench(ctx: BenchContext): Promise<BenchSection[]
       op: (i) => redis.get(rawKeys[i % ENTITIES]!).then((text) => check(reviveDates(JSON.parse(text!)))),
     },
     {
+      name: "raw GET + parse + typia-style check (straight-line) + Date revival",
+      op: (i) => redis.get(rawKeys[i % ENTITIES]!).then((text) => check(checkProfile(JSON.parse(text!)))),
+    },
+    {
       name: "raw GET + parse + Date revival + zod parse",
       op: (i) =>
         redis.get(rawKeys[i % ENTITIES]!).then((text) => check(ProfileSchema.parse(reviveDates(JSON.parse(text!))))),
@@ -158,7 +162,7 @@ export async function runHitPathBench(ctx: BenchContext): Promise<BenchSection[]
       notes: [
         `Goal: cachegen >= ${goal}x raw GET + JSON.parse at ${concurrency} in flight: ${ratio >= goal ? "met" : "NOT met"} (${fmt.ratio(ratio)}).`,
         `Goal: an L1 hit >= 20x raw GET + JSON.parse at ${concurrency} in flight: ${l1Ratio >= 20 ? "met" : "NOT met"} (${fmt.ratio(l1Ratio)}). An L1 hit hands out a copy of the cached entity (compiled from its descriptor), so callers cannot change the cached one.`,
-        `${ENTITIES} distinct ~${Buffer.byteLength(JSON.stringify(profiles[0]))}-byte, 12-field entities read round-robin; every read is a hit. cachegen validates every value (its zod schema, through a precompiled decode plan) and revives both datetimes; the peers return the JSON as stored (no validation, dates left as strings). "+ zod parse" is the same guarantee written by hand: the generated ProfileSchema on the revived value.`,
+        `${ENTITIES} distinct ~${Buffer.byteLength(JSON.stringify(profiles[0]))}-byte, 12-field entities read round-robin; every read is a hit. cachegen validates every value (its zod schema, through a precompiled decode plan) and revives both datetimes; the peers return the JSON as stored (no validation, dates left as strings). "+ zod parse" is the same guarantee written by hand: the generated ProfileSchema on the revived value; "typia-style" is the same checks as straight-line code per field, as typia's assert generates them (checkProfile in bench/runtime/fixtures.ts).`,
         "cachegen sends the gets a repository issues in the same tick as MGETs (one up to 16 keys, else up to 4 sent together; a lone get is one GET). ioredis' enableAutoPipelining sends the commands of a tick in one write, but still one command per get.",
       ],
     });
