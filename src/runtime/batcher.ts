@@ -1,6 +1,7 @@
 import { chunkSize } from "./chunking.js";
 import { readAcrossNodes } from "./cluster-reads.js";
-import type { GuardFailure, GuardResult, RedisGuard } from "./redis-guard.js";
+import { VALUE_READ, type GuardFailure, type GuardResult, type RedisGuard } from "./redis-guard.js";
+import { isWrongTypeReply } from "./replies.js";
 
 /**
  * Where one key's read result goes: the stored bytes (null when absent), or why Redis was not read
@@ -67,9 +68,13 @@ export class GetBatcher {
     if (keys.length === 1) {
       const done = callbacks[0]!;
       this.guard.call(
-        "get",
+        VALUE_READ,
         (c) => c.getBuffer(keys[0]!),
-        (r) => (r.ok ? done(r.value, undefined) : done(null, r)),
+        (r) => {
+          const read = readAsValue(r);
+          if (read.ok) done(read.value, undefined);
+          else done(null, read);
+        },
       );
       return;
     }
@@ -86,6 +91,16 @@ export class GetBatcher {
     }
   }
 }
+
+/**
+ * A value GET's outcome, where a key of another type than a string reads as absent, as MGET reads
+ * it: the miss's lease script deletes that key (see `stored_at`).
+ */
+export function readAsValue(r: GuardResult<Buffer | null>): GuardResult<Buffer | null> {
+  return r.ok || !isWrongTypeReply(r.error) ? r : ABSENT;
+}
+
+const ABSENT: GuardResult<Buffer | null> = { ok: true, value: null };
 
 /** Hands each caller of positions [start, end) its value of one MGET reply. */
 function answer(

@@ -131,7 +131,15 @@ export class Leases<TEntity, TKey> {
   ): Promise<Acquired<TEntity> | undefined> {
     const tokens = ks.map(() => newToken());
     const r = await this.parts.redis.acquire(ks, tokens, mode);
-    if (r.ok) return { tokens, outcomes: r.value };
+    if (r.ok) {
+      r.value.forEach((outcome, i) => {
+        if (outcome.kind !== "value" && outcome.deleted)
+          this.parts.events.record("invalid-value", ks[i]!.valueKey, {
+            detail: `a Redis ${outcome.deleted} where the value belongs (not cachegen's): deleted`,
+          });
+      });
+      return { tokens, outcomes: r.value };
+    }
     if (r.skipped) return undefined;
     const values = await this.loadHolding(ks, tokens, loader);
     void this.fillOrRelease(ks, tokens, values, undefined).catch(() => undefined);

@@ -1,6 +1,7 @@
 import { CachegenError } from "./errors.js";
 import type { CommandClient } from "./command-client.js";
 import { reconnectIfDemoted } from "./demoted-primary.js";
+import { isWrongTypeReply } from "./replies.js";
 import { schemeHint, watchSchemeOf } from "./scheme-hint.js";
 import { laneOf, MAX_IN_FLIGHT, type Lane, type SentCall, type WaitingCall } from "./lane.js";
 
@@ -80,6 +81,9 @@ export class Breaker {
     return undefined;
   }
 }
+
+/** The op of a GET of one value (see `failed`). */
+export const VALUE_READ = "get";
 
 const breakers = new WeakMap<object, Breaker>();
 
@@ -267,8 +271,20 @@ export class RedisGuard {
     this.transition(this.breaker.success(probe));
   }
 
-  /** A call that failed or timed out (for the breaker and the hooks; before the window makes room, so once this opens the breaker, the calls waiting are skipped, not sent). */
+  /**
+   * A call that failed or timed out (for the breaker and the hooks; before the window makes room, so
+   * once this opens the breaker, the calls waiting are skipped, not sent). A WRONGTYPE reply is Redis
+   * answering about one key's content, not Redis failing: it never opens the breaker (one foreign key
+   * read again and again would otherwise take the cache away from every key). A value read's is not
+   * reported either: the read path treats that key as holding nothing, and the lease script deletes
+   * it and says so (an `invalid-value` event).
+   */
   failed(op: string, probe: boolean, error: unknown): void {
+    if (isWrongTypeReply(error)) {
+      this.transition(this.breaker.success(probe));
+      if (op !== VALUE_READ) this.hooks.onError(error, op);
+      return;
+    }
     this.transition(this.breaker.failure(probe, Date.now()));
     this.hooks.onError(error, op);
     reconnectIfDemoted(this.client, error);

@@ -1,6 +1,14 @@
 /** Reading Redis replies taken with the `*Buffer` commands (or, on some paths, as strings). */
 
 /** A reply as text (keys, ids, status words: latin1, byte for byte). */
+/**
+ * `WRONGTYPE Operation against a key holding the wrong kind of value`: Redis answered, and the key
+ * holds another type than the command works on (where cachegen keeps a string: not cachegen's key).
+ */
+export function isWrongTypeReply(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith("WRONGTYPE");
+}
+
 export function replyText(reply: unknown): string {
   return Buffer.isBuffer(reply) ? reply.toString("latin1") : String(reply);
 }

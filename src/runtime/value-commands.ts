@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { GetBatcher, MAX_BATCH, type ReadCallback } from "./batcher.js";
+import { GetBatcher, MAX_BATCH, readAsValue, type ReadCallback } from "./batcher.js";
 import { readAcrossNodes } from "./cluster-reads.js";
-import type { GuardFailure, GuardResult, RedisGuard } from "./redis-guard.js";
+import { VALUE_READ, type GuardFailure, type GuardResult, type RedisGuard } from "./redis-guard.js";
 import { DELETE_IF_SAME } from "./scripts/read-scripts.js";
 import type { SlotScripts } from "./slot-scripts.js";
 
@@ -104,7 +104,7 @@ export class ValueCommands {
 
   /** One value, now (a lease waiter's poll). */
   readOne(valueKey: string): Promise<GuardResult<Buffer | null>> {
-    return this.guard.run("get", (c) => c.getBuffer(valueKey));
+    return this.guard.run(VALUE_READ, (c) => c.getBuffer(valueKey)).then(readAsValue);
   }
 
   /** Deletes an invalid value unless it changed since it was read (UNLINK when oversized: not worth hashing). */

@@ -7,6 +7,7 @@ import { type Redis } from "ioredis";
 import { commandStats, diffStats, resilientClient, SpawnedRedis } from "../support/redis-server.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_BATCH } from "../../src/runtime/batcher.js";
+import { KeySpace } from "../../src/runtime/key-space.js";
 import { chunkSize, MIN_CHUNK, SPLIT } from "../../src/runtime/chunking.js";
 import { MAX_SCRIPT_BATCH } from "../../src/runtime/scripts/script-batcher.js";
 import {
@@ -296,22 +297,24 @@ describe("write batching (write-through puts)", () => {
   });
 
   it("an entry that fails in the batch fails alone: the others are written, and the failed key is invalidated later", async () => {
-    const source = new UserStore();
     const users = Array.from({ length: 4 }, () => makeUser());
     // Without versionField the value written is what the source holds: each put can cache it.
     const { versionField: _dropped, ...unversioned } = userVariant({ strategy: "write-through" });
-    const repo = new UserRepo(defineEntity<User, UserKey>(unversioned), {
-      redis,
-      source,
-      keyPrefix: prefix,
-      encryptionKeys,
-    });
-    const broken = repo.keyOf(users[1]!.id);
-    await redis.hset(broken, "not", "a string"); // GET inside the put script raises WRONGTYPE
+    const definition = defineEntity<User, UserKey>(unversioned);
+    const keys = new KeySpace(definition, prefix);
+    const writers = keys.writersKeyOfEnc(keys.resolve(users[1]!.id).enc);
+    // Once the source has users[1], a string takes its writers set's place: SREM inside its put raises WRONGTYPE.
+    const source = new (class extends UserStore {
+      override async save(user: User): Promise<void> {
+        await super.save(user);
+        if (user.id === users[1]!.id) await redis.set(writers, "not a set");
+      }
+    })();
+    const repo = new UserRepo(definition, { redis, source, keyPrefix: prefix, encryptionKeys });
     await Promise.all(users.map((u) => repo.save(u)));
-    expect(await redis.type(broken)).toBe("hash");
+    expect(await redis.exists(repo.keyOf(users[1]!.id))).toBe(0);
     for (const u of [users[0]!, users[2]!, users[3]!]) expect(await redis.exists(repo.keyOf(u.id))).toBe(1);
-    await redis.del(broken);
+    await redis.del(writers);
     expect(await Promise.all(users.map((u) => repo.get(u.id)))).toEqual(users);
     await repo.close();
   });

@@ -1,5 +1,6 @@
 import { replyText } from "../replies.js";
 import { defineScript } from "./define-script.js";
+import { LUA_STORED_AT } from "./stored-at.js";
 
 /**
  * Scripts of lists (`listBy<List>`). A list is one key holding either its members (`M|` and their
@@ -12,8 +13,9 @@ import { defineScript } from "./define-script.js";
 export const LIST_READ = defineScript({
   name: "list-read",
   input: { list: "key", lease: "text", leaseTtlMs: "number" },
+  uses: [LUA_STORED_AT],
   lua: `
-local v = redis.call('GET', list)
+local v = stored_at(list)
 if v then return v end
 redis.call('SET', list, lease, 'PX', leaseTtlMs)
 return false`,
@@ -24,8 +26,9 @@ return false`,
 export const LIST_FILL = defineScript({
   name: "list-fill",
   input: { list: "key", lease: "text", members: "text", pttl: "number" },
+  uses: [LUA_STORED_AT],
   lua: `
-if redis.call('GET', list) == lease then
+if stored_at(list) == lease then
   redis.call('SET', list, members, 'PX', pttl)
   return 1
 end
@@ -37,8 +40,9 @@ return 0`,
 export const LIST_DROP_IF_SAME = defineScript({
   name: "list-drop-if-same",
   input: { list: "key", expected: "text" },
+  uses: [LUA_STORED_AT],
   lua: `
-if redis.call('GET', list) == expected then redis.call('DEL', list) return 1 end
+if stored_at(list) == expected then redis.call('DEL', list) return 1 end
 return 0`,
   reply: (raw): boolean => Number(raw) === 1,
 });

@@ -1,6 +1,7 @@
 import { replyBytes } from "../replies.js";
 import { LUA_NEWER, LUA_STORED_VERSION } from "../stored-value.js";
 import { defineScript } from "./define-script.js";
+import { LUA_STORED_AT } from "./stored-at.js";
 
 /** Per entry: whether it was primed, and the value it replaced (an older version), if any. */
 export interface PrimeOutcome {
@@ -31,11 +32,11 @@ export const PRIME = defineScript({
       },
     },
   },
-  uses: [LUA_NEWER, LUA_STORED_VERSION],
+  uses: [LUA_NEWER, LUA_STORED_VERSION, LUA_STORED_AT],
   lua: `
 local out = {}
 for i, e in ipairs(entries) do
-  local old = redis.call('GET', e.value)
+  local old = stored_at(e.value)
   -- PTTL -2: no such key (no write-through writer in flight); GET and PTTL only, so priming needs
   -- no command the read path does not already send (cachegen acl).
   local write = not redis.call('GET', e.lease) and redis.call('PTTL', e.writers) == -2

@@ -1,5 +1,6 @@
 import { replyBytes, replyText } from "../replies.js";
 import { defineScript } from "./define-script.js";
+import { LUA_STORED_AT } from "./stored-at.js";
 import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
 
 /**
@@ -20,18 +21,21 @@ import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
  */
 export type LeaseMode = "read" | "stale" | "force";
 
-/** Per key: the value found (mode read), the lease taken, or held by someone else. */
+/**
+ * Per key: the value found (mode read), the lease taken, or held by someone else. `deleted`: the
+ * Redis type of a key of another type found where the value belongs, deleted (see `stored_at`).
+ */
 export type LeaseOutcome =
   | { readonly kind: "value"; readonly stored: Buffer | undefined }
-  | { readonly kind: "leased" }
-  | { readonly kind: "held-elsewhere" };
+  | { readonly kind: "leased"; readonly deleted?: string }
+  | { readonly kind: "held-elsewhere"; readonly deleted?: string };
 
 function leaseOutcome(reply: unknown): LeaseOutcome {
-  const [tag, stored] = Array.isArray(reply) ? reply : [];
+  const [tag, second] = Array.isArray(reply) ? reply : [];
   const kind = tag === undefined ? "" : replyText(tag);
-  if (kind === "v") return { kind: "value", stored: replyBytes(stored) };
-  if (kind === "l") return { kind: "leased" };
-  return { kind: "held-elsewhere" };
+  if (kind === "v") return { kind: "value", stored: replyBytes(second) };
+  const deleted = second === undefined || second === null ? undefined : replyText(second);
+  return { kind: kind === "l" ? "leased" : "held-elsewhere", ...(deleted ? { deleted } : {}) };
 }
 
 export const ACQUIRE = defineScript({
@@ -41,21 +45,22 @@ export const ACQUIRE = defineScript({
     mode: "text",
     entries: { each: { value: "key", lease: "key", epoch: "key", token: "text" } },
   },
+  uses: [LUA_STORED_AT],
   lua: `
 local out = {}
 for i, e in ipairs(entries) do
   local held = e.token .. '|' .. (redis.call('GET', e.epoch) or '0')
-  local v = false
-  if mode == 'read' then v = redis.call('GET', e.value) end
+  local v, deleted = false, nil
+  if mode == 'read' then v, deleted = stored_at(e.value) end
   if v then
     out[i] = {'v', v}
   elseif mode == 'force' then
     redis.call('SET', e.lease, held, 'PX', leaseTtlMs)
-    out[i] = {'l'}
+    out[i] = {'l', deleted}
   elseif redis.call('SET', e.lease, held, 'NX', 'PX', leaseTtlMs) then
-    out[i] = {'l'}
+    out[i] = {'l', deleted}
   else
-    out[i] = {'w'}
+    out[i] = {'w', deleted}
   end
 end
 return out`,
@@ -140,8 +145,9 @@ return 1`,
 export const DELETE_IF_SAME = defineScript({
   name: "delete-if-same",
   input: { value: "key", sha: "text" },
+  uses: [LUA_STORED_AT],
   lua: `
-local v = redis.call('GET', value)
+local v = stored_at(value)
 if v and redis.sha1hex(v) == sha then redis.call('DEL', value) return 1 end
 return 0`,
   reply: (raw): boolean => Number(raw) === 1,

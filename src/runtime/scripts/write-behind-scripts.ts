@@ -8,6 +8,7 @@ import {
 } from "../stored-value.js";
 import { defineScript } from "./define-script.js";
 import { luaFunction } from "./lua-function.js";
+import { LUA_STORED_AT } from "./stored-at.js";
 
 /**
  * Scripts of the write-behind strategy. A value with a write queued is stored without an expiry,
@@ -153,9 +154,9 @@ export const ENQUEUE = defineScript({
     keepPrevious: "flag",
     returnOld: "flag",
   },
-  uses: [LUA_NEWER, LUA_STORED_VERSION, LUA_NEWER_STORED, LUA_APPEND_ENTRY],
+  uses: [LUA_NEWER, LUA_STORED_VERSION, LUA_NEWER_STORED, LUA_APPEND_ENTRY, LUA_STORED_AT],
   lua: `
-local old = redis.call('GET', value) or ''
+local old = stored_at(value) or ''
 if newer_stored(old, version) then return {2, '', ''} end
 local current = old ~= '' and stored_version(old) or nil
 local over = version ~= '' and current ~= nil and current ~= '' and newer(version, current)
@@ -231,7 +232,7 @@ export const ACKNOWLEDGE = defineScript({
       },
     },
   },
-  uses: [LUA_ACKNOWLEDGE_ENTRIES, LUA_RELEASE_OWNER, LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL],
+  uses: [LUA_ACKNOWLEDGE_ENTRIES, LUA_RELEASE_OWNER, LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL, LUA_STORED_AT],
   lua: `
 local out = {}
 for g, e in ipairs(entries) do
@@ -242,8 +243,8 @@ for g, e in ipairs(entries) do
     release_owner(e.owner, consumer)
     local pttl = redis.call('PTTL', e.value)
     if pttl == -1 then
-      local v = redis.call('GET', e.value)
-      local kind = stored_kind(v)
+      local v = stored_at(e.value)
+      local kind = v and stored_kind(v)
       local value = kind == 'v' or kind == 'c'
       if value then
         flags = flags + 2
@@ -306,7 +307,7 @@ export const FAIL = defineScript({
       },
     },
   },
-  uses: [LUA_ACKNOWLEDGE_ENTRIES, LUA_RELEASE_OWNER],
+  uses: [LUA_ACKNOWLEDGE_ENTRIES, LUA_RELEASE_OWNER, LUA_STORED_AT],
   lua: `
 local out = {}
 for g, e in ipairs(entries) do
@@ -327,7 +328,8 @@ for g, e in ipairs(entries) do
     end
     if landed then release_owner(e.owner, consumer) end
     if landed and redis.call('PTTL', e.value) == -1 then
-      if redis.sha1hex(redis.call('GET', e.value)) == e.sha then dropIndexes = 1 end
+      local v = stored_at(e.value)
+      if v and redis.sha1hex(v) == e.sha then dropIndexes = 1 end
       redis.call('DEL', e.value, e.lease)
     end
     attempts = 0
@@ -362,7 +364,7 @@ export const REPLAY = defineScript({
     tombstone: "stored",
     entries: { each: { value: "key", lease: "key", pending: "key", id: "text" } },
   },
-  uses: [LUA_NEWER_STORED, LUA_STORED_VERSION, LUA_APPEND_ENTRY],
+  uses: [LUA_NEWER_STORED, LUA_STORED_VERSION, LUA_APPEND_ENTRY, LUA_STORED_AT],
   lua: `
 local taken = 0
 for _, e in ipairs(entries) do
@@ -374,7 +376,7 @@ for _, e in ipairs(entries) do
     local stored = f.value or tombstone
     local version = ''
     if f.value then version = stored_version(f.value) or '' end
-    if not newer_stored(redis.call('GET', e.value) or '', version) then
+    if not newer_stored(stored_at(e.value) or '', version) then
       -- SET first: Redis checks maxmemory at a script's first write, and XDEL would let an OOM script through.
       redis.call('SET', e.value, stored)
       redis.call('DEL', e.lease)
@@ -402,9 +404,11 @@ return taken`,
 export const PENDING_VALUE = defineScript({
   name: "write-behind-pending-value",
   input: { value: "key" },
+  uses: [LUA_STORED_AT],
   lua: `
-if redis.call('PTTL', value) == -1 then return redis.call('GET', value) end
-return false`,
+if redis.call('PTTL', value) ~= -1 then return false end
+local v = stored_at(value)
+return v`,
   reply: (raw): Buffer | null => replyBytes(raw) ?? null,
 });
 

@@ -7,6 +7,7 @@ import {
   LUA_WITH_FRESH_UNTIL,
 } from "../stored-value.js";
 import { defineScript } from "./define-script.js";
+import { LUA_STORED_AT } from "./stored-at.js";
 
 /**
  * Scripts that revoke and write: invalidation (of keys, of tags, of a whole namespace) and the
@@ -32,7 +33,7 @@ export const INVALIDATE = defineScript({
     markWriters: "flag",
     soft: "flag",
   },
-  uses: [LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL],
+  uses: [LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL, LUA_STORED_AT],
   lua: `
 local out = {}
 for i, e in ipairs(entries) do
@@ -41,7 +42,7 @@ for i, e in ipairs(entries) do
     out[i] = ''
     redis.call('DEL', e.lease)
   else
-    local v = redis.call('GET', e.value)
+    local v = stored_at(e.value)
     out[i] = v or ''
     local kind = v and stored_kind(v)
     if soft and kind and kind ~= 'n' then
@@ -146,10 +147,10 @@ export const PUT = defineScript({
     proven: "flag",
     returnOld: "flag",
   },
-  uses: [LUA_NEWER, LUA_STORED_VERSION, LUA_NEWER_STORED],
+  uses: [LUA_NEWER, LUA_STORED_VERSION, LUA_NEWER_STORED, LUA_STORED_AT],
   lua: `
 redis.call('DEL', lease)
-local old = redis.call('GET', value) or ''
+local old = stored_at(value) or ''
 local function out(status)
   if returnOld then return {status, old} end
   return {status, ''}
