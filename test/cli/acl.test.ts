@@ -235,7 +235,9 @@ describe("cachegen acl", () => {
   it("prints one comment per feature and the rule, for the example schemas", async () => {
     const { code, stdout } = await runCli(packageRoot, ["acl"]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^# read \(every entity\): .*: \+del \+eval \+evalsha \+get \+mget \+pttl \+set \+type \+unlink$/m);
+    expect(stdout).toMatch(
+      /^# read \(every entity\): .*: \+del \+eval \+evalsha \+get \+mget \+pttl \+set \+type \+unlink$/m,
+    );
     expect(stdout).toMatch(/^# l1 \(Customer\): /m);
     expect(stdout).toMatch(/^# write-through-writers \(Coupon, StockLevel\): /m);
     expect(stdout).toMatch(/^# write-behind \(Order\): /m);
