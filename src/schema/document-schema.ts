@@ -1,34 +1,26 @@
 import { z } from "zod";
 import { STRATEGIES, WRITE_BEHIND_DEFAULTS, type Strategy } from "../runtime/definition.js";
 import { DEFAULT_PARTITIONS, MAX_PARTITIONS } from "../runtime/keys.js";
-import { SCALAR_TYPES, STRING_FORMATS, type ScalarType, type StringFormat } from "../runtime/descriptor.js";
+import type { ScalarType, StringFormat } from "../runtime/descriptor.js";
+import { fieldName, topLevelField } from "./field-schema.js";
 import { indexMethodSuffix, pascalCase } from "./naming.js";
-import { DURATION_EXAMPLES, DURATION_PATTERN, parseDuration } from "./duration.js";
+import { closedObjectHint, duration, messages, positiveInt } from "./property-schemas.js";
 import { parseSize, SIZE_EXAMPLES, SIZE_PATTERN } from "./size.js";
-import { IDENTIFIER_PATTERN, PASCAL_CASE_PATTERN, RESERVED_WORDS } from "./identifiers.js";
+import { PASCAL_CASE_PATTERN } from "./identifiers.js";
 import { didYouMean } from "../suggest.js";
 import { listNames, showValue } from "../wording.js";
 
 /*
- * The shape of a schema document (SPEC §3). Messages here are predicates: validation prefixes
- * them with the property's path (`ttl` + `"1 hour" is not a duration ...`). A message for a
- * missing property is a hint saying what to add. The same schemas produce the JSON Schemas that
- * editors use, so everything a JSON Schema can say (enums, patterns, defaults) is said in zod.
+ * The shape of a schema document (SPEC §3): an entity's properties, and a file of one entity or
+ * several. Field declarations are field-schema.ts; the wording of the building blocks is
+ * property-schemas.ts. The same schemas produce the JSON Schemas that editors use, so everything a
+ * JSON Schema can say (enums, patterns, defaults) is said in zod.
  */
 
 const SERIALIZERS = ["json", "msgpack"] as const;
 
-export { SCALAR_TYPES };
 export type { ScalarType, Strategy, StringFormat };
 export type Serializer = (typeof SERIALIZERS)[number];
-
-/** `string`, `int[]`: the types a field can name as a plain string. */
-const SHORTHAND_TYPES = [...SCALAR_TYPES, ...SCALAR_TYPES.map((scalar) => `${scalar}[]` as const)];
-/** Every value of `type:` in a field's object form. */
-const TYPE_NAMES = [...SHORTHAND_TYPES, "enum", "object", "array"] as const;
-
-export type ShorthandType = (typeof SHORTHAND_TYPES)[number];
-export type TypeName = (typeof TYPE_NAMES)[number];
 
 /** The runtime's write-behind defaults, the flush interval as a schema duration (whole seconds). */
 export const DEFAULT_WRITE_BEHIND = {
@@ -37,186 +29,6 @@ export const DEFAULT_WRITE_BEHIND = {
   maxAttempts: WRITE_BEHIND_DEFAULTS.maxAttempts,
   partitions: DEFAULT_PARTITIONS,
 } as const;
-
-type RawIssue = z.core.$ZodRawIssue;
-
-/**
- * `hint` when a required property is missing; `invalid(input)` when it is present but wrong.
- * Without one of them, the generic wording of validate.ts applies.
- */
-function messages(
-  hint: string | undefined,
-  invalid?: (input: unknown) => string,
-): { error: (issue: RawIssue) => string | undefined } {
-  return { error: (issue) => (issue.input === undefined ? hint : invalid?.(issue.input)) };
-}
-
-const notDuration = (input: unknown): string => `${showValue(input)} is not a duration (${DURATION_EXAMPLES})`;
-
-function duration(description: string, hint?: string) {
-  return z
-    .string(messages(hint, notDuration))
-    .regex(DURATION_PATTERN, { error: (issue) => notDuration(issue.input) })
-    .superRefine((text, context) => {
-      const ms = parseDuration(text);
-      if (ms === 0)
-        context.addIssue({ code: "custom", input: text, message: `${showValue(text)} must be longer than zero` });
-      else if (ms !== undefined && !Number.isInteger(ms)) {
-        context.addIssue({
-          code: "custom",
-          input: text,
-          message: `${showValue(text)} is not a whole number of milliseconds`,
-        });
-      }
-    })
-    .meta({ description, examples: ["500ms", "30s", "5m", "1.5h", "1d"] });
-}
-
-function positiveInt(description: string, hint?: string) {
-  const invalid = (input: unknown): string => `${showValue(input)} must be a positive whole number`;
-  return z
-    .int(messages(hint, invalid))
-    .positive({ error: (issue) => invalid(issue.input) })
-    .meta({ description });
-}
-
-const flag = (description: string) => z.boolean().optional().meta({ description });
-
-function unknownType(input: unknown): string {
-  if (typeof input !== "string") {
-    return `must be a type such as \`string\`, or an object with \`type\`, not ${showValue(input)}`;
-  }
-  if (input === "enum" || input === "object" || input === "array") {
-    return `needs the object form for \`${input}\`, e.g. ${OBJECT_FORM_EXAMPLES[input]}`;
-  }
-  const alias = TYPE_ALIASES[input.toLowerCase()];
-  const suggestion = alias === undefined ? didYouMean(input, TYPE_NAMES) : `; did you mean \`${alias}\`?`;
-  if (suggestion !== "") return `${showValue(input)} is not a type${suggestion}`;
-  return `${showValue(input)} is not a type; use ${listNames(SCALAR_TYPES)}, a list like \`string[]\`, or \`enum\`, \`object\` or \`array\` in the object form`;
-}
-
-/** Type names from other languages, too far from ours for "did you mean" to find. */
-const TYPE_ALIASES: Readonly<Record<string, TypeName>> = {
-  integer: "int",
-  number: "float",
-  double: "float",
-  bool: "boolean",
-  text: "string",
-  timestamp: "datetime",
-  long: "bigint",
-};
-
-const OBJECT_FORM_EXAMPLES = {
-  enum: "`{ type: enum, values: [active, suspended] }`",
-  object: "`{ type: object, fields: { theme: string } }`",
-  array: "`{ type: array, items: string }`",
-} as const;
-
-const fieldName = z
-  .string()
-  .regex(IDENTIFIER_PATTERN, {
-    error: () => "is not a valid field name; use letters, digits, `_` and `$`, not starting with a digit",
-  })
-  .refine((name) => !RESERVED_WORDS.has(name), { error: () => "is a reserved word in JavaScript; rename the field" });
-
-/** A field in its object form: `{ type: int, optional: true }`. */
-export interface FieldObjectDocument {
-  type: TypeName;
-  optional?: boolean | undefined;
-  nullable?: boolean | undefined;
-  encrypt?: boolean | undefined;
-  format?: StringFormat | undefined;
-  values?: string[] | undefined;
-  fields?: Record<string, FieldDocument> | undefined;
-  items?: FieldDocument | undefined;
-}
-
-export type FieldDocument = ShorthandType | FieldObjectDocument;
-
-/** Where a field definition appears: only top-level fields can be encrypted; array items take no modifiers. */
-type FieldPlace = "top" | "member" | "item";
-
-function fieldDefinition(place: FieldPlace, id: string, description: string): z.ZodType<FieldDocument> {
-  const shorthand = z.enum(SHORTHAND_TYPES, { error: (issue) => unknownType(issue.input) });
-  const objectForm = z
-    .strictObject({
-      type: z.enum(TYPE_NAMES, messages("name the type, e.g. `type: string`", unknownType)),
-      optional: flag("The property may be absent."),
-      nullable: flag("The value may be null."),
-      encrypt: flag("Stored in Redis as AES-256-GCM ciphertext (top-level fields only)."),
-      format: z.enum(STRING_FORMATS).optional().meta({ description: "Checked format of a `string` field." }),
-      values: z
-        .array(z.string().min(1, { error: () => "must not be empty" }))
-        .min(1, { error: () => "must list at least one value" })
-        .optional()
-        .meta({ description: "The allowed values of an `enum` field." }),
-      fields: z
-        .record(
-          fieldName,
-          z.lazy(() => memberField),
-        )
-        .optional()
-        .meta({ description: "The members of an `object` field." }),
-      items: z
-        .lazy(() => itemField)
-        .optional()
-        .meta({ description: "The item type of an `array` field." }),
-    })
-    .superRefine((field, context) => checkFieldObject(field, place, context));
-  return z
-    .union([shorthand, objectForm], {
-      error: (issue) => (issue.code === "invalid_union" ? unknownType(issue.input) : undefined),
-    })
-    .meta({ id, description });
-}
-
-/** Rules between a field's properties, which a JSON Schema cannot express. */
-function checkFieldObject(
-  field: FieldObjectDocument,
-  place: FieldPlace,
-  context: z.core.$RefinementCtx<FieldObjectDocument>,
-): void {
-  const misplaced = (property: keyof FieldObjectDocument, predicate: string): void =>
-    context.addIssue({ code: "custom", path: [property], input: field[property], message: predicate });
-  const missing = (property: keyof FieldObjectDocument, hint: string): void =>
-    context.addIssue({ code: "custom", path: [property], input: undefined, message: hint });
-
-  if (field.format !== undefined && field.type !== "string")
-    misplaced("format", `applies only to \`string\` fields, not \`${field.type}\``);
-  for (const kind of ["enum", "object", "array"] as const) {
-    const property = ({ enum: "values", object: "fields", array: "items" } as const)[kind];
-    if (field.type === kind && field[property] === undefined)
-      missing(property, `\`type: ${kind}\` needs it, e.g. ${OBJECT_FORM_EXAMPLES[kind]}`);
-    if (field.type !== kind && field[property] !== undefined)
-      misplaced(property, `applies only to \`type: ${kind}\`, not \`${field.type}\``);
-  }
-  if (field.encrypt === true && place !== "top")
-    misplaced("encrypt", "applies only to top-level fields; encrypt the enclosing field instead");
-  for (const modifier of ["optional", "nullable"] as const) {
-    if (field[modifier] === true && place === "item")
-      misplaced(modifier, "does not apply to array items; make the array field itself optional or nullable");
-  }
-  if (field.fields !== undefined && Object.keys(field.fields).length === 0)
-    misplaced("fields", "must declare at least one member");
-  field.values?.forEach((value, index) => {
-    if (field.values?.indexOf(value) !== index) {
-      context.addIssue({
-        code: "custom",
-        path: ["values", index],
-        input: value,
-        message: `repeats ${showValue(value)}`,
-      });
-    }
-  });
-}
-
-const topLevelField = fieldDefinition(
-  "top",
-  "field",
-  "A field: a type such as `string` or `int[]`, or an object with `type`.",
-);
-const memberField = fieldDefinition("member", "memberField", "A member of an object field.");
-const itemField = fieldDefinition("item", "itemField", "The items of an array field.");
 
 const entityName = z.string(messages("name the entity, e.g. `entity: User`")).regex(PASCAL_CASE_PATTERN, {
   error: (issue) => {
@@ -228,21 +40,19 @@ const entityName = z.string(messages("name the entity, e.g. `entity: User`")).re
 
 const fieldReference = z.string().min(1, { error: () => "must name a field" });
 
-const indexName = z.string().regex(/^by[A-Z]\w*$/, {
-  error: (issue) => {
-    const name = String(issue.input);
-    const example = /^\w+$/.test(name) ? `\`by${indexMethodSuffix(name.replace(/^by/i, ""))}\`` : "`byEmail`";
-    return `is not an index name; index names are \`by\` and a capital letter, e.g. ${example}`;
-  },
-});
+/** The name of an index or a list: `by` and a capital letter (`fallback`: the example for a name with no word in it). */
+function lookupName(kind: "index" | "list", fallback: string) {
+  return z.string().regex(/^by[A-Z]\w*$/, {
+    error: (issue) => {
+      const name = String(issue.input);
+      const example = /^\w+$/.test(name) ? `\`by${indexMethodSuffix(name.replace(/^by/i, ""))}\`` : fallback;
+      return `is not ${kind === "index" ? "an index" : "a list"} name; ${kind} names are \`by\` and a capital letter, e.g. ${example}`;
+    },
+  });
+}
 
-const listName = z.string().regex(/^by[A-Z]\w*$/, {
-  error: (issue) => {
-    const name = String(issue.input);
-    const example = /^\w+$/.test(name) ? `\`by${indexMethodSuffix(name.replace(/^by/i, ""))}\`` : "`byTeam`";
-    return `is not a list name; list names are \`by\` and a capital letter, e.g. ${example}`;
-  },
-});
+const indexName = lookupName("index", "`byEmail`");
+const listName = lookupName("list", "`byTeam`");
 
 /** The `maxItems` of a list that leaves it out. */
 export const DEFAULT_LIST_MAX_ITEMS = 1000;
@@ -270,8 +80,6 @@ const jitter = z
     description:
       'How much of the TTL entries expire early at random: "10%" or 0.1. Spreads expiry so entries written together do not expire together.',
   });
-
-const closedObjectHint = (shape: string) => `must be an object such as ${shape}`;
 
 const notSize = (input: unknown): string => `${showValue(input)} is not a size (${SIZE_EXAMPLES})`;
 

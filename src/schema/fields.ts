@@ -1,4 +1,4 @@
-import type { FieldDocument } from "./document-schema.js";
+import type { FieldDocument } from "./field-schema.js";
 import { fieldModel, type FieldModel } from "../runtime/descriptor.js";
 
 /**
