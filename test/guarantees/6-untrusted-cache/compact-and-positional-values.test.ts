@@ -5,23 +5,16 @@
 // or like `__proto__`, are data and read back exactly; the named form of the runtime before still
 // reads as a hit in the same namespace.
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteByPrefix } from "cachegen/runtime";
+import { afterAll, describe, expect, it } from "vitest";
 import { profileEntity, ProfileRepository, type Profile } from "../../../bench/generated/index.js";
 import { makeProfile } from "../../../bench/runtime/fixtures.js";
 import { Codec } from "../../../src/runtime/codec.js";
-import { collectEvents, connect, uniquePrefix } from "../../runtime/helpers.js";
+import { collectEvents, fileRedis } from "../../runtime/helpers.js";
 
-let redis: Redis;
-const prefix = uniquePrefix("positional");
+let redis!: Redis;
+const prefix = fileRedis("positional", (client) => (redis = client));
 
-beforeAll(async () => {
-  redis = await connect();
-});
-
-afterAll(async () => {
-  await deleteByPrefix(redis, prefix);
-  await redis.quit();
+afterAll(() => {
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
 });
 

@@ -1,15 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteByPrefix } from "cachegen/runtime";
+import { describe, expect, it } from "vitest";
 import { KeySpace } from "../../../src/runtime/key-space.js";
 import { UserRepository } from "../../runtime/fixtures/user.js";
 import {
   collectEvents,
-  connect,
+  fileRedis,
   encryptionKeys,
   makeUser,
-  uniquePrefix,
   UserRepo,
   userVariant,
   UserStore,
@@ -24,17 +22,8 @@ import { WriteBehindUserRepository, UserTable } from "../../write-behind/fixture
 // breaker and take the cache away from every other key), and never a key that blocks the entry
 // for good (it has no expiry).
 
-let redis: Redis;
-const prefix = uniquePrefix("foreign-types");
-
-beforeAll(async () => {
-  redis = await connect();
-});
-
-afterAll(async () => {
-  await deleteByPrefix(redis, prefix);
-  await redis.quit();
-});
+let redis!: Redis;
+const prefix = fileRedis("foreign-types", (client) => (redis = client));
 
 function readThrough(source: UserStore = new UserStore()) {
   const events = collectEvents();

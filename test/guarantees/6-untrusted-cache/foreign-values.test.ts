@@ -1,26 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteByPrefix } from "cachegen/runtime";
+import { describe, expect, it } from "vitest";
 import { ArticleRepository, type Article } from "../../fixtures/valid/minimal-cache-aside/expected/article.js";
 import {
   OrderLineRepository,
   type OrderLine,
   type OrderLineKey,
 } from "../../fixtures/valid/composite-key-write-through/expected/order-line.js";
-import { collectEvents, connect, makeOrderLine, uniquePrefix } from "../../runtime/helpers.js";
+import { collectEvents, fileRedis, makeOrderLine } from "../../runtime/helpers.js";
 
-let redis: Redis;
-const prefix = uniquePrefix("foreign");
-
-beforeAll(async () => {
-  redis = await connect();
-});
-
-afterAll(async () => {
-  await deleteByPrefix(redis, prefix);
-  await redis.quit();
-});
+let redis!: Redis;
+const prefix = fileRedis("foreign", (client) => (redis = client));
 
 function articles(rows: Map<string, Article>): {
   repo: ArticleRepository;

@@ -1,31 +1,23 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { pack, unpack } from "msgpackr";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteByPrefix } from "cachegen/runtime";
+import { afterAll, describe, expect, it } from "vitest";
 import { MetricRepository } from "../../runtime/fixtures/metric.js";
 import { UserRepository, type User } from "../../runtime/fixtures/user.js";
 import {
   collectEvents,
-  connect,
+  fileRedis,
   encryptionKeys,
   makeUser,
-  uniquePrefix,
   UserRepo,
   userVariant,
   UserStore,
 } from "../../runtime/helpers.js";
 
-let redis: Redis;
-const prefix = uniquePrefix("untrusted");
+let redis!: Redis;
+const prefix = fileRedis("untrusted", (client) => (redis = client));
 
-beforeAll(async () => {
-  redis = await connect();
-});
-
-afterAll(async () => {
-  await deleteByPrefix(redis, prefix);
-  await redis.quit();
+afterAll(() => {
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
 });
 
