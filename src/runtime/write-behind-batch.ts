@@ -18,6 +18,8 @@ export interface KeyGroup<TEntity, TKey> {
   readonly pendingKey: string;
   /** Names the worker that writes this key now (per-key order across workers; see the OWN script). */
   readonly ownerKey: string;
+  /** The newest entry id of the key settled while older ones were still queued (see settle_entries). */
+  readonly settledKey: string;
   /** Index entries and tag sets of the written value, in the entry's namespace. */
   readonly indexKeys: readonly string[];
   readonly tagKeys: readonly string[];
@@ -82,9 +84,10 @@ function group<TEntity, TKey>(
     valueKey: keys.valueKeyOfEnc(enc),
     leaseKey: keys.leaseKeyOfEnc(enc),
     pendingKey: keys.pendingKeyOfEnc(enc),
-    // Under the pending count's prefix, which a namespace revocation keeps; `<enc>:o` has one key part
-    // more than any key of the entity, so it is never another key's pending count.
+    // Under the pending count's prefix, which a namespace revocation keeps; `<enc>:o` and `<enc>:s`
+    // have one key part more than any key of the entity, so they are never another key's pending count.
     ownerKey: `${keys.pendingKeyOfEnc(enc)}:o`,
+    settledKey: `${keys.pendingKeyOfEnc(enc)}:s`,
     ids: sorted.map((entry) => entry.id),
     written,
     proven: written.fields.get("over")?.toString("latin1") === "1",

@@ -1,7 +1,7 @@
 import type { CommandClient } from "./command-client.js";
 import { CONSUMER_GROUP } from "./keys.js";
 import { runTypedScript } from "./scripts/define-script.js";
-import { OWN, RENEW_OWNERS } from "./scripts/write-behind-scripts.js";
+import { OWN, RENEW_OWNERS, type Ownership } from "./scripts/write-behind-scripts.js";
 import type { KeyGroup } from "./write-behind-batch.js";
 
 /**
@@ -25,13 +25,14 @@ export class KeyOwners {
   }
 
   /**
-   * Takes ownership of the groups' keys; returns the groups whose key another live worker owns
-   * (their entries are now that worker's). `abandoned`: ids claimed from a dead worker (taken over).
+   * Takes ownership of the groups' keys; answers per group (in order) whether this worker writes it,
+   * another live worker owns its key (its entries are now that worker's), or it is superseded by a
+   * later write of its key already settled. `abandoned`: ids claimed from a dead worker (taken over).
    */
   async own<TEntity, TKey>(
     groups: readonly KeyGroup<TEntity, TKey>[],
     abandoned: ReadonlySet<string>,
-  ): Promise<Set<KeyGroup<TEntity, TKey>>> {
+  ): Promise<Ownership[]> {
     const { stream, consumer, ttlMs } = this.place;
     const owns = await runTypedScript(this.connection, OWN, {
       stream,
@@ -41,14 +42,16 @@ export class KeyOwners {
       ids: groups.flatMap((group) => group.ids),
       entries: groups.map((group) => ({
         owner: group.ownerKey,
+        settled: group.settledKey,
         ids: group.ids,
+        newest: group.written.id,
         steal: group.ids.some((id) => abandoned.has(id)),
       })),
     });
-    const handed = new Set(groups.filter((_, i) => owns[i] !== true));
-    for (const group of groups) if (!handed.has(group)) this.owned.add(group.ownerKey);
+    const ownership = groups.map((_, i) => owns[i] ?? "handed");
+    groups.forEach((group, i) => ownership[i] !== "handed" && this.owned.add(group.ownerKey));
     this.renew();
-    return handed;
+    return ownership;
   }
 
   /** The key's owner key was given up (by ACKNOWLEDGE or FAIL, once nothing of it is queued). */

@@ -14,6 +14,21 @@ export interface LandingParts<TEntity, TKey> {
   spaceOf(ns: string): KeySpace<TEntity, TKey> | undefined;
 }
 
+/** How ACKNOWLEDGE lands a key's value: 0 keeps it (expiry), 1 revokes it, 2 replaces it with `kept`. */
+export interface LandingPlan {
+  readonly mode: number;
+  readonly kept: string | Buffer;
+  readonly keptIndexes: readonly string[];
+  readonly keptTags: readonly string[];
+  readonly encodedKey: string;
+}
+
+/** A landing that keeps (0) or revokes (1) the cached value. */
+export function landingAs(group: KeyGroup<unknown, unknown>, mode: 0 | 1): LandingPlan {
+  const enc = group.written.fields.get("key")?.toString("latin1") ?? "";
+  return { mode, kept: "", keptIndexes: [], keptTags: [], encodedKey: enc };
+}
+
 /**
  * How a landed save is cached (see ACKNOWLEDGE): the row the source answered in its place; with a
  * versionField and no answer, only when the save replaced an older cached version (a fenced source
@@ -25,9 +40,9 @@ export function landingOf<TEntity, TKey>(
   kept: unknown,
   lifetime: { readonly fresh: number } | undefined,
   parts: LandingParts<TEntity, TKey>,
-): { mode: number; kept: string | Buffer; keptIndexes: string[]; keptTags: string[]; encodedKey: string } {
+): LandingPlan {
   const enc = group.written.fields.get("key")?.toString("latin1") ?? "";
-  const as = (mode: number) => ({ mode, kept: "", keptIndexes: [], keptTags: [], encodedKey: enc });
+  const as = (mode: 0 | 1) => landingAs(group, mode);
   if (group.write.op !== "save") return as(0);
   if (lifetime === undefined) return as(1); // past its expiresAt: the landed value is not kept
   const { fresh } = lifetime;

@@ -8,7 +8,7 @@ import { slotGroups } from "./slot-groups.js";
 import { queuedKeyOf } from "./stream-entries.js";
 import type { KeyGroup } from "./write-behind-batch.js";
 import type { KeyOwners } from "./write-behind-key-owners.js";
-import { landingOf, type LandingParts } from "./write-behind-landing.js";
+import { landingAs, landingOf, type LandingParts, type LandingPlan } from "./write-behind-landing.js";
 import type { RetrySchedule } from "./write-behind-retry-schedule.js";
 import type { WorkerHost } from "./write-behind-worker.js";
 
@@ -47,10 +47,16 @@ export function keepsLandedValues(
 export class BatchSettler<TEntity, TKey> {
   constructor(private readonly parts: SettleParts<TEntity, TKey>) {}
 
-  /** After the source write: what the writes invalidate, then acknowledge and let the values land (expiry) in one script. */
+  /**
+   * After the source write: what the writes invalidate, then acknowledge and let the values land
+   * (expiry) in one script. `superseded` groups were not written (a later write of their key was
+   * settled first, see OWN): the cached value is that later write's, whose landing was left to the
+   * last entry of the key; it is revoked (the source has it) with its index entries.
+   */
   async acknowledge(
     groups: readonly KeyGroup<TEntity, TKey>[],
     kept: ReadonlyMap<KeyGroup<TEntity, TKey>, unknown>,
+    superseded: ReadonlySet<KeyGroup<TEntity, TKey>> = new Set(),
   ): Promise<void> {
     const { host, connection, stream, consumer, owners, retries } = this.parts;
     const lifetimes = groups.map((group) => {
@@ -61,7 +67,14 @@ export class BatchSettler<TEntity, TKey> {
       return { value, fresh: value?.fresh ?? 0, pttl: value?.pttl ?? 1, negative };
     });
     const landings = groups.map((group, i) =>
-      landingOf(group, kept.get(group), lifetimes[i]!.value, this.parts.landing),
+      superseded.has(group)
+        ? landingAs(group, 1)
+        : landingOf(group, kept.get(group), lifetimes[i]!.value, this.parts.landing),
+    );
+    // Read before the script that may revoke it; when it lands, nothing else changed it (a new write
+    // of the key would have kept it pending).
+    const cachedIndexes = new Map(
+      await Promise.all(groups.filter((group) => superseded.has(group)).map((group) => this.cachedIndexKeys(group))),
     );
     // What these writes invalidate (the entities `invalidates` names, the lists they are members of)
     // goes before the acknowledgement: once a queue is empty (`flush()`, in any process), what its
@@ -101,6 +114,7 @@ export class BatchSettler<TEntity, TKey> {
       landings,
       outcomes,
       lifetimes.map((l) => l.pttl),
+      cachedIndexes,
     );
     for (const group of groups) {
       retries.landed(queuedKeyOf(group.written));
@@ -133,7 +147,6 @@ export class BatchSettler<TEntity, TKey> {
       );
       return {
         ...scriptKeysOf(group),
-        written: written.id,
         error: errorText(failures.get(group)),
         limit,
       };
@@ -171,6 +184,16 @@ export class BatchSettler<TEntity, TKey> {
     });
   }
 
+  /** The index entries of the value cached at a group's key (none when it is not a value this deployment reads). */
+  private async cachedIndexKeys(group: KeyGroup<TEntity, TKey>): Promise<[KeyGroup<TEntity, TKey>, readonly string[]]> {
+    const { landing, connection } = this.parts;
+    const enc = group.written.fields.get("key")?.toString("latin1") ?? "";
+    const space = landing.spaceOf(group.written.fields.get("ns")?.toString("latin1") ?? "") ?? landing.keys;
+    const raw = await connection.callBuffer("GET", group.valueKey).catch(() => null);
+    const decoded = Buffer.isBuffer(raw) ? landing.codec.decode(raw, enc) : undefined;
+    return [group, decoded?.kind === "value" ? space.indexKeysOfEntity(decoded.entity) : []];
+  }
+
   /** Adds landed values to their tag sets (before the landing; a failure fails the batch, retried). */
   private async joinTagSets(entries: readonly { set: string; member: string; ttl: number }[]): Promise<void> {
     if (!entries.length) return;
@@ -188,9 +211,10 @@ export class BatchSettler<TEntity, TKey> {
    */
   private async settleIndexEntries(
     groups: readonly KeyGroup<TEntity, TKey>[],
-    landings: readonly { mode: number; keptIndexes: string[]; encodedKey: string }[],
+    landings: readonly LandingPlan[],
     outcomes: readonly Landing[],
     pttls: readonly number[],
+    cachedIndexes: ReadonlyMap<KeyGroup<TEntity, TKey>, readonly string[]>,
   ): Promise<void> {
     const { connection } = this.parts;
     const work: Promise<unknown>[] = [];
@@ -199,7 +223,7 @@ export class BatchSettler<TEntity, TKey> {
       const pttl = pttls[i]!;
       const { mode, keptIndexes, encodedKey } = landings[i]!;
       if (!outcome?.landed || !outcome.pendingValue) return;
-      for (const index of outcome.written ? group.indexKeys : []) {
+      for (const index of outcome.written ? group.indexKeys : (cachedIndexes.get(group) ?? [])) {
         work.push(mode === 1 ? connection.call("DEL", index) : connection.call("PEXPIRE", index, pttl));
       }
       if (mode === 2) for (const index of keptIndexes) work.push(connection.call("SET", index, encodedKey, "PX", pttl));
@@ -208,14 +232,16 @@ export class BatchSettler<TEntity, TKey> {
   }
 }
 
-/** What ACKNOWLEDGE and FAIL both take of a key's group: its keys, its entries, the written payload's sha1. */
+/** What ACKNOWLEDGE and FAIL both take of a key's group: its keys, its entries, the written one and its payload's sha1. */
 function scriptKeysOf(group: KeyGroup<unknown, unknown>) {
   return {
     value: group.valueKey,
     lease: group.leaseKey,
     pending: group.pendingKey,
     owner: group.ownerKey,
+    settled: group.settledKey,
     ids: group.ids,
+    written: group.written.id,
     sha: group.writtenSha,
   };
 }

@@ -197,14 +197,14 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
       codec: this.host.codec,
       keepValues: keepsLandedValues(this.host.definition),
     });
-    const groups = await this.own(all);
+    const { writes, superseded } = await this.own(all);
     this.reader.abandoned.clear();
-    if (!groups.length) return;
+    if (!writes.length && !superseded.length) return;
     this.writing = true;
     try {
-      const { failures, kept } = await writeToSource(this.host.source, groups);
-      const landed = groups.filter((group) => !failures.has(group));
-      if (landed.length) await this.settler.acknowledge(landed, kept);
+      const { failures, kept } = await writeToSource(this.host.source, writes);
+      const landed = [...superseded, ...writes.filter((group) => !failures.has(group))];
+      if (landed.length) await this.settler.acknowledge(landed, kept, new Set(superseded));
       if (failures.size) await this.settler.fail(failures);
     } finally {
       this.writing = false;
@@ -212,15 +212,24 @@ export class QueueWorker<TEntity, TKey> implements WriteBehindWorker {
   }
 
   /**
-   * The groups of keys this worker may write now: those it owns (see OWN); the entries of keys
-   * another live worker owns are handed to it.
+   * The groups of keys this worker writes now: those it owns (see OWN); the entries of keys another
+   * live worker owns are handed to it; `superseded`: owned, but a later write of the key was settled
+   * first (read by another worker while this one had not yet taken the key), acknowledged unwritten.
    */
-  private async own(groups: readonly KeyGroup<TEntity, TKey>[]): Promise<KeyGroup<TEntity, TKey>[]> {
+  private async own(
+    groups: readonly KeyGroup<TEntity, TKey>[],
+  ): Promise<{ writes: KeyGroup<TEntity, TKey>[]; superseded: KeyGroup<TEntity, TKey>[] }> {
     const ownable = groups.filter((group) => group.write.op !== "unreadable");
-    if (!ownable.length) return [...groups];
-    const handed = await this.owners.own(ownable, this.reader.abandoned);
-    for (const group of handed) this.retries.forget(group.ids);
-    return groups.filter((group) => !handed.has(group));
+    const writes = groups.filter((group) => group.write.op === "unreadable");
+    const superseded: KeyGroup<TEntity, TKey>[] = [];
+    if (!ownable.length) return { writes, superseded };
+    const ownership = await this.owners.own(ownable, this.reader.abandoned);
+    ownable.forEach((group, i) => {
+      if (ownership[i] === "owned") writes.push(group);
+      else if (ownership[i] === "superseded") superseded.push(group);
+      else this.retries.forget(group.ids);
+    });
+    return { writes, superseded };
   }
 
   /** The keys of entries queued under namespace `ns` in this stream (placed as the stream's entries are). */

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { defineEntity, type WriteBehindWorker } from "cachegen/runtime";
+import { defineEntity, type RedisClient, type WriteBehindWorker } from "cachegen/runtime";
 import type { User, UserKey } from "../runtime/fixtures/user.js";
+import { CONSUMER_GROUP } from "../../src/runtime/keys.js";
 import { encryptionKeys, makeUser } from "../runtime/helpers.js";
-import { sleep } from "../support/wait.js";
+import { holdPoint } from "../support/hold.js";
+import { sleep, until } from "../support/wait.js";
 import {
   writeBehindSuite,
   writeBehindUser,
@@ -47,6 +49,31 @@ class PlainTable implements WriteBehindUserSource {
   async delete(key: UserKey): Promise<void> {
     this.rows.delete(key.id);
   }
+}
+
+/**
+ * The suite's client, whose duplicates (a worker's own connection) hold `consumer`'s first script
+ * call (its OWN of the first entries it reads) at `hold`.
+ */
+function holdingFirstScriptOf(consumer: string, hold: { arrive: () => Promise<void> }): RedisClient {
+  let held = false;
+  const holding = (connection: RedisClient): RedisClient =>
+    new Proxy(connection, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== "function") return value;
+        if (property === "duplicate") return () => holding((value as () => RedisClient).apply(target));
+        if (property !== "callBuffer") return value.bind(target);
+        return async (...args: unknown[]) => {
+          if (!held && args[0] === "EVALSHA" && args.includes(consumer)) {
+            held = true;
+            await hold.arrive();
+          }
+          return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        };
+      },
+    });
+  return holding(suite.redis as unknown as RedisClient);
 }
 
 function twoWorkers() {
@@ -101,6 +128,63 @@ describe("write-behind: per-key order across live workers (no versionField)", ()
       }
     } finally {
       await stop();
+    }
+  });
+
+  it("a worker that read an earlier write but owns its key only after another worker wrote a later one never lands the earlier", async () => {
+    const table = new PlainTable();
+    const hold = holdPoint();
+    const keyPrefix = `${suite.prefix}${randomUUID()}:`;
+    const repo = new WriteBehindUserRepository(
+      { redis: holdingFirstScriptOf("worker-a", hold), source: table, keyPrefix, encryptionKeys },
+      unversionedUser,
+    );
+    const workers = [repo.startWorker({ consumer: "worker-a", pollMs: 20, retryBaseMs: 20 })];
+    try {
+      const user = makeUser();
+      await repo.save({ ...user, name: "v1" });
+      await hold.arrived; // worker-a read v1 and is about to take its key
+      workers.push(repo.startWorker({ consumer: "worker-b", pollMs: 20, retryBaseMs: 20 }));
+      await repo.save({ ...user, name: "v2" });
+      await until(() => table.writes.length > 0, 5_000); // worker-b took the key and wrote v2
+      hold.release();
+      await repo.flush(10_000);
+      await sleep(200);
+      expect(table.writes.at(-1)).toBe(`${user.id}=v2`);
+      expect(table.rows.get(user.id)?.name).toBe("v2");
+      expect((await repo.get(user.id))?.name).toBe("v2");
+      // Nothing of the key's bookkeeping stays behind without an expiry once its queue is empty.
+      const keys = await suite.redis.keys(`${keyPrefix}*`);
+      const forever = [];
+      for (const key of keys) if ((await suite.redis.pttl(key)) === -1) forever.push(key);
+      expect(forever.filter((key) => !key.includes(":q"))).toEqual([]);
+    } finally {
+      hold.release();
+      await Promise.all(workers.map((worker) => worker.stop()));
+    }
+  });
+
+  it("an entry of a worker that died after reading it, claimed after a later write of its key landed, is never written", async () => {
+    const table = new PlainTable();
+    const keyPrefix = `${suite.prefix}${randomUUID()}:`;
+    const repo = new WriteBehindUserRepository(
+      { redis: suite.redis, source: table, keyPrefix, encryptionKeys },
+      unversionedUser,
+    );
+    const user = makeUser();
+    await repo.save({ ...user, name: "v1" });
+    const [, streams] = await suite.redis.scan("0", "MATCH", `${keyPrefix}*`, "TYPE", "stream", "COUNT", 1000);
+    expect(streams).toHaveLength(1);
+    // A worker reads v1 and dies before it takes the key or writes anything.
+    await suite.redis.xreadgroup("GROUP", CONSUMER_GROUP, "dead", "COUNT", 10, "STREAMS", streams[0]!, ">");
+    await repo.save({ ...user, name: "v2" });
+    const worker = repo.startWorker({ consumer: "live", pollMs: 20, minIdleMs: 300 });
+    try {
+      await repo.flush(10_000); // v2 written, then v1 claimed from the dead worker once idle 300 ms
+      expect(table.writes).toEqual([`${user.id}=v2`]);
+      expect((await repo.get(user.id))?.name).toBe("v2");
+    } finally {
+      await worker.stop();
     }
   });
 });

@@ -27,21 +27,43 @@ function perEntry(raw: unknown): boolean[] | undefined {
 export const QUEUE_OP = { save: "s", delete: "d" } as const;
 
 /**
- * Lua `acknowledge_entries(stream, group, pending, ids)`: acknowledges and deletes queue entries and
- * lowers the key's pending count by the entries actually acknowledged (a second acknowledgement, by
- * another worker, changes nothing). Returns true when this left nothing pending for the key.
+ * Lua `id_after(a, b)`: whether stream id `a` comes after stream id `b`.
  */
-const LUA_ACKNOWLEDGE_ENTRIES = luaFunction(
-  "acknowledge_entries",
+const LUA_ID_AFTER = luaFunction(
+  "id_after",
   `
-local function acknowledge_entries(stream, group, pending, ids)
+local function id_after(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  return am > bm or (am == bm and as > bs)
+end`,
+);
+
+/**
+ * Lua `settle_entries(stream, group, pending, settled, ids, newest)`: acknowledges and deletes queue
+ * entries and lowers the key's pending count by the entries actually acknowledged (a second
+ * acknowledgement, by another worker, changes nothing). Returns true when this left nothing pending
+ * for the key (its `settled` key goes too); else `settled` keeps the newest id settled so far
+ * (`newest`, the entry written or dead-lettered): an older entry of the key still queued elsewhere
+ * is superseded (see OWN).
+ */
+const LUA_SETTLE_ENTRIES = luaFunction(
+  "settle_entries",
+  `
+local function settle_entries(stream, group, pending, settled, ids, newest)
   local acked = redis.call('XACK', stream, group, unpack(ids))
   redis.call('XDEL', stream, unpack(ids))
   if acked == 0 then return false end
-  if redis.call('DECRBY', pending, acked) > 0 then return false end
-  redis.call('DEL', pending)
+  if redis.call('DECRBY', pending, acked) > 0 then
+    local through = redis.call('GET', settled)
+    if not through or id_after(newest, through) then redis.call('SET', settled, newest) end
+    return false
+  end
+  redis.call('DEL', pending, settled)
   return true
 end`,
+  [LUA_ID_AFTER],
 );
 
 /**
@@ -66,12 +88,19 @@ local function release_owner(owner, consumer)
 end`,
 );
 
+/** What OWN answers per key: written by this worker, handed to the owner, or superseded (acknowledged unwritten). */
+export type Ownership = "handed" | "owned" | "superseded";
+const OWNERSHIP: readonly Ownership[] = ["handed", "owned", "superseded"];
+
 /**
  * Per-key order across workers: one worker at a time writes a key, the one named by its owner key.
  * Per key of a batch: when no worker owns it, this one does, or already did, or took its entries
  * over from a dead worker (`steal`), the owner key names this consumer (for `ttl`) and replies 1;
  * else its entries are handed to the owner (XCLAIM to it: the owner writes them after what it holds,
- * in order) and replies 0. The owner gives the key up once nothing of it is queued (acknowledge,
+ * in order) and replies 0. An owned key whose newest entry here (`newest`) is not after the newest
+ * one already settled (its `settled` key, see settle_entries) replies 2: these entries were read
+ * before a later write of the key, which another worker owned and wrote first; they are superseded
+ * and never written. The owner gives the key up once nothing of it is queued (acknowledge,
  * dead letter), and renews it while it holds any (`RENEW_OWNERS`). The batch's entries are first
  * claimed again by this consumer (JUSTID: delivery counts unchanged): that write makes the script
  * dirty, so Redis lets its SETs through under maxmemory (a full queue must still drain).
@@ -84,8 +113,9 @@ export const OWN = defineScript({
     consumer: "text",
     ttl: "number",
     ids: "texts",
-    entries: { each: { owner: "key", ids: "texts", steal: "flag" } },
+    entries: { each: { owner: "key", settled: "key", ids: "texts", newest: "text", steal: "flag" } },
   },
+  uses: [LUA_ID_AFTER],
   lua: `
 local function claim_for(who, list)
   for i = 1, #list, 1000 do
@@ -101,14 +131,16 @@ for g, e in ipairs(entries) do
   local current = redis.call('GET', e.owner)
   if not current or current == consumer or e.steal then
     redis.call('SET', e.owner, consumer, 'PX', ttl)
-    out[g] = 1
+    local through = redis.call('GET', e.settled)
+    out[g] = (through and not id_after(e.newest, through)) and 2 or 1
   else
     claim_for(current, e.ids)
     out[g] = 0
   end
 end
 return out`,
-  reply: perEntry,
+  reply: (raw): Ownership[] | undefined =>
+    Array.isArray(raw) ? raw.map((flag) => OWNERSHIP[Number(flag)] ?? "handed") : undefined,
 });
 
 /** Renews the owner keys this consumer still holds; replies per key whether it does. */
@@ -222,7 +254,9 @@ export const ACKNOWLEDGE = defineScript({
         lease: "key",
         pending: "key",
         owner: "key",
+        settled: "key",
         ids: "texts",
+        written: "text",
         sha: "text",
         fresh: "number",
         ttl: "number",
@@ -232,11 +266,11 @@ export const ACKNOWLEDGE = defineScript({
       },
     },
   },
-  uses: [LUA_ACKNOWLEDGE_ENTRIES, LUA_RELEASE_OWNER, LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL, LUA_STORED_AT],
+  uses: [LUA_SETTLE_ENTRIES, LUA_RELEASE_OWNER, LUA_STORED_KIND, LUA_WITH_FRESH_UNTIL, LUA_STORED_AT],
   lua: `
 local out = {}
 for g, e in ipairs(entries) do
-  local landed = acknowledge_entries(stream, group, e.pending, e.ids)
+  local landed = settle_entries(stream, group, e.pending, e.settled, e.ids, e.written)
   local flags = 0
   if landed then
     flags = 1
@@ -299,6 +333,7 @@ export const FAIL = defineScript({
         lease: "key",
         pending: "key",
         owner: "key",
+        settled: "key",
         ids: "texts",
         written: "text",
         sha: "text",
@@ -307,7 +342,7 @@ export const FAIL = defineScript({
       },
     },
   },
-  uses: [LUA_ACKNOWLEDGE_ENTRIES, LUA_RELEASE_OWNER, LUA_STORED_AT],
+  uses: [LUA_SETTLE_ENTRIES, LUA_RELEASE_OWNER, LUA_STORED_AT],
   lua: `
 local out = {}
 for g, e in ipairs(entries) do
@@ -320,7 +355,7 @@ for g, e in ipairs(entries) do
   if attempts >= 0 and attempts >= e.limit then
     local entry = redis.call('XRANGE', stream, e.written, e.written)[1]
     -- XACK first: Redis checks maxmemory at a script's first write, and a dead letter must get out.
-    local landed = acknowledge_entries(stream, group, e.pending, e.ids)
+    local landed = settle_entries(stream, group, e.pending, e.settled, e.ids, e.written)
     if entry then
       local fields = entry[2]
       for _, f in ipairs({'id', e.written, 'error', e.error, 'attempts', tostring(attempts)}) do fields[#fields + 1] = f end
