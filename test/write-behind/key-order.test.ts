@@ -173,7 +173,7 @@ describe("write-behind: per-key order across live workers (no versionField)", ()
     );
     const user = makeUser();
     await repo.save({ ...user, name: "v1" });
-    const [, streams] = await suite.redis.scan("0", "MATCH", `${keyPrefix}*`, "TYPE", "stream", "COUNT", 1000);
+    const [, streams] = await suite.redis.scan("0", "MATCH", `${keyPrefix}*`, "COUNT", 1000, "TYPE", "stream");
     expect(streams).toHaveLength(1);
     // A worker reads v1 and dies before it takes the key or writes anything.
     await suite.redis.xreadgroup("GROUP", CONSUMER_GROUP, "dead", "COUNT", 10, "STREAMS", streams[0]!, ">");
