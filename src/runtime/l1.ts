@@ -232,21 +232,29 @@ export class L1Cache<T> {
     unref();
     if (sub.status === "ready") subscribe();
     else if (sub.status === "wait") sub.connect?.().catch((error: unknown) => this.onError(error));
-    this.client.once("end", () => void this.close());
+    this.client.once("end", () => void this.close(0));
   }
 
-  async close(): Promise<void> {
+  /** Drops every entry and closes the subscriber: QUIT, or a disconnect when Redis does not answer it within `timeoutMs`. */
+  async close(timeoutMs: number): Promise<void> {
     this.closed = true;
     this.live = false;
     this.clear();
     const sub = this.subscriber;
     this.subscriber = undefined;
     if (!sub) return;
-    try {
-      if (sub.status === "ready") await sub.quit();
-      else sub.disconnect();
-    } catch {
+    if (sub.status !== "ready") {
       sub.disconnect();
+      return;
     }
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const quit = sub.quit().then(
+      () => true,
+      () => false,
+    );
+    const answered = await Promise.race([quit, timedOut]);
+    clearTimeout(timer);
+    if (!answered) sub.disconnect();
   }
 }

@@ -52,6 +52,8 @@ export interface RepositoryParts<TEntity, TKey> {
   readonly writes: WriteStrategy<TEntity, TKey>;
   /** The `instrumentation` option bound to this entity; undefined (and never called) without one. */
   readonly observer: Observer | undefined;
+  /** The bound on each Redis call (`timeoutMs`), also on closing the L1 subscriber. */
+  readonly timeoutMs: number;
 }
 
 /**
@@ -131,7 +133,7 @@ export function assembleRepository<TEntity, TKey>(
     leaseTtlMs,
   });
   const primer = new Primer({ ...entity, check, invalidator });
-  return { keys, check, events, l1, reads, indexReads, listReads, primer, invalidator, writes, observer };
+  return { keys, check, events, l1, reads, indexReads, listReads, primer, invalidator, writes, observer, timeoutMs };
 }
 
 function checkOptions<TEntity, TKey>(

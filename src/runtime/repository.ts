@@ -54,6 +54,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
   private readonly invalidator: Invalidator<TEntity, TKey>;
   private readonly writes: WriteStrategy<TEntity, TKey>;
   private readonly observer: Observer | undefined;
+  private readonly timeoutMs: number;
   /** `byEmail` -> `getByEmail`: the operation names of the indexes, only with an observer. */
   private readonly indexOperations: ReadonlyMap<string, OperationName> | undefined;
 
@@ -73,6 +74,7 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     this.check = parts.check;
     this.events = parts.events;
     this.l1 = parts.l1;
+    this.timeoutMs = parts.timeoutMs;
     this.reads = parts.reads;
     this.indexReads = parts.indexReads;
     this.listReads = parts.listReads;
@@ -255,9 +257,12 @@ export class Repository<TEntity, TKey, TSource extends EntitySource<TEntity, TKe
     return this.observer ? this.observer.operation(operation, run) : run();
   }
 
-  /** Stops background retries and closes the L1 subscriber connection. The Redis client stays open. */
+  /**
+   * Stops background retries and closes the L1 subscriber connection (within `timeoutMs`: a Redis
+   * that does not answer its QUIT gets a disconnect). The Redis client stays open.
+   */
   async close(): Promise<void> {
     this.invalidator.close();
-    await this.l1?.close();
+    await this.l1?.close(this.timeoutMs);
   }
 }
