@@ -92,12 +92,13 @@ export const runtimeCommands: Readonly<Record<RuntimeFeature, FeatureCommands>> 
     inScripts: {},
   },
   read: {
-    why: "get/getMany read values; a miss takes a lease and fills under it (scripts acquire, fill, release), then writes the value's index entries; getBy<Index> reads the pointer, then the value (other slots), and writes the pointer; listBy<List> reads a list or takes its lease, and fills it under that lease (scripts list-read, list-fill, list-drop-if-same); prime/primeMany write where a fill would (script prime, then the index entries); an invalid value is deleted (script delete-if-same, UNLINK when oversized); a key of another type where a value or list belongs is deleted by the script that meets it (TYPE, DEL)",
+    why: "get/getMany read values; a miss takes a lease, renews it while its load runs and fills under it (scripts acquire, renew-leases, fill, release), then writes the value's index entries; getBy<Index> reads the pointer, then the value (other slots), and writes the pointer; listBy<List> reads a list or takes its lease, and fills it under that lease (scripts list-read, list-fill, list-drop-if-same); prime/primeMany write where a fill would (script prime, then the index entries); an invalid value is deleted (script delete-if-same, UNLINK when oversized); a key of another type where a value or list belongs is deleted by the script that meets it (TYPE, DEL)",
     direct: ["GET", "MGET", "SET", "UNLINK", ...SCRIPT_RUNNERS],
     inScripts: {
       acquire: ["GET", "SET", "DEL", "TYPE"],
       fill: ["GET", "PTTL", "SET", "DEL"],
       release: ["GET", "DEL"],
+      "renew-leases": ["GET", "PEXPIRE"],
       "delete-if-same": ["GET", "DEL", "TYPE"],
       "list-read": ["GET", "SET", "DEL", "TYPE"],
       "list-fill": ["GET", "SET", "DEL", "TYPE"],

@@ -53,6 +53,7 @@ export function entityRedis<TEntity, TKey>(
     acquire: leases.acquire.bind(leases),
     fill: leases.fill.bind(leases),
     release: leases.release.bind(leases),
+    renewLeases: leases.renew.bind(leases),
 
     prime: primes.prime.bind(primes),
 

@@ -1,7 +1,7 @@
 import type { KeySpace, ResolvedKey } from "./key-space.js";
 import type { LookupCommands } from "./lookup-commands.js";
 import type { GuardResult } from "./redis-guard.js";
-import { ACQUIRE, FILL, RELEASE, type LeaseMode, type LeaseOutcome } from "./scripts/read-scripts.js";
+import { ACQUIRE, FILL, RELEASE, RENEW_LEASES, type LeaseMode, type LeaseOutcome } from "./scripts/read-scripts.js";
 import type { SlotScripts } from "./slot-scripts.js";
 import type { StoredValue } from "./stored-value.js";
 
@@ -89,6 +89,17 @@ export class LeaseCommands<TEntity, TKey> {
       await Promise.all(pointers);
     }
     return r;
+  }
+
+  /** Extends the leases these tokens still hold (one per key) to the lease TTL from now. */
+  renew(ks: readonly ResolvedKey<TKey>[], tokens: readonly string[]): Promise<GuardResult<boolean[]>> {
+    return this.scripts.runPerEntry(
+      "renew-leases",
+      RENEW_LEASES,
+      ks.map((k, i) => ({ lease: k.leaseKey, token: tokens[i]! })),
+      (e) => e.lease,
+      (group) => ({ leaseTtlMs: this.leaseTtlMs, entries: group }),
+    );
   }
 
   /** Gives up a lease this token still holds. */

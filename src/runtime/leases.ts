@@ -146,17 +146,28 @@ export class Leases<TEntity, TKey> {
     return { loaded: values };
   }
 
-  /** Loads keys whose leases this process holds; on a source error releases the leases, then rethrows. */
+  /**
+   * Loads keys whose leases this process holds, renewing them every third of the lease TTL while
+   * the load runs (leaseTtlMs bounds a dead holder, not a slow source); on a source error releases
+   * the leases, then rethrows.
+   */
   private async loadHolding(
     ks: readonly ResolvedKey<TKey>[],
     tokens: readonly string[],
     loader: Loader<TEntity, TKey> | undefined,
   ): Promise<(TEntity | null)[]> {
+    const renewal = setInterval(
+      () => void this.parts.redis.renewLeases(ks, tokens),
+      Math.max(10, Math.floor(this.parts.leaseTtlMs / 3)),
+    );
+    renewal.unref();
     try {
       return await this.parts.source.load(ks, loader);
     } catch (error) {
       await this.release(ks, tokens);
       throw error;
+    } finally {
+      clearInterval(renewal);
     }
   }
 

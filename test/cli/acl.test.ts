@@ -236,7 +236,7 @@ describe("cachegen acl", () => {
     const { code, stdout } = await runCli(packageRoot, ["acl"]);
     expect(code).toBe(0);
     expect(stdout).toMatch(
-      /^# read \(every entity\): .*: \+del \+eval \+evalsha \+get \+mget \+pttl \+set \+type \+unlink$/m,
+      /^# read \(every entity\): .*: \+del \+eval \+evalsha \+get \+mget \+pexpire \+pttl \+set \+type \+unlink$/m,
     );
     expect(stdout).toMatch(/^# l1 \(Customer\): /m);
     expect(stdout).toMatch(/^# write-through-writers \(Coupon, StockLevel\): /m);

@@ -112,6 +112,28 @@ return 0`,
 });
 
 /**
+ * Extends the leases these tokens still hold to `leaseTtlMs` from now (a load that outlasts the
+ * lease TTL keeps its lease while its holder lives); replies per entry whether it still held.
+ */
+export const RENEW_LEASES = defineScript({
+  name: "renew-leases",
+  input: { leaseTtlMs: "number", entries: { each: { lease: "key", token: "text" } } },
+  lua: `
+local out = {}
+for i, e in ipairs(entries) do
+  local l = redis.call('GET', e.lease)
+  if l and string.sub(l, 1, #e.token + 1) == e.token .. '|' then
+    redis.call('PEXPIRE', e.lease, leaseTtlMs)
+    out[i] = 1
+  else
+    out[i] = 0
+  end
+end
+return out`,
+  reply: (raw): boolean[] | undefined => (Array.isArray(raw) ? raw.map((held) => Number(held) === 1) : undefined),
+});
+
+/**
  * Adds each member to its tag set and extends the set's expiry to at least `ttl` ms (a set lives as
  * long as its longest-lived member). Sent before the write that caches the member.
  */
