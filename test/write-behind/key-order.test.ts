@@ -30,6 +30,8 @@ class PlainTable implements WriteBehindUserSource {
   readonly writes: string[] = [];
   readonly slow = new Map<string, number>();
   readonly failOnce = new Set<string>();
+  /** Names it refuses every time. */
+  readonly refuse = new Set<string>();
 
   async load(key: UserKey): Promise<User | null> {
     return this.rows.get(key.id) ?? null;
@@ -42,6 +44,7 @@ class PlainTable implements WriteBehindUserSource {
   async save(user: User): Promise<void> {
     await sleep(this.slow.get(user.name) ?? 0);
     if (this.failOnce.delete(user.name)) throw new Error(`${user.name} failed once`);
+    if (this.refuse.has(user.name)) throw new Error(`${user.name} refused`);
     this.writes.push(`${user.id}=${user.name}`);
     this.rows.set(user.id, structuredClone(user));
   }
@@ -181,6 +184,33 @@ describe("write-behind: per-key order across live workers (no versionField)", ()
     const worker = repo.startWorker({ consumer: "live", pollMs: 20, minIdleMs: 300 });
     try {
       await repo.flush(10_000); // v2 written, then v1 claimed from the dead worker once idle 300 ms
+      expect(table.writes).toEqual([`${user.id}=v2`]);
+      expect((await repo.get(user.id))?.name).toBe("v2");
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it("replayDeadLetters() does not queue a dead letter again over a write of its key queued since", async () => {
+    const table = new PlainTable();
+    const keyPrefix = `${suite.prefix}${randomUUID()}:`;
+    const repo = new WriteBehindUserRepository(
+      { redis: suite.redis, source: table, keyPrefix, encryptionKeys },
+      unversionedUser,
+    );
+    const user = makeUser();
+    table.refuse.add("v1");
+    let worker = repo.startWorker({ pollMs: 20, retryBaseMs: 10 });
+    await repo.save({ ...user, name: "v1" });
+    await repo.flush(10_000); // v1 refused maxAttempts times: dead-lettered
+    expect(repo.stats().deadLettered).toBe(1);
+    await worker.stop();
+    await repo.save({ ...user, name: "v2" }); // queued, not yet written
+    table.refuse.clear();
+    expect(await repo.replayDeadLetters({})).toBe(1);
+    worker = repo.startWorker({ pollMs: 20 });
+    try {
+      await repo.flush(10_000);
       expect(table.writes).toEqual([`${user.id}=v2`]);
       expect((await repo.get(user.id))?.name).toBe("v2");
     } finally {

@@ -383,7 +383,8 @@ return out`,
 
 /**
  * Puts dead letters back in the queue, per entry (by its dead-letter id): unless a newer value of its
- * key is cached (with a version; the source would refuse the older write), its value (or
+ * key is cached (with a version; the source would refuse the older write) or, without a version, a
+ * write of its key is queued (made after it was dead-lettered, so newer), its value (or
  * `tombstone`) is cached as a queued write (no expiry), its key counted pending and a queue entry
  * `{op, key, ns[, value][, prev]}` appended after whatever is queued; the dead letter is deleted
  * either way. An entry already gone (replayed by someone else) is skipped. Index entries and tag
@@ -411,7 +412,9 @@ for _, e in ipairs(entries) do
     local stored = f.value or tombstone
     local version = ''
     if f.value then version = stored_version(f.value) or '' end
-    if not newer_stored(stored_at(e.value) or '', version) then
+    -- Without a version, a write of the key queued since (its pending count) is the newer one.
+    local superseded = version == '' and tonumber(redis.call('GET', e.pending) or '0') > 0
+    if not superseded and not newer_stored(stored_at(e.value) or '', version) then
       -- SET first: Redis checks maxmemory at a script's first write, and XDEL would let an OOM script through.
       redis.call('SET', e.value, stored)
       redis.call('DEL', e.lease)
