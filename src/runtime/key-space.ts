@@ -435,6 +435,11 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
 
   private checkedValue(what: string, field: string, value: unknown, checkSchema: boolean): string {
     const name = this.definition.name;
+    // Lookup values are untrusted input like keys: bounded before any check, encoding or Redis call.
+    if (typeof value === "string" && value.length > this.maxKeyLength)
+      throw new InvalidKeyError(
+        `${name} ${what} is ${value.length} characters, longer than maxKeyLength (${this.maxKeyLength})`,
+      );
     const schema = this.fieldSchemas[field];
     if (checkSchema && schema) {
       const parsed = schema.safeParse(value);

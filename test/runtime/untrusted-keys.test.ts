@@ -3,7 +3,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { TsChild, type Message } from "../support/child-process.js";
 import type { LongKeysInput, LongKeysReport } from "./children/long-keys.js";
+import { InvalidKeyError } from "cachegen/runtime";
 import { ArticleRepository } from "../fixtures/valid/minimal-cache-aside/expected/article.js";
+import { MemberRepository } from "../fixtures/valid/lists-read-through/expected/member.js";
 import { connect, uniquePrefix } from "./helpers.js";
 
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -30,6 +32,35 @@ async function keysUnder(prefix: string): Promise<number> {
 }
 
 describe("untrusted keys", () => {
+  it("lookup values longer than maxKeyLength (listBy<List>, getBy<Index>) are an InvalidKeyError before Redis or the source", async () => {
+    const redis = await connect();
+    try {
+      const keyPrefix = uniquePrefix("longlookups");
+      let loads = 0;
+      const loaded = async <T>(value: T): Promise<T> => ((loads += 1), value);
+      const members = new MemberRepository({
+        redis,
+        keyPrefix,
+        source: {
+          load: () => loaded(null),
+          loadByEmail: () => loaded(null),
+          loadListByTeam: () => loaded([]),
+          loadListByTeamRole: () => loaded([]),
+        },
+      });
+      const long = "h".repeat(5_000_000);
+      await expect(members.listByTeam(long)).rejects.toThrow(
+        /list "byTeam" field "teamId" is 5000000 characters, longer than maxKeyLength \(1024\)/,
+      );
+      await expect(members.listByTeamRole("t".repeat(1_025), "owner")).rejects.toBeInstanceOf(InvalidKeyError);
+      await expect(members.getByEmail(`${"e".repeat(2_000)}@example.com`)).rejects.toBeInstanceOf(InvalidKeyError);
+      expect(loads).toBe(0);
+      expect(await keysUnder(keyPrefix)).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it("a key longer than maxKeyLength (encoded) is an InvalidKeyError before Redis or the source; getMany(null) too", async () => {
     const redis = await connect();
     try {
