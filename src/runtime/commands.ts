@@ -92,7 +92,7 @@ export const runtimeCommands: Readonly<Record<RuntimeFeature, FeatureCommands>> 
     inScripts: {},
   },
   read: {
-    why: "get/getMany read values; a miss takes a lease, renews it while its load runs and fills under it (scripts acquire, renew-leases, fill, release), then writes the value's index entries; getBy<Index> reads the pointer, then the value (other slots), and writes the pointer; listBy<List> reads a list or takes its lease, and fills it under that lease (scripts list-read, list-fill, list-drop-if-same); prime/primeMany write where a fill would (script prime, then the index entries); an invalid value is deleted (script delete-if-same, UNLINK when oversized); a key of another type where a value or list belongs is deleted by the script that meets it (TYPE, DEL)",
+    why: "get/getMany read values; a miss takes a lease, renews it while its load runs and fills under it (scripts acquire, renew-leases, fill, release), then writes the value's index entries; getBy<Index> reads the pointer, then the value (other slots), and writes the pointer; listBy<List> reads a list or takes its lease, renews it while its load runs and fills it under that lease (scripts list-read, list-renew, list-fill, list-drop-if-same); prime/primeMany write where a fill would (script prime, then the index entries); an invalid value is deleted (script delete-if-same, UNLINK when oversized); a key of another type where a value or list belongs is deleted by the script that meets it (TYPE, DEL)",
     direct: ["GET", "MGET", "SET", "UNLINK", ...SCRIPT_RUNNERS],
     inScripts: {
       acquire: ["GET", "SET", "DEL", "TYPE"],
@@ -103,6 +103,7 @@ export const runtimeCommands: Readonly<Record<RuntimeFeature, FeatureCommands>> 
       "list-read": ["GET", "SET", "DEL", "TYPE"],
       "list-fill": ["GET", "SET", "DEL", "TYPE"],
       "list-drop-if-same": ["GET", "DEL", "TYPE"],
+      "list-renew": ["GET", "PEXPIRE", "DEL", "TYPE"],
       prime: ["GET", "PTTL", "SET", "DEL", "TYPE"],
     },
   },

@@ -59,6 +59,7 @@ export function entityRedis<TEntity, TKey>(
 
     readList: lists.readList.bind(lists),
     fillList: lists.fillList.bind(lists),
+    renewListLease: lists.renewListLease.bind(lists),
     dropListIfSame: lists.dropListIfSame.bind(lists),
     dropLists: lists.dropLists.bind(lists),
 

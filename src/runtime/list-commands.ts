@@ -1,5 +1,5 @@
 import type { GuardResult, RedisGuard } from "./redis-guard.js";
-import { LIST_DROP_IF_SAME, LIST_FILL, LIST_READ } from "./scripts/list-scripts.js";
+import { LIST_DROP_IF_SAME, LIST_FILL, LIST_READ, LIST_RENEW } from "./scripts/list-scripts.js";
 import type { SlotScripts } from "./slot-scripts.js";
 
 /** List keys: a list's members (value keys) or the lease of the reader filling it, in one key. */
@@ -13,6 +13,11 @@ export class ListCommands {
   /** A list's members or another reader's lease, as stored; null when it was absent and `lease` now holds it. */
   readList(listKey: string, lease: string): Promise<GuardResult<string | null>> {
     return this.scripts.run("list-read", LIST_READ, { list: listKey, lease, leaseTtlMs: this.leaseTtlMs });
+  }
+
+  /** Extends `lease` on its list key to the lease TTL from now, while it still holds. */
+  renewListLease(listKey: string, lease: string): Promise<GuardResult<boolean>> {
+    return this.scripts.run("list-renew", LIST_RENEW, { list: listKey, lease, leaseTtlMs: this.leaseTtlMs });
   }
 
   /** Writes a list's members while `lease` still holds its key; answers whether it did. */

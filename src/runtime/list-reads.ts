@@ -121,14 +121,14 @@ export class ListReads<TEntity, TKey> {
   }
 
   /**
-   * Another reader holds the list's lease: polls for its fill with backoff, for up to the lease
-   * TTL; each poll takes the lease when it is gone (the holder died or gave it back). Then loads
-   * from the source without caching.
+   * Another reader holds the list's lease: polls for its fill with backoff, for up to twice the
+   * lease TTL (as a value's waiter does); each poll takes the lease when it is gone (the holder
+   * died or gave it back). Then loads from the source without caching.
    */
   private async waitForFill(list: string, listKey: string, load: () => Promise<TEntity[]>): Promise<TEntity[]> {
     const { redis, events, leaseTtlMs } = this.parts;
     events.record("lease-wait", listKey);
-    const deadline = Date.now() + leaseTtlMs;
+    const deadline = Date.now() + 2 * leaseTtlMs;
     let delay = FIRST_POLL_MS;
     while (Date.now() < deadline) {
       await sleep(delay, true);
@@ -146,20 +146,28 @@ export class ListReads<TEntity, TKey> {
     return this.fromSource(list, listKey, load);
   }
 
-  /** Loads the list holding its lease and caches its members' keys while the lease holds (not when over maxItems). */
+  /** Loads the list holding its lease (renewed meanwhile) and caches its members' keys while the lease holds (not when over maxItems). */
   private async loadAndFill(
     list: string,
     listKey: string,
     lease: string,
     load: () => Promise<TEntity[]>,
   ): Promise<TEntity[]> {
-    const { redis, keys, ttl, events, definition } = this.parts;
+    const { redis, keys, ttl, events, definition, leaseTtlMs } = this.parts;
+    // The lease is renewed while the load runs: leaseTtlMs bounds a dead holder, not a slow source.
+    const renewal = setInterval(
+      () => void redis.renewListLease(listKey, lease),
+      Math.max(10, Math.floor(leaseTtlMs / 3)),
+    );
+    renewal.unref();
     let rows: TEntity[];
     try {
       rows = await this.fromSource(list, listKey, load);
     } catch (error) {
       await redis.dropListIfSame(listKey, lease);
       throw error;
+    } finally {
+      clearInterval(renewal);
     }
     const { maxItems } = definition.lists![list]!;
     if (rows.length > maxItems) {

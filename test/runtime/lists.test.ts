@@ -15,7 +15,7 @@ import type { User, UserKey } from "./fixtures/user.js";
 import { collectEvents, connect, encryptionKeys, makeUser, recordCommands, uniquePrefix } from "./helpers.js";
 import { KeySpace } from "../../src/runtime/key-space.js";
 import { TEAM_A, TEAM_B, TeamListRepo, TeamStore, usersWithTeamList } from "./list-fixtures.js";
-import { until } from "../support/wait.js";
+import { sleep, until } from "../support/wait.js";
 
 let redis: Redis;
 const prefix = uniquePrefix("lists");
@@ -46,6 +46,30 @@ function setup(definition: EntityDefinition<User, UserKey> = usersWithTeamList()
 const names = (users: readonly User[]) => users.map((u) => u.name).sort();
 
 describe("listBy<List>", () => {
+  it("a list load slower than leaseTtlMs keeps its lease while it runs: a reader on another client waits for its fill (one load)", async () => {
+    const definition = usersWithTeamList();
+    const source = new TeamStore();
+    source.put(makeUser({ name: "a1", teamId: TEAM_A }));
+    const keyPrefix = `${prefix}${Math.random().toString(36).slice(2)}:`;
+    const other = await connect();
+    try {
+      const options = { source, keyPrefix, encryptionKeys, leaseTtlMs: 600 };
+      const holder = new TeamListRepo(definition, { ...options, redis });
+      const waiter = new TeamListRepo(definition, { ...options, redis: other });
+      const held = source.holdNextList();
+      const holding = holder.listByTeam(TEAM_A);
+      await held.loaded;
+      const waiting = waiter.listByTeam(TEAM_A);
+      await sleep(1_000);
+      held.release();
+      expect(names(await holding)).toEqual(["a1"]);
+      expect(names(await waiting)).toEqual(["a1"]);
+      expect(source.listLoads).toBe(1);
+    } finally {
+      await other.quit();
+    }
+  });
+
   it("caches the members' keys: a second read loads neither the list nor its members", async () => {
     const { source, repo } = setup();
     source.put(makeUser({ name: "a1", teamId: TEAM_A }));

@@ -36,6 +36,20 @@ return 0`,
   reply: (raw): boolean => Number(raw) === 1,
 });
 
+/** Extends the list's lease to `leaseTtlMs` from now while the key still holds it (a slow list load); replies whether it did. */
+export const LIST_RENEW = defineScript({
+  name: "list-renew",
+  input: { list: "key", lease: "text", leaseTtlMs: "number" },
+  uses: [LUA_STORED_AT],
+  lua: `
+if stored_at(list) == lease then
+  redis.call('PEXPIRE', list, leaseTtlMs)
+  return 1
+end
+return 0`,
+  reply: (raw): boolean => Number(raw) === 1,
+});
+
 /** Deletes the key while it still holds exactly `expected` (our lease, or the members found stale). */
 export const LIST_DROP_IF_SAME = defineScript({
   name: "list-drop-if-same",
