@@ -52,7 +52,7 @@ const missing: Entity = {
   age: 3,
   roles: ["roles 3"],
   tier: "platinum",
-  preferences: { newsletter: true, locale: "locale 3" },
+  preferences: { newsletter: false, locale: "locale 3" },
   phone: "phone 3",
   birthday: new Date("2024-01-04T00:00:00.000Z"),
   createdAt: new Date("2024-01-04T03:04:05.000Z"),

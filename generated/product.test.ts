@@ -50,7 +50,7 @@ const missing: Entity = {
   categoryId: 3,
   imageUrl: "https://example.com/imageUrl/3",
   attributes: [{ name: "name 3", value: "value 3" }],
-  active: true,
+  active: false,
   updatedAt: new Date("2024-01-04T03:04:05.000Z"),
 };
 

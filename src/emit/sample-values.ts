@@ -4,7 +4,9 @@ import { objectLiteral, propertyKey, stringLiteral } from "./typescript-syntax.j
 /**
  * Deterministic sample values for the generated tests, as TypeScript expressions.
  * Variant 1 is the stored entity, variant 2 its update (every non-key value differs, and a
- * `versionField` increases), variant 3 a value that is stored nowhere (for lookups that must miss).
+ * `versionField` increases), variant 3 a value that is stored nowhere (for lookups that must miss):
+ * every field of variant 3 differs from variant 1 wherever its type has two values (a boolean or a
+ * two-value enum then equals variant 2, which the lookups that must miss never meet stored).
  */
 export type Variant = 1 | 2 | 3;
 
@@ -51,7 +53,7 @@ class SampleWriter {
   private value(type: FieldType, name: string, variant: Variant): string {
     switch (type.kind) {
       case "enum":
-        return stringLiteral(type.values[(variant - 1) % type.values.length] ?? "");
+        return stringLiteral(type.values[enumIndex(type.values.length, variant)] ?? "");
       case "object":
         return objectLiteral(type.fields.map((field) => `${propertyKey(field.name)}: ${this.field(field, variant)}`));
       case "array":
@@ -72,7 +74,7 @@ class SampleWriter {
           case "float":
             return `${variant}.5`;
           case "boolean":
-            return String(variant !== 2);
+            return String(variant === 1);
           case "datetime":
             return `new Date("2024-01-0${variant + 1}T03:04:05.000Z")`;
           case "date":
@@ -86,4 +88,10 @@ class SampleWriter {
         }
     }
   }
+}
+
+/** Which of an enum's values a variant takes: the first, the second, and a third (or the last) other than the first. */
+function enumIndex(count: number, variant: Variant): number {
+  if (count <= 1) return 0;
+  return variant === 1 ? 0 : variant === 2 ? 1 : Math.min(2, count - 1);
 }
