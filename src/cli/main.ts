@@ -1,6 +1,7 @@
 import { ConfigError } from "../config.js";
 import { readPackageInfo } from "../package-info.js";
 import { nearestName } from "../suggest.js";
+import { OutputWriteError } from "../write/output-write-error.js";
 import { UsageError } from "./arguments.js";
 import { commands } from "./commands.js";
 import { processTerminal, type Terminal } from "./terminal.js";
@@ -54,7 +55,7 @@ export async function main(argv: readonly string[], terminal: Terminal = process
       terminal.err.line(usageHint(command.name));
       return 2;
     }
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof OutputWriteError) {
       terminal.err.line(`cachegen: ${error.message}`);
       return 1;
     }

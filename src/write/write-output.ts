@@ -2,6 +2,7 @@ import { closeSync, constants, mkdirSync, openSync, unlinkSync, writeFileSync } 
 import { compareCodeUnits } from "../compare-code-units.js";
 import { manifestFileName } from "../manifest.js";
 import { compareWithOutput, outputPath, type OutputOptions } from "./output-folder.js";
+import { OutputWriteError } from "./output-write-error.js";
 
 /** What a write did, or with `dryRun` would do. Paths are relative to the output folder, sorted. */
 export interface WriteReport {
@@ -29,19 +30,40 @@ export async function writeOutput(
   };
   if (options.dryRun || (report.written.length === 0 && report.removed.length === 0)) return report;
 
-  mkdirSync(outDir, { recursive: true });
+  /** What this run already wrote or removed, for the message when a later step fails. */
+  const done: string[] = [];
+  const step = (path: string, act: () => void): void => {
+    try {
+      act();
+    } catch (error) {
+      throw failedStep(outDir, path, error, done);
+    }
+    if (path !== ".") done.push(path);
+  };
+  step(".", () => mkdirSync(outDir, { recursive: true }));
   const written = new Set(report.written);
   // Synchronous writes, like the reads in `compareWithOutput`: fastest for many small files.
   for (const [path, content] of files) {
-    if (path !== manifestFileName && written.has(path)) writeText(outputPath(outDir, path), content);
+    if (path !== manifestFileName && written.has(path)) step(path, () => writeText(outputPath(outDir, path), content));
   }
-  for (const path of report.removed) unlinkSync(outputPath(outDir, path));
+  for (const path of report.removed) step(path, () => unlinkSync(outputPath(outDir, path)));
   // The manifest goes last: until it is written, the old one still lists what an interrupted run left.
   const manifest = files.get(manifestFileName);
   if (manifest !== undefined && written.has(manifestFileName)) {
-    writeText(outputPath(outDir, manifestFileName), manifest);
+    step(manifestFileName, () => writeText(outputPath(outDir, manifestFileName), manifest));
   }
   return report;
+}
+
+function failedStep(outDir: string, path: string, error: unknown, done: readonly string[]): OutputWriteError {
+  const { code, message } = error as { code?: string; message?: string };
+  const target = path === "." ? outDir : `${outDir}/${path}`;
+  const partial = done.length
+    ? `${done.length} file(s) were already written or removed (${done.slice(0, 5).join(", ")}${done.length > 5 ? ", ..." : ""}), so the folder is part old, part new`
+    : "nothing was written";
+  return new OutputWriteError(
+    `could not write ${target} (${code ?? message ?? String(error)}); ${partial}. Fix the cause (file permissions or attributes, disk space), then run cachegen generate again: it writes what still differs (cachegen check lists it)`,
+  );
 }
 
 /** Writes a file, refusing (ELOOP) to write through a symbolic link put there since the comparison. */

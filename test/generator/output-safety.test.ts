@@ -1,5 +1,6 @@
 // `cachegen generate` and `check` in real temporary projects: the output folder holds only what
 // cachegen wrote, and nothing else is ever replaced or removed (issue 10, issue 11 item 12).
+import { execFileSync } from "node:child_process";
 import { lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -136,5 +137,28 @@ describe("stale files without a manifest, and schemas folders without schemas", 
     expect(mistyped.code).toBe(1);
     expect((await runCli(cwd, ["check"])).code).toBe(1);
     expect((await readdir(join(cwd, "generated"))).sort()).toEqual(before);
+  });
+
+  it("a file it cannot write is exit 1 with a message naming it, what was written, and what to do (no stack trace)", async () => {
+    const cwd = await generatedProject();
+    const index = join(cwd, "generated/index.ts");
+    await writeFile(join(cwd, "schemas/user.yaml"), userSchema.replace("ttl: 1h", "ttl: 2h"));
+    await writeFile(
+      join(cwd, "schemas/audit.yaml"),
+      "entity: Audit\nkey: id\nfields:\n  id: uuid\nstrategy: cache-aside\nttl: 1m\n",
+    );
+    execFileSync("chattr", ["+i", index]); // immutable: refused even to root
+    try {
+      const run = await runCli(cwd, ["generate"]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        /^cachegen: could not write .*generated\/index\.ts \(EPERM\); \d+ file\(s\) were already written or removed \(.*audit\.ts.*\), so the folder is part old, part new\. Fix the cause .*then run cachegen generate again/m,
+      );
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      execFileSync("chattr", ["-i", index]);
+    }
+    expect((await runCli(cwd, ["generate"])).code).toBe(0);
+    expect((await runCli(cwd, ["check"])).code).toBe(0);
   });
 });
