@@ -161,4 +161,20 @@ describe("stale files without a manifest, and schemas folders without schemas", 
     expect((await runCli(cwd, ["generate"])).code).toBe(0);
     expect((await runCli(cwd, ["check"])).code).toBe(0);
   });
+
+  it("a manifest a merge left conflict markers in is still its own: generate replaces it, and check is clean after", async () => {
+    const cwd = await generatedProject();
+    const manifestPath = join(cwd, "generated/cachegen.manifest.json");
+    const manifest = await readFile(manifestPath, "utf8");
+    await writeFile(
+      manifestPath,
+      `${manifest.replace(/\n  "files"/, '\n<<<<<<< HEAD\n  "files"')}=======\n>>>>>>> theirs\n`,
+    );
+    expect((await runCli(cwd, ["check"])).code).toBe(1);
+    const generate = await runCli(cwd, ["generate"]);
+    expect(generate.stderr).toBe("");
+    expect(generate.code).toBe(0);
+    expect(await readFile(manifestPath, "utf8")).toBe(manifest);
+    expect((await runCli(cwd, ["check"])).code).toBe(0);
+  });
 });
