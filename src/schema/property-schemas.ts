@@ -21,6 +21,10 @@ export function messages(
   return { error: (issue) => (issue.input === undefined ? hint : invalid?.(issue.input)) };
 }
 
+/** The longest duration a schema may give: Redis takes millisecond expiries far beyond it, but not every huge one. */
+const MAX_DURATION_DAYS = 36_500;
+const MAX_DURATION_MS = MAX_DURATION_DAYS * 86_400_000;
+
 const notDuration = (input: unknown): string => `${showValue(input)} is not a duration (${DURATION_EXAMPLES})`;
 
 export function duration(description: string, hint?: string) {
@@ -31,6 +35,12 @@ export function duration(description: string, hint?: string) {
       const ms = parseDuration(text);
       if (ms === 0)
         context.addIssue({ code: "custom", input: text, message: `${showValue(text)} must be longer than zero` });
+      else if (ms !== undefined && ms > MAX_DURATION_MS)
+        context.addIssue({
+          code: "custom",
+          input: text,
+          message: `${showValue(text)} is longer than ${MAX_DURATION_DAYS}d (100 years), the longest duration cachegen takes (Redis refuses such an expiry: nothing would be cached)`,
+        });
       else if (ms !== undefined && !Number.isInteger(ms)) {
         context.addIssue({
           code: "custom",
