@@ -5,7 +5,7 @@ import type { GuardResult, RedisGuard } from "./redis-guard.js";
 import type { ScriptInput, ScriptReply } from "./scripts/define-script.js";
 import { WRITE_LOOKUP } from "./scripts/read-scripts.js";
 import type { ScriptBatcher } from "./scripts/script-batcher.js";
-import { ENQUEUE, PENDING_VALUE, QUEUE_OP } from "./scripts/write-behind-scripts.js";
+import { ENQUEUE, PENDING_VALUE, QUEUE_OP } from "./scripts/write-behind-queue-scripts.js";
 import type { SlotScripts } from "./slot-scripts.js";
 import type { StoredValue } from "./stored-value.js";
 

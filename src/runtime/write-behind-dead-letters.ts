@@ -1,7 +1,7 @@
 import type { CommandClient } from "./command-client.js";
 import { CONSUMER_GROUP, DEFAULT_PARTITIONS, entityKeyLayout } from "./keys.js";
 import { runTypedScript } from "./scripts/define-script.js";
-import { REPLAY } from "./scripts/write-behind-scripts.js";
+import { REPLAY } from "./scripts/write-behind-queue-scripts.js";
 import { PENDING_FRESH_UNTIL, storedNotFound } from "./stored-value.js";
 import { entriesOfList } from "./stream-entries.js";
 

@@ -1,7 +1,7 @@
 import type { CommandClient } from "./command-client.js";
 import { CONSUMER_GROUP } from "./keys.js";
 import { runTypedScript } from "./scripts/define-script.js";
-import { OWN, RENEW_OWNERS, type Ownership } from "./scripts/write-behind-scripts.js";
+import { OWN, RENEW_OWNERS, type Ownership } from "./scripts/write-behind-owner-scripts.js";
 import type { KeyGroup } from "./write-behind-batch.js";
 
 /**

@@ -3,7 +3,7 @@ import type { EntityDefinition } from "./definition.js";
 import { CONSUMER_GROUP } from "./keys.js";
 import { runTypedScript } from "./scripts/define-script.js";
 import { JOIN_TAG_SETS } from "./scripts/read-scripts.js";
-import { ACKNOWLEDGE, FAIL, type Landing } from "./scripts/write-behind-scripts.js";
+import { ACKNOWLEDGE, FAIL, type Landing } from "./scripts/write-behind-settle-scripts.js";
 import { slotGroups } from "./slot-groups.js";
 import { queuedKeyOf } from "./stream-entries.js";
 import type { KeyGroup } from "./write-behind-batch.js";

@@ -8,7 +8,7 @@ import type { Events } from "./events.js";
 import { KeySpace, type KeyPlacement } from "./key-space.js";
 import { CONSUMER_GROUP } from "./keys.js";
 import { runTypedScript } from "./scripts/define-script.js";
-import { LEAVE_GROUP } from "./scripts/write-behind-scripts.js";
+import { LEAVE_GROUP } from "./scripts/write-behind-owner-scripts.js";
 import { writeToSource } from "./source-writes.js";
 import type { StreamEntry } from "./stream-entries.js";
 import type { WorkerOptions, WriteBehindSource, WriteBehindWorker } from "./types.js";
