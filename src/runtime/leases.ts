@@ -3,6 +3,7 @@ import type { FillEntry } from "./lease-commands.js";
 import type { Invalidator } from "./invalidator.js";
 import type { ResolvedKey } from "./key-space.js";
 import type { L1Cache } from "./l1.js";
+import { whileRenewing } from "./lease-renewal.js";
 import type { LeaseMode, LeaseOutcome } from "./scripts/read-scripts.js";
 import { sleep } from "./sleep.js";
 import type { EntityParts } from "./repository-parts.js";
@@ -147,27 +148,23 @@ export class Leases<TEntity, TKey> {
   }
 
   /**
-   * Loads keys whose leases this process holds, renewing them every third of the lease TTL while
-   * the load runs (leaseTtlMs bounds a dead holder, not a slow source); on a source error releases
-   * the leases, then rethrows.
+   * Loads keys whose leases this process holds, renewing them while the load runs; on a source
+   * error releases the leases, then rethrows.
    */
   private async loadHolding(
     ks: readonly ResolvedKey<TKey>[],
     tokens: readonly string[],
     loader: Loader<TEntity, TKey> | undefined,
   ): Promise<(TEntity | null)[]> {
-    const renewal = setInterval(
-      () => void this.parts.redis.renewLeases(ks, tokens),
-      Math.max(10, Math.floor(this.parts.leaseTtlMs / 3)),
-    );
-    renewal.unref();
     try {
-      return await this.parts.source.load(ks, loader);
+      return await whileRenewing(
+        this.parts.leaseTtlMs,
+        () => void this.parts.redis.renewLeases(ks, tokens),
+        () => this.parts.source.load(ks, loader),
+      );
     } catch (error) {
       await this.release(ks, tokens);
       throw error;
-    } finally {
-      clearInterval(renewal);
     }
   }
 

@@ -2,6 +2,7 @@ import type { Coalescer } from "./coalescer.js";
 import { InvalidKeyError } from "./errors.js";
 import type { Invalidator } from "./invalidator.js";
 import type { ResolvedKey } from "./key-space.js";
+import { whileRenewing } from "./lease-renewal.js";
 import { newToken } from "./leases.js";
 import type { ReadPath } from "./read-path.js";
 import type { EntityParts } from "./repository-parts.js";
@@ -154,20 +155,16 @@ export class ListReads<TEntity, TKey> {
     load: () => Promise<TEntity[]>,
   ): Promise<TEntity[]> {
     const { redis, keys, ttl, events, definition, leaseTtlMs } = this.parts;
-    // The lease is renewed while the load runs: leaseTtlMs bounds a dead holder, not a slow source.
-    const renewal = setInterval(
-      () => void redis.renewListLease(listKey, lease),
-      Math.max(10, Math.floor(leaseTtlMs / 3)),
-    );
-    renewal.unref();
     let rows: TEntity[];
     try {
-      rows = await this.fromSource(list, listKey, load);
+      rows = await whileRenewing(
+        leaseTtlMs,
+        () => void redis.renewListLease(listKey, lease),
+        () => this.fromSource(list, listKey, load),
+      );
     } catch (error) {
       await redis.dropListIfSame(listKey, lease);
       throw error;
-    } finally {
-      clearInterval(renewal);
     }
     const { maxItems } = definition.lists![list]!;
     if (rows.length > maxItems) {

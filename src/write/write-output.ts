@@ -38,9 +38,13 @@ export async function writeOutput(
     } catch (error) {
       throw failedStep(outDir, path, error, done);
     }
-    if (path !== ".") done.push(path);
+    done.push(path);
   };
-  step(".", () => mkdirSync(outDir, { recursive: true }));
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (error) {
+    throw failedStep(outDir, ".", error, done);
+  }
   const written = new Set(report.written);
   // Synchronous writes, like the reads in `compareWithOutput`: fastest for many small files.
   for (const [path, content] of files) {

@@ -1,5 +1,6 @@
-import { replyBytes, replyText } from "../replies.js";
+import { replyBytes, replyFlags, replyText } from "../replies.js";
 import { defineScript } from "./define-script.js";
+import { luaFunction } from "./lua-function.js";
 import { LUA_STORED_AT } from "./stored-at.js";
 import { LUA_JOIN_TAG_SETS } from "./tag-sets.js";
 
@@ -97,16 +98,26 @@ for i, e in ipairs(entries) do
   end
 end
 return out`,
-  reply: (raw): boolean[] | undefined => (Array.isArray(raw) ? raw.map((filled) => Number(filled) === 1) : undefined),
+  reply: replyFlags,
 });
+
+/** Lua `held_by(lease, token)`: whether the lease key still holds this token's lease (any epoch). */
+const LUA_HELD_BY = luaFunction(
+  "held_by",
+  `
+local function held_by(lease, token)
+  local l = redis.call('GET', lease)
+  return l and string.sub(l, 1, #token + 1) == token .. '|'
+end`,
+);
 
 /** Releases a lease this token still holds (after a failed load). */
 export const RELEASE = defineScript({
   name: "release",
   input: { lease: "key", token: "text" },
+  uses: [LUA_HELD_BY],
   lua: `
-local l = redis.call('GET', lease)
-if l and string.sub(l, 1, #token + 1) == token .. '|' then redis.call('DEL', lease) return 1 end
+if held_by(lease, token) then redis.call('DEL', lease) return 1 end
 return 0`,
   reply: (raw): boolean => Number(raw) === 1,
 });
@@ -118,11 +129,11 @@ return 0`,
 export const RENEW_LEASES = defineScript({
   name: "renew-leases",
   input: { leaseTtlMs: "number", entries: { each: { lease: "key", token: "text" } } },
+  uses: [LUA_HELD_BY],
   lua: `
 local out = {}
 for i, e in ipairs(entries) do
-  local l = redis.call('GET', e.lease)
-  if l and string.sub(l, 1, #e.token + 1) == e.token .. '|' then
+  if held_by(e.lease, e.token) then
     redis.call('PEXPIRE', e.lease, leaseTtlMs)
     out[i] = 1
   else
@@ -130,7 +141,7 @@ for i, e in ipairs(entries) do
   end
 end
 return out`,
-  reply: (raw): boolean[] | undefined => (Array.isArray(raw) ? raw.map((held) => Number(held) === 1) : undefined),
+  reply: replyFlags,
 });
 
 /**

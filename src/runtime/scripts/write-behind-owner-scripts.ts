@@ -1,3 +1,4 @@
+import { replyFlags } from "../replies.js";
 import { defineScript } from "./define-script.js";
 import { luaFunction } from "./lua-function.js";
 
@@ -5,11 +6,6 @@ import { luaFunction } from "./lua-function.js";
  * Scripts of a write-behind worker's membership: which worker writes a key (OWN, RENEW_OWNERS), and
  * leaving the consumer group.
  */
-
-/** A reply of one 1/0 per entry, as booleans. */
-function perEntry(raw: unknown): boolean[] | undefined {
-  return Array.isArray(raw) ? raw.map((flag) => Number(flag) === 1) : undefined;
-}
 
 /**
  * Lua `id_after(a, b)`: whether stream id `a` comes after stream id `b`.
@@ -95,7 +91,7 @@ for i, owner in ipairs(owners) do
   end
 end
 return out`,
-  reply: perEntry,
+  reply: replyFlags,
 });
 
 /**
