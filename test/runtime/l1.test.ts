@@ -4,6 +4,7 @@ import { deleteByPrefix, InvalidKeyError } from "cachegen/runtime";
 import {
   connect,
   encryptionKeys,
+  REDIS_PORT,
   makeUser,
   recordCommands,
   uniquePrefix,
@@ -11,6 +12,7 @@ import {
   userVariant,
   UserStore,
 } from "./helpers.js";
+import { TcpProxy } from "../support/tcp-proxy.js";
 import { until } from "../support/wait.js";
 
 let a: Redis;
@@ -115,6 +117,43 @@ describe("L1 (in-process tier)", () => {
       expect(commands.names).toEqual([]);
     } finally {
       await repo.close();
+    }
+  });
+
+  it("never serves what it may have missed: it stops serving while its subscription is down, and forgets everything when it subscribes again", async () => {
+    const proxy = await TcpProxy.start(REDIS_PORT);
+    const viaProxy = await connect(proxy.port, { retryStrategy: () => 50 });
+    const source = new UserStore();
+    const user = source.put(makeUser());
+    const repoA = new UserRepo(withL1, { redis: viaProxy, source, keyPrefix: prefix, encryptionKeys });
+    const repoB = new UserRepo(withL1, { redis: b, source, keyPrefix: prefix, encryptionKeys });
+    try {
+      await repoA.get(user.id);
+      await until(async () => {
+        await repoA.get(user.id);
+        const commands = recordCommands(viaProxy);
+        await repoA.get(user.id);
+        return commands.names.length === 0;
+      });
+
+      // A's connections (its client and its L1 subscriber) drop; B writes meanwhile: its
+      // invalidation message reaches no one on A's side.
+      await proxy.refuse();
+      await until(() => viaProxy.status !== "ready", 2000);
+      await repoB.save({ ...user, name: "saved while A was away" });
+      expect((await repoA.get(user.id))?.name).toBe("saved while A was away"); // from the source, not L1
+
+      await proxy.accept();
+      await until(() => viaProxy.status === "ready", 5000);
+      // Once subscribed again, the tier holds nothing from before: every read has the new value.
+      for (let i = 0; i < 20; i++) {
+        expect((await repoA.get(user.id))?.name).toBe("saved while A was away");
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    } finally {
+      await Promise.all([repoA.close(), repoB.close()]);
+      viaProxy.disconnect();
+      await proxy.close();
     }
   });
 });
