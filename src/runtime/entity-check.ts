@@ -191,30 +191,33 @@ export class EntityCheck<TEntity, TKey> {
 
   /**
    * Rows `source.loadMany` returned for `ks`, matched to the keys by their key fields (whatever
-   * their order); null for a key no row matched. A row of a key not asked (or a second row for one
-   * key) is dropped with an `invalid-value` event, and then the answer cannot be trusted to say
-   * which keys have no row: those keys are undefined (unknown), for the caller to load one by one.
+   * their order); null for a key no row matched. An answer of another length than `ks` (the rows
+   * found, as `WHERE id = ANY($1)` gives them) cannot say which keys have no row, and nor can one
+   * holding a row of a key not asked or a second row for one key (such a row is dropped with an
+   * `invalid-value` event): then the keys no row matched are undefined (unknown), for the caller
+   * to load one by one.
    */
   rows(rows: readonly unknown[], ks: readonly ResolvedKey<TKey>[], origin: string): (TEntity | null | undefined)[] {
     const position = new Map<string, number>();
     ks.forEach((k, i) => position.set(k.enc, i));
     const out = new Array<TEntity | null>(ks.length).fill(null);
-    let foreign = false;
+    let trusted = rows.length === ks.length;
     rows.forEach((row, i) => {
       if (row === null || row === undefined) return;
-      const entity = this.parse(row, undefined, origin, ks[i]!.valueKey);
+      const near = (ks[i] ?? ks[0]!).valueKey;
+      const entity = this.parse(row, undefined, origin, near);
       const enc = this.keys.encOfEntity(entity);
       const j = enc === undefined ? undefined : position.get(enc);
       if (j === undefined || out[j] !== null) {
-        foreign = true;
-        this.events.record("invalid-value", ks[i]!.valueKey, {
+        trusted = false;
+        this.events.record("invalid-value", near, {
           detail: `${origin} returned ${j === undefined ? "the row of a key not asked" : "a second row for one key"}; not cached`,
         });
         return;
       }
       out[j] = entity;
     });
-    return foreign ? out.map((value) => value ?? undefined) : out;
+    return trusted ? out : out.map((value) => value ?? undefined);
   }
 
   /** A row an index loader returned for `indexKey`: the parsed entity (its key is whatever its key fields say). */

@@ -60,9 +60,9 @@ export class SourceAdapter<TEntity, TKey> {
     const source = this.source!;
     if (ks.length > 1 && typeof source.loadMany === "function") {
       const rows: unknown = await source.loadMany(ks.map((k) => k.key));
-      if (!Array.isArray(rows) || rows.length !== ks.length) {
+      if (!Array.isArray(rows)) {
         throw new CachegenError(
-          `${this.definition.name}: source.loadMany returned ${Array.isArray(rows) ? rows.length : typeof rows} results for ${ks.length} keys (it must return one per key, null when absent)`,
+          `${this.definition.name}: source.loadMany returned ${rows === null ? "null" : typeof rows}; it must return an array: one entry per key (null when absent), or the rows found`,
         );
       }
       const values = this.check.rows(rows, ks, "source.loadMany");

@@ -67,7 +67,11 @@ export interface CacheAsideRepositoryOptions<TSource> extends SharedRepositoryOp
 export interface EntitySource<TEntity, TKey> {
   /** The entity with this key, or null when there is none. */
   load(key: TKey): Promise<TEntity | null>;
-  /** The entities with these keys, one per key in the same order (null where there is none); used for batches of misses. */
+  /**
+   * The entities with these keys, for batches of misses: one per key (null where there is none), or
+   * only the rows found; matched to the keys by their key fields, in any order. Keys no row matched
+   * in an answer of another length are loaded one by one with `load`.
+   */
   loadMany?(keys: TKey[]): Promise<(TEntity | null)[]>;
   /**
    * Writes the entity (an insert or update); required for write-through and write-behind. It may

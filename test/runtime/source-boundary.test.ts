@@ -264,6 +264,45 @@ describe("source boundary: rows are matched to keys by their key fields", () => 
     expect(table.loads).toBe(1);
   });
 
+  it("loadMany answering only the rows found (WHERE id = ANY($1)): the keys without a row are confirmed with load, and cached as absent", async () => {
+    const table = new Table();
+    const { repo, events } = users(table);
+    const alice = goldenUser({ name: "alice" });
+    const bob = goldenUser({ name: "bob" });
+    const ghost = goldenUser({ name: "ghost" });
+    table.put(alice);
+    table.put(bob);
+    let loadManyKeys = 0;
+    table.loadMany = async (keys) => {
+      loadManyKeys += keys.length;
+      return [...table.rows.values()].filter((row) => keys.some((k) => k.id === row["id"])) as unknown as User[];
+    };
+    expect(await repo.getMany([ghost.id, bob.id, alice.id])).toStrictEqual([null, bob, alice]);
+    expect(loadManyKeys).toBe(3);
+    expect(table.loads).toBe(1); // the ghost, alone
+    expect(invalidValues(events.events)).toHaveLength(0);
+    expect(await repo.getMany([ghost.id, bob.id, alice.id])).toStrictEqual([null, bob, alice]);
+    expect(loadManyKeys + table.loads).toBe(4); // all three cached, the ghost as absent
+
+    // More rows than keys: a second row for one key is dropped (invalid-value), the rest still served.
+    const carol = goldenUser({ name: "carol" });
+    const dave = goldenUser({ name: "dave" });
+    table.put(carol);
+    table.put(dave);
+    table.loadMany = async () => [carol, dave, { ...carol, name: "carol again" }] as unknown as User[];
+    expect(await repo.getMany([dave.id, carol.id])).toStrictEqual([dave, carol]);
+    expect(invalidValues(events.events)).toHaveLength(1);
+  });
+
+  it("loadMany answering something else than an array: a CachegenError saying what it must return", async () => {
+    const table = new Table();
+    const { repo } = users(table);
+    table.loadMany = async () => ({ rows: [] }) as unknown as User[];
+    await expect(repo.getMany([goldenUser().id, goldenUser().id])).rejects.toThrow(
+      /source\.loadMany returned object; it must return an array: one entry per key \(null when absent\), or the rows found/,
+    );
+  });
+
   it("load answering another key's row: InvalidEntityError naming the key field, nothing cached", async () => {
     const table = new Table();
     const { repo, events } = users(table);
