@@ -4,7 +4,8 @@ import { keyPartType } from "./field-types.js";
 import { keyFields, lookupFields } from "./entity-fields.js";
 import { entityModule, indexGetter, listGetter, repositoryClass, tagInvalidator, tagName } from "./names.js";
 import { sampleFields, sampleLiteral, type SampleFields } from "./sample-values.js";
-import { objectLiteral, propertyAccess, propertyKey } from "./typescript-syntax.js";
+import { objectLiteral, propertyAccess, propertyKey, stringLiteral } from "./typescript-syntax.js";
+import { listNames } from "../wording.js";
 
 /**
  * Everything `templates/entity.test.ts.hbs` lays out, as finished TypeScript fragments: the entity's
@@ -20,7 +21,9 @@ export interface EntityTestView {
   readonly repositoryClass: string;
   readonly sample: string;
   readonly updated: string;
-  readonly missing: string;
+  /** Undefined when the key has one possible value (`singleKeyReason` says why): no key is stored nowhere. */
+  readonly missing: string | undefined;
+  readonly singleKeyReason: string | undefined;
   readonly indexes: readonly IndexTestView[];
   readonly lists: readonly IndexTestView[];
   readonly tags: readonly TagTestView[];
@@ -32,7 +35,9 @@ interface IndexTestView {
   readonly name: string;
   readonly getter: string;
   readonly sampleArguments: string;
-  readonly unknownArguments: string;
+  /** Undefined when each of the lookup's fields has one possible value (`alwaysFoundReason` says why): no lookup misses. */
+  readonly unknownArguments: string | undefined;
+  readonly alwaysFoundReason: string | undefined;
 }
 
 interface TagTestView {
@@ -49,6 +54,16 @@ export function entityTestView(entity: EntityModel): EntityTestView {
   // parameter, so its sample value is passed as a literal instead.
   const sampleArgument = (field: FieldModel) =>
     field.optional || field.nullable ? sampleOf(sample, field) : propertyAccess("sample", field.name);
+  const lookup = (fields: readonly FieldModel[]) => {
+    const alwaysFoundReason = oneValueReason(fields);
+    return {
+      sampleArguments: fields.map(sampleArgument).join(", "),
+      unknownArguments:
+        alwaysFoundReason === undefined ? fields.map((field) => sampleOf(unknown, field)).join(", ") : undefined,
+      alwaysFoundReason,
+    };
+  };
+  const singleKeyReason = oneValueReason(keyFields(entity));
   return {
     sourceFile: entity.sourceFile,
     name: entity.name,
@@ -56,25 +71,18 @@ export function entityTestView(entity: EntityModel): EntityTestView {
     repositoryClass: repositoryClass(entity),
     sample: sampleLiteral(sample),
     updated: sampleLiteral(sampleFields(entity, (field) => (isKey(field) ? 1 : 2))),
-    missing: sampleLiteral(unknown),
-    indexes: entity.indexes.map((index) => {
-      const fields = lookupFields(entity, index.fields);
-      return {
-        name: propertyKey(index.name),
-        getter: indexGetter(index),
-        sampleArguments: fields.map(sampleArgument).join(", "),
-        unknownArguments: fields.map((field) => sampleOf(unknown, field)).join(", "),
-      };
-    }),
-    lists: entity.lists.map((list) => {
-      const fields = lookupFields(entity, list.fields);
-      return {
-        name: propertyKey(list.name),
-        getter: listGetter(list),
-        sampleArguments: fields.map(sampleArgument).join(", "),
-        unknownArguments: fields.map((field) => sampleOf(unknown, field)).join(", "),
-      };
-    }),
+    missing: singleKeyReason === undefined ? sampleLiteral(unknown) : undefined,
+    singleKeyReason,
+    indexes: entity.indexes.map((index) => ({
+      name: propertyKey(index.name),
+      getter: indexGetter(index),
+      ...lookup(lookupFields(entity, index.fields)),
+    })),
+    lists: entity.lists.map((list) => ({
+      name: propertyKey(list.name),
+      getter: listGetter(list),
+      ...lookup(lookupFields(entity, list.fields)),
+    })),
     tags: entity.tags.map((tag) => ({
       name: propertyKey(tagName(tag)),
       invalidator: tagInvalidator(tag),
@@ -83,6 +91,23 @@ export function entityTestView(entity: EntityModel): EntityTestView {
     encrypted: entity.fields.some((field) => field.encrypt),
     invalidKey: invalidKey(keyFields(entity)),
   };
+}
+
+/**
+ * Why `fields` (a key's, an index's, a list's) take one combination of values only, e.g.
+ * `` `scope` has one possible value ("global") ``: each is a one-value enum (a lookup parameter of
+ * a nullable one takes that value too). Undefined when another combination exists.
+ */
+function oneValueReason(fields: readonly FieldModel[]): string | undefined {
+  const values: string[] = [];
+  for (const { type } of fields) {
+    if (type.kind !== "enum" || type.values.length !== 1) return undefined;
+    values.push(stringLiteral(type.values[0]!));
+  }
+  const names = fields.map((field) => field.name);
+  return names.length === 1
+    ? `\`${names[0]}\` has one possible value (${values[0]})`
+    : `${listNames(names, "and")} have one possible value each (${values.join(", ")})`;
 }
 
 function sampleOf(samples: SampleFields, field: FieldModel): string {

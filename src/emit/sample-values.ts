@@ -4,7 +4,8 @@ import { objectLiteral, propertyKey, stringLiteral } from "./typescript-syntax.j
 /**
  * Deterministic sample values for the generated tests, as TypeScript expressions.
  * Variant 1 is the stored entity, variant 2 its update (every non-key value differs, and a
- * `versionField` increases), variant 3 a value that is stored nowhere (for lookups that must miss):
+ * `versionField` increases), variant 3 a value that is stored nowhere (for lookups that must miss;
+ * none exists where every field looked up is a one-value enum, see `entity-test-view.ts`):
  * every field of variant 3 differs from variant 1 wherever its type has two values (a boolean or a
  * two-value enum then equals variant 2, which the lookups that must miss never meet stored).
  */

@@ -21,33 +21,37 @@ export interface RepositorySamples<TEntity, TRepository> {
    * field null where it may be).
    */
   readonly updated: TEntity;
-  /** A value with another key, stored nowhere (lookups of it must miss). */
-  readonly missing: TEntity;
+  /**
+   * A value with another key, stored nowhere (lookups of it must miss). Leave it out when the key
+   * has one possible value (a singleton entity): the getMany case, which needs a second key, is
+   * then skipped.
+   */
+  readonly missing?: TEntity;
   /** A key the key schema rejects. */
   readonly invalidKey: unknown;
   /**
    * One entry per declared index: its `getBy<Index>` called with `sample`'s values (`found`) and
-   * with `missing`'s (`missed`).
+   * with `missing`'s (`missed`; left out when the index's fields have one possible value each).
    */
   readonly indexes?: Readonly<
     Record<
       string,
       {
         readonly found: (repository: TRepository) => Promise<TEntity | null>;
-        readonly missed: (repository: TRepository) => Promise<TEntity | null>;
+        readonly missed?: (repository: TRepository) => Promise<TEntity | null>;
       }
     >
   >;
   /**
    * One entry per declared list: its `listBy<List>` called with `sample`'s values (`found`) and
-   * with `missing`'s (`missed`).
+   * with `missing`'s (`missed`; left out when the list's fields have one possible value each).
    */
   readonly lists?: Readonly<
     Record<
       string,
       {
         readonly found: (repository: TRepository) => Promise<TEntity[]>;
-        readonly missed: (repository: TRepository) => Promise<TEntity[]>;
+        readonly missed?: (repository: TRepository) => Promise<TEntity[]>;
       }
     >
   >;
@@ -148,24 +152,28 @@ export function describeRepository<
 
     it("prime: a primed value is served without the source; a cached value is kept", async () => {
       const { source, repository } = setup();
-      expect(await repository.prime(missing)).toBe(true);
-      expect(await repository.get(keyOf(repository, missing))).toEqual(missing);
+      const key = keyOf(repository, sample);
+      // the source holds `sample`, so reading `updated` shows the cache answered
+      expect(await repository.prime(updated)).toBe(true);
+      expect(await repository.get(key)).toEqual(updated);
       expect(source.loads).toBe(0);
-      await repository.get(keyOf(repository, sample));
       expect(await repository.primeMany([sample])).toEqual({ primed: 0, skipped: 1 });
-      expect(await repository.get(keyOf(repository, sample))).toEqual(sample);
+      expect(await repository.get(key)).toEqual(updated);
     });
 
-    it("getMany: in order, null for a key stored nowhere, the misses loaded with one loadMany", async () => {
-      const { source, repository } = setup();
-      const keys = [keyOf(repository, sample), keyOf(repository, missing)];
-      expect(await repository.getMany(keys)).toEqual([sample, null]);
-      expect(source.loadManyCalls).toBe(1);
-      const loads = source.loads;
-      expect(await repository.getMany(keys)).toEqual([sample, null]);
-      // the hit is served from the cache; the missing key loads again unless not-founds are remembered
-      expect(source.loads - loads).toBe(repository.definition.negativeTtlMs === undefined ? 1 : 0);
-    });
+    it.skipIf(missing === undefined)(
+      "getMany: in order, null for a key stored nowhere, the misses loaded with one loadMany",
+      async () => {
+        const { source, repository } = setup();
+        const keys = [keyOf(repository, sample), keyOf(repository, missing!)];
+        expect(await repository.getMany(keys)).toEqual([sample, null]);
+        expect(source.loadManyCalls).toBe(1);
+        const loads = source.loads;
+        expect(await repository.getMany(keys)).toEqual([sample, null]);
+        // the hit is served from the cache; the missing key loads again unless not-founds are remembered
+        expect(source.loads - loads).toBe(repository.definition.negativeTtlMs === undefined ? 1 : 0);
+      },
+    );
 
     it("save: the next read answers the saved value, and the source has it (write-behind: once flushed)", async () => {
       const { source, repository, definition } = setup();
@@ -221,7 +229,7 @@ export function describeRepository<
         const lookups = samples.indexes?.[index];
         expect(lookups, `samples.indexes.${index}`).toBeDefined();
         expect(await lookups!.found(repository), index).toEqual(sample);
-        expect(await lookups!.missed(repository), index).toBeNull();
+        if (lookups!.missed) expect(await lookups!.missed(repository), index).toBeNull();
       }
     });
 
@@ -232,7 +240,7 @@ export function describeRepository<
         const lookups = samples.lists?.[list];
         expect(lookups, `samples.lists.${list}`).toBeDefined();
         expect(await lookups!.found(repository), list).toEqual([sample]);
-        expect(await lookups!.missed(repository), list).toEqual([]);
+        if (lookups!.missed) expect(await lookups!.missed(repository), list).toEqual([]);
         const loads = source.loads;
         expect(await lookups!.found(repository), list).toEqual([sample]);
         expect(source.loads - loads, `${list}: members filled on the first cached read`).toBeLessThanOrEqual(1);
@@ -259,7 +267,8 @@ export function describeRepository<
 
     it("negativeTtl: a not-found is remembered when declared, loaded again when not", async () => {
       const { source, repository, definition } = setup();
-      const key = keyOf(repository, missing);
+      const key = keyOf(repository, sample);
+      await source.delete(key);
       expect(await repository.get(key)).toBeNull();
       expect(await repository.get(key)).toBeNull();
       expect(source.loads).toBe(definition.negativeTtlMs === undefined ? 2 : 1);
