@@ -147,6 +147,7 @@ describe("stale files without a manifest, and schemas folders without schemas", 
       join(cwd, "schemas/audit.yaml"),
       "entity: Audit\nkey: id\nfields:\n  id: uuid\nstrategy: cache-aside\nttl: 1m\n",
     );
+    const oldIndex = await readFile(index, "utf8");
     execFileSync("chattr", ["+i", index]); // immutable: refused even to root
     try {
       const run = await runCli(cwd, ["generate"]);
@@ -155,6 +156,11 @@ describe("stale files without a manifest, and schemas folders without schemas", 
         /^cachegen: could not write .*generated\/index\.ts \(EPERM\); \d+ file\(s\) were already written or removed \(.*audit\.ts.*\), so the folder is part old, part new\. Fix the cause .*then run cachegen generate again/m,
       );
       expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(await readFile(index, "utf8")).toBe(oldIndex);
+      expect(
+        (await readdir(join(cwd, "generated"))).filter((name) => name.startsWith(".")),
+        "temporary files",
+      ).toEqual([]);
     } finally {
       execFileSync("chattr", ["-i", index]);
     }
