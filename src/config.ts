@@ -93,13 +93,13 @@ async function findConfig(cwd: string, explicit: string | undefined): Promise<Fo
     const file = path.resolve(cwd, explicit);
     const text = await readText(file);
     if (text === undefined) throw new ConfigError(`${explicit}: no such file; check the path given to --config`);
-    return { file, label: explicit, value: parseJson(text, explicit) };
+    return { file, label: explicit, value: await parseJson(text, explicit) };
   }
   const configPath = path.join(cwd, CONFIG_FILE);
   const configText = await readText(configPath);
   const packagePath = path.join(cwd, "package.json");
   const packageText = await readText(packagePath);
-  const packageJson = packageText === undefined ? undefined : parseJson(packageText, "package.json");
+  const packageJson = packageText === undefined ? undefined : await parseJson(packageText, "package.json");
   const inPackage = isObject(packageJson) && "cachegen" in packageJson;
   if (configText !== undefined && inPackage) {
     throw new ConfigError(
@@ -107,7 +107,7 @@ async function findConfig(cwd: string, explicit: string | undefined): Promise<Fo
     );
   }
   if (configText !== undefined)
-    return { file: configPath, label: CONFIG_FILE, value: parseJson(configText, CONFIG_FILE) };
+    return { file: configPath, label: CONFIG_FILE, value: await parseJson(configText, CONFIG_FILE) };
   if (!inPackage) return undefined;
   return { file: packagePath, label: 'package.json "cachegen"', value: packageJson.cachegen };
 }
@@ -134,13 +134,32 @@ async function readText(file: string): Promise<string | undefined> {
   }
 }
 
-function parseJson(text: string, label: string): unknown {
+/**
+ * The file's JSON value. What `JSON.parse` refuses is read again by the schema files' strict
+ * parser, loaded only then: it places the error at file:line:column and says what to write
+ * instead (`JSON.parse` says "at position 71"), and it allows a byte order mark.
+ */
+async function parseJson(text: string, label: string): Promise<unknown> {
   try {
     return JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${label}: not valid JSON (${(error as Error).message}); fix the syntax`);
+  } catch {
+    const [{ parseJsonText }, { positionsIn }] = await Promise.all([
+      import("./schema/json-text.js"),
+      import("./schema/locate.js"),
+    ]);
+    const parsed = parseJsonText(text, configFileWording);
+    if (parsed.error === undefined) return parsed.value;
+    const { line, column } = positionsIn(text)(parsed.error.offset);
+    throw new ConfigError(`${label}:${line}:${column}: JSON syntax error: ${parsed.error.message}`);
   }
 }
+
+const configFileWording = {
+  empty:
+    'the file is empty; write an object such as `{ "schemas": "schemas", "out": "generated" }`, or delete the file to use the defaults',
+  oneValue: "the file holds one object",
+  comments: "remove it",
+};
 
 function toPosix(relativePath: string): string {
   return relativePath.split(path.sep).join("/");

@@ -34,11 +34,27 @@ const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const WORD = /[A-Za-z_$][\w$-]*/y;
 const closerOf = { "{": "}", "[": "]" } as const;
 
-export function parseJsonText(text: string): JsonParseResult {
+/** What the messages say about the file as a whole, which depends on what it holds. */
+export interface JsonFileWording {
+  /** The message for an empty file. */
+  readonly empty: string;
+  /** What to do about text after the value. */
+  readonly oneValue: string;
+  /** What to do about a comment. */
+  readonly comments: string;
+}
+
+export const schemaFileWording: JsonFileWording = {
+  empty: "the file is empty; a schema file holds an object such as `{ \"entity\": \"User\", ... }`",
+  oneValue: "a file holds one object (list several entities under `\"entities\"`)",
+  comments: "remove it, or write this schema as a .yaml file, where `#` starts a comment",
+};
+
+export function parseJsonText(text: string, wording: JsonFileWording = schemaFileWording): JsonParseResult {
   // A byte order mark is not JSON, but editors write one; it is not worth an error.
   const start = text.startsWith("\uFEFF") ? 1 : 0;
   try {
-    const parser = new Parser(text, start);
+    const parser = new Parser(text, start, wording);
     const root = parser.document();
     return { root, value: JSON.parse(text.slice(start)) };
   } catch (error) {
@@ -57,6 +73,7 @@ class Parser {
   constructor(
     private readonly text: string,
     start: number,
+    private readonly wording: JsonFileWording,
   ) {
     this.offset = start;
   }
@@ -64,7 +81,7 @@ class Parser {
   document(): JsonNode {
     this.skipSpace();
     if (this.offset >= this.text.length) {
-      throw new JsonSyntaxError(this.offset, "the file is empty; a schema file holds an object such as `{ \"entity\": \"User\", ... }`");
+      throw new JsonSyntaxError(this.offset, this.wording.empty);
     }
     const root = this.value();
     this.skipSpace();
@@ -74,7 +91,7 @@ class Parser {
         this.offset,
         extra === "}" || extra === "]"
           ? `unmatched \`${extra}\`: nothing open here to close; remove it`
-          : "text after the end of the JSON value; a file holds one object (list several entities under `\"entities\"`)",
+          : `text after the end of the JSON value; ${this.wording.oneValue}`,
       );
     }
     return root;
@@ -277,7 +294,7 @@ class Parser {
       } else if (char === "#" || (char === "/" && (this.text[this.offset + 1] === "/" || this.text[this.offset + 1] === "*"))) {
         throw new JsonSyntaxError(
           this.offset,
-          "JSON has no comments; remove it, or write this schema as a .yaml file, where `#` starts a comment",
+          `JSON has no comments; ${this.wording.comments}`,
         );
       } else {
         return;

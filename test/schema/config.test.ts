@@ -118,9 +118,44 @@ describe("resolveConfig", () => {
     expect(await configError({ cwd })).toBe('package.json "cachegen": tests must be true or false, not "yes"');
   });
 
-  test("reports a file that is not JSON", async () => {
+  test("reports a file that is not JSON at file:line:column, saying what to write", async () => {
     await write("cachegen.config.json", "{ schemas: 'x' }");
-    expect(await configError({ cwd })).toMatch(/^cachegen\.config\.json: not valid JSON \(.+\); fix the syntax$/);
+    expect(await configError({ cwd })).toBe(
+      'cachegen.config.json:1:3: JSON syntax error: property names take double quotes in JSON: write `"schemas"`',
+    );
+    await write("cachegen.config.json", '{\n  "schemas": "schemas",\n  "keyPrefix": "app"\n  "tests": true\n}\n');
+    expect(await configError({ cwd })).toBe(
+      "cachegen.config.json:3:21: JSON syntax error: missing `,` here, before the next property",
+    );
+    await write("cachegen.config.json", '{\n  "schemas": "schemas",\n}\n');
+    expect(await configError({ cwd })).toBe(
+      "cachegen.config.json:2:23: JSON syntax error: trailing comma: JSON allows no `,` before `}`; remove it",
+    );
+    await write("cachegen.config.json", '{\n  // the app\'s\n  "out": "gen"\n}\n');
+    expect(await configError({ cwd })).toBe("cachegen.config.json:2:3: JSON syntax error: JSON has no comments; remove it");
+    await write("cachegen.config.json", "");
+    expect(await configError({ cwd })).toMatch(/^cachegen\.config\.json:1:1: JSON syntax error: the file is empty; write an object/);
+  });
+
+  test("places a JSON error in package.json and in a file given with --config", async () => {
+    await write("package.json", '{\n  "name": "app",\n  "cachegen": { "out": "gen" }}\n}\n');
+    expect(await configError({ cwd })).toBe(
+      "package.json:4:1: JSON syntax error: unmatched `}`: nothing open here to close; remove it",
+    );
+    await write("package.json", '{ "name": "app" } "cachegen"');
+    expect(await configError({ cwd })).toBe(
+      "package.json:1:19: JSON syntax error: text after the end of the JSON value; the file holds one object",
+    );
+    await rm(path.join(cwd, "package.json"));
+    await write("config/cache.json", '{ "out": "gen"');
+    expect(await configError({ cwd, config: "config/cache.json" })).toBe(
+      "config/cache.json:1:1: JSON syntax error: `{` is never closed; add `}` where it ends",
+    );
+  });
+
+  test("reads a configuration that starts with a byte order mark", async () => {
+    await write("cachegen.config.json", '\uFEFF{ "out": "gen" }');
+    expect((await resolveConfig({ cwd })).outDir).toBe("gen");
   });
 
   test("refuses one folder for schemas and generated code", async () => {
