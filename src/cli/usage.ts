@@ -1,29 +1,34 @@
 import { commandTable, projectFlags, type CommandName, type FlagSpecs } from "./command-table.js";
+import { HELP_WIDTH, wrapPieces, wrapText } from "./wrap-text.js";
 
-/** `generate [--watch] [--dry-run] [--diff]`: a command, its own flags and its arguments. */
-export function synopsis(name: CommandName): string {
+/** `generate`, `[--watch]`, `[--dry-run]`, `[--diff]`: a command, its own flags and its arguments. */
+function synopsisPieces(name: CommandName): string[] {
   const spec = commandTable[name];
   const flags = Object.entries(spec.flags as FlagSpecs).map(
     ([flag, { value }]) => `[--${flag}${value ? ` ${value}` : ""}]`,
   );
   const args = "arguments" in spec ? [spec.arguments] : [];
-  return [name, ...flags, ...args].join(" ");
+  return [name, ...flags, ...args];
 }
 
-/** The overview `cachegen --help` prints: every command of `names`, then the project flags. */
+/**
+ * The overview `cachegen --help` prints: every command of `names` with its summary, then the
+ * project flags. Each command's flags are in its own help: its synopsis would not fit a line.
+ */
 export function usage(names: readonly CommandName[]): string {
-  const lines = names.map((name) => [synopsis(name), commandTable[name].summary] as const);
   return [
     "Usage: cachegen <command> [options]",
     "",
     "Commands:",
-    ...columns(lines),
+    ...columns(names.map((name) => [name, commandTable[name].summary] as const)),
     "",
     "Options (every command):",
     ...columns(flagLines(projectFlags)),
     "",
-    "  cachegen <command> --help   that command's usage",
-    "  cachegen --version",
+    ...columns([
+      ["cachegen <command> --help", "that command's flags and usage"],
+      ["cachegen --version", "the version of cachegen"],
+    ]),
   ].join("\n");
 }
 
@@ -32,21 +37,28 @@ export function commandHelp(name: CommandName): string {
   const spec = commandTable[name];
   const details = "details" in spec ? spec.details : [];
   return [
-    `Usage: cachegen ${synopsis(name)} [options]`,
+    ...usageLines(name),
     "",
-    `${capitalized(spec.summary)}.`,
-    ...details.flatMap((paragraph) => ["", paragraph]),
+    ...wrapText(`${capitalized(spec.summary)}.`, HELP_WIDTH),
+    ...details.flatMap((paragraph) => ["", ...wrapText(paragraph, HELP_WIDTH)]),
     "",
     "Options:",
     ...columns([...flagLines(spec.flags), ...flagLines(projectFlags), ["-h, --help", "print this help"]]),
     "",
-    `Exit: ${spec.exit}.`,
+    ...wrapText(`Exit: ${spec.exit}.`, HELP_WIDTH, "", " ".repeat("Exit: ".length)),
   ].join("\n");
 }
 
 /** The lines a usage error ends with: how to call the command, and where its help is. */
 export function usageHint(name: CommandName): string {
-  return `Usage: cachegen ${synopsis(name)} [options]\nRun \`cachegen ${name} --help\` for its options.`;
+  return [...usageLines(name), `Run \`cachegen ${name} --help\` for its options.`].join("\n");
+}
+
+/** `Usage: cachegen doctor [--redis URL] ... [options]`, its flags wrapped under the first. */
+function usageLines(name: CommandName): string[] {
+  const [command, ...rest] = synopsisPieces(name);
+  const first = `Usage: cachegen ${command} `;
+  return wrapPieces([...rest, "[options]"], HELP_WIDTH, first, " ".repeat(first.length));
 }
 
 function flagLines(flags: FlagSpecs): (readonly [string, string])[] {
@@ -55,9 +67,11 @@ function flagLines(flags: FlagSpecs): (readonly [string, string])[] {
   );
 }
 
+/** Two columns, the right one wrapped so that every line fits `HELP_WIDTH`. */
 function columns(rows: readonly (readonly [string, string])[]): string[] {
   const width = Math.max(...rows.map(([left]) => left.length));
-  return rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`);
+  const hanging = " ".repeat(2 + width + 2);
+  return rows.flatMap(([left, right]) => wrapText(right, HELP_WIDTH, `  ${left.padEnd(width)}  `, hanging));
 }
 
 function capitalized(text: string): string {
