@@ -9,6 +9,7 @@ import { createJsonLocator, createLocator, positionsIn, type Locate } from "./lo
 import { yamlLibrary } from "./yaml.js";
 import { parseSimpleYaml } from "./simple-yaml.js";
 import { findFlowMistake } from "./yaml-flow-mistakes.js";
+import { findIndentationMistake } from "./yaml-indentation-mistakes.js";
 
 /** A schema file's text, under its project-relative path with `/` separators. */
 export interface SchemaFile {
@@ -112,11 +113,12 @@ function loadYaml(source: SchemaFile): LoadResult {
       (error, index, all) => all.findIndex((other) => other.pos[0] === error.pos[0]) === index,
     );
     const diagnostics = firstAtEachOffset.map((error) => {
-      const { line, col } = lineCounter.linePos(error.pos[0]);
+      const mistake = findIndentationMistake(source.text, error, document.errors);
+      const { line, col } = lineCounter.linePos(mistake?.offset ?? error.pos[0]);
       return errorAt(
         source.path,
         { line, column: col },
-        `YAML syntax error: ${syntaxMessage(error.code, error.message)}`,
+        `YAML syntax error: ${mistake?.message ?? syntaxMessage(error.code, error.message)}`,
       );
     });
     return { document: undefined, diagnostics };
