@@ -12,6 +12,7 @@ import {
   type WriteBehindSource,
 } from "cachegen/runtime";
 import { fileRedis } from "./helpers.js";
+import { scanKeys } from "../support/scan-keys.js";
 
 interface Session {
   id: string;
@@ -93,15 +94,10 @@ function setup(definition: EntityDefinition<Session, SessionKey> = sessionEntity
 /** PTTL of every key under the prefix that has a TTL (value, index entry, tag set; not the queue). */
 async function ttlsUnder(keyPrefix: string): Promise<Map<string, number>> {
   const ttls = new Map<string, number>();
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${keyPrefix}*`, "COUNT", 1000);
-    cursor = next;
-    for (const key of keys) {
-      const ttl = await redis.pttl(key);
-      if (ttl > 0) ttls.set(key, ttl);
-    }
-  } while (cursor !== "0");
+  for (const key of await scanKeys(redis, `${keyPrefix}*`)) {
+    const ttl = await redis.pttl(key);
+    if (ttl > 0) ttls.set(key, ttl);
+  }
   return ttls;
 }
 

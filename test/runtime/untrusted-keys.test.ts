@@ -7,6 +7,7 @@ import { InvalidKeyError } from "cachegen/runtime";
 import { ArticleRepository } from "../fixtures/valid/minimal-cache-aside/expected/article.js";
 import { MemberRepository } from "../fixtures/valid/lists-read-through/expected/member.js";
 import { connect, uniquePrefix } from "./helpers.js";
+import { scanKeys } from "../support/scan-keys.js";
 
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const children: TsChild<Message, LongKeysReport>[] = [];
@@ -18,14 +19,7 @@ afterAll(async () => {
 async function keysUnder(prefix: string): Promise<number> {
   const redis = await connect();
   try {
-    let cursor = "0";
-    let found = 0;
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      found += keys.length;
-      cursor = next;
-    } while (cursor !== "0");
-    return found;
+    return (await scanKeys(redis, `${prefix}*`)).length;
   } finally {
     redis.disconnect();
   }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CacheWriteUnknownError, defineEntity, Repository } from "cachegen/runtime";
 import { collectEvents, encryptionKeys, makeUser, ready, uniquePrefix } from "../runtime/helpers.js";
 import { resilientClient } from "../support/redis-server.js";
+import { scanKeys } from "../support/scan-keys.js";
 import { ReplicatedRedis } from "../support/replicated-redis.js";
 import { userEntity, type User, type UserKey } from "../runtime/fixtures/user.js";
 import { UserTable, WriteBehindUserRepository } from "./fixtures.js";
@@ -44,13 +45,10 @@ function repository(durability: { replicas: number; timeoutMs?: number } | undef
 
 /** Queue entries under `keyPrefix` on this server, whatever streams the layout uses. */
 async function queuedOn(server: Redis, keyPrefix: string): Promise<number> {
-  let cursor = "0";
   let entries = 0;
-  do {
-    const [next, keys] = await server.scan(cursor, "MATCH", `${keyPrefix}*`, "COUNT", 1000, "TYPE", "stream");
-    cursor = next;
-    for (const key of keys) if (!key.endsWith("dlq")) entries += await server.xlen(key);
-  } while (cursor !== "0");
+  for (const key of await scanKeys(server, `${keyPrefix}*`, "stream")) {
+    if (!key.endsWith("dlq")) entries += await server.xlen(key);
+  }
   return entries;
 }
 

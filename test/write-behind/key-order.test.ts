@@ -5,6 +5,7 @@ import type { User, UserKey } from "../runtime/fixtures/user.js";
 import { CONSUMER_GROUP } from "../../src/runtime/keys.js";
 import { encryptionKeys, makeUser } from "../runtime/helpers.js";
 import { holdPoint } from "../support/hold.js";
+import { scanKeys } from "../support/scan-keys.js";
 import { sleep, until } from "../support/wait.js";
 import {
   writeBehindSuite,
@@ -176,7 +177,7 @@ describe("write-behind: per-key order across live workers (no versionField)", ()
     );
     const user = makeUser();
     await repo.save({ ...user, name: "v1" });
-    const [, streams] = await suite.redis.scan("0", "MATCH", `${keyPrefix}*`, "COUNT", 1000, "TYPE", "stream");
+    const streams = await scanKeys(suite.redis, `${keyPrefix}*`, "stream");
     expect(streams).toHaveLength(1);
     // A worker reads v1 and dies before it takes the key or writes anything.
     await suite.redis.xreadgroup("GROUP", CONSUMER_GROUP, "dead", "COUNT", 10, "STREAMS", streams[0]!, ">");

@@ -8,6 +8,7 @@ import { escapeGlob } from "../../../src/runtime/key-encoding.js";
 import { orderLineEntity, OrderLineRepository } from "../../runtime/fixtures/order-line.js";
 import { userEntity, UserRepository } from "../../runtime/fixtures/user.js";
 import { connect, encryptionKeys, recordCommands, uniquePrefix, UserStore } from "../../runtime/helpers.js";
+import { scanKeys } from "../../support/scan-keys.js";
 
 interface Pair {
   a: string;
@@ -119,14 +120,7 @@ describe("guarantee 5: keys", () => {
     ];
     for (const k of keys) await repo.get(k, async () => k);
     for (const k of keys) {
-      const found: string[] = [];
-      let cursor = "0";
-      do {
-        const [next, page] = await redis.scan(cursor, "MATCH", escapeGlob(repo.keyOf(k)), "COUNT", 10_000);
-        found.push(...page);
-        cursor = next;
-      } while (cursor !== "0");
-      expect(found).toEqual([repo.keyOf(k)]);
+      expect(await scanKeys(redis, escapeGlob(repo.keyOf(k)))).toEqual([repo.keyOf(k)]);
     }
   });
 
