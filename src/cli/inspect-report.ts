@@ -63,7 +63,7 @@ export function inspectReport(inspections: readonly EntityInspection[], census: 
     if (queue === undefined || queue.deadLetters === 0) continue;
     const streams = queue.deadLetterKeys.join(", ");
     lines.push(
-      `${entity.name}: ${plural(queue.deadLetters, "write")} the source kept refusing wait in ${streams}; read them with XRANGE ${queue.deadLetterKeys[0]} - +, fix the cause, then save them again and XDEL them`,
+      `${entity.name}: ${plural(queue.deadLetters, "write")} the source kept refusing wait in ${streams}; list them with \`cachegen dead-letters ${entity.name}\`, fix the cause, then queue them again with \`cachegen dead-letters ${entity.name} --replay\` (a newer write of a key is kept)`,
     );
   }
   return lines;
