@@ -51,7 +51,7 @@ export const inspectCommand: Command = {
     } catch (failure) {
       const message = failure instanceof Error ? failure.message : String(failure);
       const advice = /NOPERM/.test(message)
-        ? "inspect needs SCAN, MEMORY USAGE, PTTL, XLEN and XPENDING (the application's user from `cachegen acl` has no SCAN); run it as an operator's user"
+        ? "inspect needs SCAN, PTTL, XLEN and XPENDING (and MEMORY USAGE for its memory column); the rule `cachegen acl` prints grants them all but MEMORY USAGE, so run it as that user with the rule as printed, or as an operator's user"
         : "try again, or check the server with `cachegen doctor`";
       terminal.err.line(`cachegen inspect: ${target.shown} failed: ${message}; ${advice}`);
       return 1;

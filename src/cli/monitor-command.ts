@@ -120,7 +120,7 @@ function transient(failure: unknown): boolean {
 function snapshotProblem(target: RedisTarget, failure: unknown): string {
   const message = messageOf(failure);
   const advice = /NOPERM/.test(message)
-    ? "monitor needs INFO, SCAN, XLEN and XPENDING (and CLUSTER NODES on a cluster); the application's user from `cachegen acl` has no SCAN, so run it as an operator's user"
+    ? "monitor needs INFO, SCAN, XLEN and XPENDING (and CLUSTER NODES on a cluster); the rule `cachegen acl` prints grants them all but CLUSTER NODES, so run it as that user with the rule as printed, or as an operator's user"
     : "try again, or check the server with `cachegen doctor`";
   return `${target.shown} failed: ${message}; ${advice}`;
 }
