@@ -54,16 +54,20 @@ export interface Repositories {
   close(): Promise<void>;
 }
 
-/** One repository per entity, all sharing `redis` and the other options. */
+/**
+ * One repository per entity, all sharing `redis` and the other options; `durability` goes to the
+ * write-behind repositories alone (no other strategy queues writes in Redis to wait for).
+ */
 export function createRepositories(
   options: SharedRepositoryOptions & { sources: Sources },
 ): Repositories {
-  const { sources, ...shared } = options;
+  const { sources, ...sharedWithDurability } = options;
+  const { durability, ...shared } = sharedWithDurability;
   const repositories = {
     category: new CategoryRepository({ ...shared, source: sources.category }),
     coupon: new CouponRepository({ ...shared, source: sources.coupon }),
     customer: new CustomerRepository({ ...shared, source: sources.customer }),
-    order: new OrderRepository({ ...shared, source: sources.order }),
+    order: new OrderRepository({ ...sharedWithDurability, source: sources.order }),
     product: new ProductRepository({ ...shared, source: sources.product }),
     review: new ReviewRepository({ ...shared, source: sources.review }),
     stockLevel: new StockLevelRepository({ ...shared, source: sources.stockLevel }),

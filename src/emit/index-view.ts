@@ -14,11 +14,21 @@ export interface IndexView {
     readonly source: string;
     /** Cache-aside repositories can load per call, so their source may be left out. */
     readonly sourceOptional: boolean;
+    /** The options it is given: `sharedWithDurability` or `shared`. */
+    readonly sharedOptions: string;
   }[];
+  /**
+   * The project mixes write-behind with other strategies: `durability` goes to the write-behind
+   * repositories alone (any other repository's constructor refuses it).
+   */
+  readonly durabilityForWriteBehindOnly: boolean;
 }
 
 export function indexView(project: ProjectModel): IndexView {
+  const writeBehind = project.entities.filter((entity) => entity.strategy === "write-behind").length;
+  const durabilityForWriteBehindOnly = writeBehind > 0 && writeBehind < project.entities.length;
   return {
+    durabilityForWriteBehindOnly,
     entities: project.entities.map((entity) => ({
       module: entityModule(entity),
       repositoryClass: repositoryClass(entity),
@@ -27,6 +37,8 @@ export function indexView(project: ProjectModel): IndexView {
       property: propertyKey(entity.propertyName),
       source: propertyAccess("sources", entity.propertyName),
       sourceOptional: entity.strategy === "cache-aside",
+      sharedOptions:
+        durabilityForWriteBehindOnly && entity.strategy === "write-behind" ? "sharedWithDurability" : "shared",
     })),
   };
 }

@@ -6,6 +6,8 @@ import { resilientClient } from "../support/redis-server.js";
 import { scanKeys } from "../support/scan-keys.js";
 import { ReplicatedRedis } from "../support/replicated-redis.js";
 import { userEntity, type User, type UserKey } from "../runtime/fixtures/user.js";
+import { createRepositories, type Order, type Sources } from "../../generated/index.js";
+import * as example from "../cli/example-entities.js";
 import { UserTable, WriteBehindUserRepository } from "./fixtures.js";
 
 // `durability: { replicas, timeoutMs }`: a write-behind save resolves only once the queued entry is on
@@ -105,6 +107,46 @@ describe("write-behind durability: { replicas }", () => {
       set.replicas[0]!.signal("SIGCONT");
     }
     await users.close();
+  });
+
+  it("createRepositories of a project mixing strategies gives durability to its write-behind repositories alone", async () => {
+    const events = collectEvents();
+    const rows = new Map([[example.customer.id, example.customer]]);
+    const sources = {
+      customer: { load: async ({ id }: { id: string }) => rows.get(id) ?? null },
+      order: { load: async () => null, save: async () => {}, delete: async () => {} },
+    } as unknown as Sources;
+    // Before: the first repository that is not write-behind (Category) threw at this call.
+    const repos = createRepositories({
+      redis,
+      keyPrefix: uniquePrefix("wb-durability-shop"),
+      encryptionKeys: example.encryptionKeys,
+      sources,
+      onEvent: events.onEvent,
+      durability: { replicas: 1, timeoutMs: TIMEOUT_MS },
+    });
+    const order: Order = {
+      id: "3d6f0c1e-9a4b-4f7e-8a2d-5b1c9e0f7a21",
+      customerId: example.customer.id,
+      status: "pending",
+      lines: [],
+      totalCents: 0n,
+      placedAt: new Date("2024-03-01T10:00:00.000Z"),
+      revision: 1,
+    };
+    set.replicas[0]!.signal("SIGSTOP");
+    try {
+      const outcome = await repos.order.save(order).then(
+        () => "resolved",
+        (error: unknown) => error,
+      );
+      expect(outcome).toBeInstanceOf(CacheWriteUnknownError); // the Order repository waited for the replica
+      expect(events.of("durability-not-met")).toHaveLength(1);
+    } finally {
+      set.replicas[0]!.signal("SIGCONT");
+    }
+    expect((await repos.customer.get(example.customer.id))?.email).toBe(example.customer.email);
+    await repos.close();
   });
 
   it("rejects a durability option that cannot be met", () => {
