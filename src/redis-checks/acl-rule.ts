@@ -42,7 +42,7 @@ export function aclRuleLines(model: ProjectModel, keys: ProjectKeys, { user, db 
     "+eval lets this user run scripts of its own, but Redis checks this rule on every redis.call inside a script, so a script reaches no command or key the rule does not grant; what it adds is server time (a slow script blocks Redis for every client until it ends, or an admin sends SCRIPT KILL once busy-reply-threshold, 5 s by default, has passed). The runtime sends EVALSHA and falls back to EVAL when the server lacks the script (after a restart or failover: the script cache is not persisted), so EVALSHA alone would leave the app uncached until an admin loaded every script again",
     `not granted: ${grants(commandsOfFeature("cluster-connection"))}, needed on a Redis Cluster: ${runtimeCommands["cluster-connection"].why}`,
     ...maintenanceNote(commands),
-    "not granted: CLIENT SETINFO, which ioredis sends on connect and ignores when refused (ioredis option disableClientInfo: true stops it)",
+    "not granted: CLIENT SETINFO, which ioredis sends on connect and ignores when refused (ioredis option disableClientInfo: true stops it), nor CLIENT SETNAME, which an ioredis Cluster sends for the connections it names (its slot refresher, its subscriber) and ignores when refused: both refusals land in ACL LOG and are harmless",
     "the password goes to the server in AUTH on every connect: off loopback, connect over TLS (rediss://user:password@host:port; ioredis option tls: { ca } when a CA of your own signed the server's certificate), and check it with `cachegen doctor --redis rediss://... --tls-ca FILE`",
   ];
   const rule = [
