@@ -32,6 +32,16 @@ export function checkDurability(
 }
 
 /**
+ * Shared repository options without `durability`: what a generated `createRepositories` gives the
+ * repositories of its other strategies when the project mixes them with write-behind.
+ */
+export function withoutDurability<T extends { readonly durability?: unknown }>(options: T): Omit<T, "durability"> {
+  const rest: Record<string, unknown> = { ...options };
+  delete rest["durability"];
+  return rest as Omit<T, "durability">;
+}
+
+/**
  * After a write-behind enqueue: `WAIT replicas timeoutMs` on the connection that sent it (WAIT
  * covers the writes of its own connection only), so a save resolves once the entry is on that many
  * replicas too, and survives the loss of the primary. Fewer acknowledgements within the bound: the

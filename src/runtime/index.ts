@@ -43,6 +43,7 @@ export {
   CacheWriteUnknownError,
 } from "./errors.js";
 export { deleteByPrefix } from "./delete-by-prefix.js";
+export { withoutDurability } from "./durability.js";
 export type { PrimeResult } from "./prime.js";
 export { warm } from "./warm.js";
 export type { Primable, WarmOptions, WarmProgress } from "./warm.js";
