@@ -33,7 +33,7 @@ export function emitProject(project: ProjectModel): EmittedFile[] {
       files.push({
         path: entityTestFilePath(entity),
         language: "typescript",
-        text: renderTemplate("entity.test.ts", entityTestView(entity)),
+        text: renderTemplate("entity.test.ts", entityTestView(entity, project.entities)),
       });
     }
   }

@@ -46,10 +46,11 @@ interface TagTestView {
   readonly sampleArguments: string;
 }
 
-export function entityTestView(entity: EntityModel): EntityTestView {
+/** `entities`: every entity of the project (the ones `invalidates` names decide some samples). */
+export function entityTestView(entity: EntityModel, entities: readonly EntityModel[]): EntityTestView {
   const isKey = (field: FieldModel) => entity.key.includes(field.name);
-  const sample = sampleFields(entity, () => 1);
-  const unknown = sampleFields(entity, () => 3);
+  const sample = sampleFields(entity, entities, () => 1);
+  const unknown = sampleFields(entity, entities, () => 3);
   // `sample.x` reads best, but an optional or nullable field is typed wider than a lookup
   // parameter, so its sample value is passed as a literal instead.
   const sampleArgument = (field: FieldModel) =>
@@ -70,7 +71,7 @@ export function entityTestView(entity: EntityModel): EntityTestView {
     module: entityModule(entity),
     repositoryClass: repositoryClass(entity),
     sample: sampleLiteral(sample),
-    updated: sampleLiteral(sampleFields(entity, (field) => (isKey(field) ? 1 : 2))),
+    updated: sampleLiteral(sampleFields(entity, entities, (field) => (isKey(field) ? 1 : 2))),
     missing: singleKeyReason === undefined ? sampleLiteral(unknown) : undefined,
     singleKeyReason,
     indexes: entity.indexes.map((index) => ({

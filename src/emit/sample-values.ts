@@ -16,18 +16,59 @@ export type SampleFields = ReadonlyMap<string, string>;
 /**
  * One expression per top-level field; `variantOf` picks the variant of each field. Nullable fields
  * are null in variant 2, except the `versionField`, which must stay comparable; the `expiresAt`
- * field is in the future.
+ * field is in the future. A field that fills a key field of another entity (`invalidates`, looked
+ * up in `entities`) takes a value that key field accepts.
  */
-export function sampleFields(entity: EntityModel, variantOf: (field: FieldModel) => Variant): SampleFields {
+export function sampleFields(
+  entity: EntityModel,
+  entities: readonly EntityModel[],
+  variantOf: (field: FieldModel) => Variant,
+): SampleFields {
   const writer = new SampleWriter();
+  const keyTypes = invalidatedKeyTypes(entity, entities);
   return new Map(
-    entity.fields.map((field) => [
-      field.name,
-      field.name === entity.expiresAt
-        ? expiryOf(field, variantOf(field))
-        : writer.field(field, variantOf(field), field.name !== entity.versionField),
-    ]),
+    entity.fields.map((field) => {
+      const keyType = keyTypes.get(field.name);
+      const sampled = keyType === undefined ? field : { ...field, type: sampleTypeFilling(field.type, keyType) };
+      return [
+        field.name,
+        field.name === entity.expiresAt
+          ? expiryOf(field, variantOf(field))
+          : writer.field(sampled, variantOf(field), field.name !== entity.versionField),
+      ];
+    }),
   );
+}
+
+/** This entity's fields that fill another entity's key field (`invalidates`) -> that key field's type. */
+function invalidatedKeyTypes(entity: EntityModel, entities: readonly EntityModel[]): Map<string, FieldType> {
+  const keyTypes = new Map<string, FieldType>();
+  for (const target of entity.invalidates) {
+    const other = entities.find((candidate) => candidate.name === target.entity);
+    for (const [keyField, field] of Object.entries(target.key)) {
+      const keyType = other?.fields.find((candidate) => candidate.name === keyField)?.type;
+      if (keyType !== undefined && !keyTypes.has(field)) keyTypes.set(field, keyType);
+    }
+  }
+  return keyTypes;
+}
+
+/**
+ * The type a field's samples take so that they also fit the key field it fills: a plain `string`
+ * filling a `uuid` or `enum` key takes that key's values, an `enum` the values both share, a
+ * `datetime` filling a `date` key midnights. Otherwise the field's own type, whose values fit.
+ */
+function sampleTypeFilling(own: FieldType, key: FieldType): FieldType {
+  const plainString = own.kind === "scalar" && own.scalar === "string" && own.format === undefined;
+  if (key.kind === "enum") {
+    if (plainString) return key;
+    const shared = own.kind === "enum" ? own.values.filter((value) => key.values.includes(value)) : [];
+    return shared.length > 0 ? { kind: "enum", values: shared } : own;
+  }
+  if (key.kind !== "scalar" || own.kind !== "scalar") return own;
+  if (plainString && key.scalar === "uuid") return key;
+  if (own.scalar === "datetime" && key.scalar === "date") return key;
+  return own;
 }
 
 /** The `expiresAt` field: far in the future, so the generated tests' values are cached. */

@@ -102,8 +102,8 @@ describe("entity files", () => {
 });
 
 describe("test samples", () => {
-  const first = sampleFields(user, () => 1);
-  const update = sampleFields(user, (candidate) => (user.key.includes(candidate.name) ? 1 : 2));
+  const first = sampleFields(user, [user], () => 1);
+  const update = sampleFields(user, [user], (candidate) => (user.key.includes(candidate.name) ? 1 : 2));
 
   it("keeps the key and changes every other value in the update", () => {
     for (const candidate of user.fields) {
@@ -125,7 +125,7 @@ describe("test samples", () => {
   });
 
   it("looks indexes up with stored and unknown values, and breaks the key with an invalid value of the part's type where one exists", () => {
-    const view = entityTestView(user);
+    const view = entityTestView(user, [user]);
     expect(view.indexes[0]).toMatchObject({
       sampleArguments: "sample.email",
       unknownArguments: `"user3@example.com"`,
@@ -136,6 +136,6 @@ describe("test samples", () => {
       key: ["kind", "on"],
       fields: [field("kind", { kind: "enum", values: ["a"] }), field("on", scalar("boolean"))],
     });
-    expect(entityTestView(flagged).invalidKey).toBe(`{ kind: "not-a-valid-key-part", on: sample.on }`);
+    expect(entityTestView(flagged, [flagged]).invalidKey).toBe(`{ kind: "not-a-valid-key-part", on: sample.on }`);
   });
 });
