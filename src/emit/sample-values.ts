@@ -1,5 +1,6 @@
 import type { EntityModel, FieldModel, FieldType } from "../model/model.js";
 import { objectLiteral, propertyKey, stringLiteral } from "./typescript-syntax.js";
+import { valueSchema } from "../runtime/entity-schema.js";
 
 /**
  * Deterministic sample values for the generated tests, as TypeScript expressions.
@@ -54,19 +55,17 @@ function invalidatedKeyTypes(entity: EntityModel, entities: readonly EntityModel
 }
 
 /**
- * The type a field's samples take so that they also fit the key field it fills: a plain `string`
- * filling a `uuid` or `enum` key takes that key's values, an `enum` the values both share, a
- * `datetime` filling a `date` key midnights. Otherwise the field's own type, whose values fit.
+ * The type a field's samples take so that they also fit the key field it fills: an `enum` keeps
+ * the values the key accepts, a plain `string` filling an `enum` or `uuid` key takes the key's
+ * type, a `datetime` filling a `date` key midnights. Otherwise the field's own type, whose values
+ * fit (validation refuses a field none of whose values fit).
  */
 function sampleTypeFilling(own: FieldType, key: FieldType): FieldType {
-  const plainString = own.kind === "scalar" && own.scalar === "string" && own.format === undefined;
-  if (key.kind === "enum") {
-    if (plainString) return key;
-    const shared = own.kind === "enum" ? own.values.filter((value) => key.values.includes(value)) : [];
-    return shared.length > 0 ? { kind: "enum", values: shared } : own;
-  }
-  if (key.kind !== "scalar" || own.kind !== "scalar") return own;
-  if (plainString && key.scalar === "uuid") return key;
+  const fits = (type: FieldType, value: string) => valueSchema(type).safeParse(value).success;
+  if (own.kind === "enum") return { kind: "enum", values: own.values.filter((value) => fits(key, value)) };
+  if (key.kind === "enum") return { kind: "enum", values: key.values.filter((value) => fits(own, value)) };
+  if (own.kind !== "scalar" || key.kind !== "scalar") return own;
+  if (own.scalar === "string" && own.format === undefined && key.scalar === "uuid") return key;
   if (own.scalar === "datetime" && key.scalar === "date") return key;
   return own;
 }

@@ -6,6 +6,8 @@ import { isKeyable, typeLabel, valueClass } from "./field-types.js";
 import { didYouMean } from "../suggest.js";
 import type { EntityCandidate } from "./validate.js";
 import { listNames, showValue } from "../wording.js";
+import type { FieldType } from "./fields.js";
+import { valueSchema } from "../runtime/entity-schema.js";
 
 /**
  * The checks that need more than one property: references inside each entity, entity names
@@ -116,6 +118,15 @@ function checkInvalidates(parts: EntityParts, entities: ReadonlyMap<string, Enti
           "value",
           `${subject} \`${thisField}\` (\`${typeLabel(field.type)}\`) cannot fill its key field \`${otherField}\` (\`${typeLabel(keyField.type)}\`)`,
         );
+      } else if (field !== undefined && keyField !== undefined) {
+        const reason = neverFills(field.type, keyField.type);
+        if (reason !== undefined) {
+          report(
+            mappingPath,
+            "value",
+            `${subject} \`${thisField}\` can never fill its key field \`${otherField}\` (${reason}), so a write would never drop a \`${target.entity}\` entry; map a field that holds values of \`${otherField}\``,
+          );
+        }
       }
     }
     for (const keyField of otherKey ?? []) {
@@ -128,4 +139,36 @@ function checkInvalidates(parts: EntityParts, entities: ReadonlyMap<string, Enti
       }
     }
   });
+}
+
+/**
+ * Why no value of a field of type `own` can be a value of the key field of type `key`, where both
+ * hold strings (`valueClass`); undefined when some can.
+ */
+function neverFills(own: FieldType, key: FieldType): string | undefined {
+  if (key.kind === "enum") {
+    if (key.values.some((value) => valueSchema(own).safeParse(value).success)) return undefined;
+    if (own.kind === "enum") return `its values ${listValues(own.values)} are none of ${listValues(key.values)}`;
+    return `none of ${listValues(key.values)} is ${describeString(own)}`;
+  }
+  if (own.kind === "enum") {
+    if (own.values.some((value) => valueSchema(key).safeParse(value).success)) return undefined;
+    return `none of its values ${listValues(own.values)} is ${describeString(key)}`;
+  }
+  if (own.kind === "scalar" && own.format !== undefined && key.kind === "scalar" && key.scalar === "uuid") {
+    return `${describeString(own)} is never a uuid`;
+  }
+  return undefined;
+}
+
+/** `a uuid`, `an email address`: what a value of a string type is. */
+function describeString(type: FieldType): string {
+  if (type.kind !== "scalar") return `a \`${typeLabel(type)}\``;
+  if (type.format === "email") return "an email address";
+  if (type.format === "url") return "a URL";
+  return `a ${type.scalar}`;
+}
+
+function listValues(values: readonly string[]): string {
+  return values.map((value) => showValue(value)).join(", ");
 }
