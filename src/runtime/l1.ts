@@ -55,6 +55,8 @@ export class L1Cache<T> {
   private live = false;
   private closed = false;
   private generation = 0;
+  /** Closes the tier when the application's client ends; removed by `close()`, so the client keeps no closed tier. */
+  private readonly closeOnClientEnd = (): void => void this.close(0);
 
   constructor(
     private readonly client: CommandClient,
@@ -232,7 +234,7 @@ export class L1Cache<T> {
     unref();
     if (sub.status === "ready") subscribe();
     else if (sub.status === "wait") sub.connect?.().catch((error: unknown) => this.onError(error));
-    this.client.once("end", () => void this.close(0));
+    this.client.once("end", this.closeOnClientEnd);
   }
 
   /** Drops every entry and closes the subscriber: QUIT, or a disconnect when Redis does not answer it within `timeoutMs`. */
@@ -240,6 +242,7 @@ export class L1Cache<T> {
     this.closed = true;
     this.live = false;
     this.clear();
+    this.client.off?.("end", this.closeOnClientEnd);
     const sub = this.subscriber;
     this.subscriber = undefined;
     if (!sub) return;

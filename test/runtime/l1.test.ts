@@ -156,4 +156,17 @@ describe("L1 (in-process tier)", () => {
       await proxy.close();
     }
   });
+
+  it("leaves nothing on the application's client once closed: repositories made and closed over one client add no listeners", async () => {
+    const source = new UserStore();
+    const user = source.put(makeUser());
+    const listeners = () => a.listenerCount("end");
+    const before = listeners();
+    for (let i = 0; i < 12; i++) {
+      const repo = new UserRepo(withL1, { redis: a, source, keyPrefix: prefix, encryptionKeys });
+      await repo.get(user.id); // starts its subscriber
+      await repo.close();
+    }
+    expect(listeners()).toBe(before);
+  });
 });
