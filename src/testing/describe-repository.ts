@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Redis as IORedis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   deleteByPrefix,
   InvalidKeyError,
@@ -86,8 +86,12 @@ export function describeRepository<
   redis.on("error", (error: Error) => (connectError ??= error));
   let connected = false;
   const runPrefix = `cachegen-test:${randomUUID()}`;
-  /** Every repository the cases made: closed at the end (background retries, L1 subscriber). */
+  /**
+   * The repositories the running case made: closed after it (background retries, L1 subscriber, and
+   * L1's listener on the shared client: more than ten open at once made Node warn of a leak).
+   */
   const repositories: TRepository[] = [];
+  let made = 0;
   const { sample, updated, missing } = samples;
 
   const prefixes = new Map<TRepository, string>();
@@ -96,7 +100,7 @@ export function describeRepository<
   /** A repository with its own key prefix and counters, over a source that holds `sample`. */
   function setup() {
     const source = new InMemorySource<TEntity>();
-    const keyPrefix = `${runPrefix}:${repositories.length + 1}`;
+    const keyPrefix = `${runPrefix}:${++made}`;
     const repository = create({ redis, source: source as unknown as TSource, keyPrefix });
     repositories.push(repository);
     prefixes.set(repository, keyPrefix);
@@ -135,8 +139,11 @@ export function describeRepository<
       connected = true;
     });
 
+    afterEach(async () => {
+      await Promise.all(repositories.splice(0).map((repository) => repository.close()));
+    });
+
     afterAll(async () => {
-      await Promise.all(repositories.map((repository) => repository.close()));
       if (!connected) return;
       await deleteByPrefix(redis, `${runPrefix}:`);
       await redis.quit();
