@@ -46,6 +46,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.record({
   value: odd,
 });
 
+/** Tampers with one path of `stored`; the value put in is a copy (fast-check hands out the same constant object to every run). */
 function mutate(stored: unknown, m: Mutation): void {
   const all = paths(stored);
   if (!all.length) return;
@@ -54,8 +55,9 @@ function mutate(stored: unknown, m: Mutation): void {
   for (const p of path.slice(0, -1)) parent = parent[p] as Record<string | number, unknown>;
   const last = path[path.length - 1]!;
   if (m.kind === "delete") delete parent[last];
-  else if (m.kind === "replace") parent[last] = m.value;
-  else if (typeof parent === "object" && !Array.isArray(parent)) parent[`extra_${String(last)}`] = m.value;
+  else if (m.kind === "replace") parent[last] = structuredClone(m.value);
+  else if (typeof parent === "object" && !Array.isArray(parent))
+    parent[`extra_${String(last)}`] = structuredClone(m.value);
 }
 
 /** The plain read path: revive in place, then the zod schema. */

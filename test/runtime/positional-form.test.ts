@@ -57,7 +57,11 @@ const mutation: fc.Arbitrary<Mutation> = fc.record({
   value: odd,
 });
 
-/** Changes the stored value at one of its paths (the root included): a hole, another value, one element more or less. */
+/**
+ * Changes the stored value at one of its paths (the root included): a hole, another value, one
+ * element more or less. The value put in is a copy: fast-check hands out the same constant object
+ * to every run, and a later mutation inside it must not change it (it made a cycle once).
+ */
 function mutate(stored: unknown[], m: Mutation): void {
   const all: (string | number)[][] = [[], ...paths(stored)];
   const path = all[m.at % all.length]!;
@@ -65,7 +69,7 @@ function mutate(stored: unknown[], m: Mutation): void {
   for (const p of path) target = target[p] as Record<string | number, unknown>;
   if (m.kind === "append" || m.kind === "truncate") {
     if (!Array.isArray(target)) return;
-    if (m.kind === "append") target.push(m.value);
+    if (m.kind === "append") target.push(structuredClone(m.value));
     else target.pop();
     return;
   }
@@ -74,7 +78,7 @@ function mutate(stored: unknown[], m: Mutation): void {
   for (const p of path.slice(0, -1)) parent = parent[p] as Record<string | number, unknown>;
   const last = path[path.length - 1]!;
   if (m.kind === "delete") delete parent[last];
-  else parent[last] = m.value;
+  else parent[last] = structuredClone(m.value);
 }
 
 /** What zod makes of a positional value: namedFromPositional, then the schema. */
