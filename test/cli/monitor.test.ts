@@ -166,14 +166,16 @@ describe("cachegen monitor --once on one server", () => {
     );
 
     // `script` gives the command a terminal: each frame starts by going home and clearing the screen.
+    // Ctrl-C comes after 12 s: on a loaded CI machine a CLI took longer than 6 s to start and set up
+    // its SIGINT handler, and the signal then ended it with 130.
     const bin = fileURLToPath(new URL("../../bin/cachegen.js", import.meta.url));
-    const command = `timeout --preserve-status -s INT 6 ${process.execPath} ${bin} monitor --redis ${url} --interval 100ms`;
+    const command = `timeout --preserve-status -s INT 12 ${process.execPath} ${bin} monitor --redis ${url} --interval 100ms`;
     const { stdout } = await promisify(execFile)("script", ["-qec", command, "/dev/null"], {
       cwd: packageRoot,
       env: { ...process.env, NO_COLOR: "1" },
     });
     expect(stdout).toContain("\u001b[H\u001b[Jcachegen monitor: ");
-  });
+  }, 60_000);
 
   it("keeps watching while the server is down, says so, and resumes when it is back", async () => {
     const own = await SpawnedRedis.start();
