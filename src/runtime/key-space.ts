@@ -1,10 +1,9 @@
-import type { z } from "zod";
 import type { EntityDefinition, KeyPartType } from "./definition.js";
 import { describeValue, InvalidKeyError } from "./errors.js";
-import { encodePart, partText, partValue, valueText } from "./key-encoding.js";
+import { encodePart, partText, partValue } from "./key-encoding.js";
 import type { L1Slot } from "./l1.js";
 import { bucketCount, bucketOf, entityKeyLayout, type EntityKeyLayout } from "./keys.js";
-import { isDateOnly } from "./descriptor.js";
+import { LookupKeys } from "./lookup-keys.js";
 
 /** How many bare string keys a KeySpace remembers resolved (see `KeySpace.resolve`), and in how many characters at most. */
 const BARE_KEY_CACHE = 4096;
@@ -46,11 +45,10 @@ export interface KnownKey extends L1Slot {
  * tag of the entry's bucket; an index entry or a tag set carries the tag of its own lookup value.
  * `placement` other than `buckets` is for write-behind workers (see KeyPlacement).
  */
-export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
+export class KeySpace<TEntity, TKey> extends LookupKeys<TEntity, TKey> implements EntityKeyLayout {
   readonly prefix: string;
   readonly root: string;
   readonly base: string;
-  readonly buckets: number;
   readonly bucketTags: readonly string[];
   readonly epochKeys: readonly string[];
   readonly channel: string;
@@ -59,15 +57,11 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
   readonly legacyRoot: string;
   readonly legacyStreamKey: string;
   readonly legacyDeadLetterKey: string;
-  /** Per bucket: what every key of the bucket starts with (`<base>{<tag>}:`). */
-  private readonly bucketPrefixes: readonly string[];
   /** Where every entry's keys are, when the placement pins them. */
   private readonly pinnedEntryPrefix: string | undefined;
   readonly legacy: boolean;
 
   private readonly fields: readonly (readonly [string, KeyPartType])[];
-  private readonly fieldSchemas: Readonly<Record<string, z.ZodType>>;
-  private readonly dateFields: ReadonlySet<string>;
   /**
    * Bare string keys resolved lately (one-field keys only), so a hot key skips zod and encoding:
    * resolving is a pure function of the input string. Bounded: cleared when it reaches
@@ -78,19 +72,25 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
 
   /** `maxKeyLength`: the longest encoded key taken (InvalidKeyError beyond it). */
   constructor(
-    readonly definition: EntityDefinition<TEntity, TKey>,
+    definition: EntityDefinition<TEntity, TKey>,
     prefix: string,
-    readonly maxKeyLength = DEFAULT_MAX_KEY_LENGTH,
+    maxKeyLength = DEFAULT_MAX_KEY_LENGTH,
     placement: KeyPlacement = "buckets",
   ) {
     const legacy = placement === "legacy";
+    const layout = entityKeyLayout(prefix, definition.name, definition.namespace, bucketCount(definition.writeBehind));
+    const legacyBase = `${layout.legacyRoot}${definition.namespace}:`;
+    // Per bucket, what every key of the bucket starts with (`<base>{<tag>}:`).
+    super(
+      definition,
+      maxKeyLength,
+      layout.buckets,
+      legacy ? layout.bucketTags.map(() => legacyBase) : layout.bucketTags.map((tag) => `${layout.base}{${tag}}:`),
+    );
     this.legacy = legacy;
-    const buckets = bucketCount(definition.writeBehind);
-    const layout = entityKeyLayout(prefix, definition.name, definition.namespace, buckets);
     this.prefix = layout.prefix;
     this.root = layout.root;
     this.base = layout.base;
-    this.buckets = layout.buckets;
     this.bucketTags = layout.bucketTags;
     this.epochKeys = layout.epochKeys;
     this.channel = layout.channel;
@@ -99,18 +99,10 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
     this.legacyRoot = layout.legacyRoot;
     this.legacyStreamKey = layout.legacyStreamKey;
     this.legacyDeadLetterKey = layout.legacyDeadLetterKey;
-    const legacyBase = `${layout.legacyRoot}${definition.namespace}:`;
-    this.bucketPrefixes = legacy
-      ? layout.bucketTags.map(() => legacyBase)
-      : layout.bucketTags.map((tag) => `${layout.base}{${tag}}:`);
     this.pinnedEntryPrefix =
       typeof placement === "object" ? `${layout.base}{${placement.entryTag}}:` : legacy ? legacyBase : undefined;
     this.fields = Object.entries(definition.keyParts);
     if (this.fields.length === 0) throw new TypeError(`cachegen: ${definition.name} has no key fields`);
-    this.fieldSchemas = definition.fieldSchemas;
-    this.dateFields = new Set(
-      definition.fieldModels.filter((field) => isDateOnly(field.type)).map((field) => field.name),
-    );
   }
 
   get entity(): string {
@@ -246,11 +238,6 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
     return this.pinnedEntryPrefix ?? this.bucketPrefixes[this.bucketOfEnc(enc)]!;
   }
 
-  /** What every key of bucket `bucket` starts with. */
-  bucketPrefix(bucket: number): string {
-    return this.bucketPrefixes[bucket]!;
-  }
-
   /** The tag epoch of a bucket (layout 1: of the entity). */
   epochKeyOf(bucket: number): string {
     return this.legacy ? `${this.bucketPrefixes[0]!}e` : this.epochKeys[bucket]!;
@@ -295,11 +282,6 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
     return enc !== "" && this.valueKeyOfEnc(enc) === valueKey ? enc : undefined;
   }
 
-  /** Index entries, lists and tag sets: in the bucket of their own lookup value. */
-  private lookupKey(kind: "i" | "m" | "t", rest: string): string {
-    return `${this.bucketPrefix(bucketOf(`${kind}:${rest}`, this.buckets))}${kind}:${rest}`;
-  }
-
   /** The inverse of `resolve(...).enc`: the key an encoded key stands for. Throws InvalidKeyError. */
   parse(enc: string): ResolvedKey<TKey> {
     const texts = enc.split(":");
@@ -322,136 +304,5 @@ export class KeySpace<TEntity, TKey> implements EntityKeyLayout {
     if (resolved.enc !== enc)
       throw new InvalidKeyError(`${this.definition.name}: ${JSON.stringify(enc)} is not a canonical encoded key`);
     return resolved;
-  }
-
-  /** Index entry key for explicit lookup values; validates them. Throws InvalidKeyError. */
-  indexKey(index: string, values: readonly unknown[]): string {
-    const def = this.definition.indexes[index];
-    const name = this.definition.name;
-    if (!def) throw new InvalidKeyError(`${name}: unknown index "${index}"`);
-    if (values.length !== def.fields.length) {
-      throw new InvalidKeyError(
-        `${name} index "${index}": expected ${def.fields.length} value(s) (${def.fields.join(", ")}), got ${values.length}`,
-      );
-    }
-    const parts = def.fields.map((field, i) =>
-      this.checkedValue(`index "${index}" field "${field}"`, field, values[i], true),
-    );
-    return this.lookupKey("i", `${encodePart(index)}:${parts.join(":")}`);
-  }
-
-  /** Index entry key of an entity, or undefined when an indexed field is absent. */
-  indexKeyOfEntity(index: string, entity: TEntity): string | undefined {
-    const def = this.definition.indexes[index];
-    if (!def) return undefined;
-    const parts = this.entityParts(def.fields, entity);
-    return parts && this.lookupKey("i", `${encodePart(index)}:${parts.join(":")}`);
-  }
-
-  indexKeysOfEntity(entity: TEntity): string[] {
-    const out: string[] = [];
-    for (const index of Object.keys(this.definition.indexes)) {
-      const k = this.indexKeyOfEntity(index, entity);
-      if (k !== undefined) out.push(k);
-    }
-    return out;
-  }
-
-  /**
-   * List key for explicit values; validates them. Throws InvalidKeyError. One key holds the list's
-   * members or the lease of its fill, so a list never needs a second key in its slot.
-   */
-  listKey(list: string, values: readonly unknown[]): string {
-    const def = this.definition.lists?.[list];
-    const name = this.definition.name;
-    if (!def) throw new InvalidKeyError(`${name}: unknown list "${list}"`);
-    if (values.length !== def.fields.length) {
-      throw new InvalidKeyError(
-        `${name} list "${list}": expected ${def.fields.length} value(s) (${def.fields.join(", ")}), got ${values.length}`,
-      );
-    }
-    const parts = def.fields.map((field, i) =>
-      this.checkedValue(`list "${list}" field "${field}"`, field, values[i], true),
-    );
-    return this.lookupKey("m", `${encodePart(list)}:${parts.join(":")}`);
-  }
-
-  /** List key of an entity (the list it is a member of), or undefined when a list field is absent. */
-  listKeyOfEntity(list: string, entity: TEntity): string | undefined {
-    const def = this.definition.lists?.[list];
-    if (!def) return undefined;
-    const parts = this.entityParts(def.fields, entity);
-    return parts && this.lookupKey("m", `${encodePart(list)}:${parts.join(":")}`);
-  }
-
-  listKeysOfEntity(entity: TEntity): string[] {
-    const out: string[] = [];
-    for (const list of Object.keys(this.definition.lists ?? {})) {
-      const k = this.listKeyOfEntity(list, entity);
-      if (k !== undefined) out.push(k);
-    }
-    return out;
-  }
-
-  /** Tag set key for explicit values; validates them. Throws InvalidKeyError. */
-  tagKey(tag: string, values: Readonly<Record<string, unknown>>): string {
-    const def = this.definition.tags[tag];
-    if (!def) throw new InvalidKeyError(`${this.definition.name}: unknown tag "${tag}"`);
-    const parts = def.fields.map((field) =>
-      this.checkedValue(`tag "${def.pattern}" field "${field}"`, field, values[field], true),
-    );
-    return this.lookupKey("t", `${encodePart(tag)}:${parts.join(":")}`);
-  }
-
-  tagKeysOfEntity(entity: TEntity): string[] {
-    const out: string[] = [];
-    for (const [tag, def] of Object.entries(this.definition.tags)) {
-      const parts = this.entityParts(def.fields, entity);
-      if (parts) out.push(this.lookupKey("t", `${encodePart(tag)}:${parts.join(":")}`));
-    }
-    return out;
-  }
-
-  /** The tags whose field set is exactly the keys of `tag`. */
-  tagsMatching(tag: object): string[] {
-    const keys = Object.keys(tag).sort();
-    return Object.entries(this.definition.tags)
-      .filter(([, def]) => {
-        const fields = [...def.fields].sort();
-        return fields.length === keys.length && fields.every((f, i) => f === keys[i]);
-      })
-      .map(([name]) => name);
-  }
-
-  private entityParts(fields: readonly string[], entity: TEntity): string[] | undefined {
-    const parts: string[] = [];
-    for (const field of fields) {
-      const result = valueText((entity as Record<string, unknown>)[field], this.dateFields.has(field));
-      if ("problem" in result) return undefined;
-      parts.push(encodePart(result.text));
-    }
-    return parts;
-  }
-
-  private checkedValue(what: string, field: string, value: unknown, checkSchema: boolean): string {
-    const name = this.definition.name;
-    // Lookup values are untrusted input like keys: bounded before any check, encoding or Redis call.
-    if (typeof value === "string" && value.length > this.maxKeyLength)
-      throw new InvalidKeyError(
-        `${name} ${what} is ${value.length} characters, longer than maxKeyLength (${this.maxKeyLength})`,
-      );
-    const schema = this.fieldSchemas[field];
-    if (checkSchema && schema) {
-      const parsed = schema.safeParse(value);
-      if (!parsed.success) {
-        throw new InvalidKeyError(
-          `${name} ${what}: ${parsed.error.issues[0]?.message ?? "invalid"} (got ${describeValue(value)})`,
-        );
-      }
-    }
-    const result = valueText(value, this.dateFields.has(field));
-    if ("problem" in result)
-      throw new InvalidKeyError(`${name} ${what} ${result.problem}, got ${describeValue(value)}`);
-    return encodePart(result.text);
   }
 }
