@@ -55,6 +55,21 @@ export interface Landing {
 }
 
 /**
+ * What ACKNOWLEDGE and FAIL take of each key's group first, in this order (`scriptKeysOf` on the
+ * worker's side): its entry's keys, the stream ids it settles, and the write it made.
+ */
+const SETTLED_ENTRY = {
+  value: "key",
+  lease: "key",
+  pending: "key",
+  owner: "key",
+  settled: "key",
+  ids: "texts",
+  written: "text",
+  sha: "text",
+} as const;
+
+/**
  * After the source write, per key: acknowledges and deletes its entries. When none is left pending,
  * the value lands: it gets its expiry and its header its fresh time (a tombstone is kept only for
  * `negativeTtl`, 0: dropped). A value that has an expiry was filled from the source while the
@@ -73,14 +88,7 @@ export const ACKNOWLEDGE = defineScript({
     now: "number",
     entries: {
       each: {
-        value: "key",
-        lease: "key",
-        pending: "key",
-        owner: "key",
-        settled: "key",
-        ids: "texts",
-        written: "text",
-        sha: "text",
+        ...SETTLED_ENTRY,
         fresh: "number",
         ttl: "number",
         negativeTtl: "number",
@@ -152,14 +160,7 @@ export const FAIL = defineScript({
     consumer: "text",
     entries: {
       each: {
-        value: "key",
-        lease: "key",
-        pending: "key",
-        owner: "key",
-        settled: "key",
-        ids: "texts",
-        written: "text",
-        sha: "text",
+        ...SETTLED_ENTRY,
         error: "text",
         limit: "number",
       },
