@@ -1,6 +1,7 @@
 import type { Category } from "../../generated/category.js";
 import type { Coupon } from "../../generated/coupon.js";
 import type { Customer } from "../../generated/customer.js";
+import type { Order } from "../../generated/order.js";
 import type { Product } from "../../generated/product.js";
 import type { Review } from "../../generated/review.js";
 import type { StockLevel } from "../../generated/stock-level.js";
@@ -105,6 +106,17 @@ export const stockLevel: StockLevel = {
   reserved: 1,
   revision: 1,
   countedOn: new Date("2024-03-01T00:00:00.000Z"),
+};
+
+/** A write-behind Order of `customer`, with no lines. */
+export const order: Order = {
+  id: "3d6f0c1e-9a4b-4f7e-8a2d-5b1c9e0f7a21",
+  customerId: customer.id,
+  status: "pending",
+  lines: [],
+  totalCents: 0n,
+  placedAt: new Date("2024-03-01T10:00:00.000Z"),
+  revision: 1,
 };
 
 export const encryptionKeys = { current: "k1", keys: { k1: new Uint8Array(32).fill(1) } };

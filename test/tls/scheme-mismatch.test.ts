@@ -27,16 +27,6 @@ function withinBound<T>(operation: Promise<T>): Promise<T> {
   ]);
 }
 
-const order: Order = {
-  id: "3d6f0c1e-9a4b-4f7e-8a2d-5b1c9e0f7a21",
-  customerId: example.customer.id,
-  status: "pending",
-  lines: [],
-  totalCents: 0n,
-  placedAt: new Date("2024-03-01T10:00:00.000Z"),
-  revision: 1,
-};
-
 let certificates: TestCertificates;
 let tlsServer: SpawnedRedis;
 let plaintextServer: SpawnedRedis;
@@ -104,7 +94,7 @@ describe.each([
 
   it("a write-behind save rejects with CacheUnavailableError within the bound", async () => {
     const { orders } = repositoriesOn(url());
-    await expect(withinBound(orders.save(order))).rejects.toBeInstanceOf(CacheUnavailableError);
+    await expect(withinBound(orders.save(example.order))).rejects.toBeInstanceOf(CacheUnavailableError);
   });
 
   // Red today: the runtime reports only "redis client is connecting/reconnecting" (see the TLS

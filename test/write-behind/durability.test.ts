@@ -6,7 +6,7 @@ import { resilientClient } from "../support/redis-server.js";
 import { scanKeys } from "../support/scan-keys.js";
 import { ReplicatedRedis } from "../support/replicated-redis.js";
 import { userEntity, type User, type UserKey } from "../runtime/fixtures/user.js";
-import { createRepositories, type Order, type Sources } from "../../generated/index.js";
+import { createRepositories, type Sources } from "../../generated/index.js";
 import * as example from "../cli/example-entities.js";
 import { UserTable, WriteBehindUserRepository } from "./fixtures.js";
 
@@ -125,18 +125,9 @@ describe("write-behind durability: { replicas }", () => {
       onEvent: events.onEvent,
       durability: { replicas: 1, timeoutMs: TIMEOUT_MS },
     });
-    const order: Order = {
-      id: "3d6f0c1e-9a4b-4f7e-8a2d-5b1c9e0f7a21",
-      customerId: example.customer.id,
-      status: "pending",
-      lines: [],
-      totalCents: 0n,
-      placedAt: new Date("2024-03-01T10:00:00.000Z"),
-      revision: 1,
-    };
     set.replicas[0]!.signal("SIGSTOP");
     try {
-      const outcome = await repos.order.save(order).then(
+      const outcome = await repos.order.save(example.order).then(
         () => "resolved",
         (error: unknown) => error,
       );
