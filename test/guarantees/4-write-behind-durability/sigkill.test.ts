@@ -81,6 +81,9 @@ async function collectAcks(
     }
   })().catch(() => undefined); // ends when the app is killed
   const { retries } = await app.next("saved", 30_000);
+  // "acked" batches that came in the same chunk as "saved" are buffered: the loop above takes them
+  // one microtask hop at a time, all of them before the next turn of the event loop.
+  await new Promise((resolve) => setImmediate(resolve));
   return { count, retries };
 }
 
